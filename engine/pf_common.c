@@ -1,0 +1,162 @@
+/*
+ * pf_common.c - growable buffers, checked allocation, error records.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_common.h"
+
+/* ---- checked allocation ----------------------------------------------- */
+
+static void out_of_memory(size_t n)
+{
+    /* The batch cannot go on without memory; say so plainly and stop. */
+    fprintf(stderr, "partnerfit: out of memory (asked for %zu bytes)\n", n);
+    abort();
+}
+
+void *pf_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) out_of_memory(n);
+    return p;
+}
+
+void *pf_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) out_of_memory(n * size);
+    return p;
+}
+
+void *pf_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) out_of_memory(n);
+    return q;
+}
+
+char *pf_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(pf_xmalloc(n), s, n);
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+void pf_buf_init(pf_buf_t *b)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void pf_buf_delete(pf_buf_t *b)
+{
+    free(b->data);
+    pf_buf_init(b);
+}
+
+void pf_buf_reset(pf_buf_t *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
+static void buf_reserve(pf_buf_t *b, size_t extra)
+{
+    size_t need = b->len + extra + 1; /* room for the NUL */
+    if (need <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) cap *= 2;
+    b->data = pf_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void pf_buf_add(pf_buf_t *b, const void *p, size_t n)
+{
+    buf_reserve(b, n);
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void pf_buf_addstr(pf_buf_t *b, const char *s)
+{
+    pf_buf_add(b, s, strlen(s));
+}
+
+void pf_buf_addc(pf_buf_t *b, char c)
+{
+    pf_buf_add(b, &c, 1);
+}
+
+void pf_buf_printf(pf_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0) return;
+    buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* ---- error records ------------------------------------------------------ */
+
+void pf_err_clear(pf_err_t *e)
+{
+    memset(e, 0, sizeof *e);
+    e->offset = -1;
+}
+
+void pf_err_set(pf_err_t *e, const char *kind, unsigned long line, unsigned long column,
+                const char *field, const char *fmt, ...)
+{
+    pf_err_clear(e);
+    snprintf(e->kind, sizeof e->kind, "%s", kind ? kind : "");
+    snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+    e->line = line;
+    e->column = column;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+}
+
+void pf_errlist_init(pf_errlist_t *l)
+{
+    l->items = NULL;
+    l->count = l->cap = 0;
+}
+
+void pf_errlist_delete(pf_errlist_t *l)
+{
+    free(l->items);
+    pf_errlist_init(l);
+}
+
+void pf_errlist_reset(pf_errlist_t *l)
+{
+    l->count = 0;
+}
+
+pf_err_t *pf_errlist_add(pf_errlist_t *l)
+{
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->items = pf_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    pf_err_t *e = &l->items[l->count++];
+    pf_err_clear(e);
+    return e;
+}
+
+void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e)
+{
+    *pf_errlist_add(l) = *e;
+}

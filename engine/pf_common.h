@@ -1,0 +1,72 @@
+/*
+ * pf_common.h - small shared pieces: growable byte buffers and error records.
+ *
+ * Owns: nothing global. A pf_buf_t owns its bytes until pf_buf_delete();
+ * a pf_errlist_t owns its records until pf_errlist_delete().
+ * Every *_init has a matching *_delete; both are safe on a zeroed object.
+ */
+#ifndef PF_COMMON_H
+#define PF_COMMON_H
+
+#include <stddef.h>
+
+/* ---- growable byte buffer ------------------------------------------- */
+
+typedef struct pf_buf {
+    char *data; /* always NUL-terminated when cap > 0 */
+    size_t len;
+    size_t cap;
+} pf_buf_t;
+
+void pf_buf_init(pf_buf_t *b);
+void pf_buf_delete(pf_buf_t *b);
+void pf_buf_reset(pf_buf_t *b); /* len = 0, keeps the memory */
+/* Appends; aborts the process on out-of-memory (the batch cannot go on). */
+void pf_buf_add(pf_buf_t *b, const void *p, size_t n);
+void pf_buf_addstr(pf_buf_t *b, const char *s);
+void pf_buf_addc(pf_buf_t *b, char c);
+void pf_buf_printf(pf_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Allocation helpers that abort on out-of-memory with a clear message. */
+void *pf_xmalloc(size_t n);
+void *pf_xcalloc(size_t n, size_t size);
+void *pf_xrealloc(void *p, size_t n);
+char *pf_xstrdup(const char *s);
+
+/* ---- error records ---------------------------------------------------- */
+
+#define PF_ERR_KIND_MAX 32
+#define PF_ERR_FIELD_MAX 256
+#define PF_ERR_MSG_MAX 1024
+
+/*
+ * One problem found in an input, placed as precisely as we can.
+ * line and column are 1-based; 0 means "not known" (e.g. a reader error
+ * that libyaml only places by byte offset; then offset is set).
+ */
+typedef struct pf_err {
+    char kind[PF_ERR_KIND_MAX];   /* short stable code, e.g. "schema.type" */
+    char field[PF_ERR_FIELD_MAX]; /* field path, e.g. "estate.servers"; "" if none */
+    char msg[PF_ERR_MSG_MAX];     /* sentence for an analyst: what was expected */
+    unsigned long line, column;
+    long long offset; /* byte offset when line is unknown, else -1 */
+} pf_err_t;
+
+void pf_err_clear(pf_err_t *e);
+void pf_err_set(pf_err_t *e, const char *kind, unsigned long line, unsigned long column,
+                const char *field, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* A list of errors; add never fails (aborts on out-of-memory). */
+typedef struct pf_errlist {
+    pf_err_t *items;
+    size_t count;
+    size_t cap;
+} pf_errlist_t;
+
+void pf_errlist_init(pf_errlist_t *l);
+void pf_errlist_delete(pf_errlist_t *l);
+void pf_errlist_reset(pf_errlist_t *l);
+pf_err_t *pf_errlist_add(pf_errlist_t *l); /* returns a cleared record */
+void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * pf_csv.h - CSV cells and rows for the reports, through libcsv's writer.
+ *
+ * Text cells are always quoted (libcsv doubles embedded quotes) and are
+ * neutralised against spreadsheet formula injection as OWASP advises: a cell
+ * whose first character is = + - @ TAB CR or LF gets a leading apostrophe.
+ * Number cells are written bare from a strict grammar, so -5 stays a number.
+ *
+ * Owns: nothing; cells are appended to a caller's pf_buf_t.
+ */
+#ifndef PF_CSV_H
+#define PF_CSV_H
+
+#include "pf_common.h"
+
+typedef struct pf_csv_style {
+    int crlf; /* end rows with CR LF (RFC 4180, Excel) instead of LF */
+    int bom;  /* begin each file with a UTF-8 byte order mark (Excel) */
+} pf_csv_style_t;
+
+/* Each cell function adds a separating comma first unless the row is empty
+ * so far; *row_cells counts the cells in the current row. */
+void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len);
+void pf_csv_int(pf_buf_t *b, size_t *row_cells, long long v);
+/* Numbers are rounded to 2 decimals and written without trailing zeros:
+ * 12, 12.5, -0.25. NaN and infinities are written as empty text cells. */
+void pf_csv_num(pf_buf_t *b, size_t *row_cells, double v);
+void pf_csv_end_row(pf_buf_t *b, size_t *row_cells, const pf_csv_style_t *style);
+
+/* Header row from a NULL-terminated list of column names. */
+void pf_csv_header(pf_buf_t *b, const char *const *names, const pf_csv_style_t *style);
+/* The bytes a file starts with (the BOM in Excel style, else nothing). */
+void pf_csv_begin_file(pf_buf_t *b, const pf_csv_style_t *style);
+
+/* Cells longer than this (Excel's per-cell limit) are cut and end in "[...]" */
+#define PF_CSV_CELL_MAX 32767
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * pf_out.h - report files that appear whole or not at all.
+ *
+ * Each report is written to a hidden temporary file in the output folder
+ * (".NAME.tmp.XXXXXX"), then flushed, fsynced, closed and renamed over NAME,
+ * and the folder is fsynced, so a run killed at any moment or a full disk
+ * leaves the previous reports whole.
+ *
+ * Owns: a pf_out_file_t owns its FILE and both path strings until
+ * pf_out_commit() or pf_out_abort(), one of which must be called.
+ */
+#ifndef PF_OUT_H
+#define PF_OUT_H
+
+#include <stdio.h>
+#include "pf_common.h"
+
+typedef struct pf_out_file {
+    char *final_path;
+    char *tmp_path;
+    FILE *fp;
+    int failed; /* a write failed; commit will refuse */
+} pf_out_file_t;
+
+/* Creates dir (and parents) if missing. Returns 1 on success, 0 with err. */
+int pf_out_mkdirs(const char *dir, pf_err_t *err);
+/* Opens a temporary file for dir/name (mode 0644). Returns 1, or 0 with err. */
+int pf_out_open(pf_out_file_t *f, const char *dir, const char *name, pf_err_t *err);
+/* Buffered write; remembers failure for commit. Returns 1 or 0. */
+int pf_out_write(pf_out_file_t *f, const void *p, size_t n);
+/* Finishes the temporary file (fflush, fsync, fclose) without renaming it.
+ * Returns 1, or 0 with err (then the temp file is removed). */
+int pf_out_finish(pf_out_file_t *f, pf_err_t *err);
+/* Renames a finished file over its final name. Returns 1, or 0 with err. */
+int pf_out_rename(pf_out_file_t *f, pf_err_t *err);
+/* Closes and removes the temporary file if any; frees the paths. */
+void pf_out_abort(pf_out_file_t *f);
+/* fsync a folder so renames inside it are durable. Returns 1, or 0 with err. */
+int pf_out_sync_dir(const char *dir, pf_err_t *err);
+/* Removes stale ".*.tmp.*" files left in dir by a killed run. */
+void pf_out_sweep(const char *dir);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * pf_scan.h - finds the intake files under the paths given on the command
+ * line, in a deterministic order: each path in the order given; inside a
+ * folder, entries sorted by their bytes (strcmp), recursively; only names
+ * ending in .yaml or .yml are taken from folders, while a file named
+ * explicitly is always taken. The same file reached twice (by a link or
+ * by two paths) is listed once.
+ *
+ * Nothing is dropped silently: anything that looks like an intake but cannot
+ * be read as one (a FIFO, device or socket, a folder named *.yaml, a symlink
+ * that leads out of the folder given, a missing path) is listed with a
+ * skip reason so the caller can report it.
+ *
+ * Owns: a pf_scan_t owns all entries and their strings until pf_scan_delete().
+ */
+#ifndef PF_SCAN_H
+#define PF_SCAN_H
+
+#include <stddef.h>
+
+typedef struct pf_scan_entry {
+    char *path;        /* as found: the given path joined with names below it */
+    char *skip_reason; /* NULL: a regular file to read; else why it is skipped */
+} pf_scan_entry_t;
+
+typedef struct pf_scan {
+    pf_scan_entry_t *items;
+    size_t count, cap;
+    /* private: (dev, ino) of files already listed, to drop duplicates */
+    void *seen;
+    size_t seen_count, seen_cap;
+} pf_scan_t;
+
+void pf_scan_init(pf_scan_t *s);
+void pf_scan_delete(pf_scan_t *s);
+/* Adds every intake under path. Never fails: problems become entries. */
+void pf_scan_add(pf_scan_t *s, const char *path);
+
+#endif
