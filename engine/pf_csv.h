@@ -3,7 +3,8 @@
  *
  * Text cells are always quoted (libcsv doubles embedded quotes) and are
  * neutralised against spreadsheet formula injection as OWASP advises: a cell
- * whose first character is = + - @ TAB CR or LF gets a leading apostrophe.
+ * whose first character is = + - @ TAB CR or LF gets a leading apostrophe
+ * (also when only spaces come before it, as some importers trim them).
  * Number cells are written bare from a strict grammar, so -5 stays a number.
  *
  * Owns: nothing; cells are appended to a caller's pf_buf_t.
@@ -32,7 +33,9 @@ void pf_csv_header(pf_buf_t *b, const char *const *names, const pf_csv_style_t *
 /* The bytes a file starts with (the BOM in Excel style, else nothing). */
 void pf_csv_begin_file(pf_buf_t *b, const pf_csv_style_t *style);
 
-/* Cells longer than this (Excel's per-cell limit) are cut and end in "[...]" */
+/* Cells longer than this (Excel's per-cell limit, counted in UTF-16 units as
+ * Excel does) are cut at a UTF-8 character boundary and end in "[...]"; the
+ * cut cell, apostrophe and marker included, is at most this long. */
 #define PF_CSV_CELL_MAX 32767
 
 #endif

@@ -26,10 +26,15 @@ typedef struct pf_scan_entry {
 typedef struct pf_scan {
     pf_scan_entry_t *items;
     size_t count, cap;
-    /* private: (dev, ino) of files already listed, to drop duplicates */
+    /* private: (dev, ino) of files listed and folders entered, to drop
+     * duplicates and to stop directory loops (a hash set) */
     void *seen;
     size_t seen_count, seen_cap;
 } pf_scan_t;
+
+/* Folders nested deeper than this below a given path are listed with a
+ * skip reason instead of being entered. */
+#define PF_SCAN_MAX_DEPTH 64
 
 void pf_scan_init(pf_scan_t *s);
 void pf_scan_delete(pf_scan_t *s);

@@ -17,6 +17,7 @@ typedef struct pf_sha256 {
 
 void pf_sha256_init(pf_sha256_t *c);
 void pf_sha256_update(pf_sha256_t *c, const void *data, size_t len);
+/* Writes the digest and re-initialises c. */
 void pf_sha256_final(pf_sha256_t *c, unsigned char out[32]);
 /* Lower-case hex of the digest of data; out must hold 65 bytes. */
 void pf_sha256_hex(const void *data, size_t len, char out[65]);

@@ -1,0 +1,155 @@
+/*
+ * pf_csv.c - CSV cells, rows and file framing for the reports.
+ *
+ * libcsv's csv_write() does the quoting (it wraps every field in double
+ * quotes and doubles the quotes inside). This file adds what libcsv leaves
+ * to the caller: separators and row ends, formula neutralisation, Excel's
+ * per-cell limit, and a strict, locale-free number format.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "pf_csv.h"
+
+static const char trunc_mark[] = "[...]";
+#define TRUNC_MARK_LEN (sizeof trunc_mark - 1)
+
+/* The bytes that make a spreadsheet read a cell as a formula, or that hide
+ * one behind white space (OWASP CSV injection). */
+static const char formula_starts[] = "=+-@\t\r\n";
+
+static void start_cell(pf_buf_t *b, size_t *row_cells)
+{
+    if (*row_cells > 0) pf_buf_addc(b, ',');
+    (*row_cells)++;
+}
+
+static int is_formula_byte(char c)
+{
+    return memchr(formula_starts, c, sizeof formula_starts - 1) != NULL;
+}
+
+/* A cell needs the apostrophe if it starts with a formula byte, or if it
+ * does after leading spaces: some importers trim those and then evaluate. */
+static int needs_guard(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] == ' ')
+        i++;
+    return i < len && is_formula_byte(s[i]);
+}
+
+/*
+ * Bytes of the longest prefix of s that fits in max characters, ending on a
+ * UTF-8 character boundary; *all set when the whole of s fits. Characters
+ * are counted as Excel counts them, in UTF-16 units, so a 4-byte sequence
+ * (outside the BMP) counts twice.
+ */
+static size_t fit_prefix(const char *s, size_t len, size_t max, int *all)
+{
+    size_t units = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c & 0xC0) == 0x80) continue; /* continuation byte: same character */
+        size_t w = c >= 0xF0 ? 2 : 1;
+        if (units + w > max) {
+            *all = 0;
+            return i;
+        }
+        units += w;
+    }
+    *all = 1;
+    return len;
+}
+
+/* One quoted field through libcsv. */
+static void add_quoted(pf_buf_t *b, const char *s, size_t len)
+{
+    /* csv_write writes nothing for a NULL source; "" still gives "". */
+    const char *src = s ? s : "";
+    size_t need = csv_write(NULL, 0, src, len);
+    if (need == SIZE_MAX) abort(); /* cannot happen: cells are capped */
+    char *tmp = pf_xmalloc(need);
+    size_t done = csv_write(tmp, need, src, len);
+    pf_buf_add(b, tmp, done);
+    free(tmp);
+}
+
+void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
+{
+    if (!s) len = 0;
+    start_cell(b, row_cells);
+    int guard = needs_guard(s, len);
+    size_t room = PF_CSV_CELL_MAX - (guard ? 1 : 0);
+    int fits;
+    size_t keep = fit_prefix(s, len, room, &fits);
+    if (fits && !guard) {
+        add_quoted(b, s, len);
+        return;
+    }
+    if (!fits) {
+        int unused;
+        keep = fit_prefix(s, len, room - TRUNC_MARK_LEN, &unused);
+    }
+    pf_buf_t cell;
+    pf_buf_init(&cell);
+    if (guard) pf_buf_addc(&cell, '\'');
+    pf_buf_add(&cell, s, keep);
+    if (!fits) pf_buf_add(&cell, trunc_mark, TRUNC_MARK_LEN);
+    add_quoted(b, cell.data, cell.len);
+    pf_buf_delete(&cell);
+}
+
+void pf_csv_int(pf_buf_t *b, size_t *row_cells, long long v)
+{
+    start_cell(b, row_cells);
+    pf_buf_printf(b, "%lld", v);
+}
+
+void pf_csv_num(pf_buf_t *b, size_t *row_cells, double v)
+{
+    if (!isfinite(v)) {
+        pf_csv_text(b, row_cells, "", 0);
+        return;
+    }
+    /* %.2f rounds the exact binary value (ties to even), the same on every
+     * run; DBL_MAX needs 309 digits, so 400 bytes always suffice. */
+    char tmp[400];
+    snprintf(tmp, sizeof tmp, "%.2f", v);
+    char *dot = strchr(tmp, '.');
+    if (dot) {
+        char *end = tmp + strlen(tmp);
+        while (end > dot + 1 && end[-1] == '0')
+            end--;
+        if (end == dot + 1) end = dot;
+        *end = '\0';
+    }
+    start_cell(b, row_cells);
+    /* A value that rounds to zero from below prints as -0: report 0. */
+    pf_buf_addstr(b, strcmp(tmp, "-0") == 0 ? "0" : tmp);
+}
+
+void pf_csv_end_row(pf_buf_t *b, size_t *row_cells, const pf_csv_style_t *style)
+{
+    pf_buf_addstr(b, style && style->crlf ? "\r\n" : "\n");
+    *row_cells = 0;
+}
+
+void pf_csv_header(pf_buf_t *b, const char *const *names, const pf_csv_style_t *style)
+{
+    size_t cells = 0;
+    for (size_t i = 0; names[i]; i++)
+        pf_csv_text(b, &cells, names[i], strlen(names[i]));
+    pf_csv_end_row(b, &cells, style);
+}
+
+void pf_csv_begin_file(pf_buf_t *b, const pf_csv_style_t *style)
+{
+    /* Excel only takes a CSV file for UTF-8 when it starts with a BOM. */
+    if (style && style->bom) pf_buf_add(b, "\xEF\xBB\xBF", 3);
+}

@@ -1,0 +1,315 @@
+/*
+ * pf_scan.c - deterministic discovery of intake files.
+ *
+ * The order of the list decides the order of the report rows, so it must not
+ * depend on the file system: folder entries are sorted by their bytes. The
+ * walk never reads a file; it only decides which paths the reader may open
+ * and explains every intake-looking path it will not take. Symbolic links
+ * are followed only while they stay inside the folder given, so a link in a
+ * drop folder cannot make the batch read (and report on) /etc or /dev.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pf_common.h"
+#include "pf_scan.h"
+
+/* ---- the (dev, ino) set --------------------------------------------------- */
+
+typedef struct seen_slot {
+    dev_t dev;
+    ino_t ino;
+    int used;
+} seen_slot_t;
+
+static size_t id_hash(dev_t dev, ino_t ino)
+{
+    /* A 64-bit mix so inode numbers handed out in sequence spread out. */
+    uint64_t h = (uint64_t)ino ^ ((uint64_t)dev * 0x9E3779B97F4A7C15u);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9u;
+    h ^= h >> 29;
+    return (size_t)h;
+}
+
+/* Open addressing with linear probing; cap is zero or a power of two. */
+static seen_slot_t *seen_find(seen_slot_t *slots, size_t cap, dev_t dev, ino_t ino)
+{
+    size_t i = id_hash(dev, ino) & (cap - 1);
+    while (slots[i].used && !(slots[i].dev == dev && slots[i].ino == ino))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static void seen_grow(pf_scan_t *s)
+{
+    size_t cap = s->seen_cap ? s->seen_cap * 2 : 64;
+    seen_slot_t *old = s->seen, *slots = pf_xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < s->seen_cap; i++)
+        if (old[i].used) *seen_find(slots, cap, old[i].dev, old[i].ino) = old[i];
+    free(old);
+    s->seen = slots;
+    s->seen_cap = cap;
+}
+
+/* Records the object st describes; returns 0 if it was recorded before. */
+static int seen_add(pf_scan_t *s, const struct stat *st)
+{
+    if (2 * (s->seen_count + 1) > s->seen_cap) seen_grow(s);
+    seen_slot_t *slot = seen_find(s->seen, s->seen_cap, st->st_dev, st->st_ino);
+    if (slot->used) return 0;
+    slot->dev = st->st_dev;
+    slot->ino = st->st_ino;
+    slot->used = 1;
+    s->seen_count++;
+    return 1;
+}
+
+/* ---- entries ---------------------------------------------------------------- */
+
+static void add_entry(pf_scan_t *s, const char *path, const char *reason)
+{
+    if (s->count == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->items = pf_xrealloc(s->items, s->cap * sizeof *s->items);
+    }
+    pf_scan_entry_t *e = &s->items[s->count++];
+    e->path = pf_xstrdup(path);
+    e->skip_reason = reason ? pf_xstrdup(reason) : NULL;
+}
+
+/* The system's message as a reason: "no such file or directory". strerror
+ * is thread-safe in glibc since 2.32, which is all this program targets. */
+static void add_errno(pf_scan_t *s, const char *path, int errnum)
+{
+    char *reason = pf_xstrdup(strerror(errnum));
+    if (reason[0] >= 'A' && reason[0] <= 'Z') reason[0] = (char)(reason[0] - 'A' + 'a');
+    add_entry(s, path, reason);
+    free(reason);
+}
+
+static const char *not_regular_reason(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "is a folder, not a regular file";
+    if (S_ISFIFO(mode)) return "is a FIFO, not a regular file";
+    if (S_ISSOCK(mode)) return "is a socket, not a regular file";
+    if (S_ISCHR(mode)) return "is a character device, not a regular file";
+    if (S_ISBLK(mode)) return "is a block device, not a regular file";
+    return "is not a regular file";
+}
+
+/* Lists a file once; anything but a regular file gets its reason. */
+static void take_file(pf_scan_t *s, const char *path, const struct stat *st)
+{
+    if (!seen_add(s, st)) return;
+    add_entry(s, path, S_ISREG(st->st_mode) ? NULL : not_regular_reason(st->st_mode));
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static int is_yaml_name(const char *name)
+{
+    return ends_with(name, ".yaml") || ends_with(name, ".yml");
+}
+
+/* dir + "/" + name, without doubling a slash that dir already ends with. */
+static char *join_path(const char *dir, const char *name)
+{
+    pf_buf_t b;
+    pf_buf_init(&b);
+    pf_buf_addstr(&b, dir);
+    if (b.len == 0 || b.data[b.len - 1] != '/') pf_buf_addc(&b, '/');
+    pf_buf_addstr(&b, name);
+    return b.data;
+}
+
+/* 1 if the resolved path real is root itself or lies below it. */
+static int path_inside(const char *real, const char *root)
+{
+    size_t n = strlen(root);
+    if (n == 1 && root[0] == '/') return 1;
+    return strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/');
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The names in a folder, sorted by strcmp. Returns 0 with *errnum set if
+ * the folder cannot be opened or read to the end. */
+static int read_names(const char *dir, char ***out, size_t *count, int *errnum)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        *errnum = errno;
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = pf_xrealloc(names, cap * sizeof *names);
+        }
+        names[n++] = pf_xstrdup(de->d_name);
+    }
+    *errnum = errno;
+    closedir(d);
+    if (*errnum) {
+        free_names(names, n);
+        return 0;
+    }
+    if (n > 1) qsort(names, n, sizeof *names, compare_names);
+    *out = names;
+    *count = n;
+    return 1;
+}
+
+/* ---- the walk ---------------------------------------------------------------- */
+
+typedef struct walk {
+    pf_scan_t *s;
+    const char *given;     /* the path as given, for reasons */
+    const char *root_real; /* its resolved form, the bound for links */
+} walk_t;
+
+static void walk_dir(const walk_t *w, const char *dir, const struct stat *st, int depth);
+
+/* Decides about a symbolic link met inside a folder. Returns 1 and the
+ * target's stat in *st when it is to be followed. */
+static int follow_link(const walk_t *w, const char *path, int yaml, struct stat *st)
+{
+    char *real = realpath(path, NULL);
+    if (!real || stat(path, st) != 0) {
+        if (yaml) add_entry(w->s, path, "symbolic link leads nowhere");
+        free(real);
+        return 0;
+    }
+    int inside = path_inside(real, w->root_real);
+    free(real);
+    if (inside) return 1;
+    /* A link to an outside folder could hide intakes, so say so too. */
+    if (yaml || S_ISDIR(st->st_mode)) {
+        pf_buf_t reason;
+        pf_buf_init(&reason);
+        pf_buf_printf(&reason, "symbolic link leads outside %s%s", w->given,
+                      ends_with(w->given, "/") ? "" : "/");
+        add_entry(w->s, path, reason.data);
+        pf_buf_delete(&reason);
+    }
+    return 0;
+}
+
+/* One name inside a folder: only *.yaml and *.yml are taken, and folders
+ * are entered unless they carry such a name. */
+static void visit(const walk_t *w, const char *dir, const char *name, int depth)
+{
+    char *path = join_path(dir, name);
+    int yaml = is_yaml_name(name);
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (yaml) add_errno(w->s, path, errno); /* vanished while we looked */
+    } else if (S_ISLNK(st.st_mode) && !follow_link(w, path, yaml, &st)) {
+        /* reported or ignored by follow_link */
+    } else if (S_ISDIR(st.st_mode)) {
+        if (yaml)
+            add_entry(w->s, path, not_regular_reason(st.st_mode));
+        else
+            walk_dir(w, path, &st, depth + 1);
+    } else if (yaml) {
+        take_file(w->s, path, &st);
+    }
+    free(path);
+}
+
+static void walk_dir(const walk_t *w, const char *dir, const struct stat *st, int depth)
+{
+    if (depth > PF_SCAN_MAX_DEPTH) {
+        pf_buf_t reason;
+        pf_buf_init(&reason);
+        pf_buf_printf(&reason, "folders nest more than %d levels deep here", PF_SCAN_MAX_DEPTH);
+        add_entry(w->s, dir, reason.data);
+        pf_buf_delete(&reason);
+        return;
+    }
+    /* A folder met again (a link to an ancestor, or two links to one
+     * folder) has had its files listed already; entering it would loop. */
+    if (!seen_add(w->s, st)) return;
+    char **names;
+    size_t count;
+    int errnum;
+    if (!read_names(dir, &names, &count, &errnum)) {
+        add_errno(w->s, dir, errnum);
+        return;
+    }
+    /* The folder is closed again before descending, so deep trees do not
+     * hold one descriptor per level. */
+    for (size_t i = 0; i < count; i++)
+        visit(w, dir, names[i], depth);
+    free_names(names, count);
+}
+
+/* ---- public -------------------------------------------------------------------- */
+
+void pf_scan_init(pf_scan_t *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void pf_scan_delete(pf_scan_t *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        free(s->items[i].path);
+        free(s->items[i].skip_reason);
+    }
+    free(s->items);
+    free(s->seen);
+    pf_scan_init(s);
+}
+
+void pf_scan_add(pf_scan_t *s, const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        add_errno(s, path, errno);
+        return;
+    }
+    /* A path named on the command line is followed wherever it leads: the
+     * operator chose it. */
+    if (S_ISLNK(st.st_mode) && stat(path, &st) != 0) {
+        add_entry(s, path, "symbolic link leads nowhere");
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        take_file(s, path, &st);
+        return;
+    }
+    char *real = realpath(path, NULL);
+    if (!real) {
+        add_errno(s, path, errno);
+        return;
+    }
+    walk_t w = {s, path, real};
+    walk_dir(&w, path, &st, 0);
+    free(real);
+}
