@@ -5,6 +5,15 @@
  * answer from text to its typed value; no question name lives in C.
  *
  * Schema file format: see docs/intake-format.md ("The schema file").
+ * The analyst's guide to the schema file is docs/schema-format.md.
+ *
+ * Error kinds: problems in the schema file itself are "schema.definition"
+ * (field = the intake path the spec describes: "help[].area" for list items,
+ * "skills.*" for map values, "skills (keys)" for map keys; or the schema key,
+ * "version", "enums.area"). Problems in an intake are schema.required,
+ * schema.unknown_field, schema.type, schema.range, schema.enum,
+ * schema.pattern, schema.length, schema.items, schema.date and schema.shape,
+ * with field = the answer's path ("help[2].area", 1-based list indexes).
  *
  * Owns: a pf_schema_t owns all its memory; free it with pf_schema_delete().
  * Values produced by pf_schema_validate() live in the arena the caller passes.
