@@ -1,6 +1,126 @@
+/*
+ * pf_main.c - the command line: parse arguments, call the library, map the
+ * outcome to a documented exit code. No logic lives here.
+ */
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_batch.h"
+
+static const char USAGE[] =
+    "usage: partnerfit run [options] PATH...\n"
+    "       partnerfit --help | --version\n"
+    "\n"
+    "Reads the YAML intake questionnaires in each PATH (a file, or a folder searched\n"
+    "recursively for *.yaml and *.yml in sorted order), evaluates the rule pack under\n"
+    "the policy, and writes ranked, explained CSV reports.\n"
+    "\n"
+    "options:\n"
+    "  --rules DIR     rule files (*.lua), loaded in name order   [rules]\n"
+    "  --policy FILE   policy: catalogue, shortlist, weights       [policies/default.yaml]\n"
+    "  --out DIR       where the reports go                        [reports]\n"
+    "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
+    "  -q, --quiet     no summary line on stderr\n"
+    "\n"
+    "reports (in --out): recommendations.csv, needs.csv, rejects.csv, manifest.yaml\n"
+    "\n"
+    "exit codes:\n"
+    "  0  every intake evaluated\n"
+    "  1  the run finished, but some intakes were rejected (see rejects.csv)\n"
+    "  2  usage, policy, schema or rule-pack error: no reports written\n"
+    "  3  I/O or internal error: previous reports left as they were\n"
+    "  4  another run is writing to the same output folder: nothing written\n";
+
+typedef struct cli {
+    pf_batch_options_t batch;
+    const char **paths;
+    size_t npaths;
+    int quiet;
+} cli_t;
+
+static int usage_error(const char *fmt, const char *arg)
 {
-    puts("partnerfit: under construction");
-    return 3;
+    fprintf(stderr, "partnerfit: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see partnerfit --help)\n");
+    return PF_EXIT_CONFIG;
+}
+
+/* Returns -1 when parsed, else the exit code to stop with. */
+static int parse_run(int argc, char **argv, cli_t *c)
+{
+    c->paths = calloc((size_t)argc, sizeof *c->paths);
+    if (!c->paths) return PF_EXIT_IO;
+    int only_paths = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char **target = NULL;
+        if (only_paths || a[0] != '-' || strcmp(a, "-") == 0) {
+            c->paths[c->npaths++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_paths = 1;
+        } else if (strcmp(a, "--excel") == 0) {
+            c->batch.style.bom = c->batch.style.crlf = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            c->quiet = 1;
+        } else if (strcmp(a, "--rules") == 0) {
+            target = &c->batch.rules_dir;
+        } else if (strcmp(a, "--policy") == 0) {
+            target = &c->batch.policy_path;
+        } else if (strcmp(a, "--out") == 0) {
+            target = &c->batch.out_dir;
+        } else {
+            return usage_error("unknown option '%s'", a);
+        }
+        if (target) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            *target = argv[++i];
+        }
+    }
+    if (c->npaths == 0)
+        return usage_error("%s", "give at least one intake file or folder, e.g. 'partnerfit run samples/'");
+    c->batch.paths = c->paths;
+    c->batch.npaths = c->npaths;
+    return -1;
+}
+
+static int run_command(int argc, char **argv)
+{
+    cli_t c;
+    memset(&c, 0, sizeof c);
+    pf_batch_options_default(&c.batch);
+    int code = parse_run(argc, argv, &c);
+    if (code < 0) {
+        pf_batch_stats_t st;
+        code = pf_batch_run(&c.batch, &st, stderr);
+        if (!c.quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS))
+            fprintf(stderr,
+                    "partnerfit: %zu file%s: %zu evaluated, %zu rejected; %zu rules; reports in %s/\n",
+                    st.files, st.files == 1 ? "" : "s", st.evaluated, st.rejected, st.rules,
+                    c.batch.out_dir);
+    }
+    free(c.paths);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return PF_EXIT_CONFIG;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(USAGE, stdout);
+        return PF_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("partnerfit %s\n", PF_VERSION);
+        return PF_EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0) return run_command(argc, argv);
+    return usage_error("unknown command '%s'", cmd);
 }

@@ -1,0 +1,564 @@
+/*
+ * pf_batch.c - one run of partnerfit over a set of intake paths.
+ *
+ * Order of work, chosen so a broken configuration never touches the
+ * previous reports: policy, schema and rule pack first (exit 2 on any
+ * problem); then the output folder's lock; then every report is written to
+ * a temporary file while the intakes stream through; then all reports are
+ * renamed into place and the manifest is written last.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "pf_batch.h"
+#include "pf_out.h"
+#include "pf_scan.h"
+#include "pf_schema.h"
+#include "pf_sha256.h"
+#include "pf_yemit.h"
+
+#define REJECTS_NAME "rejects.csv"
+#define MANIFEST_NAME "manifest.yaml"
+#define LOCK_NAME ".partnerfit.lock"
+
+static const char *const REJECT_COLUMNS[] = {"file", "line", "column", "field", "kind", "reason",
+                                             NULL};
+
+void pf_batch_options_default(pf_batch_options_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->rules_dir = "rules";
+    o->policy_path = "policies/default.yaml";
+    o->out_dir = "reports";
+    pf_yread_limits_default(&o->intake_limits);
+    pf_eval_limits_default(&o->eval_limits);
+    o->max_errors_per_intake = 20;
+}
+
+/* ---- ids already seen (for the schema's unique field) --------------------- */
+
+typedef struct idset {
+    char **keys;
+    size_t *owner; /* index of the scan entry that used the id first */
+    size_t count, cap;
+} idset_t;
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void idset_grow(idset_t *set);
+
+/* Returns the owner of id if already present, else records it and returns
+ * SIZE_MAX. */
+static size_t idset_claim(idset_t *set, const char *id, size_t owner)
+{
+    if ((set->count + 1) * 2 > set->cap) idset_grow(set);
+    size_t i = hash_str(id) & (set->cap - 1);
+    while (set->keys[i]) {
+        if (strcmp(set->keys[i], id) == 0) return set->owner[i];
+        i = (i + 1) & (set->cap - 1);
+    }
+    set->keys[i] = pf_xstrdup(id);
+    set->owner[i] = owner;
+    set->count++;
+    return SIZE_MAX;
+}
+
+static void idset_grow(idset_t *set)
+{
+    idset_t bigger = {0};
+    bigger.cap = set->cap ? set->cap * 2 : 1024;
+    bigger.keys = pf_xcalloc(bigger.cap, sizeof *bigger.keys);
+    bigger.owner = pf_xcalloc(bigger.cap, sizeof *bigger.owner);
+    for (size_t i = 0; i < set->cap; i++) {
+        if (!set->keys[i]) continue;
+        size_t j = hash_str(set->keys[i]) & (bigger.cap - 1);
+        while (bigger.keys[j]) j = (j + 1) & (bigger.cap - 1);
+        bigger.keys[j] = set->keys[i];
+        bigger.owner[j] = set->owner[i];
+        bigger.count++;
+    }
+    free(set->keys);
+    free(set->owner);
+    *set = bigger;
+}
+
+static void idset_delete(idset_t *set)
+{
+    for (size_t i = 0; i < set->cap; i++) free(set->keys[i]);
+    free(set->keys);
+    free(set->owner);
+    memset(set, 0, sizeof *set);
+}
+
+/* ---- the run's state ------------------------------------------------------- */
+
+typedef struct report_file {
+    const char *name;
+    pf_out_file_t out;
+    pf_sha256_t sha;
+    size_t rows;
+    size_t bytes;
+    int opened;
+} report_file_t;
+
+typedef struct batch {
+    const pf_batch_options_t *opt;
+    FILE *log;
+    /* configuration */
+    char *policy_text, *schema_text;
+    size_t policy_len, schema_len;
+    char *schema_path;
+    pf_doc_t policy_doc, schema_doc;
+    pf_value_t *policy;
+    pf_schema_t *schema;
+    pf_eval_t *ev;
+    /* outputs: the evaluator's reports, then rejects.csv */
+    report_file_t *files;
+    size_t nfiles;
+    pf_buf_t *bufs; /* one per evaluator report, reused per intake */
+    size_t *rows;
+    pf_buf_t line; /* scratch for rejects */
+    idset_t ids;
+    pf_scan_t scan;
+    pf_errlist_t errs;
+    int lock_fd;
+    int io_failed;
+    pf_batch_stats_t *stats;
+} batch_t;
+
+static void log_error(batch_t *b, const char *file, const pf_err_t *e)
+{
+    if (e->line)
+        fprintf(b->log, "partnerfit: %s:%lu:%lu: %s\n", file, e->line, e->column, e->msg);
+    else if (file && file[0])
+        fprintf(b->log, "partnerfit: %s: %s\n", file, e->msg);
+    else
+        fprintf(b->log, "partnerfit: %s\n", e->msg);
+}
+
+/* ---- configuration ---------------------------------------------------------- */
+
+static void config_limits(pf_yread_limits_t *l)
+{
+    pf_yread_limits_default(l);
+    l->max_file_bytes = 4u << 20;
+    l->max_nodes = 200000;
+}
+
+/* Reads a YAML config file (kept as text for its digest). */
+static int read_config(batch_t *b, const char *path, char **text, size_t *len, pf_doc_t *doc)
+{
+    pf_yread_limits_t lim;
+    config_limits(&lim);
+    pf_err_t err;
+    if (!pf_yread_slurp(path, lim.max_file_bytes, text, len, &err) ||
+        !pf_yread_one(*text, *len, &lim, doc, &err)) {
+        log_error(b, path, &err);
+        return 0;
+    }
+    return 1;
+}
+
+/* The schema file named by the policy's `schema:`, relative to the policy. */
+static char *schema_path_for(const char *policy_path, const char *name)
+{
+    if (name[0] == '/') return pf_xstrdup(name);
+    const char *slash = strrchr(policy_path, '/');
+    size_t dir = slash ? (size_t)(slash - policy_path) + 1 : 0;
+    char *p = pf_xmalloc(dir + strlen(name) + 1);
+    memcpy(p, policy_path, dir);
+    strcpy(p + dir, name);
+    return p;
+}
+
+static int load_schema(batch_t *b)
+{
+    const pf_value_t *name = pf_value_get(b->policy, "schema");
+    if (!name || name->kind != PF_VAL_STR) {
+        fprintf(b->log, "partnerfit: %s: the policy must name its intake schema file (schema: ...)\n",
+                b->opt->policy_path);
+        return 0;
+    }
+    b->schema_path = schema_path_for(b->opt->policy_path, name->s);
+    if (!read_config(b, b->schema_path, &b->schema_text, &b->schema_len, &b->schema_doc))
+        return 0;
+    pf_errlist_reset(&b->errs);
+    b->schema = pf_schema_load(b->schema_doc.root, &b->errs);
+    for (size_t i = 0; i < b->errs.count; i++) log_error(b, b->schema_path, &b->errs.items[i]);
+    return b->schema != NULL;
+}
+
+static int load_configuration(batch_t *b)
+{
+    if (!read_config(b, b->opt->policy_path, &b->policy_text, &b->policy_len, &b->policy_doc))
+        return 0;
+    b->policy = pf_value_from_node(&b->policy_doc.arena, b->policy_doc.root);
+    if (b->policy->kind != PF_VAL_MAP) {
+        fprintf(b->log, "partnerfit: %s: the policy must be a mapping\n", b->opt->policy_path);
+        return 0;
+    }
+    if (!load_schema(b)) return 0;
+    pf_eval_config_t cfg = {b->opt->rules_dir, b->opt->policy_path, b->policy, b->opt->eval_limits};
+    pf_errlist_reset(&b->errs);
+    b->ev = pf_eval_new(&cfg, &b->errs);
+    for (size_t i = 0; i < b->errs.count; i++) log_error(b, NULL, &b->errs.items[i]);
+    if (!b->ev) {
+        fprintf(b->log, "partnerfit: the rule pack or policy has %zu problem%s; no reports written\n",
+                b->errs.count, b->errs.count == 1 ? "" : "s");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- output files ------------------------------------------------------------- */
+
+static void write_file(batch_t *b, report_file_t *f, const char *p, size_t n)
+{
+    if (!n) return;
+    if (!pf_out_write(&f->out, p, n)) b->io_failed = 1;
+    pf_sha256_update(&f->sha, p, n);
+    f->bytes += n;
+}
+
+static int open_report(batch_t *b, report_file_t *f, const char *name, const char *const *cols)
+{
+    pf_err_t err;
+    f->name = name;
+    pf_sha256_init(&f->sha);
+    if (!pf_out_open(&f->out, b->opt->out_dir, name, &err)) {
+        log_error(b, NULL, &err);
+        return 0;
+    }
+    f->opened = 1;
+    pf_buf_reset(&b->line);
+    pf_csv_begin_file(&b->line, &b->opt->style);
+    pf_csv_header(&b->line, cols, &b->opt->style);
+    write_file(b, f, b->line.data, b->line.len);
+    return 1;
+}
+
+/* Takes the output folder's lock: 1 taken, 0 busy, -1 error. */
+static int take_lock(batch_t *b)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", b->opt->out_dir, LOCK_NAME);
+    b->lock_fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (b->lock_fd < 0) {
+        fprintf(b->log, "partnerfit: %s: cannot open the lock file: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(b->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            fprintf(b->log, "partnerfit: another run is writing to %s; nothing written\n",
+                    b->opt->out_dir);
+            return 0;
+        }
+        fprintf(b->log, "partnerfit: %s: cannot lock: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 1;
+}
+
+static int open_outputs(batch_t *b)
+{
+    size_t n = pf_eval_report_count(b->ev);
+    b->nfiles = n + 1;
+    b->files = pf_xcalloc(b->nfiles, sizeof *b->files);
+    b->bufs = pf_xcalloc(n ? n : 1, sizeof *b->bufs);
+    b->rows = pf_xcalloc(n ? n : 1, sizeof *b->rows);
+    for (size_t i = 0; i < n; i++)
+        if (!open_report(b, &b->files[i], pf_eval_report_name(b->ev, i),
+                         pf_eval_report_columns(b->ev, i)))
+            return 0;
+    return open_report(b, &b->files[n], REJECTS_NAME, REJECT_COLUMNS);
+}
+
+/* ---- rejects ---------------------------------------------------------------- */
+
+static void reject_row(batch_t *b, const char *file, const pf_err_t *e)
+{
+    report_file_t *f = &b->files[b->nfiles - 1];
+    size_t cells = 0;
+    pf_buf_t *l = &b->line;
+    pf_buf_reset(l);
+    pf_csv_text(l, &cells, file, strlen(file));
+    if (e->line) {
+        pf_csv_int(l, &cells, (long long)e->line);
+        pf_csv_int(l, &cells, (long long)e->column);
+    } else {
+        pf_csv_text(l, &cells, "", 0);
+        pf_csv_text(l, &cells, "", 0);
+    }
+    pf_csv_text(l, &cells, e->field, strlen(e->field));
+    pf_csv_text(l, &cells, e->kind, strlen(e->kind));
+    pf_csv_text(l, &cells, e->msg, strlen(e->msg));
+    pf_csv_end_row(l, &cells, &b->opt->style);
+    write_file(b, f, l->data, l->len);
+    f->rows++;
+    b->stats->reject_rows++;
+}
+
+/* ---- one intake ---------------------------------------------------------------- */
+
+static int check_unique(batch_t *b, const pf_value_t *intake, size_t index, pf_err_t *err)
+{
+    const char *field = pf_schema_unique_field(b->schema);
+    const pf_value_t *v = field ? pf_value_get(intake, field) : NULL;
+    if (!v || v->kind != PF_VAL_STR) return 1;
+    size_t first = idset_claim(&b->ids, v->s, index);
+    if (first == SIZE_MAX) return 1;
+    pf_err_set(err, "intake.duplicate_id", v->line, v->column, field,
+               "the %s \"%.100s\" is already used by %.300s; each intake needs its own", field,
+               v->s, b->scan.items[first].path);
+    return 0;
+}
+
+static void evaluate_entry(batch_t *b, size_t index)
+{
+    const pf_scan_entry_t *entry = &b->scan.items[index];
+    pf_err_t err;
+    pf_doc_t doc;
+    pf_doc_init(&doc);
+    int ok = 0;
+    pf_value_t *intake = NULL;
+    if (entry->skip_reason) {
+        pf_err_set(&err, "input.skipped", 0, 0, "", "%s", entry->skip_reason);
+        reject_row(b, entry->path, &err);
+    } else if (!pf_yread_file(entry->path, &b->opt->intake_limits, &doc, &err)) {
+        reject_row(b, entry->path, &err);
+    } else if (pf_errlist_reset(&b->errs),
+               !pf_schema_validate(b->schema, doc.root, &doc.arena, &intake, &b->errs,
+                                   b->opt->max_errors_per_intake)) {
+        for (size_t i = 0; i < b->errs.count; i++) reject_row(b, entry->path, &b->errs.items[i]);
+        if (b->errs.count == 0) { /* never leave a rejected intake without a row */
+            pf_err_set(&err, "schema", 0, 0, "", "the intake does not match the schema");
+            reject_row(b, entry->path, &err);
+        }
+    } else if (!check_unique(b, intake, index, &err)) {
+        reject_row(b, entry->path, &err);
+    } else if (!pf_eval_run(b->ev, intake, entry->path, b->bufs, b->rows, &b->opt->style, &err)) {
+        reject_row(b, entry->path, &err);
+    } else {
+        ok = 1;
+    }
+    if (ok) {
+        for (size_t r = 0; r + 1 < b->nfiles; r++) {
+            write_file(b, &b->files[r], b->bufs[r].data, b->bufs[r].len);
+            b->files[r].rows += b->rows[r];
+            pf_buf_reset(&b->bufs[r]);
+        }
+        b->stats->evaluated++;
+    } else {
+        b->stats->rejected++;
+    }
+    pf_doc_delete(&doc);
+}
+
+/* ---- manifest ------------------------------------------------------------------- */
+
+typedef struct vbuild {
+    pf_arena_t arena;
+} vbuild_t;
+
+static pf_value_t *v_map(vbuild_t *vb, size_t cap)
+{
+    pf_value_t *v = pf_arena_alloc(&vb->arena, sizeof *v);
+    v->kind = PF_VAL_MAP;
+    v->items = pf_arena_alloc(&vb->arena, cap * sizeof *v->items);
+    v->keys = pf_arena_alloc(&vb->arena, cap * sizeof *v->keys);
+    return v;
+}
+
+static pf_value_t *v_list(vbuild_t *vb, size_t cap)
+{
+    pf_value_t *v = v_map(vb, cap);
+    v->kind = PF_VAL_LIST;
+    return v;
+}
+
+static pf_value_t *v_add(vbuild_t *vb, pf_value_t *parent, const char *key)
+{
+    pf_value_t *v = &parent->items[parent->count];
+    if (parent->kind == PF_VAL_MAP) parent->keys[parent->count] = pf_arena_strndup(&vb->arena, key, strlen(key));
+    parent->count++;
+    return v;
+}
+
+static void v_str(vbuild_t *vb, pf_value_t *parent, const char *key, const char *s)
+{
+    pf_value_t *v = v_add(vb, parent, key);
+    v->kind = PF_VAL_STR;
+    v->s = pf_arena_strndup(&vb->arena, s, strlen(s));
+    v->len = strlen(s);
+}
+
+static void v_int(vbuild_t *vb, pf_value_t *parent, const char *key, long long i)
+{
+    pf_value_t *v = v_add(vb, parent, key);
+    v->kind = PF_VAL_INT;
+    v->i = i;
+}
+
+static void v_put(vbuild_t *vb, pf_value_t *parent, const char *key, const pf_value_t *child)
+{
+    *v_add(vb, parent, key) = *child;
+}
+
+static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
+{
+    char hex[65];
+    pf_value_t *root = v_map(vb, 8);
+    v_str(vb, root, "partnerfit", PF_VERSION);
+
+    pf_value_t *rules = v_map(vb, 3);
+    v_str(vb, rules, "folder", b->opt->rules_dir);
+    v_int(vb, rules, "rules", (long long)b->stats->rules);
+    v_str(vb, rules, "sha256", pf_eval_rules_digest(b->ev));
+    v_put(vb, root, "rules", rules);
+
+    pf_value_t *policy = v_map(vb, 2);
+    v_str(vb, policy, "file", b->opt->policy_path);
+    pf_sha256_hex(b->policy_text, b->policy_len, hex);
+    v_str(vb, policy, "sha256", hex);
+    v_put(vb, root, "policy", policy);
+
+    pf_value_t *schema = v_map(vb, 3);
+    v_str(vb, schema, "file", b->schema_path);
+    const char *version = pf_schema_version(b->schema);
+    v_str(vb, schema, "version", version ? version : "");
+    pf_sha256_hex(b->schema_text, b->schema_len, hex);
+    v_str(vb, schema, "sha256", hex);
+    v_put(vb, root, "schema", schema);
+
+    pf_value_t *inputs = v_list(vb, b->opt->npaths);
+    for (size_t i = 0; i < b->opt->npaths; i++) v_str(vb, inputs, NULL, b->opt->paths[i]);
+    v_put(vb, root, "inputs", inputs);
+
+    pf_value_t *counts = v_map(vb, 4);
+    v_int(vb, counts, "files", (long long)b->stats->files);
+    v_int(vb, counts, "evaluated", (long long)b->stats->evaluated);
+    v_int(vb, counts, "rejected", (long long)b->stats->rejected);
+    v_int(vb, counts, "reject_rows", (long long)b->stats->reject_rows);
+    v_put(vb, root, "counts", counts);
+
+    pf_value_t *reports = v_list(vb, b->nfiles);
+    for (size_t i = 0; i < b->nfiles; i++) {
+        pf_value_t *r = v_map(vb, 4);
+        unsigned char d[32];
+        pf_sha256_final(&b->files[i].sha, d);
+        pf_sha256_tohex(d, hex);
+        v_str(vb, r, "file", b->files[i].name);
+        v_int(vb, r, "rows", (long long)b->files[i].rows);
+        v_int(vb, r, "bytes", (long long)b->files[i].bytes);
+        v_str(vb, r, "sha256", hex);
+        v_put(vb, reports, NULL, r);
+    }
+    v_put(vb, root, "reports", reports);
+    return root;
+}
+
+/* ---- finishing ------------------------------------------------------------------ */
+
+static int finish_outputs(batch_t *b)
+{
+    pf_err_t err;
+    for (size_t i = 0; i < b->nfiles; i++) {
+        if (b->io_failed || !pf_out_finish(&b->files[i].out, &err)) {
+            if (!b->io_failed) log_error(b, NULL, &err);
+            b->io_failed = 1;
+            return 0;
+        }
+    }
+    /* The manifest says what the reports hold: written after them, renamed last. */
+    vbuild_t vb;
+    pf_arena_init(&vb.arena);
+    pf_value_t *m = manifest_value(b, &vb);
+    pf_buf_t text;
+    pf_buf_init(&text);
+    pf_out_file_t mf = {0};
+    pf_err_set(&err, "io", 0, 0, "", "cannot write %s in %s", MANIFEST_NAME, b->opt->out_dir);
+    int ok = pf_yemit_buf(&text, m, &err) && pf_out_open(&mf, b->opt->out_dir, MANIFEST_NAME, &err) &&
+             pf_out_write(&mf, text.data, text.len) && pf_out_finish(&mf, &err);
+    pf_buf_delete(&text);
+    pf_arena_delete(&vb.arena);
+    for (size_t i = 0; ok && i < b->nfiles; i++) ok = pf_out_rename(&b->files[i].out, &err);
+    ok = ok && pf_out_rename(&mf, &err) && pf_out_sync_dir(b->opt->out_dir, &err);
+    pf_out_abort(&mf); /* frees; removes the temporary file if it is still there */
+    if (!ok) log_error(b, NULL, &err);
+    return ok;
+}
+
+static void batch_delete(batch_t *b)
+{
+    for (size_t i = 0; i < b->nfiles; i++)
+        if (b->files[i].opened) pf_out_abort(&b->files[i].out);
+    for (size_t i = 0; b->bufs && i + 1 < b->nfiles; i++) pf_buf_delete(&b->bufs[i]);
+    free(b->files);
+    free(b->bufs);
+    free(b->rows);
+    pf_buf_delete(&b->line);
+    idset_delete(&b->ids);
+    pf_scan_delete(&b->scan);
+    pf_errlist_delete(&b->errs);
+    pf_eval_delete(b->ev);
+    pf_schema_delete(b->schema);
+    pf_doc_delete(&b->policy_doc);
+    pf_doc_delete(&b->schema_doc);
+    free(b->policy_text);
+    free(b->schema_text);
+    free(b->schema_path);
+    if (b->lock_fd >= 0) close(b->lock_fd); /* releases the lock */
+}
+
+static int run(batch_t *b)
+{
+    if (!load_configuration(b)) return PF_EXIT_CONFIG;
+    b->stats->rules = pf_eval_rule_count(b->ev);
+    pf_err_t err;
+    if (!pf_out_mkdirs(b->opt->out_dir, &err)) {
+        log_error(b, NULL, &err);
+        return PF_EXIT_IO;
+    }
+    int lock = take_lock(b);
+    if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
+    pf_out_sweep(b->opt->out_dir);
+    if (!open_outputs(b)) return PF_EXIT_IO;
+    for (size_t i = 0; i < b->opt->npaths; i++) pf_scan_add(&b->scan, b->opt->paths[i]);
+    b->stats->files = b->scan.count;
+    for (size_t i = 0; i < b->scan.count && !b->io_failed; i++) evaluate_entry(b, i);
+    if (b->stats->evaluated + b->stats->rejected != b->stats->files) {
+        fprintf(b->log, "partnerfit: internal error: %zu files but %zu evaluated and %zu rejected\n",
+                b->stats->files, b->stats->evaluated, b->stats->rejected);
+        return PF_EXIT_IO;
+    }
+    if (!finish_outputs(b)) return PF_EXIT_IO;
+    return b->stats->rejected ? PF_EXIT_REJECTS : PF_EXIT_OK;
+}
+
+int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log)
+{
+    batch_t b;
+    memset(&b, 0, sizeof b);
+    b.opt = opt;
+    b.log = log;
+    b.lock_fd = -1;
+    b.stats = stats;
+    memset(stats, 0, sizeof *stats);
+    pf_doc_init(&b.policy_doc);
+    pf_doc_init(&b.schema_doc);
+    pf_buf_init(&b.line);
+    pf_scan_init(&b.scan);
+    pf_errlist_init(&b.errs);
+    int code = run(&b);
+    batch_delete(&b);
+    return code;
+}

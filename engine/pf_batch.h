@@ -1,0 +1,52 @@
+/*
+ * pf_batch.h - one run: load the policy, schema and rule pack; find the
+ * intakes; read, validate and evaluate each; write the reports atomically;
+ * write the manifest last. Every file found ends up either evaluated (rows
+ * in the reports) or rejected (rows in rejects.csv), never in neither.
+ *
+ * Owns: nothing after it returns; all memory of a run is freed inside.
+ */
+#ifndef PF_BATCH_H
+#define PF_BATCH_H
+
+#include <stdio.h>
+
+#include "pf_csv.h"
+#include "pf_eval.h"
+#include "pf_yread.h"
+
+/* Exit codes, documented in README.md and `partnerfit --help`. */
+typedef enum pf_exit {
+    PF_EXIT_OK = 0,      /* every intake evaluated */
+    PF_EXIT_REJECTS = 1, /* the run finished; some intakes were rejected */
+    PF_EXIT_CONFIG = 2,  /* usage, policy, schema or rule-pack error; no reports written */
+    PF_EXIT_IO = 3,      /* I/O or internal error; previous reports left as they were */
+    PF_EXIT_BUSY = 4     /* another run holds the output folder's lock; nothing written */
+} pf_exit_t;
+
+typedef struct pf_batch_options {
+    const char *rules_dir;
+    const char *policy_path;
+    const char *out_dir;
+    const char *const *paths;
+    size_t npaths;
+    pf_csv_style_t style;
+    pf_yread_limits_t intake_limits;
+    pf_eval_limits_t eval_limits;
+    size_t max_errors_per_intake; /* rejects rows per intake, 0 = all */
+} pf_batch_options_t;
+
+void pf_batch_options_default(pf_batch_options_t *o);
+
+typedef struct pf_batch_stats {
+    size_t files;     /* entries found (including skipped ones) */
+    size_t evaluated; /* intakes with rows in the reports */
+    size_t rejected;  /* intakes (or skipped files) in rejects.csv */
+    size_t reject_rows;
+    size_t rules;
+} pf_batch_stats_t;
+
+/* Runs the batch; messages for people go to log. Returns a pf_exit_t. */
+int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log);
+
+#endif

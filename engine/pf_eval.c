@@ -1,0 +1,980 @@
+/*
+ * pf_eval.c - the rule evaluator: one sandboxed Lua 5.4 state per pf_eval_t.
+ *
+ * Layout of a state:
+ *   registry[ref_prelude]  the table P the prelude returned (DSL, stages)
+ *   sandbox                plain table: allow-listed base functions,
+ *                          read-only library proxies, P.dsl entries;
+ *                          reachable only as __index of each rule file's env
+ *   env of a rule file     empty table {__index = sandbox, __newindex = error}
+ *   intake, policy         read-only proxies over data tables
+ * Every function that touches the Lua stack notes its effect as in the
+ * manual: [-pop, +push, errors].
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "pf_eval.h"
+#include "pf_sha256.h"
+#include "pf_yread.h"
+
+extern const unsigned char pf_prelude_lua[];
+extern const size_t pf_prelude_lua_len;
+
+#define HOOK_EVERY 1000          /* instructions between limit checks */
+#define MSG_MAX 1024             /* error messages are cut here */
+#define REP_MAX_BYTES (4u << 20) /* string.rep result cap */
+#define RANGE_MAX 1000000        /* table.move / table.unpack range cap */
+#define RULE_FILE_MAX (1u << 20)
+
+struct pf_eval {
+    lua_State *L;
+    pf_eval_config_t cfg;
+    /* memory accounting (allocator ud) */
+    size_t mem_used;
+    int mem_failed;
+    /* limits, checked in the count hook */
+    int armed;
+    unsigned long long instr_used;
+    double deadline;
+    char killed[160]; /* non-empty: the state is over a limit */
+    /* prelude */
+    int ref_prelude;
+    /* reports */
+    size_t nreports;
+    char **report_names;
+    char ***report_columns;
+    size_t nrules;
+    char digest[65];
+};
+
+/* The evaluator lives in the state's extra space, for the hook and wrappers. */
+static pf_eval_t *get_ev(lua_State *L)
+{
+    return *(pf_eval_t **)lua_getextraspace(L);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void pf_eval_limits_default(pf_eval_limits_t *l)
+{
+    l->mem_bytes = 64u << 20;
+    l->instructions = 20000000ULL;
+    l->seconds = 2.0;
+}
+
+/* ==================================================================== */
+/* Memory cap                                                            */
+/* ==================================================================== */
+
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    pf_eval_t *ev = ud;
+    if (ptr == NULL) osize = 0; /* then osize is a type tag, not a size */
+    if (nsize == 0) {
+        free(ptr);
+        ev->mem_used -= osize;
+        return NULL;
+    }
+    if (nsize > osize && ev->mem_used + (nsize - osize) > ev->cfg.limits.mem_bytes) {
+        ev->mem_failed = 1;
+        return NULL; /* Lua collects garbage and retries, then raises ERRMEM */
+    }
+    void *p = realloc(ptr, nsize);
+    if (!p) return NULL;
+    ev->mem_used = ev->mem_used - osize + nsize;
+    return p;
+}
+
+/* ==================================================================== */
+/* Instruction budget and deadline                                        */
+/* ==================================================================== */
+
+static void arm(pf_eval_t *ev)
+{
+    ev->instr_used = 0;
+    ev->deadline = now_seconds() + ev->cfg.limits.seconds;
+    ev->killed[0] = '\0';
+    ev->mem_failed = 0;
+    ev->armed = 1;
+}
+
+/* Once over a limit the state stays "killed": every later hook call raises
+ * again, so a rule cannot catch the error and carry on. */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    pf_eval_t *ev = get_ev(L);
+    if (!ev->armed) return;
+    if (!ev->killed[0]) {
+        ev->instr_used += HOOK_EVERY;
+        if (ev->instr_used > ev->cfg.limits.instructions)
+            snprintf(ev->killed, sizeof ev->killed,
+                     "went over the limit of %llu Lua instructions for one intake",
+                     ev->cfg.limits.instructions);
+        else if (now_seconds() > ev->deadline)
+            snprintf(ev->killed, sizeof ev->killed,
+                     "went over the time limit of %g seconds for one intake",
+                     ev->cfg.limits.seconds);
+    }
+    if (ev->killed[0]) luaL_error(L, "%s", ev->killed);
+}
+
+/* pcall for rules: [-(n+1), +r, e]. Like the standard one, except that a
+ * limit error (instructions, time, memory) is raised again, never caught. */
+static int sb_pcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    pf_eval_t *ev = get_ev(L);
+    if (status == LUA_ERRMEM && !ev->killed[0])
+        snprintf(ev->killed, sizeof ev->killed, "went over the memory limit of %zu MiB",
+                 ev->cfg.limits.mem_bytes >> 20);
+    if (status != LUA_OK && ev->killed[0]) return lua_error(L);
+    lua_pushboolean(L, status == LUA_OK);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+/* ==================================================================== */
+/* Error messages                                                        */
+/* ==================================================================== */
+
+/* Message handler: [-1, +1, m]. Never calls __tostring (a rule's error
+ * object could loop there), cuts long messages, adds a traceback. */
+static int msghandler(lua_State *L)
+{
+    size_t len = 0;
+    const char *msg = NULL;
+    int t = lua_type(L, 1);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER)
+        msg = lua_tolstring(L, 1, &len);
+    else
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    if (msg && len > MSG_MAX) msg = lua_pushlstring(L, msg, MSG_MAX);
+    if (!lua_checkstack(L, 8)) return 1;
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Copies a message and a trimmed traceback: only the frames in rule files
+ * (the prelude and C frames say nothing to an analyst). */
+static void format_lua_error(const char *raw, char *out, size_t outsz)
+{
+    const char *tb = strstr(raw, "\nstack traceback:");
+    size_t head = tb ? (size_t)(tb - raw) : strlen(raw);
+    pf_buf_t b;
+    pf_buf_init(&b);
+    pf_buf_add(&b, raw, head);
+    int frames = 0;
+    for (const char *p = tb ? tb + 1 : NULL; p && *p && frames < 4;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        const char *line = p;
+        while (n && (*line == '\t' || *line == ' ')) line++, n--;
+        if (n && strncmp(line, "[C]", 3) != 0 && strncmp(line, "prelude", 7) != 0 &&
+            strncmp(line, "stack traceback", 15) != 0 && strncmp(line, "(...", 4) != 0) {
+            pf_buf_addstr(&b, frames ? " < " : " [at ");
+            pf_buf_add(&b, line, n);
+            frames++;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    if (frames) pf_buf_addc(&b, ']');
+    snprintf(out, outsz, "%s", b.data ? b.data : "");
+    pf_buf_delete(&b);
+}
+
+/* Runs the function below nargs arguments with the message handler. */
+static int protected_call(lua_State *L, int nargs, int nresults)
+{
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    int status = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    return status;
+}
+
+/* Text of the error on top of the stack after a failed protected_call. */
+static void error_text(lua_State *L, int status, char *out, size_t outsz)
+{
+    pf_eval_t *ev = get_ev(L);
+    if (ev->killed[0]) {
+        snprintf(out, outsz, "%s", ev->killed);
+    } else if (status == LUA_ERRMEM) {
+        snprintf(out, outsz, "went over the memory limit of %zu MiB",
+                 ev->cfg.limits.mem_bytes >> 20);
+    } else if (status == LUA_ERRERR) {
+        snprintf(out, outsz, "an error occurred while reporting another error");
+    } else {
+        const char *raw = lua_tostring(L, -1);
+        format_lua_error(raw ? raw : "(no message)", out, outsz);
+    }
+}
+
+/* ==================================================================== */
+/* Read-only views                                                        */
+/* ==================================================================== */
+
+static int ro_newindex(lua_State *L)
+{
+    return luaL_error(L, "this table is read-only (tried to set field '%s')",
+                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+/* [-0, +1, -] the data table behind proxy at index 1 */
+static void ro_data(lua_State *L)
+{
+    if (!lua_getmetatable(L, 1)) luaL_error(L, "not a read-only view");
+    lua_getfield(L, -1, "__index");
+    lua_remove(L, -2);
+}
+
+static int ro_len(lua_State *L)
+{
+    ro_data(L);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
+}
+
+static int ro_pairs(lua_State *L)
+{
+    lua_getglobal(L, "next"); /* the state's own next, from _G */
+    ro_data(L);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int ro_tostring(lua_State *L)
+{
+    lua_pushliteral(L, "<read-only table>");
+    return 1;
+}
+
+/* Replaces the table on top by a read-only proxy of it: [-1, +1, m] */
+static void make_readonly(lua_State *L)
+{
+    lua_createtable(L, 0, 0); /* data proxy */
+    lua_createtable(L, 0, 6); /* data proxy mt */
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ro_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, ro_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, ro_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, ro_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2); /* data proxy */
+    lua_remove(L, -2);       /* proxy */
+}
+
+/* Records where each entry of a list or map came from, as "line:column"
+ * under the key "\1pos" of its data table (no YAML key can hold \1: the
+ * reader refuses control characters). Only for the policy, whose messages
+ * point into the file. [-0, +0, m]; data table on top. */
+static void add_positions(lua_State *L, const pf_value_t *v)
+{
+    lua_createtable(L, 0, (int)v->count);
+    for (size_t i = 0; i < v->count; i++) {
+        if (v->kind == PF_VAL_MAP)
+            lua_pushstring(L, v->keys[i]);
+        else
+            lua_pushinteger(L, (lua_Integer)i + 1);
+        lua_pushfstring(L, "%d:%d", (int)v->items[i].line, (int)v->items[i].column);
+        lua_rawset(L, -3);
+    }
+    lua_setfield(L, -2, "\1pos");
+}
+
+/* Pushes a typed value as Lua data: [-0, +1, m]. Tables become read-only
+ * proxies; with_pos records source positions (see add_positions). */
+static void push_value(lua_State *L, const pf_value_t *v, int with_pos)
+{
+    luaL_checkstack(L, 6, "value nested too deeply");
+    switch (v->kind) {
+    case PF_VAL_BOOL: lua_pushboolean(L, v->b); return;
+    case PF_VAL_INT: lua_pushinteger(L, (lua_Integer)v->i); return;
+    case PF_VAL_NUM: lua_pushnumber(L, (lua_Number)v->n); return;
+    case PF_VAL_STR: lua_pushlstring(L, v->s, v->len); return;
+    case PF_VAL_LIST:
+        lua_createtable(L, (int)v->count, 0);
+        for (size_t i = 0; i < v->count; i++) {
+            push_value(L, &v->items[i], with_pos);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    case PF_VAL_MAP:
+        lua_createtable(L, 0, (int)v->count);
+        for (size_t i = 0; i < v->count; i++) {
+            lua_pushstring(L, v->keys[i]);
+            push_value(L, &v->items[i], with_pos);
+            lua_rawset(L, -3);
+        }
+        break;
+    }
+    if (with_pos) add_positions(L, v);
+    make_readonly(L);
+}
+
+/* ==================================================================== */
+/* Sandbox                                                               */
+/* ==================================================================== */
+
+/* The base functions a rule may call (S2). pcall and tostring are our own. */
+static const char *const SANDBOX_BASE[] = {"assert", "error",    "ipairs",   "next",
+                                           "pairs",  "select",   "tonumber", "type",
+                                           "rawequal", "rawlen", NULL};
+/* Library tables a rule may read, through read-only proxies. */
+static const char *const SANDBOX_LIBS[] = {"string", "table", "math", "utf8", NULL};
+/* Library entries removed outright: bytecode, nondeterminism. */
+static const char *const LIB_REMOVED[][2] = {
+    {"string", "dump"}, {"math", "random"}, {"math", "randomseed"}, {NULL, NULL}};
+
+/* string.rep with a cap: the C loop inside cannot be interrupted by the
+ * hook, and ("").rep(1e15) would loop for hours. [-(2|3), +1, e] */
+static int sb_string_rep(lua_State *L)
+{
+    size_t len, seplen = 0;
+    luaL_checklstring(L, 1, &len);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &seplen);
+    if (n > 0) {
+        double total = (double)len * (double)n + (double)seplen * (double)(n - 1);
+        if (total > REP_MAX_BYTES || n > (lua_Integer)REP_MAX_BYTES)
+            return luaL_error(L, "string.rep would build %.0f bytes; the limit is %u", total,
+                              REP_MAX_BYTES);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* table.move and table.unpack with a range cap (their loops run in C). */
+static int sb_range_checked(lua_State *L, int first, int last, const char *what)
+{
+    lua_Integer f = luaL_optinteger(L, first, 1);
+    lua_Integer e = lua_isnoneornil(L, last) ? (lua_Integer)luaL_len(L, 1)
+                                              : luaL_checkinteger(L, last);
+    if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= RANGE_MAX)
+        return luaL_error(L, "%s over more than %d elements is not allowed", what, RANGE_MAX);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int sb_table_move(lua_State *L)
+{
+    luaL_checkinteger(L, 3);
+    return sb_range_checked(L, 2, 3, "table.move");
+}
+
+static int sb_table_unpack(lua_State *L)
+{
+    return sb_range_checked(L, 2, 3, "table.unpack");
+}
+
+/* tostring without addresses, so no report depends on where memory was. */
+static int sb_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    switch (lua_type(L, 1)) {
+    case LUA_TNIL:
+    case LUA_TBOOLEAN:
+    case LUA_TNUMBER:
+    case LUA_TSTRING: luaL_tolstring(L, 1, NULL); break;
+    default: lua_pushfstring(L, "<%s>", luaL_typename(L, 1)); break;
+    }
+    return 1;
+}
+
+/* Replaces lib[name] by a C closure over the original: [-0, +0, m] */
+static void wrap_lib_function(lua_State *L, const char *lib, const char *name, lua_CFunction f)
+{
+    lua_getglobal(L, lib);
+    lua_getfield(L, -1, name);
+    lua_pushcclosure(L, f, 1);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+/* Opens only the allowed libraries, one by one (never luaL_openlibs: a
+ * distro liblua would bring package, io and os). [-0, +0, e] */
+static void open_allowed_libs(lua_State *L)
+{
+    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},     {LUA_STRLIBNAME, luaopen_string},
+                                    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+                                    {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    for (const luaL_Reg *l = libs; l->name; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    for (int i = 0; LIB_REMOVED[i][0]; i++) {
+        lua_getglobal(L, LIB_REMOVED[i][0]);
+        lua_pushnil(L);
+        lua_setfield(L, -2, LIB_REMOVED[i][1]);
+        lua_pop(L, 1);
+    }
+    wrap_lib_function(L, "string", "rep", sb_string_rep);
+    wrap_lib_function(L, "table", "move", sb_table_move);
+    wrap_lib_function(L, "table", "unpack", sb_table_unpack);
+    /* Lock the string metatable: shared by every string of the state. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+}
+
+/* Pushes the sandbox table rule envs read from: [-0, +1, m] */
+static void push_sandbox(lua_State *L, int prelude_idx)
+{
+    prelude_idx = lua_absindex(L, prelude_idx);
+    lua_newtable(L);
+    for (int i = 0; SANDBOX_BASE[i]; i++) {
+        lua_getglobal(L, SANDBOX_BASE[i]);
+        lua_setfield(L, -2, SANDBOX_BASE[i]);
+    }
+    lua_pushcfunction(L, sb_pcall);
+    lua_setfield(L, -2, "pcall");
+    lua_pushcfunction(L, sb_tostring);
+    lua_setfield(L, -2, "tostring");
+    for (int i = 0; SANDBOX_LIBS[i]; i++) {
+        lua_getglobal(L, SANDBOX_LIBS[i]);
+        make_readonly(L);
+        lua_setfield(L, -2, SANDBOX_LIBS[i]);
+    }
+    /* the DSL: everything the prelude lists in P.dsl */
+    lua_getfield(L, prelude_idx, "dsl");
+    luaL_checktype(L, -1, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+}
+
+static int global_write_error(lua_State *L)
+{
+    return luaL_error(L,
+                      "rule files may not set the global '%s'; declare it with 'local' instead",
+                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+/* A fresh environment for one rule file: [-0, +1, m]; sandbox at sb_idx. */
+static void push_rule_env(lua_State *L, int sb_idx)
+{
+    sb_idx = lua_absindex(L, sb_idx);
+    lua_newtable(L);
+    lua_createtable(L, 0, 3);
+    lua_pushvalue(L, sb_idx);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, global_write_error);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+}
+
+/* ==================================================================== */
+/* Host functions for the prelude                                         */
+/* ==================================================================== */
+
+/* host.where(level) -> "file:line" of a caller: [-(0|1), +1, m] */
+static int host_where(lua_State *L)
+{
+    int level = (int)luaL_optinteger(L, 1, 1);
+    lua_Debug ar;
+    if (!lua_getstack(L, level, &ar) || !lua_getinfo(L, "Sl", &ar) || ar.currentline < 0) {
+        lua_pushliteral(L, "?");
+        return 1;
+    }
+    lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+    return 1;
+}
+
+/* ==================================================================== */
+/* Building a state                                                       */
+/* ==================================================================== */
+
+typedef struct build_args {
+    pf_eval_t *ev;
+    pf_errlist_t *errs;
+} build_args_t;
+
+static void add_error(pf_errlist_t *errs, const char *kind, const char *msg)
+{
+    pf_err_t *e = pf_errlist_add(errs);
+    snprintf(e->kind, sizeof e->kind, "%s", kind);
+    snprintf(e->msg, sizeof e->msg, "%s", msg);
+}
+
+/* Appends every string of the list on top to errs, then pops it: [-1, +0, -] */
+static size_t collect_errors(lua_State *L, pf_errlist_t *errs, const char *kind)
+{
+    size_t n = 0;
+    if (lua_istable(L, -1)) {
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++, n++) {
+            add_error(errs, kind, lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+/* Loads the prelude and hands it the policy: [-0, +1, e] pushes P. */
+static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
+{
+    char msg[PF_ERR_MSG_MAX];
+    int status = luaL_loadbufferx(L, (const char *)pf_prelude_lua, pf_prelude_lua_len,
+                                  "=prelude", "t");
+    if (status == LUA_OK) status = protected_call(L, 0, 1);
+    if (status != LUA_OK || !lua_istable(L, -1)) {
+        error_text(L, status, msg, sizeof msg);
+        add_error(errs, "internal", msg);
+        return 0;
+    }
+    /* P.init(host) -> list of policy problems */
+    lua_getfield(L, -1, "init");
+    lua_createtable(L, 0, 4);
+    lua_pushcfunction(L, host_where);
+    lua_setfield(L, -2, "where");
+    push_value(L, ev->cfg.policy, 1);
+    lua_setfield(L, -2, "policy");
+    lua_pushstring(L, ev->cfg.policy_path ? ev->cfg.policy_path : "policy");
+    lua_setfield(L, -2, "policy_path");
+    arm(ev);
+    status = protected_call(L, 1, 1);
+    ev->armed = 0;
+    if (status != LUA_OK) {
+        error_text(L, status, msg, sizeof msg);
+        add_error(errs, "policy", msg);
+        lua_pop(L, 1);
+        return 0;
+    }
+    return collect_errors(L, errs, "policy") == 0;
+}
+
+/* Sorted names of the *.lua files in dir; NULL-terminated, malloc'd. */
+static char **list_rule_files(const char *dir, pf_errlist_t *errs)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        char msg[PF_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s: cannot open the rules folder: %s", dir, strerror(errno));
+        add_error(errs, "rules.io", msg);
+        return NULL;
+    }
+    size_t n = 0, cap = 16;
+    char **names = pf_xmalloc(cap * sizeof *names);
+    for (struct dirent *de; (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".lua") != 0)
+            continue;
+        if (n + 1 >= cap) names = pf_xrealloc(names, (cap *= 2) * sizeof *names);
+        names[n++] = pf_xstrdup(de->d_name);
+    }
+    closedir(d);
+    names[n] = NULL;
+    /* strcmp order: byte-wise, the same on every machine and locale */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    return names;
+}
+
+static void free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++) free(names[i]);
+    free(names);
+}
+
+/* Loads and runs one rule file in its own env: [-0, +0, e]; sandbox at sb. */
+static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *display,
+                           pf_sha256_t *sha, pf_errlist_t *errs)
+{
+    char msg[PF_ERR_MSG_MAX];
+    char *buf;
+    size_t len;
+    pf_err_t ioerr;
+    if (!pf_yread_slurp(display, RULE_FILE_MAX, &buf, &len, &ioerr)) {
+        snprintf(msg, sizeof msg, "%.200s: %.800s", display, ioerr.msg);
+        add_error(errs, "rules.io", msg);
+        return;
+    }
+    pf_sha256_update(sha, display, strlen(display) + 1);
+    pf_sha256_update(sha, buf, len);
+    char chunkname[PF_ERR_FIELD_MAX];
+    snprintf(chunkname, sizeof chunkname, "@%s", display);
+    /* text only: precompiled bytecode can crash the interpreter */
+    int status = luaL_loadbufferx(L, buf, len, chunkname, "t");
+    free(buf);
+    if (status == LUA_OK) {
+        push_rule_env(L, sb);
+        lua_setupvalue(L, -2, 1); /* _ENV */
+        arm(ev);
+        status = protected_call(L, 0, 0);
+        ev->armed = 0;
+        if (status == LUA_OK) return;
+    }
+    error_text(L, status, msg, sizeof msg);
+    if (status == LUA_ERRSYNTAX && strncmp(msg, display, strlen(display)) != 0) {
+        char full[PF_ERR_MSG_MAX];
+        snprintf(full, sizeof full, "%.200s: %.800s", display, msg);
+        add_error(errs, "rules.syntax", full);
+    } else {
+        add_error(errs, status == LUA_ERRSYNTAX ? "rules.syntax" : "rules.load", msg);
+    }
+    lua_pop(L, 1);
+}
+
+/* Loads every rule file, then lets the prelude cross-check the pack.
+ * [-0, +0, e]; P at index p. */
+static int load_rule_pack(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs)
+{
+    size_t before = errs->count;
+    char **names = list_rule_files(ev->cfg.rules_dir, errs);
+    if (!names) return 0;
+    push_sandbox(L, p);
+    int sb = lua_gettop(L);
+    pf_sha256_t sha;
+    pf_sha256_init(&sha);
+    const char *dir = ev->cfg.rules_dir;
+    size_t dlen = strlen(dir);
+    while (dlen > 1 && dir[dlen - 1] == '/') dlen--;
+    for (size_t i = 0; names[i]; i++) {
+        char display[PF_ERR_FIELD_MAX];
+        snprintf(display, sizeof display, "%.*s/%s", (int)dlen, dir, names[i]);
+        load_rule_file(L, ev, sb, display, &sha, errs);
+    }
+    if (!names[0]) {
+        char msg[PF_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s: the rules folder holds no .lua files", dir);
+        add_error(errs, "rules.io", msg);
+    }
+    free_names(names);
+    lua_pop(L, 1); /* sandbox */
+    unsigned char digest[32];
+    pf_sha256_final(&sha, digest);
+    pf_sha256_tohex(digest, ev->digest);
+    /* P.finish() -> problems, rule count */
+    lua_getfield(L, p, "finish");
+    if (protected_call(L, 0, 2) != LUA_OK) {
+        char msg[PF_ERR_MSG_MAX];
+        error_text(L, LUA_ERRRUN, msg, sizeof msg);
+        add_error(errs, "internal", msg);
+        lua_pop(L, 1);
+        return 0;
+    }
+    ev->nrules = (size_t)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    collect_errors(L, errs, "rules.check");
+    return errs->count == before;
+}
+
+/* Reads P.reports into C strings: [-0, +0, e]; P at index p. */
+static int read_reports(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs)
+{
+    lua_getfield(L, p, "reports");
+    size_t n = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
+    ev->report_names = pf_xcalloc(n + 1, sizeof *ev->report_names);
+    ev->report_columns = pf_xcalloc(n + 1, sizeof *ev->report_columns);
+    ev->nreports = n;
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, -1, (lua_Integer)i + 1);
+        lua_getfield(L, -1, "name");
+        lua_getfield(L, -2, "columns");
+        if (!lua_isstring(L, -2) || !lua_istable(L, -1)) {
+            add_error(errs, "internal", "the prelude describes a report without name or columns");
+            lua_pop(L, 4);
+            return 0;
+        }
+        ev->report_names[i] = pf_xstrdup(lua_tostring(L, -2));
+        size_t nc = (size_t)lua_rawlen(L, -1);
+        ev->report_columns[i] = pf_xcalloc(nc + 1, sizeof(char *));
+        for (size_t c = 0; c < nc; c++) {
+            lua_rawgeti(L, -1, (lua_Integer)c + 1);
+            ev->report_columns[i][c] = pf_xstrdup(lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 3);
+    }
+    lua_pop(L, 1);
+    return 1;
+}
+
+static void free_reports(pf_eval_t *ev)
+{
+    for (size_t i = 0; i < ev->nreports; i++) {
+        free(ev->report_names[i]);
+        for (size_t c = 0; ev->report_columns[i] && ev->report_columns[i][c]; c++)
+            free(ev->report_columns[i][c]);
+        free(ev->report_columns[i]);
+    }
+    free(ev->report_names);
+    free(ev->report_columns);
+    ev->report_names = NULL;
+    ev->report_columns = NULL;
+    ev->nreports = 0;
+}
+
+/* The whole start-up, run under lua_pcall (the lua.c pmain pattern) so an
+ * allocation failure anywhere becomes an error, not an abort. [-1, +0, e] */
+static int build_protected(lua_State *L)
+{
+    build_args_t *a = lua_touserdata(L, 1);
+    pf_eval_t *ev = a->ev;
+    open_allowed_libs(L);
+    if (!load_prelude(L, ev, a->errs)) return 0;
+    int p = lua_gettop(L);
+    lua_pushvalue(L, p);
+    ev->ref_prelude = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (!load_rule_pack(L, ev, p, a->errs)) return 0;
+    if (ev->nreports == 0 && !read_reports(L, ev, p, a->errs)) return 0;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static void close_state(pf_eval_t *ev)
+{
+    if (!ev->L) return;
+    ev->armed = 0;
+    lua_gc(ev->L, LUA_GCCOLLECT); /* settle finalisers before closing */
+    lua_close(ev->L);
+    ev->L = NULL;
+}
+
+static int build_state(pf_eval_t *ev, pf_errlist_t *errs)
+{
+    size_t before = errs->count;
+    ev->mem_used = 0;
+    ev->L = lua_newstate(capped_alloc, ev);
+    if (!ev->L) {
+        add_error(errs, "internal", "cannot create a Lua state (out of memory)");
+        return 0;
+    }
+    *(pf_eval_t **)lua_getextraspace(ev->L) = ev;
+    /* installed before any code runs, so every coroutine inherits it */
+    lua_sethook(ev->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    lua_gc(ev->L, LUA_GCGEN, 0, 0); /* per-intake garbage is short-lived */
+    build_args_t args = {ev, errs};
+    lua_State *L = ev->L;
+    lua_pushcfunction(L, build_protected);
+    lua_pushlightuserdata(L, &args);
+    int status = protected_call(L, 1, 1);
+    int ok = status == LUA_OK && lua_toboolean(L, -1) && errs->count == before;
+    if (status != LUA_OK) {
+        char msg[PF_ERR_MSG_MAX];
+        error_text(L, status, msg, sizeof msg);
+        add_error(errs, "internal", msg);
+    }
+    lua_settop(L, 0);
+    return ok;
+}
+
+pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
+{
+    pf_eval_t *ev = pf_xcalloc(1, sizeof *ev);
+    ev->cfg = *cfg;
+    ev->ref_prelude = LUA_NOREF;
+    if (!build_state(ev, errs)) {
+        pf_eval_delete(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+void pf_eval_delete(pf_eval_t *ev)
+{
+    if (!ev) return;
+    close_state(ev);
+    free_reports(ev);
+    free(ev);
+}
+
+size_t pf_eval_report_count(const pf_eval_t *ev)
+{
+    return ev->nreports;
+}
+
+const char *pf_eval_report_name(const pf_eval_t *ev, size_t i)
+{
+    return i < ev->nreports ? ev->report_names[i] : NULL;
+}
+
+const char *const *pf_eval_report_columns(const pf_eval_t *ev, size_t i)
+{
+    return i < ev->nreports ? (const char *const *)ev->report_columns[i] : NULL;
+}
+
+const char *pf_eval_rules_digest(const pf_eval_t *ev)
+{
+    return ev->digest;
+}
+
+size_t pf_eval_rule_count(const pf_eval_t *ev)
+{
+    return ev->nrules;
+}
+
+/* ==================================================================== */
+/* Evaluating one intake                                                  */
+/* ==================================================================== */
+
+typedef struct run_args {
+    pf_eval_t *ev;
+    const pf_value_t *intake;
+    const char *source;
+    pf_buf_t *out;
+    size_t *rows;
+    const pf_csv_style_t *style;
+} run_args_t;
+
+/* Writes one row (a Lua list of cells, on top) as CSV: [-0, +0, e] */
+static void write_row(lua_State *L, pf_buf_t *b, size_t ncols, const pf_csv_style_t *style)
+{
+    size_t cells = 0, n = (size_t)lua_rawlen(L, -1);
+    if (n != ncols) luaL_error(L, "internal: a report row has %d cells, expected %d", (int)n, (int)ncols);
+    for (size_t c = 1; c <= n; c++) {
+        size_t len;
+        switch (lua_rawgeti(L, -1, (lua_Integer)c)) {
+        case LUA_TSTRING: {
+            const char *s = lua_tolstring(L, -1, &len);
+            pf_csv_text(b, &cells, s, len);
+            break;
+        }
+        case LUA_TNUMBER:
+            if (lua_isinteger(L, -1))
+                pf_csv_int(b, &cells, (long long)lua_tointeger(L, -1));
+            else
+                pf_csv_num(b, &cells, (double)lua_tonumber(L, -1));
+            break;
+        case LUA_TBOOLEAN:
+            pf_csv_text(b, &cells, lua_toboolean(L, -1) ? "yes" : "no",
+                        lua_toboolean(L, -1) ? 3 : 2);
+            break;
+        case LUA_TNIL: pf_csv_text(b, &cells, "", 0); break;
+        default: luaL_error(L, "internal: a report cell is a %s", luaL_typename(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+    pf_csv_end_row(b, &cells, style);
+}
+
+/* Calls P.evaluate(intake, source) and writes its rows: [-1, +0, e] */
+static int run_protected(lua_State *L)
+{
+    run_args_t *a = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
+    lua_getfield(L, -1, "evaluate");
+    push_value(L, a->intake, 0);
+    lua_pushstring(L, a->source);
+    lua_call(L, 2, 1);
+    luaL_checktype(L, -1, LUA_TTABLE);
+    /* result[r] = list of rows for report r */
+    for (size_t r = 0; r < a->ev->nreports; r++) {
+        size_t ncols = 0;
+        while (a->ev->report_columns[r][ncols]) ncols++;
+        if (lua_rawgeti(L, -1, (lua_Integer)r + 1) == LUA_TTABLE) {
+            for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TTABLE; i++) {
+                write_row(L, &a->out[r], ncols, a->style);
+                if (a->rows) a->rows[r]++;
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* After a rule error: which rule was running, as "id (file:line)". [-0,+0,-] */
+static void failed_rule(lua_State *L, pf_eval_t *ev, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ev->ref_prelude);
+    lua_getfield(L, -1, "running_rule");
+    if (protected_call(L, 0, 1) == LUA_OK && lua_isstring(L, -1))
+        snprintf(out, outsz, "%s", lua_tostring(L, -1));
+    lua_pop(L, 2);
+}
+
+/* A state that went over a limit is rebuilt from scratch (S13): whatever
+ * the rule left half-done must not reach the next intake. */
+static void rebuild(pf_eval_t *ev)
+{
+    pf_errlist_t errs;
+    pf_errlist_init(&errs);
+    close_state(ev);
+    if (!build_state(ev, &errs)) close_state(ev); /* next runs report it */
+    pf_errlist_delete(&errs);
+}
+
+int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
+                size_t *rows, const pf_csv_style_t *style, pf_err_t *err)
+{
+    if (!ev->L) {
+        pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
+        return 0;
+    }
+    size_t *marks = pf_xmalloc((ev->nreports + 1) * sizeof *marks);
+    for (size_t r = 0; r < ev->nreports; r++) {
+        marks[r] = out[r].len;
+        if (rows) rows[r] = 0;
+    }
+    lua_State *L = ev->L;
+    run_args_t args = {ev, intake, source, out, rows, style};
+    lua_pushcfunction(L, run_protected);
+    lua_pushlightuserdata(L, &args);
+    arm(ev);
+    int status = protected_call(L, 1, 0);
+    ev->armed = 0;
+    if (status == LUA_OK) {
+        free(marks);
+        return 1;
+    }
+    for (size_t r = 0; r < ev->nreports; r++) {
+        out[r].len = marks[r];
+        if (out[r].data) out[r].data[marks[r]] = '\0';
+        if (rows) rows[r] = 0;
+    }
+    free(marks);
+    int limit = ev->killed[0] || status == LUA_ERRMEM;
+    char msg[PF_ERR_MSG_MAX], rule[256];
+    error_text(L, status, msg, sizeof msg);
+    lua_pop(L, 1);
+    failed_rule(L, ev, rule, sizeof rule);
+    if (rule[0])
+        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "",
+                   "rule %s failed: %s", rule, msg);
+    else
+        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "%s", msg);
+    if (limit) rebuild(ev);
+    return 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * pf_eval.h - one rule evaluator: a Lua 5.4 state holding the sandbox, the
+ * embedded prelude (the rule DSL and the four stages), the policy and the
+ * analysts' rule pack, and the limits that keep a hostile rule in check.
+ *
+ * One pf_eval_t per thread: a lua_State must never be used by two threads
+ * at once, and nothing here is global, so N evaluators run on N threads.
+ *
+ * Limits (pf_eval_limits_t), per intake: an instruction budget and a
+ * monotonic deadline checked in a count hook, and a memory cap for the
+ * whole state through its allocator. A rule over a limit fails that intake;
+ * the evaluator then rebuilds its state so nothing of it lingers.
+ *
+ * Owns: a pf_eval_t owns its lua_State, its copies of the report names and
+ * columns and its digest string; pf_eval_delete() frees them. The config's
+ * policy value and strings must outlive the evaluator (it may rebuild).
+ */
+#ifndef PF_EVAL_H
+#define PF_EVAL_H
+
+#include "pf_common.h"
+#include "pf_csv.h"
+#include "pf_node.h"
+
+typedef struct pf_eval_limits {
+    size_t mem_bytes;                /* whole Lua state */
+    unsigned long long instructions; /* per intake (and per rule file load) */
+    double seconds;                  /* per intake, wall clock (monotonic) */
+} pf_eval_limits_t;
+
+/* 64 MiB, 20 million instructions, 2 seconds. */
+void pf_eval_limits_default(pf_eval_limits_t *l);
+
+typedef struct pf_eval_config {
+    const char *rules_dir;     /* folder of *.lua rule files, loaded in sorted order */
+    const char *policy_path;   /* for messages */
+    const pf_value_t *policy;  /* typed policy document */
+    pf_eval_limits_t limits;
+} pf_eval_config_t;
+
+typedef struct pf_eval pf_eval_t;
+
+/*
+ * Creates an evaluator: a fresh sandboxed state, the prelude, the policy
+ * (checked by the prelude) and every rule file. Returns NULL and appends
+ * every problem found (file:line, rule id) to errs when the policy or the
+ * rule pack is unusable.
+ */
+pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs);
+void pf_eval_delete(pf_eval_t *ev);
+
+/* The reports the prelude produces per intake (besides rejects). */
+size_t pf_eval_report_count(const pf_eval_t *ev);
+const char *pf_eval_report_name(const pf_eval_t *ev, size_t i);
+/* NULL-terminated column names. */
+const char *const *pf_eval_report_columns(const pf_eval_t *ev, size_t i);
+
+/* SHA-256 (hex) over the rule files' names and contents, in load order. */
+const char *pf_eval_rules_digest(const pf_eval_t *ev);
+size_t pf_eval_rule_count(const pf_eval_t *ev);
+
+/*
+ * Evaluates one typed intake. On success returns 1 and appends its rows, as
+ * CSV text, to out[0 .. report_count-1], and sets rows[r] (if rows is not
+ * NULL) to the number of rows it added to report r. On failure returns 0, leaves out
+ * as it was, and fills err: kind "rule.error" (a rule raised an error; the
+ * message names the rule id, its file:line and a short traceback) or
+ * "rule.limit" (a rule went over the instruction, time or memory limit).
+ */
+int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
+                size_t *rows, const pf_csv_style_t *style, pf_err_t *err);
+
+#endif

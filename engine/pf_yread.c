@@ -1,0 +1,505 @@
+/*
+ * pf_yread.c - the YAML intake reader: libyaml events in, pf_node_t tree out,
+ * with limits checked as the events arrive (never after the fact).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pf_yread.h"
+
+struct pf_yread_frame {
+    pf_node_t *node;
+    size_t first_kid; /* index in r->kids where this collection's children start */
+};
+
+void pf_yread_limits_default(pf_yread_limits_t *l)
+{
+    l->max_file_bytes = 1u << 20;
+    l->max_depth = 32;
+    l->max_nodes = 20000;
+    l->max_scalar_bytes = 64u << 10;
+}
+
+void pf_yread_init(pf_yread_t *r, const void *buf, size_t len, const pf_yread_limits_t *lim)
+{
+    memset(r, 0, sizeof *r);
+    if (lim)
+        r->limits = *lim;
+    else
+        pf_yread_limits_default(&r->limits);
+    r->buf = buf;
+    r->len = len;
+    if (!yaml_parser_initialize(&r->parser)) {
+        fprintf(stderr, "partnerfit: out of memory starting the YAML parser\n");
+        abort();
+    }
+    yaml_parser_set_input_string(&r->parser, r->buf, r->len);
+    /* one frame more than the depth limit, so the check can fire first */
+    r->frames = pf_xcalloc(r->limits.max_depth + 1, sizeof *r->frames);
+}
+
+void pf_yread_delete(pf_yread_t *r)
+{
+    yaml_parser_delete(&r->parser);
+    free(r->kids);
+    free(r->frames);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- positions and errors ---------------------------------------------- */
+
+/* libyaml's reader errors carry only a byte offset; turn it into a 1-based
+ * line and column by counting in the raw buffer (exact for UTF-8 input). */
+static void offset_to_position(const pf_yread_t *r, size_t offset, unsigned long *line,
+                               unsigned long *col)
+{
+    unsigned long l = 1, c = 1;
+    for (size_t i = 0; i < offset && i < r->len; i++) {
+        if (r->buf[i] == '\n') {
+            l++;
+            c = 1;
+        } else if ((r->buf[i] & 0xC0) != 0x80) {
+            c++; /* count characters, not continuation bytes */
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+/* The byte at a 1-based line:column of the raw buffer, or 0 (exact for
+ * ASCII text before the position, which is where tabs trip people up). */
+static unsigned char byte_at(const pf_yread_t *r, unsigned long line, unsigned long col)
+{
+    size_t i = 0;
+    for (unsigned long l = 1; l < line && i < r->len; i++)
+        if (r->buf[i] == '\n') l++;
+    i += col - 1;
+    return i < r->len ? r->buf[i] : 0;
+}
+
+static void libyaml_error(pf_yread_t *r, pf_err_t *err)
+{
+    const yaml_parser_t *p = &r->parser;
+    const char *problem = p->problem ? p->problem : "the YAML could not be read";
+    if (p->error == YAML_READER_ERROR) {
+        unsigned long line, col;
+        offset_to_position(r, p->problem_offset, &line, &col);
+        if (p->problem_value != -1)
+            pf_err_set(err, "yaml.encoding", line, col, "",
+                       "the file is not valid UTF-8 or BOM-marked UTF-16 text: %s "
+                       "(byte %zu, value 0x%X)",
+                       problem, p->problem_offset, (unsigned)p->problem_value);
+        else
+            pf_err_set(err, "yaml.encoding", line, col, "",
+                       "the file is not valid UTF-8 or BOM-marked UTF-16 text: %s (byte %zu)",
+                       problem, p->problem_offset);
+        err->offset = (long long)p->problem_offset;
+        return;
+    }
+    if (p->error == YAML_MEMORY_ERROR) {
+        pf_err_set(err, "yaml.memory", 0, 0, "", "out of memory while reading the YAML");
+        return;
+    }
+    unsigned long line = p->problem_mark.line + 1, col = p->problem_mark.column + 1;
+    if (p->context)
+        pf_err_set(err, "yaml.syntax", line, col, "", "YAML syntax error: %s (%s at line %lu, column %lu)",
+                   problem, p->context, (unsigned long)p->context_mark.line + 1,
+                   (unsigned long)p->context_mark.column + 1);
+    else
+        pf_err_set(err, "yaml.syntax", line, col, "", "YAML syntax error: %s", problem);
+    if (byte_at(r, line, col) == '\t') {
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof err->msg - n, "; tabs cannot indent YAML, use spaces");
+    }
+}
+
+/* ---- character hygiene ---------------------------------------------------- */
+
+/*
+ * Returns the code point of the first character an intake must not contain,
+ * or 0. The input is valid UTF-8 (libyaml checked it). Allowed: TAB, LF and
+ * every printable character; refused: other C0 controls, DEL, C1 controls,
+ * U+2028/2029 (line breaks editors do not show), bidi embeddings, overrides
+ * and isolates (U+202A..E, U+2066..9, U+200E/F, U+061C) that make text read
+ * differently from what it is, and U+FEFF inside text.
+ */
+static unsigned long forbidden_char(const unsigned char *s, size_t len, size_t *at)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        unsigned long cp = 0;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) cp = c;
+        } else if (c == 0xC2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F) {
+            cp = s[i + 1]; /* U+0080..U+009F */
+        } else if (c == 0xD8 && i + 1 < len && s[i + 1] == 0x9C) {
+            cp = 0x061C;
+        } else if (c == 0xE2 && i + 2 < len && s[i + 1] == 0x80 &&
+                   ((s[i + 2] >= 0xA8 && s[i + 2] <= 0xAE) || s[i + 2] == 0x8E ||
+                    s[i + 2] == 0x8F)) {
+            cp = 0x2000 + (s[i + 2] - 0x80);
+        } else if (c == 0xE2 && i + 2 < len && s[i + 1] == 0x81 && s[i + 2] >= 0xA6 &&
+                   s[i + 2] <= 0xA9) {
+            cp = 0x2040 + (s[i + 2] - 0x80);
+        } else if (c == 0xEF && i + 2 < len && s[i + 1] == 0xBB && s[i + 2] == 0xBF) {
+            cp = 0xFEFF;
+        }
+        if (cp) {
+            *at = i;
+            return cp;
+        }
+    }
+    return 0;
+}
+
+/* ---- tree building ---------------------------------------------------------- */
+
+static void push_kid(pf_yread_t *r, pf_node_t *n)
+{
+    if (r->nkids == r->kids_cap) {
+        r->kids_cap = r->kids_cap ? r->kids_cap * 2 : 64;
+        r->kids = pf_xrealloc(r->kids, r->kids_cap * sizeof *r->kids);
+    }
+    r->kids[r->nkids++] = n;
+}
+
+static pf_node_t *new_node(pf_doc_t *doc, pf_node_kind_t kind, const yaml_mark_t *m)
+{
+    pf_node_t *n = pf_arena_alloc(&doc->arena, sizeof *n);
+    n->kind = kind;
+    n->line = m->line + 1;
+    n->column = m->column + 1;
+    n->text = "";
+    return n;
+}
+
+/* Where a finished node goes: the document root or its parent's children.
+ * A mapping's keys must be text: a collection used as a key is refused. */
+static int attach(pf_yread_t *r, pf_doc_t *doc, pf_node_t *n, pf_err_t *err)
+{
+    if (r->nframes == 0) {
+        doc->root = n;
+        return 1;
+    }
+    struct pf_yread_frame *f = &r->frames[r->nframes - 1];
+    int is_key = f->node->kind == PF_NODE_MAP && (r->nkids - f->first_kid) % 2 == 0;
+    if (is_key && n->kind != PF_NODE_SCALAR) {
+        pf_err_set(err, "yaml.key", n->line, n->column, "",
+                   "a mapping key must be plain text, not a %s",
+                   n->kind == PF_NODE_MAP ? "mapping" : "list");
+        return 0;
+    }
+    push_kid(r, n);
+    return 1;
+}
+
+static int cmp_key_ptr(const void *a, const void *b)
+{
+    const pf_node_t *x = *(pf_node_t *const *)a, *y = *(pf_node_t *const *)b;
+    int c = strcmp(x->text, y->text);
+    if (c) return c;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    return x->column < y->column ? -1 : (x->column > y->column);
+}
+
+/* Duplicate keys are refused (libyaml does not check them), naming both
+ * places. Sorting a copy keeps this O(n log n) for hostile wide mappings. */
+static int check_duplicate_keys(const pf_node_t *map, pf_err_t *err)
+{
+    if (map->count < 2) return 1;
+    pf_node_t **keys = pf_xmalloc(map->count * sizeof *keys);
+    for (size_t i = 0; i < map->count; i++) keys[i] = map->items[2 * i];
+    qsort(keys, map->count, sizeof *keys, cmp_key_ptr);
+    const pf_node_t *first = NULL, *second = NULL;
+    for (size_t i = 1; i < map->count; i++) {
+        if (strcmp(keys[i - 1]->text, keys[i]->text) != 0) continue;
+        /* report the duplicate that appears earliest in the file */
+        if (!second || cmp_key_ptr(&keys[i], &second) < 0) {
+            first = keys[i - 1];
+            second = keys[i];
+        }
+    }
+    free(keys);
+    if (!second) return 1;
+    pf_err_set(err, "yaml.duplicate_key", second->line, second->column, second->text,
+               "the key \"%.80s\" appears twice in this mapping (first at line %lu, column %lu); "
+               "keep one",
+               second->text, first->line, first->column);
+    return 0;
+}
+
+static int open_collection(pf_yread_t *r, pf_doc_t *doc, pf_node_kind_t kind,
+                           const yaml_event_t *ev, pf_err_t *err)
+{
+    if (r->nframes >= r->limits.max_depth) {
+        pf_err_set(err, "yaml.depth", ev->start_mark.line + 1, ev->start_mark.column + 1, "",
+                   "the document is nested more than %zu levels deep", r->limits.max_depth);
+        return 0;
+    }
+    pf_node_t *n = new_node(doc, kind, &ev->start_mark);
+    r->frames[r->nframes].node = n;
+    r->frames[r->nframes].first_kid = r->nkids;
+    r->nframes++;
+    return 1;
+}
+
+static int close_collection(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
+{
+    struct pf_yread_frame *f = &r->frames[--r->nframes];
+    pf_node_t *n = f->node;
+    size_t nkids = r->nkids - f->first_kid;
+    n->items = pf_arena_alloc(&doc->arena, (nkids ? nkids : 1) * sizeof *n->items);
+    memcpy(n->items, r->kids + f->first_kid, nkids * sizeof *n->items);
+    r->nkids = f->first_kid;
+    n->count = n->kind == PF_NODE_MAP ? nkids / 2 : nkids;
+    if (n->kind == PF_NODE_MAP && !check_duplicate_keys(n, err)) return 0;
+    return attach(r, doc, n, err);
+}
+
+static int add_scalar(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, pf_err_t *err)
+{
+    const unsigned char *v = ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    unsigned long line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
+    if (len > r->limits.max_scalar_bytes) {
+        pf_err_set(err, "yaml.scalar_size", line, col, "",
+                   "a value is %zu bytes long; the limit is %zu", len, r->limits.max_scalar_bytes);
+        return 0;
+    }
+    if (memchr(v, '\0', len)) {
+        pf_err_set(err, "yaml.control_char", line, col, "",
+                   "a value contains a NUL character (\\0); remove it");
+        return 0;
+    }
+    size_t at = 0;
+    unsigned long cp = forbidden_char(v, len, &at);
+    if (cp) {
+        pf_err_set(err, "yaml.control_char", line, col, "",
+                   "a value contains the invisible or control character U+%04lX at byte %zu of "
+                   "the value; remove it",
+                   cp, at + 1);
+        return 0;
+    }
+    pf_node_t *n = new_node(doc, PF_NODE_SCALAR, &ev->start_mark);
+    n->text = pf_arena_strndup(&doc->arena, (const char *)v, len);
+    n->len = len;
+    n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    return attach(r, doc, n, err);
+}
+
+/* Anchors, aliases and tags have no use in a questionnaire; refusing them
+ * closes alias bombs, merge keys and tag-driven typing in one place. */
+static int refuse_extras(const yaml_event_t *ev, pf_err_t *err)
+{
+    const yaml_char_t *anchor = NULL, *tag = NULL;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        anchor = ev->data.scalar.anchor;
+        tag = ev->data.scalar.tag;
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+        anchor = ev->data.sequence_start.anchor;
+        tag = ev->data.sequence_start.tag;
+        break;
+    case YAML_MAPPING_START_EVENT:
+        anchor = ev->data.mapping_start.anchor;
+        tag = ev->data.mapping_start.tag;
+        break;
+    case YAML_ALIAS_EVENT:
+        pf_err_set(err, "yaml.alias", ev->start_mark.line + 1, ev->start_mark.column + 1, "",
+                   "aliases (*%.60s) are not allowed in an intake; write the value out",
+                   (const char *)ev->data.alias.anchor);
+        return 0;
+    case YAML_DOCUMENT_START_EVENT:
+        if (ev->data.document_start.tag_directives.start !=
+            ev->data.document_start.tag_directives.end) {
+            pf_err_set(err, "yaml.directive", ev->start_mark.line + 1,
+                       ev->start_mark.column + 1, "", "%%TAG directives are not allowed");
+            return 0;
+        }
+        return 1;
+    default:
+        return 1;
+    }
+    if (anchor) {
+        pf_err_set(err, "yaml.anchor", ev->start_mark.line + 1, ev->start_mark.column + 1, "",
+                   "anchors (&%.60s) are not allowed in an intake; write the value out",
+                   (const char *)anchor);
+        return 0;
+    }
+    if (tag) {
+        pf_err_set(err, "yaml.tag", ev->start_mark.line + 1, ev->start_mark.column + 1, "",
+                   "explicit tags (%.60s) are not allowed; every answer is plain text that the "
+                   "schema types",
+                   (const char *)tag);
+        return 0;
+    }
+    return 1;
+}
+
+/* One event: returns 1 to go on, 2 when the document is complete, 0 on error. */
+static int handle_event(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, size_t *nodes,
+                        pf_err_t *err)
+{
+    if (!refuse_extras(ev, err)) return 0;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (++*nodes > r->limits.max_nodes) {
+            pf_err_set(err, "yaml.size", ev->start_mark.line + 1, ev->start_mark.column + 1, "",
+                       "the document has more than %zu values", r->limits.max_nodes);
+            return 0;
+        }
+        if (ev->type == YAML_SCALAR_EVENT) return add_scalar(r, doc, ev, err);
+        return open_collection(r, doc,
+                               ev->type == YAML_MAPPING_START_EVENT ? PF_NODE_MAP : PF_NODE_SEQ,
+                               ev, err);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        return close_collection(r, doc, err);
+    case YAML_DOCUMENT_END_EVENT:
+        return 2;
+    default:
+        return 1; /* stream/document start carry nothing we keep */
+    }
+}
+
+int pf_yread_next(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
+{
+    if (r->dead) {
+        pf_err_set(err, "yaml.dead", 0, 0, "", "the reader stopped at an earlier error");
+        return -1;
+    }
+    if (r->finished) return 0;
+    size_t nodes = 0;
+    r->nframes = 0;
+    r->nkids = 0;
+    for (;;) {
+        yaml_event_t ev;
+        /* After an error libyaml would return NO_EVENT forever: never ask again. */
+        if (!yaml_parser_parse(&r->parser, &ev)) {
+            libyaml_error(r, err);
+            r->dead = 1;
+            return -1;
+        }
+        if (ev.type == YAML_STREAM_END_EVENT || ev.type == YAML_NO_EVENT) {
+            yaml_event_delete(&ev);
+            r->finished = 1;
+            return 0;
+        }
+        int rc = handle_event(r, doc, &ev, &nodes, err);
+        yaml_event_delete(&ev);
+        if (rc == 0) {
+            r->dead = 1;
+            return -1;
+        }
+        if (rc == 2) {
+            r->documents++;
+            return 1;
+        }
+    }
+}
+
+/* ---- whole files -------------------------------------------------------- */
+
+int pf_yread_one(const void *buf, size_t len, const pf_yread_limits_t *lim, pf_doc_t *doc,
+                 pf_err_t *err)
+{
+    pf_yread_t r;
+    pf_yread_init(&r, buf, len, lim);
+    int ok = 0;
+    int rc = pf_yread_next(&r, doc, err);
+    if (rc == 0) {
+        pf_err_set(err, "yaml.empty", 1, 1, "",
+                   "the file holds no questionnaire (it is empty or only comments)");
+    } else if (rc == 1 && pf_node_is_null(doc->root)) {
+        pf_err_set(err, "yaml.empty", doc->root->line, doc->root->column, "",
+                   "the document is empty");
+    } else if (rc == 1) {
+        pf_doc_t extra;
+        pf_doc_init(&extra);
+        int more = pf_yread_next(&r, &extra, err);
+        if (more == 1)
+            pf_err_set(err, "yaml.documents", extra.root ? extra.root->line : 0,
+                       extra.root ? extra.root->column : 0, "",
+                       "the file holds more than one document (---); put one intake per file");
+        ok = more == 0;
+        pf_doc_delete(&extra);
+    }
+    pf_yread_delete(&r);
+    return ok;
+}
+
+int pf_yread_slurp(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        pf_err_set(err, "io.open", 0, 0, "", "cannot open the file: %s", strerror(errno));
+        return 0;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        pf_err_set(err, "io.type", 0, 0, "", "not a regular file");
+        close(fd);
+        return 0;
+    }
+    if ((unsigned long long)st.st_size > max_bytes) {
+        pf_err_set(err, "io.size", 0, 0, "", "the file is %lld bytes; the limit is %zu",
+                   (long long)st.st_size, max_bytes);
+        close(fd);
+        return 0;
+    }
+    /* Read at most one byte more than allowed: a file still growing is caught. */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = pf_xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap > max_bytes) break;
+            cap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+            buf = pf_xrealloc(buf, cap + 1);
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            pf_err_set(err, "io.read", 0, 0, "", "cannot read the file: %s", strerror(errno));
+            free(buf);
+            close(fd);
+            return 0;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (n > max_bytes) {
+        pf_err_set(err, "io.size", 0, 0, "", "the file is over the limit of %zu bytes", max_bytes);
+        free(buf);
+        return 0;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 1;
+}
+
+int pf_yread_file(const char *path, const pf_yread_limits_t *lim, pf_doc_t *doc, pf_err_t *err)
+{
+    pf_yread_limits_t dflt;
+    if (!lim) {
+        pf_yread_limits_default(&dflt);
+        lim = &dflt;
+    }
+    char *buf;
+    size_t len;
+    if (!pf_yread_slurp(path, lim->max_file_bytes, &buf, &len, err)) return 0;
+    int ok = pf_yread_one(buf, len, lim, doc, err);
+    free(buf);
+    return ok;
+}

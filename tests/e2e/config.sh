@@ -1,0 +1,116 @@
+# Exit codes and the guarantees around them: usage and configuration errors
+# exit 2 and leave the previous reports alone; rule errors name the rule and
+# its file:line; a busy output folder exits 4; editing a rule file changes
+# the next run with no rebuild.
+. "$(dirname "$0")/../lib.sh"
+
+out=$WORK/out
+expect_exit 2 "$WORK/log" "$PF"
+expect_exit 2 "$WORK/log" "$PF" run
+contains "$WORK/log" "give at least one intake"
+expect_exit 2 "$WORK/log" "$PF" run --bogus samples/
+contains "$WORK/log" "unknown option '--bogus'"
+expect_exit 0 "$WORK/log" "$PF" --version
+ok "usage errors exit 2"
+
+# a first good run, to see that later failures leave it alone
+expect_exit 0 "$WORK/log" "$PF" run --out "$out" samples/
+cp "$out/recommendations.csv" "$WORK/before.csv"
+
+# a broken policy: exit 2, message with file:line:column, reports untouched
+cp -r policies "$WORK/pol"
+sed 's/^  size: 3$/  size: three/' policies/default.yaml > "$WORK/pol/default.yaml"
+grep -q 'size: three' "$WORK/pol/default.yaml" || fail "test setup: shortlist size line not found"
+expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
+contains "$WORK/log" "shortlist.size must be a whole number"
+contains "$WORK/log" "$WORK/pol/default.yaml:"
+cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy error changed the reports"
+ok "a broken policy exits 2 and writes nothing"
+
+# rule-pack problems: each named with file:line and rule id
+mkrules() {
+    rm -rf "$WORK/rules"
+    cp -r rules "$WORK/rules"
+}
+mkrules
+printf 'rule { id = "broken", stage = "fit", because = "x", score = { csp = 1 }\n' > "$WORK/rules/99-syntax.lua"
+expect_exit 2 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$out" samples/
+contains "$WORK/log" "$WORK/rules/99-syntax.lua:2: '}' expected (to close '{' at line 1)"
+ok "a syntax error names file:line"
+
+mkrules
+cat > "$WORK/rules/99-unknown.lua" <<'LUA'
+rule { id = "t.unknown-option", stage = "fit", because = "test",
+       score = { no_such_option = 5 } }
+rule { id = "t.bad-stage", stage = "fitt", because = "test", score = {} }
+rule { id = "t.unknown-field", stage = "fit", because = "test", scroe = {} }
+LUA
+expect_exit 2 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$out" samples/
+contains "$WORK/log" "$WORK/rules/99-unknown.lua:1: rule 't.unknown-option': option 'no_such_option' is not in the policy"
+contains "$WORK/log" "$WORK/rules/99-unknown.lua:3: rule 't.bad-stage': stage 'fitt' is not one of needs, fit, shortlist, engage"
+contains "$WORK/log" "$WORK/rules/99-unknown.lua:4: rule 't.unknown-field': unknown field 'scroe'"
+cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a rule-pack error changed the reports"
+ok "unknown option, stage and field are each reported with file:line and rule id"
+
+mkrules
+printf 'counter = 1\n' > "$WORK/rules/99-global.lua"
+expect_exit 2 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$out" samples/
+contains "$WORK/log" "may not set the global 'counter'"
+ok "a rule file cannot set globals"
+
+# a rule that fails at run time on one intake: that intake is rejected with
+# the rule id and its file:line; the others are still evaluated (exit 1)
+mkrules
+cat > "$WORK/rules/99-runtime.lua" <<'LUA'
+rule {
+  id = "t.runtime",
+  stage = "fit",
+  because = "test",
+  when = function(intake)
+    if intake.id == "kestrel-dental" then
+      local missing = nil
+      return missing.field
+    end
+    return false
+  end,
+  score = { csp = 1 },
+}
+LUA
+expect_exit 1 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$WORK/rt" samples/
+contains "$WORK/rt/rejects.csv" '"samples/kestrel-dental.yaml","","","","rule.error","rule t.runtime ('"$WORK"'/rules/99-runtime.lua:1) failed: '"$WORK"'/rules/99-runtime.lua:8: attempt to index a nil value'
+n=$(ls samples/*.yaml | wc -l)
+contains "$WORK/rt/manifest.yaml" "evaluated: $((n - 1))"
+ok "a rule error rejects only that intake, naming the rule and line"
+
+# a rule that never ends is stopped by the instruction budget
+mkrules
+cat > "$WORK/rules/99-loop.lua" <<'LUA'
+rule { id = "t.loop", stage = "needs", because = "test",
+       when = function(intake) while intake.id == "kestrel-dental" do end return false end,
+       need = { plan = 1 } }
+LUA
+expect_exit 1 "$WORK/log" timeout 60 "$PF" run --rules "$WORK/rules" --out "$WORK/loop" samples/
+contains "$WORK/loop/rejects.csv" '"rule.limit","rule t.loop'
+contains "$WORK/loop/rejects.csv" "went over the limit of"
+contains "$WORK/loop/manifest.yaml" "evaluated: $((n - 1))"
+ok "an endless rule is stopped and only its intake rejected"
+
+# editing a rule changes the next run, with no rebuild
+mkrules
+cat > "$WORK/rules/99-boost.lua" <<'LUA'
+rule { id = "t.boost", stage = "fit", because = "test boost", score = { self_service = 1000 } }
+LUA
+expect_exit 0 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$WORK/edit" samples/
+top=$("$CSVCHECK" cell "$WORK/edit/recommendations.csv" 1 option_id)
+[ "$top" = self_service ] || fail "the edited rule did not change the result (top is $top)"
+contains "$WORK/edit/recommendations.csv" "t.boost +1000: test boost"
+ok "an edited rule pack changes the next run without a rebuild"
+
+# a second run on the same output folder while one holds it: exit 4
+if command -v flock >/dev/null 2>&1; then
+    expect_exit 4 "$WORK/log" flock "$out/.partnerfit.lock" "$PF" run --out "$out" samples/
+    contains "$WORK/log" "another run is writing to"
+    cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a busy run changed the reports"
+    ok "a busy output folder exits 4 and writes nothing"
+fi
+done_testing
