@@ -25,8 +25,8 @@
 #define MANIFEST_NAME "manifest.yaml"
 #define LOCK_NAME ".partnerfit.lock"
 
-static const char *const REJECT_COLUMNS[] = {"file", "line", "column", "field", "kind", "reason",
-                                             NULL};
+static const char *const REJECT_COLUMNS[] = {"file", "line",   "column", "field",
+                                             "kind", "reason", NULL};
 
 void pf_batch_options_default(pf_batch_options_t *o)
 {
@@ -50,7 +50,8 @@ typedef struct idset {
 static size_t hash_str(const char *s)
 {
     size_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
 }
 
@@ -81,7 +82,8 @@ static void idset_grow(idset_t *set)
     for (size_t i = 0; i < set->cap; i++) {
         if (!set->keys[i]) continue;
         size_t j = hash_str(set->keys[i]) & (bigger.cap - 1);
-        while (bigger.keys[j]) j = (j + 1) & (bigger.cap - 1);
+        while (bigger.keys[j])
+            j = (j + 1) & (bigger.cap - 1);
         bigger.keys[j] = set->keys[i];
         bigger.owner[j] = set->owner[i];
         bigger.count++;
@@ -93,7 +95,8 @@ static void idset_grow(idset_t *set)
 
 static void idset_delete(idset_t *set)
 {
-    for (size_t i = 0; i < set->cap; i++) free(set->keys[i]);
+    for (size_t i = 0; i < set->cap; i++)
+        free(set->keys[i]);
     free(set->keys);
     free(set->owner);
     memset(set, 0, sizeof *set);
@@ -184,16 +187,17 @@ static int load_schema(batch_t *b)
 {
     const pf_value_t *name = pf_value_get(b->policy, "schema");
     if (!name || name->kind != PF_VAL_STR) {
-        fprintf(b->log, "partnerfit: %s: the policy must name its intake schema file (schema: ...)\n",
+        fprintf(b->log,
+                "partnerfit: %s: the policy must name its intake schema file (schema: ...)\n",
                 b->opt->policy_path);
         return 0;
     }
     b->schema_path = schema_path_for(b->opt->policy_path, name->s);
-    if (!read_config(b, b->schema_path, &b->schema_text, &b->schema_len, &b->schema_doc))
-        return 0;
+    if (!read_config(b, b->schema_path, &b->schema_text, &b->schema_len, &b->schema_doc)) return 0;
     pf_errlist_reset(&b->errs);
     b->schema = pf_schema_load(b->schema_doc.root, &b->errs);
-    for (size_t i = 0; i < b->errs.count; i++) log_error(b, b->schema_path, &b->errs.items[i]);
+    for (size_t i = 0; i < b->errs.count; i++)
+        log_error(b, b->schema_path, &b->errs.items[i]);
     return b->schema != NULL;
 }
 
@@ -210,9 +214,11 @@ static int load_configuration(batch_t *b)
     pf_eval_config_t cfg = {b->opt->rules_dir, b->opt->policy_path, b->policy, b->opt->eval_limits};
     pf_errlist_reset(&b->errs);
     b->ev = pf_eval_new(&cfg, &b->errs);
-    for (size_t i = 0; i < b->errs.count; i++) log_error(b, NULL, &b->errs.items[i]);
+    for (size_t i = 0; i < b->errs.count; i++)
+        log_error(b, NULL, &b->errs.items[i]);
     if (!b->ev) {
-        fprintf(b->log, "partnerfit: the rule pack or policy has %zu problem%s; no reports written\n",
+        fprintf(b->log,
+                "partnerfit: the rule pack or policy has %zu problem%s; no reports written\n",
                 b->errs.count, b->errs.count == 1 ? "" : "s");
         return 0;
     }
@@ -338,7 +344,8 @@ static void evaluate_entry(batch_t *b, size_t index)
     } else if (pf_errlist_reset(&b->errs),
                !pf_schema_validate(b->schema, doc.root, &doc.arena, &intake, &b->errs,
                                    b->opt->max_errors_per_intake)) {
-        for (size_t i = 0; i < b->errs.count; i++) reject_row(b, entry->path, &b->errs.items[i]);
+        for (size_t i = 0; i < b->errs.count; i++)
+            reject_row(b, entry->path, &b->errs.items[i]);
         if (b->errs.count == 0) { /* never leave a rejected intake without a row */
             pf_err_set(&err, "schema", 0, 0, "", "the intake does not match the schema");
             reject_row(b, entry->path, &err);
@@ -388,7 +395,8 @@ static pf_value_t *v_list(vbuild_t *vb, size_t cap)
 static pf_value_t *v_add(vbuild_t *vb, pf_value_t *parent, const char *key)
 {
     pf_value_t *v = &parent->items[parent->count];
-    if (parent->kind == PF_VAL_MAP) parent->keys[parent->count] = pf_arena_strndup(&vb->arena, key, strlen(key));
+    if (parent->kind == PF_VAL_MAP)
+        parent->keys[parent->count] = pf_arena_strndup(&vb->arena, key, strlen(key));
     parent->count++;
     return v;
 }
@@ -440,7 +448,8 @@ static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
     v_put(vb, root, "schema", schema);
 
     pf_value_t *inputs = v_list(vb, b->opt->npaths);
-    for (size_t i = 0; i < b->opt->npaths; i++) v_str(vb, inputs, NULL, b->opt->paths[i]);
+    for (size_t i = 0; i < b->opt->npaths; i++)
+        v_str(vb, inputs, NULL, b->opt->paths[i]);
     v_put(vb, root, "inputs", inputs);
 
     pf_value_t *counts = v_map(vb, 4);
@@ -486,11 +495,13 @@ static int finish_outputs(batch_t *b)
     pf_buf_init(&text);
     pf_out_file_t mf = {0};
     pf_err_set(&err, "io", 0, 0, "", "cannot write %s in %s", MANIFEST_NAME, b->opt->out_dir);
-    int ok = pf_yemit_buf(&text, m, &err) && pf_out_open(&mf, b->opt->out_dir, MANIFEST_NAME, &err) &&
+    int ok = pf_yemit_buf(&text, m, &err) &&
+             pf_out_open(&mf, b->opt->out_dir, MANIFEST_NAME, &err) &&
              pf_out_write(&mf, text.data, text.len) && pf_out_finish(&mf, &err);
     pf_buf_delete(&text);
     pf_arena_delete(&vb.arena);
-    for (size_t i = 0; ok && i < b->nfiles; i++) ok = pf_out_rename(&b->files[i].out, &err);
+    for (size_t i = 0; ok && i < b->nfiles; i++)
+        ok = pf_out_rename(&b->files[i].out, &err);
     ok = ok && pf_out_rename(&mf, &err) && pf_out_sync_dir(b->opt->out_dir, &err);
     pf_out_abort(&mf); /* frees; removes the temporary file if it is still there */
     if (!ok) log_error(b, NULL, &err);
@@ -501,7 +512,8 @@ static void batch_delete(batch_t *b)
 {
     for (size_t i = 0; i < b->nfiles; i++)
         if (b->files[i].opened) pf_out_abort(&b->files[i].out);
-    for (size_t i = 0; b->bufs && i + 1 < b->nfiles; i++) pf_buf_delete(&b->bufs[i]);
+    for (size_t i = 0; b->bufs && i + 1 < b->nfiles; i++)
+        pf_buf_delete(&b->bufs[i]);
     free(b->files);
     free(b->bufs);
     free(b->rows);
@@ -532,11 +544,14 @@ static int run(batch_t *b)
     if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
     pf_out_sweep(b->opt->out_dir);
     if (!open_outputs(b)) return PF_EXIT_IO;
-    for (size_t i = 0; i < b->opt->npaths; i++) pf_scan_add(&b->scan, b->opt->paths[i]);
+    for (size_t i = 0; i < b->opt->npaths; i++)
+        pf_scan_add(&b->scan, b->opt->paths[i]);
     b->stats->files = b->scan.count;
-    for (size_t i = 0; i < b->scan.count && !b->io_failed; i++) evaluate_entry(b, i);
+    for (size_t i = 0; i < b->scan.count && !b->io_failed; i++)
+        evaluate_entry(b, i);
     if (b->stats->evaluated + b->stats->rejected != b->stats->files) {
-        fprintf(b->log, "partnerfit: internal error: %zu files but %zu evaluated and %zu rejected\n",
+        fprintf(b->log,
+                "partnerfit: internal error: %zu files but %zu evaluated and %zu rejected\n",
                 b->stats->files, b->stats->evaluated, b->stats->rejected);
         return PF_EXIT_IO;
     }

@@ -69,7 +69,8 @@ static void buf_reserve(pf_buf_t *b, size_t extra)
     size_t need = b->len + extra + 1; /* room for the NUL */
     if (need <= b->cap) return;
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     b->data = pf_xrealloc(b->data, cap);
     b->cap = cap;
 }

@@ -184,7 +184,8 @@ static void format_lua_error(const char *raw, char *out, size_t outsz)
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         const char *line = p;
-        while (n && (*line == '\t' || *line == ' ')) line++, n--;
+        while (n && (*line == '\t' || *line == ' '))
+            line++, n--;
         if (n && strncmp(line, "[C]", 3) != 0 && strncmp(line, "prelude", 7) != 0 &&
             strncmp(line, "stack traceback", 15) != 0 && strncmp(line, "(...", 4) != 0) {
             pf_buf_addstr(&b, frames ? " < " : " [at ");
@@ -310,10 +311,18 @@ static void push_value(lua_State *L, const pf_value_t *v, int with_pos)
 {
     luaL_checkstack(L, 6, "value nested too deeply");
     switch (v->kind) {
-    case PF_VAL_BOOL: lua_pushboolean(L, v->b); return;
-    case PF_VAL_INT: lua_pushinteger(L, (lua_Integer)v->i); return;
-    case PF_VAL_NUM: lua_pushnumber(L, (lua_Number)v->n); return;
-    case PF_VAL_STR: lua_pushlstring(L, v->s, v->len); return;
+    case PF_VAL_BOOL:
+        lua_pushboolean(L, v->b);
+        return;
+    case PF_VAL_INT:
+        lua_pushinteger(L, (lua_Integer)v->i);
+        return;
+    case PF_VAL_NUM:
+        lua_pushnumber(L, (lua_Number)v->n);
+        return;
+    case PF_VAL_STR:
+        lua_pushlstring(L, v->s, v->len);
+        return;
     case PF_VAL_LIST:
         lua_createtable(L, (int)v->count, 0);
         for (size_t i = 0; i < v->count; i++) {
@@ -339,8 +348,8 @@ static void push_value(lua_State *L, const pf_value_t *v, int with_pos)
 /* ==================================================================== */
 
 /* The base functions a rule may call (S2). pcall and tostring are our own. */
-static const char *const SANDBOX_BASE[] = {"assert", "error",    "ipairs",   "next",
-                                           "pairs",  "select",   "tonumber", "type",
+static const char *const SANDBOX_BASE[] = {"assert",   "error",  "ipairs",   "next",
+                                           "pairs",    "select", "tonumber", "type",
                                            "rawequal", "rawlen", NULL};
 /* Library tables a rule may read, through read-only proxies. */
 static const char *const SANDBOX_LIBS[] = {"string", "table", "math", "utf8", NULL};
@@ -372,8 +381,8 @@ static int sb_string_rep(lua_State *L)
 static int sb_range_checked(lua_State *L, int first, int last, const char *what)
 {
     lua_Integer f = luaL_optinteger(L, first, 1);
-    lua_Integer e = lua_isnoneornil(L, last) ? (lua_Integer)luaL_len(L, 1)
-                                              : luaL_checkinteger(L, last);
+    lua_Integer e =
+        lua_isnoneornil(L, last) ? (lua_Integer)luaL_len(L, 1) : luaL_checkinteger(L, last);
     if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= RANGE_MAX)
         return luaL_error(L, "%s over more than %d elements is not allowed", what, RANGE_MAX);
     lua_pushvalue(L, lua_upvalueindex(1));
@@ -401,8 +410,12 @@ static int sb_tostring(lua_State *L)
     case LUA_TNIL:
     case LUA_TBOOLEAN:
     case LUA_TNUMBER:
-    case LUA_TSTRING: luaL_tolstring(L, 1, NULL); break;
-    default: lua_pushfstring(L, "<%s>", luaL_typename(L, 1)); break;
+    case LUA_TSTRING:
+        luaL_tolstring(L, 1, NULL);
+        break;
+    default:
+        lua_pushfstring(L, "<%s>", luaL_typename(L, 1));
+        break;
     }
     return 1;
 }
@@ -421,9 +434,10 @@ static void wrap_lib_function(lua_State *L, const char *lib, const char *name, l
  * distro liblua would bring package, io and os). [-0, +0, e] */
 static void open_allowed_libs(lua_State *L)
 {
-    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},     {LUA_STRLIBNAME, luaopen_string},
-                                    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
-                                    {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
     for (const luaL_Reg *l = libs; l->name; l++) {
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
@@ -477,8 +491,7 @@ static void push_sandbox(lua_State *L, int prelude_idx)
 
 static int global_write_error(lua_State *L)
 {
-    return luaL_error(L,
-                      "rule files may not set the global '%s'; declare it with 'local' instead",
+    return luaL_error(L, "rule files may not set the global '%s'; declare it with 'local' instead",
                       lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
 }
 
@@ -549,8 +562,8 @@ static size_t collect_errors(lua_State *L, pf_errlist_t *errs, const char *kind)
 static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
 {
     char msg[PF_ERR_MSG_MAX];
-    int status = luaL_loadbufferx(L, (const char *)pf_prelude_lua, pf_prelude_lua_len,
-                                  "=prelude", "t");
+    int status =
+        luaL_loadbufferx(L, (const char *)pf_prelude_lua, pf_prelude_lua_len, "=prelude", "t");
     if (status == LUA_OK) status = protected_call(L, 0, 1);
     if (status != LUA_OK || !lua_istable(L, -1)) {
         error_text(L, status, msg, sizeof msg);
@@ -592,8 +605,7 @@ static char **list_rule_files(const char *dir, pf_errlist_t *errs)
     char **names = pf_xmalloc(cap * sizeof *names);
     for (struct dirent *de; (de = readdir(d));) {
         size_t len = strlen(de->d_name);
-        if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".lua") != 0)
-            continue;
+        if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".lua") != 0) continue;
         if (n + 1 >= cap) names = pf_xrealloc(names, (cap *= 2) * sizeof *names);
         names[n++] = pf_xstrdup(de->d_name);
     }
@@ -611,7 +623,8 @@ static char **list_rule_files(const char *dir, pf_errlist_t *errs)
 
 static void free_names(char **names)
 {
-    for (size_t i = 0; names && names[i]; i++) free(names[i]);
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
     free(names);
 }
 
@@ -667,7 +680,8 @@ static int load_rule_pack(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs
     pf_sha256_init(&sha);
     const char *dir = ev->cfg.rules_dir;
     size_t dlen = strlen(dir);
-    while (dlen > 1 && dir[dlen - 1] == '/') dlen--;
+    while (dlen > 1 && dir[dlen - 1] == '/')
+        dlen--;
     for (size_t i = 0; names[i]; i++) {
         char display[PF_ERR_FIELD_MAX];
         snprintf(display, sizeof display, "%.*s/%s", (int)dlen, dir, names[i]);
@@ -860,7 +874,8 @@ typedef struct run_args {
 static void write_row(lua_State *L, pf_buf_t *b, size_t ncols, const pf_csv_style_t *style)
 {
     size_t cells = 0, n = (size_t)lua_rawlen(L, -1);
-    if (n != ncols) luaL_error(L, "internal: a report row has %d cells, expected %d", (int)n, (int)ncols);
+    if (n != ncols)
+        luaL_error(L, "internal: a report row has %d cells, expected %d", (int)n, (int)ncols);
     for (size_t c = 1; c <= n; c++) {
         size_t len;
         switch (lua_rawgeti(L, -1, (lua_Integer)c)) {
@@ -879,8 +894,11 @@ static void write_row(lua_State *L, pf_buf_t *b, size_t ncols, const pf_csv_styl
             pf_csv_text(b, &cells, lua_toboolean(L, -1) ? "yes" : "no",
                         lua_toboolean(L, -1) ? 3 : 2);
             break;
-        case LUA_TNIL: pf_csv_text(b, &cells, "", 0); break;
-        default: luaL_error(L, "internal: a report cell is a %s", luaL_typename(L, -1));
+        case LUA_TNIL:
+            pf_csv_text(b, &cells, "", 0);
+            break;
+        default:
+            luaL_error(L, "internal: a report cell is a %s", luaL_typename(L, -1));
         }
         lua_pop(L, 1);
     }
@@ -900,7 +918,8 @@ static int run_protected(lua_State *L)
     /* result[r] = list of rows for report r */
     for (size_t r = 0; r < a->ev->nreports; r++) {
         size_t ncols = 0;
-        while (a->ev->report_columns[r][ncols]) ncols++;
+        while (a->ev->report_columns[r][ncols])
+            ncols++;
         if (lua_rawgeti(L, -1, (lua_Integer)r + 1) == LUA_TTABLE) {
             for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TTABLE; i++) {
                 write_row(L, &a->out[r], ncols, a->style);
@@ -971,8 +990,8 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
     lua_pop(L, 1);
     failed_rule(L, ev, rule, sizeof rule);
     if (rule[0])
-        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "",
-                   "rule %s failed: %s", rule, msg);
+        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "rule %s failed: %s", rule,
+                   msg);
     else
         pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "%s", msg);
     if (limit) rebuild(ev);

@@ -32,9 +32,9 @@ typedef struct pf_eval_limits {
 void pf_eval_limits_default(pf_eval_limits_t *l);
 
 typedef struct pf_eval_config {
-    const char *rules_dir;     /* folder of *.lua rule files, loaded in sorted order */
-    const char *policy_path;   /* for messages */
-    const pf_value_t *policy;  /* typed policy document */
+    const char *rules_dir;    /* folder of *.lua rule files, loaded in sorted order */
+    const char *policy_path;  /* for messages */
+    const pf_value_t *policy; /* typed policy document */
     pf_eval_limits_t limits;
 } pf_eval_config_t;
 

@@ -81,7 +81,8 @@ static int parse_run(int argc, char **argv, cli_t *c)
         }
     }
     if (c->npaths == 0)
-        return usage_error("%s", "give at least one intake file or folder, e.g. 'partnerfit run samples/'");
+        return usage_error(
+            "%s", "give at least one intake file or folder, e.g. 'partnerfit run samples/'");
     c->batch.paths = c->paths;
     c->batch.npaths = c->npaths;
     return -1;
@@ -97,10 +98,11 @@ static int run_command(int argc, char **argv)
         pf_batch_stats_t st;
         code = pf_batch_run(&c.batch, &st, stderr);
         if (!c.quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS))
-            fprintf(stderr,
-                    "partnerfit: %zu file%s: %zu evaluated, %zu rejected; %zu rules; reports in %s/\n",
-                    st.files, st.files == 1 ? "" : "s", st.evaluated, st.rejected, st.rules,
-                    c.batch.out_dir);
+            fprintf(
+                stderr,
+                "partnerfit: %zu file%s: %zu evaluated, %zu rejected; %zu rules; reports in %s/\n",
+                st.files, st.files == 1 ? "" : "s", st.evaluated, st.rejected, st.rules,
+                c.batch.out_dir);
     }
     free(c.paths);
     return code;

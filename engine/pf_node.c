@@ -89,8 +89,8 @@ int pf_node_is_null(const pf_node_t *n)
 {
     if (!n || n->kind != PF_NODE_SCALAR || !n->plain) return 0;
     const char *t = n->text;
-    return n->len == 0 || strcmp(t, "~") == 0 || strcmp(t, "null") == 0 ||
-           strcmp(t, "Null") == 0 || strcmp(t, "NULL") == 0;
+    return n->len == 0 || strcmp(t, "~") == 0 || strcmp(t, "null") == 0 || strcmp(t, "Null") == 0 ||
+           strcmp(t, "NULL") == 0;
 }
 
 const pf_node_t *pf_node_get(const pf_node_t *map, const char *key)
@@ -112,7 +112,8 @@ static int number_shape(const char *s)
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
-        while (*p >= '0' && *p <= '9') p++;
+        while (*p >= '0' && *p <= '9')
+            p++;
     } else {
         return 0;
     }
@@ -120,7 +121,8 @@ static int number_shape(const char *s)
     if (*p != '.') return 0;
     p++;
     if (!(*p >= '0' && *p <= '9')) return 0;
-    while (*p >= '0' && *p <= '9') p++;
+    while (*p >= '0' && *p <= '9')
+        p++;
     return *p == '\0' ? 2 : 0;
 }
 

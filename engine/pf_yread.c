@@ -107,8 +107,9 @@ static void libyaml_error(pf_yread_t *r, pf_err_t *err)
     }
     unsigned long line = p->problem_mark.line + 1, col = p->problem_mark.column + 1;
     if (p->context)
-        pf_err_set(err, "yaml.syntax", line, col, "", "YAML syntax error: %s (%s at line %lu, column %lu)",
-                   problem, p->context, (unsigned long)p->context_mark.line + 1,
+        pf_err_set(err, "yaml.syntax", line, col, "",
+                   "YAML syntax error: %s (%s at line %lu, column %lu)", problem, p->context,
+                   (unsigned long)p->context_mark.line + 1,
                    (unsigned long)p->context_mark.column + 1);
     else
         pf_err_set(err, "yaml.syntax", line, col, "", "YAML syntax error: %s", problem);
@@ -213,7 +214,8 @@ static int check_duplicate_keys(const pf_node_t *map, pf_err_t *err)
 {
     if (map->count < 2) return 1;
     pf_node_t **keys = pf_xmalloc(map->count * sizeof *keys);
-    for (size_t i = 0; i < map->count; i++) keys[i] = map->items[2 * i];
+    for (size_t i = 0; i < map->count; i++)
+        keys[i] = map->items[2 * i];
     qsort(keys, map->count, sizeof *keys, cmp_key_ptr);
     const pf_node_t *first = NULL, *second = NULL;
     for (size_t i = 1; i < map->count; i++) {
@@ -318,8 +320,8 @@ static int refuse_extras(const yaml_event_t *ev, pf_err_t *err)
     case YAML_DOCUMENT_START_EVENT:
         if (ev->data.document_start.tag_directives.start !=
             ev->data.document_start.tag_directives.end) {
-            pf_err_set(err, "yaml.directive", ev->start_mark.line + 1,
-                       ev->start_mark.column + 1, "", "%%TAG directives are not allowed");
+            pf_err_set(err, "yaml.directive", ev->start_mark.line + 1, ev->start_mark.column + 1,
+                       "", "%%TAG directives are not allowed");
             return 0;
         }
         return 1;
@@ -357,9 +359,8 @@ static int handle_event(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, si
             return 0;
         }
         if (ev->type == YAML_SCALAR_EVENT) return add_scalar(r, doc, ev, err);
-        return open_collection(r, doc,
-                               ev->type == YAML_MAPPING_START_EVENT ? PF_NODE_MAP : PF_NODE_SEQ,
-                               ev, err);
+        return open_collection(
+            r, doc, ev->type == YAML_MAPPING_START_EVENT ? PF_NODE_MAP : PF_NODE_SEQ, ev, err);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
         return close_collection(r, doc, err);

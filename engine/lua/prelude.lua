@@ -131,7 +131,7 @@ end
 local function get_path(t, path)
   if path == nil then return nil end
   for part in string.gmatch(path, "[^.]+") do
-    if type(t) ~= "table" and not (type(t) == "userdata") then return nil end
+    if type(t) ~= "table" then return nil end
     t = t[part]
     if t == nil then return nil end
   end
@@ -596,7 +596,9 @@ local function stage_shortlist(e, intake, ctx)
       local list = action_value(r, intake, ctx)
       if list ~= nil then
         if type(r.action) == "function" then
-          if type(list) ~= "table" then error("exclude returned " .. type(list) .. ", expected a list of option ids", 0) end
+          if type(list) ~= "table" then
+            error("exclude returned " .. type(list) .. ", expected a list of option ids", 0)
+          end
           for _, id in ipairs(list) do
             if not option_by_id[id] then error("exclude returned unknown option '" .. tostring(id) .. "'", 0) end
           end

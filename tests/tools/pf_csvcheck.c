@@ -113,8 +113,8 @@ static int check_valid(const char *path)
     }
     for (size_t r = 1; r < t.nrows; r++)
         if (t.ncols[r] != t.ncols[0]) {
-            fprintf(stderr, "%s: row %zu has %zu fields, the header has %zu\n", path, r,
-                    t.ncols[r], t.ncols[0]);
+            fprintf(stderr, "%s: row %zu has %zu fields, the header has %zu\n", path, r, t.ncols[r],
+                    t.ncols[0]);
             return 1;
         }
     return 0;
@@ -134,9 +134,11 @@ static void shortlist_of(const table_t *t, const char *id, char *out, size_t out
 
 static char *trim(char *s)
 {
-    while (*s == ' ' || *s == '\t') s++;
+    while (*s == ' ' || *s == '\t')
+        s++;
     char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) *--e = '\0';
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+        *--e = '\0';
     return s;
 }
 

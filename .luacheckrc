@@ -1,0 +1,21 @@
+-- luacheck configuration for the rule pack: exactly the globals a rule file
+-- sees in partnerfit's sandbox (engine/pf_eval.c SANDBOX_BASE/SANDBOX_LIBS
+-- and the DSL the prelude exports in P.dsl). Anything else is an error.
+std = "none"
+max_line_length = 120
+
+files["rules/"] = {
+  read_globals = {
+    -- allow-listed base functions
+    "assert", "error", "ipairs", "next", "pairs", "select", "tonumber",
+    "tostring", "type", "rawequal", "rawlen", "pcall",
+    -- read-only standard libraries (string.dump, math.random/randomseed removed)
+    "string", "table", "math", "utf8",
+    -- the rule DSL
+    "rule", "policy", "areas", "options",
+    "sorted_keys", "contains", "count", "sum", "clamp", "days_between",
+  },
+}
+
+-- the engine's own Lua (trusted, full base library)
+files["engine/lua/"] = { std = "lua54" }
