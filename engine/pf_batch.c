@@ -16,6 +16,7 @@
 
 #include "pf_batch.h"
 #include "pf_out.h"
+#include "pf_pool.h"
 #include "pf_scan.h"
 #include "pf_schema.h"
 #include "pf_sha256.h"
@@ -37,6 +38,8 @@ void pf_batch_options_default(pf_batch_options_t *o)
     pf_yread_limits_default(&o->intake_limits);
     pf_eval_limits_default(&o->eval_limits);
     o->max_errors_per_intake = 20;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = cpus > 0 ? (size_t)cpus : 1;
 }
 
 /* ---- ids already seen (for the schema's unique field) --------------------- */
@@ -123,12 +126,16 @@ typedef struct batch {
     pf_doc_t policy_doc, schema_doc;
     pf_value_t *policy;
     pf_schema_t *schema;
-    pf_eval_t *ev;
+    pf_eval_config_t cfg;
+    pf_eval_t *ev; /* the first worker's evaluator: report names, digest */
+    /* workers (one Lua state each) and the slots results wait in */
+    struct worker *workers;
+    size_t nworkers;
+    struct slot *slots;
+    size_t nslots;
     /* outputs: the evaluator's reports, then rejects.csv */
     report_file_t *files;
     size_t nfiles;
-    pf_buf_t *bufs; /* one per evaluator report, reused per intake */
-    size_t *rows;
     pf_buf_t line; /* scratch for rejects */
     idset_t ids;
     pf_scan_t scan;
@@ -212,8 +219,9 @@ static int load_configuration(batch_t *b)
     }
     if (!load_schema(b)) return 0;
     pf_eval_config_t cfg = {b->opt->rules_dir, b->opt->policy_path, b->policy, b->opt->eval_limits};
+    b->cfg = cfg;
     pf_errlist_reset(&b->errs);
-    b->ev = pf_eval_new(&cfg, &b->errs);
+    b->ev = pf_eval_new(&b->cfg, &b->errs);
     for (size_t i = 0; i < b->errs.count; i++)
         log_error(b, NULL, &b->errs.items[i]);
     if (!b->ev) {
@@ -279,8 +287,6 @@ static int open_outputs(batch_t *b)
     size_t n = pf_eval_report_count(b->ev);
     b->nfiles = n + 1;
     b->files = pf_xcalloc(b->nfiles, sizeof *b->files);
-    b->bufs = pf_xcalloc(n ? n : 1, sizeof *b->bufs);
-    b->rows = pf_xcalloc(n ? n : 1, sizeof *b->rows);
     for (size_t i = 0; i < n; i++)
         if (!open_report(b, &b->files[i], pf_eval_report_name(b->ev, i),
                          pf_eval_report_columns(b->ev, i)))
@@ -313,61 +319,150 @@ static void reject_row(batch_t *b, const char *file, const pf_err_t *e)
     b->stats->reject_rows++;
 }
 
-/* ---- one intake ---------------------------------------------------------------- */
+/* ---- one intake: produced on a worker, consumed in order --------------------- */
 
-static int check_unique(batch_t *b, const pf_value_t *intake, size_t index, pf_err_t *err)
+typedef struct worker {
+    batch_t *b;
+    pf_eval_t *ev; /* this thread's own Lua state */
+} worker_t;
+
+/* What a worker found for one file, waiting to be written in order. */
+typedef struct slot {
+    int ok;
+    pf_buf_t *bufs; /* CSV rows per evaluator report */
+    size_t *rows;
+    pf_errlist_t errs; /* why the file was rejected */
+    char *unique;      /* the intake's unique id, checked by the consumer */
+    unsigned long unique_line, unique_column;
+} slot_t;
+
+static void slot_reject(slot_t *s, const char *kind, const char *fmt, const char *arg)
 {
-    const char *field = pf_schema_unique_field(b->schema);
-    const pf_value_t *v = field ? pf_value_get(intake, field) : NULL;
-    if (!v || v->kind != PF_VAL_STR) return 1;
-    size_t first = idset_claim(&b->ids, v->s, index);
-    if (first == SIZE_MAX) return 1;
-    pf_err_set(err, "intake.duplicate_id", v->line, v->column, field,
-               "the %s \"%.100s\" is already used by %.300s; each intake needs its own", field,
-               v->s, b->scan.items[first].path);
-    return 0;
+    pf_err_set(pf_errlist_add(&s->errs), kind, 0, 0, "", fmt, arg);
 }
 
-static void evaluate_entry(batch_t *b, size_t index)
+/* Reads, validates and evaluates one file into its slot (worker thread). */
+static void produce(void *worker, size_t index, void *slot)
 {
+    worker_t *w = worker;
+    batch_t *b = w->b;
+    slot_t *s = slot;
     const pf_scan_entry_t *entry = &b->scan.items[index];
     pf_err_t err;
     pf_doc_t doc;
     pf_doc_init(&doc);
-    int ok = 0;
     pf_value_t *intake = NULL;
+    s->ok = 0;
     if (entry->skip_reason) {
-        pf_err_set(&err, "input.skipped", 0, 0, "", "%s", entry->skip_reason);
-        reject_row(b, entry->path, &err);
+        slot_reject(s, "input.skipped", "%s", entry->skip_reason);
     } else if (!pf_yread_file(entry->path, &b->opt->intake_limits, &doc, &err)) {
-        reject_row(b, entry->path, &err);
-    } else if (pf_errlist_reset(&b->errs),
-               !pf_schema_validate(b->schema, doc.root, &doc.arena, &intake, &b->errs,
+        pf_errlist_push(&s->errs, &err);
+    } else if (!pf_schema_validate(b->schema, doc.root, &doc.arena, &intake, &s->errs,
                                    b->opt->max_errors_per_intake)) {
-        for (size_t i = 0; i < b->errs.count; i++)
-            reject_row(b, entry->path, &b->errs.items[i]);
-        if (b->errs.count == 0) { /* never leave a rejected intake without a row */
-            pf_err_set(&err, "schema", 0, 0, "", "the intake does not match the schema");
-            reject_row(b, entry->path, &err);
-        }
-    } else if (!check_unique(b, intake, index, &err)) {
-        reject_row(b, entry->path, &err);
-    } else if (!pf_eval_run(b->ev, intake, entry->path, b->bufs, b->rows, &b->opt->style, &err)) {
-        reject_row(b, entry->path, &err);
+        if (s->errs.count == 0) /* never leave a rejected intake without a reason */
+            slot_reject(s, "schema", "%s", "the intake does not match the schema");
+    } else if (!pf_eval_run(w->ev, intake, entry->path, s->bufs, s->rows, &b->opt->style, &err)) {
+        pf_errlist_push(&s->errs, &err);
     } else {
-        ok = 1;
+        s->ok = 1;
+        const char *field = pf_schema_unique_field(b->schema);
+        const pf_value_t *v = field ? pf_value_get(intake, field) : NULL;
+        if (v && v->kind == PF_VAL_STR) {
+            s->unique = pf_xstrdup(v->s);
+            s->unique_line = v->line;
+            s->unique_column = v->column;
+        }
     }
-    if (ok) {
+    pf_doc_delete(&doc);
+}
+
+/* The first file in order keeps an id; a later one with the same id is
+ * rejected. Checked here, in order, so the outcome never depends on which
+ * worker finished first. */
+static int claim_unique(batch_t *b, size_t index, slot_t *s)
+{
+    if (!s->unique) return 1;
+    size_t first = idset_claim(&b->ids, s->unique, index);
+    if (first == SIZE_MAX) return 1;
+    const char *field = pf_schema_unique_field(b->schema);
+    pf_err_set(pf_errlist_add(&s->errs), "intake.duplicate_id", s->unique_line, s->unique_column,
+               field, "the %s \"%.100s\" is already used by %.300s; each intake needs its own",
+               field, s->unique, b->scan.items[first].path);
+    return 0;
+}
+
+/* Writes one file's outcome (the caller's thread, in index order). */
+static int consume(void *ctx, size_t index, void *slot)
+{
+    batch_t *b = ctx;
+    slot_t *s = slot;
+    const char *path = b->scan.items[index].path;
+    if (s->ok && claim_unique(b, index, s)) {
         for (size_t r = 0; r + 1 < b->nfiles; r++) {
-            write_file(b, &b->files[r], b->bufs[r].data, b->bufs[r].len);
-            b->files[r].rows += b->rows[r];
-            pf_buf_reset(&b->bufs[r]);
+            write_file(b, &b->files[r], s->bufs[r].data, s->bufs[r].len);
+            b->files[r].rows += s->rows[r];
         }
         b->stats->evaluated++;
     } else {
+        for (size_t i = 0; i < s->errs.count; i++)
+            reject_row(b, path, &s->errs.items[i]);
         b->stats->rejected++;
     }
-    pf_doc_delete(&doc);
+    for (size_t r = 0; r + 1 < b->nfiles; r++)
+        pf_buf_reset(&s->bufs[r]);
+    pf_errlist_reset(&s->errs);
+    free(s->unique);
+    s->unique = NULL;
+    return !b->io_failed;
+}
+
+/* One evaluator per worker; the first is the one loaded with the config. */
+static int start_workers(batch_t *b, const pf_eval_config_t *cfg)
+{
+    b->nworkers = b->opt->jobs ? b->opt->jobs : 1;
+    b->workers = pf_xcalloc(b->nworkers, sizeof *b->workers);
+    for (size_t i = 0; i < b->nworkers; i++) {
+        b->workers[i].b = b;
+        if (i == 0) {
+            b->workers[i].ev = b->ev;
+            continue;
+        }
+        pf_errlist_reset(&b->errs);
+        b->workers[i].ev = pf_eval_new(cfg, &b->errs);
+        if (!b->workers[i].ev) {
+            fprintf(b->log, "partnerfit: cannot start worker %zu\n", i + 1);
+            return 0;
+        }
+    }
+    /* enough slots that workers rarely wait for the writer */
+    b->nslots = b->nworkers * 16;
+    b->slots = pf_xcalloc(b->nslots, sizeof *b->slots);
+    size_t nreports = b->nfiles - 1;
+    for (size_t i = 0; i < b->nslots; i++) {
+        b->slots[i].bufs = pf_xcalloc(nreports ? nreports : 1, sizeof(pf_buf_t));
+        b->slots[i].rows = pf_xcalloc(nreports ? nreports : 1, sizeof(size_t));
+    }
+    return 1;
+}
+
+static int evaluate_all(batch_t *b)
+{
+    void **workers = pf_xcalloc(b->nworkers, sizeof *workers);
+    void **slots = pf_xcalloc(b->nslots, sizeof *slots);
+    for (size_t i = 0; i < b->nworkers; i++)
+        workers[i] = &b->workers[i];
+    for (size_t i = 0; i < b->nslots; i++)
+        slots[i] = &b->slots[i];
+    pf_pool_job_t job = {b->scan.count, b->nworkers, workers, b->nslots,
+                         slots,         produce,     consume, b};
+    size_t done = pf_pool_run(&job);
+    free(workers);
+    free(slots);
+    if (done == (size_t)-1) {
+        fprintf(b->log, "partnerfit: cannot start worker threads\n");
+        return 0;
+    }
+    return !b->io_failed;
 }
 
 /* ---- manifest ------------------------------------------------------------------- */
@@ -512,11 +607,19 @@ static void batch_delete(batch_t *b)
 {
     for (size_t i = 0; i < b->nfiles; i++)
         if (b->files[i].opened) pf_out_abort(&b->files[i].out);
-    for (size_t i = 0; b->bufs && i + 1 < b->nfiles; i++)
-        pf_buf_delete(&b->bufs[i]);
+    for (size_t i = 0; i < b->nslots; i++) {
+        for (size_t r = 0; r + 1 < b->nfiles; r++)
+            pf_buf_delete(&b->slots[i].bufs[r]);
+        free(b->slots[i].bufs);
+        free(b->slots[i].rows);
+        pf_errlist_delete(&b->slots[i].errs);
+        free(b->slots[i].unique);
+    }
+    free(b->slots);
+    for (size_t i = 1; i < b->nworkers; i++)
+        pf_eval_delete(b->workers[i].ev);
+    free(b->workers);
     free(b->files);
-    free(b->bufs);
-    free(b->rows);
     pf_buf_delete(&b->line);
     idset_delete(&b->ids);
     pf_scan_delete(&b->scan);
@@ -543,12 +646,11 @@ static int run(batch_t *b)
     int lock = take_lock(b);
     if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
     pf_out_sweep(b->opt->out_dir);
-    if (!open_outputs(b)) return PF_EXIT_IO;
+    if (!open_outputs(b) || !start_workers(b, &b->cfg)) return PF_EXIT_IO;
     for (size_t i = 0; i < b->opt->npaths; i++)
         pf_scan_add(&b->scan, b->opt->paths[i]);
     b->stats->files = b->scan.count;
-    for (size_t i = 0; i < b->scan.count && !b->io_failed; i++)
-        evaluate_entry(b, i);
+    if (!evaluate_all(b)) return PF_EXIT_IO;
     if (b->stats->evaluated + b->stats->rejected != b->stats->files) {
         fprintf(b->log,
                 "partnerfit: internal error: %zu files but %zu evaluated and %zu rejected\n",

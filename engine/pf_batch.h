@@ -34,6 +34,7 @@ typedef struct pf_batch_options {
     pf_yread_limits_t intake_limits;
     pf_eval_limits_t eval_limits;
     size_t max_errors_per_intake; /* rejects rows per intake, 0 = all */
+    size_t jobs;                  /* worker threads, each with its own Lua state */
 } pf_batch_options_t;
 
 void pf_batch_options_default(pf_batch_options_t *o);

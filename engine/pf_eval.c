@@ -347,10 +347,10 @@ static void push_value(lua_State *L, const pf_value_t *v, int with_pos)
 /* Sandbox                                                               */
 /* ==================================================================== */
 
-/* The base functions a rule may call (S2). pcall and tostring are our own. */
-static const char *const SANDBOX_BASE[] = {"assert",   "error",  "ipairs",   "next",
-                                           "pairs",    "select", "tonumber", "type",
-                                           "rawequal", "rawlen", NULL};
+/* The base functions a rule may call as they are (S2); pcall, tostring,
+ * next and rawlen are the sandbox's own versions, set in push_sandbox. */
+static const char *const SANDBOX_BASE[] = {"assert",   "error", "ipairs",   "pairs", "select",
+                                           "tonumber", "type",  "rawequal", NULL};
 /* Library tables a rule may read, through read-only proxies. */
 static const char *const SANDBOX_LIBS[] = {"string", "table", "math", "utf8", NULL};
 /* Library entries removed outright: bytecode, nondeterminism. */
@@ -400,6 +400,44 @@ static int sb_table_move(lua_State *L)
 static int sb_table_unpack(lua_State *L)
 {
     return sb_range_checked(L, 2, 3, "table.unpack");
+}
+
+/* The table a read-only view stands for (its __index), else the table
+ * itself: [-0, +1, -]. Rules cannot set metatables, so any table with an
+ * __index table is one of the host's or the prelude's views. */
+static void view_target(lua_State *L, int idx)
+{
+    if (lua_getmetatable(L, idx)) {
+        if (lua_getfield(L, -1, "__index") == LUA_TTABLE) {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 2);
+    }
+    lua_pushvalue(L, idx);
+}
+
+/* next and rawlen that see through read-only views, so next(intake.skills)
+ * and rawlen(intake.help) mean what a rule author expects. */
+static int sb_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    view_target(L, 1);
+    lua_insert(L, 2); /* stack: view, target, key */
+    return lua_next(L, 2) ? 2 : (lua_pushnil(L), 1);
+}
+
+static int sb_rawlen(lua_State *L)
+{
+    luaL_argexpected(L, lua_istable(L, 1) || lua_type(L, 1) == LUA_TSTRING, 1, "table or string");
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
+        return 1;
+    }
+    view_target(L, 1);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
 }
 
 /* tostring without addresses, so no report depends on where memory was. */
@@ -472,6 +510,10 @@ static void push_sandbox(lua_State *L, int prelude_idx)
     lua_setfield(L, -2, "pcall");
     lua_pushcfunction(L, sb_tostring);
     lua_setfield(L, -2, "tostring");
+    lua_pushcfunction(L, sb_next);
+    lua_setfield(L, -2, "next");
+    lua_pushcfunction(L, sb_rawlen);
+    lua_setfield(L, -2, "rawlen");
     for (int i = 0; SANDBOX_LIBS[i]; i++) {
         lua_getglobal(L, SANDBOX_LIBS[i]);
         make_readonly(L);

@@ -20,6 +20,7 @@ static const char USAGE[] =
     "  --rules DIR     rule files (*.lua), loaded in name order   [rules]\n"
     "  --policy FILE   policy: catalogue, shortlist, weights       [policies/default.yaml]\n"
     "  --out DIR       where the reports go                        [reports]\n"
+    "  --jobs N        worker threads, each with its own Lua state  [number of CPUs]\n"
     "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
     "  -q, --quiet     no summary line on stderr\n"
     "\n"
@@ -72,6 +73,13 @@ static int parse_run(int argc, char **argv, cli_t *c)
             target = &c->batch.policy_path;
         } else if (strcmp(a, "--out") == 0) {
             target = &c->batch.out_dir;
+        } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            char *end;
+            unsigned long n = strtoul(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 256)
+                return usage_error("--jobs takes a whole number from 1 to 256, not '%s'", argv[i]);
+            c->batch.jobs = (size_t)n;
         } else {
             return usage_error("unknown option '%s'", a);
         }

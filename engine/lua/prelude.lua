@@ -148,14 +148,40 @@ local function readonly(t, what)
   })
 end
 
+-- edit distance with transpositions (optimal string alignment), capped
+local function distance(a, b)
+  local la, lb = #a, #b
+  if math.abs(la - lb) > 2 then return 3 end
+  local d = {}
+  for i = 0, la do d[i] = { [0] = i } end
+  for j = 0, lb do d[0][j] = j end
+  for i = 1, la do
+    for j = 1, lb do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:sub(i, i) == b:sub(j - 1, j - 1) and a:sub(i - 1, i - 1) == b:sub(j, j) then
+        v = math.min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
+    end
+  end
+  return d[la][lb]
+end
+
+-- the candidate nearest to a misspelt word (at most 2 edits, or a
+-- difference of case, or one containing the other), for "did you mean"
 local function closest(word, candidates)
-  -- a cheap suggestion: same first three letters, or one contains the other
   local w = string.lower(tostring(word))
+  local best, best_d = nil, 3
   for _, c in ipairs(candidates) do
     local lc = string.lower(c)
-    if lc:sub(1, 3) == w:sub(1, 3) or lc:find(w, 1, true) or w:find(lc, 1, true) then
-      return c
-    end
+    local d = distance(w, lc)
+    if d < best_d then best, best_d = c, d end
+  end
+  if best then return best end
+  for _, c in ipairs(candidates) do
+    local lc = string.lower(c)
+    if #w >= 3 and (lc:find(w, 1, true) or w:find(lc, 1, true)) then return c end
   end
   return nil
 end

@@ -27,15 +27,20 @@ contains "$WORK/log" "$WORK/pol/default.yaml:"
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy error changed the reports"
 ok "a broken policy exits 2 and writes nothing"
 
-# rule-pack problems: each named with file:line and rule id
+# rule-pack problems: each named with file:line and rule id. These runs
+# happen inside $WORK with relative paths (as an analyst types them), so
+# messages read "rules/99-x.lua:3" whatever the folder's absolute length.
+ln -s "$SRC/samples" "$WORK/samples"
+ln -s "$SRC/policies" "$WORK/policies"
+cd "$WORK"
 mkrules() {
     rm -rf "$WORK/rules"
-    cp -r rules "$WORK/rules"
+    cp -r "$SRC/rules" "$WORK/rules"
 }
 mkrules
 printf 'rule { id = "broken", stage = "fit", because = "x", score = { csp = 1 }\n' > "$WORK/rules/99-syntax.lua"
-expect_exit 2 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$out" samples/
-contains "$WORK/log" "$WORK/rules/99-syntax.lua:2: '}' expected (to close '{' at line 1)"
+expect_exit 2 "$WORK/log" "$PF" run --rules rules --out "$out" samples/
+contains "$WORK/log" "rules/99-syntax.lua:2: '}' expected (to close '{' at line 1)"
 ok "a syntax error names file:line"
 
 mkrules
@@ -45,16 +50,16 @@ rule { id = "t.unknown-option", stage = "fit", because = "test",
 rule { id = "t.bad-stage", stage = "fitt", because = "test", score = {} }
 rule { id = "t.unknown-field", stage = "fit", because = "test", scroe = {} }
 LUA
-expect_exit 2 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$out" samples/
-contains "$WORK/log" "$WORK/rules/99-unknown.lua:1: rule 't.unknown-option': option 'no_such_option' is not in the policy"
-contains "$WORK/log" "$WORK/rules/99-unknown.lua:3: rule 't.bad-stage': stage 'fitt' is not one of needs, fit, shortlist, engage"
-contains "$WORK/log" "$WORK/rules/99-unknown.lua:4: rule 't.unknown-field': unknown field 'scroe'"
+expect_exit 2 "$WORK/log" "$PF" run --rules rules --out "$out" samples/
+contains "$WORK/log" "rules/99-unknown.lua:1: rule 't.unknown-option': option 'no_such_option' is not in the policy"
+contains "$WORK/log" "rules/99-unknown.lua:3: rule 't.bad-stage': stage 'fitt' is not one of needs, fit, shortlist, engage"
+contains "$WORK/log" "rules/99-unknown.lua:4: rule 't.unknown-field': unknown field 'scroe' for a fit rule (did you mean 'score'?)"
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a rule-pack error changed the reports"
 ok "unknown option, stage and field are each reported with file:line and rule id"
 
 mkrules
 printf 'counter = 1\n' > "$WORK/rules/99-global.lua"
-expect_exit 2 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$out" samples/
+expect_exit 2 "$WORK/log" "$PF" run --rules rules --out "$out" samples/
 contains "$WORK/log" "may not set the global 'counter'"
 ok "a rule file cannot set globals"
 
@@ -76,8 +81,8 @@ rule {
   score = { csp = 1 },
 }
 LUA
-expect_exit 1 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$WORK/rt" samples/
-contains "$WORK/rt/rejects.csv" '"samples/kestrel-dental.yaml","","","","rule.error","rule t.runtime ('"$WORK"'/rules/99-runtime.lua:1) failed: '"$WORK"'/rules/99-runtime.lua:8: attempt to index a nil value'
+expect_exit 1 "$WORK/log" "$PF" run --rules rules --out "$WORK/rt" samples/
+contains "$WORK/rt/rejects.csv" '"samples/kestrel-dental.yaml","","","","rule.error","rule t.runtime (rules/99-runtime.lua:1) failed: rules/99-runtime.lua:8: attempt to index a nil value'
 n=$(ls samples/*.yaml | wc -l)
 contains "$WORK/rt/manifest.yaml" "evaluated: $((n - 1))"
 ok "a rule error rejects only that intake, naming the rule and line"
@@ -89,7 +94,7 @@ rule { id = "t.loop", stage = "needs", because = "test",
        when = function(intake) while intake.id == "kestrel-dental" do end return false end,
        need = { plan = 1 } }
 LUA
-expect_exit 1 "$WORK/log" timeout 60 "$PF" run --rules "$WORK/rules" --out "$WORK/loop" samples/
+expect_exit 1 "$WORK/log" timeout 60 "$PF" run --rules rules --out "$WORK/loop" samples/
 contains "$WORK/loop/rejects.csv" '"rule.limit","rule t.loop'
 contains "$WORK/loop/rejects.csv" "went over the limit of"
 contains "$WORK/loop/manifest.yaml" "evaluated: $((n - 1))"
@@ -100,11 +105,13 @@ mkrules
 cat > "$WORK/rules/99-boost.lua" <<'LUA'
 rule { id = "t.boost", stage = "fit", because = "test boost", score = { self_service = 1000 } }
 LUA
-expect_exit 0 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$WORK/edit" samples/
+expect_exit 0 "$WORK/log" "$PF" run --rules rules --out "$WORK/edit" samples/
 top=$("$CSVCHECK" cell "$WORK/edit/recommendations.csv" 1 option_id)
 [ "$top" = self_service ] || fail "the edited rule did not change the result (top is $top)"
 contains "$WORK/edit/recommendations.csv" "t.boost +1000: test boost"
 ok "an edited rule pack changes the next run without a rebuild"
+
+cd "$SRC"
 
 # a second run on the same output folder while one holds it: exit 4
 if command -v flock >/dev/null 2>&1; then

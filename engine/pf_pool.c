@@ -1,0 +1,109 @@
+/*
+ * pf_pool.c - ordered parallel map over POSIX threads (see pf_pool.h).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "pf_common.h"
+#include "pf_pool.h"
+
+typedef struct pool {
+    const pf_pool_job_t *job;
+    pthread_mutex_t lock;
+    pthread_cond_t ready_cond; /* an item became ready */
+    pthread_cond_t space_cond; /* a slot was freed, or the run stops */
+    size_t next;               /* next item to hand out */
+    size_t consumed;           /* items consumed so far */
+    unsigned char *ready;      /* per slot */
+    int stop;
+} pool_t;
+
+typedef struct worker_arg {
+    pool_t *pool;
+    void *worker;
+} worker_arg_t;
+
+/* Hands out the next item, waiting while the window is full; SIZE_MAX when
+ * there is nothing left to do. Called with the lock held. */
+static size_t take_item(pool_t *p)
+{
+    const pf_pool_job_t *job = p->job;
+    while (!p->stop && p->next < job->n && p->next >= p->consumed + job->window)
+        pthread_cond_wait(&p->space_cond, &p->lock);
+    if (p->stop || p->next >= job->n) return (size_t)-1;
+    return p->next++;
+}
+
+static void *worker_main(void *arg)
+{
+    worker_arg_t *a = arg;
+    pool_t *p = a->pool;
+    const pf_pool_job_t *job = p->job;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        size_t i = take_item(p);
+        if (i == (size_t)-1) break;
+        pthread_mutex_unlock(&p->lock);
+        job->produce(a->worker, i, job->slots[i % job->window]);
+        pthread_mutex_lock(&p->lock);
+        p->ready[i % job->window] = 1;
+        pthread_cond_broadcast(&p->ready_cond);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Consumes items in order on the calling thread. */
+static size_t consume_in_order(pool_t *p)
+{
+    const pf_pool_job_t *job = p->job;
+    size_t i;
+    for (i = 0; i < job->n; i++) {
+        size_t s = i % job->window;
+        pthread_mutex_lock(&p->lock);
+        while (!p->ready[s])
+            pthread_cond_wait(&p->ready_cond, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+        int go_on = job->consume(job->ctx, i, job->slots[s]);
+        pthread_mutex_lock(&p->lock);
+        p->ready[s] = 0;
+        p->consumed++;
+        if (!go_on) p->stop = 1;
+        pthread_cond_broadcast(&p->space_cond);
+        pthread_mutex_unlock(&p->lock);
+        if (!go_on) return i + 1;
+    }
+    return i;
+}
+
+size_t pf_pool_run(const pf_pool_job_t *job)
+{
+    if (job->n == 0) return 0;
+    pool_t p = {.job = job};
+    p.ready = pf_xcalloc(job->window, 1);
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.ready_cond, NULL);
+    pthread_cond_init(&p.space_cond, NULL);
+    pthread_t *threads = pf_xcalloc(job->nworkers, sizeof *threads);
+    worker_arg_t *args = pf_xcalloc(job->nworkers, sizeof *args);
+    size_t started = 0, done = (size_t)-1;
+    for (; started < job->nworkers; started++) {
+        args[started].pool = &p;
+        args[started].worker = job->workers[started];
+        if (pthread_create(&threads[started], NULL, worker_main, &args[started]) != 0) break;
+    }
+    if (started > 0) done = consume_in_order(&p);
+    pthread_mutex_lock(&p.lock);
+    p.stop = 1; /* also when a thread failed to start: the rest wind down */
+    pthread_cond_broadcast(&p.space_cond);
+    pthread_mutex_unlock(&p.lock);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_cond_destroy(&p.ready_cond);
+    pthread_cond_destroy(&p.space_cond);
+    pthread_mutex_destroy(&p.lock);
+    free(threads);
+    free(args);
+    free(p.ready);
+    return started > 0 ? done : (size_t)-1; /* fewer threads still finish the job */
+}
