@@ -1,0 +1,213 @@
+-- Stage 2 (part 1): options that fit the organisation's culture.
+-- Microsoft programmes change names and are bundled over time; `program`
+-- resolves a programme to the option that carries it on the assessment date
+-- (following the lifecycle successors in the policy), so rules are written
+-- once against the idea and score whatever is current.
+
+local function option_entry(id)
+  for _, o in ipairs(options) do
+    if o.id == id then return o end
+  end
+  return nil
+end
+
+local function option_name(id)
+  local o = option_entry(id)
+  return o and o.name or id
+end
+
+-- The option that carries `id` at the assessment date, or nil if none does.
+local function program(ctx, id)
+  for _ = 1, #options do
+    local status = ctx.lifecycle(id)
+    if status == "active" then return id end
+    if status == "unavailable" then return nil end
+    local successor
+    local o = option_entry(id)
+    for _, e in ipairs(o and o.lifecycle or {}) do
+      if ctx.days_until(e.from) <= 0 then successor = e.successor end
+    end
+    if successor == nil then
+      if status == "legacy" then return id end
+      return nil
+    end
+    id = successor
+  end
+  return nil
+end
+
+-- A clause naming the successor when a programme has been replaced.
+local function via(ctx, id)
+  local cur = program(ctx, id)
+  if cur ~= nil and cur ~= id then
+    return " (On the assessment date " .. option_name(cur) .. " carries what " .. option_name(id) .. " offered.)"
+  end
+  return ""
+end
+
+local function add(t, id, points)
+  if id ~= nil then t[id] = (t[id] or 0) + points end
+end
+
+local function skill_gaps(intake, min)
+  local out = {}
+  local s = intake.skills or {}
+  for _, k in ipairs(sorted_keys(s)) do
+    if (s[k].need or 0) - (s[k].have or 0) >= min then out[#out + 1] = k end
+  end
+  return out
+end
+
+local function assets(intake)
+  local e = intake.estate or {}
+  return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
+end
+
+rule {
+  id = "fit.baseline.self_service",
+  stage = "fit",
+  weight = "baseline",
+  because = "The Cloud Adoption Framework treats adoption as self-service by default, so doing the work in-house "
+    .. "stays a candidate until other signals outweigh it.",
+  score = { self_service = 15 },
+}
+
+rule {
+  id = "fit.culture.develop_skills",
+  stage = "fit",
+  weight = "culture",
+  because = function(intake, ctx)
+    return "The team wants to grow its own skills and has real gaps to close ("
+      .. table.concat(skill_gaps(intake, 2), ", ")
+      .. "); Microsoft engineers guiding it from set-up to production suit that best, and a provider that "
+      .. "does the work for it suits it less."
+      .. via(ctx, "fasttrack_for_azure")
+  end,
+  when = function(intake) return intake.culture.approach == "develop_skills" and #skill_gaps(intake, 2) > 0 end,
+  score = function(_, ctx)
+    local t = { self_service = 5, azure_expert_msp = -5 }
+    add(t, program(ctx, "fasttrack_for_azure"), 20)
+    return t
+  end,
+}
+
+rule {
+  id = "fit.culture.develop_skills.no_gaps",
+  stage = "fit",
+  weight = "culture",
+  because = "The team wants to build its skills itself and reports no material gaps, so guided self-service is enough.",
+  when = function(intake) return intake.culture.approach == "develop_skills" and #skill_gaps(intake, 2) == 0 end,
+  score = { self_service = 15 },
+}
+
+rule {
+  id = "fit.culture.augment_staff",
+  stage = "fit",
+  weight = "culture",
+  because = "The organisation wants extra hands inside its own teams, which solution providers and managed service "
+    .. "partners supply.",
+  when = function(intake) return intake.culture.approach == "augment_staff" end,
+  score = { csp = 10, azure_expert_msp = 10 },
+}
+
+rule {
+  id = "fit.culture.offload",
+  stage = "fit",
+  weight = "culture",
+  because = "The organisation wants whole processes taken off its hands; an Azure Expert MSP is built to run them "
+    .. "end to end, and doing it in-house is the opposite of what was asked.",
+  when = function(intake) return intake.culture.approach == "offload" end,
+  score = { azure_expert_msp = 25, csp = 5, self_service = -20 },
+}
+
+rule {
+  id = "fit.culture.self_service.high",
+  stage = "fit",
+  weight = "culture",
+  because = "The team strongly prefers to do the work itself from the public guidance, so self-service fits its "
+    .. "culture and a fully managed service does not.",
+  when = function(intake) return intake.culture.self_service_preference == "high" end,
+  score = { self_service = 20, azure_expert_msp = -10 },
+}
+
+rule {
+  id = "fit.culture.self_service.low",
+  stage = "fit",
+  weight = "culture",
+  because = "The team does not want to work things out from documentation alone, so self-service is a weak fit "
+    .. "and a partner relationship a stronger one.",
+  when = function(intake) return intake.culture.self_service_preference == "low" end,
+  score = { self_service = -15, azure_expert_msp = 5, csp = 5 },
+}
+
+rule {
+  id = "fit.culture.risk.low",
+  stage = "fit",
+  weight = "culture",
+  because = "Leadership accepts little risk, which favours audited partners and a support contract with "
+    .. "guaranteed response times over learning by doing.",
+  when = function(intake) return intake.culture.risk_tolerance == "low" end,
+  score = { azure_expert_msp = 5, azure_support = 10, self_service = -10 },
+}
+
+rule {
+  id = "fit.culture.sponsor.missing",
+  stage = "fit",
+  weight = "culture",
+  because = function(_, ctx)
+    return "No executive sponsor has committed yet: funded Microsoft programmes expect a committed plan, so a "
+      .. "bounded, data-driven assessment that builds the business case is the easier first step." .. via(ctx, "ammp")
+  end,
+  when = function(intake) return not intake.culture.executive_sponsor end,
+  score = function(_, ctx)
+    local t = { solution_assessment = 10 }
+    add(t, program(ctx, "ammp"), -10)
+    return t
+  end,
+}
+
+rule {
+  id = "fit.culture.model.decentralized",
+  stage = "fit",
+  weight = "culture",
+  because = "In a decentralized model each workload team buys and runs its own cloud, which suits a provider that "
+    .. "provisions subscriptions and bills per team, and teams that serve themselves.",
+  when = function(intake) return intake.culture.operating_model == "decentralized" end,
+  score = { csp = 10, self_service = 5 },
+}
+
+rule {
+  id = "fit.culture.model.enterprise",
+  stage = "fit",
+  weight = "culture",
+  because = "An enterprise operating model with a cloud centre of excellence needs an organisation-wide support "
+    .. "agreement and partners audited across every CAF methodology.",
+  when = function(intake) return intake.culture.operating_model == "enterprise" end,
+  score = { azure_support = 10, azure_expert_msp = 5 },
+}
+
+rule {
+  id = "fit.culture.model.distributed",
+  stage = "fit",
+  weight = "culture",
+  because = "A distributed model mixes business units at different maturity; a partner audited across every CAF "
+    .. "methodology can serve each unit at its own level.",
+  when = function(intake) return intake.culture.operating_model == "distributed" end,
+  score = { azure_expert_msp = 10, csp = 5 },
+}
+
+rule {
+  id = "fit.culture.model.centralized_at_scale",
+  stage = "fit",
+  weight = "culture",
+  because = function(intake, ctx)
+    return "A centralized team suits a few hundred workloads; with " .. assets(intake)
+      .. " in scope it will need partner capacity or an enterprise-scale programme." .. via(ctx, "ammp")
+  end,
+  when = function(intake) return intake.culture.operating_model == "centralized" and assets(intake) > 1000 end,
+  score = function(_, ctx)
+    local t = { azure_expert_msp = 10 }
+    add(t, program(ctx, "ammp"), 5)
+    return t
+  end,
+}
