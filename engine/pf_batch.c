@@ -147,7 +147,7 @@ typedef struct batch {
 
 static void log_error(batch_t *b, const char *file, const pf_err_t *e)
 {
-    if (e->line)
+    if (e->line && file)
         fprintf(b->log, "partnerfit: %s:%lu:%lu: %s\n", file, e->line, e->column, e->msg);
     else if (file && file[0])
         fprintf(b->log, "partnerfit: %s: %s\n", file, e->msg);
@@ -490,7 +490,7 @@ static pf_value_t *v_list(vbuild_t *vb, size_t cap)
 static pf_value_t *v_add(vbuild_t *vb, pf_value_t *parent, const char *key)
 {
     pf_value_t *v = &parent->items[parent->count];
-    if (parent->kind == PF_VAL_MAP)
+    if (parent->kind == PF_VAL_MAP && key)
         parent->keys[parent->count] = pf_arena_strndup(&vb->arena, key, strlen(key));
     parent->count++;
     return v;
