@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pf_batch.h"
+#include "pf_config.h"
 #include "pf_out.h"
 #include "pf_pool.h"
 #include "pf_scan.h"
@@ -26,6 +27,10 @@
 #define MANIFEST_NAME "manifest.yaml"
 #define LOCK_NAME ".partnerfit.lock"
 
+#define HITS_NAME "rule_hits.csv"
+static const char *const HITS_COLUMNS[] = {"rule_id", "stage",     "where",        "intakes",
+                                           "fired",   "fired_pct", "points_moved", "time_ms",
+                                           "status",  NULL};
 static const char *const REJECT_COLUMNS[] = {"file", "line",   "column", "field",
                                              "kind", "reason", NULL};
 
@@ -119,15 +124,8 @@ typedef struct report_file {
 typedef struct batch {
     const pf_batch_options_t *opt;
     FILE *log;
-    /* configuration */
-    char *policy_text, *schema_text;
-    size_t policy_len, schema_len;
-    char *schema_path;
-    pf_doc_t policy_doc, schema_doc;
-    pf_value_t *policy;
-    pf_schema_t *schema;
-    pf_eval_config_t cfg;
-    pf_eval_t *ev; /* the first worker's evaluator: report names, digest */
+    pf_config_t cfg; /* policy, schema, evaluator settings */
+    pf_eval_t *ev;   /* the first worker's evaluator: report names, digest */
     /* workers (one Lua state each) and the slots results wait in */
     struct worker *workers;
     size_t nworkers;
@@ -136,7 +134,10 @@ typedef struct batch {
     /* outputs: the evaluator's reports, then rejects.csv */
     report_file_t *files;
     size_t nfiles;
-    pf_buf_t line; /* scratch for rejects */
+    size_t nreports; /* the evaluator's reports: files[0 .. nreports-1] */
+    size_t rejects;  /* index of rejects.csv in files */
+    size_t hits;     /* index of rule_hits.csv in files */
+    pf_buf_t line;   /* scratch for rejects */
     idset_t ids;
     pf_scan_t scan;
     pf_errlist_t errs;
@@ -145,92 +146,15 @@ typedef struct batch {
     pf_batch_stats_t *stats;
 } batch_t;
 
-static void log_error(batch_t *b, const char *file, const pf_err_t *e)
-{
-    if (e->line && file)
-        fprintf(b->log, "partnerfit: %s:%lu:%lu: %s\n", file, e->line, e->column, e->msg);
-    else if (file && file[0])
-        fprintf(b->log, "partnerfit: %s: %s\n", file, e->msg);
-    else
-        fprintf(b->log, "partnerfit: %s\n", e->msg);
-}
-
 /* ---- configuration ---------------------------------------------------------- */
-
-static void config_limits(pf_yread_limits_t *l)
-{
-    pf_yread_limits_default(l);
-    l->max_file_bytes = 4u << 20;
-    l->max_nodes = 200000;
-}
-
-/* Reads a YAML config file (kept as text for its digest). */
-static int read_config(batch_t *b, const char *path, char **text, size_t *len, pf_doc_t *doc)
-{
-    pf_yread_limits_t lim;
-    config_limits(&lim);
-    pf_err_t err;
-    if (!pf_yread_slurp(path, lim.max_file_bytes, text, len, &err) ||
-        !pf_yread_one(*text, *len, &lim, doc, &err)) {
-        log_error(b, path, &err);
-        return 0;
-    }
-    return 1;
-}
-
-/* The schema file named by the policy's `schema:`, relative to the policy. */
-static char *schema_path_for(const char *policy_path, const char *name)
-{
-    if (name[0] == '/') return pf_xstrdup(name);
-    const char *slash = strrchr(policy_path, '/');
-    size_t dir = slash ? (size_t)(slash - policy_path) + 1 : 0;
-    char *p = pf_xmalloc(dir + strlen(name) + 1);
-    memcpy(p, policy_path, dir);
-    strcpy(p + dir, name);
-    return p;
-}
-
-static int load_schema(batch_t *b)
-{
-    const pf_value_t *name = pf_value_get(b->policy, "schema");
-    if (!name || name->kind != PF_VAL_STR) {
-        fprintf(b->log,
-                "partnerfit: %s: the policy must name its intake schema file (schema: ...)\n",
-                b->opt->policy_path);
-        return 0;
-    }
-    b->schema_path = schema_path_for(b->opt->policy_path, name->s);
-    if (!read_config(b, b->schema_path, &b->schema_text, &b->schema_len, &b->schema_doc)) return 0;
-    pf_errlist_reset(&b->errs);
-    b->schema = pf_schema_load(b->schema_doc.root, &b->errs);
-    for (size_t i = 0; i < b->errs.count; i++)
-        log_error(b, b->schema_path, &b->errs.items[i]);
-    return b->schema != NULL;
-}
 
 static int load_configuration(batch_t *b)
 {
-    if (!read_config(b, b->opt->policy_path, &b->policy_text, &b->policy_len, &b->policy_doc))
+    if (!pf_config_load(&b->cfg, b->opt->rules_dir, b->opt->policy_path, &b->opt->eval_limits,
+                        b->opt->timings, b->log))
         return 0;
-    b->policy = pf_value_from_node(&b->policy_doc.arena, b->policy_doc.root);
-    if (b->policy->kind != PF_VAL_MAP) {
-        fprintf(b->log, "partnerfit: %s: the policy must be a mapping\n", b->opt->policy_path);
-        return 0;
-    }
-    if (!load_schema(b)) return 0;
-    pf_eval_config_t cfg = {b->opt->rules_dir, b->opt->policy_path, b->policy, b->opt->eval_limits};
-    b->cfg = cfg;
-    pf_errlist_reset(&b->errs);
-    b->ev = pf_eval_new(&b->cfg, &b->errs);
-    for (size_t i = 0; i < b->errs.count; i++)
-        log_error(b, NULL, &b->errs.items[i]);
-    if (!b->ev) {
-        fprintf(b->log,
-                "partnerfit: the rule pack or policy has %zu problem%s; no reports written\n",
-                b->errs.count, b->errs.count == 1 ? "" : "s");
-        return 0;
-    }
-    return 1;
+    b->ev = pf_config_evaluator(&b->cfg, b->log);
+    return b->ev != NULL;
 }
 
 /* ---- output files ------------------------------------------------------------- */
@@ -249,7 +173,7 @@ static int open_report(batch_t *b, report_file_t *f, const char *name, const cha
     f->name = name;
     pf_sha256_init(&f->sha);
     if (!pf_out_open(&f->out, b->opt->out_dir, name, &err)) {
-        log_error(b, NULL, &err);
+        pf_log_error(b->log, NULL, &err);
         return 0;
     }
     f->opened = 1;
@@ -285,20 +209,24 @@ static int take_lock(batch_t *b)
 static int open_outputs(batch_t *b)
 {
     size_t n = pf_eval_report_count(b->ev);
-    b->nfiles = n + 1;
+    b->nreports = n;
+    b->rejects = n;
+    b->hits = n + 1;
+    b->nfiles = n + 2;
     b->files = pf_xcalloc(b->nfiles, sizeof *b->files);
     for (size_t i = 0; i < n; i++)
         if (!open_report(b, &b->files[i], pf_eval_report_name(b->ev, i),
                          pf_eval_report_columns(b->ev, i)))
             return 0;
-    return open_report(b, &b->files[n], REJECTS_NAME, REJECT_COLUMNS);
+    return open_report(b, &b->files[b->rejects], REJECTS_NAME, REJECT_COLUMNS) &&
+           open_report(b, &b->files[b->hits], HITS_NAME, HITS_COLUMNS);
 }
 
 /* ---- rejects ---------------------------------------------------------------- */
 
 static void reject_row(batch_t *b, const char *file, const pf_err_t *e)
 {
-    report_file_t *f = &b->files[b->nfiles - 1];
+    report_file_t *f = &b->files[b->rejects];
     size_t cells = 0;
     pf_buf_t *l = &b->line;
     pf_buf_reset(l);
@@ -355,17 +283,14 @@ static void produce(void *worker, size_t index, void *slot)
     s->ok = 0;
     if (entry->skip_reason) {
         slot_reject(s, "input.skipped", "%s", entry->skip_reason);
-    } else if (!pf_yread_file(entry->path, &b->opt->intake_limits, &doc, &err)) {
-        pf_errlist_push(&s->errs, &err);
-    } else if (!pf_schema_validate(b->schema, doc.root, &doc.arena, &intake, &s->errs,
-                                   b->opt->max_errors_per_intake)) {
-        if (s->errs.count == 0) /* never leave a rejected intake without a reason */
-            slot_reject(s, "schema", "%s", "the intake does not match the schema");
+    } else if (!pf_intake_read(&b->cfg, entry->path, &b->opt->intake_limits,
+                               b->opt->max_errors_per_intake, &doc, &intake, &s->errs)) {
+        /* the reasons are in s->errs */
     } else if (!pf_eval_run(w->ev, intake, entry->path, s->bufs, s->rows, &b->opt->style, &err)) {
         pf_errlist_push(&s->errs, &err);
     } else {
         s->ok = 1;
-        const char *field = pf_schema_unique_field(b->schema);
+        const char *field = pf_schema_unique_field(b->cfg.schema);
         const pf_value_t *v = field ? pf_value_get(intake, field) : NULL;
         if (v && v->kind == PF_VAL_STR) {
             s->unique = pf_xstrdup(v->s);
@@ -384,7 +309,7 @@ static int claim_unique(batch_t *b, size_t index, slot_t *s)
     if (!s->unique) return 1;
     size_t first = idset_claim(&b->ids, s->unique, index);
     if (first == SIZE_MAX) return 1;
-    const char *field = pf_schema_unique_field(b->schema);
+    const char *field = pf_schema_unique_field(b->cfg.schema);
     pf_err_set(pf_errlist_add(&s->errs), "intake.duplicate_id", s->unique_line, s->unique_column,
                field, "the %s \"%.100s\" is already used by %.300s; each intake needs its own",
                field, s->unique, b->scan.items[first].path);
@@ -398,7 +323,7 @@ static int consume(void *ctx, size_t index, void *slot)
     slot_t *s = slot;
     const char *path = b->scan.items[index].path;
     if (s->ok && claim_unique(b, index, s)) {
-        for (size_t r = 0; r + 1 < b->nfiles; r++) {
+        for (size_t r = 0; r < b->nreports; r++) {
             write_file(b, &b->files[r], s->bufs[r].data, s->bufs[r].len);
             b->files[r].rows += s->rows[r];
         }
@@ -407,8 +332,10 @@ static int consume(void *ctx, size_t index, void *slot)
         for (size_t i = 0; i < s->errs.count; i++)
             reject_row(b, path, &s->errs.items[i]);
         b->stats->rejected++;
+        if (s->errs.count && strncmp(s->errs.items[0].kind, "rule.", 5) == 0)
+            b->stats->rule_errors++;
     }
-    for (size_t r = 0; r + 1 < b->nfiles; r++)
+    for (size_t r = 0; r < b->nreports; r++)
         pf_buf_reset(&s->bufs[r]);
     pf_errlist_reset(&s->errs);
     free(s->unique);
@@ -437,7 +364,7 @@ static int start_workers(batch_t *b, const pf_eval_config_t *cfg)
     /* enough slots that workers rarely wait for the writer */
     b->nslots = b->nworkers * 16;
     b->slots = pf_xcalloc(b->nslots, sizeof *b->slots);
-    size_t nreports = b->nfiles - 1;
+    size_t nreports = b->nreports;
     for (size_t i = 0; i < b->nslots; i++) {
         b->slots[i].bufs = pf_xcalloc(nreports ? nreports : 1, sizeof(pf_buf_t));
         b->slots[i].rows = pf_xcalloc(nreports ? nreports : 1, sizeof(size_t));
@@ -463,6 +390,61 @@ static int evaluate_all(batch_t *b)
         return 0;
     }
     return !b->io_failed;
+}
+
+/* ---- rule_hits.csv ------------------------------------------------------------ */
+
+/* Adds every worker's counters up, rule by rule (all load the same pack). */
+static size_t gather_rule_stats(batch_t *b, pf_rule_stat_t **out)
+{
+    size_t n = pf_eval_rule_stats(b->workers[0].ev, out);
+    for (size_t w = 1; w < b->nworkers; w++) {
+        pf_rule_stat_t *more;
+        size_t m = pf_eval_rule_stats(b->workers[w].ev, &more);
+        for (size_t i = 0; i < n && i < m; i++) {
+            (*out)[i].evaluated += more[i].evaluated;
+            (*out)[i].fired += more[i].fired;
+            (*out)[i].moved += more[i].moved;
+            (*out)[i].seconds += more[i].seconds;
+        }
+        pf_rule_stats_free(more, m);
+    }
+    return n;
+}
+
+/* One row per rule: how often it fired on this run's intakes, how many
+ * points it moved, and "never fired" for rules that did nothing. Time is
+ * only measured with --timings, so by default the file is deterministic. */
+static void write_rule_hits(batch_t *b)
+{
+    pf_rule_stat_t *st;
+    size_t n = gather_rule_stats(b, &st);
+    report_file_t *f = &b->files[b->hits];
+    pf_buf_t *l = &b->line;
+    for (size_t i = 0; i < n; i++) {
+        size_t cells = 0;
+        pf_buf_reset(l);
+        pf_csv_text(l, &cells, st[i].id, strlen(st[i].id));
+        pf_csv_text(l, &cells, st[i].stage, strlen(st[i].stage));
+        pf_csv_text(l, &cells, st[i].where, strlen(st[i].where));
+        pf_csv_int(l, &cells, (long long)b->stats->evaluated);
+        pf_csv_int(l, &cells, (long long)st[i].fired);
+        pf_csv_num(l, &cells,
+                   b->stats->evaluated ? 100.0 * (double)st[i].fired / (double)b->stats->evaluated
+                                       : 0.0);
+        pf_csv_num(l, &cells, st[i].moved);
+        if (b->opt->timings)
+            pf_csv_num(l, &cells, st[i].seconds * 1000.0);
+        else
+            pf_csv_text(l, &cells, "", 0);
+        const char *status = st[i].fired ? "ok" : "never fired";
+        pf_csv_text(l, &cells, status, strlen(status));
+        pf_csv_end_row(l, &cells, &b->opt->style);
+        write_file(b, f, l->data, l->len);
+        f->rows++;
+        if (!st[i].fired) b->stats->dead_rules++;
+    }
+    pf_rule_stats_free(st, n);
 }
 
 /* ---- manifest ------------------------------------------------------------------- */
@@ -530,15 +512,15 @@ static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
 
     pf_value_t *policy = v_map(vb, 2);
     v_str(vb, policy, "file", b->opt->policy_path);
-    pf_sha256_hex(b->policy_text, b->policy_len, hex);
+    pf_sha256_hex(b->cfg.policy_text, b->cfg.policy_len, hex);
     v_str(vb, policy, "sha256", hex);
     v_put(vb, root, "policy", policy);
 
     pf_value_t *schema = v_map(vb, 3);
-    v_str(vb, schema, "file", b->schema_path);
-    const char *version = pf_schema_version(b->schema);
+    v_str(vb, schema, "file", b->cfg.schema_path);
+    const char *version = pf_schema_version(b->cfg.schema);
     v_str(vb, schema, "version", version ? version : "");
-    pf_sha256_hex(b->schema_text, b->schema_len, hex);
+    pf_sha256_hex(b->cfg.schema_text, b->cfg.schema_len, hex);
     v_str(vb, schema, "sha256", hex);
     v_put(vb, root, "schema", schema);
 
@@ -547,11 +529,13 @@ static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
         v_str(vb, inputs, NULL, b->opt->paths[i]);
     v_put(vb, root, "inputs", inputs);
 
-    pf_value_t *counts = v_map(vb, 4);
+    pf_value_t *counts = v_map(vb, 6);
     v_int(vb, counts, "files", (long long)b->stats->files);
     v_int(vb, counts, "evaluated", (long long)b->stats->evaluated);
     v_int(vb, counts, "rejected", (long long)b->stats->rejected);
     v_int(vb, counts, "reject_rows", (long long)b->stats->reject_rows);
+    v_int(vb, counts, "rule_errors", (long long)b->stats->rule_errors);
+    v_int(vb, counts, "rules_never_fired", (long long)b->stats->dead_rules);
     v_put(vb, root, "counts", counts);
 
     pf_value_t *reports = v_list(vb, b->nfiles);
@@ -577,7 +561,7 @@ static int finish_outputs(batch_t *b)
     pf_err_t err;
     for (size_t i = 0; i < b->nfiles; i++) {
         if (b->io_failed || !pf_out_finish(&b->files[i].out, &err)) {
-            if (!b->io_failed) log_error(b, NULL, &err);
+            if (!b->io_failed) pf_log_error(b->log, NULL, &err);
             b->io_failed = 1;
             return 0;
         }
@@ -599,7 +583,7 @@ static int finish_outputs(batch_t *b)
         ok = pf_out_rename(&b->files[i].out, &err);
     ok = ok && pf_out_rename(&mf, &err) && pf_out_sync_dir(b->opt->out_dir, &err);
     pf_out_abort(&mf); /* frees; removes the temporary file if it is still there */
-    if (!ok) log_error(b, NULL, &err);
+    if (!ok) pf_log_error(b->log, NULL, &err);
     return ok;
 }
 
@@ -608,7 +592,7 @@ static void batch_delete(batch_t *b)
     for (size_t i = 0; i < b->nfiles; i++)
         if (b->files[i].opened) pf_out_abort(&b->files[i].out);
     for (size_t i = 0; i < b->nslots; i++) {
-        for (size_t r = 0; r + 1 < b->nfiles; r++)
+        for (size_t r = 0; r < b->nreports; r++)
             pf_buf_delete(&b->slots[i].bufs[r]);
         free(b->slots[i].bufs);
         free(b->slots[i].rows);
@@ -625,12 +609,7 @@ static void batch_delete(batch_t *b)
     pf_scan_delete(&b->scan);
     pf_errlist_delete(&b->errs);
     pf_eval_delete(b->ev);
-    pf_schema_delete(b->schema);
-    pf_doc_delete(&b->policy_doc);
-    pf_doc_delete(&b->schema_doc);
-    free(b->policy_text);
-    free(b->schema_text);
-    free(b->schema_path);
+    pf_config_delete(&b->cfg);
     if (b->lock_fd >= 0) close(b->lock_fd); /* releases the lock */
 }
 
@@ -640,13 +619,13 @@ static int run(batch_t *b)
     b->stats->rules = pf_eval_rule_count(b->ev);
     pf_err_t err;
     if (!pf_out_mkdirs(b->opt->out_dir, &err)) {
-        log_error(b, NULL, &err);
+        pf_log_error(b->log, NULL, &err);
         return PF_EXIT_IO;
     }
     int lock = take_lock(b);
     if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
     pf_out_sweep(b->opt->out_dir);
-    if (!open_outputs(b) || !start_workers(b, &b->cfg)) return PF_EXIT_IO;
+    if (!open_outputs(b) || !start_workers(b, &b->cfg.eval)) return PF_EXIT_IO;
     for (size_t i = 0; i < b->opt->npaths; i++)
         pf_scan_add(&b->scan, b->opt->paths[i]);
     b->stats->files = b->scan.count;
@@ -657,7 +636,10 @@ static int run(batch_t *b)
                 b->stats->files, b->stats->evaluated, b->stats->rejected);
         return PF_EXIT_IO;
     }
+    write_rule_hits(b);
     if (!finish_outputs(b)) return PF_EXIT_IO;
+    if (b->stats->rule_errors) return PF_EXIT_RULE_ERRORS;
+    if (b->opt->fail_on_dead_rules && b->stats->dead_rules) return PF_EXIT_DEAD_RULES;
     return b->stats->rejected ? PF_EXIT_REJECTS : PF_EXIT_OK;
 }
 
@@ -670,8 +652,7 @@ int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *l
     b.lock_fd = -1;
     b.stats = stats;
     memset(stats, 0, sizeof *stats);
-    pf_doc_init(&b.policy_doc);
-    pf_doc_init(&b.schema_doc);
+    pf_config_init(&b.cfg);
     pf_buf_init(&b.line);
     pf_scan_init(&b.scan);
     pf_errlist_init(&b.errs);

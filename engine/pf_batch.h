@@ -17,11 +17,13 @@
 
 /* Exit codes, documented in README.md and `partnerfit --help`. */
 typedef enum pf_exit {
-    PF_EXIT_OK = 0,      /* every intake evaluated */
-    PF_EXIT_REJECTS = 1, /* the run finished; some intakes were rejected */
-    PF_EXIT_CONFIG = 2,  /* usage, policy, schema or rule-pack error; no reports written */
-    PF_EXIT_IO = 3,      /* I/O or internal error; previous reports left as they were */
-    PF_EXIT_BUSY = 4     /* another run holds the output folder's lock; nothing written */
+    PF_EXIT_OK = 0,          /* every intake evaluated */
+    PF_EXIT_REJECTS = 1,     /* the run finished; some intakes were rejected */
+    PF_EXIT_CONFIG = 2,      /* usage, policy, schema or rule-pack error; no reports written */
+    PF_EXIT_IO = 3,          /* I/O or internal error; previous reports left as they were */
+    PF_EXIT_BUSY = 4,        /* another run holds the output folder's lock; nothing written */
+    PF_EXIT_RULE_ERRORS = 5, /* the run finished; a rule failed on some intakes (in rejects) */
+    PF_EXIT_DEAD_RULES = 6   /* the run finished; --fail-on-dead-rules and a rule never fired */
 } pf_exit_t;
 
 typedef struct pf_batch_options {
@@ -35,6 +37,8 @@ typedef struct pf_batch_options {
     pf_eval_limits_t eval_limits;
     size_t max_errors_per_intake; /* rejects rows per intake, 0 = all */
     size_t jobs;                  /* worker threads, each with its own Lua state */
+    int timings;                  /* time each rule (rule_hits.csv time_ms) */
+    int fail_on_dead_rules;       /* exit 6 when a rule fired on no intake */
 } pf_batch_options_t;
 
 void pf_batch_options_default(pf_batch_options_t *o);
@@ -44,6 +48,8 @@ typedef struct pf_batch_stats {
     size_t evaluated; /* intakes with rows in the reports */
     size_t rejected;  /* intakes (or skipped files) in rejects.csv */
     size_t reject_rows;
+    size_t rule_errors; /* intakes rejected because a rule failed on them */
+    size_t dead_rules;  /* rules that fired on no intake */
     size_t rules;
 } pf_batch_stats_t;
 

@@ -54,6 +54,9 @@ struct pf_eval {
     char ***report_columns;
     size_t nrules;
     char digest[65];
+    /* rule counters of states closed by a rebuild, added to the live ones */
+    pf_rule_stat_t *carry;
+    size_t ncarry;
 };
 
 /* The evaluator lives in the state's extra space, for the hook and wrappers. */
@@ -407,14 +410,19 @@ static int sb_table_unpack(lua_State *L)
  * __index table is one of the host's or the prelude's views. */
 static void view_target(lua_State *L, int idx)
 {
-    if (lua_getmetatable(L, idx)) {
-        if (lua_getfield(L, -1, "__index") == LUA_TTABLE) {
-            lua_remove(L, -2);
-            return;
-        }
-        lua_pop(L, 2);
-    }
     lua_pushvalue(L, idx);
+    /* a tracking view wraps a view that wraps the data: follow a few links */
+    for (int depth = 0; depth < 4 && lua_getmetatable(L, -1); depth++) {
+        if (lua_getfield(L, -1, "__target") != LUA_TTABLE) {
+            lua_pop(L, 1);
+            if (lua_getfield(L, -1, "__index") != LUA_TTABLE) {
+                lua_pop(L, 2);
+                return;
+            }
+        }
+        lua_replace(L, -3); /* target replaces the view; mt still on top */
+        lua_pop(L, 1);
+    }
 }
 
 /* next and rawlen that see through read-only views, so next(intake.skills)
@@ -569,6 +577,13 @@ static int host_where(lua_State *L)
     return 1;
 }
 
+/* host.clock() -> monotonic seconds: [-0, +1, -] */
+static int host_clock(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)now_seconds());
+    return 1;
+}
+
 /* ==================================================================== */
 /* Building a state                                                       */
 /* ==================================================================== */
@@ -614,9 +629,15 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     }
     /* P.init(host) -> list of policy problems */
     lua_getfield(L, -1, "init");
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 6);
     lua_pushcfunction(L, host_where);
     lua_setfield(L, -2, "where");
+    lua_pushcfunction(L, sb_pcall);
+    lua_setfield(L, -2, "pcall");
+    if (ev->cfg.timings) {
+        lua_pushcfunction(L, host_clock);
+        lua_setfield(L, -2, "clock");
+    }
     push_value(L, ev->cfg.policy, 1);
     lua_setfield(L, -2, "policy");
     lua_pushstring(L, ev->cfg.policy_path ? ev->cfg.policy_path : "policy");
@@ -871,6 +892,7 @@ void pf_eval_delete(pf_eval_t *ev)
     if (!ev) return;
     close_state(ev);
     free_reports(ev);
+    pf_rule_stats_free(ev->carry, ev->ncarry);
     free(ev);
 }
 
@@ -986,12 +1008,105 @@ static void failed_rule(lua_State *L, pf_eval_t *ev, char *out, size_t outsz)
     lua_pop(L, 2);
 }
 
+/* ==================================================================== */
+/* Rule statistics                                                         */
+/* ==================================================================== */
+
+void pf_rule_stats_free(pf_rule_stat_t *stats, size_t n)
+{
+    for (size_t i = 0; stats && i < n; i++) {
+        free(stats[i].id);
+        free(stats[i].stage);
+        free(stats[i].where);
+    }
+    free(stats);
+}
+
+static char *field_string(lua_State *L, int t, lua_Integer i)
+{
+    lua_rawgeti(L, t, i);
+    char *s = pf_xstrdup(lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+    lua_pop(L, 1);
+    return s;
+}
+
+static double field_number(lua_State *L, int t, lua_Integer i)
+{
+    lua_rawgeti(L, t, i);
+    double d = lua_isnumber(L, -1) ? (double)lua_tonumber(L, -1) : 0;
+    lua_pop(L, 1);
+    return d;
+}
+
+/* Reads P.rule_stats() rows into stats: [-0, +0, e] (runs protected). */
+static int stats_protected(lua_State *L)
+{
+    pf_eval_t *ev = lua_touserdata(L, 1);
+    pf_rule_stat_t **out = lua_touserdata(L, 2);
+    size_t *n = lua_touserdata(L, 3);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ev->ref_prelude);
+    lua_getfield(L, -1, "rule_stats");
+    lua_call(L, 0, 1);
+    size_t count = (size_t)lua_rawlen(L, -1);
+    *out = pf_xcalloc(count ? count : 1, sizeof **out);
+    for (size_t i = 0; i < count; i++) {
+        lua_rawgeti(L, -1, (lua_Integer)i + 1);
+        int row = lua_gettop(L);
+        pf_rule_stat_t *st = &(*out)[i];
+        st->id = field_string(L, row, 1);
+        st->stage = field_string(L, row, 2);
+        st->where = field_string(L, row, 3);
+        st->evaluated = (unsigned long long)field_number(L, row, 4);
+        st->fired = (unsigned long long)field_number(L, row, 5);
+        st->moved = field_number(L, row, 6);
+        st->seconds = field_number(L, row, 7);
+        *n = i + 1;
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+size_t pf_eval_rule_stats(pf_eval_t *ev, pf_rule_stat_t **out)
+{
+    *out = NULL;
+    size_t n = 0;
+    if (ev->L) {
+        lua_pushcfunction(ev->L, stats_protected);
+        lua_pushlightuserdata(ev->L, ev);
+        lua_pushlightuserdata(ev->L, out);
+        lua_pushlightuserdata(ev->L, &n);
+        if (protected_call(ev->L, 3, 0) != LUA_OK) lua_pop(ev->L, 1);
+    }
+    if (!*out && ev->carry) { /* the state is gone: the carry is all there is */
+        *out = pf_xcalloc(ev->ncarry, sizeof **out);
+        for (size_t i = 0; i < ev->ncarry; i++) {
+            (*out)[i] = ev->carry[i];
+            (*out)[i].id = pf_xstrdup(ev->carry[i].id);
+            (*out)[i].stage = pf_xstrdup(ev->carry[i].stage);
+            (*out)[i].where = pf_xstrdup(ev->carry[i].where);
+        }
+        return ev->ncarry;
+    }
+    for (size_t i = 0; i < n && i < ev->ncarry; i++) { /* same pack, same order */
+        (*out)[i].evaluated += ev->carry[i].evaluated;
+        (*out)[i].fired += ev->carry[i].fired;
+        (*out)[i].moved += ev->carry[i].moved;
+        (*out)[i].seconds += ev->carry[i].seconds;
+    }
+    return n;
+}
+
 /* A state that went over a limit is rebuilt from scratch (S13): whatever
  * the rule left half-done must not reach the next intake. */
 static void rebuild(pf_eval_t *ev)
 {
     pf_errlist_t errs;
     pf_errlist_init(&errs);
+    pf_rule_stat_t *now = NULL;
+    size_t n = pf_eval_rule_stats(ev, &now); /* includes the carry so far */
+    pf_rule_stats_free(ev->carry, ev->ncarry);
+    ev->carry = now;
+    ev->ncarry = n;
     close_state(ev);
     if (!build_state(ev, &errs)) close_state(ev); /* next runs report it */
     pf_errlist_delete(&errs);
@@ -1026,6 +1141,73 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
         if (rows) rows[r] = 0;
     }
     free(marks);
+    int limit = ev->killed[0] || status == LUA_ERRMEM;
+    char msg[PF_ERR_MSG_MAX], rule[256];
+    error_text(L, status, msg, sizeof msg);
+    lua_pop(L, 1);
+    failed_rule(L, ev, rule, sizeof rule);
+    if (rule[0])
+        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "rule %s failed: %s", rule,
+                   msg);
+    else
+        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "%s", msg);
+    if (limit) rebuild(ev);
+    return 0;
+}
+
+/* ==================================================================== */
+/* Analyst tools                                                          */
+/* ==================================================================== */
+
+typedef struct tool_args {
+    pf_eval_t *ev;
+    const char *tool;
+    const pf_value_t *intake, *arg;
+    const char *source;
+    int *verdict;
+    pf_buf_t *out;
+} tool_args_t;
+
+/* Calls P.<tool>(intake, source, arg) -> verdict, text: [-1, +0, e] */
+static int tool_protected(lua_State *L)
+{
+    tool_args_t *a = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
+    if (lua_getfield(L, -1, a->tool) != LUA_TFUNCTION)
+        return luaL_error(L, "internal: the prelude has no tool '%s'", a->tool);
+    if (a->intake)
+        push_value(L, a->intake, 0);
+    else
+        lua_pushnil(L);
+    lua_pushstring(L, a->source ? a->source : "");
+    if (a->arg)
+        push_value(L, a->arg, 0);
+    else
+        lua_pushnil(L);
+    lua_call(L, 3, 2);
+    *a->verdict = lua_toboolean(L, -2);
+    size_t len = 0;
+    const char *text = lua_tolstring(L, -1, &len);
+    if (text) pf_buf_add(a->out, text, len);
+    return 0;
+}
+
+int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
+                 const pf_value_t *arg, int *verdict, pf_buf_t *out, pf_err_t *err)
+{
+    if (!ev->L) {
+        pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
+        return 0;
+    }
+    *verdict = 0;
+    tool_args_t args = {ev, tool, intake, arg, source, verdict, out};
+    lua_State *L = ev->L;
+    lua_pushcfunction(L, tool_protected);
+    lua_pushlightuserdata(L, &args);
+    arm(ev);
+    int status = protected_call(L, 1, 0);
+    ev->armed = 0;
+    if (status == LUA_OK) return 1;
     int limit = ev->killed[0] || status == LUA_ERRMEM;
     char msg[PF_ERR_MSG_MAX], rule[256];
     error_text(L, status, msg, sizeof msg);

@@ -36,6 +36,7 @@ typedef struct pf_eval_config {
     const char *policy_path;  /* for messages */
     const pf_value_t *policy; /* typed policy document */
     pf_eval_limits_t limits;
+    int timings; /* measure time per rule (costs a clock read per rule) */
 } pf_eval_config_t;
 
 typedef struct pf_eval pf_eval_t;
@@ -69,5 +70,29 @@ size_t pf_eval_rule_count(const pf_eval_t *ev);
  */
 int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
                 size_t *rows, const pf_csv_style_t *style, pf_err_t *err);
+
+/* What one rule did over every intake this evaluator saw. */
+typedef struct pf_rule_stat {
+    char *id, *stage, *where; /* where = "file:line" of the rule */
+    unsigned long long evaluated, fired;
+    double moved;   /* points added or removed (absolute), exclusions, steps */
+    double seconds; /* 0 unless timings were asked for */
+} pf_rule_stat_t;
+
+/* Per-rule counters in load order; *out is malloc'd, free it with
+ * pf_rule_stats_free. Counters survive a rebuild after a limit. */
+size_t pf_eval_rule_stats(pf_eval_t *ev, pf_rule_stat_t **out);
+void pf_rule_stats_free(pf_rule_stat_t *stats, size_t n);
+
+/*
+ * Runs one of the prelude's analyst tools, P.<tool>(intake, source, arg),
+ * under the same limits as an evaluation: "explain" (arg: {format=...}),
+ * "test" (arg: the expectations), "check" (intake NULL; arg: the schema
+ * description), "ranking". intake and arg may be NULL. The tool returns a
+ * verdict (1 passed/clean, 0 not) and a text appended to out. Returns 1, or
+ * 0 with err when the tool itself failed (a rule error, a limit).
+ */
+int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
+                 const pf_value_t *arg, int *verdict, pf_buf_t *out, pf_err_t *err);
 
 #endif

@@ -22,16 +22,21 @@ static const char USAGE[] =
     "  --out DIR       where the reports go                        [reports]\n"
     "  --jobs N        worker threads, each with its own Lua state  [number of CPUs]\n"
     "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
+    "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
+    "  --fail-on-dead-rules  exit 6 when a rule fired on no intake\n"
     "  -q, --quiet     no summary line on stderr\n"
     "\n"
-    "reports (in --out): recommendations.csv, needs.csv, rejects.csv, manifest.yaml\n"
+    "reports (in --out): recommendations.csv, needs.csv, rejects.csv, rule_hits.csv,\n"
+    "                    manifest.yaml\n"
     "\n"
     "exit codes:\n"
     "  0  every intake evaluated\n"
     "  1  the run finished, but some intakes were rejected (see rejects.csv)\n"
     "  2  usage, policy, schema or rule-pack error: no reports written\n"
     "  3  I/O or internal error: previous reports left as they were\n"
-    "  4  another run is writing to the same output folder: nothing written\n";
+    "  4  another run is writing to the same output folder: nothing written\n"
+    "  5  the run finished, but a rule failed on some intakes (see rejects.csv)\n"
+    "  6  the run finished, but a rule fired on no intake (--fail-on-dead-rules)\n";
 
 typedef struct cli {
     pf_batch_options_t batch;
@@ -65,6 +70,10 @@ static int parse_run(int argc, char **argv, cli_t *c)
             only_paths = 1;
         } else if (strcmp(a, "--excel") == 0) {
             c->batch.style.bom = c->batch.style.crlf = 1;
+        } else if (strcmp(a, "--timings") == 0) {
+            c->batch.timings = 1;
+        } else if (strcmp(a, "--fail-on-dead-rules") == 0) {
+            c->batch.fail_on_dead_rules = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             c->quiet = 1;
         } else if (strcmp(a, "--rules") == 0) {
@@ -105,7 +114,8 @@ static int run_command(int argc, char **argv)
     if (code < 0) {
         pf_batch_stats_t st;
         code = pf_batch_run(&c.batch, &st, stderr);
-        if (!c.quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS))
+        if (!c.quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS ||
+                         code == PF_EXIT_RULE_ERRORS || code == PF_EXIT_DEAD_RULES))
             fprintf(
                 stderr,
                 "partnerfit: %zu file%s: %zu evaluated, %zu rejected; %zu rules; reports in %s/\n",

@@ -1539,3 +1539,102 @@ pf_schema_t *pf_schema_load(const pf_node_t *root, pf_errlist_t *errs)
     }
     return s;
 }
+
+/* ---- description, for tooling ------------------------------------------- */
+
+typedef struct describer {
+    pf_arena_t *arena;
+} describer_t;
+
+static pf_value_t *d_map(describer_t *d, size_t cap)
+{
+    pf_value_t *v = pf_arena_alloc(d->arena, sizeof *v);
+    v->kind = PF_VAL_MAP;
+    v->items = pf_arena_alloc(d->arena, (cap ? cap : 1) * sizeof *v->items);
+    v->keys = pf_arena_alloc(d->arena, (cap ? cap : 1) * sizeof *v->keys);
+    return v;
+}
+
+static pf_value_t *d_slot(pf_value_t *map, const char *key)
+{
+    map->keys[map->count] = key;
+    return &map->items[map->count++];
+}
+
+static void d_str(pf_value_t *map, const char *key, const char *s)
+{
+    pf_value_t *v = d_slot(map, key);
+    v->kind = PF_VAL_STR;
+    v->s = s;
+    v->len = strlen(s);
+}
+
+static void d_bool(pf_value_t *map, const char *key, int b)
+{
+    pf_value_t *v = d_slot(map, key);
+    v->kind = PF_VAL_BOOL;
+    v->b = b;
+}
+
+static void d_bound(pf_value_t *map, const char *key, const spec_t *sp, int is_max)
+{
+    pf_value_t *v = d_slot(map, key);
+    if (sp->type == T_INTEGER) {
+        v->kind = PF_VAL_INT;
+        v->i = is_max ? sp->imax : sp->imin;
+    } else if (sp->type == T_NUMBER) {
+        v->kind = PF_VAL_NUM;
+        v->n = is_max ? sp->nmax : sp->nmin;
+    } else {
+        v->kind = PF_VAL_STR;
+        v->s = is_max ? sp->max_text : sp->min_text;
+        v->len = strlen(v->s);
+    }
+}
+
+static pf_value_t *describe_spec(describer_t *d, const spec_t *sp)
+{
+    pf_value_t *m = d_map(d, 12);
+    d_str(m, "type", type_names[sp->type]);
+    if (sp->role == ROLE_FIELD || sp->role == ROLE_TOP) d_bool(m, "required", sp->required);
+    if (sp->doc) d_str(m, "doc", sp->doc);
+    if (sp->has_default) *d_slot(m, "default") = sp->def;
+    if (sp->has_min) d_bound(m, "min", sp, 0);
+    if (sp->has_max) d_bound(m, "max", sp, 1);
+    if (sp->type == T_STRING || sp->type == T_TEXT) {
+        pf_value_t *v = d_slot(m, "max_length");
+        v->kind = PF_VAL_INT;
+        v->i = (long long)sp->max_length;
+        if (sp->pattern) d_str(m, "pattern", sp->pattern);
+    }
+    if (sp->type == T_ENUM) {
+        pf_value_t *list = d_slot(m, "values");
+        list->kind = PF_VAL_LIST;
+        list->count = sp->nvalues;
+        list->items =
+            pf_arena_alloc(d->arena, (sp->nvalues ? sp->nvalues : 1) * sizeof *list->items);
+        for (size_t i = 0; i < sp->nvalues; i++) {
+            list->items[i].kind = PF_VAL_STR;
+            list->items[i].s = sp->values[i];
+            list->items[i].len = strlen(sp->values[i]);
+        }
+    }
+    if (sp->type == T_LIST) *d_slot(m, "items") = *describe_spec(d, sp->items);
+    if (sp->type == T_MAP) {
+        if (sp->keys) *d_slot(m, "keys") = *describe_spec(d, sp->keys);
+        *d_slot(m, "values") = *describe_spec(d, sp->items);
+    }
+    if (sp->type == T_OBJECT) {
+        pf_value_t *fields = d_map(d, sp->nfields);
+        for (size_t i = 0; i < sp->nfields; i++)
+            *d_slot(fields, sp->names[i]) = *describe_spec(d, sp->fields[i]);
+        *d_slot(m, "fields") = *fields;
+    }
+    return m;
+}
+
+pf_value_t *pf_schema_describe(const pf_schema_t *s, pf_arena_t *arena)
+{
+    describer_t d = {arena};
+    return describe_spec(&d, s->root);
+}

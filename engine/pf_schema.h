@@ -46,6 +46,15 @@ int pf_schema_validate(const pf_schema_t *s, const pf_node_t *root, pf_arena_t *
 /* Name of the top-level field marked `unique: true`, or NULL. */
 const char *pf_schema_unique_field(const pf_schema_t *s);
 
+/*
+ * The schema as data, for tooling (rule checks, editor annotations, docs):
+ * a map per field spec with type, required, doc, default, min, max,
+ * max_length, pattern, values (enum), items (list), keys/values (map) and
+ * fields (object, in declaration order). Lives in arena; strings may point
+ * into the schema, so the schema must outlive it.
+ */
+pf_value_t *pf_schema_describe(const pf_schema_t *s, pf_arena_t *arena);
+
 /* The schema's version string (the file's `version:`), for the manifest. */
 const char *pf_schema_version(const pf_schema_t *s);
 

@@ -11,7 +11,7 @@ local P = {}
 
 local STAGES = { "needs", "fit", "shortlist", "engage" }
 local ACTION_FIELD = { needs = "need", fit = "score", shortlist = "exclude", engage = "step" }
-local COMMON_FIELDS = { "id", "stage", "because", "when", "weight", "doc" }
+local COMMON_FIELDS = { "id", "stage", "because", "when", "weight", "doc", "note" }
 local STAGE_FIELDS = { needs = { "need" }, fit = { "score" }, shortlist = { "exclude" },
                        engage = { "step", "options" } }
 local STATUSES = { active = true, legacy = true, retired = true }
@@ -23,6 +23,10 @@ local rules = {}
 local by_stage = { needs = {}, fit = {}, shortlist = {}, engage = {} }
 local by_id = {}
 local running       -- the rule being evaluated, for error messages
+-- per-evaluation modes, all off in a normal run
+local clock         -- host.clock when --timings asked for per-rule time
+local trace         -- the trace being recorded (explain, test), or nil
+local probe         -- the probe being run (check), or nil
 
 -- policy, copied into plain tables for speed
 local area_ids, area_name, area_known = {}, {}, {}
@@ -344,6 +348,7 @@ end
 
 function P.init(h)
   host = h
+  clock = h.clock
   local policy = h.policy
   check_areas(policy)
   check_needs(policy)
@@ -476,7 +481,8 @@ function P.rule(spec)
     bad("stage '" .. tostring(stage) .. "' is not one of " .. one_of(STAGES))
     return
   end
-  local r = { id = id, stage = stage, at = at, when = spec.when, because = spec.because }
+  local r = { id = id, stage = stage, at = at, when = spec.when, because = spec.because,
+              note = spec.note, doc = spec.doc, n_eval = 0, n_fired = 0, moved = 0, secs = 0 }
   check_fields(spec, stage, bad)
   if spec.when ~= nil and type(spec.when) ~= "function" then
     bad("when must be a function(intake, ctx)")
@@ -534,40 +540,81 @@ local function lifecycle_note(o, as_of)
   return note
 end
 
+
+-- Calls one of a rule's functions. While probing, a failure is recorded as
+-- a problem of the rule and read as "no result", so one broken rule does
+-- not hide the others.
+local function call(r, f, intake, ctx)
+  running = r
+  if not probe then return f(intake, ctx) end
+  local ok, res = host.pcall(f, intake, ctx)
+  if ok then return res end
+  probe.fail(r, res)
+  return nil
+end
+
+local function begin_rule(r)
+  r.n_eval = r.n_eval + 1
+  running = r
+  if trace then
+    local ent = { rule = r, fired = false, effects = {}, reads = {}, seen = {} }
+    trace.entries[#trace.entries + 1] = ent
+    trace.current = ent
+  end
+  return clock and clock()
+end
+
+local function end_rule(r, fired, t0)
+  if fired then r.n_fired = r.n_fired + 1 end
+  if trace then
+    trace.current.fired = fired
+    trace.current = nil
+  end
+  if t0 then r.secs = r.secs + (clock() - t0) end
+  running = nil
+end
+
 local function fires(r, intake, ctx)
   if r.when == nil then return true end
-  running = r
-  return r.when(intake, ctx) and true or false
+  return call(r, r.when, intake, ctx) and true or false
 end
 
 local function reason(r, intake, ctx)
   local b = r.because
   if type(b) == "function" then
-    running = r
-    b = b(intake, ctx)
-    if type(b) ~= "string" then error("because returned " .. type(b) .. ", expected text", 0) end
+    b = call(r, b, intake, ctx)
+    if type(b) ~= "string" then
+      if probe then return "?" end
+      error("because returned " .. type(b) .. ", expected text", 0)
+    end
   end
   return b
 end
 
 local function action_value(r, intake, ctx)
   local a = r.action
-  if type(a) == "function" then
-    running = r
-    a = a(intake, ctx)
-  end
+  if type(a) == "function" then a = call(r, a, intake, ctx) end
   return a
+end
+
+local function fail(msg)
+  if probe then
+    probe.fail(running, msg)
+    return false
+  end
+  error(msg, 0)
 end
 
 -- checks points a rule function returned; static tables were checked at load
 local function check_points(r, t, known, what)
   if type(t) ~= "table" then
-    error(ACTION_FIELD[r.stage] .. " returned " .. type(t) .. ", expected a table of " .. what .. " = points", 0)
+    return fail(ACTION_FIELD[r.stage] .. " returned " .. type(t) .. ", expected a table of " .. what .. " = points")
   end
   for k, v in pairs(t) do
-    if not known[k] then error("returned points for unknown " .. what .. " '" .. tostring(k) .. "'", 0) end
-    if not finite(v) then error("returned " .. tostring(v) .. " points for '" .. tostring(k) .. "'", 0) end
+    if not known[k] then return fail("returned points for unknown " .. what .. " '" .. tostring(k) .. "'") end
+    if not finite(v) then return fail("returned " .. tostring(v) .. " points for '" .. tostring(k) .. "'") end
   end
+  return true
 end
 
 -- adds a rule's points to totals[key] and its explanation to why[key]
@@ -579,24 +626,57 @@ local function add_points(r, t, keys, totals, why, intake, ctx)
     if v ~= nil and v ~= 0 then
       v = v * w
       totals[k] = totals[k] + v
+      r.moved = r.moved + math.abs(v)
       text = text or reason(r, intake, ctx)
       local list = why[k]
       list[#list + 1] = r.id .. " " .. signed(v) .. ": " .. text
+      if trace then
+        local eff = trace.current.effects
+        eff[#eff + 1] = { key = k, points = v }
+        trace.current.because = text
+      end
+      if probe then probe.scored[k] = true end
     end
   end
 end
 
-local function stage_needs(e, intake, ctx)
-  for _, r in ipairs(by_stage.needs) do
-    if fires(r, intake, ctx) then
+-- In a trace, what a fit rule that did not fire would have added, so an
+-- explanation can name the closest miss.
+local function would_add(r, intake, ctx)
+  if not trace or r.stage ~= "fit" then return end
+  local t = r.action
+  if type(t) == "function" then
+    local ok, res = host.pcall(t, intake, ctx)
+    t = ok and type(res) == "table" and res or nil
+  end
+  if type(t) ~= "table" then return end
+  local w = r.weight and weights[r.weight] or 1
+  local ent = trace.entries[#trace.entries]
+  ent.would = {}
+  for _, o in ipairs(option_list) do
+    local v = t[o.id]
+    if finite(v) and v ~= 0 then ent.would[#ent.would + 1] = { key = o.id, points = v * w } end
+  end
+end
+
+-- Runs the rules of a points stage (needs or fit).
+local function points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+  for _, r in ipairs(rules_of_stage) do
+    local t0 = begin_rule(r)
+    local fired = fires(r, intake, ctx)
+    if fired then
       local t = action_value(r, intake, ctx)
-      if t ~= nil then
-        if type(r.action) == "function" then check_points(r, t, area_known, "area") end
-        add_points(r, t, area_ids, e.need_points, e.need_why, intake, ctx)
+      if t ~= nil and (type(r.action) ~= "function" or check_points(r, t, known, what)) then
+        add_points(r, t, keys, totals, why, intake, ctx)
       end
     end
+    end_rule(r, fired, t0)
+    if not fired then would_add(r, intake, ctx) end
   end
-  running = nil
+end
+
+local function stage_needs(e, intake, ctx)
+  points_stage(by_stage.needs, intake, ctx, area_known, "area", area_ids, e.need_points, e.need_why)
   for _, a in ipairs(area_ids) do
     e.need[a] = clamp(math.floor(e.need_points[a] + 0.5), 0, max_level)
     if e.need[a] >= focus_level then e.focus[#e.focus + 1] = a end
@@ -604,43 +684,51 @@ local function stage_needs(e, intake, ctx)
 end
 
 local function stage_fit(e, intake, ctx)
-  for _, r in ipairs(by_stage.fit) do
-    if fires(r, intake, ctx) then
-      local t = action_value(r, intake, ctx)
-      if t ~= nil then
-        if type(r.action) == "function" then check_points(r, t, option_by_id, "option") end
-        add_points(r, t, e.option_ids, e.score, e.why, intake, ctx)
-      end
-    end
-  end
-  running = nil
+  points_stage(by_stage.fit, intake, ctx, option_by_id, "option", e.option_ids, e.score, e.why)
 end
 
-local function stage_shortlist(e, intake, ctx)
+local function valid_exclusions(r, list)
+  if type(r.action) ~= "function" then return list end
+  if type(list) ~= "table" then
+    fail("exclude returned " .. type(list) .. ", expected a list of option ids")
+    return {}
+  end
+  for _, id in ipairs(list) do
+    if not option_by_id[id] then
+      fail("exclude returned unknown option '" .. tostring(id) .. "'")
+      return {}
+    end
+  end
+  return list
+end
+
+local function apply_exclusions(e, intake, ctx)
   for _, r in ipairs(by_stage.shortlist) do
-    if fires(r, intake, ctx) then
-      local list = action_value(r, intake, ctx)
-      if list ~= nil then
-        if type(r.action) == "function" then
-          if type(list) ~= "table" then
-            error("exclude returned " .. type(list) .. ", expected a list of option ids", 0)
-          end
-          for _, id in ipairs(list) do
-            if not option_by_id[id] then error("exclude returned unknown option '" .. tostring(id) .. "'", 0) end
-          end
-        end
-        local text
-        for _, id in ipairs(list) do
-          text = text or reason(r, intake, ctx)
-          local x = e.excluded[id] or {}
-          x[#x + 1] = r.id .. ": " .. text
-          e.excluded[id] = x
+    local t0 = begin_rule(r)
+    local fired = fires(r, intake, ctx)
+    local list = fired and action_value(r, intake, ctx)
+    if list then
+      list = valid_exclusions(r, list)
+      local text
+      for _, id in ipairs(list) do
+        text = text or reason(r, intake, ctx)
+        local x = e.excluded[id] or {}
+        x[#x + 1] = r.id .. ": " .. text
+        e.excluded[id] = x
+        r.moved = r.moved + 1
+        if trace then
+          local eff = trace.current.effects
+          eff[#eff + 1] = { key = id, excluded = true }
+          trace.current.because = text
         end
       end
     end
+    end_rule(r, fired, t0)
   end
-  running = nil
-  -- rank every option: score, then catalogue order (a total order: deterministic)
+end
+
+-- rank every option: score, then catalogue order (a total order: deterministic)
+local function rank_options(e)
   local order = {}
   for i, o in ipairs(option_list) do order[i] = o end
   local score = e.score
@@ -649,8 +737,11 @@ local function stage_shortlist(e, intake, ctx)
     return a.index < b.index
   end)
   e.order = order
+end
+
+local function select_shortlist(e, ctx)
   local taken = 0
-  for i, o in ipairs(order) do
+  for i, o in ipairs(e.order) do
     e.rank[o.id] = i
     local status = lifecycle(o, ctx.as_of)
     local note
@@ -658,7 +749,7 @@ local function stage_shortlist(e, intake, ctx)
       note = "excluded by " .. table.concat(e.excluded[o.id], "; ")
     elseif status == "unavailable" or excluded_status[status] then
       note = "not shortlisted: the option is " .. status .. " on " .. tostring(ctx.as_of)
-    elseif score[o.id] < min_score then
+    elseif e.score[o.id] < min_score then
       note = "below the minimum score of " .. signed(min_score):gsub("^%+", "")
     elseif taken >= shortlist_size then
       note = "the shortlist is full (" .. shortlist_size .. " options)"
@@ -673,6 +764,12 @@ local function stage_shortlist(e, intake, ctx)
   for _, o in ipairs(option_list) do
     e.shortlisted[o.id] = e.shortlisted[o.id] or false
   end
+end
+
+local function stage_shortlist(e, intake, ctx)
+  apply_exclusions(e, intake, ctx)
+  rank_options(e)
+  select_shortlist(e, ctx)
 end
 
 local function step_targets(r, e)
@@ -691,26 +788,32 @@ end
 
 local function stage_engage(e, intake, ctx)
   for _, r in ipairs(by_stage.engage) do
-    if fires(r, intake, ctx) then
-      local text = action_value(r, intake, ctx)
-      if text ~= nil and type(text) ~= "string" then
-        error("step returned " .. type(text) .. ", expected text", 0)
-      end
-      if text ~= nil and text ~= "" then
-        for _, id in ipairs(step_targets(r, e)) do
-          local list = e.steps[id]
-          list[#list + 1] = text .. " [" .. r.id .. "]"
+    local t0 = begin_rule(r)
+    local fired = fires(r, intake, ctx)
+    local text = fired and action_value(r, intake, ctx) or nil
+    if text ~= nil and type(text) ~= "string" then
+      fail("step returned " .. type(text) .. ", expected text")
+      text = nil
+    end
+    if text ~= nil and text ~= "" then
+      for _, id in ipairs(step_targets(r, e)) do
+        local list = e.steps[id]
+        list[#list + 1] = text .. " [" .. r.id .. "]"
+        r.moved = r.moved + 1
+        if trace then
+          local eff = trace.current.effects
+          eff[#eff + 1] = { key = id, step = text }
         end
       end
     end
+    end_rule(r, fired, t0)
   end
-  running = nil
 end
 
 local function new_evaluation(as_of)
   local e = { need = {}, need_points = {}, need_why = {}, focus = {}, score = {}, why = {},
               excluded = {}, shortlisted = {}, rank = {}, steps = {}, shortlist_note = {},
-              option_ids = {} }
+              option_ids = {}, as_of = as_of }
   for _, a in ipairs(area_ids) do
     e.need[a], e.need_points[a], e.need_why[a] = 0, 0, {}
   end
@@ -748,20 +851,23 @@ local function joined(list, empty)
   return table.concat(list, "; ")
 end
 
-local function rows_for(e, intake, ctx, source)
-  local id = tostring(get_path(intake, id_path) or "")
-  local label = tostring(get_path(intake, label_path) or "")
+local function intake_names(intake)
+  return tostring(get_path(intake, id_path) or ""), tostring(get_path(intake, label_path) or "")
+end
+
+local function rows_for(e, intake, source)
+  local id, label = intake_names(intake)
   local recs, needs = {}, {}
   for rank, o in ipairs(e.order) do
     local covered = {}
     for _, a in ipairs(o.areas) do covered[#covered + 1] = a .. " (" .. e.need[a] .. ")" end
     local next_step = {}
     if e.shortlisted[o.id] and o.next_step then next_step[1] = tostring(o.next_step) end
-    for _, s in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = s end
+    for _, st in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = st end
     recs[rank] = { id, label, rank, o.id, o.name, e.score[o.id],
                    e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "),
                    joined(e.why[o.id], "no rule scored this option"),
-                   table.concat(next_step, " "), lifecycle_note(o, ctx.as_of),
+                   table.concat(next_step, " "), lifecycle_note(o, e.as_of),
                    e.shortlist_note[o.id], source }
   end
   for i, a in ipairs(area_ids) do
@@ -771,7 +877,8 @@ local function rows_for(e, intake, ctx, source)
   return { recs, needs }
 end
 
-function P.evaluate(intake, source)
+-- One whole evaluation, returning its record.
+local function evaluate(intake)
   running = nil
   local as_of = get_path(intake, as_of_path)
   local e, ctx = new_evaluation(as_of)
@@ -779,7 +886,457 @@ function P.evaluate(intake, source)
   stage_fit(e, intake, ctx)
   stage_shortlist(e, intake, ctx)
   stage_engage(e, intake, ctx)
-  return rows_for(e, intake, ctx, source)
+  return e
+end
+
+function P.evaluate(intake, source)
+  return rows_for(evaluate(intake), intake, source)
+end
+
+-- Per-rule counters for rule_hits.csv: one row per rule, in load order.
+function P.rule_stats()
+  local out = {}
+  for i, r in ipairs(rules) do
+    out[i] = { r.id, r.stage, r.at, r.n_eval, r.n_fired, r.moved, r.secs }
+  end
+  return out
+end
+
+-- ==================================================================
+-- analyst tools: tracing (explain, test), probes (check), rankings (diff)
+-- ==================================================================
+
+local function path_join(path, k)
+  if type(k) == "number" then return path .. "[" .. k .. "]" end
+  if path == "" then return tostring(k) end
+  return path .. "." .. tostring(k)
+end
+
+local function show(v)
+  if type(v) == "string" then
+    if #v > 40 then v = v:sub(1, 37) .. "..." end
+    return string.format("%q", v):gsub("\\\n", "\\n")
+  end
+  if type(v) == "table" then return "{...}" end
+  return tostring(v)
+end
+
+-- The child spec of a schema description for key k, or nil and why not.
+local function child_spec(spec, k)
+  if spec.type == "object" then
+    local f = spec.fields and spec.fields[k]
+    if f then return f end
+    return nil, "the schema does not define it", spec.fields and sorted_keys(spec.fields)
+  elseif spec.type == "list" then
+    if math.type(k) == "integer" then return spec.items end
+    return nil, "a list is indexed by position (1, 2, ...)"
+  elseif spec.type == "map" then
+    local allowed = spec.keys and spec.keys.values
+    if allowed and not contains(allowed, k) then
+      local list = {}
+      for i, v in ipairs(allowed) do list[i] = v end
+      return nil, "the schema does not allow this key", list
+    end
+    return spec.values
+  end
+  return nil, "it is not a table"
+end
+
+-- A read-only view of intake data that logs every answer a rule reads and,
+-- with a schema description, every read of a question the schema lacks.
+local function tracker(target, path, spec)
+  local mt = {}
+  mt.__index = function(_, k)
+    local p = path_join(path, k)
+    local sub, why, candidates
+    if spec then
+      sub, why, candidates = child_spec(spec, k)
+      if sub == nil and probe then probe.unknown(p, why, candidates, host.where(2)) end
+    end
+    local v = target[k]
+    local ent = trace and trace.current
+    if ent and not ent.seen[p] then
+      ent.seen[p] = true
+      ent.reads[#ent.reads + 1] = p .. "=" .. show(v)
+    end
+    if type(v) == "table" then return tracker(v, p, sub) end
+    return v
+  end
+  mt.__newindex = function(_, k) error("the intake is read-only (tried to set '" .. path_join(path, k) .. "')", 2) end
+  mt.__len = function() return #target end
+  mt.__pairs = function()
+    local keys = sorted_keys(target)
+    local i = 0
+    return function()
+      i = i + 1
+      local k = keys[i]
+      if k == nil then return nil end
+      return k, mt.__index(nil, k)
+    end
+  end
+  mt.__target = target
+  mt.__metatable = false
+  return setmetatable({}, mt)
+end
+
+local function traced_evaluation(intake)
+  trace = { entries = {} }
+  local ok, res = pcall(evaluate, tracker(intake, "", nil))
+  local t = trace
+  trace = nil
+  if not ok then error(res, 0) end
+  res.trace = t
+  return res
+end
+
+-- ---- explain: text ---------------------------------------------------------
+
+local function effects_text(ent)
+  local parts = {}
+  for _, eff in ipairs(ent.effects) do
+    if eff.excluded then parts[#parts + 1] = "excludes " .. eff.key
+    elseif eff.step then parts[#parts + 1] = "step for " .. eff.key
+    else parts[#parts + 1] = eff.key .. " " .. signed(eff.points) end
+  end
+  return table.concat(parts, ", ")
+end
+
+local STAGE_TITLES = { needs = "1. needs", fit = "2. fit", shortlist = "3. shortlist", engage = "4. engage" }
+
+local function explain_stage(out, e, stage)
+  out[#out + 1] = ""
+  out[#out + 1] = "Stage " .. STAGE_TITLES[stage]
+  for _, ent in ipairs(e.trace.entries) do
+    local r = ent.rule
+    if r.stage == stage then
+      local mark = ent.fired and "fired " or "  -   "
+      out[#out + 1] = "  " .. mark .. r.id .. "  (" .. r.at .. ")"
+      if #ent.reads > 0 then out[#out + 1] = "         read: " .. table.concat(ent.reads, ", ") end
+      if #ent.effects > 0 then
+        out[#out + 1] = "         adds: " .. effects_text(ent)
+        out[#out + 1] = "         because: " .. tostring(ent.because)
+      elseif ent.fired then
+        out[#out + 1] = "         (fired, but changed nothing)"
+      end
+    end
+  end
+  if stage == "needs" then
+    local levels = {}
+    for _, a in ipairs(area_ids) do
+      levels[#levels + 1] = a .. " " .. e.need[a] .. " (" .. level_labels[e.need[a]] .. ")"
+    end
+    out[#out + 1] = "  need levels: " .. table.concat(levels, ", ")
+  end
+end
+
+-- the rule that did not fire and would have added the most to option id
+local function closest_miss(e, id)
+  local best, best_points
+  for _, ent in ipairs(e.trace.entries) do
+    for _, w in ipairs(ent.would or {}) do
+      if w.key == id and w.points > 0 and (best_points == nil or w.points > best_points) then
+        best, best_points = ent.rule, w.points
+      end
+    end
+  end
+  return best, best_points
+end
+
+local function explain_ranking(out, e)
+  out[#out + 1] = ""
+  out[#out + 1] = "Ranking (shortlist of " .. shortlist_size .. ", minimum score " ..
+    signed(min_score):gsub("^%+", "") .. ")"
+  local last_in
+  for rank, o in ipairs(e.order) do
+    local score = e.score[o.id]
+    local margin = ""
+    local nxt = e.order[rank + 1]
+    if nxt then margin = "  (" .. signed(score - e.score[nxt.id]) .. " over #" .. (rank + 1) .. ")" end
+    out[#out + 1] = string.format("  %2d. %-28s %7s  %s%s", rank, o.id, signed(score):gsub("^%+", ""),
+      e.shortlisted[o.id] and "shortlisted" or "-", margin)
+    if e.shortlisted[o.id] then last_in = score end
+    if not e.shortlisted[o.id] then
+      out[#out + 1] = "      " .. e.shortlist_note[o.id]
+      if last_in and rank <= shortlist_size + 2 then
+        local r, pts = closest_miss(e, o.id)
+        if r then
+          out[#out + 1] = "      closest rule that did not fire: " .. r.id .. " (" .. r.at .. ") would add " ..
+            signed(pts) .. (score + pts >= last_in and ", enough to reach the shortlist" or "")
+        end
+      end
+    end
+  end
+end
+
+local function explain_text(e, id, label, source)
+  local out = { "Intake " .. id .. " (" .. label .. ")  " .. tostring(source),
+                "assessed on " .. tostring(e.as_of) }
+  for _, stage in ipairs(STAGES) do
+    explain_stage(out, e, stage)
+    if stage == "shortlist" then explain_ranking(out, e) end
+  end
+  out[#out + 1] = ""
+  out[#out + 1] = "Next steps"
+  for _, o in ipairs(e.order) do
+    if #e.steps[o.id] > 0 or e.shortlisted[o.id] then
+      out[#out + 1] = "  " .. o.id .. ": " .. table.concat(e.steps[o.id], " ")
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+-- ---- explain: JSON -----------------------------------------------------------
+
+local function json(v)
+  local t = type(v)
+  if t == "nil" then return "null" end
+  if t == "boolean" then return tostring(v) end
+  if t == "number" then
+    if math.type(v) == "integer" then return tostring(v) end
+    if not finite(v) then return "null" end
+    return string.format("%.14g", v)
+  end
+  if t == "string" then
+    return '"' .. v:gsub('[%c"\\]', function(c)
+      local map = { ['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\t'] = '\\t', ['\r'] = '\\r' }
+      return map[c] or string.format("\\u%04x", string.byte(c))
+    end) .. '"'
+  end
+  if #v > 0 or next(v) == nil then
+    local parts = {}
+    for i, x in ipairs(v) do parts[i] = json(x) end
+    return "[" .. table.concat(parts, ",") .. "]"
+  end
+  local parts = {}
+  for _, k in ipairs(sorted_keys(v)) do parts[#parts + 1] = json(tostring(k)) .. ":" .. json(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+local function explain_data(e, id, label, source)
+  local rules_out = {}
+  for i, ent in ipairs(e.trace.entries) do
+    local eff = {}
+    for j, x in ipairs(ent.effects) do
+      eff[j] = { target = x.key, points = x.points, excluded = x.excluded, step = x.step }
+    end
+    rules_out[i] = { id = ent.rule.id, stage = ent.rule.stage, where = ent.rule.at, fired = ent.fired,
+                     reads = ent.reads, effects = eff, because = ent.because }
+  end
+  local ranking = {}
+  for rank, o in ipairs(e.order) do
+    ranking[rank] = { rank = rank, option = o.id, score = e.score[o.id], shortlisted = e.shortlisted[o.id],
+                      note = e.shortlist_note[o.id], steps = e.steps[o.id] }
+  end
+  local needs = {}
+  for i, a in ipairs(area_ids) do needs[i] = { area = a, level = e.need[a], label = level_labels[e.need[a]] } end
+  return { intake = id, label = label, source = source, as_of = e.as_of, needs = needs, rules = rules_out,
+           ranking = ranking, top = e.top }
+end
+
+function P.explain(intake, source, opts)
+  local e = traced_evaluation(intake)
+  local id, label = intake_names(intake)
+  if opts and opts.format == "json" then return true, json(explain_data(e, id, label, source)) .. "\n" end
+  return true, explain_text(e, id, label, source)
+end
+
+-- ---- test: expectations ----------------------------------------------------------
+
+-- a number or a comparison text like ">= 3", "< 40", "3"
+local function compare(actual, want)
+  if type(want) == "number" then return actual == want, tostring(want) end
+  local op, num = tostring(want):match("^%s*([<>=~!]*)%s*(%-?[%d.]+)%s*$")
+  num = tonumber(num)
+  if not num then return false, tostring(want) .. " (not a number or comparison)" end
+  local ok = ({ [">="] = actual >= num, [">"] = actual > num, ["<="] = actual <= num, ["<"] = actual < num,
+                ["=="] = actual == num, ["="] = actual == num, [""] = actual == num, ["~="] = actual ~= num,
+                ["!="] = actual ~= num })[op]
+  if ok == nil then return false, tostring(want) .. " (unknown comparison)" end
+  return ok, tostring(want)
+end
+
+local function shortlist_of(e)
+  local ids = {}
+  for _, o in ipairs(e.order) do
+    if e.shortlisted[o.id] then ids[#ids + 1] = o.id end
+  end
+  return ids
+end
+
+local function fired_set(e)
+  local set = {}
+  for _, ent in ipairs(e.trace.entries) do
+    if ent.fired then set[ent.rule.id] = true end
+  end
+  return set
+end
+
+local EXPECT_KEYS = { "top", "shortlist", "shortlisted", "not_shortlisted", "need", "score", "rank",
+                      "fired", "not_fired" }
+
+local function check_expectations(e, expect)
+  local failures = {}
+  local function failed(what, want, got)
+    failures[#failures + 1] = "  expected " .. what .. ": " .. want .. "\n       got " .. what .. ": " .. got
+  end
+  for _, k in ipairs(sorted_keys(expect)) do
+    if not contains(EXPECT_KEYS, k) then
+      failures[#failures + 1] = "  unknown expectation '" .. tostring(k) .. "' (known: " .. one_of(EXPECT_KEYS) .. ")"
+    end
+  end
+  if expect.top ~= nil and expect.top ~= e.top then failed("top", tostring(expect.top), tostring(e.top)) end
+  local got = shortlist_of(e)
+  if expect.shortlist ~= nil then
+    local want = {}
+    for i, v in ipairs(expect.shortlist) do want[i] = v end
+    if table.concat(want, " ") ~= table.concat(got, " ") then
+      failed("shortlist", "[" .. table.concat(want, ", ") .. "]", "[" .. table.concat(got, ", ") .. "]")
+    end
+  end
+  for _, id in ipairs(expect.shortlisted or {}) do
+    if not e.shortlisted[id] then
+      failed(id .. " shortlisted", "yes", "no (" .. tostring(e.shortlist_note[id]) .. ")")
+    end
+  end
+  for _, id in ipairs(expect.not_shortlisted or {}) do
+    if e.shortlisted[id] then failed(id .. " shortlisted", "no", "yes") end
+  end
+  for _, a in ipairs(sorted_keys(expect.need or {})) do
+    local ok, want = compare(e.need[a] or -1, expect.need[a])
+    if e.need[a] == nil then failed("need of " .. a, want, "no such area")
+    elseif not ok then failed("need of " .. a, want, tostring(e.need[a])) end
+  end
+  for _, id in ipairs(sorted_keys(expect.score or {})) do
+    local ok, want = compare(e.score[id] or 0, expect.score[id])
+    if not ok then failed("score of " .. id, want, signed(e.score[id] or 0):gsub("^%+", "")) end
+  end
+  for _, id in ipairs(sorted_keys(expect.rank or {})) do
+    local ok, want = compare(e.rank[id] or 0, expect.rank[id])
+    if not ok then failed("rank of " .. id, want, tostring(e.rank[id])) end
+  end
+  local fired = fired_set(e)
+  for _, id in ipairs(expect.fired or {}) do
+    if not by_id[id] then failed("rule " .. id .. " to fire", "fired", "no such rule")
+    elseif not fired[id] then failed("rule " .. id .. " to fire", "fired", "did not fire") end
+  end
+  for _, id in ipairs(expect.not_fired or {}) do
+    if not by_id[id] then failed("rule " .. id .. " not to fire", "not fired", "no such rule")
+    elseif fired[id] then failed("rule " .. id .. " not to fire", "not fired", "fired") end
+  end
+  return failures
+end
+
+-- test(intake, source, expect) -> passed, text (the failures and the trace)
+function P.test(intake, source, expect)
+  local e = traced_evaluation(intake)
+  local failures = check_expectations(e, expect or {})
+  if #failures == 0 then return true, "" end
+  local id, label = intake_names(intake)
+  return false, table.concat(failures, "\n") .. "\n\n  trace of the intake:\n    " ..
+    explain_text(e, id, label, source):gsub("\n", "\n    "):gsub("%s+$", "") .. "\n"
+end
+
+-- ---- diff: the ranking as lines ---------------------------------------------------
+
+-- ranking(intake) -> true, "option<TAB>rank<TAB>score<TAB>yes|no\n"...
+function P.ranking(intake)
+  local e = evaluate(intake)
+  local lines = {}
+  for rank, o in ipairs(e.order) do
+    lines[rank] = o.id .. "\t" .. rank .. "\t" .. string.format("%.2f", e.score[o.id]) .. "\t" ..
+      (e.shortlisted[o.id] and "yes" or "no")
+  end
+  return true, table.concat(lines, "\n") .. "\n"
+end
+
+-- ---- check: probes built from the schema ------------------------------------------
+
+local PROBE_VARIANTS = { "low", "high", "minimal" }
+
+local function probe_value(spec, variant)
+  local t = spec.type
+  if spec.default ~= nil and variant == "minimal" then return spec.default end
+  if t == "object" then
+    local o = {}
+    for _, name in ipairs(sorted_keys(spec.fields or {})) do
+      local f = spec.fields[name]
+      if variant ~= "minimal" or f.required or f.default ~= nil then o[name] = probe_value(f, variant) end
+    end
+    return o
+  elseif t == "list" then
+    if variant == "minimal" then return {} end
+    return { probe_value(spec.items, variant), probe_value(spec.items, variant == "low" and "high" or "low") }
+  elseif t == "map" then
+    local m = {}
+    if variant == "minimal" then return m end
+    local keys = spec.keys and spec.keys.values or { "example" }
+    for _, k in ipairs(keys) do m[k] = probe_value(spec.values, variant) end
+    return m
+  elseif t == "enum" then
+    return variant == "high" and spec.values[#spec.values] or spec.values[1]
+  elseif t == "integer" or t == "number" then
+    local lo, hi = spec.min or 0, spec.max or (spec.min or 0) + 1000
+    return variant == "high" and hi or lo
+  elseif t == "boolean" then
+    return variant == "high"
+  elseif t == "date" then
+    return variant == "high" and (spec.max or "2027-12-31") or (spec.min or "2025-01-02")
+  end
+  return variant == "high" and "probe text" or "x"
+end
+
+-- check(schema description) -> clean, report. Runs every rule on intakes
+-- built from the schema, watching what they read; then cross-checks.
+function P.check(_, _, schema)
+  local found, seen = {}, {}
+  local scored = {}
+  local function add(at, msg)
+    local line = at .. ": " .. msg
+    if not seen[line] then
+      seen[line] = true
+      found[#found + 1] = line
+    end
+  end
+  probe = {
+    scored = scored,
+    fail = function(r, msg)
+      add(r and r.at or "?", "rule '" .. (r and r.id or "?") .. "' fails on an intake the schema allows (" ..
+        probe.variant .. " answers): " .. tostring(msg))
+    end,
+    unknown = function(path, why, candidates, where)
+      local hint = candidates and closest(path:match("[^.%[]+$") or path, candidates)
+      add(where, "rule '" .. (running and running.id or "?") .. "' reads '" .. path .. "', but " .. why ..
+        (hint and (" (did you mean '" .. hint .. "'?)") or ""))
+    end,
+  }
+  local ok, err = pcall(function()
+    for _, variant in ipairs(PROBE_VARIANTS) do
+      probe.variant = variant
+      evaluate(tracker(probe_value(schema, variant), "", schema))
+    end
+  end)
+  probe = nil
+  if not ok then add("prelude", "check stopped: " .. tostring(err)) end
+  local errors = #found
+  -- warnings: options no rule ever scores, retired options scored without a note
+  for _, r in ipairs(by_stage.fit) do
+    if type(r.action) == "table" then
+      for k in pairs(r.action) do scored[k] = true end
+    end
+  end
+  for _, o in ipairs(option_list) do
+    if not scored[o.id] then add(o.at, "warning: no rule ever scores option '" .. o.id .. "'") end
+    local last = o.lifecycle[#o.lifecycle]
+    if last and last.status == "retired" then
+      for _, r in ipairs(by_stage.fit) do
+        if type(r.action) == "table" and r.action[o.id] and r.note == nil then
+          add(r.at, "warning: rule '" .. r.id .. "' scores option '" .. o.id .. "', retired since " ..
+            last.from .. ", without a note saying why")
+        end
+      end
+    end
+  end
+  return errors == 0, table.concat(found, "\n") .. (#found > 0 and "\n" or "")
 end
 
 return P

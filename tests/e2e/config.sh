@@ -64,7 +64,8 @@ contains "$WORK/log" "may not set the global 'counter'"
 ok "a rule file cannot set globals"
 
 # a rule that fails at run time on one intake: that intake is rejected with
-# the rule id and its file:line; the others are still evaluated (exit 1)
+# the rule id and its file:line; the others are still evaluated; exit 5
+# says a rule failed
 mkrules
 cat > "$WORK/rules/99-runtime.lua" <<'LUA'
 rule {
@@ -81,7 +82,7 @@ rule {
   score = { csp = 1 },
 }
 LUA
-expect_exit 1 "$WORK/log" "$PF" run --rules rules --out "$WORK/rt" samples/
+expect_exit 5 "$WORK/log" "$PF" run --rules rules --out "$WORK/rt" samples/
 contains "$WORK/rt/rejects.csv" '"samples/kestrel-dental.yaml","","","","rule.error","rule t.runtime (rules/99-runtime.lua:1) failed: rules/99-runtime.lua:8: attempt to index a nil value'
 n=$(ls samples/*.yaml | wc -l)
 contains "$WORK/rt/manifest.yaml" "evaluated: $((n - 1))"
@@ -94,11 +95,24 @@ rule { id = "t.loop", stage = "needs", because = "test",
        when = function(intake) while intake.id == "kestrel-dental" do end return false end,
        need = { plan = 1 } }
 LUA
-expect_exit 1 "$WORK/log" timeout 60 "$PF" run --rules rules --out "$WORK/loop" samples/
+expect_exit 5 "$WORK/log" timeout 60 "$PF" run --rules rules --out "$WORK/loop" samples/
 contains "$WORK/loop/rejects.csv" '"rule.limit","rule t.loop'
 contains "$WORK/loop/rejects.csv" "went over the limit of"
 contains "$WORK/loop/manifest.yaml" "evaluated: $((n - 1))"
 ok "an endless rule is stopped and only its intake rejected"
+
+# a rule that can never fire: flagged in rule_hits.csv; exit 6 only when asked
+mkrules
+cat > "$WORK/rules/99-dead.lua" <<'LUA'
+rule { id = "t.dead", stage = "fit", because = "test", when = function() return false end,
+       score = { csp = 1 } }
+LUA
+expect_exit 0 "$WORK/log" "$PF" run --rules rules --out "$WORK/dead" samples/
+contains "$WORK/dead/rule_hits.csv" '"t.dead","fit","rules/99-dead.lua:1",'"$n"',0,0,0,"","never fired"'
+before=$(sed -n 's/^  rules_never_fired: //p' "$out/manifest.yaml")
+contains "$WORK/dead/manifest.yaml" "rules_never_fired: $((before + 1))"
+expect_exit 6 "$WORK/log" "$PF" run --fail-on-dead-rules --rules rules --out "$WORK/dead" samples/
+ok "a rule that never fires is flagged, and fails the run with --fail-on-dead-rules"
 
 # editing a rule changes the next run, with no rebuild
 mkrules

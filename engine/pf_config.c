@@ -1,0 +1,138 @@
+/*
+ * pf_config.c - loading the policy, the schema and evaluators; reading one
+ * intake through the reader and the schema.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_config.h"
+
+void pf_log_error(FILE *log, const char *file, const pf_err_t *e)
+{
+    if (e->line && file)
+        fprintf(log, "partnerfit: %s:%lu:%lu: %s\n", file, e->line, e->column, e->msg);
+    else if (file && file[0])
+        fprintf(log, "partnerfit: %s: %s\n", file, e->msg);
+    else
+        fprintf(log, "partnerfit: %s\n", e->msg);
+}
+
+void pf_config_init(pf_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    pf_doc_init(&c->policy_doc);
+    pf_doc_init(&c->schema_doc);
+}
+
+void pf_config_delete(pf_config_t *c)
+{
+    pf_schema_delete(c->schema);
+    pf_doc_delete(&c->policy_doc);
+    pf_doc_delete(&c->schema_doc);
+    free(c->policy_text);
+    free(c->schema_text);
+    free(c->schema_path);
+    memset(c, 0, sizeof *c);
+}
+
+/* Configuration files are trusted more than intakes, and larger. */
+static void config_limits(pf_yread_limits_t *l)
+{
+    pf_yread_limits_default(l);
+    l->max_file_bytes = 4u << 20;
+    l->max_nodes = 200000;
+}
+
+/* Reads a YAML config file (kept as text for its digest). */
+static int read_config(const char *path, char **text, size_t *len, pf_doc_t *doc, FILE *log)
+{
+    pf_yread_limits_t lim;
+    config_limits(&lim);
+    pf_err_t err;
+    if (!pf_yread_slurp(path, lim.max_file_bytes, text, len, &err) ||
+        !pf_yread_one(*text, *len, &lim, doc, &err)) {
+        pf_log_error(log, path, &err);
+        return 0;
+    }
+    return 1;
+}
+
+/* The schema file named by the policy's `schema:`, relative to the policy. */
+static char *schema_path_for(const char *policy_path, const char *name)
+{
+    if (name[0] == '/') return pf_xstrdup(name);
+    const char *slash = strrchr(policy_path, '/');
+    size_t dir = slash ? (size_t)(slash - policy_path) + 1 : 0;
+    char *p = pf_xmalloc(dir + strlen(name) + 1);
+    memcpy(p, policy_path, dir);
+    strcpy(p + dir, name);
+    return p;
+}
+
+static int load_schema(pf_config_t *c, const char *policy_path, FILE *log)
+{
+    const pf_value_t *name = pf_value_get(c->policy, "schema");
+    if (!name || name->kind != PF_VAL_STR) {
+        fprintf(log, "partnerfit: %s: the policy must name its intake schema file (schema: ...)\n",
+                policy_path);
+        return 0;
+    }
+    c->schema_path = schema_path_for(policy_path, name->s);
+    if (!read_config(c->schema_path, &c->schema_text, &c->schema_len, &c->schema_doc, log))
+        return 0;
+    pf_errlist_t errs;
+    pf_errlist_init(&errs);
+    c->schema = pf_schema_load(c->schema_doc.root, &errs);
+    for (size_t i = 0; i < errs.count; i++)
+        pf_log_error(log, c->schema_path, &errs.items[i]);
+    pf_errlist_delete(&errs);
+    return c->schema != NULL;
+}
+
+int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_path,
+                   const pf_eval_limits_t *limits, int timings, FILE *log)
+{
+    if (!read_config(policy_path, &c->policy_text, &c->policy_len, &c->policy_doc, log)) return 0;
+    c->policy = pf_value_from_node(&c->policy_doc.arena, c->policy_doc.root);
+    if (c->policy->kind != PF_VAL_MAP) {
+        fprintf(log, "partnerfit: %s: the policy must be a mapping\n", policy_path);
+        return 0;
+    }
+    if (!load_schema(c, policy_path, log)) return 0;
+    c->eval.rules_dir = rules_dir;
+    c->eval.policy_path = policy_path;
+    c->eval.policy = c->policy;
+    c->eval.limits = *limits;
+    c->eval.timings = timings;
+    return 1;
+}
+
+pf_eval_t *pf_config_evaluator(const pf_config_t *c, FILE *log)
+{
+    pf_errlist_t errs;
+    pf_errlist_init(&errs);
+    pf_eval_t *ev = pf_eval_new(&c->eval, &errs);
+    for (size_t i = 0; i < errs.count; i++)
+        pf_log_error(log, NULL, &errs.items[i]);
+    if (!ev)
+        fprintf(log, "partnerfit: the rule pack or policy has %zu problem%s; nothing written\n",
+                errs.count, errs.count == 1 ? "" : "s");
+    pf_errlist_delete(&errs);
+    return ev;
+}
+
+int pf_intake_read(const pf_config_t *c, const char *path, const pf_yread_limits_t *lim,
+                   size_t max_errors, pf_doc_t *doc, pf_value_t **intake, pf_errlist_t *errs)
+{
+    pf_err_t err;
+    if (!pf_yread_file(path, lim, doc, &err)) {
+        pf_errlist_push(errs, &err);
+        return 0;
+    }
+    size_t before = errs->count;
+    if (pf_schema_validate(c->schema, doc->root, &doc->arena, intake, errs, max_errors)) return 1;
+    if (errs->count == before) /* never leave a rejected intake without a reason */
+        pf_err_set(pf_errlist_add(errs), "schema", 0, 0, "",
+                   "the intake does not match the schema");
+    return 0;
+}
