@@ -68,6 +68,21 @@ static void on_row(int c, void *data)
     t->curn = t->curcap = 0;
 }
 
+static void table_free(table_t *t)
+{
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols[r]; c++)
+            free(t->rows[r][c]);
+        free(t->rows[r]);
+    }
+    for (size_t c = 0; c < t->curn; c++)
+        free(t->cur[c]);
+    free(t->cur);
+    free(t->rows);
+    free(t->ncols);
+    memset(t, 0, sizeof *t);
+}
+
 static int load(const char *path, table_t *t)
 {
     FILE *fp = fopen(path, "rb");
@@ -106,18 +121,19 @@ static int column(const table_t *t, const char *name)
 static int check_valid(const char *path)
 {
     table_t t = {0};
-    if (!load(path, &t)) return 1;
-    if (t.nrows == 0) {
+    int bad = !load(path, &t);
+    if (!bad && t.nrows == 0) {
         fprintf(stderr, "%s: no header row\n", path);
-        return 1;
+        bad = 1;
     }
-    for (size_t r = 1; r < t.nrows; r++)
+    for (size_t r = 1; !bad && r < t.nrows; r++)
         if (t.ncols[r] != t.ncols[0]) {
             fprintf(stderr, "%s: row %zu has %zu fields, the header has %zu\n", path, r, t.ncols[r],
                     t.ncols[0]);
-            return 1;
+            bad = 1;
         }
-    return 0;
+    table_free(&t);
+    return bad;
 }
 
 /* The shortlist of one intake, in rank order, as "a b c". */
@@ -145,7 +161,10 @@ static char *trim(char *s)
 static int check_shortlists(const char *report, const char *expected)
 {
     table_t t = {0};
-    if (!load(report, &t)) return 1;
+    if (!load(report, &t)) {
+        table_free(&t);
+        return 1;
+    }
     FILE *fp = fopen(expected, "r");
     if (!fp) {
         fprintf(stderr, "pf_csvcheck: cannot open %s\n", expected);
@@ -193,18 +212,22 @@ static int check_shortlists(const char *report, const char *expected)
         }
     }
     printf("%d passed, %d failed\n", checked - failures > 0 ? checked - failures : 0, failures);
+    table_free(&t);
     return failures ? 1 : 0;
 }
 
 static int print_cell(const char *path, const char *row, const char *col)
 {
     table_t t = {0};
-    if (!load(path, &t)) return 2;
+    if (!load(path, &t)) {
+        table_free(&t);
+        return 2;
+    }
     size_t r = (size_t)strtoul(row, NULL, 10);
-    if (r >= t.nrows) return 1;
-    int c = column(&t, col);
-    puts(t.rows[r][c]);
-    return 0;
+    int found = r < t.nrows;
+    if (found) puts(t.rows[r][column(&t, col)]);
+    table_free(&t);
+    return found ? 0 : 1;
 }
 
 int main(int argc, char **argv)
