@@ -7,9 +7,16 @@
 #include <string.h>
 
 #include "pf_batch.h"
+#include "pf_tools.h"
 
 static const char USAGE[] =
     "usage: partnerfit run [options] PATH...\n"
+    "       partnerfit check [--rules DIR] [--policy FILE] [--strict]\n"
+    "       partnerfit test [--rules DIR] [--policy FILE] [DIR|FILE...]   (default tests/rules)\n"
+    "       partnerfit explain [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
+    "       partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR] [--policy FILE]\n"
+    "                       [--out DIR] PATH...\n"
+    "       partnerfit types [--policy FILE] [--out FILE]\n"
     "       partnerfit --help | --version\n"
     "\n"
     "Reads the YAML intake questionnaires in each PATH (a file, or a folder searched\n"
@@ -25,6 +32,15 @@ static const char USAGE[] =
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
     "  --fail-on-dead-rules  exit 6 when a rule fired on no intake\n"
     "  -q, --quiet     no summary line on stderr\n"
+    "\n"
+    "check    load the policy, schema and rules and probe every rule with intakes\n"
+    "         built from the schema: unknown questions, unknown options, rules that\n"
+    "         fail on allowed answers, options never scored (exit 2 on problems)\n"
+    "test     run rule tests (YAML: intake + expectations); exit 1 on failures\n"
+    "explain  the trace of one intake: every rule, what it read, what it added\n"
+    "diff     a baseline and a candidate rule pack/policy over the same intakes:\n"
+    "         writes diff.csv, prints a summary; exit 1 when anything changed\n"
+    "types    Lua Language Server annotations for rule files, from the schema\n"
     "\n"
     "reports (in --out): recommendations.csv, needs.csv, rejects.csv, rule_hits.csv,\n"
     "                    manifest.yaml\n"
@@ -126,6 +142,58 @@ static int run_command(int argc, char **argv)
     return code;
 }
 
+/* Options shared by the analyst tools; returns -1 when parsed. */
+static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char **paths)
+{
+    o->rules_dir = "rules";
+    o->policy_path = "policies/default.yaml";
+    pf_eval_limits_default(&o->limits);
+    o->paths = paths;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char **target = NULL;
+        if (a[0] != '-') {
+            paths[o->npaths++] = a;
+            continue;
+        }
+        if (strcmp(a, "--strict") == 0) {
+            o->strict = 1;
+            continue;
+        }
+        if (strcmp(a, "--rules") == 0)
+            target = &o->rules_dir;
+        else if (strcmp(a, "--policy") == 0)
+            target = &o->policy_path;
+        else if (strcmp(a, "--base-rules") == 0)
+            target = &o->base_rules_dir;
+        else if (strcmp(a, "--base-policy") == 0)
+            target = &o->base_policy_path;
+        else if (strcmp(a, "--out") == 0)
+            target = &o->out;
+        else if (strcmp(a, "--format") == 0)
+            target = &o->format;
+        else
+            return usage_error("unknown option '%s'", a);
+        if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+        *target = argv[++i];
+    }
+    return -1;
+}
+
+static int tool_command(int argc, char **argv,
+                        int (*cmd)(const pf_tools_options_t *, FILE *, FILE *))
+{
+    pf_tools_options_t o;
+    memset(&o, 0, sizeof o);
+    const char **paths = calloc((size_t)argc, sizeof *paths);
+    if (!paths) return PF_EXIT_IO;
+    int code = parse_tool(argc, argv, &o, paths);
+    if (code < 0) code = cmd(&o, stdout, stderr);
+    if (fflush(stdout) != 0 && code == PF_EXIT_OK) code = PF_EXIT_IO;
+    free(paths);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -142,5 +210,10 @@ int main(int argc, char **argv)
         return PF_EXIT_OK;
     }
     if (strcmp(cmd, "run") == 0) return run_command(argc, argv);
+    if (strcmp(cmd, "check") == 0) return tool_command(argc, argv, pf_cmd_check);
+    if (strcmp(cmd, "test") == 0) return tool_command(argc, argv, pf_cmd_test);
+    if (strcmp(cmd, "explain") == 0) return tool_command(argc, argv, pf_cmd_explain);
+    if (strcmp(cmd, "diff") == 0) return tool_command(argc, argv, pf_cmd_diff);
+    if (strcmp(cmd, "types") == 0) return tool_command(argc, argv, pf_cmd_types);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -796,6 +796,7 @@ local function stage_engage(e, intake, ctx)
       text = nil
     end
     if text ~= nil and text ~= "" then
+      if trace then trace.current.because = reason(r, intake, ctx) end
       for _, id in ipairs(step_targets(r, e)) do
         local list = e.steps[id]
         list[#list + 1] = text .. " [" .. r.id .. "]"
@@ -955,7 +956,7 @@ local function tracker(target, path, spec)
     end
     local v = target[k]
     local ent = trace and trace.current
-    if ent and not ent.seen[p] then
+    if ent and type(v) ~= "table" and not ent.seen[p] then -- answers, not the tables holding them
       ent.seen[p] = true
       ent.reads[#ent.reads + 1] = p .. "=" .. show(v)
     end
@@ -1238,39 +1239,150 @@ end
 
 -- ---- diff: the ranking as lines ---------------------------------------------------
 
--- ranking(intake) -> true, "option<TAB>rank<TAB>score<TAB>yes|no\n"...
+-- ranking(intake) -> true, "id<TAB>label\n" then "option<TAB>rank<TAB>score<TAB>yes|no\n"...
 function P.ranking(intake)
   local e = evaluate(intake)
-  local lines = {}
+  local id, label = intake_names(intake)
+  local lines = { id .. "\t" .. label }
   for rank, o in ipairs(e.order) do
-    lines[rank] = o.id .. "\t" .. rank .. "\t" .. string.format("%.2f", e.score[o.id]) .. "\t" ..
+    lines[rank + 1] = o.id .. "\t" .. rank .. "\t" .. string.format("%.2f", e.score[o.id]) .. "\t" ..
       (e.shortlisted[o.id] and "yes" or "no")
   end
   return true, table.concat(lines, "\n") .. "\n"
+end
+
+-- ---- types: Lua Language Server annotations from the schema -----------------------
+
+local function doc_line(s)
+  return s and (" " .. tostring(s):gsub("%s+", " ")) or ""
+end
+
+local function annotation_type(spec, class, pending)
+  local t = spec.type
+  if t == "string" or t == "text" or t == "date" then return "string" end
+  if t == "integer" or t == "number" or t == "boolean" then return t end
+  if t == "enum" then
+    local alts = {}
+    for i, v in ipairs(spec.values) do alts[i] = string.format("%q", v) end
+    return table.concat(alts, "|")
+  end
+  if t == "list" then return annotation_type(spec.items, class .. ".item", pending) .. "[]" end
+  if t == "map" then
+    local key = spec.keys and annotation_type(spec.keys, class .. ".key", pending) or "string"
+    return "table<" .. key .. ", " .. annotation_type(spec.values, class .. ".value", pending) .. ">"
+  end
+  pending[#pending + 1] = { name = class, spec = spec }
+  return class
+end
+
+local DSL_ANNOTATIONS = [[
+---@class Ctx
+---@field as_of string the intake's as-of date (YYYY-MM-DD)
+---@field need table<string, integer> need level per area, after the needs stage
+---@field focus_areas string[] areas at or above the policy's focus level
+---@field score table<string, number> points per option so far
+---@field shortlisted table<string, boolean> in the engage stage
+---@field rank table<string, integer> in the engage stage
+---@field top string? the first shortlisted option, in the engage stage
+---@field days_until fun(date: string?): integer? days from as_of to date
+---@field lifecycle fun(option_id: string): "active"|"legacy"|"retired"|"unavailable"
+
+---@class RuleSpec
+---@field id string unique id: letters, digits, '.', '_' and '-'
+---@field stage "needs"|"fit"|"shortlist"|"engage"
+---@field because string|fun(intake: Intake, ctx: Ctx): string the reason, as an analyst would sign it
+---@field when? fun(intake: Intake, ctx: Ctx): boolean? when the rule fires (default: always)
+---@field weight? string a key of the policy's weights that multiplies the points
+---@field need? table<string, number>|fun(intake: Intake, ctx: Ctx): table<string, number>? needs stage
+---@field score? table<string, number>|fun(intake: Intake, ctx: Ctx): table<string, number>? fit stage
+---@field exclude? string[]|fun(intake: Intake, ctx: Ctx): string[]? shortlist stage
+---@field step? string|fun(intake: Intake, ctx: Ctx): string? engage stage
+---@field options? "shortlisted"|"top"|"all"|string[] engage stage: rows the step goes to
+---@field doc? string longer notes for readers of the rule
+---@field note? string why a retired option is still scored
+
+---Declares a rule.
+---@param spec RuleSpec
+function rule(spec) end
+
+---@type table read-only policy document
+policy = {}
+---@type string[] area ids, in policy order
+areas = {}
+---@type table[] the option catalogue, read-only
+options = {}
+
+---@param t table
+---@return any[]
+function sorted_keys(t) end
+---@param list any[]?
+---@param x any
+---@return boolean
+function contains(list, x) end
+---@param list any[]?
+---@param pred? fun(v: any): boolean
+---@return integer
+function count(list, pred) end
+---@param list any[]?
+---@param fn? fun(v: any): number
+---@return number
+function sum(list, fn) end
+---@param x number
+---@param lo number
+---@param hi number
+---@return number
+function clamp(x, lo, hi) end
+---@param a string? YYYY-MM-DD
+---@param b string? YYYY-MM-DD
+---@return integer? days from a to b
+function days_between(a, b) end
+]]
+
+function P.types(_, source, schema)
+  local out = { "---@meta",
+                "-- Editor annotations for partnerfit rule files (Lua Language Server).",
+                "-- Generated by `partnerfit types` from " .. tostring(source) .. "; do not edit.", "" }
+  local pending = { { name = "Intake", spec = schema } }
+  local i = 1
+  while pending[i] do
+    local class = pending[i]
+    out[#out + 1] = "---@class " .. class.name .. doc_line(class.spec.doc)
+    for _, name in ipairs(sorted_keys(class.spec.fields or {})) do
+      local f = class.spec.fields[name]
+      local optional = (f.required or f.default ~= nil) and "" or "?"
+      out[#out + 1] = "---@field " .. name .. optional .. " " ..
+        annotation_type(f, class.name .. "." .. name, pending) .. doc_line(f.doc)
+    end
+    out[#out + 1] = ""
+    i = i + 1
+  end
+  out[#out + 1] = DSL_ANNOTATIONS
+  return true, table.concat(out, "\n")
 end
 
 -- ---- check: probes built from the schema ------------------------------------------
 
 local PROBE_VARIANTS = { "low", "high", "minimal" }
 
-local function probe_value(spec, variant)
+local function probe_value(spec, variant, date)
   local t = spec.type
   if spec.default ~= nil and variant == "minimal" then return spec.default end
   if t == "object" then
     local o = {}
     for _, name in ipairs(sorted_keys(spec.fields or {})) do
       local f = spec.fields[name]
-      if variant ~= "minimal" or f.required or f.default ~= nil then o[name] = probe_value(f, variant) end
+      if variant ~= "minimal" or f.required or f.default ~= nil then o[name] = probe_value(f, variant, date) end
     end
     return o
   elseif t == "list" then
     if variant == "minimal" then return {} end
-    return { probe_value(spec.items, variant), probe_value(spec.items, variant == "low" and "high" or "low") }
+    return { probe_value(spec.items, variant, date),
+             probe_value(spec.items, variant == "low" and "high" or "low", date) }
   elseif t == "map" then
     local m = {}
     if variant == "minimal" then return m end
     local keys = spec.keys and spec.keys.values or { "example" }
-    for _, k in ipairs(keys) do m[k] = probe_value(spec.values, variant) end
+    for _, k in ipairs(keys) do m[k] = probe_value(spec.values, variant, date) end
     return m
   elseif t == "enum" then
     return variant == "high" and spec.values[#spec.values] or spec.values[1]
@@ -1280,7 +1392,7 @@ local function probe_value(spec, variant)
   elseif t == "boolean" then
     return variant == "high"
   elseif t == "date" then
-    return variant == "high" and (spec.max or "2027-12-31") or (spec.min or "2025-01-02")
+    return date
   end
   return variant == "high" and "probe text" or "x"
 end
@@ -1300,8 +1412,11 @@ function P.check(_, _, schema)
   probe = {
     scored = scored,
     fail = function(r, msg)
+      local key = (r and r.id or "?") .. "\0" .. tostring(msg)
+      if seen[key] then return end -- once per rule and message, at its first probe
+      seen[key] = true
       add(r and r.at or "?", "rule '" .. (r and r.id or "?") .. "' fails on an intake the schema allows (" ..
-        probe.variant .. " answers): " .. tostring(msg))
+        probe.variant .. "): " .. tostring(msg))
     end,
     unknown = function(path, why, candidates, where)
       local hint = candidates and closest(path:match("[^.%[]+$") or path, candidates)
@@ -1310,9 +1425,22 @@ function P.check(_, _, schema)
     end,
   }
   local ok, err = pcall(function()
-    for _, variant in ipairs(PROBE_VARIANTS) do
-      probe.variant = variant
-      evaluate(tracker(probe_value(schema, variant), "", schema))
+    -- every date the catalogue changes on, so each lifecycle stage is seen
+    local dates, seen_date = { "2026-01-01" }, { ["2026-01-01"] = true }
+    for _, o in ipairs(option_list) do
+      for _, l in ipairs(o.lifecycle) do
+        if not seen_date[l.from] then
+          seen_date[l.from] = true
+          dates[#dates + 1] = l.from
+        end
+      end
+    end
+    table.sort(dates)
+    for _, date in ipairs(dates) do
+      for _, variant in ipairs(PROBE_VARIANTS) do
+        probe.variant = variant .. " answers, dated " .. date
+        evaluate(tracker(probe_value(schema, variant, date), "", schema))
+      end
     end
   end)
   probe = nil

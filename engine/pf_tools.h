@@ -1,0 +1,41 @@
+/*
+ * pf_tools.h - the analyst's subcommands, each a thin layer over the
+ * configuration (pf_config) and the prelude's tools (pf_eval_tool):
+ *
+ *   check    load everything, probe every rule with schema-built intakes
+ *   explain  the trace of one intake, as text or JSON
+ *   test     rule tests: intakes with expected outcomes, in YAML files
+ *   diff     a baseline pack and a candidate over the same intakes
+ *   types    editor annotations (Lua Language Server) from the schema
+ *
+ * Each returns a process exit code (pf_exit_t values, plus 1 for "found
+ * something": test failures, diff changes, check problems).
+ * Owns: nothing after it returns.
+ */
+#ifndef PF_TOOLS_H
+#define PF_TOOLS_H
+
+#include <stdio.h>
+
+#include "pf_eval.h"
+
+typedef struct pf_tools_options {
+    const char *rules_dir;
+    const char *policy_path;
+    const char *base_rules_dir;   /* diff */
+    const char *base_policy_path; /* diff */
+    const char *out;              /* diff: folder; types: file */
+    const char *format;           /* explain: "text" or "json" */
+    int strict;                   /* check: warnings fail too */
+    const char *const *paths;
+    size_t npaths;
+    pf_eval_limits_t limits;
+} pf_tools_options_t;
+
+int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log);
+int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log);
+int pf_cmd_test(const pf_tools_options_t *o, FILE *out, FILE *log);
+int pf_cmd_diff(const pf_tools_options_t *o, FILE *out, FILE *log);
+int pf_cmd_types(const pf_tools_options_t *o, FILE *out, FILE *log);
+
+#endif
