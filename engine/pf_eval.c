@@ -48,6 +48,7 @@ struct pf_eval {
     char killed[160]; /* non-empty: the state is over a limit */
     /* prelude */
     int ref_prelude;
+    int ref_upvalues; /* {f, i, value, ...}: rule upvalues as loaded */
     /* reports */
     size_t nreports;
     char **report_names;
@@ -255,10 +256,22 @@ static int ro_len(lua_State *L)
     return 1;
 }
 
+/* The iterator of a view's pairs: next over the data table, which stays
+ * hidden in an upvalue (returning it, as `next, data` would, hands a rule
+ * the writable table). [-2, +(1|2), -] */
+static int ro_iter(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1))) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int ro_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next"); /* the state's own next, from _G */
     ro_data(L);
+    lua_pushcclosure(L, ro_iter, 1);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
@@ -370,14 +383,115 @@ static int sb_string_rep(lua_State *L)
     luaL_optlstring(L, 3, "", &seplen);
     if (n > 0) {
         double total = (double)len * (double)n + (double)seplen * (double)(n - 1);
-        if (total > REP_MAX_BYTES || n > (lua_Integer)REP_MAX_BYTES)
-            return luaL_error(L, "string.rep would build %.0f bytes; the limit is %u", total,
-                              REP_MAX_BYTES);
+        if (total > REP_MAX_BYTES || n > (lua_Integer)REP_MAX_BYTES) {
+            char msg[128]; /* lua_pushfstring knows no %.0f or %u */
+            snprintf(msg, sizeof msg, "string.rep would build %.0f bytes; the limit is %u", total,
+                     REP_MAX_BYTES);
+            return luaL_error(L, "%s", msg);
+        }
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
     return 1;
+}
+
+/* Lua's pattern matcher backtracks in C, out of the hook's reach: a few
+ * lazy quantifiers over a long text can run for hours. Each quantifier can
+ * multiply the work by the text's length, so a pattern with q quantifiers
+ * over n bytes is refused when n^q (n^(q+1) when it is applied repeatedly,
+ * as gmatch and gsub do) exceeds a budget. Plain finds are never limited. */
+#define PATTERN_BUDGET 1e8
+
+static int pattern_quantifiers(const char *p, size_t len)
+{
+    int q = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '%') {
+            i++; /* an escaped character is never a quantifier */
+        } else if (p[i] == '[') {
+            i++;
+            if (i < len && p[i] == '^') i++;
+            if (i < len && p[i] == ']') i++; /* a leading ] is a member */
+            while (i < len && p[i] != ']')
+                i += p[i] == '%' ? 2 : 1;
+        } else if (p[i] == '*' || p[i] == '+' || p[i] == '-' || p[i] == '?') {
+            q++;
+        }
+    }
+    return q;
+}
+
+/* [-0, +0, e] raises if the pattern at arg 2 is too costly for arg 1. */
+static void check_pattern_cost(lua_State *L, int repeated)
+{
+    size_t n, plen;
+    luaL_checklstring(L, 1, &n);
+    const char *p = luaL_checklstring(L, 2, &plen);
+    int q = pattern_quantifiers(p, plen) + (repeated ? 1 : 0);
+    if (q == 0 || n < 2) return;
+    double cost = 1;
+    for (int i = 0; i < q && cost <= PATTERN_BUDGET; i++)
+        cost *= (double)n;
+    if (cost > PATTERN_BUDGET)
+        luaL_error(L,
+                   "pattern with %d quantifier(s) is too costly on a text of %d bytes; "
+                   "use a plain find, fewer quantifiers or a shorter text",
+                   q - (repeated ? 1 : 0), (int)n);
+}
+
+static int call_original(lua_State *L);
+
+/* string.format without addresses: %p is refused and a table or function
+ * given for %s prints as "<table>", so no report depends on where memory
+ * was. [-n, +1, e] */
+static int sb_string_format(lua_State *L)
+{
+    size_t len;
+    const char *fmt = luaL_checklstring(L, 1, &len);
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (fmt[i] != '%') continue;
+        size_t j = i + 1;
+        while (j < len && strchr("-+ #0123456789.", fmt[j]))
+            j++;
+        if (j < len && fmt[j] == 'p')
+            return luaL_error(L, "string.format: %%p is not allowed in rules");
+        i = j; /* %% and every other conversion */
+    }
+    for (int a = 2; a <= lua_gettop(L); a++) {
+        int t = lua_type(L, a);
+        if (t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD) {
+            lua_pushfstring(L, "<%s>", luaL_typename(L, a));
+            lua_replace(L, a);
+        }
+    }
+    return call_original(L);
+}
+
+static int call_original(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int sb_str_find(lua_State *L)
+{
+    if (!lua_toboolean(L, 4)) check_pattern_cost(L, 0); /* find(s, p, init, plain) */
+    return call_original(L);
+}
+
+static int sb_str_match(lua_State *L)
+{
+    check_pattern_cost(L, 0);
+    return call_original(L);
+}
+
+static int sb_str_repeated(lua_State *L)
+{
+    check_pattern_cost(L, 1);
+    return call_original(L);
 }
 
 /* table.move and table.unpack with a range cap (their loops run in C). */
@@ -497,6 +611,11 @@ static void open_allowed_libs(lua_State *L)
     wrap_lib_function(L, "string", "rep", sb_string_rep);
     wrap_lib_function(L, "table", "move", sb_table_move);
     wrap_lib_function(L, "table", "unpack", sb_table_unpack);
+    wrap_lib_function(L, "string", "find", sb_str_find);
+    wrap_lib_function(L, "string", "format", sb_string_format);
+    wrap_lib_function(L, "string", "match", sb_str_match);
+    wrap_lib_function(L, "string", "gmatch", sb_str_repeated);
+    wrap_lib_function(L, "string", "gsub", sb_str_repeated);
     /* Lock the string metatable: shared by every string of the state. */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
@@ -821,6 +940,152 @@ static void free_reports(pf_eval_t *ev)
     ev->nreports = 0;
 }
 
+/* ==================================================================== */
+/* Freezing the rule files' state                                         */
+/* ==================================================================== */
+
+static int frozen_newindex(lua_State *L)
+{
+    return luaL_error(L,
+                      "tables of a rule file are read-only once the pack is loaded "
+                      "(tried to set '%s'); keep per-intake values in locals",
+                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+static void freeze_value(lua_State *L, int idx, int visited, int snap);
+
+/* Freezes a table in place: its entries move to a hidden table that a
+ * read-only metatable serves (so everything holding it sees the same,
+ * unchangeable contents). Tables with a metatable are the host's views
+ * and are left as they are. [-0, +0, m] */
+static void freeze_table(lua_State *L, int t, int visited, int snap)
+{
+    if (lua_getmetatable(L, t)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_newtable(L); /* shadow */
+    int shadow = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, t)) { /* copy, then clear below */
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, shadow);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, shadow)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, t); /* assigning nil to a present field during traversal is allowed */
+    }
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, shadow);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, frozen_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, ro_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, ro_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, t);
+    lua_pushnil(L);
+    while (lua_next(L, shadow)) { /* nested tables and functions */
+        freeze_value(L, lua_gettop(L), visited, snap);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* shadow */
+}
+
+/* Records every upvalue of a rule-file function (except _ENV) as loaded,
+ * to be put back before each intake, and freezes what they reach. Functions
+ * of the prelude and C functions are not rule state and are skipped. */
+static void freeze_function(lua_State *L, int f, int visited, int snap)
+{
+    lua_Debug ar;
+    lua_pushvalue(L, f);
+    lua_getinfo(L, ">S", &ar);
+    if (strcmp(ar.what, "Lua") != 0 && strcmp(ar.what, "main") != 0) return;
+    if (strcmp(ar.source, "=prelude") == 0) return;
+    for (int i = 1;; i++) {
+        const char *name = lua_getupvalue(L, f, i);
+        if (!name) break;
+        if (strcmp(name, "_ENV") != 0) {
+            lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
+            lua_pushvalue(L, f);
+            lua_rawseti(L, snap, n + 1);
+            lua_pushinteger(L, i);
+            lua_rawseti(L, snap, n + 2);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, snap, n + 3);
+            freeze_value(L, lua_gettop(L), visited, snap);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* [-0, +0, m] value at idx, each object once (visited set) */
+static void freeze_value(lua_State *L, int idx, int visited, int snap)
+{
+    int t = lua_type(L, idx);
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION) return;
+    luaL_checkstack(L, 8, "rule data nested too deeply");
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, visited) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, visited);
+    if (t == LUA_TTABLE)
+        freeze_table(L, idx, visited, snap);
+    else
+        freeze_function(L, idx, visited, snap);
+}
+
+/* After loading: freeze everything the rules hold, and keep the snapshot
+ * of their upvalues in the registry. [-0, +0, e]; P at index p. */
+static void freeze_rule_state(lua_State *L, pf_eval_t *ev, int p)
+{
+    lua_newtable(L);
+    int visited = lua_gettop(L);
+    lua_newtable(L);
+    int snap = lua_gettop(L);
+    lua_getfield(L, p, "rule_objects");
+    lua_call(L, 0, 1);
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+        freeze_value(L, lua_gettop(L), visited, snap);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2); /* nil, list */
+    lua_pushvalue(L, snap);
+    ev->ref_upvalues = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pop(L, 2);
+}
+
+/* Puts every rule upvalue back as it was loaded: [-0, +0, -] */
+static void restore_rule_state(lua_State *L, pf_eval_t *ev)
+{
+    if (ev->ref_upvalues == LUA_NOREF) return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ev->ref_upvalues);
+    int snap = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
+    for (lua_Integer k = 1; k + 2 <= n; k += 3) {
+        lua_rawgeti(L, snap, k); /* f */
+        lua_rawgeti(L, snap, k + 1);
+        int i = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        lua_rawgeti(L, snap, k + 2); /* value as loaded */
+        lua_setupvalue(L, -2, i);    /* pops it */
+        lua_pop(L, 1);               /* f */
+    }
+    lua_pop(L, 1);
+}
+
 /* The whole start-up, run under lua_pcall (the lua.c pmain pattern) so an
  * allocation failure anywhere becomes an error, not an abort. [-1, +0, e] */
 static int build_protected(lua_State *L)
@@ -833,6 +1098,7 @@ static int build_protected(lua_State *L)
     lua_pushvalue(L, p);
     ev->ref_prelude = luaL_ref(L, LUA_REGISTRYINDEX);
     if (!load_rule_pack(L, ev, p, a->errs)) return 0;
+    freeze_rule_state(L, ev, p);
     if (ev->nreports == 0 && !read_reports(L, ev, p, a->errs)) return 0;
     lua_pushboolean(L, 1);
     return 1;
@@ -880,6 +1146,7 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
     pf_eval_t *ev = pf_xcalloc(1, sizeof *ev);
     ev->cfg = *cfg;
     ev->ref_prelude = LUA_NOREF;
+    ev->ref_upvalues = LUA_NOREF;
     if (!build_state(ev, errs)) {
         pf_eval_delete(ev);
         return NULL;
@@ -973,6 +1240,7 @@ static void write_row(lua_State *L, pf_buf_t *b, size_t ncols, const pf_csv_styl
 static int run_protected(lua_State *L)
 {
     run_args_t *a = lua_touserdata(L, 1);
+    restore_rule_state(L, a->ev);
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     lua_getfield(L, -1, "evaluate");
     push_value(L, a->intake, 0);
@@ -1172,6 +1440,7 @@ typedef struct tool_args {
 static int tool_protected(lua_State *L)
 {
     tool_args_t *a = lua_touserdata(L, 1);
+    restore_rule_state(L, a->ev);
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     if (lua_getfield(L, -1, a->tool) != LUA_TFUNCTION)
         return luaL_error(L, "internal: the prelude has no tool '%s'", a->tool);

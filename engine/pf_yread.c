@@ -59,6 +59,23 @@ static void offset_to_position(const pf_yread_t *r, size_t offset, unsigned long
                                unsigned long *col)
 {
     unsigned long l = 1, c = 1;
+    int le = r->len >= 2 && r->buf[0] == 0xFF && r->buf[1] == 0xFE;
+    int be = r->len >= 2 && r->buf[0] == 0xFE && r->buf[1] == 0xFF;
+    if (le || be) { /* UTF-16: count 16-bit units after the BOM */
+        for (size_t i = 2; i + 1 < offset && i + 1 < r->len; i += 2) {
+            unsigned u = le ? r->buf[i] | (unsigned)r->buf[i + 1] << 8
+                            : (unsigned)r->buf[i] << 8 | r->buf[i + 1];
+            if (u == '\n') {
+                l++;
+                c = 1;
+            } else if (u < 0xDC00 || u > 0xDFFF) {
+                c++; /* the second half of a surrogate pair is not a character */
+            }
+        }
+        *line = l;
+        *col = c;
+        return;
+    }
     for (size_t i = 0; i < offset && i < r->len; i++) {
         if (r->buf[i] == '\n') {
             l++;
@@ -371,6 +388,33 @@ static int handle_event(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, si
     }
 }
 
+/*
+ * libyaml reads NEL (U+0085), LS and PS (U+2028/9) as line breaks and folds
+ * them away inside values, so the value check never sees them. In a UTF-8
+ * file they are refused here, where they stand in the raw bytes.
+ */
+static int refuse_raw_breaks(pf_yread_t *r, pf_err_t *err)
+{
+    const unsigned char *b = r->buf;
+    if (r->len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
+        return 1; /* UTF-16: these bytes are halves of other characters */
+    for (size_t i = 0; i + 1 < r->len; i++) {
+        int nel = b[i] == 0xC2 && b[i + 1] >= 0x80 && b[i + 1] <= 0x9F;
+        int sep = b[i] == 0xE2 && i + 2 < r->len && b[i + 1] == 0x80 &&
+                  (b[i + 2] == 0xA8 || b[i + 2] == 0xA9);
+        if (!nel && !sep) continue;
+        unsigned long line, col;
+        offset_to_position(r, i, &line, &col);
+        pf_err_set(err, "yaml.control_char", line, col, "",
+                   "the file contains the invisible control or line-separator character U+%04X; "
+                   "remove it",
+                   nel ? 0x80u + (b[i + 1] - 0x80u) : 0x2000u + (b[i + 2] - 0x80u));
+        err->offset = (long long)i;
+        return 0;
+    }
+    return 1;
+}
+
 int pf_yread_next(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
 {
     if (r->dead) {
@@ -378,6 +422,13 @@ int pf_yread_next(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
         return -1;
     }
     if (r->finished) return 0;
+    if (!r->started) {
+        r->started = 1;
+        if (!refuse_raw_breaks(r, err)) {
+            r->dead = 1;
+            return -1;
+        }
+    }
     size_t nodes = 0;
     r->nframes = 0;
     r->nkids = 0;

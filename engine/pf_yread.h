@@ -57,7 +57,7 @@ void pf_yread_delete(pf_yread_t *r);
  * Reads the next document into doc (which must be freshly initialised).
  * Returns 1 with doc->root set, 0 at the end of the stream, -1 on error
  * with err filled (kind "yaml.*"; 1-based line:column). After -1 the reader
- * is dead and every later call returns -1 with the same kind of error.
+ * is dead and every later call returns -1 with kind "yaml.dead".
  */
 int pf_yread_next(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err);
 

@@ -147,7 +147,9 @@ local function readonly(t, what)
     __index = t,
     __newindex = function(_, k) error(what .. " is read-only (tried to set '" .. tostring(k) .. "')", 2) end,
     __len = function() return #t end,
-    __pairs = function() return next, t, nil end,
+    -- an iterator over t that never hands t itself to the caller
+    __pairs = function(view) return function(_, k) return next(t, k) end, view, nil end,
+    __target = t,
     __metatable = false,
   })
 end
@@ -458,7 +460,12 @@ local function check_action(r, spec, bad)
   end
 end
 
+local loading = true -- rule{} is only allowed while the rule files load
+
 function P.rule(spec)
+  if not loading then
+    error("rule{} declares rules while the pack loads; it cannot be called while intakes are evaluated", 2)
+  end
   local at = host.where(2)
   if type(spec) ~= "table" then
     problem(at, "rule expects a table: rule { id = ..., stage = ..., ... }")
@@ -504,7 +511,20 @@ function P.rule(spec)
 end
 
 function P.finish()
+  loading = false
   return problems, #rules
+end
+
+-- The functions and tables the rule files handed over, for the host to
+-- freeze: from here on a rule cannot keep state from one intake to the next.
+function P.rule_objects()
+  local out = {}
+  for _, r in ipairs(rules) do
+    for _, v in ipairs({ r.when, r.because, r.action, r.targets }) do
+      if type(v) == "function" or type(v) == "table" then out[#out + 1] = v end
+    end
+  end
+  return out
 end
 
 function P.running_rule()
@@ -529,7 +549,7 @@ local function lifecycle_note(o, as_of)
   local status, e = lifecycle(o, as_of)
   if status == "active" then return "" end
   if status == "unavailable" then
-    return "not yet available on " .. tostring(as_of) .. " (from " .. o.lifecycle[1].from .. ")"
+    return "not yet available on " .. (as_of or "the assessment date") .. " (from " .. o.lifecycle[1].from .. ")"
   end
   local note = status .. " since " .. e.from
   if e.note then note = note .. ": " .. tostring(e.note) end
@@ -748,7 +768,7 @@ local function select_shortlist(e, ctx)
     if e.excluded[o.id] then
       note = "excluded by " .. table.concat(e.excluded[o.id], "; ")
     elseif status == "unavailable" or excluded_status[status] then
-      note = "not shortlisted: the option is " .. status .. " on " .. tostring(ctx.as_of)
+      note = "not shortlisted: the option is " .. status .. " on " .. (ctx.as_of or "the assessment date")
     elseif e.score[o.id] < min_score then
       note = "below the minimum score of " .. signed(min_score):gsub("^%+", "")
     elseif taken >= shortlist_size then
