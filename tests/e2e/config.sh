@@ -101,6 +101,28 @@ contains "$WORK/loop/rejects.csv" "went over the limit of"
 contains "$WORK/loop/manifest.yaml" "evaluated: $((n - 1))"
 ok "an endless rule is stopped and only its intake rejected"
 
+# rules cannot carry state from one intake to the next: a counter in a
+# file-level local starts from its loaded value on every intake, and a
+# file-level table cannot be written
+mkrules
+cat > "$WORK/rules/99-state.lua" <<'LUA'
+local seen = 0
+rule { id = "t.first-only", stage = "fit", because = "test",
+       when = function() seen = seen + 1 return seen == 1 end, score = { csp = 1 } }
+LUA
+expect_exit 0 "$WORK/log" "$PF" run --jobs 1 --rules rules --out "$WORK/state" samples/
+contains "$WORK/state/rule_hits.csv" '"t.first-only","fit","rules/99-state.lua:2",'"$n"','"$n"','
+ok "a file-level counter is reset before every intake"
+mkrules
+cat > "$WORK/rules/99-cache.lua" <<'LUA'
+local cache = {}
+rule { id = "t.cache", stage = "fit", because = "test",
+       when = function(i) cache[i.id] = true return false end, score = { csp = 1 } }
+LUA
+expect_exit 5 "$WORK/log" "$PF" run --rules rules --out "$WORK/cache" samples/
+contains "$WORK/cache/rejects.csv" "tables of a rule file are read-only once the pack is loaded"
+ok "a file-level table cannot be written while intakes are evaluated"
+
 # a rule that can never fire: flagged in rule_hits.csv; exit 6 only when asked
 mkrules
 cat > "$WORK/rules/99-dead.lua" <<'LUA'
