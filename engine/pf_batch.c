@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pf_batch.h"
@@ -34,6 +35,13 @@ static const char *const HITS_COLUMNS[] = {"rule_id", "stage",     "where",     
 static const char *const REJECT_COLUMNS[] = {"file", "line",   "column", "field",
                                              "kind", "reason", NULL};
 
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 void pf_batch_options_default(pf_batch_options_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -51,7 +59,7 @@ void pf_batch_options_default(pf_batch_options_t *o)
 
 typedef struct idset {
     char **keys;
-    size_t *owner; /* index of the scan entry that used the id first */
+    char **owner; /* where the id was first used: "path (line N)" */
     size_t count, cap;
 } idset_t;
 
@@ -61,24 +69,6 @@ static size_t hash_str(const char *s)
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
-}
-
-static void idset_grow(idset_t *set);
-
-/* Returns the owner of id if already present, else records it and returns
- * SIZE_MAX. */
-static size_t idset_claim(idset_t *set, const char *id, size_t owner)
-{
-    if ((set->count + 1) * 2 > set->cap) idset_grow(set);
-    size_t i = hash_str(id) & (set->cap - 1);
-    while (set->keys[i]) {
-        if (strcmp(set->keys[i], id) == 0) return set->owner[i];
-        i = (i + 1) & (set->cap - 1);
-    }
-    set->keys[i] = pf_xstrdup(id);
-    set->owner[i] = owner;
-    set->count++;
-    return SIZE_MAX;
 }
 
 static void idset_grow(idset_t *set)
@@ -101,10 +91,28 @@ static void idset_grow(idset_t *set)
     *set = bigger;
 }
 
+/* Returns where id was first used if already present; else records it
+ * with its owner and returns NULL. */
+static const char *idset_claim(idset_t *set, const char *id, const char *owner)
+{
+    if ((set->count + 1) * 2 > set->cap) idset_grow(set);
+    size_t i = hash_str(id) & (set->cap - 1);
+    while (set->keys[i]) {
+        if (strcmp(set->keys[i], id) == 0) return set->owner[i];
+        i = (i + 1) & (set->cap - 1);
+    }
+    set->keys[i] = pf_xstrdup(id);
+    set->owner[i] = pf_xstrdup(owner);
+    set->count++;
+    return NULL;
+}
+
 static void idset_delete(idset_t *set)
 {
-    for (size_t i = 0; i < set->cap; i++)
+    for (size_t i = 0; i < set->cap; i++) {
         free(set->keys[i]);
+        free(set->owner[i]);
+    }
     free(set->keys);
     free(set->owner);
     memset(set, 0, sizeof *set);
@@ -143,6 +151,8 @@ typedef struct batch {
     pf_errlist_t errs;
     int lock_fd;
     int io_failed;
+    int progress;                   /* stderr is a terminal */
+    double started_at, progress_at; /* monotonic seconds */
     pf_batch_stats_t *stats;
 } batch_t;
 
@@ -255,21 +265,128 @@ typedef struct worker {
 } worker_t;
 
 /* What a worker found for one file, waiting to be written in order. */
-typedef struct slot {
-    int ok;
-    pf_buf_t *bufs; /* CSV rows per evaluator report */
-    size_t *rows;
-    pf_errlist_t errs; /* why the file was rejected */
-    char *unique;      /* the intake's unique id, checked by the consumer */
-    unsigned long unique_line, unique_column;
-} slot_t;
-
-static void slot_reject(slot_t *s, const char *kind, const char *fmt, const char *arg)
+/* On a terminal, one line on stderr that rewrites itself: intakes done,
+ * rate, rejects, time left. Nothing of it when stderr is a file or pipe. */
+static void progress(batch_t *b, size_t files_done)
 {
-    pf_err_set(pf_errlist_add(&s->errs), kind, 0, 0, "", fmt, arg);
+    if (!b->progress) return;
+    double now = monotonic_seconds();
+    int last = files_done == b->scan.count;
+    if (!last && now - b->progress_at < 0.25) return;
+    b->progress_at = now;
+    double elapsed = now - b->started_at;
+    double rate = elapsed > 0 ? (double)b->stats->intakes / elapsed : 0;
+    double left = files_done && elapsed > 0
+                      ? elapsed * (double)(b->scan.count - files_done) / (double)files_done
+                      : 0;
+    fprintf(b->log,
+            "\rpartnerfit: %zu/%zu files, %zu intakes, %.0f/s, %zu rejected, %.0fs left   %s",
+            files_done, b->scan.count, b->stats->intakes, rate, b->stats->rejected, left,
+            last ? "\n" : "");
+    fflush(b->log);
 }
 
-/* Reads, validates and evaluates one file into its slot (worker thread). */
+/* One intake (one document of a file) as a worker found it. */
+#define MAX_REPORTS 8
+typedef struct outcome {
+    int ok;
+    size_t end[MAX_REPORTS];     /* where its rows end in the slot's buffers */
+    size_t rows[MAX_REPORTS];    /* how many rows it added */
+    size_t err_first, err_count; /* its reasons, in the slot's errs */
+    char *unique;                /* its unique id, checked by the consumer */
+    unsigned long unique_line, unique_column;
+} outcome_t;
+
+/* What a worker found in one file, waiting to be written in order. */
+typedef struct slot {
+    pf_buf_t *bufs; /* CSV rows per evaluator report, for every intake */
+    outcome_t *items;
+    size_t count, cap;
+    pf_errlist_t errs; /* reasons of the rejected intakes */
+    pf_buf_t source;   /* scratch: "path" or "path#N" */
+} slot_t;
+
+static outcome_t *slot_outcome(batch_t *b, slot_t *s)
+{
+    if (s->count == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 4;
+        s->items = pf_xrealloc(s->items, s->cap * sizeof *s->items);
+    }
+    outcome_t *o = &s->items[s->count++];
+    memset(o, 0, sizeof *o);
+    for (size_t r = 0; r < b->nreports; r++)
+        o->end[r] = s->bufs[r].len;
+    o->err_first = s->errs.count;
+    return o;
+}
+
+static void outcome_reject(slot_t *s, outcome_t *o, const pf_err_t *e)
+{
+    if (e) pf_errlist_push(&s->errs, e);
+    o->err_count = s->errs.count - o->err_first;
+}
+
+/* A file holds several intakes when a document marker (a line starting
+ * with "---") follows content, or when there are two markers. */
+static int several_documents(const char *buf, size_t len)
+{
+    int markers = 0, content = 0;
+    for (size_t i = 0; i < len;) {
+        const char *line = buf + i;
+        const char *nl = memchr(line, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - line) : len - i;
+        if (n >= 3 && memcmp(line, "---", 3) == 0 && (n == 3 || strchr(" \t\r", line[3]))) {
+            if (++markers >= 2 || content) return 1;
+        } else if (n && line[0] != '#' && line[0] != '%' && strspn(line, " \t\r") < n) {
+            content = 1;
+        }
+        i += n + 1;
+    }
+    return 0;
+}
+
+static void unique_of(batch_t *b, const pf_value_t *intake, outcome_t *o)
+{
+    const char *field = pf_schema_unique_field(b->cfg.schema);
+    const pf_value_t *v = field ? pf_value_get(intake, field) : NULL;
+    if (v && v->kind == PF_VAL_STR) {
+        o->unique = pf_xstrdup(v->s);
+        o->unique_line = v->line;
+        o->unique_column = v->column;
+    }
+}
+
+/* Validates and evaluates one document into a new outcome. */
+static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char *source)
+{
+    batch_t *b = w->b;
+    outcome_t *o = slot_outcome(b, s);
+    pf_value_t *intake;
+    pf_err_t err;
+    size_t rows[MAX_REPORTS] = {0};
+    if (pf_node_is_null(doc->root)) {
+        pf_err_set(&err, "yaml.empty", doc->root->line, doc->root->column, "",
+                   "the document is empty");
+        outcome_reject(s, o, &err);
+    } else if (!pf_schema_validate(b->cfg.schema, doc->root, &doc->arena, &intake, &s->errs,
+                                   b->opt->max_errors_per_intake)) {
+        if (s->errs.count == o->err_first)
+            pf_err_set(pf_errlist_add(&s->errs), "schema", 0, 0, "",
+                       "the intake does not match the schema");
+        outcome_reject(s, o, NULL);
+    } else if (!pf_eval_run(w->ev, intake, source, s->bufs, rows, &b->opt->style, &err)) {
+        outcome_reject(s, o, &err);
+    } else {
+        o->ok = 1;
+        unique_of(b, intake, o);
+        for (size_t r = 0; r < b->nreports; r++)
+            o->rows[r] = rows[r];
+    }
+    for (size_t r = 0; r < b->nreports; r++)
+        o->end[r] = s->bufs[r].len;
+}
+
+/* Reads every document of one file into its slot (worker thread). */
 static void produce(void *worker, size_t index, void *slot)
 {
     worker_t *w = worker;
@@ -277,69 +394,93 @@ static void produce(void *worker, size_t index, void *slot)
     slot_t *s = slot;
     const pf_scan_entry_t *entry = &b->scan.items[index];
     pf_err_t err;
-    pf_doc_t doc;
-    pf_doc_init(&doc);
-    pf_value_t *intake = NULL;
-    s->ok = 0;
+    char *buf = NULL;
+    size_t len = 0;
     if (entry->skip_reason) {
-        slot_reject(s, "input.skipped", "%s", entry->skip_reason);
-    } else if (!pf_intake_read(&b->cfg, entry->path, &b->opt->intake_limits,
-                               b->opt->max_errors_per_intake, &doc, &intake, &s->errs)) {
-        /* the reasons are in s->errs */
-    } else if (!pf_eval_run(w->ev, intake, entry->path, s->bufs, s->rows, &b->opt->style, &err)) {
-        pf_errlist_push(&s->errs, &err);
-    } else {
-        s->ok = 1;
-        const char *field = pf_schema_unique_field(b->cfg.schema);
-        const pf_value_t *v = field ? pf_value_get(intake, field) : NULL;
-        if (v && v->kind == PF_VAL_STR) {
-            s->unique = pf_xstrdup(v->s);
-            s->unique_line = v->line;
-            s->unique_column = v->column;
-        }
+        pf_err_set(&err, "input.skipped", 0, 0, "", "%s", entry->skip_reason);
+        outcome_reject(s, slot_outcome(b, s), &err);
+        return;
     }
-    pf_doc_delete(&doc);
+    if (!pf_yread_slurp(entry->path, b->opt->intake_limits.max_file_bytes, &buf, &len, &err)) {
+        outcome_reject(s, slot_outcome(b, s), &err);
+        return;
+    }
+    int several = several_documents(buf, len);
+    pf_yread_t r;
+    pf_yread_init(&r, buf, len, &b->opt->intake_limits);
+    for (size_t n = 1;; n++) {
+        pf_doc_t doc;
+        pf_doc_init(&doc);
+        int rc = pf_yread_next(&r, &doc, &err);
+        if (rc == 1) {
+            pf_buf_reset(&s->source);
+            pf_buf_addstr(&s->source, entry->path);
+            if (several) pf_buf_printf(&s->source, "#%zu", n);
+            evaluate_document(w, s, &doc, s->source.data);
+        } else if (rc < 0 || n == 1) { /* a reader error ends the file; so does emptiness */
+            if (rc == 0)
+                pf_err_set(&err, "yaml.empty", 1, 1, "",
+                           "the file holds no questionnaire (it is empty or only comments)");
+            outcome_reject(s, slot_outcome(b, s), &err);
+        }
+        pf_doc_delete(&doc);
+        if (rc != 1) break;
+    }
+    pf_yread_delete(&r);
+    free(buf);
 }
 
-/* The first file in order keeps an id; a later one with the same id is
+/* The first intake in order keeps an id; a later one with the same id is
  * rejected. Checked here, in order, so the outcome never depends on which
  * worker finished first. */
-static int claim_unique(batch_t *b, size_t index, slot_t *s)
+static int claim_unique(batch_t *b, const char *path, slot_t *s, outcome_t *o)
 {
-    if (!s->unique) return 1;
-    size_t first = idset_claim(&b->ids, s->unique, index);
-    if (first == SIZE_MAX) return 1;
+    if (!o->unique) return 1;
+    char owner[512];
+    snprintf(owner, sizeof owner, "%s (line %lu)", path, o->unique_line);
+    const char *first = idset_claim(&b->ids, o->unique, owner);
+    if (!first) return 1;
     const char *field = pf_schema_unique_field(b->cfg.schema);
-    pf_err_set(pf_errlist_add(&s->errs), "intake.duplicate_id", s->unique_line, s->unique_column,
+    o->err_first = s->errs.count;
+    pf_err_set(pf_errlist_add(&s->errs), "intake.duplicate_id", o->unique_line, o->unique_column,
                field, "the %s \"%.100s\" is already used by %.300s; each intake needs its own",
-               field, s->unique, b->scan.items[first].path);
+               field, o->unique, first);
+    o->err_count = 1;
     return 0;
 }
 
-/* Writes one file's outcome (the caller's thread, in index order). */
+/* Writes one file's intakes (the caller's thread, in index order). */
 static int consume(void *ctx, size_t index, void *slot)
 {
     batch_t *b = ctx;
     slot_t *s = slot;
     const char *path = b->scan.items[index].path;
-    if (s->ok && claim_unique(b, index, s)) {
-        for (size_t r = 0; r < b->nreports; r++) {
-            write_file(b, &b->files[r], s->bufs[r].data, s->bufs[r].len);
-            b->files[r].rows += s->rows[r];
+    size_t start[MAX_REPORTS] = {0};
+    for (size_t i = 0; i < s->count; i++) {
+        outcome_t *o = &s->items[i];
+        if (o->ok && claim_unique(b, path, s, o)) {
+            for (size_t r = 0; r < b->nreports; r++) {
+                write_file(b, &b->files[r], s->bufs[r].data + start[r], o->end[r] - start[r]);
+                b->files[r].rows += o->rows[r];
+            }
+            b->stats->evaluated++;
+        } else {
+            for (size_t e = o->err_first; e < o->err_first + o->err_count; e++)
+                reject_row(b, path, &s->errs.items[e]);
+            b->stats->rejected++;
+            if (o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0)
+                b->stats->rule_errors++;
         }
-        b->stats->evaluated++;
-    } else {
-        for (size_t i = 0; i < s->errs.count; i++)
-            reject_row(b, path, &s->errs.items[i]);
-        b->stats->rejected++;
-        if (s->errs.count && strncmp(s->errs.items[0].kind, "rule.", 5) == 0)
-            b->stats->rule_errors++;
+        for (size_t r = 0; r < b->nreports; r++)
+            start[r] = o->end[r];
+        free(o->unique);
     }
+    b->stats->intakes += s->count;
+    s->count = 0;
     for (size_t r = 0; r < b->nreports; r++)
         pf_buf_reset(&s->bufs[r]);
     pf_errlist_reset(&s->errs);
-    free(s->unique);
-    s->unique = NULL;
+    progress(b, index + 1);
     return !b->io_failed;
 }
 
@@ -367,7 +508,6 @@ static int start_workers(batch_t *b, const pf_eval_config_t *cfg)
     size_t nreports = b->nreports;
     for (size_t i = 0; i < b->nslots; i++) {
         b->slots[i].bufs = pf_xcalloc(nreports ? nreports : 1, sizeof(pf_buf_t));
-        b->slots[i].rows = pf_xcalloc(nreports ? nreports : 1, sizeof(size_t));
     }
     return 1;
 }
@@ -459,6 +599,7 @@ static pf_value_t *v_map(vbuild_t *vb, size_t cap)
     v->kind = PF_VAL_MAP;
     v->items = pf_arena_alloc(&vb->arena, cap * sizeof *v->items);
     v->keys = pf_arena_alloc(&vb->arena, cap * sizeof *v->keys);
+    v->len = cap; /* unused by collections: holds the capacity while building */
     return v;
 }
 
@@ -471,6 +612,11 @@ static pf_value_t *v_list(vbuild_t *vb, size_t cap)
 
 static pf_value_t *v_add(vbuild_t *vb, pf_value_t *parent, const char *key)
 {
+    if (parent->count >= parent->len) {
+        fprintf(stderr, "partnerfit: internal error: manifest entry '%s' over capacity\n",
+                key ? key : "(item)");
+        abort();
+    }
     pf_value_t *v = &parent->items[parent->count];
     if (parent->kind == PF_VAL_MAP && key)
         parent->keys[parent->count] = pf_arena_strndup(&vb->arena, key, strlen(key));
@@ -529,8 +675,9 @@ static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
         v_str(vb, inputs, NULL, b->opt->paths[i]);
     v_put(vb, root, "inputs", inputs);
 
-    pf_value_t *counts = v_map(vb, 6);
+    pf_value_t *counts = v_map(vb, 8); /* room for every count below */
     v_int(vb, counts, "files", (long long)b->stats->files);
+    v_int(vb, counts, "intakes", (long long)b->stats->intakes);
     v_int(vb, counts, "evaluated", (long long)b->stats->evaluated);
     v_int(vb, counts, "rejected", (long long)b->stats->rejected);
     v_int(vb, counts, "reject_rows", (long long)b->stats->reject_rows);
@@ -595,9 +742,9 @@ static void batch_delete(batch_t *b)
         for (size_t r = 0; r < b->nreports; r++)
             pf_buf_delete(&b->slots[i].bufs[r]);
         free(b->slots[i].bufs);
-        free(b->slots[i].rows);
+        free(b->slots[i].items);
         pf_errlist_delete(&b->slots[i].errs);
-        free(b->slots[i].unique);
+        pf_buf_delete(&b->slots[i].source);
     }
     free(b->slots);
     for (size_t i = 1; i < b->nworkers; i++)
@@ -625,15 +772,22 @@ static int run(batch_t *b)
     int lock = take_lock(b);
     if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
     pf_out_sweep(b->opt->out_dir);
+    if (pf_eval_report_count(b->ev) > MAX_REPORTS) {
+        fprintf(b->log, "partnerfit: internal error: the prelude describes more than %d reports\n",
+                MAX_REPORTS);
+        return PF_EXIT_IO;
+    }
     if (!open_outputs(b) || !start_workers(b, &b->cfg.eval)) return PF_EXIT_IO;
     for (size_t i = 0; i < b->opt->npaths; i++)
         pf_scan_add(&b->scan, b->opt->paths[i]);
     b->stats->files = b->scan.count;
+    b->progress = isatty(fileno(b->log));
+    b->started_at = monotonic_seconds();
     if (!evaluate_all(b)) return PF_EXIT_IO;
-    if (b->stats->evaluated + b->stats->rejected != b->stats->files) {
+    if (b->stats->evaluated + b->stats->rejected != b->stats->intakes) {
         fprintf(b->log,
-                "partnerfit: internal error: %zu files but %zu evaluated and %zu rejected\n",
-                b->stats->files, b->stats->evaluated, b->stats->rejected);
+                "partnerfit: internal error: %zu intakes but %zu evaluated and %zu rejected\n",
+                b->stats->intakes, b->stats->evaluated, b->stats->rejected);
         return PF_EXIT_IO;
     }
     write_rule_hits(b);

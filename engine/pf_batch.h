@@ -45,8 +45,9 @@ void pf_batch_options_default(pf_batch_options_t *o);
 
 typedef struct pf_batch_stats {
     size_t files;     /* entries found (including skipped ones) */
+    size_t intakes;   /* documents found: one per file, or more in bulk files */
     size_t evaluated; /* intakes with rows in the reports */
-    size_t rejected;  /* intakes (or skipped files) in rejects.csv */
+    size_t rejected;  /* intakes (or unreadable files) in rejects.csv */
     size_t reject_rows;
     size_t rule_errors; /* intakes rejected because a rule failed on them */
     size_t dead_rules;  /* rules that fired on no intake */

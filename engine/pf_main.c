@@ -30,6 +30,8 @@ static const char USAGE[] =
     "  --jobs N        worker threads, each with its own Lua state  [number of CPUs]\n"
     "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
+    "  --max-file-mb N largest intake file read, in MiB [1]; raise it for bulk files\n"
+    "                  holding many intakes as YAML documents separated by ---\n"
     "  --fail-on-dead-rules  exit 6 when a rule fired on no intake\n"
     "  -q, --quiet     no summary line on stderr\n"
     "\n"
@@ -86,6 +88,14 @@ static int parse_run(int argc, char **argv, cli_t *c)
             only_paths = 1;
         } else if (strcmp(a, "--excel") == 0) {
             c->batch.style.bom = c->batch.style.crlf = 1;
+        } else if (strcmp(a, "--max-file-mb") == 0) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            char *end;
+            unsigned long mb = strtoul(argv[++i], &end, 10);
+            if (*end || mb < 1 || mb > 4096)
+                return usage_error("--max-file-mb takes a whole number from 1 to 4096, not '%s'",
+                                   argv[i]);
+            c->batch.intake_limits.max_file_bytes = (size_t)mb << 20;
         } else if (strcmp(a, "--timings") == 0) {
             c->batch.timings = 1;
         } else if (strcmp(a, "--fail-on-dead-rules") == 0) {
@@ -132,11 +142,11 @@ static int run_command(int argc, char **argv)
         code = pf_batch_run(&c.batch, &st, stderr);
         if (!c.quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS ||
                          code == PF_EXIT_RULE_ERRORS || code == PF_EXIT_DEAD_RULES))
-            fprintf(
-                stderr,
-                "partnerfit: %zu file%s: %zu evaluated, %zu rejected; %zu rules; reports in %s/\n",
-                st.files, st.files == 1 ? "" : "s", st.evaluated, st.rejected, st.rules,
-                c.batch.out_dir);
+            fprintf(stderr,
+                    "partnerfit: %zu file%s, %zu intake%s: %zu evaluated, %zu rejected; %zu rules; "
+                    "reports in %s/\n",
+                    st.files, st.files == 1 ? "" : "s", st.intakes, st.intakes == 1 ? "" : "s",
+                    st.evaluated, st.rejected, st.rules, c.batch.out_dir);
     }
     free(c.paths);
     return code;

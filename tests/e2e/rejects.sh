@@ -57,7 +57,9 @@ check f-octal.yaml 10 12 estate.servers schema.type "leading zero"
 check g-yesno.yaml 10 23 estate.inventory_complete schema.type "true or false"
 check h-anchor.yaml 7 10 "" yaml.anchor "anchors (&c)"
 check i-dupkey.yaml 9 1 id yaml.duplicate_key "first at line 1, column 1"
-check j-twodocs.yaml 10 1 "" yaml.documents "more than one document"
+# a file with two documents holds two intakes: the first is evaluated, the
+# second (only an id) is rejected at its own line
+check j-twodocs.yaml 10 1 assessed_on schema.required "assessed_on"
 check k-typo.yaml 6 1 maturty schema.unknown_field "did you mean 'maturity'"
 check k-typo.yaml 1 1 maturity schema.required "maturity"
 check m-ctrl.yaml 4 9 "" yaml.control_char "U+001B"
@@ -76,13 +78,16 @@ ok "p-folder.yaml skipped with a reason"
 
 # the good ones were evaluated, with the text answers kept as text
 rec=$WORK/out/recommendations.csv
+grep -qF "\"$in/j-twodocs.yaml#1\"" "$rec" || fail "the first document of j-twodocs.yaml was not evaluated"
+ok "the first document of a two-document file is evaluated, as j-twodocs.yaml#1"
 for id in good-1 good-2 good-bom good-utf16; do
     grep -q "^\"$id\"," "$rec" || fail "$id was not evaluated"
     ok "$id evaluated"
 done
-# every file is accounted for: 4 evaluated + 17 rejected = 21 files
+# every intake is accounted for: 21 files hold 22 intakes, 5 evaluated + 17 rejected
 contains "$WORK/out/manifest.yaml" "files: 21"
-contains "$WORK/out/manifest.yaml" "evaluated: 4"
+contains "$WORK/out/manifest.yaml" "intakes: 22"
+contains "$WORK/out/manifest.yaml" "evaluated: 5"
 contains "$WORK/out/manifest.yaml" "rejected: 17"
 ok "every file accounted for"
 done_testing
