@@ -32,6 +32,12 @@
 static const char *const HITS_COLUMNS[] = {"rule_id", "stage",     "where",        "intakes",
                                            "fired",   "fired_pct", "points_moved", "time_ms",
                                            "status",  NULL};
+/* A shard's record of its intakes, for `merge`: which file (its place in
+ * the full input order) and document each was, what became of it, its
+ * unique id, and how many rows it has in each report. */
+#define SHARD_INDEX_NAME "shard-index.csv"
+static const char *const SHARD_INDEX_COLUMNS[] = {"seq",  "file",   "doc",  "outcome", "unique",
+                                                  "line", "column", "rows", NULL};
 static const char *const REJECT_COLUMNS[] = {"file", "line",   "column", "field",
                                              "kind", "reason", NULL};
 
@@ -142,10 +148,13 @@ typedef struct batch {
     /* outputs: the evaluator's reports, then rejects.csv */
     report_file_t *files;
     size_t nfiles;
-    size_t nreports; /* the evaluator's reports: files[0 .. nreports-1] */
-    size_t rejects;  /* index of rejects.csv in files */
-    size_t hits;     /* index of rule_hits.csv in files */
-    pf_buf_t line;   /* scratch for rejects */
+    size_t nreports;    /* the evaluator's reports: files[0 .. nreports-1] */
+    size_t rejects;     /* index of rejects.csv in files */
+    size_t hits;        /* index of rule_hits.csv in files */
+    size_t shard_index; /* index of shard-index.csv in files, when sharding */
+    size_t *order;      /* scan entries this run takes (a shard's slice), in order */
+    size_t norder;
+    pf_buf_t line; /* scratch for rejects */
     idset_t ids;
     pf_scan_t scan;
     pf_errlist_t errs;
@@ -153,6 +162,10 @@ typedef struct batch {
     int io_failed;
     int progress;                   /* stderr is a terminal */
     double started_at, progress_at; /* monotonic seconds */
+    /* what the manifest names; merge takes them from the shards' manifests */
+    const char *m_rules_dir, *m_policy_path, *m_schema_path;
+    const char *const *m_inputs;
+    size_t m_ninputs;
     pf_batch_stats_t *stats;
 } batch_t;
 
@@ -163,6 +176,11 @@ static int load_configuration(batch_t *b)
     if (!pf_config_load(&b->cfg, b->opt->rules_dir, b->opt->policy_path, &b->opt->eval_limits,
                         b->opt->timings, b->log))
         return 0;
+    b->m_rules_dir = b->opt->rules_dir;
+    b->m_policy_path = b->opt->policy_path;
+    b->m_schema_path = b->cfg.schema_path;
+    b->m_inputs = b->opt->paths;
+    b->m_ninputs = b->opt->npaths;
     b->ev = pf_config_evaluator(&b->cfg, b->log);
     return b->ev != NULL;
 }
@@ -222,14 +240,17 @@ static int open_outputs(batch_t *b)
     b->nreports = n;
     b->rejects = n;
     b->hits = n + 1;
-    b->nfiles = n + 2;
+    b->nfiles = n + 2 + (b->opt->shard_n ? 1 : 0);
+    b->shard_index = n + 2;
     b->files = pf_xcalloc(b->nfiles, sizeof *b->files);
     for (size_t i = 0; i < n; i++)
         if (!open_report(b, &b->files[i], pf_eval_report_name(b->ev, i),
                          pf_eval_report_columns(b->ev, i)))
             return 0;
     return open_report(b, &b->files[b->rejects], REJECTS_NAME, REJECT_COLUMNS) &&
-           open_report(b, &b->files[b->hits], HITS_NAME, HITS_COLUMNS);
+           open_report(b, &b->files[b->hits], HITS_NAME, HITS_COLUMNS) &&
+           (!b->opt->shard_n ||
+            open_report(b, &b->files[b->shard_index], SHARD_INDEX_NAME, SHARD_INDEX_COLUMNS));
 }
 
 /* ---- rejects ---------------------------------------------------------------- */
@@ -271,18 +292,17 @@ static void progress(batch_t *b, size_t files_done)
 {
     if (!b->progress) return;
     double now = monotonic_seconds();
-    int last = files_done == b->scan.count;
+    int last = files_done == b->norder;
     if (!last && now - b->progress_at < 0.25) return;
     b->progress_at = now;
     double elapsed = now - b->started_at;
     double rate = elapsed > 0 ? (double)b->stats->intakes / elapsed : 0;
     double left = files_done && elapsed > 0
-                      ? elapsed * (double)(b->scan.count - files_done) / (double)files_done
+                      ? elapsed * (double)(b->norder - files_done) / (double)files_done
                       : 0;
-    fprintf(b->log,
-            "\rpartnerfit: %zu/%zu files, %zu intakes, %.0f/s, %zu rejected, %.0fs left   %s",
-            files_done, b->scan.count, b->stats->intakes, rate, b->stats->rejected, left,
-            last ? "\n" : "");
+    fprintf(
+        b->log, "\rpartnerfit: %zu/%zu files, %zu intakes, %.0f/s, %zu rejected, %.0fs left   %s",
+        files_done, b->norder, b->stats->intakes, rate, b->stats->rejected, left, last ? "\n" : "");
     fflush(b->log);
 }
 
@@ -392,7 +412,7 @@ static void produce(void *worker, size_t index, void *slot)
     worker_t *w = worker;
     batch_t *b = w->b;
     slot_t *s = slot;
-    const pf_scan_entry_t *entry = &b->scan.items[index];
+    const pf_scan_entry_t *entry = &b->scan.items[b->order[index]];
     pf_err_t err;
     char *buf = NULL;
     size_t len = 0;
@@ -449,15 +469,43 @@ static int claim_unique(batch_t *b, const char *path, slot_t *s, outcome_t *o)
     return 0;
 }
 
+/* One line of shard-index.csv: [-] */
+static void shard_index_row(batch_t *b, size_t seq, size_t doc, const char *what,
+                            const outcome_t *o)
+{
+    pf_buf_t *l = &b->line;
+    size_t cells = 0;
+    pf_buf_reset(l);
+    const char *path = b->scan.items[seq].path;
+    pf_csv_int(l, &cells, (long long)seq);
+    pf_csv_text(l, &cells, path, strlen(path));
+    pf_csv_int(l, &cells, (long long)doc);
+    pf_csv_text(l, &cells, what, strlen(what));
+    pf_csv_text(l, &cells, o->unique ? o->unique : "", o->unique ? strlen(o->unique) : 0);
+    pf_csv_int(l, &cells, (long long)o->unique_line);
+    pf_csv_int(l, &cells, (long long)o->unique_column);
+    char rows[256] = "";
+    size_t used = 0;
+    for (size_t r = 0; r < b->nreports && used < sizeof rows; r++)
+        used += (size_t)snprintf(rows + used, sizeof rows - used, "%zu ", o->ok ? o->rows[r] : 0);
+    if (used < sizeof rows)
+        snprintf(rows + used, sizeof rows - used, "%zu", o->ok ? 0 : o->err_count);
+    pf_csv_text(l, &cells, rows, strlen(rows));
+    pf_csv_end_row(l, &cells, &b->opt->style);
+    write_file(b, &b->files[b->shard_index], l->data, l->len);
+    b->files[b->shard_index].rows++;
+}
+
 /* Writes one file's intakes (the caller's thread, in index order). */
 static int consume(void *ctx, size_t index, void *slot)
 {
     batch_t *b = ctx;
     slot_t *s = slot;
-    const char *path = b->scan.items[index].path;
+    const char *path = b->scan.items[b->order[index]].path;
     size_t start[MAX_REPORTS] = {0};
     for (size_t i = 0; i < s->count; i++) {
         outcome_t *o = &s->items[i];
+        const char *what = "evaluated";
         if (o->ok && claim_unique(b, path, s, o)) {
             for (size_t r = 0; r < b->nreports; r++) {
                 write_file(b, &b->files[r], s->bufs[r].data + start[r], o->end[r] - start[r]);
@@ -465,12 +513,17 @@ static int consume(void *ctx, size_t index, void *slot)
             }
             b->stats->evaluated++;
         } else {
+            what = o->ok ? "duplicate" : "rejected";
             for (size_t e = o->err_first; e < o->err_first + o->err_count; e++)
                 reject_row(b, path, &s->errs.items[e]);
             b->stats->rejected++;
-            if (o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0)
+            if (o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0) {
                 b->stats->rule_errors++;
+                what = "rule_error";
+            }
+            o->ok = 0;
         }
+        if (b->opt->shard_n) shard_index_row(b, b->order[index], i + 1, what, o);
         for (size_t r = 0; r < b->nreports; r++)
             start[r] = o->end[r];
         free(o->unique);
@@ -520,8 +573,7 @@ static int evaluate_all(batch_t *b)
         workers[i] = &b->workers[i];
     for (size_t i = 0; i < b->nslots; i++)
         slots[i] = &b->slots[i];
-    pf_pool_job_t job = {b->scan.count, b->nworkers, workers, b->nslots,
-                         slots,         produce,     consume, b};
+    pf_pool_job_t job = {b->norder, b->nworkers, workers, b->nslots, slots, produce, consume, b};
     size_t done = pf_pool_run(&job);
     free(workers);
     free(slots);
@@ -555,10 +607,18 @@ static size_t gather_rule_stats(batch_t *b, pf_rule_stat_t **out)
 /* One row per rule: how often it fired on this run's intakes, how many
  * points it moved, and "never fired" for rules that did nothing. Time is
  * only measured with --timings, so by default the file is deterministic. */
+static void write_rule_hits_rows(batch_t *b, const pf_rule_stat_t *st, size_t n, int timed);
+
 static void write_rule_hits(batch_t *b)
 {
     pf_rule_stat_t *st;
     size_t n = gather_rule_stats(b, &st);
+    write_rule_hits_rows(b, st, n, b->opt->timings);
+    pf_rule_stats_free(st, n);
+}
+
+static void write_rule_hits_rows(batch_t *b, const pf_rule_stat_t *st, size_t n, int timed)
+{
     report_file_t *f = &b->files[b->hits];
     pf_buf_t *l = &b->line;
     for (size_t i = 0; i < n; i++) {
@@ -573,7 +633,7 @@ static void write_rule_hits(batch_t *b)
                    b->stats->evaluated ? 100.0 * (double)st[i].fired / (double)b->stats->evaluated
                                        : 0.0);
         pf_csv_num(l, &cells, st[i].moved);
-        if (b->opt->timings)
+        if (timed)
             pf_csv_num(l, &cells, st[i].seconds * 1000.0);
         else
             pf_csv_text(l, &cells, "", 0);
@@ -584,7 +644,6 @@ static void write_rule_hits(batch_t *b)
         f->rows++;
         if (!st[i].fired) b->stats->dead_rules++;
     }
-    pf_rule_stats_free(st, n);
 }
 
 /* ---- manifest ------------------------------------------------------------------- */
@@ -651,28 +710,28 @@ static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
     v_str(vb, root, "partnerfit", PF_VERSION);
 
     pf_value_t *rules = v_map(vb, 3);
-    v_str(vb, rules, "folder", b->opt->rules_dir);
+    v_str(vb, rules, "folder", b->m_rules_dir);
     v_int(vb, rules, "rules", (long long)b->stats->rules);
     v_str(vb, rules, "sha256", pf_eval_rules_digest(b->ev));
     v_put(vb, root, "rules", rules);
 
     pf_value_t *policy = v_map(vb, 2);
-    v_str(vb, policy, "file", b->opt->policy_path);
+    v_str(vb, policy, "file", b->m_policy_path);
     pf_sha256_hex(b->cfg.policy_text, b->cfg.policy_len, hex);
     v_str(vb, policy, "sha256", hex);
     v_put(vb, root, "policy", policy);
 
     pf_value_t *schema = v_map(vb, 3);
-    v_str(vb, schema, "file", b->cfg.schema_path);
+    v_str(vb, schema, "file", b->m_schema_path);
     const char *version = pf_schema_version(b->cfg.schema);
     v_str(vb, schema, "version", version ? version : "");
     pf_sha256_hex(b->cfg.schema_text, b->cfg.schema_len, hex);
     v_str(vb, schema, "sha256", hex);
     v_put(vb, root, "schema", schema);
 
-    pf_value_t *inputs = v_list(vb, b->opt->npaths);
-    for (size_t i = 0; i < b->opt->npaths; i++)
-        v_str(vb, inputs, NULL, b->opt->paths[i]);
+    pf_value_t *inputs = v_list(vb, b->m_ninputs);
+    for (size_t i = 0; i < b->m_ninputs; i++)
+        v_str(vb, inputs, NULL, b->m_inputs[i]);
     v_put(vb, root, "inputs", inputs);
 
     pf_value_t *counts = v_map(vb, 8); /* room for every count below */
@@ -698,6 +757,11 @@ static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
         v_put(vb, reports, NULL, r);
     }
     v_put(vb, root, "reports", reports);
+    if (b->opt->shard_n) {
+        char shard[64];
+        snprintf(shard, sizeof shard, "%zu/%zu", b->opt->shard_k, b->opt->shard_n);
+        v_str(vb, root, "shard", shard);
+    }
     return root;
 }
 
@@ -734,6 +798,14 @@ static int finish_outputs(batch_t *b)
     return ok;
 }
 
+/* The outcome of a run that finished, as an exit code. */
+static int exit_code(const batch_t *b)
+{
+    if (b->stats->rule_errors) return PF_EXIT_RULE_ERRORS;
+    if (b->opt->fail_on_dead_rules && b->stats->dead_rules) return PF_EXIT_DEAD_RULES;
+    return b->stats->rejected ? PF_EXIT_REJECTS : PF_EXIT_OK;
+}
+
 static void batch_delete(batch_t *b)
 {
     for (size_t i = 0; i < b->nfiles; i++)
@@ -751,6 +823,7 @@ static void batch_delete(batch_t *b)
         pf_eval_delete(b->workers[i].ev);
     free(b->workers);
     free(b->files);
+    free(b->order);
     pf_buf_delete(&b->line);
     idset_delete(&b->ids);
     pf_scan_delete(&b->scan);
@@ -758,6 +831,18 @@ static void batch_delete(batch_t *b)
     pf_eval_delete(b->ev);
     pf_config_delete(&b->cfg);
     if (b->lock_fd >= 0) close(b->lock_fd); /* releases the lock */
+}
+
+/* The files this run takes: all, or a shard's slice by a hash of the path
+ * (the same on every machine, so N runs split the inputs exactly). */
+static void take_slice(batch_t *b)
+{
+    b->order = pf_xmalloc((b->scan.count ? b->scan.count : 1) * sizeof *b->order);
+    b->norder = 0;
+    for (size_t i = 0; i < b->scan.count; i++)
+        if (!b->opt->shard_n ||
+            hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k)
+            b->order[b->norder++] = i;
 }
 
 static int run(batch_t *b)
@@ -780,7 +865,8 @@ static int run(batch_t *b)
     if (!open_outputs(b) || !start_workers(b, &b->cfg.eval)) return PF_EXIT_IO;
     for (size_t i = 0; i < b->opt->npaths; i++)
         pf_scan_add(&b->scan, b->opt->paths[i]);
-    b->stats->files = b->scan.count;
+    take_slice(b);
+    b->stats->files = b->norder;
     b->progress = isatty(fileno(b->log));
     b->started_at = monotonic_seconds();
     if (!evaluate_all(b)) return PF_EXIT_IO;
@@ -792,9 +878,342 @@ static int run(batch_t *b)
     }
     write_rule_hits(b);
     if (!finish_outputs(b)) return PF_EXIT_IO;
-    if (b->stats->rule_errors) return PF_EXIT_RULE_ERRORS;
-    if (b->opt->fail_on_dead_rules && b->stats->dead_rules) return PF_EXIT_DEAD_RULES;
-    return b->stats->rejected ? PF_EXIT_REJECTS : PF_EXIT_OK;
+    return exit_code(b);
+}
+
+/* ==================================================================== */
+/* merge: N shard folders into the reports of a single run                  */
+/* ==================================================================== */
+
+/* One CSV record, raw: up to an unquoted line feed. Returns 0 at the end.
+ * Report cells are quoted by the writer, so a quote toggles "inside". */
+static int read_record(FILE *fp, pf_buf_t *row)
+{
+    pf_buf_reset(row);
+    int c, quoted = 0;
+    while ((c = getc(fp)) != EOF) {
+        pf_buf_addc(row, (char)c);
+        if (c == '"') quoted = !quoted;
+        if (c == '\n' && !quoted) return 1;
+    }
+    return row->len > 0;
+}
+
+/* Splits a raw record into at most max fields (quotes removed, "" undone). */
+static size_t split_record(const pf_buf_t *row, pf_buf_t *fields, size_t max)
+{
+    size_t n = 0;
+    const char *p = row->data, *end = row->data + row->len;
+    while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    while (n < max) {
+        pf_buf_t *f = &fields[n++];
+        pf_buf_reset(f);
+        pf_buf_add(f, "", 0);
+        if (p < end && *p == '"') {
+            for (p++; p < end; p++) {
+                if (*p == '"' && p + 1 < end && p[1] == '"')
+                    pf_buf_addc(f, *p++);
+                else if (*p == '"') {
+                    p++;
+                    break;
+                } else
+                    pf_buf_addc(f, *p);
+            }
+        } else {
+            while (p < end && *p != ',')
+                pf_buf_addc(f, *p++);
+        }
+        if (p >= end || *p != ',') break;
+        p++;
+    }
+    return n;
+}
+
+#define INDEX_FIELDS 8
+
+typedef struct shard_in {
+    char *dir;
+    FILE *reports[MAX_REPORTS + 1]; /* the evaluator's reports, then rejects.csv */
+    FILE *index;
+    pf_buf_t row;
+    pf_buf_t f[INDEX_FIELDS]; /* the current shard-index record */
+    int has;
+    size_t seq, doc;
+} shard_in_t;
+
+static FILE *open_in(batch_t *b, const char *dir, const char *name, pf_buf_t *scratch)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(b->log, "partnerfit: %s: cannot open: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    int c0 = getc(fp), c1 = getc(fp), c2 = getc(fp); /* a UTF-8 BOM (--excel) */
+    if (!(c0 == 0xEF && c1 == 0xBB && c2 == 0xBF)) rewind(fp);
+    read_record(fp, scratch); /* the header */
+    return fp;
+}
+
+static void next_index(shard_in_t *s)
+{
+    s->has =
+        read_record(s->index, &s->row) && split_record(&s->row, s->f, INDEX_FIELDS) == INDEX_FIELDS;
+    if (s->has) {
+        s->seq = strtoull(s->f[0].data, NULL, 10);
+        s->doc = strtoull(s->f[2].data, NULL, 10);
+    }
+}
+
+/* Copies n raw rows of a shard's report r into the merged report. */
+static void copy_rows(batch_t *b, shard_in_t *s, size_t r, size_t n, int keep)
+{
+    report_file_t *f = r < b->nreports ? &b->files[r] : &b->files[b->rejects];
+    for (size_t i = 0; i < n && read_record(s->reports[r], &s->row); i++) {
+        if (!keep) continue;
+        write_file(b, f, s->row.data, s->row.len);
+        f->rows++;
+        if (r == b->nreports) b->stats->reject_rows++;
+    }
+}
+
+/* Writes one intake of a shard as the single run would have. */
+static void merge_intake(batch_t *b, shard_in_t *s)
+{
+    const char *path = s->f[1].data, *outcome = s->f[3].data, *unique = s->f[4].data;
+    size_t rows[MAX_REPORTS + 1] = {0};
+    char *p = s->f[7].data;
+    for (size_t r = 0; r <= b->nreports; r++)
+        rows[r] = strtoull(p, &p, 10);
+    int evaluated = strcmp(outcome, "evaluated") == 0, dup = strcmp(outcome, "duplicate") == 0;
+    const char *first = NULL;
+    if ((evaluated || dup) && unique[0]) {
+        char owner[512];
+        snprintf(owner, sizeof owner, "%s (line %s)", path, s->f[5].data);
+        first = idset_claim(&b->ids, unique, owner);
+    }
+    if (evaluated && !first) {
+        for (size_t r = 0; r <= b->nreports; r++)
+            copy_rows(b, s, r, rows[r], 1);
+        b->stats->evaluated++;
+    } else if (first) { /* a duplicate in the whole input: reported against its first use */
+        for (size_t r = 0; r <= b->nreports; r++)
+            copy_rows(b, s, r, rows[r], 0);
+        const char *field = pf_schema_unique_field(b->cfg.schema);
+        pf_err_t e;
+        pf_err_set(&e, "intake.duplicate_id", strtoul(s->f[5].data, NULL, 10),
+                   strtoul(s->f[6].data, NULL, 10), field ? field : "",
+                   "the %s \"%.100s\" is already used by %.300s; each intake needs its own",
+                   field ? field : "id", unique, first);
+        reject_row(b, path, &e);
+        b->stats->rejected++;
+    } else {
+        for (size_t r = 0; r <= b->nreports; r++)
+            copy_rows(b, s, r, rows[r], 1);
+        b->stats->rejected++;
+        if (strcmp(outcome, "rule_error") == 0) b->stats->rule_errors++;
+    }
+    b->stats->intakes++;
+}
+
+/* The value at a dotted path of a shard manifest, as text ("" if absent). */
+static const char *manifest_text(const pf_value_t *m, const char *a, const char *k)
+{
+    const pf_value_t *v = pf_value_get(pf_value_get(m, a), k);
+    return v && v->kind == PF_VAL_STR ? v->s : "";
+}
+
+/* Checks that every shard ran the same rules, policy and schema as this
+ * merge loaded, on the same inputs, and that shards 0..N-1 are all here. */
+static int check_shards(batch_t *b, pf_doc_t *docs, size_t n)
+{
+    char policy_sha[65], schema_sha[65];
+    pf_sha256_hex(b->cfg.policy_text, b->cfg.policy_len, policy_sha);
+    pf_sha256_hex(b->cfg.schema_text, b->cfg.schema_len, schema_sha);
+    unsigned char *seen = pf_xcalloc(n, 1);
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++) {
+        const char *dir = b->opt->paths[i];
+        pf_value_t *m = pf_value_from_node(&docs[i].arena, docs[i].root);
+        const pf_value_t *shard = pf_value_get(m, "shard");
+        unsigned long k, total;
+        if (!shard || shard->kind != PF_VAL_STR || sscanf(shard->s, "%lu/%lu", &k, &total) != 2 ||
+            total != n || k >= n || seen[k]) {
+            fprintf(
+                b->log,
+                "partnerfit: %s: not one of %zu distinct shards (its manifest says shard: %s)\n",
+                dir, n, shard && shard->kind == PF_VAL_STR ? shard->s : "nothing");
+            ok = 0;
+        } else if (strcmp(manifest_text(m, "rules", "sha256"), pf_eval_rules_digest(b->ev)) ||
+                   strcmp(manifest_text(m, "policy", "sha256"), policy_sha) ||
+                   strcmp(manifest_text(m, "schema", "sha256"), schema_sha)) {
+            fprintf(b->log,
+                    "partnerfit: %s: made with other rules, policy or schema than %s and %s\n", dir,
+                    b->opt->rules_dir, b->opt->policy_path);
+            ok = 0;
+        } else {
+            seen[k] = 1;
+            if (i == 0) {
+                b->m_rules_dir = manifest_text(m, "rules", "folder");
+                b->m_policy_path = manifest_text(m, "policy", "file");
+                b->m_schema_path = manifest_text(m, "schema", "file");
+                const pf_value_t *inputs = pf_value_get(m, "inputs");
+                b->m_ninputs = inputs && inputs->kind == PF_VAL_LIST ? inputs->count : 0;
+                const char **list =
+                    pf_arena_alloc(&docs[i].arena, (b->m_ninputs + 1) * sizeof *list);
+                for (size_t j = 0; j < b->m_ninputs; j++)
+                    list[j] = inputs->items[j].s;
+                b->m_inputs = list;
+            }
+        }
+    }
+    free(seen);
+    return ok;
+}
+
+/* Sums the shards' rule_hits.csv, rule by rule (same pack, same order). */
+static void merge_rule_hits(batch_t *b, shard_in_t *in, size_t n)
+{
+    pf_rule_stat_t *st = NULL;
+    size_t nst = 0;
+    int timed = 0;
+    pf_buf_t row, f[9];
+    pf_buf_init(&row);
+    for (size_t i = 0; i < 9; i++)
+        pf_buf_init(&f[i]);
+    for (size_t s = 0; s < n; s++) {
+        pf_buf_t scratch;
+        pf_buf_init(&scratch);
+        FILE *fp = open_in(b, in[s].dir, HITS_NAME, &scratch);
+        pf_buf_delete(&scratch);
+        for (size_t r = 0; fp && read_record(fp, &row); r++) {
+            if (split_record(&row, f, 9) != 9) continue;
+            if (s == 0) {
+                st = pf_xrealloc(st, (nst + 1) * sizeof *st);
+                memset(&st[nst], 0, sizeof *st);
+                st[nst].id = pf_xstrdup(f[0].data);
+                st[nst].stage = pf_xstrdup(f[1].data);
+                st[nst].where = pf_xstrdup(f[2].data);
+                nst++;
+            }
+            if (r >= nst) continue;
+            st[r].fired += strtoull(f[4].data, NULL, 10);
+            st[r].moved += strtod(f[6].data, NULL);
+            if (f[7].len) {
+                timed = 1;
+                st[r].seconds += strtod(f[7].data, NULL) / 1000.0;
+            }
+        }
+        if (fp) fclose(fp);
+    }
+    write_rule_hits_rows(b, st, nst, timed);
+    pf_rule_stats_free(st, nst);
+    pf_buf_delete(&row);
+    for (size_t i = 0; i < 9; i++)
+        pf_buf_delete(&f[i]);
+}
+
+static int open_shard(batch_t *b, shard_in_t *s, const char *dir)
+{
+    s->dir = pf_xstrdup(dir);
+    for (size_t r = 0; r < b->nreports; r++)
+        if (!(s->reports[r] = open_in(b, dir, pf_eval_report_name(b->ev, r), &s->row))) return 0;
+    if (!(s->reports[b->nreports] = open_in(b, dir, REJECTS_NAME, &s->row))) return 0;
+    if (!(s->index = open_in(b, dir, SHARD_INDEX_NAME, &s->row))) return 0;
+    next_index(s);
+    return 1;
+}
+
+static void close_shard(batch_t *b, shard_in_t *s)
+{
+    for (size_t r = 0; r <= b->nreports; r++)
+        if (s->reports[r]) fclose(s->reports[r]);
+    if (s->index) fclose(s->index);
+    pf_buf_delete(&s->row);
+    for (size_t i = 0; i < INDEX_FIELDS; i++)
+        pf_buf_delete(&s->f[i]);
+    free(s->dir);
+}
+
+/* The intakes of all shards in the single run's order (seq, then doc). */
+static void merge_intakes(batch_t *b, shard_in_t *in, size_t n)
+{
+    size_t last_seq = (size_t)-1;
+    for (;;) {
+        shard_in_t *next = NULL;
+        for (size_t s = 0; s < n; s++)
+            if (in[s].has && (!next || in[s].seq < next->seq ||
+                              (in[s].seq == next->seq && in[s].doc < next->doc)))
+                next = &in[s];
+        if (!next || b->io_failed) break;
+        if (next->seq != last_seq) b->stats->files++;
+        last_seq = next->seq;
+        merge_intake(b, next);
+        next_index(next);
+    }
+}
+
+static int merge(batch_t *b)
+{
+    size_t n = b->opt->npaths;
+    if (!load_configuration(b)) return PF_EXIT_CONFIG;
+    b->stats->rules = pf_eval_rule_count(b->ev);
+    pf_doc_t *docs = pf_xcalloc(n, sizeof *docs);
+    shard_in_t *in = pf_xcalloc(n, sizeof *in);
+    int code = PF_EXIT_CONFIG, ok = 1;
+    pf_err_t err;
+    for (size_t i = 0; i < n && ok; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", b->opt->paths[i], MANIFEST_NAME);
+        pf_doc_init(&docs[i]);
+        if (!pf_yread_file(path, NULL, &docs[i], &err)) {
+            pf_log_error(b->log, path, &err);
+            ok = 0;
+        }
+    }
+    if (ok && check_shards(b, docs, n)) {
+        code = PF_EXIT_IO;
+        if (pf_out_mkdirs(b->opt->out_dir, &err) && take_lock(b) > 0) {
+            pf_out_sweep(b->opt->out_dir);
+            ok = open_outputs(b);
+            for (size_t i = 0; i < n && ok; i++)
+                ok = open_shard(b, &in[i], b->opt->paths[i]);
+            if (ok) {
+                merge_intakes(b, in, n);
+                merge_rule_hits(b, in, n);
+                if (finish_outputs(b)) code = exit_code(b);
+            }
+        } else if (b->lock_fd >= 0 || errno == EWOULDBLOCK) {
+            code = PF_EXIT_BUSY;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        close_shard(b, &in[i]);
+        pf_doc_delete(&docs[i]);
+    }
+    free(in);
+    free(docs);
+    return code;
+}
+
+int pf_batch_merge(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log)
+{
+    batch_t b;
+    memset(&b, 0, sizeof b);
+    b.opt = opt;
+    b.log = log;
+    b.lock_fd = -1;
+    b.stats = stats;
+    memset(stats, 0, sizeof *stats);
+    pf_config_init(&b.cfg);
+    pf_buf_init(&b.line);
+    pf_scan_init(&b.scan);
+    pf_errlist_init(&b.errs);
+    int code = merge(&b);
+    batch_delete(&b);
+    return code;
 }
 
 int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log)

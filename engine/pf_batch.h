@@ -39,6 +39,7 @@ typedef struct pf_batch_options {
     size_t jobs;                  /* worker threads, each with its own Lua state */
     int timings;                  /* time each rule (rule_hits.csv time_ms) */
     int fail_on_dead_rules;       /* exit 6 when a rule fired on no intake */
+    size_t shard_k, shard_n;      /* take only files with hash(path) % n == k; n = 0: all */
 } pf_batch_options_t;
 
 void pf_batch_options_default(pf_batch_options_t *o);
@@ -56,5 +57,13 @@ typedef struct pf_batch_stats {
 
 /* Runs the batch; messages for people go to log. Returns a pf_exit_t. */
 int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log);
+
+/*
+ * Merges the output folders of `run --shard K/N` runs (opt->paths are the
+ * shard folders) into reports byte-identical to a single run's over the
+ * same inputs, in opt->out_dir. The rules and policy must be the ones the
+ * shards used (their digests are checked). Returns a pf_exit_t.
+ */
+int pf_batch_merge(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log);
 
 #endif

@@ -17,6 +17,7 @@ static const char USAGE[] =
     "       partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR] [--policy FILE]\n"
     "                       [--out DIR] PATH...\n"
     "       partnerfit types [--policy FILE] [--out FILE]\n"
+    "       partnerfit merge [--rules DIR] [--policy FILE] [--out DIR] SHARD_DIR...\n"
     "       partnerfit --help | --version\n"
     "\n"
     "Reads the YAML intake questionnaires in each PATH (a file, or a folder searched\n"
@@ -30,6 +31,8 @@ static const char USAGE[] =
     "  --jobs N        worker threads, each with its own Lua state  [number of CPUs]\n"
     "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
+    "  --shard K/N     take only the files whose path hashes to K of N (0 <= K < N) and\n"
+    "                  write shard-index.csv too; combine the N outputs with merge\n"
     "  --max-file-mb N largest intake file read, in MiB [1]; raise it for bulk files\n"
     "                  holding many intakes as YAML documents separated by ---\n"
     "  --fail-on-dead-rules  exit 6 when a rule fired on no intake\n"
@@ -43,6 +46,8 @@ static const char USAGE[] =
     "diff     a baseline and a candidate rule pack/policy over the same intakes:\n"
     "         writes diff.csv, prints a summary; exit 1 when anything changed\n"
     "types    Lua Language Server annotations for rule files, from the schema\n"
+    "merge    combine the output folders of `run --shard K/N` (all N of them) into\n"
+    "         reports identical to one run's; same --rules, --policy, --excel\n"
     "\n"
     "reports (in --out): recommendations.csv, needs.csv, rejects.csv, rule_hits.csv,\n"
     "                    manifest.yaml\n"
@@ -96,6 +101,16 @@ static int parse_run(int argc, char **argv, cli_t *c)
                 return usage_error("--max-file-mb takes a whole number from 1 to 4096, not '%s'",
                                    argv[i]);
             c->batch.intake_limits.max_file_bytes = (size_t)mb << 20;
+        } else if (strcmp(a, "--shard") == 0) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            unsigned long k, n;
+            char slash, extra;
+            if (sscanf(argv[++i], "%lu%c%lu%c", &k, &slash, &n, &extra) != 3 || slash != '/' ||
+                n < 1 || n > 100000 || k >= n)
+                return usage_error("--shard takes K/N with 0 <= K < N, e.g. 0/4, not '%s'",
+                                   argv[i]);
+            c->batch.shard_k = k;
+            c->batch.shard_n = n;
         } else if (strcmp(a, "--timings") == 0) {
             c->batch.timings = 1;
         } else if (strcmp(a, "--fail-on-dead-rules") == 0) {
@@ -131,7 +146,8 @@ static int parse_run(int argc, char **argv, cli_t *c)
     return -1;
 }
 
-static int run_command(int argc, char **argv)
+/* run and merge: the same options, the same reports, the same summary. */
+static int run_command(int argc, char **argv, int merging)
 {
     cli_t c;
     memset(&c, 0, sizeof c);
@@ -139,7 +155,8 @@ static int run_command(int argc, char **argv)
     int code = parse_run(argc, argv, &c);
     if (code < 0) {
         pf_batch_stats_t st;
-        code = pf_batch_run(&c.batch, &st, stderr);
+        code =
+            merging ? pf_batch_merge(&c.batch, &st, stderr) : pf_batch_run(&c.batch, &st, stderr);
         if (!c.quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS ||
                          code == PF_EXIT_RULE_ERRORS || code == PF_EXIT_DEAD_RULES))
             fprintf(stderr,
@@ -219,7 +236,8 @@ int main(int argc, char **argv)
         printf("partnerfit %s\n", PF_VERSION);
         return PF_EXIT_OK;
     }
-    if (strcmp(cmd, "run") == 0) return run_command(argc, argv);
+    if (strcmp(cmd, "run") == 0) return run_command(argc, argv, 0);
+    if (strcmp(cmd, "merge") == 0) return run_command(argc, argv, 1);
     if (strcmp(cmd, "check") == 0) return tool_command(argc, argv, pf_cmd_check);
     if (strcmp(cmd, "test") == 0) return tool_command(argc, argv, pf_cmd_test);
     if (strcmp(cmd, "explain") == 0) return tool_command(argc, argv, pf_cmd_explain);
