@@ -28,6 +28,7 @@
 #define MANIFEST_NAME "manifest.yaml"
 #define LOCK_NAME ".partnerfit.lock"
 
+#define MAX_REPORTS 8 /* reports a prelude may describe, besides rejects */
 #define HITS_NAME "rule_hits.csv"
 static const char *const HITS_COLUMNS[] = {"rule_id", "stage",     "where",        "intakes",
                                            "fired",   "fired_pct", "points_moved", "time_ms",
@@ -37,7 +38,7 @@ static const char *const HITS_COLUMNS[] = {"rule_id", "stage",     "where",     
  * unique id, and how many rows it has in each report. */
 #define SHARD_INDEX_NAME "shard-index.csv"
 static const char *const SHARD_INDEX_COLUMNS[] = {"seq",  "file",   "doc",  "outcome", "unique",
-                                                  "line", "column", "rows", NULL};
+                                                  "line", "column", "rows", "hits",    NULL};
 static const char *const REJECT_COLUMNS[] = {"file", "line",   "column", "field",
                                              "kind", "reason", NULL};
 
@@ -153,6 +154,13 @@ typedef struct batch {
     size_t hits;        /* index of rule_hits.csv in files */
     size_t shard_index; /* index of shard-index.csv in files, when sharding */
     size_t *order;      /* scan entries this run takes (a shard's slice), in order */
+    /* per rule (load order): intakes it fired on and points it moved, added
+     * up in input order so the sums never depend on threads or shards */
+    unsigned long long *rule_fired;
+    double *rule_moved;
+    /* --incremental: the previous run's state and reports */
+    struct prev_state *prev;
+    size_t state_index; /* index of partnerfit-state.csv in files */
     size_t norder;
     pf_buf_t line; /* scratch for rejects */
     idset_t ids;
@@ -176,13 +184,17 @@ static int load_configuration(batch_t *b)
     if (!pf_config_load(&b->cfg, b->opt->rules_dir, b->opt->policy_path, &b->opt->eval_limits,
                         b->opt->timings, b->log))
         return 0;
+    b->ev = pf_config_evaluator(&b->cfg, b->log);
+    if (!b->ev) return 0;
+    b->stats->rules = pf_eval_rule_count(b->ev);
+    b->rule_fired = pf_xcalloc(b->stats->rules + 1, sizeof *b->rule_fired);
+    b->rule_moved = pf_xcalloc(b->stats->rules + 1, sizeof *b->rule_moved);
     b->m_rules_dir = b->opt->rules_dir;
     b->m_policy_path = b->opt->policy_path;
     b->m_schema_path = b->cfg.schema_path;
     b->m_inputs = b->opt->paths;
     b->m_ninputs = b->opt->npaths;
-    b->ev = pf_config_evaluator(&b->cfg, b->log);
-    return b->ev != NULL;
+    return 1;
 }
 
 /* ---- output files ------------------------------------------------------------- */
@@ -234,14 +246,17 @@ static int take_lock(batch_t *b)
     return 1;
 }
 
+static int open_state(batch_t *b);
+
 static int open_outputs(batch_t *b)
 {
     size_t n = pf_eval_report_count(b->ev);
     b->nreports = n;
     b->rejects = n;
     b->hits = n + 1;
-    b->nfiles = n + 2 + (b->opt->shard_n ? 1 : 0);
+    b->nfiles = n + 2 + (b->opt->shard_n ? 1 : 0) + (b->opt->incremental ? 1 : 0);
     b->shard_index = n + 2;
+    b->state_index = b->nfiles - 1;
     b->files = pf_xcalloc(b->nfiles, sizeof *b->files);
     for (size_t i = 0; i < n; i++)
         if (!open_report(b, &b->files[i], pf_eval_report_name(b->ev, i),
@@ -250,7 +265,8 @@ static int open_outputs(batch_t *b)
     return open_report(b, &b->files[b->rejects], REJECTS_NAME, REJECT_COLUMNS) &&
            open_report(b, &b->files[b->hits], HITS_NAME, HITS_COLUMNS) &&
            (!b->opt->shard_n ||
-            open_report(b, &b->files[b->shard_index], SHARD_INDEX_NAME, SHARD_INDEX_COLUMNS));
+            open_report(b, &b->files[b->shard_index], SHARD_INDEX_NAME, SHARD_INDEX_COLUMNS)) &&
+           (!b->opt->incremental || open_state(b));
 }
 
 /* ---- rejects ---------------------------------------------------------------- */
@@ -286,6 +302,229 @@ typedef struct worker {
 } worker_t;
 
 /* What a worker found for one file, waiting to be written in order. */
+/* ---- --incremental: reuse what the previous run found -------------------------- */
+
+/*
+ * With --incremental, the run also writes partnerfit-state.csv: for every
+ * intake, the digest of its file, its outcome, its unique id, its rule
+ * contributions and where its rows stand in each report. The next
+ * --incremental run over the same folder reuses the rows of every file
+ * whose bytes did not change, provided the engine, rules, policy, schema
+ * and options are the same (one digest of them all heads the file);
+ * anything else is evaluated again. Duplicates and rule failures are never
+ * reused, since they depend on other files or on limits.
+ */
+#define STATE_NAME "partnerfit-state.csv"
+static const char *const STATE_COLUMNS[] = {"path",   "doc",  "digest", "outcome", "unique", "line",
+                                            "column", "rows", "hits",   "spans",   NULL};
+#define STATE_FIELDS 10
+
+static int read_record(FILE *fp, pf_buf_t *row);
+static size_t split_record(const pf_buf_t *row, pf_buf_t *fields, size_t max);
+
+typedef struct prev_intake {
+    int evaluated;
+    char *unique;
+    unsigned long line, column;
+    size_t rows[MAX_REPORTS + 1];
+    char *hits;
+    unsigned long long off[MAX_REPORTS + 1], len[MAX_REPORTS + 1];
+} prev_intake_t;
+
+typedef struct prev_file {
+    char *path;
+    char digest[65];
+    size_t first, count;
+    int reusable;
+} prev_file_t;
+
+typedef struct prev_state {
+    prev_intake_t *items;
+    size_t count, cap;
+    prev_file_t *files;
+    size_t nfiles, fcap;
+    size_t *table; /* open addressing over files: index + 1, 0 = empty */
+    size_t tcap;
+    int fds[MAX_REPORTS + 1]; /* the previous reports, then rejects.csv */
+} prev_state_t;
+
+/* Everything besides an intake's own bytes that shapes its rows. */
+static void config_digest(batch_t *b, char hex[65])
+{
+    char policy[65], schema[65];
+    pf_sha256_hex(b->cfg.policy_text, b->cfg.policy_len, policy);
+    pf_sha256_hex(b->cfg.schema_text, b->cfg.schema_len, schema);
+    pf_buf_t t;
+    pf_buf_init(&t);
+    const pf_yread_limits_t *y = &b->opt->intake_limits;
+    const pf_eval_limits_t *e = &b->opt->eval_limits;
+    pf_buf_printf(&t, "%s\n%s\n%s\n%s\n%d %d\n%zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n", PF_VERSION,
+                  pf_eval_rules_digest(b->ev), policy, schema, b->opt->style.bom,
+                  b->opt->style.crlf, b->opt->max_errors_per_intake, e->mem_bytes, e->instructions,
+                  e->seconds, y->max_file_bytes, y->max_depth, y->max_nodes, y->max_scalar_bytes);
+    pf_sha256_hex(t.data, t.len, hex);
+    pf_buf_delete(&t);
+}
+
+static prev_file_t *prev_find(const prev_state_t *p, const char *path)
+{
+    if (!p || !p->tcap) return NULL;
+    for (size_t i = hash_str(path) & (p->tcap - 1); p->table[i]; i = (i + 1) & (p->tcap - 1))
+        if (strcmp(p->files[p->table[i] - 1].path, path) == 0) return &p->files[p->table[i] - 1];
+    return NULL;
+}
+
+static void prev_delete(prev_state_t *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->count; i++) {
+        free(p->items[i].unique);
+        free(p->items[i].hits);
+    }
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i].path);
+    for (size_t r = 0; r <= MAX_REPORTS; r++)
+        if (p->fds[r] > 0) close(p->fds[r]);
+    free(p->items);
+    free(p->files);
+    free(p->table);
+    free(p);
+}
+
+/* One state row into the previous state. */
+static void prev_add(prev_state_t *p, pf_buf_t *f, size_t nreports)
+{
+    if (p->count == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->items = pf_xrealloc(p->items, p->cap * sizeof *p->items);
+    }
+    prev_intake_t *it = &p->items[p->count];
+    memset(it, 0, sizeof *it);
+    const char *outcome = f[3].data;
+    it->evaluated = strcmp(outcome, "evaluated") == 0;
+    it->unique = f[4].len ? pf_xstrdup(f[4].data) : NULL;
+    it->line = strtoul(f[5].data, NULL, 10);
+    it->column = strtoul(f[6].data, NULL, 10);
+    char *q = f[7].data;
+    for (size_t r = 0; r <= nreports; r++)
+        it->rows[r] = strtoull(q, &q, 10);
+    it->hits = pf_xstrdup(f[8].data);
+    q = f[9].data;
+    for (size_t r = 0; r <= nreports; r++) {
+        it->off[r] = strtoull(q, &q, 10);
+        if (*q == ':') it->len[r] = strtoull(q + 1, &q, 10);
+    }
+    prev_file_t *last = p->nfiles ? &p->files[p->nfiles - 1] : NULL;
+    if (!last || strcmp(last->path, f[0].data) != 0) {
+        if (p->nfiles == p->fcap) {
+            p->fcap = p->fcap ? p->fcap * 2 : 256;
+            p->files = pf_xrealloc(p->files, p->fcap * sizeof *p->files);
+        }
+        last = &p->files[p->nfiles++];
+        last->path = pf_xstrdup(f[0].data);
+        snprintf(last->digest, sizeof last->digest, "%s", f[2].data);
+        last->first = p->count;
+        last->count = 0;
+        last->reusable = 1;
+    }
+    last->count++;
+    if (!it->evaluated && strcmp(outcome, "rejected") != 0) last->reusable = 0;
+    p->count++;
+}
+
+static void prev_index(prev_state_t *p)
+{
+    p->tcap = 16;
+    while (p->tcap < p->nfiles * 2)
+        p->tcap *= 2;
+    p->table = pf_xcalloc(p->tcap, sizeof *p->table);
+    for (size_t i = 0; i < p->nfiles; i++) {
+        size_t j = hash_str(p->files[i].path) & (p->tcap - 1);
+        while (p->table[j])
+            j = (j + 1) & (p->tcap - 1);
+        p->table[j] = i + 1;
+    }
+}
+
+/* Reads the previous run's state if it was made the same way; else NULL. */
+static prev_state_t *load_prev_state(batch_t *b)
+{
+    char path[4096], want[65];
+    snprintf(path, sizeof path, "%s/%s", b->opt->out_dir, STATE_NAME);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(b->log, "partnerfit: no previous state in %s: evaluating every intake\n",
+                b->opt->out_dir);
+        return NULL;
+    }
+    config_digest(b, want);
+    prev_state_t *p = pf_xcalloc(1, sizeof *p);
+    pf_buf_t row, f[STATE_FIELDS];
+    pf_buf_init(&row);
+    for (size_t i = 0; i < STATE_FIELDS; i++)
+        pf_buf_init(&f[i]);
+    int ok = read_record(fp, &row) && read_record(fp, &row) &&
+             split_record(&row, f, STATE_FIELDS) == STATE_FIELDS &&
+             strcmp(f[0].data, "#config") == 0 && strcmp(f[2].data, want) == 0;
+    while (ok && read_record(fp, &row))
+        if (split_record(&row, f, STATE_FIELDS) == STATE_FIELDS) prev_add(p, f, b->nreports);
+    fclose(fp);
+    pf_buf_delete(&row);
+    for (size_t i = 0; i < STATE_FIELDS; i++)
+        pf_buf_delete(&f[i]);
+    for (size_t r = 0; ok && r <= b->nreports; r++) {
+        const char *name = r < b->nreports ? pf_eval_report_name(b->ev, r) : REJECTS_NAME;
+        snprintf(path, sizeof path, "%s/%s", b->opt->out_dir, name);
+        p->fds[r] = open(path, O_RDONLY | O_CLOEXEC);
+        ok = p->fds[r] > 0;
+    }
+    if (!ok) {
+        fprintf(b->log,
+                "partnerfit: the state in %s is from other rules, policy, options or reports: "
+                "evaluating every intake\n",
+                b->opt->out_dir);
+        prev_delete(p);
+        return NULL;
+    }
+    prev_index(p);
+    return p;
+}
+
+/* partnerfit-state.csv, headed by the digest of how this run was made. */
+static int open_state(batch_t *b)
+{
+    report_file_t *f = &b->files[b->state_index];
+    if (!open_report(b, f, STATE_NAME, STATE_COLUMNS)) return 0;
+    char digest[65];
+    config_digest(b, digest);
+    pf_buf_t *l = &b->line;
+    size_t cells = 0;
+    pf_buf_reset(l);
+    pf_csv_text(l, &cells, "#config", 7);
+    pf_csv_int(l, &cells, 0);
+    pf_csv_text(l, &cells, digest, strlen(digest));
+    for (int i = 3; i < STATE_FIELDS; i++)
+        pf_csv_text(l, &cells, "", 0);
+    pf_csv_end_row(l, &cells, &b->opt->style);
+    write_file(b, f, l->data, l->len);
+    return 1;
+}
+
+/* Appends len bytes at off of fd to out; 1 when all were read. */
+static int read_span(int fd, unsigned long long off, unsigned long long len, pf_buf_t *out)
+{
+    char chunk[65536];
+    while (len > 0) {
+        size_t want = len < sizeof chunk ? (size_t)len : sizeof chunk;
+        ssize_t got = pread(fd, chunk, want, (off_t)off);
+        if (got <= 0) return 0;
+        pf_buf_add(out, chunk, (size_t)got);
+        off += (unsigned long long)got;
+        len -= (unsigned long long)got;
+    }
+    return 1;
+}
+
 /* On a terminal, one line on stderr that rewrites itself: intakes done,
  * rate, rejects, time left. Nothing of it when stderr is a file or pipe. */
 static void progress(batch_t *b, size_t files_done)
@@ -307,13 +546,16 @@ static void progress(batch_t *b, size_t files_done)
 }
 
 /* One intake (one document of a file) as a worker found it. */
-#define MAX_REPORTS 8
 typedef struct outcome {
     int ok;
     size_t end[MAX_REPORTS];     /* where its rows end in the slot's buffers */
     size_t rows[MAX_REPORTS];    /* how many rows it added */
     size_t err_first, err_count; /* its reasons, in the slot's errs */
-    char *unique;                /* its unique id, checked by the consumer */
+    size_t hits_first, hits_end; /* its rule contributions, in the slot's hits */
+    int reused;                  /* taken from the previous run (--incremental) */
+    size_t raw_first, raw_end;   /* reused reject rows, raw, in the slot's raw */
+    size_t raw_rows;
+    char *unique; /* its unique id, checked by the consumer */
     unsigned long unique_line, unique_column;
 } outcome_t;
 
@@ -323,6 +565,9 @@ typedef struct slot {
     outcome_t *items;
     size_t count, cap;
     pf_errlist_t errs; /* reasons of the rejected intakes */
+    pf_buf_t hits;     /* "INDEX:POINTS;" of the rules that fired, per intake */
+    pf_buf_t raw;      /* reused reject rows, as the previous run wrote them */
+    char digest[65];   /* of the file's bytes (--incremental) */
     pf_buf_t source;   /* scratch: "path" or "path#N" */
 } slot_t;
 
@@ -337,6 +582,8 @@ static outcome_t *slot_outcome(batch_t *b, slot_t *s)
     for (size_t r = 0; r < b->nreports; r++)
         o->end[r] = s->bufs[r].len;
     o->err_first = s->errs.count;
+    o->hits_first = o->hits_end = s->hits.len;
+    o->raw_first = o->raw_end = s->raw.len;
     return o;
 }
 
@@ -394,7 +641,7 @@ static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char 
             pf_err_set(pf_errlist_add(&s->errs), "schema", 0, 0, "",
                        "the intake does not match the schema");
         outcome_reject(s, o, NULL);
-    } else if (!pf_eval_run(w->ev, intake, source, s->bufs, rows, &b->opt->style, &err)) {
+    } else if (!pf_eval_run(w->ev, intake, source, s->bufs, rows, &s->hits, &b->opt->style, &err)) {
         outcome_reject(s, o, &err);
     } else {
         o->ok = 1;
@@ -404,6 +651,81 @@ static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char 
     }
     for (size_t r = 0; r < b->nreports; r++)
         o->end[r] = s->bufs[r].len;
+    o->hits_end = s->hits.len;
+}
+
+/* Takes a file's intakes from the previous run when its bytes are the
+ * same; returns 0 (and leaves the slot as it was) when it cannot. */
+static int reuse_file(batch_t *b, slot_t *s, const char *path)
+{
+    const prev_file_t *pf = prev_find(b->prev, path);
+    if (!pf || !pf->reusable || strcmp(pf->digest, s->digest) != 0) return 0;
+    size_t count = s->count, raw = s->raw.len, hits = s->hits.len, ends[MAX_REPORTS];
+    for (size_t r = 0; r < b->nreports; r++)
+        ends[r] = s->bufs[r].len;
+    int ok = 1;
+    for (size_t i = 0; ok && i < pf->count; i++) {
+        const prev_intake_t *it = &b->prev->items[pf->first + i];
+        outcome_t *o = slot_outcome(b, s);
+        o->reused = 1;
+        o->ok = it->evaluated;
+        for (size_t r = 0; ok && r < b->nreports; r++) {
+            ok = read_span(b->prev->fds[r], it->off[r], it->len[r], &s->bufs[r]);
+            o->rows[r] = it->rows[r];
+            o->end[r] = s->bufs[r].len;
+        }
+        ok = ok && read_span(b->prev->fds[b->nreports], it->off[b->nreports], it->len[b->nreports],
+                             &s->raw);
+        o->raw_end = s->raw.len;
+        o->raw_rows = it->rows[b->nreports];
+        o->unique = it->unique ? pf_xstrdup(it->unique) : NULL;
+        o->unique_line = it->line;
+        o->unique_column = it->column;
+        pf_buf_addstr(&s->hits, it->hits);
+        o->hits_end = s->hits.len;
+    }
+    if (ok) return 1;
+    for (size_t i = count; i < s->count; i++)
+        free(s->items[i].unique);
+    s->count = count; /* a previous report changed under us: evaluate instead */
+    s->raw.len = raw;
+    s->hits.len = hits;
+    for (size_t r = 0; r < b->nreports; r++)
+        s->bufs[r].len = ends[r];
+    return 0;
+}
+
+/* One row of partnerfit-state.csv for an intake just written. */
+static void state_row(batch_t *b, const char *path, size_t doc, const char *digest,
+                      const char *what, const outcome_t *o, const size_t *rows,
+                      const unsigned long long *off, const char *hits, size_t hits_len)
+{
+    pf_buf_t *l = &b->line;
+    size_t cells = 0;
+    pf_buf_reset(l);
+    pf_csv_text(l, &cells, path, strlen(path));
+    pf_csv_int(l, &cells, (long long)doc);
+    pf_csv_text(l, &cells, digest, strlen(digest));
+    pf_csv_text(l, &cells, what, strlen(what));
+    pf_csv_text(l, &cells, o->unique ? o->unique : "", o->unique ? strlen(o->unique) : 0);
+    pf_csv_int(l, &cells, (long long)o->unique_line);
+    pf_csv_int(l, &cells, (long long)o->unique_column);
+    pf_buf_t t;
+    pf_buf_init(&t);
+    for (size_t r = 0; r <= b->nreports; r++)
+        pf_buf_printf(&t, "%s%zu", r ? " " : "", rows[r]);
+    pf_csv_text(l, &cells, t.data, t.len);
+    pf_csv_text(l, &cells, hits, hits_len);
+    pf_buf_reset(&t);
+    for (size_t r = 0; r <= b->nreports; r++) {
+        size_t f = r < b->nreports ? r : b->rejects;
+        pf_buf_printf(&t, "%s%llu:%llu", r ? " " : "", off[r],
+                      (unsigned long long)b->files[f].bytes - off[r]);
+    }
+    pf_csv_text(l, &cells, t.data, t.len);
+    pf_buf_delete(&t);
+    pf_csv_end_row(l, &cells, &b->opt->style);
+    write_file(b, &b->files[b->state_index], l->data, l->len);
 }
 
 /* Reads every document of one file into its slot (worker thread). */
@@ -423,6 +745,11 @@ static void produce(void *worker, size_t index, void *slot)
     }
     if (!pf_yread_slurp(entry->path, b->opt->intake_limits.max_file_bytes, &buf, &len, &err)) {
         outcome_reject(s, slot_outcome(b, s), &err);
+        return;
+    }
+    if (b->prev || b->opt->incremental) pf_sha256_hex(buf, len, s->digest);
+    if (b->prev && reuse_file(b, s, entry->path)) {
+        free(buf);
         return;
     }
     int several = several_documents(buf, len);
@@ -469,9 +796,26 @@ static int claim_unique(batch_t *b, const char *path, slot_t *s, outcome_t *o)
     return 0;
 }
 
+/* Adds one intake's "INDEX:POINTS;" list to the per-rule totals. */
+static void add_hits(batch_t *b, const char *p, size_t len)
+{
+    const char *end = p + len;
+    while (p < end) {
+        char *next;
+        unsigned long index = strtoul(p, &next, 10);
+        if (next == p || *next != ':') break;
+        double points = strtod(next + 1, &next);
+        if (index >= 1 && index <= b->stats->rules) {
+            b->rule_fired[index - 1]++;
+            b->rule_moved[index - 1] += points;
+        }
+        p = next < end && *next == ';' ? next + 1 : end;
+    }
+}
+
 /* One line of shard-index.csv: [-] */
 static void shard_index_row(batch_t *b, size_t seq, size_t doc, const char *what,
-                            const outcome_t *o)
+                            const outcome_t *o, const char *hits, size_t hits_len)
 {
     pf_buf_t *l = &b->line;
     size_t cells = 0;
@@ -491,9 +835,26 @@ static void shard_index_row(batch_t *b, size_t seq, size_t doc, const char *what
     if (used < sizeof rows)
         snprintf(rows + used, sizeof rows - used, "%zu", o->ok ? 0 : o->err_count);
     pf_csv_text(l, &cells, rows, strlen(rows));
+    pf_csv_text(l, &cells, hits, hits_len);
     pf_csv_end_row(l, &cells, &b->opt->style);
     write_file(b, &b->files[b->shard_index], l->data, l->len);
     b->files[b->shard_index].rows++;
+}
+
+/* Writes one file's intakes (the caller's thread, in index order). */
+/* Writes an intake's reject rows: raw when reused, else from its reasons. */
+static size_t write_rejects(batch_t *b, const char *path, slot_t *s, const outcome_t *o)
+{
+    if (o->reused && o->err_count == 0) {
+        report_file_t *f = &b->files[b->rejects];
+        write_file(b, f, s->raw.data + o->raw_first, o->raw_end - o->raw_first);
+        f->rows += o->raw_rows;
+        b->stats->reject_rows += o->raw_rows;
+        return o->raw_rows;
+    }
+    for (size_t e = o->err_first; e < o->err_first + o->err_count; e++)
+        reject_row(b, path, &s->errs.items[e]);
+    return o->err_count;
 }
 
 /* Writes one file's intakes (the caller's thread, in index order). */
@@ -506,16 +867,22 @@ static int consume(void *ctx, size_t index, void *slot)
     for (size_t i = 0; i < s->count; i++) {
         outcome_t *o = &s->items[i];
         const char *what = "evaluated";
+        size_t rows[MAX_REPORTS + 1] = {0};
+        b->stats->reused += o->reused;
+        unsigned long long off[MAX_REPORTS + 1];
+        for (size_t r = 0; r < b->nreports; r++)
+            off[r] = b->files[r].bytes;
+        off[b->nreports] = b->files[b->rejects].bytes;
         if (o->ok && claim_unique(b, path, s, o)) {
             for (size_t r = 0; r < b->nreports; r++) {
                 write_file(b, &b->files[r], s->bufs[r].data + start[r], o->end[r] - start[r]);
                 b->files[r].rows += o->rows[r];
+                rows[r] = o->rows[r];
             }
             b->stats->evaluated++;
         } else {
             what = o->ok ? "duplicate" : "rejected";
-            for (size_t e = o->err_first; e < o->err_first + o->err_count; e++)
-                reject_row(b, path, &s->errs.items[e]);
+            rows[b->nreports] = write_rejects(b, path, s, o);
             b->stats->rejected++;
             if (o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0) {
                 b->stats->rule_errors++;
@@ -523,13 +890,21 @@ static int consume(void *ctx, size_t index, void *slot)
             }
             o->ok = 0;
         }
-        if (b->opt->shard_n) shard_index_row(b, b->order[index], i + 1, what, o);
+        const char *hits = s->hits.data ? s->hits.data + o->hits_first : "";
+        size_t nhits = o->hits_end - o->hits_first;
+        add_hits(b, hits, nhits);
+        if (b->opt->shard_n) shard_index_row(b, b->order[index], i + 1, what, o, hits, nhits);
+        if (b->opt->incremental)
+            state_row(b, path, i + 1, s->digest, what, o, rows, off, hits, nhits);
         for (size_t r = 0; r < b->nreports; r++)
             start[r] = o->end[r];
         free(o->unique);
     }
     b->stats->intakes += s->count;
     s->count = 0;
+    pf_buf_reset(&s->hits);
+    pf_buf_reset(&s->raw);
+    s->digest[0] = '\0';
     for (size_t r = 0; r < b->nreports; r++)
         pf_buf_reset(&s->bufs[r]);
     pf_errlist_reset(&s->errs);
@@ -613,6 +988,10 @@ static void write_rule_hits(batch_t *b)
 {
     pf_rule_stat_t *st;
     size_t n = gather_rule_stats(b, &st);
+    for (size_t i = 0; i < n && i < b->stats->rules; i++) {
+        st[i].fired = b->rule_fired[i];
+        st[i].moved = b->rule_moved[i];
+    }
     write_rule_hits_rows(b, st, n, b->opt->timings);
     pf_rule_stats_free(st, n);
 }
@@ -746,6 +1125,7 @@ static pf_value_t *manifest_value(batch_t *b, vbuild_t *vb)
 
     pf_value_t *reports = v_list(vb, b->nfiles);
     for (size_t i = 0; i < b->nfiles; i++) {
+        if (b->opt->incremental && i == b->state_index) continue; /* not a report */
         pf_value_t *r = v_map(vb, 4);
         unsigned char d[32];
         pf_sha256_final(&b->files[i].sha, d);
@@ -817,6 +1197,8 @@ static void batch_delete(batch_t *b)
         free(b->slots[i].items);
         pf_errlist_delete(&b->slots[i].errs);
         pf_buf_delete(&b->slots[i].source);
+        pf_buf_delete(&b->slots[i].hits);
+        pf_buf_delete(&b->slots[i].raw);
     }
     free(b->slots);
     for (size_t i = 1; i < b->nworkers; i++)
@@ -824,6 +1206,9 @@ static void batch_delete(batch_t *b)
     free(b->workers);
     free(b->files);
     free(b->order);
+    prev_delete(b->prev);
+    free(b->rule_fired);
+    free(b->rule_moved);
     pf_buf_delete(&b->line);
     idset_delete(&b->ids);
     pf_scan_delete(&b->scan);
@@ -848,7 +1233,6 @@ static void take_slice(batch_t *b)
 static int run(batch_t *b)
 {
     if (!load_configuration(b)) return PF_EXIT_CONFIG;
-    b->stats->rules = pf_eval_rule_count(b->ev);
     pf_err_t err;
     if (!pf_out_mkdirs(b->opt->out_dir, &err)) {
         pf_log_error(b->log, NULL, &err);
@@ -863,6 +1247,7 @@ static int run(batch_t *b)
         return PF_EXIT_IO;
     }
     if (!open_outputs(b) || !start_workers(b, &b->cfg.eval)) return PF_EXIT_IO;
+    if (b->opt->incremental) b->prev = load_prev_state(b);
     for (size_t i = 0; i < b->opt->npaths; i++)
         pf_scan_add(&b->scan, b->opt->paths[i]);
     take_slice(b);
@@ -930,7 +1315,7 @@ static size_t split_record(const pf_buf_t *row, pf_buf_t *fields, size_t max)
     return n;
 }
 
-#define INDEX_FIELDS 8
+#define INDEX_FIELDS 9
 
 typedef struct shard_in {
     char *dir;
@@ -988,6 +1373,7 @@ static void merge_intake(batch_t *b, shard_in_t *s)
     for (size_t r = 0; r <= b->nreports; r++)
         rows[r] = strtoull(p, &p, 10);
     int evaluated = strcmp(outcome, "evaluated") == 0, dup = strcmp(outcome, "duplicate") == 0;
+    add_hits(b, s->f[8].data, s->f[8].len);
     const char *first = NULL;
     if ((evaluated || dup) && unique[0]) {
         char owner[512];
@@ -1099,8 +1485,8 @@ static void merge_rule_hits(batch_t *b, shard_in_t *in, size_t n)
                 nst++;
             }
             if (r >= nst) continue;
-            st[r].fired += strtoull(f[4].data, NULL, 10);
-            st[r].moved += strtod(f[6].data, NULL);
+            st[r].fired = r < b->stats->rules ? b->rule_fired[r] : 0;
+            st[r].moved = r < b->stats->rules ? b->rule_moved[r] : 0;
             if (f[7].len) {
                 timed = 1;
                 st[r].seconds += strtod(f[7].data, NULL) / 1000.0;
@@ -1159,7 +1545,6 @@ static int merge(batch_t *b)
 {
     size_t n = b->opt->npaths;
     if (!load_configuration(b)) return PF_EXIT_CONFIG;
-    b->stats->rules = pf_eval_rule_count(b->ev);
     pf_doc_t *docs = pf_xcalloc(n, sizeof *docs);
     shard_in_t *in = pf_xcalloc(n, sizeof *in);
     int code = PF_EXIT_CONFIG, ok = 1;

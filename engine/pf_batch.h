@@ -40,6 +40,7 @@ typedef struct pf_batch_options {
     int timings;                  /* time each rule (rule_hits.csv time_ms) */
     int fail_on_dead_rules;       /* exit 6 when a rule fired on no intake */
     size_t shard_k, shard_n;      /* take only files with hash(path) % n == k; n = 0: all */
+    int incremental;              /* reuse the rows of unchanged files (partnerfit-state.csv) */
 } pf_batch_options_t;
 
 void pf_batch_options_default(pf_batch_options_t *o);
@@ -51,6 +52,7 @@ typedef struct pf_batch_stats {
     size_t rejected;  /* intakes (or unreadable files) in rejects.csv */
     size_t reject_rows;
     size_t rule_errors; /* intakes rejected because a rule failed on them */
+    size_t reused;      /* intakes taken from the previous run (--incremental) */
     size_t dead_rules;  /* rules that fired on no intake */
     size_t rules;
 } pf_batch_stats_t;

@@ -373,10 +373,23 @@ static const char *const SANDBOX_LIBS[] = {"string", "table", "math", "utf8", NU
 static const char *const LIB_REMOVED[][2] = {
     {"string", "dump"}, {"math", "random"}, {"math", "randomseed"}, {NULL, NULL}};
 
+/* The hook sees instructions, not the work a C function does per call:
+ * a loop of 4 MB string.rep calls can run 250 calls between two checks.
+ * The costly wrappers check the deadline themselves before working. */
+static void check_deadline(lua_State *L)
+{
+    pf_eval_t *ev = get_ev(L);
+    if (ev->armed && !ev->killed[0] && now_seconds() > ev->deadline)
+        snprintf(ev->killed, sizeof ev->killed,
+                 "went over the time limit of %g seconds for one intake", ev->cfg.limits.seconds);
+    if (ev->killed[0]) luaL_error(L, "%s", ev->killed);
+}
+
 /* string.rep with a cap: the C loop inside cannot be interrupted by the
  * hook, and ("").rep(1e15) would loop for hours. [-(2|3), +1, e] */
 static int sb_string_rep(lua_State *L)
 {
+    check_deadline(L);
     size_t len, seplen = 0;
     luaL_checklstring(L, 1, &len);
     lua_Integer n = luaL_checkinteger(L, 2);
@@ -470,6 +483,7 @@ static int sb_string_format(lua_State *L)
 
 static int call_original(lua_State *L)
 {
+    check_deadline(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -1198,6 +1212,7 @@ typedef struct run_args {
     const char *source;
     pf_buf_t *out;
     size_t *rows;
+    pf_buf_t *hits;
     const pf_csv_style_t *style;
 } run_args_t;
 
@@ -1261,6 +1276,15 @@ static int run_protected(lua_State *L)
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
+    }
+    /* then {rule index, points moved, ...} of the rules that fired */
+    if (a->hits && lua_rawgeti(L, -1, (lua_Integer)a->ev->nreports + 1) == LUA_TTABLE) {
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TNUMBER; i += 2) {
+            long long index = (long long)lua_tointeger(L, -1);
+            lua_rawgeti(L, -2, i + 1);
+            pf_buf_printf(a->hits, "%lld:%.17g;", index, (double)lua_tonumber(L, -1));
+            lua_pop(L, 2);
+        }
     }
     return 0;
 }
@@ -1381,7 +1405,7 @@ static void rebuild(pf_eval_t *ev)
 }
 
 int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
-                size_t *rows, const pf_csv_style_t *style, pf_err_t *err)
+                size_t *rows, pf_buf_t *hits, const pf_csv_style_t *style, pf_err_t *err)
 {
     if (!ev->L) {
         pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
@@ -1393,7 +1417,8 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
         if (rows) rows[r] = 0;
     }
     lua_State *L = ev->L;
-    run_args_t args = {ev, intake, source, out, rows, style};
+    size_t hits_mark = hits ? hits->len : 0;
+    run_args_t args = {ev, intake, source, out, rows, hits, style};
     lua_pushcfunction(L, run_protected);
     lua_pushlightuserdata(L, &args);
     arm(ev);
@@ -1407,6 +1432,10 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
         out[r].len = marks[r];
         if (out[r].data) out[r].data[marks[r]] = '\0';
         if (rows) rows[r] = 0;
+    }
+    if (hits) {
+        hits->len = hits_mark;
+        if (hits->data) hits->data[hits_mark] = '\0';
     }
     free(marks);
     int limit = ev->killed[0] || status == LUA_ERRMEM;

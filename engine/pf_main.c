@@ -33,6 +33,8 @@ static const char USAGE[] =
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
     "  --shard K/N     take only the files whose path hashes to K of N (0 <= K < N) and\n"
     "                  write shard-index.csv too; combine the N outputs with merge\n"
+    "  --incremental   reuse the rows of files unchanged since the last --incremental\n"
+    "                  run into the same --out (state in partnerfit-state.csv)\n"
     "  --max-file-mb N largest intake file read, in MiB [1]; raise it for bulk files\n"
     "                  holding many intakes as YAML documents separated by ---\n"
     "  --fail-on-dead-rules  exit 6 when a rule fired on no intake\n"
@@ -111,6 +113,8 @@ static int parse_run(int argc, char **argv, cli_t *c)
                                    argv[i]);
             c->batch.shard_k = k;
             c->batch.shard_n = n;
+        } else if (strcmp(a, "--incremental") == 0) {
+            c->batch.incremental = 1;
         } else if (strcmp(a, "--timings") == 0) {
             c->batch.timings = 1;
         } else if (strcmp(a, "--fail-on-dead-rules") == 0) {
@@ -164,6 +168,9 @@ static int run_command(int argc, char **argv, int merging)
                     "reports in %s/\n",
                     st.files, st.files == 1 ? "" : "s", st.intakes, st.intakes == 1 ? "" : "s",
                     st.evaluated, st.rejected, st.rules, c.batch.out_dir);
+        if (!c.quiet && c.batch.incremental)
+            fprintf(stderr, "partnerfit: %zu intake%s reused from the previous run\n", st.reused,
+                    st.reused == 1 ? "" : "s");
     }
     free(c.paths);
     return code;

@@ -506,6 +506,7 @@ function P.rule(spec)
   end
   check_action(r, spec, bad)
   rules[#rules + 1] = r
+  r.index = #rules
   by_stage[stage][#by_stage[stage] + 1] = r
   by_id[id] = r
 end
@@ -573,8 +574,11 @@ local function call(r, f, intake, ctx)
   return nil
 end
 
+local hits -- what each rule that fired did in this evaluation: {index, moved, ...}
+
 local function begin_rule(r)
   r.n_eval = r.n_eval + 1
+  r.moved_before = r.moved
   running = r
   if trace then
     local ent = { rule = r, fired = false, effects = {}, reads = {}, seen = {} }
@@ -585,7 +589,13 @@ local function begin_rule(r)
 end
 
 local function end_rule(r, fired, t0)
-  if fired then r.n_fired = r.n_fired + 1 end
+  if fired then
+    r.n_fired = r.n_fired + 1
+    if hits then
+      hits[#hits + 1] = r.index
+      hits[#hits + 1] = r.moved - r.moved_before
+    end
+  end
   if trace then
     trace.current.fired = fired
     trace.current = nil
@@ -910,8 +920,17 @@ local function evaluate(intake)
   return e
 end
 
+-- evaluate(intake, source) -> one list of rows per report, then the list
+-- of {rule index, points moved} pairs of the rules that fired, from which
+-- the host builds rule_hits.csv in input order (so sums never depend on
+-- which thread or shard evaluated what).
 function P.evaluate(intake, source)
-  return rows_for(evaluate(intake), intake, source)
+  hits = {}
+  local e = evaluate(intake)
+  local out = rows_for(e, intake, source)
+  out[#out + 1] = hits
+  hits = nil
+  return out
 end
 
 -- Per-rule counters for rule_hits.csv: one row per rule, in load order.

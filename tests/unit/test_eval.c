@@ -327,7 +327,7 @@ static int run(fx_t *fx, const pf_value_t *in)
     table_free(&fx->needs);
     pf_err_clear(&fx->err);
     pf_csv_style_t style = {0, 0};
-    int ok = pf_eval_run(fx->ev, in, "in/acme.yaml", fx->out, fx->rows, &style, &fx->err);
+    int ok = pf_eval_run(fx->ev, in, "in/acme.yaml", fx->out, fx->rows, NULL, &style, &fx->err);
     if (ok) {
         parse_csv(&fx->out[0], 13, &fx->recs);
         parse_csv(&fx->out[1], 8, &fx->needs);
@@ -722,7 +722,7 @@ static void test_output_appends_and_failure_keeps_buffers(void **state)
     pf_csv_style_t style = {1, 0};
     pf_err_t err;
     const pf_value_t *ok_in = intake(fx, INTAKE_YAML);
-    assert_int_equal(pf_eval_run(fx->ev, ok_in, "s", out, rows, &style, &err), 1);
+    assert_int_equal(pf_eval_run(fx->ev, ok_in, "s", out, rows, NULL, &style, &err), 1);
     assert_int_equal(rows[0], 4);
     assert_int_equal(rows[1], 3);
     assert_memory_equal(out[0].data, "KEEP0\n\"acme-1\",\"Acme\",1,\"opt_a\",", 31);
@@ -730,7 +730,7 @@ static void test_output_appends_and_failure_keeps_buffers(void **state)
     size_t len0 = out[0].len, len1 = out[1].len;
     const pf_value_t *bad =
         intake(fx, "id: b\norg: {name: B}\nassessed_on: 2024-01-01\nboom: true\n");
-    assert_int_equal(pf_eval_run(fx->ev, bad, "s", out, rows, &style, &err), 0);
+    assert_int_equal(pf_eval_run(fx->ev, bad, "s", out, rows, NULL, &style, &err), 0);
     assert_string_equal(err.kind, "rule.error");
     assert_int_equal(out[0].len, len0);
     assert_int_equal(out[1].len, len1);
@@ -1449,7 +1449,7 @@ static void test_hostile_pattern_backtracking(void **state)
         pf_buf_init(&out[1]);
         pf_csv_style_t style = {0, 0};
         pf_err_t err;
-        int ok = pf_eval_run(fx->ev, in, "s", out, NULL, &style, &err);
+        int ok = pf_eval_run(fx->ev, in, "s", out, NULL, NULL, &style, &err);
         _exit(ok ? 1 : 0);
     }
     int status = 0;
