@@ -1021,7 +1021,12 @@ static void write_rule_hits_rows(batch_t *b, const pf_rule_stat_t *st, size_t n,
         pf_csv_end_row(l, &cells, &b->opt->style);
         write_file(b, f, l->data, l->len);
         f->rows++;
-        if (!st[i].fired) b->stats->dead_rules++;
+        if (!st[i].fired) {
+            b->stats->dead_rules++;
+            if (b->opt->fail_on_dead_rules)
+                fprintf(b->log, "partnerfit: rule %s (%s) fired on no intake\n", st[i].id,
+                        st[i].where);
+        }
     }
 }
 
@@ -1232,7 +1237,10 @@ static void take_slice(batch_t *b)
 
 static int run(batch_t *b)
 {
-    if (!load_configuration(b)) return PF_EXIT_CONFIG;
+    if (!load_configuration(b)) {
+        fprintf(b->log, "partnerfit: no reports written\n");
+        return PF_EXIT_CONFIG;
+    }
     pf_err_t err;
     if (!pf_out_mkdirs(b->opt->out_dir, &err)) {
         pf_log_error(b->log, NULL, &err);

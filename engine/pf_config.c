@@ -115,7 +115,7 @@ pf_eval_t *pf_config_evaluator(const pf_config_t *c, FILE *log)
     for (size_t i = 0; i < errs.count; i++)
         pf_log_error(log, NULL, &errs.items[i]);
     if (!ev)
-        fprintf(log, "partnerfit: the rule pack or policy has %zu problem%s; nothing written\n",
+        fprintf(log, "partnerfit: the rule pack or policy has %zu problem%s (listed above)\n",
                 errs.count, errs.count == 1 ? "" : "s");
     pf_errlist_delete(&errs);
     return ev;

@@ -354,6 +354,8 @@ typedef struct ranking {
 /* A change worth listing among the biggest movers. */
 typedef struct mover {
     char intake[256], option[128];
+    const char *change; /* "entered shortlist", "moved up", ... */
+    int shortlist_changed;
     long old_rank, new_rank;
     double old_score, new_score;
 } mover_t;
@@ -440,18 +442,21 @@ static long rank_move(const mover_t *m)
     return d < 0 ? -d : d;
 }
 
-/* Keeps the MOVERS largest rank changes (score change breaks ties; the
- * earlier intake wins a full tie, so the list is deterministic). */
+/* 1 when a moved more than b: shortlist changes first, then places, then
+ * points; on a full tie the earlier intake stays ahead (deterministic). */
+static int moved_more(const mover_t *a, const mover_t *b)
+{
+    if (a->shortlist_changed != b->shortlist_changed) return a->shortlist_changed;
+    if (rank_move(a) != rank_move(b)) return rank_move(a) > rank_move(b);
+    return fabs(a->new_score - a->old_score) > fabs(b->new_score - b->old_score);
+}
+
+/* Keeps the MOVERS biggest changes, in order. */
 static void note_mover(diff_run_t *d, const mover_t *m)
 {
     size_t at = d->nmovers;
-    while (at > 0) {
-        const mover_t *prev = &d->movers[at - 1];
-        long a = rank_move(m), b = rank_move(prev);
-        double sa = fabs(m->new_score - m->old_score), sb = fabs(prev->new_score - prev->old_score);
-        if (a < b || (a == b && sa <= sb)) break;
+    while (at > 0 && moved_more(m, &d->movers[at - 1]))
         at--;
-    }
     if (at >= MOVERS) return;
     size_t last = d->nmovers < MOVERS ? d->nmovers : MOVERS - 1;
     memmove(&d->movers[at + 1], &d->movers[at], (last - at) * sizeof *d->movers);
@@ -530,6 +535,8 @@ static void compare_intake(diff_run_t *d, const char *path)
                 snprintf(m.option, sizeof m.option, "%s", pb->option);
                 m.old_rank = pa->rank, m.new_rank = pb->rank;
                 m.old_score = pa->score, m.new_score = pb->score;
+                m.change = change;
+                m.shortlist_changed = pa->shortlisted != pb->shortlisted;
                 note_mover(d, &m);
             }
         }
@@ -563,8 +570,8 @@ static void print_diff_summary(const diff_run_t *d, const pf_tools_options_t *o,
     if (d->nmovers) fprintf(out, "  biggest movers:\n");
     for (size_t i = 0; i < d->nmovers; i++) {
         const mover_t *m = &d->movers[i];
-        fprintf(out, "    %-24s %-28s rank %ld -> %ld, score %.2f -> %.2f\n", m->intake, m->option,
-                m->old_rank, m->new_rank, m->old_score, m->new_score);
+        fprintf(out, "    %-24s %-28s %-18s rank %ld -> %ld, score %.2f -> %.2f\n", m->intake,
+                m->option, m->change, m->old_rank, m->new_rank, m->old_score, m->new_score);
     }
 }
 

@@ -1082,11 +1082,25 @@ local function closest_miss(e, id)
   return best, best_points
 end
 
+-- the score an option needs to get in: the minimum while places are free,
+-- else the last shortlisted option's score
+local function entry_score(e)
+  local taken, last = 0, nil
+  for _, o in ipairs(e.order) do
+    if e.shortlisted[o.id] then
+      taken = taken + 1
+      last = e.score[o.id]
+    end
+  end
+  if taken < shortlist_size or last == nil then return min_score end
+  return last
+end
+
 local function explain_ranking(out, e)
   out[#out + 1] = ""
   out[#out + 1] = "Ranking (shortlist of " .. shortlist_size .. ", minimum score " ..
     signed(min_score):gsub("^%+", "") .. ")"
-  local last_in
+  local needed = entry_score(e)
   for rank, o in ipairs(e.order) do
     local score = e.score[o.id]
     local margin = ""
@@ -1094,14 +1108,13 @@ local function explain_ranking(out, e)
     if nxt then margin = "  (" .. signed(score - e.score[nxt.id]) .. " over #" .. (rank + 1) .. ")" end
     out[#out + 1] = string.format("  %2d. %-28s %7s  %s%s", rank, o.id, signed(score):gsub("^%+", ""),
       e.shortlisted[o.id] and "shortlisted" or "-", margin)
-    if e.shortlisted[o.id] then last_in = score end
     if not e.shortlisted[o.id] then
       out[#out + 1] = "      " .. e.shortlist_note[o.id]
-      if last_in and rank <= shortlist_size + 2 then
+      if rank <= shortlist_size + 2 and not e.excluded[o.id] then
         local r, pts = closest_miss(e, o.id)
         if r then
           out[#out + 1] = "      closest rule that did not fire: " .. r.id .. " (" .. r.at .. ") would add " ..
-            signed(pts) .. (score + pts >= last_in and ", enough to reach the shortlist" or "")
+            signed(pts) .. (score + pts >= needed and ", enough to reach the shortlist" or "")
         end
       end
     end
@@ -1166,6 +1179,13 @@ local function explain_data(e, id, label, source)
   for rank, o in ipairs(e.order) do
     ranking[rank] = { rank = rank, option = o.id, score = e.score[o.id], shortlisted = e.shortlisted[o.id],
                       note = e.shortlist_note[o.id], steps = e.steps[o.id] }
+    if not e.shortlisted[o.id] then
+      local r, pts = closest_miss(e, o.id)
+      if r then
+        ranking[rank].closest_miss = { rule = r.id, where = r.at, points = pts,
+                                       enough = e.score[o.id] + pts >= entry_score(e) }
+      end
+    end
   end
   local needs = {}
   for i, a in ipairs(area_ids) do needs[i] = { area = a, level = e.need[a], label = level_labels[e.need[a]] } end
@@ -1214,15 +1234,60 @@ end
 local EXPECT_KEYS = { "top", "shortlist", "shortlisted", "not_shortlisted", "need", "score", "rank",
                       "fired", "not_fired" }
 
+-- Problems with the expectations themselves: a test that cannot fail is
+-- worse than none, so a scalar where a list belongs, an unknown option,
+-- area or rule, or an empty expect are failures of the test file.
+local LIST_EXPECTS = { "shortlist", "shortlisted", "not_shortlisted", "fired", "not_fired" }
+local OPTION_LISTS = { shortlist = true, shortlisted = true, not_shortlisted = true }
+
+local function expectation_problems(expect)
+  local out = {}
+  local function bad(msg) out[#out + 1] = "  bad expectation: " .. msg end
+  local keys = sorted_keys(expect)
+  if #keys == 0 then bad("'expect' is empty, so nothing would be checked") end
+  for _, k in ipairs(keys) do
+    if not contains(EXPECT_KEYS, k) then
+      bad("unknown key '" .. tostring(k) .. "' (known: " .. one_of(EXPECT_KEYS) .. ")")
+    end
+  end
+  for _, k in ipairs(LIST_EXPECTS) do
+    local v = expect[k]
+    if v ~= nil and (type(v) ~= "table" or (#v == 0 and #sorted_keys(v) > 0)) then
+      bad(k .. " must be a list, e.g. " .. k .. ": [" .. tostring(v) .. "]")
+    elseif v ~= nil then
+      for _, id in ipairs(v) do
+        if OPTION_LISTS[k] and not option_by_id[id] then
+          bad(k .. ": option '" .. tostring(id) .. "' is not in the catalogue")
+        elseif not OPTION_LISTS[k] and not by_id[id] then
+          bad(k .. ": rule '" .. tostring(id) .. "' does not exist")
+        end
+      end
+    end
+  end
+  if expect.top ~= nil and not option_by_id[expect.top] then
+    bad("top: option '" .. tostring(expect.top) .. "' is not in the catalogue")
+  end
+  for _, k in ipairs({ "score", "rank", "need" }) do
+    local v = expect[k]
+    if v ~= nil and type(v) ~= "table" then
+      bad(k .. " must be a mapping, e.g. " .. k .. ": {id: value}")
+    elseif v ~= nil then
+      for _, id in ipairs(sorted_keys(v)) do
+        local known = k == "need" and area_known[id] or (k ~= "need" and option_by_id[id])
+        if not known then
+          bad(k .. ": " .. (k == "need" and "area '" or "option '") .. tostring(id) .. "' does not exist")
+        end
+      end
+    end
+  end
+  return out
+end
+
 local function check_expectations(e, expect)
-  local failures = {}
+  local failures = expectation_problems(expect)
+  if #failures > 0 then return failures end
   local function failed(what, want, got)
     failures[#failures + 1] = "  expected " .. what .. ": " .. want .. "\n       got " .. what .. ": " .. got
-  end
-  for _, k in ipairs(sorted_keys(expect)) do
-    if not contains(EXPECT_KEYS, k) then
-      failures[#failures + 1] = "  unknown expectation '" .. tostring(k) .. "' (known: " .. one_of(EXPECT_KEYS) .. ")"
-    end
   end
   if expect.top ~= nil and expect.top ~= e.top then failed("top", tostring(expect.top), tostring(e.top)) end
   local got = shortlist_of(e)

@@ -68,6 +68,28 @@ contains "$WORK/diff1.txt" "biggest movers:"
 contains "$WORK/d1/diff.csv" '"kestrel-dental","self_service","entered shortlist",10,1,-92.5,907.5,"no","yes"'
 ok "diff reports rank and shortlist changes between two packs"
 
+# test: expectations that could never fail are failures themselves
+mkdir -p "$WORK/t"
+cat > "$WORK/t/bad.yaml" <<'YAML'
+cases:
+  - name: scalar where a list belongs
+    intake: SRC/samples/kestrel-dental.yaml
+    expect: {fired: fit.culture.offload}
+  - name: misspelt option
+    intake: SRC/samples/kestrel-dental.yaml
+    expect: {score: {cps: 0}}
+  - name: nothing checked
+    intake: SRC/samples/kestrel-dental.yaml
+    expect: {}
+YAML
+sed -i "s|SRC|$SRC|" "$WORK/t/bad.yaml"
+expect_exit 1 "$WORK/log" sh -c "\"$PF\" test \"$WORK/t\" > \"$WORK/t.out\""
+contains "$WORK/t.out" "fired must be a list, e.g. fired: [fit.culture.offload]"
+contains "$WORK/t.out" "score: option 'cps' does not exist"
+contains "$WORK/t.out" "'expect' is empty, so nothing would be checked"
+contains "$WORK/t.out" "0 passed, 3 failed"
+ok "test refuses expectations that cannot fail"
+
 # types: the checked-in annotations follow the schema
 expect_exit 0 "$WORK/log" sh -c "\"$PF\" types > \"$WORK/types.lua\""
 cmp -s "$WORK/types.lua" engine/lua/types.lua ||
