@@ -1,0 +1,105 @@
+# The rule tests in tests/rules pass on the shipped pack, and a wrong
+# expectation fails with exit 1, saying what was expected and what came out,
+# followed by the trace of the intake.
+. "$(dirname "$0")/../lib.sh"
+
+# run_test OUT ARGS...: partnerfit test ARGS, stdout+stderr to OUT; sets $rc
+run_test() {
+    out=$1
+    shift
+    set +e
+    "$PF" test "$@" >"$out" 2>&1
+    rc=$?
+    set -e
+}
+
+# no_cost_error LOG: the failure text was not replaced by the sandbox's
+# pattern-cost error (the prelude formats the trace with string patterns)
+no_cost_error() {
+    if grep -q "is too costly on a text of" "$1"; then
+        cat "$1" >&2
+        fail "the failure text is replaced by the sandbox's pattern-cost error (prelude P.test on a trace over 10 KB)"
+    fi
+}
+
+# 1. the shipped tests pass (the default folder is tests/rules)
+run_test "$WORK/pass.log" tests/rules
+[ "$rc" -eq 0 ] || { cat "$WORK/pass.log" >&2; fail "partnerfit test tests/rules: exit $rc, expected 0"; }
+last=$(tail -n 1 "$WORK/pass.log")
+case $last in
+    *" passed, 0 failed") ;;
+    *) fail "unexpected last line: $last" ;;
+esac
+n=${last%% *}
+[ "$n" -ge 100 ] || fail "only $n rule test cases ran"
+ok "tests/rules: $last"
+
+run_test "$WORK/default.log"
+[ "$rc" -eq 0 ] || { cat "$WORK/default.log" >&2; fail "partnerfit test (default folder): exit $rc"; }
+[ "$(tail -n 1 "$WORK/default.log")" = "$last" ] || fail "the default folder is not tests/rules"
+ok "partnerfit test with no path runs tests/rules"
+
+# 2. a deliberately wrong expectation fails, with expected vs actual and the
+#    trace: first on a small inline intake, then on a sample (a long trace)
+cat >"$WORK/wrong-inline.yaml" <<'YAML'
+name: deliberately wrong top, small intake
+intake:
+  id: small
+  assessed_on: 2026-01-01
+  organisation: {name: Small}
+  maturity: {strategy: 3, plan: 3, ready: 3, migrate: 3, innovate: 3, govern: 3, manage: 3}
+  culture: {approach: offload, executive_sponsor: true}
+expect: {top: csp, fired: [fit.culture.augment_staff]}
+YAML
+run_test "$WORK/wrong-inline.log" "$WORK/wrong-inline.yaml"
+[ "$rc" -eq 1 ] || { cat "$WORK/wrong-inline.log" >&2; fail "a wrong expectation: exit $rc, expected 1"; }
+contains "$WORK/wrong-inline.log" "FAIL $WORK/wrong-inline.yaml:1: deliberately wrong top, small intake"
+no_cost_error "$WORK/wrong-inline.log"
+contains "$WORK/wrong-inline.log" "expected top: csp"
+contains "$WORK/wrong-inline.log" "got top: azure_expert_msp"
+contains "$WORK/wrong-inline.log" "expected rule fit.culture.augment_staff to fire: fired"
+contains "$WORK/wrong-inline.log" "trace of the intake:"
+contains "$WORK/wrong-inline.log" "fired fit.culture.offload"
+[ "$(tail -n 1 "$WORK/wrong-inline.log")" = "0 passed, 1 failed" ] || fail "last line: $(tail -n 1 "$WORK/wrong-inline.log")"
+ok "a wrong top on an inline intake fails with exit 1, expected vs got and the trace"
+
+cat >"$WORK/wrong.yaml" <<YAML
+cases:
+  - name: right
+    intake: $SRC/samples/nordfjord-freight.yaml
+    expect: {top: azure_accelerate}
+  - name: deliberately wrong top
+    intake: $SRC/samples/nordfjord-freight.yaml
+    expect: {top: csp}
+YAML
+run_test "$WORK/wrong.log" "$WORK/wrong.yaml"
+[ "$rc" -eq 1 ] || { cat "$WORK/wrong.log" >&2; fail "a wrong expectation: exit $rc, expected 1"; }
+contains "$WORK/wrong.log" "FAIL $WORK/wrong.yaml:5: deliberately wrong top"
+no_cost_error "$WORK/wrong.log"
+contains "$WORK/wrong.log" "expected top: csp"
+contains "$WORK/wrong.log" "got top: azure_accelerate"
+contains "$WORK/wrong.log" "trace of the intake:"
+contains "$WORK/wrong.log" "Stage 1. needs"
+contains "$WORK/wrong.log" "fired fit.time.exit_near"
+contains "$WORK/wrong.log" "Ranking (shortlist of 3, minimum score 20)"
+[ "$(tail -n 1 "$WORK/wrong.log")" = "1 passed, 1 failed" ] || fail "last line: $(tail -n 1 "$WORK/wrong.log")"
+ok "a wrong top on a sample fails with exit 1, expected vs got and the whole trace"
+
+# 3. an inline intake that the schema rejects fails the case, with the reason
+cat >"$WORK/rejected.yaml" <<'YAML'
+name: inline intake with a misspelt answer
+intake:
+  id: bad
+  assessed_on: 2026-01-01
+  organisation: {name: Bad}
+  maturity: {strategy: 3, plan: 3, ready: 3, migrate: 3, innovate: 3, govern: 3, manage: 3}
+  culture: {approach: augment_staf}
+expect: {top: csp}
+YAML
+run_test "$WORK/rejected.log" "$WORK/rejected.yaml"
+[ "$rc" -eq 1 ] || { cat "$WORK/rejected.log" >&2; fail "a rejected inline intake: exit $rc, expected 1"; }
+contains "$WORK/rejected.log" "the intake was rejected"
+contains "$WORK/rejected.log" 'did you mean "augment_staff"?'
+ok "a rejected inline intake fails its case with the schema's reason"
+
+done_testing
