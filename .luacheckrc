@@ -14,7 +14,7 @@ files["rules/"] = {
     "string", "table", "math", "utf8",
     -- the rule DSL
     "rule", "policy", "areas", "options",
-    "sorted_keys", "contains", "count", "sum", "clamp", "days_between",
+    "sorted_keys", "contains", "count", "sum", "clamp", "days_between", "option_name",
   },
 }
 

@@ -1,49 +1,8 @@
 -- Stage 2 (part 1): options that fit the organisation's culture.
--- Microsoft programmes change names and are bundled over time; `program`
--- resolves a programme to the option that carries it on the assessment date
--- (following the lifecycle successors in the policy), so rules are written
--- once against the idea and score whatever is current.
-
-local function option_entry(id)
-  for _, o in ipairs(options) do
-    if o.id == id then return o end
-  end
-  return nil
-end
-
-local function option_name(id)
-  local o = option_entry(id)
-  return o and o.name or id
-end
-
--- The option that carries `id` at the assessment date, or nil if none does.
-local function program(ctx, id)
-  for _ = 1, #options do
-    local status = ctx.lifecycle(id)
-    if status == "active" then return id end
-    if status == "unavailable" then return nil end
-    local successor
-    local o = option_entry(id)
-    for _, e in ipairs(o and o.lifecycle or {}) do
-      if ctx.days_until(e.from) <= 0 then successor = e.successor end
-    end
-    if successor == nil then
-      if status == "legacy" then return id end
-      return nil
-    end
-    id = successor
-  end
-  return nil
-end
-
--- A clause naming the successor when a programme has been replaced.
-local function via(ctx, id)
-  local cur = program(ctx, id)
-  if cur ~= nil and cur ~= id then
-    return " (On the assessment date " .. option_name(cur) .. " carries what " .. option_name(id) .. " offered.)"
-  end
-  return ""
-end
+-- Microsoft programmes change names and are bundled over time; the DSL's
+-- `ctx.carrier` resolves a programme to the option that carries it on the
+-- assessment date (following the lifecycle successors in the policy), so
+-- rules are written once against the idea and score whatever is current.
 
 local function add(t, id, points)
   if id ~= nil then t[id] = (t[id] or 0) + points end
@@ -81,12 +40,12 @@ rule {
       .. table.concat(skill_gaps(intake, 2), ", ")
       .. "); Microsoft engineers guiding it from set-up to production suit that best, and a provider that "
       .. "does the work for it suits it less."
-      .. via(ctx, "fasttrack_for_azure")
+      .. ctx.successor_note("fasttrack_for_azure")
   end,
   when = function(intake) return intake.culture.approach == "develop_skills" and #skill_gaps(intake, 2) > 0 end,
   score = function(_, ctx)
     local t = { self_service = 5, azure_expert_msp = -5 }
-    add(t, program(ctx, "fasttrack_for_azure"), 20)
+    add(t, ctx.carrier("fasttrack_for_azure"), 20)
     return t
   end,
 }
@@ -156,12 +115,13 @@ rule {
   weight = "culture",
   because = function(_, ctx)
     return "No executive sponsor has committed yet: funded Microsoft programmes expect a committed plan, so a "
-      .. "bounded, data-driven assessment that builds the business case is the easier first step." .. via(ctx, "ammp")
+      .. "bounded, data-driven assessment that builds the business case is the easier first step."
+      .. ctx.successor_note("ammp")
   end,
   when = function(intake) return not intake.culture.executive_sponsor end,
   score = function(_, ctx)
     local t = { solution_assessment = 10 }
-    add(t, program(ctx, "ammp"), -10)
+    add(t, ctx.carrier("ammp"), -10)
     return t
   end,
 }
@@ -202,12 +162,12 @@ rule {
   weight = "culture",
   because = function(intake, ctx)
     return "A centralized team suits a few hundred workloads; with " .. assets(intake)
-      .. " in scope it will need partner capacity or an enterprise-scale programme." .. via(ctx, "ammp")
+      .. " in scope it will need partner capacity or an enterprise-scale programme." .. ctx.successor_note("ammp")
   end,
   when = function(intake) return intake.culture.operating_model == "centralized" and assets(intake) > 1000 end,
   score = function(_, ctx)
     local t = { azure_expert_msp = 10 }
-    add(t, program(ctx, "ammp"), 5)
+    add(t, ctx.carrier("ammp"), 5)
     return t
   end,
 }

@@ -3,47 +3,6 @@
 -- reaches the policy's focus level and scale their points with the level
 -- (need 3 = 60 %, 4 = 80 %, 5 = 100 % of the listed points).
 
-local function option_entry(id)
-  for _, o in ipairs(options) do
-    if o.id == id then return o end
-  end
-  return nil
-end
-
-local function option_name(id)
-  local o = option_entry(id)
-  return o and o.name or id
-end
-
--- The option that carries `id` at the assessment date, or nil if none does.
-local function program(ctx, id)
-  for _ = 1, #options do
-    local status = ctx.lifecycle(id)
-    if status == "active" then return id end
-    if status == "unavailable" then return nil end
-    local successor
-    local o = option_entry(id)
-    for _, e in ipairs(o and o.lifecycle or {}) do
-      if ctx.days_until(e.from) <= 0 then successor = e.successor end
-    end
-    if successor == nil then
-      if status == "legacy" then return id end
-      return nil
-    end
-    id = successor
-  end
-  return nil
-end
-
--- A clause naming the successor when a programme has been replaced.
-local function via(ctx, id)
-  local cur = program(ctx, id)
-  if cur ~= nil and cur ~= id then
-    return " (On the assessment date " .. option_name(cur) .. " carries what " .. option_name(id) .. " offered.)"
-  end
-  return ""
-end
-
 local function add(t, id, points)
   if id ~= nil then t[id] = (t[id] or 0) + points end
 end
@@ -90,7 +49,7 @@ local AREA_HELP = {
       .. "case and technology strategy, and Microsoft engineers can help shape the vision.",
     points = function(ctx)
       local t = { solution_assessment = 10, azure_expert_msp = 5 }
-      add(t, program(ctx, "fasttrack_for_azure"), 5)
+      add(t, ctx.carrier("fasttrack_for_azure"), 5)
       return t
     end },
   { area = "plan",
@@ -98,7 +57,7 @@ local AREA_HELP = {
       .. "a Solution Assessment delivers, and migration programmes bring assessment tools too.",
     points = function(ctx)
       local t = { solution_assessment = 20 }
-      add(t, program(ctx, "ammp"), 10)
+      add(t, ctx.carrier("ammp"), 10)
       return t
     end },
   { area = "ready",
@@ -106,7 +65,7 @@ local AREA_HELP = {
       .. "provisions the subscriptions.",
     points = function(ctx)
       local t = { azure_expert_msp = 5, csp = 5 }
-      add(t, program(ctx, "fasttrack_for_azure"), 15)
+      add(t, ctx.carrier("fasttrack_for_azure"), 15)
       return t
     end },
   { area = "migrate",
@@ -114,7 +73,7 @@ local AREA_HELP = {
       .. "offers that lower the cost of moving workloads.",
     points = function(ctx)
       local t = { azure_expert_msp = 5, csp = 5 }
-      add(t, program(ctx, "ammp"), 25)
+      add(t, ctx.carrier("ammp"), 25)
       return t
     end },
   { area = "innovate",
@@ -122,8 +81,8 @@ local AREA_HELP = {
       .. "from Microsoft engineers who have built similar solutions.",
     points = function(ctx)
       local t = {}
-      add(t, program(ctx, "azure_innovate") or program(ctx, "ammp"), 25)
-      add(t, program(ctx, "fasttrack_for_azure"), 10)
+      add(t, ctx.carrier("azure_innovate") or ctx.carrier("ammp"), 25)
+      add(t, ctx.carrier("fasttrack_for_azure"), 10)
       return t
     end },
   { area = "govern",
@@ -214,12 +173,12 @@ rule {
     local g = skill_gaps(intake, 2)
     return #g .. " skill areas are two or more levels short (" .. table.concat(g, ", ") .. ") and the team wants to "
       .. "close them itself; that many gaps need structured guidance from Microsoft engineers, not reading alone."
-      .. via(ctx, "fasttrack_for_azure")
+      .. ctx.successor_note("fasttrack_for_azure")
   end,
   when = function(intake) return #skill_gaps(intake, 2) >= 5 and intake.culture.approach == "develop_skills" end,
   score = function(_, ctx)
     local t = { self_service = -10 }
-    add(t, program(ctx, "fasttrack_for_azure"), 10)
+    add(t, ctx.carrier("fasttrack_for_azure"), 10)
     return t
   end,
 }
@@ -251,7 +210,7 @@ rule {
   weight = "skills",
   because = function(_, ctx)
     return "AI, data or cloud-native skills are short for the solutions the team wants to build; expert engineers and "
-      .. "innovation funding shorten the learning curve." .. via(ctx, "azure_innovate")
+      .. "innovation funding shorten the learning curve." .. ctx.successor_note("azure_innovate")
   end,
   when = function(intake, ctx)
     return focus(ctx, "innovate")
@@ -259,8 +218,8 @@ rule {
   end,
   score = function(_, ctx)
     local t = {}
-    add(t, program(ctx, "azure_innovate") or program(ctx, "ammp"), 10)
-    add(t, program(ctx, "fasttrack_for_azure"), 5)
+    add(t, ctx.carrier("azure_innovate") or ctx.carrier("ammp"), 10)
+    add(t, ctx.carrier("fasttrack_for_azure"), 5)
     return t
   end,
 }

@@ -1,47 +1,6 @@
 -- Stage 2 (part 3): options that fit the estate: how big it is, how fast it
 -- must move (adoption window, datacenter exit) and how well it is known.
 
-local function option_entry(id)
-  for _, o in ipairs(options) do
-    if o.id == id then return o end
-  end
-  return nil
-end
-
-local function option_name(id)
-  local o = option_entry(id)
-  return o and o.name or id
-end
-
--- The option that carries `id` at the assessment date, or nil if none does.
-local function program(ctx, id)
-  for _ = 1, #options do
-    local status = ctx.lifecycle(id)
-    if status == "active" then return id end
-    if status == "unavailable" then return nil end
-    local successor
-    local o = option_entry(id)
-    for _, e in ipairs(o and o.lifecycle or {}) do
-      if ctx.days_until(e.from) <= 0 then successor = e.successor end
-    end
-    if successor == nil then
-      if status == "legacy" then return id end
-      return nil
-    end
-    id = successor
-  end
-  return nil
-end
-
--- A clause naming the successor when a programme has been replaced.
-local function via(ctx, id)
-  local cur = program(ctx, id)
-  if cur ~= nil and cur ~= id then
-    return " (On the assessment date " .. option_name(cur) .. " carries what " .. option_name(id) .. " offered.)"
-  end
-  return ""
-end
-
 local function add(t, id, points)
   if id ~= nil then t[id] = (t[id] or 0) + points end
 end
@@ -77,12 +36,12 @@ rule {
   because = function(intake, ctx)
     return "More than about 1,000 servers, databases and applications (" .. assets(intake)
       .. ") are to move within two years: that is an enterprise-scale programme, best run with a migration "
-      .. "programme and a partner with capacity, not by a small in-house team." .. via(ctx, "ammp")
+      .. "programme and a partner with capacity, not by a small in-house team." .. ctx.successor_note("ammp")
   end,
   when = function(intake, ctx) return assets(intake) > 1000 and within_two_years(intake, ctx) end,
   score = function(_, ctx)
     local t = { azure_expert_msp = 15, solution_assessment = 5, self_service = -15 }
-    add(t, program(ctx, "ammp"), 25)
+    add(t, ctx.carrier("ammp"), 25)
     return t
   end,
 }
@@ -94,12 +53,12 @@ rule {
   because = function(intake, ctx)
     return "The estate is large (" .. assets(intake) .. " servers, databases and applications) but not on a "
       .. "two-year clock, so a migration programme and a capable partner help without being urgent."
-      .. via(ctx, "ammp")
+      .. ctx.successor_note("ammp")
   end,
   when = function(intake, ctx) return assets(intake) > 1000 and not within_two_years(intake, ctx) end,
   score = function(_, ctx)
     local t = { azure_expert_msp = 10 }
-    add(t, program(ctx, "ammp"), 10)
+    add(t, ctx.carrier("ammp"), 10)
     return t
   end,
 }
@@ -111,12 +70,12 @@ rule {
   because = function(intake, ctx)
     return "The estate is small (" .. assets(intake) .. " servers, databases and applications); one provider that "
       .. "moves, bills and supports it is proportionate, while an Expert MSP's breadth or a multi-party migration "
-      .. "programme is more than it needs." .. via(ctx, "ammp")
+      .. "programme is more than it needs." .. ctx.successor_note("ammp")
   end,
   when = function(intake) return assets(intake) <= 50 and not greenfield(intake) and assets(intake) > 0 end,
   score = function(_, ctx)
     local t = { csp = 10, azure_expert_msp = -15 }
-    add(t, program(ctx, "ammp"), -20)
+    add(t, ctx.carrier("ammp"), -20)
     return t
   end,
 }
@@ -126,8 +85,8 @@ rule {
   stage = "fit",
   weight = "scale",
   because = function(_, ctx)
-    local cur = program(ctx, "ammp")
-    if cur ~= nil and cur == program(ctx, "azure_innovate") then
+    local cur = ctx.carrier("ammp")
+    if cur ~= nil and cur == ctx.carrier("azure_innovate") then
       return "There are no existing servers or databases, so there is no estate to assess; " .. option_name(cur)
         .. " still applies because it also funds new solutions."
     end
@@ -138,8 +97,8 @@ rule {
     local t = { solution_assessment = -15 }
     -- Migration funding no longer applies, but where the programme has been
     -- bundled with innovation funding (Azure Accelerate) the bundle still does.
-    local cur = program(ctx, "ammp")
-    if cur ~= nil and cur == (program(ctx, "azure_innovate") or "") then return t end
+    local cur = ctx.carrier("ammp")
+    if cur ~= nil and cur == (ctx.carrier("azure_innovate") or "") then return t end
     add(t, cur, -20)
     return t
   end,
@@ -154,7 +113,7 @@ rule {
     local when_text = d < 0 and ("passed " .. -d .. " days ago") or ("is " .. d .. " days away")
     return "The datacenter-exit deadline " .. when_text .. ": the migration needs a programme's tooling and "
       .. "offers plus a partner's extra capacity now, and learning everything in-house would take too long."
-      .. via(ctx, "ammp")
+      .. ctx.successor_note("ammp")
   end,
   when = function(intake, ctx)
     local d = exit_days(intake, ctx)
@@ -162,7 +121,7 @@ rule {
   end,
   score = function(_, ctx)
     local t = { azure_expert_msp = 15, self_service = -20 }
-    add(t, program(ctx, "ammp"), 20)
+    add(t, ctx.carrier("ammp"), 20)
     return t
   end,
 }
@@ -173,7 +132,7 @@ rule {
   weight = "time",
   because = function(intake, ctx)
     return "The datacenter must be vacated in " .. exit_days(intake, ctx) .. " days: enough time to plan, but the "
-      .. "migration has to run to a fixed date, which a migration programme supports." .. via(ctx, "ammp")
+      .. "migration has to run to a fixed date, which a migration programme supports." .. ctx.successor_note("ammp")
   end,
   when = function(intake, ctx)
     local d = exit_days(intake, ctx)
@@ -181,7 +140,7 @@ rule {
   end,
   score = function(_, ctx)
     local t = { azure_expert_msp = 5 }
-    add(t, program(ctx, "ammp"), 10)
+    add(t, ctx.carrier("ammp"), 10)
     return t
   end,
 }

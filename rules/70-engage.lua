@@ -22,13 +22,6 @@ local function assets(intake)
   return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
 end
 
-local function option_name(id)
-  for _, o in ipairs(options) do
-    if o.id == id then return o.name end
-  end
-  return id
-end
-
 -- The tier the workloads call for, with the reason (same logic as in
 -- 45-fit-support.lua).
 local function recommended_tier(intake)

@@ -192,6 +192,11 @@ local function closest(word, candidates)
   return nil
 end
 
+local function option_name(id)
+  local o = option_by_id[id]
+  return o and o.name or tostring(id)
+end
+
 local function one_of(list)
   return table.concat(list, ", ")
 end
@@ -384,6 +389,7 @@ function P.init(h)
     sum = sum,
     clamp = clamp,
     days_between = days_between,
+    option_name = option_name,
   }
   return problems
 end
@@ -544,6 +550,28 @@ local function lifecycle(o, as_of)
     if as_of == nil or e.from <= as_of then status, entry = e.status, e end
   end
   return status, entry
+end
+
+-- The option that carries id on a date: itself while active, or while
+-- legacy with no successor available yet; else the successor it points
+-- to, followed as far as needed; nil when nothing carries it then.
+local function carrier(id, as_of)
+  local seen = {}
+  while id ~= nil and not seen[id] do
+    seen[id] = true
+    local o = option_by_id[id]
+    if o == nil then return nil end
+    local status, entry = lifecycle(o, as_of)
+    if status == "active" then return id end
+    if status == "unavailable" then return nil end
+    local nxt = entry and entry.successor
+    local nxt_status = nxt and option_by_id[nxt] and lifecycle(option_by_id[nxt], as_of)
+    if nxt == nil or nxt_status == nil or nxt_status == "unavailable" then
+      return status == "legacy" and id or nil
+    end
+    id = nxt
+  end
+  return nil
 end
 
 local function lifecycle_note(o, as_of)
@@ -864,6 +892,15 @@ local function new_evaluation(as_of)
       local o = option_by_id[id]
       if not o then error("ctx.lifecycle: option '" .. tostring(id) .. "' is not in the catalogue", 2) end
       return (lifecycle(o, as_of))
+    end,
+    carrier = function(id)
+      if not option_by_id[id] then error("ctx.carrier: option '" .. tostring(id) .. "' is not in the catalogue", 2) end
+      return carrier(id, as_of)
+    end,
+    successor_note = function(id)
+      local cur = option_by_id[id] and carrier(id, as_of)
+      if cur == nil or cur == id then return "" end
+      return " (On the assessment date " .. option_name(cur) .. " carries what " .. option_name(id) .. " offered.)"
     end,
   }
   local ctx = setmetatable({}, {
@@ -1390,6 +1427,8 @@ local DSL_ANNOTATIONS = [[
 ---@field top string? the first shortlisted option, in the engage stage
 ---@field days_until fun(date: string?): integer? days from as_of to date
 ---@field lifecycle fun(option_id: string): "active"|"legacy"|"retired"|"unavailable"
+---@field carrier fun(option_id: string): string? the option carrying it on the as-of date
+---@field successor_note fun(option_id: string): string "" or a sentence naming the carrier
 
 ---@class RuleSpec
 ---@field id string unique id: letters, digits, '.', '_' and '-'
@@ -1440,6 +1479,9 @@ function clamp(x, lo, hi) end
 ---@param b string? YYYY-MM-DD
 ---@return integer? days from a to b
 function days_between(a, b) end
+---@param id string
+---@return string the catalogue name of the option
+function option_name(id) end
 ]]
 
 function P.types(_, source, schema)

@@ -81,6 +81,8 @@
 ---@field top string? the first shortlisted option, in the engage stage
 ---@field days_until fun(date: string?): integer? days from as_of to date
 ---@field lifecycle fun(option_id: string): "active"|"legacy"|"retired"|"unavailable"
+---@field carrier fun(option_id: string): string? the option carrying it on the as-of date
+---@field successor_note fun(option_id: string): string "" or a sentence naming the carrier
 
 ---@class RuleSpec
 ---@field id string unique id: letters, digits, '.', '_' and '-'
@@ -131,3 +133,6 @@ function clamp(x, lo, hi) end
 ---@param b string? YYYY-MM-DD
 ---@return integer? days from a to b
 function days_between(a, b) end
+---@param id string
+---@return string the catalogue name of the option
+function option_name(id) end
