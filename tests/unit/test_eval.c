@@ -1258,7 +1258,7 @@ static void hostile(fx_t *fx, const char *name, const char *snippet, const char 
         run_fails(fx, bad, kind, text);
         double dt = now_seconds() - t0;
         if (round == 0) print_message("[ TIME     ] %-28s %.3f s  [%s]\n", name, dt, fx->err.kind);
-        assert_true(dt < max_s);
+        assert_true(dt < max_s * PF_TIME_SLACK); /* a hang detector, not a speed target */
         assert_non_null(strstr(fx->err.msg, "rule hostile ("));
         assert_int_equal(fx->out[0].len, 0);
         assert_int_equal(fx->out[1].len, 0);
