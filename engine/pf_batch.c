@@ -1591,7 +1591,9 @@ static int merge(batch_t *b)
     return code;
 }
 
-int pf_batch_merge(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log)
+/* Sets up a batch, runs one of its drivers, frees everything. */
+static int with_batch(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log,
+                      int (*driver)(batch_t *))
 {
     batch_t b;
     memset(&b, 0, sizeof b);
@@ -1604,25 +1606,17 @@ int pf_batch_merge(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE 
     pf_buf_init(&b.line);
     pf_scan_init(&b.scan);
     pf_errlist_init(&b.errs);
-    int code = merge(&b);
+    int code = driver(&b);
     batch_delete(&b);
     return code;
 }
 
 int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log)
 {
-    batch_t b;
-    memset(&b, 0, sizeof b);
-    b.opt = opt;
-    b.log = log;
-    b.lock_fd = -1;
-    b.stats = stats;
-    memset(stats, 0, sizeof *stats);
-    pf_config_init(&b.cfg);
-    pf_buf_init(&b.line);
-    pf_scan_init(&b.scan);
-    pf_errlist_init(&b.errs);
-    int code = run(&b);
-    batch_delete(&b);
-    return code;
+    return with_batch(opt, stats, log, run);
+}
+
+int pf_batch_merge(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log)
+{
+    return with_batch(opt, stats, log, merge);
 }

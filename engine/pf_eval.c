@@ -1414,6 +1414,26 @@ static void rebuild(pf_eval_t *ev)
     pf_errlist_delete(&errs);
 }
 
+/* After a failed protected call (error object on top): fills err with the
+ * failing rule and the message, and rebuilds the state after a limit.
+ * Returns 0. [-1, +0, -] */
+static int fail_evaluation(pf_eval_t *ev, int status, pf_err_t *err)
+{
+    lua_State *L = ev->L;
+    int limit = ev->killed[0] || status == LUA_ERRMEM;
+    char msg[PF_ERR_MSG_MAX], rule[256];
+    error_text(L, status, msg, sizeof msg);
+    lua_pop(L, 1);
+    failed_rule(L, ev, rule, sizeof rule);
+    const char *kind = limit ? "rule.limit" : "rule.error";
+    if (rule[0])
+        pf_err_set(err, kind, 0, 0, "", "rule %s failed: %s", rule, msg);
+    else
+        pf_err_set(err, kind, 0, 0, "", "%s", msg);
+    if (limit) rebuild(ev);
+    return 0;
+}
+
 int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
                 size_t *rows, pf_buf_t *hits, const pf_csv_style_t *style, pf_err_t *err)
 {
@@ -1448,18 +1468,7 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
         if (hits->data) hits->data[hits_mark] = '\0';
     }
     free(marks);
-    int limit = ev->killed[0] || status == LUA_ERRMEM;
-    char msg[PF_ERR_MSG_MAX], rule[256];
-    error_text(L, status, msg, sizeof msg);
-    lua_pop(L, 1);
-    failed_rule(L, ev, rule, sizeof rule);
-    if (rule[0])
-        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "rule %s failed: %s", rule,
-                   msg);
-    else
-        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "%s", msg);
-    if (limit) rebuild(ev);
-    return 0;
+    return fail_evaluation(ev, status, err);
 }
 
 /* ==================================================================== */
@@ -1516,16 +1525,5 @@ int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, cons
     int status = protected_call(L, 1, 0);
     ev->armed = 0;
     if (status == LUA_OK) return 1;
-    int limit = ev->killed[0] || status == LUA_ERRMEM;
-    char msg[PF_ERR_MSG_MAX], rule[256];
-    error_text(L, status, msg, sizeof msg);
-    lua_pop(L, 1);
-    failed_rule(L, ev, rule, sizeof rule);
-    if (rule[0])
-        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "rule %s failed: %s", rule,
-                   msg);
-    else
-        pf_err_set(err, limit ? "rule.limit" : "rule.error", 0, 0, "", "%s", msg);
-    if (limit) rebuild(ev);
-    return 0;
+    return fail_evaluation(ev, status, err);
 }
