@@ -273,7 +273,8 @@ static int close_collection(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
     pf_node_t *n = f->node;
     size_t nkids = r->nkids - f->first_kid;
     n->items = pf_arena_alloc(&doc->arena, (nkids ? nkids : 1) * sizeof *n->items);
-    memcpy(n->items, r->kids + f->first_kid, nkids * sizeof *n->items);
+    if (nkids) /* r->kids is still NULL when the first collection closed is empty */
+        memcpy(n->items, r->kids + f->first_kid, nkids * sizeof *n->items);
     r->nkids = f->first_kid;
     n->count = n->kind == PF_NODE_MAP ? nkids / 2 : nkids;
     if (n->kind == PF_NODE_MAP && !check_duplicate_keys(n, err)) return 0;
