@@ -83,6 +83,18 @@ void pf_buf_add(pf_buf_t *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
+char *pf_buf_reserve(pf_buf_t *b, size_t n)
+{
+    buf_reserve(b, n);
+    return b->data + b->len;
+}
+
+void pf_buf_commit(pf_buf_t *b, size_t used)
+{
+    b->len += used;
+    b->data[b->len] = '\0';
+}
+
 void pf_buf_addstr(pf_buf_t *b, const char *s)
 {
     pf_buf_add(b, s, strlen(s));

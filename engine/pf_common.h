@@ -26,6 +26,10 @@ void pf_buf_add(pf_buf_t *b, const void *p, size_t n);
 void pf_buf_addstr(pf_buf_t *b, const char *s);
 void pf_buf_addc(pf_buf_t *b, char c);
 void pf_buf_printf(pf_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes at b->data + b->len, for a writer that then adds
+ * what it used with pf_buf_commit (which keeps the NUL). */
+char *pf_buf_reserve(pf_buf_t *b, size_t n);
+void pf_buf_commit(pf_buf_t *b, size_t used);
 
 /* Allocation helpers that abort on out-of-memory with a clear message. */
 void *pf_xmalloc(size_t n);

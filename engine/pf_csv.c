@@ -72,12 +72,11 @@ static void add_quoted(pf_buf_t *b, const char *s, size_t len)
 {
     /* csv_write writes nothing for a NULL source; "" still gives "". */
     const char *src = s ? s : "";
-    size_t need = csv_write(NULL, 0, src, len);
-    if (need == SIZE_MAX) abort(); /* cannot happen: cells are capped */
-    char *tmp = pf_xmalloc(need);
-    size_t done = csv_write(tmp, need, src, len);
-    pf_buf_add(b, tmp, done);
-    free(tmp);
+    /* at worst every byte is a quote, doubled, plus the two around: one call */
+    size_t room = 2 * len + 2;
+    size_t done = csv_write(pf_buf_reserve(b, room), room, src, len);
+    if (done > room) abort(); /* cannot happen: the bound above is exact */
+    pf_buf_commit(b, done);
 }
 
 void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
@@ -86,8 +85,9 @@ void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
     start_cell(b, row_cells);
     int guard = needs_guard(s, len);
     size_t room = PF_CSV_CELL_MAX - (guard ? 1 : 0);
-    int fits;
-    size_t keep = fit_prefix(s, len, room, &fits);
+    int fits = 1;
+    /* a cell counts at most one UTF-16 unit per byte: short ones always fit */
+    size_t keep = len <= room ? len : fit_prefix(s, len, room, &fits);
     if (fits && !guard) {
         add_quoted(b, s, len);
         return;

@@ -52,17 +52,26 @@ local function policy_at(t, key)
   return lc and (host.policy_path .. ":" .. lc) or host.policy_path
 end
 
+local function mixed_order(a, b)
+  local ta, tb = type(a), type(b)
+  if ta ~= tb then return ta < tb end
+  if ta == "number" or ta == "string" then return a < b end
+  return false
+end
+
 local function sorted_keys(t)
-  local keys = {}
+  local keys, all_strings = {}, true
   for k in pairs(t) do
-    if k ~= "\1pos" then keys[#keys + 1] = k end
+    if k ~= "\1pos" then
+      keys[#keys + 1] = k
+      all_strings = all_strings and type(k) == "string"
+    end
   end
-  table.sort(keys, function(a, b)
-    local ta, tb = type(a), type(b)
-    if ta ~= tb then return ta < tb end
-    if ta == "number" or ta == "string" then return a < b end
-    return false
-  end)
+  if all_strings then -- the common case: C's own comparison, no Lua call per step
+    table.sort(keys)
+    return keys
+  end
+  table.sort(keys, mixed_order)
   return keys
 end
 
@@ -115,8 +124,10 @@ local function days_between(a, b)
   return day_number(b) - day_number(a)
 end
 
--- points as text: +30, -5, +7.5
-local function signed(x)
+-- points as text: +30, -5, +7.5 (remembered: the same few values recur)
+local signed_memo, signed_count = {}, 0
+
+local function signed_text(x)
   local s
   if x == math.floor(x) and math.abs(x) < 1e15 then
     s = string.format("%d", math.floor(x))
@@ -124,6 +135,17 @@ local function signed(x)
     s = string.format("%.2f", x):gsub("0+$", ""):gsub("%.$", "")
   end
   if x >= 0 then s = "+" .. s end
+  return s
+end
+
+local function signed(x)
+  local s = signed_memo[x]
+  if s then return s end
+  s = signed_text(x)
+  if signed_count >= 4096 then -- a bound, whatever values the rules produce
+    signed_memo, signed_count = {}, 0
+  end
+  signed_memo[x], signed_count = s, signed_count + 1
   return s
 end
 
@@ -511,6 +533,15 @@ function P.rule(spec)
     end
   end
   check_action(r, spec, bad)
+  if type(r.action) == "table" and (stage == "needs" or stage == "fit") then
+    -- a static table: its keys in policy order, once, instead of every key per intake
+    local order = stage == "needs" and area_ids or {}
+    if stage == "fit" then for i, o in ipairs(option_list) do order[i] = o.id end end
+    r.static_keys = {}
+    for _, k in ipairs(order) do
+      if r.action[k] ~= nil then r.static_keys[#r.static_keys + 1] = k end
+    end
+  end
   rules[#rules + 1] = r
   r.index = #rules
   by_stage[stage][#by_stage[stage] + 1] = r
@@ -543,13 +574,30 @@ end
 -- evaluation
 -- ==================================================================
 
-local function lifecycle(o, as_of)
+local function lifecycle_at(o, as_of)
   if #o.lifecycle == 0 then return "active", nil end
   local status, entry = "unavailable", nil
   for _, e in ipairs(o.lifecycle) do
     if as_of == nil or e.from <= as_of then status, entry = e.status, e end
   end
   return status, entry
+end
+
+-- the same option's status on the same date is asked for many times per
+-- intake (every ctx.lifecycle and ctx.carrier): remembered for one date
+local lifecycle_memo = { date = false, status = {}, entry = {} }
+
+local function lifecycle(o, as_of)
+  local m = lifecycle_memo
+  if m.date ~= as_of then
+    m.date, m.status, m.entry = as_of, {}, {}
+  end
+  local status = m.status[o.id]
+  if status == nil then
+    status, m.entry[o.id] = lifecycle_at(o, as_of)
+    m.status[o.id] = status
+  end
+  return status, m.entry[o.id]
 end
 
 -- The option that carries id on a date: itself while active, or while
@@ -679,6 +727,7 @@ end
 local function add_points(r, t, keys, totals, why, intake, ctx)
   local w = r.weight and weights[r.weight] or 1
   local text
+  if t == r.action and r.static_keys then keys = r.static_keys end -- only the keys it names
   for _, k in ipairs(keys) do
     local v = t[k]
     if v ~= nil and v ~= 0 then
