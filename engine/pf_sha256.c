@@ -54,7 +54,7 @@ static void expand(uint32_t w[64], const unsigned char block[64])
 }
 
 /* One block into the hash value (6.2.2 steps 2-4). */
-static void compress(uint32_t h[8], const unsigned char block[64])
+static void compress_portable(uint32_t h[8], const unsigned char block[64])
 {
     uint32_t w[64];
     expand(w, block);
@@ -86,6 +86,72 @@ static void compress(uint32_t h[8], const unsigned char block[64])
     h[7] += k;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PF_SHA_X86 1
+
+/*
+ * The same compression with the SHA-NI instructions. They keep the eight
+ * working variables as two vectors, ABEF and CDGH (A in the highest lane);
+ * SHA256RNDS2 does two rounds, SHA256MSG1/MSG2 the message schedule, four
+ * words at a time: W[t..t+3] from W[t-16..t-13], W[t-15..], W[t-7..] and
+ * W[t-4..t-1].
+ */
+__attribute__((target("sha,sse4.1"))) static void compress_sha_ni(uint32_t h[8],
+                                                                  const unsigned char block[64])
+{
+    const __m128i swap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+    __m128i dcba = _mm_loadu_si128((const __m128i *)&h[0]); /* lanes a b c d */
+    __m128i hgfe = _mm_loadu_si128((const __m128i *)&h[4]); /* lanes e f g h */
+    __m128i badc = _mm_shuffle_epi32(dcba, 0xB1);           /* b a d c */
+    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);           /* h g f e */
+    __m128i abef = _mm_alignr_epi8(badc, efgh, 8);          /* f e b a */
+    __m128i cdgh = _mm_blend_epi16(efgh, badc, 0xF0);       /* h g d c */
+    const __m128i abef0 = abef, cdgh0 = cdgh;
+    __m128i w[4];
+    for (int i = 0; i < 4; i++)
+        w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(block + 16 * i)), swap);
+    for (int i = 0; i < 16; i++) {
+        __m128i wk = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&round_k[4 * i]));
+        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+        abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        if (i < 12) { /* the words four groups on, in the slot of this group */
+            __m128i t = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+            t = _mm_add_epi32(t, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+            w[i & 3] = _mm_sha256msg2_epu32(t, w[(i + 3) & 3]);
+        }
+    }
+    abef = _mm_add_epi32(abef, abef0);
+    cdgh = _mm_add_epi32(cdgh, cdgh0);
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B); /* a b e f */
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1); /* g h c d */
+    dcba = _mm_blend_epi16(feba, dchg, 0xF0);     /* a b c d */
+    hgfe = _mm_alignr_epi8(dchg, feba, 8);        /* e f g h */
+    _mm_storeu_si128((__m128i *)&h[0], dcba);
+    _mm_storeu_si128((__m128i *)&h[4], hgfe);
+}
+#endif
+
+int pf_sha256_hardware(void)
+{
+#ifdef PF_SHA_X86
+    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+#else
+    return 0;
+#endif
+}
+
+static void compress_block(const pf_sha256_t *c, uint32_t h[8], const unsigned char block[64])
+{
+#ifdef PF_SHA_X86
+    if (!c->portable && pf_sha256_hardware()) {
+        compress_sha_ni(h, block);
+        return;
+    }
+#endif
+    compress_portable(h, block);
+}
+
 void pf_sha256_init(pf_sha256_t *c)
 {
     /* First 32 bits of the fractional parts of the square roots of the
@@ -95,6 +161,7 @@ void pf_sha256_init(pf_sha256_t *c)
     memcpy(c->h, initial, sizeof initial);
     c->total = 0;
     c->used = 0;
+    c->portable = 0;
 }
 
 void pf_sha256_update(pf_sha256_t *c, const void *data, size_t len)
@@ -105,7 +172,7 @@ void pf_sha256_update(pf_sha256_t *c, const void *data, size_t len)
         /* Whole blocks are compressed straight from the input; only a
          * partial block is copied aside. */
         if (c->used == 0 && len >= 64) {
-            compress(c->h, p);
+            compress_block(c, c->h, p);
             p += 64;
             len -= 64;
             continue;
@@ -116,7 +183,7 @@ void pf_sha256_update(pf_sha256_t *c, const void *data, size_t len)
         p += n;
         len -= n;
         if (c->used == 64) {
-            compress(c->h, c->block);
+            compress_block(c, c->h, c->block);
             c->used = 0;
         }
     }
@@ -130,13 +197,13 @@ void pf_sha256_final(pf_sha256_t *c, unsigned char out[32])
     c->block[c->used++] = 0x80;
     if (c->used > 56) {
         memset(c->block + c->used, 0, 64 - c->used);
-        compress(c->h, c->block);
+        compress_block(c, c->h, c->block);
         c->used = 0;
     }
     memset(c->block + c->used, 0, 56 - c->used);
     store_be32(c->block + 56, (uint32_t)(bits >> 32));
     store_be32(c->block + 60, (uint32_t)bits);
-    compress(c->h, c->block);
+    compress_block(c, c->h, c->block);
     for (int i = 0; i < 8; i++)
         store_be32(out + 4 * i, c->h[i]);
     /* Leave a context that hashes afresh if the caller reuses it. */

@@ -12,10 +12,13 @@ typedef struct pf_sha256 {
     uint32_t h[8];
     uint64_t total; /* bytes hashed so far */
     unsigned char block[64];
-    size_t used; /* bytes waiting in block */
+    size_t used;  /* bytes waiting in block */
+    int portable; /* 1: never the CPU's SHA instructions (for tests) */
 } pf_sha256_t;
 
 void pf_sha256_init(pf_sha256_t *c);
+/* 1 when this CPU's SHA extensions compress the blocks (x86-64 SHA-NI). */
+int pf_sha256_hardware(void);
 void pf_sha256_update(pf_sha256_t *c, const void *data, size_t len);
 /* Writes the digest and re-initialises c. */
 void pf_sha256_final(pf_sha256_t *c, unsigned char out[32]);
