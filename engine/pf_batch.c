@@ -64,9 +64,16 @@ void pf_batch_options_default(pf_batch_options_t *o)
 
 /* ---- ids already seen (for the schema's unique field) --------------------- */
 
+/* Where an id was first used. The path is borrowed: from the scan list,
+ * which lives as long as the run (or, in merge, from the merge's arena). */
+typedef struct id_owner {
+    const char *path;
+    unsigned long line;
+} id_owner_t;
+
 typedef struct idset {
     char **keys;
-    char **owner; /* where the id was first used: "path (line N)" */
+    id_owner_t *owner;
     size_t count, cap;
 } idset_t;
 
@@ -100,29 +107,38 @@ static void idset_grow(idset_t *set)
 
 /* Returns where id was first used if already present; else records it
  * with its owner and returns NULL. */
-static const char *idset_claim(idset_t *set, const char *id, const char *owner)
+static const id_owner_t *idset_claim(idset_t *set, const char *id, const char *path,
+                                     unsigned long line)
 {
     if ((set->count + 1) * 2 > set->cap) idset_grow(set);
     size_t i = hash_str(id) & (set->cap - 1);
     while (set->keys[i]) {
-        if (strcmp(set->keys[i], id) == 0) return set->owner[i];
+        if (strcmp(set->keys[i], id) == 0) return &set->owner[i];
         i = (i + 1) & (set->cap - 1);
     }
     set->keys[i] = pf_xstrdup(id);
-    set->owner[i] = pf_xstrdup(owner);
+    set->owner[i].path = path;
+    set->owner[i].line = line;
     set->count++;
     return NULL;
 }
 
 static void idset_delete(idset_t *set)
 {
-    for (size_t i = 0; i < set->cap; i++) {
+    for (size_t i = 0; i < set->cap; i++)
         free(set->keys[i]);
-        free(set->owner[i]);
-    }
     free(set->keys);
     free(set->owner);
     memset(set, 0, sizeof *set);
+}
+
+/* The rejection of an intake whose unique id an earlier one already has. */
+static void duplicate_error(pf_err_t *e, const char *field, const char *id, unsigned long line,
+                            unsigned long column, const id_owner_t *first)
+{
+    pf_err_set(e, "intake.duplicate_id", line, column, field ? field : "",
+               "the %s \"%.100s\" is already used by %.300s (line %lu); each intake needs its own",
+               field ? field : "id", id, first->path, first->line);
 }
 
 /* ---- the run's state ------------------------------------------------------- */
@@ -160,7 +176,9 @@ typedef struct batch {
     double *rule_moved;
     /* --incremental: the previous run's state and reports */
     struct prev_state *prev;
-    size_t state_index; /* index of partnerfit-state.csv in files */
+    size_t state_index;     /* index of partnerfit-state.csv in files */
+    pf_arena_t merge_arena; /* merge: the paths that own unique ids */
+    const char *merge_path; /* merge: the latest of them */
     size_t norder;
     pf_buf_t line; /* scratch for rejects */
     idset_t ids;
@@ -783,15 +801,11 @@ static void produce(void *worker, size_t index, void *slot)
 static int claim_unique(batch_t *b, const char *path, slot_t *s, outcome_t *o)
 {
     if (!o->unique) return 1;
-    char owner[512];
-    snprintf(owner, sizeof owner, "%s (line %lu)", path, o->unique_line);
-    const char *first = idset_claim(&b->ids, o->unique, owner);
+    const id_owner_t *first = idset_claim(&b->ids, o->unique, path, o->unique_line);
     if (!first) return 1;
-    const char *field = pf_schema_unique_field(b->cfg.schema);
     o->err_first = s->errs.count;
-    pf_err_set(pf_errlist_add(&s->errs), "intake.duplicate_id", o->unique_line, o->unique_column,
-               field, "the %s \"%.100s\" is already used by %.300s; each intake needs its own",
-               field, o->unique, first);
+    duplicate_error(pf_errlist_add(&s->errs), pf_schema_unique_field(b->cfg.schema), o->unique,
+                    o->unique_line, o->unique_column, first);
     o->err_count = 1;
     return 0;
 }
@@ -1212,6 +1226,7 @@ static void batch_delete(batch_t *b)
     free(b->files);
     free(b->order);
     prev_delete(b->prev);
+    pf_arena_delete(&b->merge_arena);
     free(b->rule_fired);
     free(b->rule_moved);
     pf_buf_delete(&b->line);
@@ -1382,11 +1397,11 @@ static void merge_intake(batch_t *b, shard_in_t *s)
         rows[r] = strtoull(p, &p, 10);
     int evaluated = strcmp(outcome, "evaluated") == 0, dup = strcmp(outcome, "duplicate") == 0;
     add_hits(b, s->f[8].data, s->f[8].len);
-    const char *first = NULL;
+    const id_owner_t *first = NULL;
     if ((evaluated || dup) && unique[0]) {
-        char owner[512];
-        snprintf(owner, sizeof owner, "%s (line %s)", path, s->f[5].data);
-        first = idset_claim(&b->ids, unique, owner);
+        if (!b->merge_path || strcmp(b->merge_path, path) != 0) /* one copy per file */
+            b->merge_path = pf_arena_strndup(&b->merge_arena, path, strlen(path));
+        first = idset_claim(&b->ids, unique, b->merge_path, strtoul(s->f[5].data, NULL, 10));
     }
     if (evaluated && !first) {
         for (size_t r = 0; r <= b->nreports; r++)
@@ -1395,12 +1410,9 @@ static void merge_intake(batch_t *b, shard_in_t *s)
     } else if (first) { /* a duplicate in the whole input: reported against its first use */
         for (size_t r = 0; r <= b->nreports; r++)
             copy_rows(b, s, r, rows[r], 0);
-        const char *field = pf_schema_unique_field(b->cfg.schema);
         pf_err_t e;
-        pf_err_set(&e, "intake.duplicate_id", strtoul(s->f[5].data, NULL, 10),
-                   strtoul(s->f[6].data, NULL, 10), field ? field : "",
-                   "the %s \"%.100s\" is already used by %.300s; each intake needs its own",
-                   field ? field : "id", unique, first);
+        duplicate_error(&e, pf_schema_unique_field(b->cfg.schema), unique,
+                        strtoul(s->f[5].data, NULL, 10), strtoul(s->f[6].data, NULL, 10), first);
         reject_row(b, path, &e);
         b->stats->rejected++;
     } else {
