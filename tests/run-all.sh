@@ -13,3 +13,10 @@ echo "== sanitizer build (ASan + UBSan)"
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
 echo "== release build"
 ctest --test-dir build --output-on-failure -j"$jobs"
+# libFuzzer harnesses (tests/fuzz): a bounded run of each, where clang is here
+if command -v clang >/dev/null 2>&1; then
+    echo "== fuzzers (${PF_FUZZ_SECONDS:-60}s each)"
+    sh tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-60}"
+else
+    echo "== fuzzers: skipped (clang not installed)"
+fi

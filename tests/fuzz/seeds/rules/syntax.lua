@@ -1,0 +1,1 @@
+rule { id = "f.syntax", stage = "fit", because = "x", score = { csp = 1 }
