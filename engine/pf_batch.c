@@ -58,6 +58,7 @@ void pf_batch_options_default(pf_batch_options_t *o)
     pf_yread_limits_default(&o->intake_limits);
     pf_eval_limits_default(&o->eval_limits);
     o->max_errors_per_intake = 20;
+    o->max_file_docs = 5000;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = cpus > 0 ? (size_t)cpus : 1;
 }
@@ -220,7 +221,11 @@ static int load_configuration(batch_t *b)
 static void write_file(batch_t *b, report_file_t *f, const char *p, size_t n)
 {
     if (!n) return;
-    if (!pf_out_write(&f->out, p, n)) b->io_failed = 1;
+    if (!pf_out_write(&f->out, p, n) && !b->io_failed) {
+        b->io_failed = 1; /* say it once; the run stops and keeps the old reports */
+        fprintf(b->log, "partnerfit: cannot write %s in %s: %s; previous reports kept\n", f->name,
+                b->opt->out_dir, strerror(f->out.write_errno ? f->out.write_errno : EIO));
+    }
     pf_sha256_update(&f->sha, p, n);
     f->bytes += n;
 }
@@ -376,10 +381,11 @@ static void config_digest(batch_t *b, char hex[65])
     pf_buf_init(&t);
     const pf_yread_limits_t *y = &b->opt->intake_limits;
     const pf_eval_limits_t *e = &b->opt->eval_limits;
-    pf_buf_printf(&t, "%s\n%s\n%s\n%s\n%d %d\n%zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n", PF_VERSION,
-                  pf_eval_rules_digest(b->ev), policy, schema, b->opt->style.bom,
-                  b->opt->style.crlf, b->opt->max_errors_per_intake, e->mem_bytes, e->instructions,
-                  e->seconds, y->max_file_bytes, y->max_depth, y->max_nodes, y->max_scalar_bytes);
+    pf_buf_printf(&t, "%s\n%s\n%s\n%s\n%d %d\n%zu %zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n",
+                  PF_VERSION, pf_eval_rules_digest(b->ev), policy, schema, b->opt->style.bom,
+                  b->opt->style.crlf, b->opt->max_errors_per_intake, b->opt->max_file_docs,
+                  e->mem_bytes, e->instructions, e->seconds, y->max_file_bytes, y->max_depth,
+                  y->max_nodes, y->max_scalar_bytes);
     pf_sha256_hex(t.data, t.len, hex);
     pf_buf_delete(&t);
 }
@@ -777,7 +783,16 @@ static void produce(void *worker, size_t index, void *slot)
         pf_doc_t doc;
         pf_doc_init(&doc);
         int rc = pf_yread_next(&r, &doc, &err);
-        if (rc == 1) {
+        if (rc == 1 && n > b->opt->max_file_docs) {
+            /* a file of empty documents would otherwise multiply into
+             * millions of rows; what lies beyond the cap is one reject */
+            pf_err_set(&err, "yaml.documents", doc.root->line, doc.root->column, "",
+                       "the file holds more than %zu intakes; the rest from here on is not read "
+                       "(split the file, or raise --max-file-docs)",
+                       b->opt->max_file_docs);
+            outcome_reject(s, slot_outcome(b, s), &err);
+            rc = 0;
+        } else if (rc == 1) {
             pf_buf_reset(&s->source);
             pf_buf_addstr(&s->source, entry->path);
             if (several) pf_buf_printf(&s->source, "#%zu", n);
@@ -1210,6 +1225,8 @@ static void batch_delete(batch_t *b)
     for (size_t i = 0; i < b->nfiles; i++)
         if (b->files[i].opened) pf_out_abort(&b->files[i].out);
     for (size_t i = 0; i < b->nslots; i++) {
+        for (size_t k = 0; k < b->slots[i].count; k++) /* results never written (a stop) */
+            free(b->slots[i].items[k].unique);
         for (size_t r = 0; r < b->nreports; r++)
             pf_buf_delete(&b->slots[i].bufs[r]);
         free(b->slots[i].bufs);

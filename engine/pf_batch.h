@@ -41,6 +41,7 @@ typedef struct pf_batch_options {
     int fail_on_dead_rules;       /* exit 6 when a rule fired on no intake */
     size_t shard_k, shard_n;      /* take only files with hash(path) % n == k; n = 0: all */
     int incremental;              /* reuse the rows of unchanged files (partnerfit-state.csv) */
+    size_t max_file_docs;         /* intakes (YAML documents) read from one file */
 } pf_batch_options_t;
 
 void pf_batch_options_default(pf_batch_options_t *o);

@@ -863,7 +863,15 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *disp
         if (status == LUA_OK) return;
     }
     error_text(L, status, msg, sizeof msg);
-    if (status == LUA_ERRSYNTAX && strncmp(msg, display, strlen(display)) != 0) {
+    int limit = ev->killed[0] || status == LUA_ERRMEM;
+    if (limit) { /* the limit's own words speak of an intake: say it was the file */
+        char *tail = strstr(msg, " for one intake");
+        if (tail) *tail = '\0';
+        char full[PF_ERR_MSG_MAX];
+        snprintf(full, sizeof full,
+                 "%.200s: the file's top-level code %.700s while the pack loaded", display, msg);
+        add_error(errs, "rules.load", full);
+    } else if (status == LUA_ERRSYNTAX && strncmp(msg, display, strlen(display)) != 0) {
         char full[PF_ERR_MSG_MAX];
         snprintf(full, sizeof full, "%.200s: %.800s", display, msg);
         add_error(errs, "rules.syntax", full);

@@ -33,6 +33,7 @@ static const char USAGE[] =
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
     "  --shard K/N     take only the files whose path hashes to K of N (0 <= K < N) and\n"
     "                  write shard-index.csv too; combine the N outputs with merge\n"
+    "  --max-file-docs N  intakes read from one bulk file [5000]\n"
     "  --incremental   reuse the rows of files unchanged since the last --incremental\n"
     "                  run into the same --out (state in partnerfit-state.csv)\n"
     "  --max-file-mb N largest intake file read, in MiB [1]; raise it for bulk files\n"
@@ -113,6 +114,14 @@ static int parse_run(int argc, char **argv, cli_t *c)
                                    argv[i]);
             c->batch.shard_k = k;
             c->batch.shard_n = n;
+        } else if (strcmp(a, "--max-file-docs") == 0) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            char *end;
+            unsigned long n = strtoul(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 10000000)
+                return usage_error(
+                    "--max-file-docs takes a whole number from 1 to 10000000, not '%s'", argv[i]);
+            c->batch.max_file_docs = (size_t)n;
         } else if (strcmp(a, "--incremental") == 0) {
             c->batch.incremental = 1;
         } else if (strcmp(a, "--timings") == 0) {

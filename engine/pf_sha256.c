@@ -87,6 +87,7 @@ static void compress_portable(uint32_t h[8], const unsigned char block[64])
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define PF_SHA_X86 1
 
@@ -135,7 +136,11 @@ __attribute__((target("sha,sse4.1"))) static void compress_sha_ni(uint32_t h[8],
 int pf_sha256_hardware(void)
 {
 #ifdef PF_SHA_X86
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+    /* cpuid directly: clang 14 does not know __builtin_cpu_supports("sha") */
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19))) return 0; /* SSE4.1 */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 29) & 1; /* SHA extensions */
 #else
     return 0;
 #endif

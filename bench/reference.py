@@ -1,0 +1,1603 @@
+#!/usr/bin/env python3
+"""partnerfit reference in Python, for the benchmark (bench/run.sh).
+
+    reference.py run [--policy FILE] [--out DIR] PATH...
+    reference.py compare PARTNERFIT_OUT REFERENCE_OUT
+
+`run` does, single-process, what `partnerfit run` does for the shipped rule
+pack: walk PATH in sorted order, read each intake with PyYAML's C loader,
+validate and type it against the intake schema named by the policy, evaluate
+the four stages (needs, fit, shortlist, engage) of the rule pack in rules/,
+ported by hand below, under the policy's data (catalogue, lifecycles,
+weights, shortlist settings), and write recommendations.csv, needs.csv and
+rejects.csv in partnerfit's CSV format.
+
+The rules' logic is ported, not read: when rules/*.lua change, this file
+must follow, and `compare` says when it has not.
+
+`compare` checks the reference against partnerfit's reports: the same
+intakes evaluated and rejected, and for every intake the same scores, ranks
+and shortlist, the same need levels, and the same rows cell for cell.
+
+Scalars are read as text (only the YAML null stays null) and the schema
+types them, as partnerfit does: the YAML 1.1 resolver of the plain
+CSafeLoader would read `country: NO` as false and dates as date objects.
+"""
+
+import argparse
+import csv
+import hashlib
+import math
+import os
+import re
+import sys
+
+import yaml
+
+if not hasattr(yaml, "CSafeLoader"):
+    sys.exit("reference.py: PyYAML was built without libyaml (no yaml.CSafeLoader)")
+
+NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class TextLoader(yaml.CSafeLoader):
+    """libyaml parser, safe constructor; every plain scalar is text except null."""
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag == NULL_TAG]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+# --------------------------------------------------------------------------
+# Configuration files: partnerfit's generic typing (pf_value_from_node)
+# --------------------------------------------------------------------------
+
+NUMBER_SHAPE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+NULL_TEXT = ("", "~", "null", "Null", "NULL")
+
+
+def generic(node):
+    if isinstance(node, yaml.ScalarNode):
+        text = node.value
+        if node.style not in (None, ""):  # quoted or block: text (CParser says "" for plain)
+            return text
+        if text in ("true", "false"):
+            return text == "true"
+        m = NUMBER_SHAPE.fullmatch(text)
+        if m:
+            return float(text) if m.group(2) else int(text)
+        return text
+    if isinstance(node, yaml.SequenceNode):
+        return [generic(n) for n in node.value]
+    out = {}
+    for k, v in node.value:
+        if isinstance(v, yaml.ScalarNode) and v.style in (None, "") and v.value in NULL_TEXT:
+            continue  # null means absent
+        out[k.value] = generic(v)
+    return out
+
+
+def read_config(path):
+    with open(path, "rb") as f:
+        return generic(yaml.compose(f, Loader=yaml.CSafeLoader))
+
+
+# --------------------------------------------------------------------------
+# Intake schema: validation and typing (pf_schema)
+# --------------------------------------------------------------------------
+
+INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+class Spec:
+    __slots__ = ("type", "required", "has_default", "default", "unique", "pattern",
+                 "min_length", "max_length", "min", "max", "values", "fields", "items",
+                 "keys", "min_items", "max_items", "field_map")
+
+
+def build_spec(raw, enums):
+    sp = Spec()
+    sp.type = raw["type"]
+    sp.required = raw.get("required", False)
+    sp.has_default = "default" in raw
+    sp.default = raw.get("default")
+    sp.unique = raw.get("unique", False)
+    sp.pattern = re.compile(raw["pattern"].lstrip("^").rstrip("$")) if "pattern" in raw else None
+    sp.min_length = raw.get("min_length", 0)
+    sp.max_length = raw.get("max_length", 1 << 30)
+    sp.min = raw.get("min")
+    sp.max = raw.get("max")
+    sp.values = None
+    if sp.type == "enum":
+        sp.values = frozenset(raw["values"] if "values" in raw else enums[raw["enum"]])
+    sp.fields = sp.field_map = None
+    if sp.type == "object":
+        sp.fields = [(name, build_spec(f, enums)) for name, f in raw["fields"].items()]
+        sp.field_map = dict(sp.fields)
+    sp.items = build_spec(raw["items"], enums) if sp.type == "list" else None
+    sp.keys = None
+    if sp.type == "map":
+        sp.keys = build_spec(raw["keys"], enums) if "keys" in raw else None
+        sp.items = build_spec(raw["values"], enums)
+    sp.min_items = raw.get("min_items", 0)
+    sp.max_items = raw.get("max_items", 1 << 30)
+    if sp.has_default and sp.type == "number":
+        sp.default = float(sp.default)
+    return sp
+
+
+class Invalid(Exception):
+    pass
+
+
+def real_date(s):
+    if len(s) != 10 or not DATE.fullmatch(s):
+        return False
+    y, m, d = int(s[0:4]), int(s[5:7]), int(s[8:10])
+    if m < 1 or m > 12 or d < 1:
+        return False
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    return d <= (29 if m == 2 and leap else DAYS[m - 1])
+
+
+def check_scalar(sp, v, path, errs):
+    if not isinstance(v, str):
+        errs.append((path, "schema.shape", "expected a %s" % sp.type))
+        return None
+    t = sp.type
+    if t == "string" or t == "text":
+        if "\r" in v or (t == "string" and ("\n" in v or "\t" in v)):
+            errs.append((path, "schema.type", "line break or tab"))
+            return None
+        if not sp.min_length <= len(v) <= sp.max_length:
+            errs.append((path, "schema.length", "length"))
+            return None
+        if sp.pattern is not None and not sp.pattern.fullmatch(v):
+            errs.append((path, "schema.pattern", "pattern"))
+            return None
+        return v
+    if t == "integer":
+        if not INTEGER.fullmatch(v):
+            errs.append((path, "schema.type", "expected a whole number"))
+            return None
+        i = int(v)
+        if (sp.min is not None and i < sp.min) or (sp.max is not None and i > sp.max):
+            errs.append((path, "schema.range", "out of range"))
+            return None
+        return i
+    if t == "number":
+        if not DECIMAL.fullmatch(v):
+            errs.append((path, "schema.type", "expected a number"))
+            return None
+        x = float(v)
+        if (sp.min is not None and x < sp.min) or (sp.max is not None and x > sp.max):
+            errs.append((path, "schema.range", "out of range"))
+            return None
+        return x
+    if t == "boolean":
+        if v == "true":
+            return True
+        if v == "false":
+            return False
+        errs.append((path, "schema.type", "expected true or false"))
+        return None
+    if t == "enum":
+        if v in sp.values:
+            return v
+        errs.append((path, "schema.enum", "not one of the values"))
+        return None
+    if t == "date":
+        if not real_date(v):
+            errs.append((path, "schema.date", "not a date"))
+            return None
+        return v
+    errs.append((path, "schema.shape", "unknown type"))
+    return None
+
+
+def check_value(sp, v, path, errs):
+    t = sp.type
+    if t == "object":
+        if not isinstance(v, dict):
+            errs.append((path, "schema.shape", "expected a mapping"))
+            return None
+        fmap = sp.field_map
+        given = {}
+        for k, item in v.items():
+            if k not in fmap:
+                errs.append((path + "." + str(k) if path else str(k), "schema.unknown_field",
+                             "unknown field"))
+            elif item is not None:
+                given[k] = check_value(fmap[k], item,
+                                       path + "." + k if path else k, errs)
+        out = {}
+        for name, f in sp.fields:
+            if name in given:
+                out[name] = given[name]
+            elif f.required:
+                errs.append((path + "." + name if path else name, "schema.required", "missing"))
+            elif f.has_default:
+                out[name] = f.default
+        return out
+    if t == "list":
+        if not isinstance(v, list):
+            errs.append((path, "schema.shape", "expected a list"))
+            return None
+        if not sp.min_items <= len(v) <= sp.max_items:
+            errs.append((path, "schema.items", "item count"))
+        out = []
+        for i, item in enumerate(v):
+            p = "%s[%d]" % (path, i + 1)
+            if item is None:
+                errs.append((p, "schema.required", "empty item"))
+            else:
+                out.append(check_value(sp.items, item, p, errs))
+        return out
+    if t == "map":
+        if not isinstance(v, dict):
+            errs.append((path, "schema.shape", "expected a mapping"))
+            return None
+        if len(v) > sp.max_items:
+            errs.append((path, "schema.items", "entry count"))
+        out = {}
+        for k in sorted(v):
+            p = path + "." + str(k)
+            if sp.keys is not None:
+                check_scalar(sp.keys, k, p, errs)
+            if v[k] is None:
+                errs.append((p, "schema.required", "empty entry"))
+            else:
+                out[k] = check_value(sp.items, v[k], p, errs)
+        return out
+    return check_scalar(sp, v, path, errs)
+
+
+# --------------------------------------------------------------------------
+# The prelude: engine arithmetic of engine/lua/prelude.lua
+# --------------------------------------------------------------------------
+
+
+def day_number(s):
+    y, m, d = int(s[0:4]), int(s[5:7]), int(s[8:10])
+    if m <= 2:
+        y -= 1
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def days_between(a, b):
+    if a is None or b is None:
+        return None
+    return day_number(b) - day_number(a)
+
+
+def signed(x):
+    if x == math.floor(x) and abs(x) < 1e15:
+        s = "%d" % math.floor(x)
+    else:
+        s = ("%.2f" % x).rstrip("0")
+        if s.endswith("."):
+            s = s[:-1]
+    return "+" + s if x >= 0 else s
+
+
+class Policy:
+    def __init__(self, raw):
+        self.raw = raw
+        self.areas = [a["id"] for a in raw["areas"]]
+        self.area_name = {a["id"]: a.get("name", a["id"]) for a in raw["areas"]}
+        needs = raw.get("needs", {})
+        self.max_level = needs.get("max_level", 5)
+        self.focus_level = needs.get("focus_level", 3)
+        labels = needs.get("labels", [])
+        self.labels = {i: str(labels[i]) if i < len(labels) else str(i)
+                       for i in range(self.max_level + 1)}
+        self.options = []
+        self.option_by_id = {}
+        for i, o in enumerate(raw["options"], 1):
+            entry = {
+                "id": o["id"], "name": o.get("name", o["id"]), "index": i,
+                "areas": [a for a in o.get("areas", []) if a in self.area_name],
+                "next_step": o.get("next_step"),
+                "lifecycle": [dict(e) for e in o.get("lifecycle", [])],
+            }
+            self.options.append(entry)
+            self.option_by_id[o["id"]] = entry
+        self.option_ids = [o["id"] for o in self.options]
+        s = raw.get("shortlist", {})
+        self.shortlist_size = s.get("size", 3)
+        self.min_score = s.get("min_score", 0)
+        self.excluded_status = set(s.get("exclude_status", []))
+        self.weights = dict(raw.get("weights", {}))
+        f = raw.get("intake", {})
+        self.id_path = f.get("id_field", "id")
+        self.label_path = f.get("label_field")
+        self.as_of_path = f.get("as_of_field")
+        self.label_column = f.get("label_column") or (
+            self.label_path.rsplit(".", 1)[0].rsplit(".", 1)[-1]
+            if self.label_path and "." in self.label_path else "label")
+
+
+def lifecycle(o, as_of):
+    if not o["lifecycle"]:
+        return "active", None
+    status, entry = "unavailable", None
+    for e in o["lifecycle"]:
+        if as_of is None or e["from"] <= as_of:
+            status, entry = e["status"], e
+    return status, entry
+
+
+def lifecycle_note(pol, o, as_of):
+    status, e = lifecycle(o, as_of)
+    if status == "active":
+        return ""
+    if status == "unavailable":
+        return "not yet available on %s (from %s)" % (as_of, o["lifecycle"][0]["from"])
+    note = status + " since " + e["from"]
+    if e.get("note") is not None:
+        note += ": " + str(e["note"])
+    if e.get("successor") is not None:
+        s = pol.option_by_id.get(e["successor"])
+        note += "; successor: " + (s["name"] if s else e["successor"]) + " (" + e["successor"] + ")"
+    return note
+
+
+class Ctx:
+    """What a rule sees as ctx."""
+
+    __slots__ = ("pol", "as_of", "need", "score", "shortlisted", "rank", "focus_areas", "top",
+                 "_life", "_days")
+
+    def __init__(self, pol, as_of):
+        self.pol = pol
+        self.as_of = as_of
+        self.need = {a: 0 for a in pol.areas}
+        self.score = {o: 0 for o in pol.option_ids}
+        self.shortlisted = {}
+        self.rank = {}
+        self.focus_areas = []
+        self.top = None
+        self._life = {}
+        self._days = {}
+
+    def days_until(self, date):
+        if date is None:
+            return None
+        d = self._days.get(date)
+        if d is None:
+            d = self._days[date] = days_between(self.as_of, date)
+        return d
+
+    def lifecycle_entry(self, oid):
+        s = self._life.get(oid)
+        if s is None:
+            s = self._life[oid] = lifecycle(self.pol.option_by_id[oid], self.as_of)
+        return s
+
+    def lifecycle(self, oid):
+        return self.lifecycle_entry(oid)[0]
+
+
+class Rule:
+    __slots__ = ("id", "stage", "weight", "because", "when", "action", "targets")
+
+    def __init__(self, id, stage, because, action, when=None, weight=None, options=None):
+        self.id, self.stage, self.weight = id, stage, weight
+        self.because, self.when, self.action = because, when, action
+        self.targets = options if options is not None else "shortlisted"
+
+
+def fires(r, intake, ctx):
+    return r.when is None or bool(r.when(intake, ctx))
+
+
+def reason(r, intake, ctx):
+    b = r.because
+    return b(intake, ctx) if callable(b) else b
+
+
+def action_value(r, intake, ctx):
+    a = r.action
+    return a(intake, ctx) if callable(a) else a
+
+
+def add_points(pol, r, t, keys, totals, why, intake, ctx):
+    w = pol.weights[r.weight] if r.weight else 1
+    text = None
+    for k in keys:
+        v = t.get(k)
+        if v is not None and v != 0:
+            v = v * w
+            totals[k] = totals[k] + v
+            if text is None:
+                text = reason(r, intake, ctx)
+            why[k].append(r.id + " " + signed(v) + ": " + text)
+
+
+def get_path(t, path):
+    if path is None:
+        return None
+    for part in path.split("."):
+        if not isinstance(t, dict):
+            return None
+        t = t.get(part)
+        if t is None:
+            return None
+    return t
+
+
+def evaluate(pol, pack, intake, source):
+    as_of = get_path(intake, pol.as_of_path)
+    ctx = Ctx(pol, as_of)
+    need_points = {a: 0 for a in pol.areas}
+    need_why = {a: [] for a in pol.areas}
+    why = {o: [] for o in pol.option_ids}
+    steps = {o: [] for o in pol.option_ids}
+    excluded = {}
+    # needs
+    for r in pack["needs"]:
+        if fires(r, intake, ctx):
+            t = action_value(r, intake, ctx)
+            if t is not None:
+                add_points(pol, r, t, pol.areas, need_points, need_why, intake, ctx)
+    for a in pol.areas:
+        ctx.need[a] = min(max(math.floor(need_points[a] + 0.5), 0), pol.max_level)
+        if ctx.need[a] >= pol.focus_level:
+            ctx.focus_areas.append(a)
+    # fit
+    for r in pack["fit"]:
+        if fires(r, intake, ctx):
+            t = action_value(r, intake, ctx)
+            if t is not None:
+                add_points(pol, r, t, pol.option_ids, ctx.score, why, intake, ctx)
+    # shortlist
+    for r in pack["shortlist"]:
+        if fires(r, intake, ctx):
+            lst = action_value(r, intake, ctx)
+            if lst is not None:
+                text = None
+                for oid in lst:
+                    if text is None:
+                        text = reason(r, intake, ctx)
+                    excluded.setdefault(oid, []).append(r.id + ": " + text)
+    score = ctx.score
+    order = sorted(pol.options, key=lambda o: (-score[o["id"]], o["index"]))
+    taken = 0
+    shortlist_note = {}
+    for i, o in enumerate(order, 1):
+        oid = o["id"]
+        ctx.rank[oid] = i
+        status = lifecycle(o, as_of)[0]
+        if oid in excluded:
+            note = "excluded by " + "; ".join(excluded[oid])
+        elif status == "unavailable" or status in pol.excluded_status:
+            note = "not shortlisted: the option is %s on %s" % (status, as_of)
+        elif score[oid] < pol.min_score:
+            note = "below the minimum score of " + signed(pol.min_score).lstrip("+")
+        elif taken >= pol.shortlist_size:
+            note = "the shortlist is full (%d options)" % pol.shortlist_size
+        else:
+            taken += 1
+            ctx.shortlisted[oid] = True
+            note = "shortlisted (%d of %d)" % (taken, pol.shortlist_size)
+            if taken == 1:
+                ctx.top = oid
+        shortlist_note[oid] = note
+    for oid in pol.option_ids:
+        ctx.shortlisted.setdefault(oid, False)
+    # engage
+    for r in pack["engage"]:
+        if fires(r, intake, ctx):
+            text = action_value(r, intake, ctx)
+            if text:
+                t = r.targets
+                if t == "all":
+                    ids = pol.option_ids
+                elif t == "top":
+                    ids = [ctx.top] if ctx.top is not None else []
+                elif t == "shortlisted":
+                    ids = [o["id"] for o in order if ctx.shortlisted[o["id"]]]
+                else:
+                    ids = t
+                for oid in ids:
+                    steps[oid].append(text + " [" + r.id + "]")
+    # rows
+    iid = str(get_path(intake, pol.id_path) or "")
+    label = str(get_path(intake, pol.label_path) or "")
+    recs = []
+    for rank, o in enumerate(order, 1):
+        oid = o["id"]
+        covered = "; ".join("%s (%d)" % (a, ctx.need[a]) for a in o["areas"])
+        nxt = []
+        if ctx.shortlisted[oid] and o["next_step"] is not None:
+            nxt.append(str(o["next_step"]))
+        nxt.extend(steps[oid])
+        recs.append((iid, label, rank, oid, o["name"], score[oid],
+                     "yes" if ctx.shortlisted[oid] else "no", covered,
+                     "; ".join(why[oid]) if why[oid] else "no rule scored this option",
+                     " ".join(nxt), lifecycle_note(pol, o, as_of), shortlist_note[oid], source))
+    needs = []
+    for a in pol.areas:
+        lv = ctx.need[a]
+        needs.append((iid, label, a, pol.area_name[a], lv, pol.labels[lv],
+                      "; ".join(need_why[a]) if need_why[a] else "no rule raised this area",
+                      source))
+    return recs, needs
+
+
+# --------------------------------------------------------------------------
+# The rule pack, ported from rules/*.lua (same ids, order, points, reasons)
+# --------------------------------------------------------------------------
+
+
+def build_pack(pol):
+    P = pol
+    OPTIONS = P.raw["options"]  # the `options` a rule file sees: the raw catalogue
+    AREAS = P.areas
+    FOCUS, MAX = P.raw["needs"]["focus_level"], P.raw["needs"]["max_level"]
+    rules = []
+
+    def rule(**kw):
+        rules.append(Rule(**kw))
+
+    # shared helpers (each Lua file has its own copy; they are the same)
+    def estate(i):
+        return i.get("estate") or {}
+
+    def crit(i):
+        return estate(i).get("criticality") or {}
+
+    def proc(i):
+        return i.get("procurement") or {}
+
+    def assets(i):
+        e = estate(i)
+        return (e.get("servers") or 0) + (e.get("databases") or 0) + (e.get("applications") or 0)
+
+    def skill_gaps(i, lo):
+        s = i.get("skills") or {}
+        return [k for k in sorted(s) if (s[k].get("need") or 0) - (s[k].get("have") or 0) >= lo]
+
+    def gap(i, skill):
+        v = (i.get("skills") or {}).get(skill)
+        if v is None:
+            return 0
+        return (v.get("need") or 0) - (v.get("have") or 0)
+
+    def average_maturity(i):
+        m = i["maturity"]
+        return sum(m.get(a) or 0 for a in AREAS) / len(AREAS)
+
+    def greenfield(i):
+        e = i.get("estate")
+        return e is not None and e.get("servers") is not None and \
+            (e.get("servers") or 0) + (e.get("databases") or 0) == 0
+
+    def option_name(oid):  # the DSL's option_name
+        o = P.option_by_id.get(oid)
+        return o["name"] if o else str(oid)
+
+    def carrier(ctx, oid):  # ctx.carrier: who carries a programme on the date
+        seen = set()
+        while oid is not None and oid not in seen:
+            seen.add(oid)
+            o = P.option_by_id.get(oid)
+            if o is None:
+                return None
+            status, entry = ctx.lifecycle_entry(oid)
+            if status == "active":
+                return oid
+            if status == "unavailable":
+                return None
+            nxt = entry.get("successor") if entry else None
+            nxt_status = ctx.lifecycle(nxt) if nxt is not None and nxt in P.option_by_id else None
+            if nxt is None or nxt_status is None or nxt_status == "unavailable":
+                return oid if status == "legacy" else None
+            oid = nxt
+        return None
+
+    def via(ctx, oid):  # ctx.successor_note
+        cur = carrier(ctx, oid) if oid in P.option_by_id else None
+        if cur is None or cur == oid:
+            return ""
+        return (" (On the assessment date " + option_name(cur) + " carries what "
+                + option_name(oid) + " offered.)")
+
+    def add(t, key, points):
+        if key is not None:
+            t[key] = t.get(key, 0) + points
+
+    # ---- 10-needs.lua ----------------------------------------------------
+    SKILL_AREAS = {
+        "cloud_architecture": ["plan", "ready"], "networking": ["ready"],
+        "identity": ["ready", "govern"], "security": ["ready", "govern"],
+        "governance": ["govern"], "operations": ["manage"], "iac_devops": ["ready"],
+        "data": ["migrate", "innovate"], "cloud_native": ["innovate"], "ai": ["innovate"],
+        "finops": ["strategy", "govern"],
+    }
+    URGENCY_POINTS = {"low": 1, "medium": 2, "high": 3}
+
+    def maturity_need(i, ctx):
+        t = {}
+        for a in AREAS:
+            m = i["maturity"].get(a) or 0
+            if m < 3:
+                add(t, a, 3 - m)
+        return t
+
+    rule(id="needs.maturity", stage="needs",
+         because="Below defined practice (maturity 3) an area needs outside help in proportion "
+         "to how far it falls short: 3 points at maturity 0, 2 at 1, 1 at 2.",
+         action=maturity_need)
+
+    def help_need(i, ctx):
+        t = {}
+        for h in i["help"]:
+            add(t, h["area"], URGENCY_POINTS.get(h.get("urgency") or "medium") or 2)
+        return t
+
+    rule(id="needs.help.requested", stage="needs",
+         because="The team asked for help in this area itself; the more urgent the request, the "
+         "higher the need (1 point low, 2 medium, 3 high).",
+         when=lambda i, c: i.get("help") is not None and len(i["help"]) > 0,
+         action=help_need)
+
+    def gaps_because(i, ctx):
+        return ("Skills the plans require but the team lacks (" + ", ".join(skill_gaps(i, 2))
+                + ") raise the need in the areas that depend on them: 1 point for a gap of 2 "
+                "levels, 2 for 3 or more.")
+
+    def gaps_need(i, ctx):
+        best = {}
+        s = i.get("skills") or {}
+        for k in sorted(s):
+            g = (s[k].get("need") or 0) - (s[k].get("have") or 0)
+            pts = 2 if g >= 3 else 1 if g == 2 else 0
+            if pts > 0:
+                for a in SKILL_AREAS.get(k, []):
+                    if pts > best.get(a, 0):
+                        best[a] = pts
+        return best
+
+    rule(id="needs.skills.gaps", stage="needs", because=gaps_because,
+         when=lambda i, c: len(skill_gaps(i, 2)) > 0, action=gaps_need)
+
+    rule(id="needs.estate.unknown", stage="needs",
+         because="There is no complete, current inventory of the estate, so the portfolio must "
+         "be discovered and assessed before an adoption plan can be trusted.",
+         when=lambda i, c: not estate(i).get("inventory_complete"), action={"plan": 2})
+
+    rule(id="needs.scale.enterprise", stage="needs",
+         because=lambda i, c: "With " + str(assets(i)) + " servers, databases and applications "
+         "in scope (more than about 1,000), planning, landing zones, governance and the "
+         "migration itself have to work at enterprise scale.",
+         when=lambda i, c: assets(i) > 1000,
+         action={"plan": 1, "ready": 1, "migrate": 1, "govern": 1})
+
+    def exit_because(i, ctx):
+        d = ctx.days_until(estate(i).get("datacenter_exit"))
+        if d < 0:
+            return ("The datacenter-exit date has already passed (" + str(-d) + " days ago), "
+                    "so migration, and the planning and landing zone it depends on, cannot wait.")
+        if d <= 365:
+            return ("The datacenter must be vacated within " + str(d) + " days, which "
+                    "compresses migration and the planning and landing zone it depends on.")
+        return ("The datacenter must be vacated within " + str(d)
+                + " days (under two years), which sets the pace of migration.")
+
+    def exit_when(i, ctx):
+        d = ctx.days_until(estate(i).get("datacenter_exit"))
+        return d is not None and d <= 730
+
+    def exit_need(i, ctx):
+        d = ctx.days_until(estate(i).get("datacenter_exit"))
+        if d <= 365:
+            return {"migrate": 2, "plan": 1, "ready": 1}
+        return {"migrate": 1}
+
+    rule(id="needs.time.datacenter_exit", stage="needs", because=exit_because,
+         when=exit_when, action=exit_need)
+
+    rule(id="needs.criticality.mission", stage="needs",
+         because=lambda i, c: str(crit(i).get("mission_critical")) + " mission-critical "
+         "workload(s) must be operated and governed without gaps, which raises the need for "
+         "help in Manage and Govern.",
+         when=lambda i, c: (crit(i).get("mission_critical") or 0) > 0,
+         action={"manage": 1, "govern": 1})
+
+    rule(id="needs.sponsor.missing", stage="needs",
+         because="No executive sponsor has committed to the programme yet, so the business case "
+         "and strategy need work before partners can be engaged with confidence.",
+         when=lambda i, c: not i["culture"].get("executive_sponsor"), action={"strategy": 1})
+
+    rule(id="needs.regulated", stage="needs",
+         because="A regulator supervises how this organisation runs and outsources IT, so "
+         "controls and evidence (Govern) need more than the usual attention.",
+         when=lambda i, c: i["organisation"].get("regulated"), action={"govern": 1})
+
+    rule(id="needs.greenfield", stage="needs",
+         because="The organisation reports no servers or databases to move, so there is nothing "
+         "to migrate; low Migrate maturity is not a need here.",
+         when=lambda i, c: greenfield(i), action={"migrate": -5})
+
+    # ---- 20-fit-culture.lua ---------------------------------------------
+    def culture(i):
+        return i["culture"]
+
+    rule(id="fit.baseline.self_service", stage="fit", weight="baseline",
+         because="The Cloud Adoption Framework treats adoption as self-service by default, so "
+         "doing the work in-house stays a candidate until other signals outweigh it.",
+         action={"self_service": 15})
+
+    def develop_score(i, ctx):
+        t = {"self_service": 5, "azure_expert_msp": -5}
+        add(t, carrier(ctx, "fasttrack_for_azure"), 20)
+        return t
+
+    rule(id="fit.culture.develop_skills", stage="fit", weight="culture",
+         because=lambda i, c: "The team wants to grow its own skills and has real gaps to close ("
+         + ", ".join(skill_gaps(i, 2)) + "); Microsoft engineers guiding it from set-up to "
+         "production suit that best, and a provider that does the work for it suits it less."
+         + via(c, "fasttrack_for_azure"),
+         when=lambda i, c: culture(i)["approach"] == "develop_skills"
+         and len(skill_gaps(i, 2)) > 0,
+         action=develop_score)
+
+    rule(id="fit.culture.develop_skills.no_gaps", stage="fit", weight="culture",
+         because="The team wants to build its skills itself and reports no material gaps, so "
+         "guided self-service is enough.",
+         when=lambda i, c: culture(i)["approach"] == "develop_skills"
+         and len(skill_gaps(i, 2)) == 0,
+         action={"self_service": 15})
+
+    rule(id="fit.culture.augment_staff", stage="fit", weight="culture",
+         because="The organisation wants extra hands inside its own teams, which solution "
+         "providers and managed service partners supply.",
+         when=lambda i, c: culture(i)["approach"] == "augment_staff",
+         action={"csp": 10, "azure_expert_msp": 10})
+
+    rule(id="fit.culture.offload", stage="fit", weight="culture",
+         because="The organisation wants whole processes taken off its hands; an Azure Expert "
+         "MSP is built to run them end to end, and doing it in-house is the opposite of what "
+         "was asked.",
+         when=lambda i, c: culture(i)["approach"] == "offload",
+         action={"azure_expert_msp": 25, "csp": 5, "self_service": -20})
+
+    rule(id="fit.culture.self_service.high", stage="fit", weight="culture",
+         because="The team strongly prefers to do the work itself from the public guidance, so "
+         "self-service fits its culture and a fully managed service does not.",
+         when=lambda i, c: culture(i).get("self_service_preference") == "high",
+         action={"self_service": 20, "azure_expert_msp": -10})
+
+    rule(id="fit.culture.self_service.low", stage="fit", weight="culture",
+         because="The team does not want to work things out from documentation alone, so "
+         "self-service is a weak fit and a partner relationship a stronger one.",
+         when=lambda i, c: culture(i).get("self_service_preference") == "low",
+         action={"self_service": -15, "azure_expert_msp": 5, "csp": 5})
+
+    rule(id="fit.culture.risk.low", stage="fit", weight="culture",
+         because="Leadership accepts little risk, which favours audited partners and a support "
+         "contract with guaranteed response times over learning by doing.",
+         when=lambda i, c: culture(i).get("risk_tolerance") == "low",
+         action={"azure_expert_msp": 5, "azure_support": 10, "self_service": -10})
+
+    def sponsor_score(i, ctx):
+        t = {"solution_assessment": 10}
+        add(t, carrier(ctx, "ammp"), -10)
+        return t
+
+    rule(id="fit.culture.sponsor.missing", stage="fit", weight="culture",
+         because=lambda i, c: "No executive sponsor has committed yet: funded Microsoft "
+         "programmes expect a committed plan, so a bounded, data-driven assessment that builds "
+         "the business case is the easier first step." + via(c, "ammp"),
+         when=lambda i, c: not culture(i).get("executive_sponsor"), action=sponsor_score)
+
+    rule(id="fit.culture.model.decentralized", stage="fit", weight="culture",
+         because="In a decentralized model each workload team buys and runs its own cloud, which "
+         "suits a provider that provisions subscriptions and bills per team, and teams that "
+         "serve themselves.",
+         when=lambda i, c: culture(i).get("operating_model") == "decentralized",
+         action={"csp": 10, "self_service": 5})
+
+    rule(id="fit.culture.model.enterprise", stage="fit", weight="culture",
+         because="An enterprise operating model with a cloud centre of excellence needs an "
+         "organisation-wide support agreement and partners audited across every CAF "
+         "methodology.",
+         when=lambda i, c: culture(i).get("operating_model") == "enterprise",
+         action={"azure_support": 10, "azure_expert_msp": 5})
+
+    rule(id="fit.culture.model.distributed", stage="fit", weight="culture",
+         because="A distributed model mixes business units at different maturity; a partner "
+         "audited across every CAF methodology can serve each unit at its own level.",
+         when=lambda i, c: culture(i).get("operating_model") == "distributed",
+         action={"azure_expert_msp": 10, "csp": 5})
+
+    def central_score(i, ctx):
+        t = {"azure_expert_msp": 10}
+        add(t, carrier(ctx, "ammp"), 5)
+        return t
+
+    rule(id="fit.culture.model.centralized_at_scale", stage="fit", weight="culture",
+         because=lambda i, c: "A centralized team suits a few hundred workloads; with "
+         + str(assets(i)) + " in scope it will need partner capacity or an enterprise-scale "
+         "programme." + via(c, "ammp"),
+         when=lambda i, c: culture(i).get("operating_model") == "centralized"
+         and assets(i) > 1000,
+         action=central_score)
+
+    # ---- 30-fit-needs.lua ------------------------------------------------
+    def focus(ctx, area):
+        return (ctx.need.get(area) or 0) >= FOCUS
+
+    def scaled(ctx, area, points):
+        f = (ctx.need.get(area) or 0) / MAX
+        return {k: math.floor(points[k] * f + 0.5) for k in sorted(points)}
+
+    def p_strategy(ctx):
+        t = {"solution_assessment": 10, "azure_expert_msp": 5}
+        add(t, carrier(ctx, "fasttrack_for_azure"), 5)
+        return t
+
+    def p_plan(ctx):
+        t = {"solution_assessment": 20}
+        add(t, carrier(ctx, "ammp"), 10)
+        return t
+
+    def p_ready(ctx):
+        t = {"azure_expert_msp": 5, "csp": 5}
+        add(t, carrier(ctx, "fasttrack_for_azure"), 15)
+        return t
+
+    def p_migrate(ctx):
+        t = {"azure_expert_msp": 5, "csp": 5}
+        add(t, carrier(ctx, "ammp"), 25)
+        return t
+
+    def p_innovate(ctx):
+        t = {}
+        add(t, carrier(ctx, "azure_innovate") or carrier(ctx, "ammp"), 25)
+        add(t, carrier(ctx, "fasttrack_for_azure"), 10)
+        return t
+
+    AREA_HELP = [
+        ("strategy", "Strategy is a focus area: a data-driven assessment or a consulting partner "
+         "can build the business case and technology strategy, and Microsoft engineers can help "
+         "shape the vision.", p_strategy),
+        ("plan", "Plan is a focus area: discovering the portfolio and assessing the estate with "
+         "tooling is exactly what a Solution Assessment delivers, and migration programmes "
+         "bring assessment tools too.", p_plan),
+        ("ready", "Ready is a focus area: a landing zone is best built with expert guidance or "
+         "by a partner that also provisions the subscriptions.", p_ready),
+        ("migrate", "Migrate is a focus area: a migration programme brings partners, Microsoft "
+         "staff, free tooling and offers that lower the cost of moving workloads.", p_migrate),
+        ("innovate", "Innovate is a focus area: building or re-architecting solutions benefits "
+         "from innovation funding and from Microsoft engineers who have built similar "
+         "solutions.", p_innovate),
+        ("govern", "Govern is a focus area: ongoing governance and controls are a managed "
+         "service that Azure Expert MSPs are audited to deliver.",
+         lambda ctx: {"azure_expert_msp": 15}),
+        ("manage", "Manage is a focus area: operating the platform and workloads calls for a "
+         "managed service provider, or at least a provider or support plan that answers when "
+         "things break.", lambda ctx: {"azure_expert_msp": 15, "csp": 10, "azure_support": 10}),
+    ]
+    for area, because, points in AREA_HELP:
+        rule(id="fit.need." + area, stage="fit", weight="needs", because=because,
+             when=lambda i, c, area=area: focus(c, area),
+             action=lambda i, c, area=area, points=points: scaled(c, area, points(c)))
+
+    rule(id="fit.need.breadth", stage="fit", weight="needs",
+         because=lambda i, c: str(len(c.focus_areas)) + " of the seven areas need help ("
+         + ", ".join(c.focus_areas) + "); one partner audited across every methodology avoids "
+         "stitching several together, and in-house alone is unrealistic.",
+         when=lambda i, c: len(c.focus_areas) >= 5 and culture(i)["approach"] != "develop_skills",
+         action={"azure_expert_msp": 15, "self_service": -10})
+
+    rule(id="fit.need.none", stage="fit", weight="needs",
+         because="No area reaches the focus level, so the team can carry on with the CAF "
+         "guidance on its own.",
+         when=lambda i, c: len(c.focus_areas) == 0, action={"self_service": 25})
+
+    rule(id="fit.maturity.high", stage="fit", weight="maturity",
+         because=lambda i, c: "Average maturity across the seven areas is %.1f of 5, high enough "
+         "for the team to lead its own adoption." % average_maturity(i),
+         when=lambda i, c: average_maturity(i) >= 3.5, action={"self_service": 20})
+
+    rule(id="fit.maturity.low", stage="fit", weight="maturity",
+         because=lambda i, c: "Average maturity across the seven areas is only %.1f of 5; a "
+         "partner that can cover several areas at once is safer than learning everything "
+         "in-house." % average_maturity(i),
+         when=lambda i, c: average_maturity(i) < 1.5,
+         action={"azure_expert_msp": 5, "self_service": -15})
+
+    def broad_because(i, ctx):
+        g = skill_gaps(i, 2)
+        return (str(len(g)) + " skill areas are two or more levels short of what the plans need ("
+                + ", ".join(g) + "); few teams close that many gaps alone, which is where a "
+                "broad managed partner helps.")
+
+    rule(id="fit.skills.broad_gap", stage="fit", weight="skills", because=broad_because,
+         when=lambda i, c: len(skill_gaps(i, 2)) >= 5
+         and culture(i)["approach"] != "develop_skills",
+         action={"azure_expert_msp": 15, "self_service": -15})
+
+    def learn_because(i, ctx):
+        g = skill_gaps(i, 2)
+        return (str(len(g)) + " skill areas are two or more levels short (" + ", ".join(g)
+                + ") and the team wants to close them itself; that many gaps need structured "
+                "guidance from Microsoft engineers, not reading alone."
+                + via(ctx, "fasttrack_for_azure"))
+
+    def learn_score(i, ctx):
+        t = {"self_service": -10}
+        add(t, carrier(ctx, "fasttrack_for_azure"), 10)
+        return t
+
+    rule(id="fit.skills.broad_gap.learn", stage="fit", weight="skills", because=learn_because,
+         when=lambda i, c: len(skill_gaps(i, 2)) >= 5
+         and culture(i)["approach"] == "develop_skills",
+         action=learn_score)
+
+    rule(id="fit.skills.no_gap", stage="fit", weight="skills",
+         because="The team already has every skill its plans call for, which is the main "
+         "precondition of self-service.",
+         when=lambda i, c: i.get("skills") is not None and len(i["skills"]) > 0
+         and len(skill_gaps(i, 1)) == 0,
+         action={"self_service": 15})
+
+    rule(id="fit.skills.operations", stage="fit", weight="skills",
+         because="Operations skills (keeping the platform ready, administered, monitored and "
+         "protected) are short by two levels or more; a managed service or a support plan "
+         "covers the gap while it is closed.",
+         when=lambda i, c: gap(i, "operations") >= 2,
+         action={"azure_expert_msp": 10, "azure_support": 5})
+
+    def build_score(i, ctx):
+        t = {}
+        add(t, carrier(ctx, "azure_innovate") or carrier(ctx, "ammp"), 10)
+        add(t, carrier(ctx, "fasttrack_for_azure"), 5)
+        return t
+
+    rule(id="fit.skills.build", stage="fit", weight="skills",
+         because=lambda i, c: "AI, data or cloud-native skills are short for the solutions the "
+         "team wants to build; expert engineers and innovation funding shorten the learning "
+         "curve." + via(c, "azure_innovate"),
+         when=lambda i, c: focus(c, "innovate") and (gap(i, "ai") >= 2 or gap(i, "data") >= 2
+                                                     or gap(i, "cloud_native") >= 2),
+         action=build_score)
+
+    rule(id="fit.skills.finops", stage="fit", weight="skills",
+         because="FinOps skills are short; a provider's consolidated billing and cost reporting "
+         "gives spending control while the team learns to manage cloud costs.",
+         when=lambda i, c: gap(i, "finops") >= 2, action={"csp": 5, "azure_expert_msp": 5})
+
+    # ---- 40-fit-estate.lua -------------------------------------------------
+    def exit_days(i, ctx):
+        return ctx.days_until(estate(i).get("datacenter_exit"))
+
+    def within_two_years(i, ctx):
+        w = estate(i).get("adoption_window_months")
+        d = exit_days(i, ctx)
+        return (w is not None and w <= 24) or (d is not None and d <= 730)
+
+    def enterprise_score(i, ctx):
+        t = {"azure_expert_msp": 15, "solution_assessment": 5, "self_service": -15}
+        add(t, carrier(ctx, "ammp"), 25)
+        return t
+
+    rule(id="fit.scale.enterprise", stage="fit", weight="scale",
+         because=lambda i, c: "More than about 1,000 servers, databases and applications ("
+         + str(assets(i)) + ") are to move within two years: that is an enterprise-scale "
+         "programme, best run with a migration programme and a partner with capacity, not by a "
+         "small in-house team." + via(c, "ammp"),
+         when=lambda i, c: assets(i) > 1000 and within_two_years(i, c),
+         action=enterprise_score)
+
+    def unhurried_score(i, ctx):
+        t = {"azure_expert_msp": 10}
+        add(t, carrier(ctx, "ammp"), 10)
+        return t
+
+    rule(id="fit.scale.large_unhurried", stage="fit", weight="scale",
+         because=lambda i, c: "The estate is large (" + str(assets(i)) + " servers, databases "
+         "and applications) but not on a two-year clock, so a migration programme and a capable "
+         "partner help without being urgent." + via(c, "ammp"),
+         when=lambda i, c: assets(i) > 1000 and not within_two_years(i, c),
+         action=unhurried_score)
+
+    def small_score(i, ctx):
+        t = {"csp": 10, "azure_expert_msp": -15}
+        add(t, carrier(ctx, "ammp"), -20)
+        return t
+
+    rule(id="fit.scale.small", stage="fit", weight="scale",
+         because=lambda i, c: "The estate is small (" + str(assets(i)) + " servers, databases "
+         "and applications); one provider that moves, bills and supports it is proportionate, "
+         "while an Expert MSP's breadth or a multi-party migration programme is more than it "
+         "needs." + via(c, "ammp"),
+         when=lambda i, c: assets(i) <= 50 and not greenfield(i) and assets(i) > 0,
+         action=small_score)
+
+    def green_because(i, ctx):
+        cur = carrier(ctx, "ammp")
+        if cur is not None and cur == carrier(ctx, "azure_innovate"):
+            return ("There are no existing servers or databases, so there is no estate to "
+                    "assess; " + option_name(cur) + " still applies because it also funds new "
+                    "solutions.")
+        return "There are no existing servers or databases, so there is no estate to assess or migrate."
+
+    def green_score(i, ctx):
+        t = {"solution_assessment": -15}
+        cur = carrier(ctx, "ammp")
+        if cur is not None and cur == (carrier(ctx, "azure_innovate") or ""):
+            return t
+        add(t, cur, -20)
+        return t
+
+    rule(id="fit.scale.greenfield", stage="fit", weight="scale", because=green_because,
+         when=lambda i, c: greenfield(i), action=green_score)
+
+    def near_because(i, ctx):
+        d = exit_days(i, ctx)
+        when_text = ("passed " + str(-d) + " days ago") if d < 0 else ("is " + str(d) + " days away")
+        return ("The datacenter-exit deadline " + when_text + ": the migration needs a "
+                "programme's tooling and offers plus a partner's extra capacity now, and learning "
+                "everything in-house would take too long." + via(ctx, "ammp"))
+
+    def near_when(i, ctx):
+        d = exit_days(i, ctx)
+        return d is not None and d <= 365 and assets(i) > 0
+
+    def near_score(i, ctx):
+        t = {"azure_expert_msp": 15, "self_service": -20}
+        add(t, carrier(ctx, "ammp"), 20)
+        return t
+
+    rule(id="fit.time.exit_near", stage="fit", weight="time", because=near_because,
+         when=near_when, action=near_score)
+
+    def two_when(i, ctx):
+        d = exit_days(i, ctx)
+        return d is not None and 365 < d <= 730 and assets(i) > 0
+
+    def two_score(i, ctx):
+        t = {"azure_expert_msp": 5}
+        add(t, carrier(ctx, "ammp"), 10)
+        return t
+
+    rule(id="fit.time.exit_within_two_years", stage="fit", weight="time",
+         because=lambda i, c: "The datacenter must be vacated in " + str(exit_days(i, c))
+         + " days: enough time to plan, but the migration has to run to a fixed date, which a "
+         "migration programme supports." + via(c, "ammp"),
+         when=two_when, action=two_score)
+
+    rule(id="fit.estate.unknown", stage="fit", weight="estate",
+         because="The estate has not been fully inventoried; a Solution Assessment collects the "
+         "data with tooling and turns it into cost and migration recommendations before "
+         "anything is committed.",
+         when=lambda i, c: not estate(i).get("inventory_complete") and not greenfield(i),
+         action={"solution_assessment": 30})
+
+    rule(id="fit.estate.known", stage="fit", weight="estate",
+         because="The inventory is complete and planning is not a focus area, so a separate "
+         "assessment would add little.",
+         when=lambda i, c: estate(i).get("inventory_complete")
+         and (c.need.get("plan") or 0) < FOCUS,
+         action={"solution_assessment": -10})
+
+    # ---- 45-fit-support.lua -------------------------------------------------
+    TIER_ORDER = {"none": 0, "basic": 1, "developer": 2, "standard": 3,
+                  "professional_direct": 4, "unified": 5}
+    TIER_NAME = {"none": "no support plan", "basic": "Basic", "developer": "Developer",
+                 "standard": "Standard", "professional_direct": "Professional Direct",
+                 "unified": "Unified"}
+
+    def org_wide(i, mc):
+        return mc > 0 and (assets(i) > 1000
+                           or (estate(i).get("annual_azure_spend") or 0) >= 1000000
+                           or culture(i).get("operating_model") == "enterprise")
+
+    def recommended_tier(i):
+        c = crit(i)
+        mc, uc = c.get("mission_critical") or 0, c.get("unit_critical") or 0
+        if org_wide(i, mc):
+            return "unified"
+        if mc + uc > 0:
+            return "professional_direct"
+        if (c.get("high") or 0) + (c.get("medium") or 0) + (c.get("low") or 0) > 0:
+            return "standard"
+        return "developer"
+
+    def held(i):
+        return proc(i).get("existing_support_plan") or "none"
+
+    rule(id="fit.support.mission_critical", stage="fit", weight="support",
+         because=lambda i, c: str(crit(i).get("mission_critical")) + " mission-critical "
+         "workload(s) need a severity-A response within an hour and proactive guidance: a "
+         "higher support tier, or a managed partner that provides one.",
+         when=lambda i, c: (crit(i).get("mission_critical") or 0) > 0,
+         action={"azure_support": 30, "azure_expert_msp": 5})
+
+    rule(id="fit.support.unit_critical", stage="fit", weight="support",
+         because=lambda i, c: str(crit(i).get("unit_critical")) + " unit-critical workload(s) "
+         "stop a business unit when they fail; business-critical support with a one-hour "
+         "response fits them.",
+         when=lambda i, c: (crit(i).get("mission_critical") or 0) == 0
+         and (crit(i).get("unit_critical") or 0) > 0,
+         action={"azure_support": 20})
+
+    def production_when(i, ctx):
+        c = crit(i)
+        return (c.get("mission_critical") or 0) + (c.get("unit_critical") or 0) == 0 and \
+            (c.get("high") or 0) + (c.get("medium") or 0) + (c.get("low") or 0) > 0
+
+    rule(id="fit.support.production", stage="fit", weight="support",
+         because="Production workloads run without a business-critical label; a production "
+         "support plan with technical help is still needed once they are in Azure.",
+         when=production_when, action={"azure_support": 10})
+
+    def below_when(i, ctx):
+        t = recommended_tier(i)
+        return TIER_ORDER[t] >= TIER_ORDER["standard"] and TIER_ORDER[held(i)] < TIER_ORDER[t]
+
+    rule(id="fit.support.below_tier", stage="fit", weight="support",
+         because=lambda i, c: "Support held today (" + TIER_NAME[held(i)] + ") is below the "
+         + TIER_NAME[recommended_tier(i)] + " tier these workloads call for.",
+         when=below_when, action={"azure_support": 10})
+
+    rule(id="fit.support.covered", stage="fit", weight="support",
+         because=lambda i, c: "Support held today (" + TIER_NAME[held(i)] + ") already meets "
+         "the " + TIER_NAME[recommended_tier(i)] + " tier these workloads call for, so no "
+         "support purchase is needed now.",
+         when=lambda i, c: TIER_ORDER[held(i)] >= TIER_ORDER[recommended_tier(i)],
+         action={"azure_support": -30})
+
+    def regulated_because(i, ctx):
+        text = ("A regulator expects evidence that critical IT is run under control; a support "
+                "contract with defined response times makes that case more easily than "
+                "self-service")
+        if culture(i)["approach"] != "develop_skills":
+            return text + ", and work handed to a partner should go to one that is third-party audited."
+        return text + "."
+
+    def regulated_score(i, ctx):
+        t = {"azure_support": 10, "self_service": -10}
+        if culture(i)["approach"] != "develop_skills":
+            t["azure_expert_msp"] = 10
+        return t
+
+    rule(id="fit.regulation.regulated", stage="fit", weight="regulation",
+         because=regulated_because, when=lambda i, c: i["organisation"].get("regulated"),
+         action=regulated_score)
+
+    # ---- 50-fit-procurement.lua --------------------------------------------
+    rule(id="fit.procurement.single_invoice", stage="fit", weight="procurement",
+         because="One invoice covering licences, consumption and services is what a Cloud "
+         "Solution Provider offers, and an Azure Expert MSP can bill the same way.",
+         when=lambda i, c: proc(i).get("billing_preference") == "single_invoice",
+         action={"csp": 25, "azure_expert_msp": 10})
+
+    rule(id="fit.procurement.pay_as_you_go", stage="fit", weight="procurement",
+         because="Monthly pay-as-you-go billing is the flexible model that solution providers "
+         "and managed service partners run for their customers.",
+         when=lambda i, c: proc(i).get("billing_preference") == "pay_as_you_go",
+         action={"csp": 10, "azure_expert_msp": 5})
+
+    rule(id="fit.procurement.enterprise_agreement", stage="fit", weight="procurement",
+         because="Azure is bought under an enterprise agreement directly with Microsoft, so a "
+         "reseller's billing adds little, while support can be negotiated alongside the "
+         "agreement.",
+         when=lambda i, c: proc(i).get("billing_preference") == "enterprise_agreement",
+         action={"csp": -10, "azure_support": 5})
+
+    rule(id="fit.procurement.no_subscription", stage="fit", weight="procurement",
+         because="There is no paid Azure subscription yet; a Cloud Solution Provider can "
+         "provision the first subscriptions and billing as part of its service.",
+         when=lambda i, c: not proc(i).get("active_paid_subscription"), action={"csp": 10})
+
+    # ---- 60-shortlist.lua ---------------------------------------------------
+    rule(id="shortlist.legacy", stage="shortlist",
+         because="A legacy programme stays in the report for reference, but its successor is "
+         "what to pursue now.",
+         action=lambda i, c: [o["id"] for o in OPTIONS if c.lifecycle(o["id"]) == "legacy"])
+
+    rule(id="shortlist.fasttrack.subscription", stage="shortlist",
+         because="FastTrack for Azure requires an active paid subscription, which the "
+         "organisation does not have yet.",
+         when=lambda i, c: c.lifecycle("fasttrack_for_azure") == "active"
+         and not proc(i).get("active_paid_subscription"),
+         action=["fasttrack_for_azure"])
+
+    def deadline_when(i, ctx):
+        d = ctx.days_until((i.get("estate") or {}).get("datacenter_exit"))
+        return d is not None and d <= 365 and average_maturity(i) < 3
+
+    rule(id="shortlist.self_service.deadline", stage="shortlist",
+         because="Self-service suits teams with no pressing deadline; a datacenter exit within a "
+         "year, with a team that is still maturing, rules it out as a first option.",
+         when=deadline_when, action=["self_service"])
+
+    # ---- 70-engage.lua ------------------------------------------------------
+    CONTRACTED = ["csp", "azure_expert_msp", "ammp", "azure_migrate_modernize",
+                  "azure_innovate", "azure_accelerate", "solution_assessment"]
+
+    def tier_with_reason(i):
+        c = crit(i)
+        mc, uc = c.get("mission_critical") or 0, c.get("unit_critical") or 0
+        if org_wide(i, mc):
+            return "unified", (str(mc) + " mission-critical workload(s) in an organisation-wide "
+                               "estate call for a negotiated Unified agreement")
+        if mc > 0:
+            return "professional_direct", (str(mc) + " mission-critical workload(s) call for "
+                                           "Professional Direct: one-hour severity-A response "
+                                           "plus advisory help and a delivery manager")
+        if uc > 0:
+            return "professional_direct", (str(uc) + " unit-critical workload(s) call for "
+                                           "Professional Direct, the business-critical tier")
+        if (c.get("high") or 0) + (c.get("medium") or 0) + (c.get("low") or 0) > 0:
+            return "standard", ("production workloads without a business-critical label call "
+                                "for Standard, with severity-A response under an hour")
+        return "developer", ("with no production workloads yet, Developer covers trial and "
+                             "non-production use")
+
+    def lead_time(i):
+        return proc(i).get("contract_lead_time_days")
+
+    def tier_step(i, ctx):
+        tier, why = tier_with_reason(i)
+        has = proc(i).get("existing_support_plan") or "none"
+        text = "Recommended tier: " + TIER_NAME[tier] + " - " + why + "."
+        if TIER_ORDER[has] >= TIER_ORDER[tier]:
+            return (text + " The " + TIER_NAME[has] + " plan held today already covers this; "
+                    "review it at renewal.")
+        return (text + " Held today: " + TIER_NAME[has] + "; upgrade before the first "
+                "production workload goes live.")
+
+    rule(id="engage.support.tier", stage="engage",
+         because="The support tier follows the criticality of the workloads, compared with the "
+         "plan held today.",
+         options=["azure_support"], action=tier_step)
+
+    def contract_step(i, ctx):
+        parts = ["Start contract and paperwork review now"]
+        lt = lead_time(i)
+        if lt is not None:
+            parts.append(": contracting usually takes " + str(lt) + " days here")
+        if proc(i).get("approved_vendor_list"):
+            parts.append(("," if lt is not None else ":")
+                         + " and the supplier may first need to join the approved vendor list")
+        d = ctx.days_until(estate(i).get("datacenter_exit"))
+        if d is not None and lt is not None:
+            if d < 0:
+                parts.append("; the datacenter-exit date has already passed")
+            else:
+                parts.append("; " + str(d - lt if d - lt >= 0 else 0) + " of the " + str(d)
+                             + " days before the datacenter exit remain once the contract is "
+                             "signed")
+        return "".join(parts) + "."
+
+    for oid in CONTRACTED:
+        def contract_when(i, ctx, oid=oid):
+            lt = lead_time(i)
+            return ctx.shortlisted[oid] and (bool(proc(i).get("approved_vendor_list"))
+                                             or (lt is not None and lt >= 60))
+
+        rule(id="engage.contract." + oid, stage="engage",
+             because="Contracting takes time, more so when a supplier must first be added to an "
+             "approved vendor list; reviewing terms early removes a barrier for when the teams "
+             "need help most.",
+             options=[oid], when=contract_when, action=contract_step)
+
+    def squeeze_when(i, ctx):
+        lt = lead_time(i)
+        d = ctx.days_until(estate(i).get("datacenter_exit"))
+        return lt is not None and d is not None and d > 0 and lt * 3 >= d
+
+    rule(id="engage.contract.deadline_squeeze", stage="engage",
+         because="When contracting would use up a third or more of the time left before a "
+         "datacenter exit, procurement is on the critical path and must be escalated.",
+         options="top", when=squeeze_when,
+         action=lambda i, c: "Escalate procurement: a " + str(lead_time(i)) + "-day contract "
+         "cycle takes a large share of the " + str(c.days_until(estate(i).get("datacenter_exit")))
+         + " days left before the datacenter exit; ask for an expedited or framework route.")
+
+    def leader_when(i, ctx):
+        top = ctx.top
+        if top is None or top == "self_service" or top == "azure_support" \
+                or not ctx.shortlisted[top]:
+            return False
+        second = 0
+        for o in OPTIONS:
+            if o["id"] != top and ctx.shortlisted[o["id"]] and ctx.score[o["id"]] > second:
+                second = ctx.score[o["id"]]
+        return ctx.score[top] >= 1.5 * second
+
+    rule(id="engage.clear_leader", stage="engage",
+         because="When one option clearly outscores the rest, the guidance is to start the "
+         "contract review with it rather than wait for the full plan.",
+         options="top", when=leader_when,
+         action=lambda i, c: option_name(c.top) + " is the clear leader: open the contract and "
+         "paperwork review with it now.")
+
+    rule(id="engage.csp.support_overlap", stage="engage",
+         because="A Cloud Solution Provider is the first point of contact for support, so buying "
+         "a direct plan as well can mean paying twice.",
+         options=["csp", "azure_support"],
+         when=lambda i, c: c.shortlisted["csp"] and c.shortlisted["azure_support"],
+         action="Decide whether technical support comes through the Cloud Solution Provider or "
+         "a direct Azure support plan, and write the escalation path into the contract.")
+
+    rule(id="engage.msp.regulated", stage="engage",
+         because="Regulators expect outsourcing to be checked against their rules before "
+         "contracts are signed.",
+         options=["azure_expert_msp"],
+         when=lambda i, c: i["organisation"].get("regulated") and c.shortlisted["azure_expert_msp"],
+         action="Ask each candidate for its third-party audit report and check it against the "
+         "regulator's outsourcing requirements before contract review.")
+
+    rule(id="engage.fasttrack.nomination", stage="engage",
+         because="FastTrack for Azure is reached through a Microsoft nomination, not bought from "
+         "a supplier.",
+         options=["fasttrack_for_azure"],
+         when=lambda i, c: c.shortlisted["fasttrack_for_azure"]
+         and c.lifecycle("fasttrack_for_azure") == "active",
+         action="Ask the Microsoft account team for a nomination now, alongside any partner "
+         "search, and confirm the paid subscription it will run on.")
+
+    rule(id="engage.assessment.first", stage="engage",
+         because="Migration proposals and programme funding rest on an estate inventory, which "
+         "this organisation does not have yet.",
+         options=["solution_assessment"],
+         when=lambda i, c: c.shortlisted["solution_assessment"]
+         and not estate(i).get("inventory_complete"),
+         action="Run the assessment first: its inventory is the input partners and programmes "
+         "need for firm proposals.")
+
+    rule(id="engage.sponsor.missing", stage="engage",
+         because="Multi-year managed services and funded programmes need someone who can commit "
+         "budget.",
+         options="top",
+         when=lambda i, c: not culture(i).get("executive_sponsor") and c.top != "self_service",
+         action="Name an executive sponsor before signing anything beyond the first, bounded "
+         "engagement.")
+
+    pack = {"needs": [], "fit": [], "shortlist": [], "engage": []}
+    for r in rules:
+        pack[r.stage].append(r)
+    return pack, len(rules)
+
+
+# --------------------------------------------------------------------------
+# CSV in partnerfit's format (pf_csv)
+# --------------------------------------------------------------------------
+
+FORMULA_STARTS = "=+-@\t\r\n"
+
+
+def cell(v):
+    if v is None:
+        return '""'
+    if isinstance(v, bool):
+        return '"yes"' if v else '"no"'
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        s = "%.2f" % v
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        return "0" if s == "-0" else s
+    s = v
+    t = s.lstrip(" ")
+    if t and t[0] in FORMULA_STARTS:
+        s = "'" + s
+    return '"' + s.replace('"', '""') + '"'
+
+
+def row(cells):
+    return ",".join(cell(c) for c in cells) + "\n"
+
+
+# --------------------------------------------------------------------------
+# run
+# --------------------------------------------------------------------------
+
+
+def scan(path, out):
+    if os.path.isdir(path):
+        for name in sorted(os.listdir(path)):
+            if name.startswith("."):
+                continue
+            full = path + name if path.endswith("/") else path + "/" + name
+            if os.path.isdir(full):
+                scan(full, out)
+            elif name.endswith(".yaml") or name.endswith(".yml"):
+                out.append(full)
+    else:
+        out.append(path)
+
+
+def cmd_run(args):
+    raw_policy = read_config(args.policy)
+    pol = Policy(raw_policy)
+    schema_path = os.path.join(os.path.dirname(args.policy), raw_policy["schema"])
+    raw_schema = read_config(schema_path)
+    root = build_spec({"type": "object", "fields": raw_schema["fields"]}, raw_schema["enums"])
+    unique = [name for name, f in root.fields if f.unique]
+    pack, nrules = build_pack(pol)
+
+    files = []
+    for p in args.paths:
+        scan(p, files)
+    os.makedirs(args.out, exist_ok=True)
+    rec_cols = ["intake_id", pol.label_column, "rank", "option_id", "option_name", "score",
+                "shortlisted", "areas_covered", "why", "next_step", "lifecycle_note",
+                "shortlist_note", "source"]
+    need_cols = ["intake_id", pol.label_column, "area_id", "area_name", "need_level",
+                 "need_label", "drivers", "source"]
+    seen = {}
+    evaluated = rejected = 0
+    # Like partnerfit: every report gets a SHA-256 for the manifest and is
+    # fsynced before it is renamed into place.
+    reports = {}
+    for name in ("recommendations.csv", "needs.csv", "rejects.csv"):
+        final = os.path.join(args.out, name)
+        reports[name] = (open(final + ".tmp", "w", encoding="utf-8", newline=""),
+                         hashlib.sha256(), final)
+
+    def emit(name, text):
+        f, digest, _ = reports[name]
+        f.write(text)
+        digest.update(text.encode("utf-8"))
+
+    emit("recommendations.csv", row(rec_cols))
+    emit("needs.csv", row(need_cols))
+    emit("rejects.csv", row(["file", "line", "column", "field", "kind", "reason"]))
+    for path in files:
+        errs = []
+        intake = None
+        try:
+            with open(path, "rb") as f:
+                doc = yaml.load(f, Loader=TextLoader)
+            intake = check_value(root, doc, "", errs)
+        except yaml.YAMLError as e:
+            errs.append(("", "yaml.syntax", str(e).replace("\n", " ")))
+        if not errs and unique:
+            key = intake.get(unique[0])
+            if key in seen:
+                errs.append((unique[0], "intake.duplicate_id", "already used by " + seen[key]))
+            else:
+                seen[key] = path
+        if errs:
+            rejected += 1
+            emit("rejects.csv", "".join(row([path, "", "", field, kind, msg])
+                                        for field, kind, msg in errs))
+            continue
+        recs, needs = evaluate(pol, pack, intake, path)
+        emit("recommendations.csv", "".join(row(r) for r in recs))
+        emit("needs.csv", "".join(row(r) for r in needs))
+        evaluated += 1
+    with open(os.path.join(args.out, "manifest.txt.tmp"), "w", encoding="utf-8") as m:
+        for name, (f, digest, final) in reports.items():
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+            os.replace(final + ".tmp", final)
+            m.write("%s %s\n" % (name, digest.hexdigest()))
+        m.flush()
+        os.fsync(m.fileno())
+    os.replace(os.path.join(args.out, "manifest.txt.tmp"), os.path.join(args.out, "manifest.txt"))
+    if not args.quiet:
+        print("reference.py: %d files: %d evaluated, %d rejected; %d rules; reports in %s/"
+              % (len(files), evaluated, rejected, nrules, args.out), file=sys.stderr)
+    return 0 if rejected == 0 else 1
+
+
+# --------------------------------------------------------------------------
+# compare
+# --------------------------------------------------------------------------
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        r = csv.reader(f)
+        header = next(r)
+        return header, list(r)
+
+
+def cmd_compare(args):
+    a_dir, b_dir = args.partnerfit, args.reference
+    _, a_rec = read_rows(os.path.join(a_dir, "recommendations.csv"))
+    _, b_rec = read_rows(os.path.join(b_dir, "recommendations.csv"))
+    _, a_need = read_rows(os.path.join(a_dir, "needs.csv"))
+    _, b_need = read_rows(os.path.join(b_dir, "needs.csv"))
+    _, a_rej = read_rows(os.path.join(a_dir, "rejects.csv"))
+    _, b_rej = read_rows(os.path.join(b_dir, "rejects.csv"))
+
+    def by_intake(rows):
+        out = {}
+        for r in rows:
+            out.setdefault(r[0], []).append(r)
+        return out
+
+    a_i, b_i = by_intake(a_rec), by_intake(b_rec)
+    an_i, bn_i = by_intake(a_need), by_intake(b_need)
+    ids = sorted(set(a_i) | set(b_i))
+    both = [i for i in ids if i in a_i and i in b_i]
+    score_rank = shortlist = full = needs_lv = needs_full = 0
+    first_diff = None
+    for i in both:
+        ra = {r[3]: r for r in a_i[i]}
+        rb = {r[3]: r for r in b_i[i]}
+        # rank (2), option (3), score (5), shortlisted (6)
+        if ra.keys() == rb.keys() and all(
+                (ra[o][2], ra[o][5], ra[o][6]) == (rb[o][2], rb[o][5], rb[o][6]) for o in ra):
+            score_rank += 1
+        sa = [r[3] for r in a_i[i] if r[6] == "yes"]
+        sb = [r[3] for r in b_i[i] if r[6] == "yes"]
+        if sa == sb:
+            shortlist += 1
+        if a_i[i] == b_i[i]:
+            full += 1
+        elif first_diff is None:
+            for x, y in zip(a_i[i], b_i[i]):
+                if x != y:
+                    col = next(k for k in range(len(x)) if k >= len(y) or x[k] != y[k])
+                    first_diff = (i, x[3], col, x[col], y[col] if col < len(y) else None)
+                    break
+        na, nb = an_i.get(i, []), bn_i.get(i, [])
+        if [(r[2], r[4]) for r in na] == [(r[2], r[4]) for r in nb]:
+            needs_lv += 1
+        if na == nb:
+            needs_full += 1
+    rej_a = sorted({r[0] for r in a_rej})
+    rej_b = sorted({r[0] for r in b_rej})
+    n = len(both) or 1
+
+    def pct(k):
+        return "%.2f%%" % (100.0 * k / n)
+
+    print("compare.intakes_partnerfit %d" % len(a_i))
+    print("compare.intakes_reference %d" % len(b_i))
+    print("compare.intakes_both %d" % len(both))
+    print("compare.rejected_partnerfit %d" % len(rej_a))
+    print("compare.rejected_reference %d" % len(rej_b))
+    print("compare.rejected_same %s" % ("yes" if rej_a == rej_b else "no"))
+    print("compare.scores_ranks %s" % pct(score_rank))
+    print("compare.shortlists %s" % pct(shortlist))
+    print("compare.need_levels %s" % pct(needs_lv))
+    print("compare.recommendation_rows %s" % pct(full))
+    print("compare.needs_rows %s" % pct(needs_full))
+    for name in ("recommendations.csv", "needs.csv"):
+        with open(os.path.join(a_dir, name), "rb") as fa, open(os.path.join(b_dir, name), "rb") as fb:
+            same = fa.read() == fb.read()
+        print("compare.identical_%s %s" % (name.split(".")[0], "yes" if same else "no"))
+    if first_diff:
+        print("compare.first_difference intake=%s option=%s column=%d partnerfit=%r reference=%r"
+              % first_diff)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="reference.py")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--policy", default="policies/default.yaml")
+    r.add_argument("--out", default="reports-reference")
+    r.add_argument("-q", "--quiet", action="store_true")
+    r.add_argument("paths", nargs="+")
+    c = sub.add_parser("compare")
+    c.add_argument("partnerfit")
+    c.add_argument("reference")
+    args = ap.parse_args()
+    return cmd_run(args) if args.cmd == "run" else cmd_compare(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
