@@ -58,7 +58,7 @@ void pf_batch_options_default(pf_batch_options_t *o)
     pf_yread_limits_default(&o->intake_limits);
     pf_eval_limits_default(&o->eval_limits);
     o->max_errors_per_intake = 20;
-    o->max_file_docs = 5000;
+    o->max_file_docs = 1000;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = cpus > 0 ? (size_t)cpus : 1;
 }
@@ -171,6 +171,7 @@ typedef struct batch {
     size_t hits;        /* index of rule_hits.csv in files */
     size_t shard_index; /* index of shard-index.csv in files, when sharding */
     size_t *order;      /* scan entries this run takes (a shard's slice), in order */
+    char **shown;       /* per scan entry: the path as reports show it, if it differs */
     /* per rule (load order): intakes it fired on and points it moved, added
      * up in input order so the sums never depend on threads or shards */
     unsigned long long *rule_fired;
@@ -195,6 +196,44 @@ typedef struct batch {
     size_t m_ninputs;
     pf_batch_stats_t *stats;
 } batch_t;
+
+/* A file name that is not valid UTF-8 or holds control characters would
+ * make the reports invalid text (or carry terminal escapes to whoever
+ * reads them): such bytes are shown as \xHH. NULL when the name is clean. */
+static char *escaped_path(const char *p)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t n = strlen(p), i = 0;
+    int clean = 1;
+    while (i < n && clean) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (len == 0 || i + len > n || c < 0x20 || c == 0x7F || (c == 0xC2 && s[i + 1] < 0xA0))
+            clean = 0;
+        for (size_t k = 1; clean && k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80) clean = 0;
+        i += len ? len : 1;
+    }
+    if (clean) return NULL;
+    pf_buf_t out;
+    pf_buf_init(&out);
+    for (i = 0; i < n; i++) { /* byte by byte: ASCII printable stays, all else escaped */
+        if (s[i] >= 0x20 && s[i] < 0x7F && s[i] != '\\')
+            pf_buf_addc(&out, (char)s[i]);
+        else
+            pf_buf_printf(&out, "\\x%02X", s[i]);
+    }
+    return out.data;
+}
+
+static const char *shown_path(const batch_t *b, size_t entry)
+{
+    return b->shown && b->shown[entry] ? b->shown[entry] : b->scan.items[entry].path;
+}
 
 /* ---- configuration ---------------------------------------------------------- */
 
@@ -772,7 +811,7 @@ static void produce(void *worker, size_t index, void *slot)
         return;
     }
     if (b->prev || b->opt->incremental) pf_sha256_hex(buf, len, s->digest);
-    if (b->prev && reuse_file(b, s, entry->path)) {
+    if (b->prev && reuse_file(b, s, shown_path(b, b->order[index]))) {
         free(buf);
         return;
     }
@@ -794,7 +833,7 @@ static void produce(void *worker, size_t index, void *slot)
             rc = 0;
         } else if (rc == 1) {
             pf_buf_reset(&s->source);
-            pf_buf_addstr(&s->source, entry->path);
+            pf_buf_addstr(&s->source, shown_path(b, b->order[index]));
             if (several) pf_buf_printf(&s->source, "#%zu", n);
             evaluate_document(w, s, &doc, s->source.data);
         } else if (rc < 0 || n == 1) { /* a reader error ends the file; so does emptiness */
@@ -849,7 +888,7 @@ static void shard_index_row(batch_t *b, size_t seq, size_t doc, const char *what
     pf_buf_t *l = &b->line;
     size_t cells = 0;
     pf_buf_reset(l);
-    const char *path = b->scan.items[seq].path;
+    const char *path = shown_path(b, seq);
     pf_csv_int(l, &cells, (long long)seq);
     pf_csv_text(l, &cells, path, strlen(path));
     pf_csv_int(l, &cells, (long long)doc);
@@ -891,7 +930,7 @@ static int consume(void *ctx, size_t index, void *slot)
 {
     batch_t *b = ctx;
     slot_t *s = slot;
-    const char *path = b->scan.items[b->order[index]].path;
+    const char *path = shown_path(b, b->order[index]);
     size_t start[MAX_REPORTS] = {0};
     for (size_t i = 0; i < s->count; i++) {
         outcome_t *o = &s->items[i];
@@ -1241,6 +1280,9 @@ static void batch_delete(batch_t *b)
         pf_eval_delete(b->workers[i].ev);
     free(b->workers);
     free(b->files);
+    for (size_t i = 0; b->shown && i < b->scan.count; i++)
+        free(b->shown[i]);
+    free(b->shown);
     free(b->order);
     prev_delete(b->prev);
     pf_arena_delete(&b->merge_arena);
@@ -1259,6 +1301,9 @@ static void batch_delete(batch_t *b)
  * (the same on every machine, so N runs split the inputs exactly). */
 static void take_slice(batch_t *b)
 {
+    b->shown = pf_xcalloc(b->scan.count ? b->scan.count : 1, sizeof *b->shown);
+    for (size_t i = 0; i < b->scan.count; i++)
+        b->shown[i] = escaped_path(b->scan.items[i].path);
     b->order = pf_xmalloc((b->scan.count ? b->scan.count : 1) * sizeof *b->order);
     b->norder = 0;
     for (size_t i = 0; i < b->scan.count; i++)

@@ -33,7 +33,7 @@ static const char USAGE[] =
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
     "  --shard K/N     take only the files whose path hashes to K of N (0 <= K < N) and\n"
     "                  write shard-index.csv too; combine the N outputs with merge\n"
-    "  --max-file-docs N  intakes read from one bulk file [5000]\n"
+    "  --max-file-docs N  intakes read from one bulk file [1000]\n"
     "  --incremental   reuse the rows of files unchanged since the last --incremental\n"
     "                  run into the same --out (state in partnerfit-state.csv)\n"
     "  --max-file-mb N largest intake file read, in MiB [1]; raise it for bulk files\n"

@@ -48,19 +48,22 @@ i=0
 while [ $i -lt 4000 ]; do doc "big-$i"; i=$((i + 1)); done > "$in/big.yaml"
 expect_exit 1 "$WORK/log" "$PF" run --out "$WORK/big1" "$in"
 contains "$WORK/big1/rejects.csv" '"io.size","the file is'
-expect_exit 0 "$WORK/log" "$PF" run --max-file-mb 8 --jobs 1 --out "$WORK/big2" "$in"
+expect_exit 1 "$WORK/log" "$PF" run --max-file-mb 8 --out "$WORK/big1b" "$in"
+contains "$WORK/big1b/rejects.csv" '"yaml.documents","the file holds more than 1000 intakes'
+contains "$WORK/big1b/manifest.yaml" "evaluated: 1000"
+expect_exit 0 "$WORK/log" "$PF" run --max-file-mb 8 --max-file-docs 5000 --jobs 1 --out "$WORK/big2" "$in"
 contains "$WORK/big2/manifest.yaml" "evaluated: 4000"
-expect_exit 0 "$WORK/log" "$PF" run --max-file-mb 8 --jobs 2 --out "$WORK/big3" "$in"
+expect_exit 0 "$WORK/log" "$PF" run --max-file-mb 8 --max-file-docs 5000 --jobs 2 --out "$WORK/big3" "$in"
 for f in recommendations.csv needs.csv rejects.csv rule_hits.csv manifest.yaml; do
     cmp -s "$WORK/big2/$f" "$WORK/big3/$f" || fail "$f differs between --jobs 1 and --jobs 2"
 done
-ok "a 4000-intake bulk file needs --max-file-mb, and gives the same bytes with 1 or 2 jobs"
+ok "a 4000-intake bulk file needs --max-file-mb and --max-file-docs, and gives the same bytes with 1 or 2 jobs"
 
 # progress: nothing when stderr is not a terminal; a line when it is
-expect_exit 0 "$WORK/log" "$PF" run --max-file-mb 8 --out "$WORK/big2" "$in"
+expect_exit 0 "$WORK/log" "$PF" run --max-file-mb 8 --max-file-docs 5000 --out "$WORK/big2" "$in"
 if grep -q "files," "$WORK/log"; then fail "progress was printed to a file"; fi
 if command -v script >/dev/null 2>&1; then
-    script -qec "\"$PF\" run --max-file-mb 8 --out \"$WORK/big2\" \"$in\"" /dev/null > "$WORK/tty.log" 2>&1 || true
+    script -qec "\"$PF\" run --max-file-mb 8 --max-file-docs 5000 --out \"$WORK/big2\" \"$in\"" /dev/null > "$WORK/tty.log" 2>&1 || true
     contains "$WORK/tty.log" "1/1 files, 4000 intakes"
     ok "a progress line on a terminal only"
 fi
