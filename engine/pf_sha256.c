@@ -2,9 +2,11 @@
  * pf_sha256.c - SHA-256 as FIPS 180-4 describes it (sections 4.1.2, 4.2.2,
  * 5.1.1, 5.3.3 and 6.2), for the digests in the run manifest.
  *
- * Plain and portable rather than fast: the manifest hashes a few reports and
- * rule files per run. Words are assembled byte by byte, so the code does not
- * depend on the host's byte order or on unaligned loads.
+ * Every report byte is hashed, so on x86-64 CPUs with the SHA extensions
+ * the blocks go through those instructions (chosen once per context by
+ * cpuid, which is slow in a VM); elsewhere through the portable code, whose
+ * words are assembled byte by byte, so it depends on neither the host's
+ * byte order nor unaligned loads.
  */
 #include <string.h>
 
@@ -149,7 +151,7 @@ int pf_sha256_hardware(void)
 static void compress_block(const pf_sha256_t *c, uint32_t h[8], const unsigned char block[64])
 {
 #ifdef PF_SHA_X86
-    if (!c->portable && pf_sha256_hardware()) {
+    if (!c->portable) { /* decided once per context: cpuid traps in a VM */
         compress_sha_ni(h, block);
         return;
     }
@@ -166,7 +168,7 @@ void pf_sha256_init(pf_sha256_t *c)
     memcpy(c->h, initial, sizeof initial);
     c->total = 0;
     c->used = 0;
-    c->portable = 0;
+    c->portable = !pf_sha256_hardware();
 }
 
 void pf_sha256_update(pf_sha256_t *c, const void *data, size_t len)

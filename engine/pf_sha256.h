@@ -13,7 +13,8 @@ typedef struct pf_sha256 {
     uint64_t total; /* bytes hashed so far */
     unsigned char block[64];
     size_t used;  /* bytes waiting in block */
-    int portable; /* 1: never the CPU's SHA instructions (for tests) */
+    int portable; /* 1: the portable code; init sets it when the CPU lacks SHA
+                   * extensions, and tests may set it to compare both */
 } pf_sha256_t;
 
 void pf_sha256_init(pf_sha256_t *c);
