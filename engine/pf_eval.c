@@ -282,14 +282,16 @@ static int ro_tostring(lua_State *L)
     return 1;
 }
 
-/* Replaces the table on top by a read-only proxy of it: [-1, +1, m] */
-static void make_readonly(lua_State *L)
+/* Pushes the metatable of a read-only view of the table at data, refusing
+ * writes with newindex: [-0, +1, m]. Shared by the host's views of intakes,
+ * policy and libraries, and by frozen rule-file tables. */
+static void push_view_mt(lua_State *L, int data, lua_CFunction newindex)
 {
-    lua_createtable(L, 0, 0); /* data proxy */
-    lua_createtable(L, 0, 6); /* data proxy mt */
-    lua_pushvalue(L, -3);
+    data = lua_absindex(L, data);
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, data);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, ro_newindex);
+    lua_pushcfunction(L, newindex);
     lua_setfield(L, -2, "__newindex");
     lua_pushcfunction(L, ro_len);
     lua_setfield(L, -2, "__len");
@@ -299,6 +301,13 @@ static void make_readonly(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
+}
+
+/* Replaces the table on top by a read-only proxy of it: [-1, +1, m] */
+static void make_readonly(lua_State *L)
+{
+    lua_createtable(L, 0, 0); /* data proxy */
+    push_view_mt(L, -2, ro_newindex);
     lua_setmetatable(L, -2); /* data proxy */
     lua_remove(L, -2);       /* proxy */
 }
@@ -1011,17 +1020,7 @@ static void freeze_table(lua_State *L, int t, int visited, int snap)
         lua_pushnil(L);
         lua_rawset(L, t); /* assigning nil to a present field during traversal is allowed */
     }
-    lua_createtable(L, 0, 6);
-    lua_pushvalue(L, shadow);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, frozen_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, ro_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, ro_pairs);
-    lua_setfield(L, -2, "__pairs");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
+    push_view_mt(L, shadow, frozen_newindex);
     lua_setmetatable(L, t);
     lua_pushnil(L);
     while (lua_next(L, shadow)) { /* nested tables and functions */
