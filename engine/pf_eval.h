@@ -8,7 +8,9 @@
  *
  * Limits (pf_eval_limits_t), per intake: an instruction budget and a
  * monotonic deadline checked in a count hook, and a memory cap for the
- * whole state through its allocator. A rule over a limit fails that intake;
+ * whole state through its allocator. The hook is set only on intakes that
+ * have run for 10 ms of CPU time (pf_watch), so the budget counts from
+ * there; normal intakes run without it. A rule over a limit fails that intake;
  * the evaluator then rebuilds its state so nothing of it lingers.
  *
  * Owns: a pf_eval_t owns its lua_State, its copies of the report names and

@@ -1301,6 +1301,17 @@ static void test_limit_time(void **state)
             "went over the time limit of 0.5 seconds for one intake", 2.0);
 }
 
+/* The instruction budget counts only once an intake has used 10 ms of CPU
+ * (before that no hook slows the normal case): a quick intake passes even
+ * under a tiny budget, and a loop still meets it soon after the grace. */
+static void test_limit_counts_after_grace(void **state)
+{
+    fx_t *fx = *state;
+    fx->limits.instructions = 1000;
+    hostile(fx, "budget 1000 after grace", "while true do end", "rule.limit",
+            "went over the limit of 1000 Lua instructions for one intake", 1.0);
+}
+
 static void test_limit_memory_table(void **state)
 {
     hostile(*state, "1e8-entry table", "local t = {} for i = 1, 1e8 do t[i] = i end", "rule.limit",
@@ -1505,6 +1516,7 @@ int main(void)
         T(test_limit_pcall_cannot_swallow),
         T(test_limit_pcall_recursion),
         T(test_limit_time),
+        T(test_limit_counts_after_grace),
         T(test_limit_memory_table),
         T(test_limit_memory_inside_pcall),
         T(test_limit_memory_strings),

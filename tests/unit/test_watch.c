@@ -1,0 +1,145 @@
+/*
+ * test_watch.c - pf_watch: the alarm comes after the CPU time asked for,
+ * on the thread that armed it, once; never after a disarm; not while the
+ * thread sleeps; and again after re-arming, also from another thread.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include "pf_watch.h"
+
+typedef struct seen {
+    volatile sig_atomic_t calls;
+    pthread_t thread; /* where the last call ran */
+} seen_t;
+
+static void note_call(void *ud)
+{
+    seen_t *s = ud;
+    s->thread = pthread_self();
+    s->calls++;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Burns this thread's CPU until s has seen a call or `limit` seconds of
+ * CPU went by; returns the CPU time used. */
+static double burn(seen_t *s, double limit)
+{
+    double start = cpu_seconds(), used = 0;
+    volatile unsigned long spin = 0;
+    while (!s->calls && used < limit) {
+        for (int i = 0; i < 10000; i++)
+            spin++;
+        used = cpu_seconds() - start;
+    }
+    return used;
+}
+
+static void fires_after_the_cpu_time_on_this_thread(void **state)
+{
+    (void)state;
+    pf_watch_t w;
+    pf_watch_init(&w);
+    seen_t s = {0};
+    assert_int_equal(pf_watch_arm(&w, 20 * 1000000L, note_call, &s), 1);
+    double used = burn(&s, 2.0);
+    assert_int_equal(s.calls, 1);
+    assert_true(pthread_equal(s.thread, pthread_self()));
+    assert_true(used >= 0.019); /* not before the 20 ms asked for */
+    burn(&(seen_t){0}, 0.05);   /* once per arm: no second call */
+    assert_int_equal(s.calls, 1);
+    pf_watch_disarm(&w);
+    pf_watch_delete(&w);
+}
+
+static void nothing_after_disarm(void **state)
+{
+    (void)state;
+    pf_watch_t w;
+    pf_watch_init(&w);
+    seen_t s = {0};
+    assert_int_equal(pf_watch_arm(&w, 20 * 1000000L, note_call, &s), 1);
+    pf_watch_disarm(&w);
+    burn(&s, 0.1);
+    assert_int_equal(s.calls, 0);
+    pf_watch_delete(&w);
+}
+
+static void sleeping_uses_no_budget(void **state)
+{
+    (void)state;
+    pf_watch_t w;
+    pf_watch_init(&w);
+    seen_t s = {0};
+    assert_int_equal(pf_watch_arm(&w, 20 * 1000000L, note_call, &s), 1);
+    struct timespec nap = {0, 100 * 1000000L};
+    while (nanosleep(&nap, &nap) != 0) /* the handler may interrupt it */
+        ;
+    assert_int_equal(s.calls, 0); /* 100 ms of wall time, no CPU */
+    burn(&s, 2.0);
+    assert_int_equal(s.calls, 1);
+    pf_watch_disarm(&w);
+    pf_watch_delete(&w);
+}
+
+typedef struct other {
+    pf_watch_t *w;
+    seen_t s;
+    pthread_t self;
+    int armed;
+} other_t;
+
+static void *arm_on_other_thread(void *arg)
+{
+    other_t *o = arg;
+    o->self = pthread_self();
+    o->armed = pf_watch_arm(o->w, 10 * 1000000L, note_call, &o->s);
+    burn(&o->s, 2.0);
+    pf_watch_disarm(o->w);
+    return NULL;
+}
+
+static void follows_the_thread_that_arms(void **state)
+{
+    (void)state;
+    pf_watch_t w;
+    pf_watch_init(&w);
+    seen_t here = {0};
+    assert_int_equal(pf_watch_arm(&w, 10 * 1000000L, note_call, &here), 1);
+    burn(&here, 2.0);
+    pf_watch_disarm(&w);
+    assert_int_equal(here.calls, 1);
+    other_t o = {.w = &w};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, arm_on_other_thread, &o), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(o.armed, 1);
+    assert_int_equal(o.s.calls, 1);
+    assert_true(pthread_equal(o.s.thread, o.self));
+    assert_int_equal(here.calls, 1); /* the first arm's function is not called again */
+    pf_watch_delete(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fires_after_the_cpu_time_on_this_thread),
+        cmocka_unit_test(nothing_after_disarm),
+        cmocka_unit_test(sleeping_uses_no_budget),
+        cmocka_unit_test(follows_the_thread_that_arms),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
