@@ -766,8 +766,37 @@ local function would_add(r, intake, ctx)
   end
 end
 
+-- The same as points_stage below when nothing is traced, probed or timed
+-- (a normal run): the bookkeeping inline instead of four calls per rule,
+-- which was a fifth of the instructions of an evaluation.
+local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+  for _, r in ipairs(rules_of_stage) do
+    r.n_eval = r.n_eval + 1
+    running = r
+    local w = r.when
+    if w == nil or w(intake, ctx) then
+      local before = r.moved
+      local t = r.action
+      if type(t) == "function" then
+        t = t(intake, ctx)
+        if t ~= nil and not check_points(r, t, known, what) then t = nil end
+      end
+      if t ~= nil then add_points(r, t, keys, totals, why, intake, ctx) end
+      r.n_fired = r.n_fired + 1
+      if hits then
+        hits[#hits + 1] = r.index
+        hits[#hits + 1] = r.moved - before
+      end
+    end
+  end
+  running = nil
+end
+
 -- Runs the rules of a points stage (needs or fit).
 local function points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+  if not (trace or probe or clock) then
+    return points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+  end
   for _, r in ipairs(rules_of_stage) do
     local t0 = begin_rule(r)
     local fired = fires(r, intake, ctx)
