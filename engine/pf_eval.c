@@ -43,6 +43,7 @@ struct pf_eval {
     /* memory accounting (allocator ud) */
     size_t mem_used;
     int mem_failed;
+    struct run_args *run; /* the evaluation under way, for host.emit */
     /* limits, checked in the count hook once the watch has set it */
     int armed;
     pf_watch_t watch;
@@ -62,6 +63,8 @@ struct pf_eval {
     pf_rule_stat_t *carry;
     size_t ncarry;
 };
+
+static int host_emit(lua_State *L);
 
 /* The evaluator lives in the state's extra space, for the hook and wrappers. */
 static pf_eval_t *get_ev(lua_State *L)
@@ -815,6 +818,8 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     lua_createtable(L, 0, 6);
     lua_pushcfunction(L, host_where);
     lua_setfield(L, -2, "where");
+    lua_pushcfunction(L, host_emit);
+    lua_setfield(L, -2, "emit");
     lua_pushcfunction(L, sb_pcall);
     lua_setfield(L, -2, "pcall");
     if (ev->cfg.timings) {
@@ -1264,42 +1269,60 @@ typedef struct run_args {
     const pf_csv_style_t *style;
 } run_args_t;
 
-/* Writes one row (a Lua list of cells, on top) as CSV: [-0, +0, e] */
-static void write_row(lua_State *L, pf_buf_t *b, size_t ncols, const pf_csv_style_t *style)
+/* Writes the values at stack indices first..last as one CSV row: [-0, +0, e] */
+static void write_cells(lua_State *L, int first, int last, pf_buf_t *b, const pf_csv_style_t *style)
 {
-    size_t cells = 0, n = (size_t)lua_rawlen(L, -1);
-    if (n != ncols)
-        luaL_error(L, "internal: a report row has %d cells, expected %d", (int)n, (int)ncols);
-    for (size_t c = 1; c <= n; c++) {
-        size_t len;
-        switch (lua_rawgeti(L, -1, (lua_Integer)c)) {
+    size_t cells = 0, len;
+    for (int i = first; i <= last; i++) {
+        switch (lua_type(L, i)) {
         case LUA_TSTRING: {
-            const char *s = lua_tolstring(L, -1, &len);
+            const char *s = lua_tolstring(L, i, &len);
             pf_csv_text(b, &cells, s, len);
             break;
         }
         case LUA_TNUMBER:
-            if (lua_isinteger(L, -1))
-                pf_csv_int(b, &cells, (long long)lua_tointeger(L, -1));
+            if (lua_isinteger(L, i))
+                pf_csv_int(b, &cells, (long long)lua_tointeger(L, i));
             else
-                pf_csv_num(b, &cells, (double)lua_tonumber(L, -1));
+                pf_csv_num(b, &cells, (double)lua_tonumber(L, i));
             break;
         case LUA_TBOOLEAN:
-            pf_csv_text(b, &cells, lua_toboolean(L, -1) ? "yes" : "no",
-                        lua_toboolean(L, -1) ? 3 : 2);
+            pf_csv_text(b, &cells, lua_toboolean(L, i) ? "yes" : "no", lua_toboolean(L, i) ? 3 : 2);
             break;
         case LUA_TNIL:
             pf_csv_text(b, &cells, "", 0);
             break;
         default:
-            luaL_error(L, "internal: a report cell is a %s", luaL_typename(L, -1));
+            luaL_error(L, "internal: a report cell is a %s", luaL_typename(L, i));
         }
-        lua_pop(L, 1);
     }
     pf_csv_end_row(b, &cells, style);
 }
 
-/* Calls P.evaluate(intake, source) and writes its rows: [-1, +0, e] */
+/* host.emit(report, cell, ...): the prelude hands each report row straight
+ * to CSV, with no Lua table per row. [-(n+1), +0, e] */
+static int host_emit(lua_State *L)
+{
+    pf_eval_t *ev = get_ev(L);
+    run_args_t *a = ev->run;
+    if (!a) return luaL_error(L, "internal: host.emit outside an evaluation");
+    lua_Integer r = luaL_checkinteger(L, 1);
+    if (r < 1 || (size_t)r > ev->nreports)
+        return luaL_error(L, "internal: host.emit to report %d of %d", (int)r, (int)ev->nreports);
+    size_t ncols = 0;
+    while (ev->report_columns[r - 1][ncols])
+        ncols++;
+    int n = lua_gettop(L) - 1;
+    if ((size_t)n != ncols)
+        return luaL_error(L, "internal: a report row has %d cells, expected %d", n, (int)ncols);
+    write_cells(L, 2, n + 1, &a->out[r - 1], a->style);
+    if (a->rows) a->rows[r - 1]++;
+    return 0;
+}
+
+/* Calls P.evaluate(intake, source), which writes its rows through
+ * host.emit, and collects what it returns: {rule index, points moved, ...}
+ * of the rules that fired. [-1, +0, e] */
 static int run_protected(lua_State *L)
 {
     run_args_t *a = lua_touserdata(L, 1);
@@ -1308,31 +1331,16 @@ static int run_protected(lua_State *L)
     lua_getfield(L, -1, "evaluate");
     push_value(L, a->intake, 0);
     lua_pushstring(L, a->source);
+    a->ev->run = a;
     lua_call(L, 2, 1);
+    a->ev->run = NULL;
     luaL_checktype(L, -1, LUA_TTABLE);
-    /* result[r] = list of rows for report r */
-    for (size_t r = 0; r < a->ev->nreports; r++) {
-        size_t ncols = 0;
-        while (a->ev->report_columns[r][ncols])
-            ncols++;
-        if (lua_rawgeti(L, -1, (lua_Integer)r + 1) == LUA_TTABLE) {
-            for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TTABLE; i++) {
-                write_row(L, &a->out[r], ncols, a->style);
-                if (a->rows) a->rows[r]++;
-                lua_pop(L, 1);
-            }
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
-    /* then {rule index, points moved, ...} of the rules that fired */
-    if (a->hits && lua_rawgeti(L, -1, (lua_Integer)a->ev->nreports + 1) == LUA_TTABLE) {
-        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TNUMBER; i += 2) {
-            long long index = (long long)lua_tointeger(L, -1);
-            lua_rawgeti(L, -2, i + 1);
-            pf_buf_printf(a->hits, "%lld:%.17g;", index, (double)lua_tonumber(L, -1));
-            lua_pop(L, 2);
-        }
+    if (!a->hits) return 0;
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TNUMBER; i += 2) {
+        long long index = (long long)lua_tointeger(L, -1);
+        lua_rawgeti(L, -2, i + 1);
+        pf_buf_printf(a->hits, "%lld:%.17g;", index, (double)lua_tonumber(L, -1));
+        lua_pop(L, 2);
     }
     return 0;
 }
@@ -1492,6 +1500,7 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
     arm(ev);
     int status = protected_call(L, 1, 0);
     disarm(ev);
+    ev->run = NULL; /* also when the evaluation stopped half-way */
     if (status == LUA_OK) {
         free(marks);
         return 1;

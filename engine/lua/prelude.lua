@@ -1001,26 +1001,27 @@ local function intake_names(intake)
   return tostring(get_path(intake, id_path) or ""), tostring(get_path(intake, label_path) or "")
 end
 
-local function rows_for(e, intake, source)
+-- Hands each row to the host as it is made (host.emit(report, cells...)):
+-- no table per row. Report 1 is recommendations, 2 needs (P.reports).
+local function emit_rows(e, intake, source)
+  local emit = host.emit
   local id, label = intake_names(intake)
-  local recs, needs = {}, {}
   for rank, o in ipairs(e.order) do
     local covered = {}
     for _, a in ipairs(o.areas) do covered[#covered + 1] = a .. " (" .. e.need[a] .. ")" end
     local next_step = {}
     if e.shortlisted[o.id] and o.next_step then next_step[1] = tostring(o.next_step) end
     for _, st in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = st end
-    recs[rank] = { id, label, rank, o.id, o.name, e.score[o.id],
-                   e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "),
-                   joined(e.why[o.id], "no rule scored this option"),
-                   table.concat(next_step, " "), lifecycle_note(o, e.as_of),
-                   e.shortlist_note[o.id], source }
+    emit(1, id, label, rank, o.id, o.name, e.score[o.id],
+         e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "),
+         joined(e.why[o.id], "no rule scored this option"),
+         table.concat(next_step, " "), lifecycle_note(o, e.as_of),
+         e.shortlist_note[o.id], source)
   end
-  for i, a in ipairs(area_ids) do
-    needs[i] = { id, label, a, area_name[a], e.need[a], level_labels[e.need[a]],
-                 joined(e.need_why[a], "no rule raised this area"), source }
+  for _, a in ipairs(area_ids) do
+    emit(2, id, label, a, area_name[a], e.need[a], level_labels[e.need[a]],
+         joined(e.need_why[a], "no rule raised this area"), source)
   end
-  return { recs, needs }
 end
 
 -- One whole evaluation, returning its record.
@@ -1035,17 +1036,17 @@ local function evaluate(intake)
   return e
 end
 
--- evaluate(intake, source) -> one list of rows per report, then the list
--- of {rule index, points moved} pairs of the rules that fired, from which
--- the host builds rule_hits.csv in input order (so sums never depend on
--- which thread or shard evaluated what).
+-- evaluate(intake, source) writes the rows of each report through
+-- host.emit and returns the list of {rule index, points moved} pairs of
+-- the rules that fired, from which the host builds rule_hits.csv in input
+-- order (so sums never depend on which thread or shard evaluated what).
 function P.evaluate(intake, source)
   hits = {}
   local e = evaluate(intake)
-  local out = rows_for(e, intake, source)
-  out[#out + 1] = hits
+  emit_rows(e, intake, source)
+  local fired = hits
   hits = nil
-  return out
+  return fired
 end
 
 -- Per-rule counters for rule_hits.csv: one row per rule, in load order.
