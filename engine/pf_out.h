@@ -19,6 +19,7 @@ typedef struct pf_out_file {
     char *final_path;
     char *tmp_path;
     FILE *fp;
+    char *iobuf;     /* fp's buffer, freed after fp is closed */
     int failed;      /* a write failed; commit will refuse */
     int write_errno; /* errno of the first failed write, for the message */
 } pf_out_file_t;
