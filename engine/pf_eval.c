@@ -24,6 +24,7 @@
 
 #include "pf_eval.h"
 #include "pf_sha256.h"
+#include "pf_slab.h"
 #include "pf_watch.h"
 #include "pf_yread.h"
 
@@ -42,6 +43,7 @@ struct pf_eval {
     pf_eval_config_t cfg;
     /* memory accounting (allocator ud) */
     size_t mem_used;
+    pf_slab_t slab; /* the state's small blocks */
     int mem_failed;
     struct run_args *run; /* the evaluation under way, for host.emit */
     /* limits, checked in the count hook once the watch has set it */
@@ -95,7 +97,7 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     pf_eval_t *ev = ud;
     if (ptr == NULL) osize = 0; /* then osize is a type tag, not a size */
     if (nsize == 0) {
-        free(ptr);
+        pf_slab_realloc(&ev->slab, ptr, osize, 0);
         ev->mem_used -= osize;
         return NULL;
     }
@@ -103,7 +105,7 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         ev->mem_failed = 1;
         return NULL; /* Lua collects garbage and retries, then raises ERRMEM */
     }
-    void *p = realloc(ptr, nsize);
+    void *p = pf_slab_realloc(&ev->slab, ptr, osize, nsize);
     if (!p) return NULL;
     ev->mem_used = ev->mem_used - osize + nsize;
     return p;
@@ -1178,14 +1180,17 @@ static void close_state(pf_eval_t *ev)
     lua_gc(ev->L, LUA_GCCOLLECT); /* settle finalisers before closing */
     lua_close(ev->L);
     ev->L = NULL;
+    pf_slab_delete(&ev->slab); /* every block of the state at once */
 }
 
 static int build_state(pf_eval_t *ev, pf_errlist_t *errs)
 {
     size_t before = errs->count;
     ev->mem_used = 0;
+    pf_slab_init(&ev->slab);
     ev->L = lua_newstate(capped_alloc, ev);
     if (!ev->L) {
+        pf_slab_delete(&ev->slab);
         add_error(errs, "internal", "cannot create a Lua state (out of memory)");
         return 0;
     }

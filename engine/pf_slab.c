@@ -1,0 +1,112 @@
+/*
+ * pf_slab.c - small-block allocator for a Lua state (see pf_slab.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_slab.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SLAB_BYPASS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLAB_BYPASS 1
+#endif
+#endif
+#ifndef SLAB_BYPASS
+#define SLAB_BYPASS 0
+#endif
+
+#define CHUNK_BYTES (64u << 10)
+
+struct pf_slab_chunk {
+    pf_slab_chunk_t *next;
+    /* blocks follow, 16-byte aligned */
+};
+
+/* Room for the link, rounded up so blocks keep malloc's alignment. */
+#define CHUNK_HEAD ((sizeof(pf_slab_chunk_t) + PF_SLAB_GRAIN - 1) / PF_SLAB_GRAIN * PF_SLAB_GRAIN)
+
+void pf_slab_init(pf_slab_t *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void pf_slab_delete(pf_slab_t *s)
+{
+    while (s->chunks) {
+        pf_slab_chunk_t *next = s->chunks->next;
+        free(s->chunks);
+        s->chunks = next;
+    }
+    pf_slab_init(s);
+}
+
+int pf_slab_pooling(void)
+{
+    return !SLAB_BYPASS;
+}
+
+static int is_small(size_t n)
+{
+    return !SLAB_BYPASS && n > 0 && n <= PF_SLAB_MAX;
+}
+
+static size_t class_of(size_t n)
+{
+    return (n - 1) / PF_SLAB_GRAIN;
+}
+
+static void *small_alloc(pf_slab_t *s, size_t n)
+{
+    size_t c = class_of(n), size = (c + 1) * PF_SLAB_GRAIN;
+    void *p = s->free[c];
+    if (p) {
+        memcpy(&s->free[c], p, sizeof(void *)); /* pop */
+        return p;
+    }
+    if (s->left < size) { /* the old chunk's tail (< 256 bytes) is let go */
+        pf_slab_chunk_t *chunk = malloc(CHUNK_BYTES);
+        if (!chunk) return NULL;
+        chunk->next = s->chunks;
+        s->chunks = chunk;
+        s->cur = (char *)chunk + CHUNK_HEAD;
+        s->left = CHUNK_BYTES - CHUNK_HEAD;
+    }
+    p = s->cur;
+    s->cur += size;
+    s->left -= size;
+    return p;
+}
+
+static void small_free(pf_slab_t *s, void *p, size_t n)
+{
+    size_t c = class_of(n);
+    memcpy(p, &s->free[c], sizeof(void *)); /* push */
+    s->free[c] = p;
+}
+
+void *pf_slab_realloc(pf_slab_t *s, void *p, size_t osize, size_t nsize)
+{
+    if (!p) osize = 0;
+    int was_small = is_small(osize), now_small = is_small(nsize);
+    if (nsize == 0) {
+        if (was_small)
+            small_free(s, p, osize);
+        else
+            free(p);
+        return NULL;
+    }
+    if (!was_small && !now_small) return realloc(p, nsize); /* also p == NULL */
+    if (was_small && now_small && class_of(osize) == class_of(nsize)) return p;
+    void *q = now_small ? small_alloc(s, nsize) : malloc(nsize);
+    if (!q) return NULL;
+    if (p) {
+        memcpy(q, p, osize < nsize ? osize : nsize);
+        if (was_small)
+            small_free(s, p, osize);
+        else
+            free(p);
+    }
+    return q;
+}

@@ -1,0 +1,104 @@
+/*
+ * test_slab.c - pf_slab: contents survive every kind of resize (small to
+ * small, small to large and back, same class), freed blocks are reused per
+ * size class, blocks keep 16-byte alignment, and a churn of thousands of
+ * blocks of every size keeps each block's bytes its own.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_slab.h"
+
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(seed * 31u + i * 7u);
+}
+
+static int holds(const unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (unsigned char)(seed * 31u + i * 7u)) return 0;
+    return 1;
+}
+
+static void resizes_keep_contents(void **state)
+{
+    (void)state;
+    pf_slab_t s;
+    pf_slab_init(&s);
+    /* 1 -> 16 (same class) -> 40 -> 250 -> 4000 (large) -> 100 -> 8 */
+    size_t sizes[] = {1, 16, 40, 250, 4000, 100, 8};
+    unsigned char *p = pf_slab_realloc(&s, NULL, 0, sizes[0]);
+    fill(p, sizes[0], 3);
+    for (size_t k = 1; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t keep = sizes[k - 1] < sizes[k] ? sizes[k - 1] : sizes[k];
+        p = pf_slab_realloc(&s, p, sizes[k - 1], sizes[k]);
+        assert_non_null(p);
+        assert_true(holds(p, keep, 3));
+        assert_int_equal((uintptr_t)p % 16, 0);
+        fill(p, sizes[k], 3);
+    }
+    assert_null(pf_slab_realloc(&s, p, 8, 0));
+    pf_slab_delete(&s);
+}
+
+static void freed_blocks_are_reused_per_class(void **state)
+{
+    (void)state;
+    if (!pf_slab_pooling()) skip(); /* sanitizer build: every block is malloc's */
+    pf_slab_t s;
+    pf_slab_init(&s);
+    void *a = pf_slab_realloc(&s, NULL, 0, 24);
+    void *b = pf_slab_realloc(&s, NULL, 0, 200);
+    pf_slab_realloc(&s, a, 24, 0);
+    pf_slab_realloc(&s, b, 200, 0);
+    assert_ptr_equal(pf_slab_realloc(&s, NULL, 0, 32), a);  /* 17..32: a's class */
+    assert_ptr_equal(pf_slab_realloc(&s, NULL, 0, 193), b); /* 193..208: b's */
+    assert_ptr_not_equal(pf_slab_realloc(&s, NULL, 0, 24), a);
+    pf_slab_delete(&s);
+}
+
+static void churn_keeps_blocks_apart(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    pf_slab_t s;
+    pf_slab_init(&s);
+    unsigned char *blk[N] = {0};
+    size_t len[N] = {0};
+    unsigned rng = 12345;
+    for (int round = 0; round < 20 * N; round++) {
+        rng = rng * 1103515245u + 12345u;
+        size_t i = (rng >> 8) % N;
+        size_t n = (rng >> 20) % 300; /* 0 frees; a few large ones */
+        if (blk[i]) assert_true(holds(blk[i], len[i], (unsigned)i));
+        blk[i] = pf_slab_realloc(&s, blk[i], len[i], n);
+        len[i] = n;
+        if (n) {
+            assert_non_null(blk[i]);
+            fill(blk[i], n, (unsigned)i);
+        }
+    }
+    for (size_t i = 0; i < N; i++) {
+        if (blk[i]) assert_true(holds(blk[i], len[i], (unsigned)i));
+        pf_slab_realloc(&s, blk[i], len[i], 0);
+    }
+    pf_slab_delete(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(resizes_keep_contents),
+        cmocka_unit_test(freed_blocks_are_reused_per_class),
+        cmocka_unit_test(churn_keeps_blocks_apart),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
