@@ -36,6 +36,8 @@ local shortlist_size, min_score, excluded_status = 3, 0, {}
 local weights = {}
 local id_path, label_path, as_of_path
 local label_column = "label"
+-- texts every intake needs, made once: "area (level)" and "shortlisted (k of n)"
+local area_level_text, shortlisted_text = {}, {}
 
 -- ==================================================================
 -- small helpers
@@ -388,6 +390,13 @@ function P.init(h)
   check_shortlist(policy)
   check_weights(policy)
   check_intake_fields(policy)
+  for _, a in ipairs(area_ids) do
+    area_level_text[a] = {}
+    for level = 0, max_level do area_level_text[a][level] = a .. " (" .. level .. ")" end
+  end
+  for k = 1, shortlist_size do
+    shortlisted_text[k] = "shortlisted (" .. k .. " of " .. shortlist_size .. ")"
+  end
   P.reports = {
     { name = "recommendations.csv",
       columns = { "intake_id", label_column, "rank", "option_id", "option_name", "score",
@@ -872,10 +881,17 @@ local function rank_options(e)
   local order = {}
   for i, o in ipairs(option_list) do order[i] = o end
   local score = e.score
-  table.sort(order, function(a, b)
-    if score[a.id] ~= score[b.id] then return score[a.id] > score[b.id] end
-    return a.index < b.index
-  end)
+  -- insertion sort: a handful of options, and no Lua call per comparison
+  -- as table.sort with a comparator would make
+  for i = 2, #order do
+    local o = order[i]
+    local s, j = score[o.id], i - 1
+    while j >= 1 and (score[order[j].id] < s or (score[order[j].id] == s and order[j].index > o.index)) do
+      order[j + 1] = order[j]
+      j = j - 1
+    end
+    order[j + 1] = o
+  end
   e.order = order
 end
 
@@ -896,7 +912,7 @@ local function select_shortlist(e, ctx)
     else
       taken = taken + 1
       e.shortlisted[o.id] = true
-      note = "shortlisted (" .. taken .. " of " .. shortlist_size .. ")"
+      note = shortlisted_text[taken]
       if taken == 1 then e.top = o.id end
     end
     e.shortlist_note[o.id] = note
@@ -1012,7 +1028,9 @@ local function emit_rows(e, intake, source)
   local id, label = intake_names(intake)
   for rank, o in ipairs(e.order) do
     local covered = {}
-    for _, a in ipairs(o.areas) do covered[#covered + 1] = a .. " (" .. e.need[a] .. ")" end
+    for _, a in ipairs(o.areas) do
+      covered[#covered + 1] = area_level_text[a][e.need[a]] or (a .. " (" .. e.need[a] .. ")")
+    end
     local next_step = {}
     if e.shortlisted[o.id] and o.next_step then next_step[1] = tostring(o.next_step) end
     for _, st in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = st end
