@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -65,17 +66,24 @@ void pf_batch_options_default(pf_batch_options_t *o)
 
 /* ---- ids already seen (for the schema's unique field) --------------------- */
 
-/* Where an id was first used. The path is borrowed: from the scan list,
- * which lives as long as the run (or, in merge, from the merge's arena). */
+/* Where an id was first used: who (in a run, the scan entry; in merge, the
+ * file's place in merge_paths) and the line. A run keeps every id until it
+ * ends, so the owner is a number, not a path. */
 typedef struct id_owner {
-    const char *path;
+    uint32_t who;
     unsigned long line;
 } id_owner_t;
 
+/*
+ * Every accepted intake's id stays here for the whole run. An id costs one
+ * record packed in a pool (the id and its NUL, who in 4 bytes, the line as
+ * a varint: 1-3 bytes in any real file) and one 8-byte slot in a table
+ * that fills to 3/4 before it doubles.
+ */
 typedef struct idset {
-    char **keys;
-    id_owner_t *owner;
+    char **slots; /* a record (it starts with the id), or NULL */
     size_t count, cap;
+    pf_arena_t records;
 } idset_t;
 
 static size_t hash_str(const char *s)
@@ -88,58 +96,81 @@ static size_t hash_str(const char *s)
 
 static void idset_grow(idset_t *set)
 {
-    idset_t bigger = {0};
-    bigger.cap = set->cap ? set->cap * 2 : 1024;
-    bigger.keys = pf_xcalloc(bigger.cap, sizeof *bigger.keys);
-    bigger.owner = pf_xcalloc(bigger.cap, sizeof *bigger.owner);
+    size_t cap = set->cap ? set->cap * 2 : 1024;
+    char **slots = pf_xcalloc(cap, sizeof *slots);
     for (size_t i = 0; i < set->cap; i++) {
-        if (!set->keys[i]) continue;
-        size_t j = hash_str(set->keys[i]) & (bigger.cap - 1);
-        while (bigger.keys[j])
-            j = (j + 1) & (bigger.cap - 1);
-        bigger.keys[j] = set->keys[i];
-        bigger.owner[j] = set->owner[i];
-        bigger.count++;
+        if (!set->slots[i]) continue;
+        size_t j = hash_str(set->slots[i]) & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = set->slots[i];
     }
-    free(set->keys);
-    free(set->owner);
-    *set = bigger;
+    free(set->slots);
+    set->slots = slots;
+    set->cap = cap;
 }
 
-/* Returns where id was first used if already present; else records it
- * with its owner and returns NULL. */
-static const id_owner_t *idset_claim(idset_t *set, const char *id, const char *path,
-                                     unsigned long line)
+/* The owner stored behind a record's id. */
+static id_owner_t record_owner(const char *record)
 {
-    if ((set->count + 1) * 2 > set->cap) idset_grow(set);
+    id_owner_t o;
+    const unsigned char *p = (const unsigned char *)record + strlen(record) + 1;
+    memcpy(&o.who, p, sizeof o.who); /* records are packed, so not aligned */
+    p += sizeof o.who;
+    o.line = 0;
+    for (unsigned shift = 0;; shift += 7, p++) {
+        o.line |= (unsigned long)(*p & 0x7F) << shift;
+        if (!(*p & 0x80)) break;
+    }
+    return o;
+}
+
+/* Records id with its owner and returns 1 when it is new; else returns 0
+ * and where it was first used in *first. */
+static int idset_claim(idset_t *set, const char *id, uint32_t who, unsigned long line,
+                       id_owner_t *first)
+{
+    if (4 * (set->count + 1) > 3 * set->cap) idset_grow(set);
     size_t i = hash_str(id) & (set->cap - 1);
-    while (set->keys[i]) {
-        if (strcmp(set->keys[i], id) == 0) return &set->owner[i];
+    while (set->slots[i]) {
+        if (strcmp(set->slots[i], id) == 0) {
+            *first = record_owner(set->slots[i]);
+            return 0;
+        }
         i = (i + 1) & (set->cap - 1);
     }
-    set->keys[i] = pf_xstrdup(id);
-    set->owner[i].path = path;
-    set->owner[i].line = line;
+    unsigned char varint[(sizeof line * 8 + 6) / 7];
+    size_t nv = 0;
+    do {
+        varint[nv] = (unsigned char)(line & 0x7F);
+        line >>= 7;
+        if (line) varint[nv] |= 0x80;
+        nv++;
+    } while (line);
+    size_t n = strlen(id) + 1;
+    char *record = pf_arena_bytes(&set->records, n + sizeof who + nv);
+    memcpy(record, id, n);
+    memcpy(record + n, &who, sizeof who);
+    memcpy(record + n + sizeof who, varint, nv);
+    set->slots[i] = record;
     set->count++;
-    return NULL;
+    return 1;
 }
 
 static void idset_delete(idset_t *set)
 {
-    for (size_t i = 0; i < set->cap; i++)
-        free(set->keys[i]);
-    free(set->keys);
-    free(set->owner);
+    free(set->slots);
+    pf_arena_delete(&set->records);
     memset(set, 0, sizeof *set);
 }
 
 /* The rejection of an intake whose unique id an earlier one already has. */
 static void duplicate_error(pf_err_t *e, const char *field, const char *id, unsigned long line,
-                            unsigned long column, const id_owner_t *first)
+                            unsigned long column, const char *first_path, unsigned long first_line)
 {
     pf_err_set(e, "intake.duplicate_id", line, column, field ? field : "",
                "the %s \"%.100s\" is already used by %.300s (line %lu); each intake needs its own",
-               field ? field : "id", id, first->path, first->line);
+               field ? field : "id", id, first_path, first_line);
 }
 
 /* ---- the run's state ------------------------------------------------------- */
@@ -170,17 +201,22 @@ typedef struct batch {
     size_t rejects;     /* index of rejects.csv in files */
     size_t hits;        /* index of rule_hits.csv in files */
     size_t shard_index; /* index of shard-index.csv in files, when sharding */
-    size_t *order;      /* scan entries this run takes (a shard's slice), in order */
-    char **shown;       /* per scan entry: the path as reports show it, if it differs */
+    /* With --shard, the scan entries this run takes, in order; NULL when it
+     * takes them all. Entries are numbered in 32 bits (see take_slice). */
+    uint32_t *order;
+    /* The few scan entries whose paths reports show escaped, by entry. */
+    struct shown *shown;
+    size_t nshown;
     /* per rule (load order): intakes it fired on and points it moved, added
      * up in input order so the sums never depend on threads or shards */
     unsigned long long *rule_fired;
     double *rule_moved;
     /* --incremental: the previous run's state and reports */
     struct prev_state *prev;
-    size_t state_index;     /* index of partnerfit-state.csv in files */
-    pf_arena_t merge_arena; /* merge: the paths that own unique ids */
-    const char *merge_path; /* merge: the latest of them */
+    size_t state_index;       /* index of partnerfit-state.csv in files */
+    pf_arena_t merge_arena;   /* merge: the paths that own unique ids */
+    const char **merge_paths; /* merge: those paths, in order (id_owner_t.who) */
+    size_t nmerge_paths, merge_paths_cap;
     size_t norder;
     pf_buf_t line; /* scratch for rejects */
     idset_t ids;
@@ -230,9 +266,30 @@ static char *escaped_path(const char *p)
     return out.data;
 }
 
+/* A path as reports show it, when that differs from the path itself. */
+typedef struct shown {
+    uint32_t entry;
+    char *text;
+} shown_t;
+
 static const char *shown_path(const batch_t *b, size_t entry)
 {
-    return b->shown && b->shown[entry] ? b->shown[entry] : b->scan.items[entry].path;
+    size_t lo = 0, hi = b->nshown; /* b->shown is in entry order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->shown[mid].entry == entry) return b->shown[mid].text;
+        if (b->shown[mid].entry < entry)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return b->scan.items[entry].path;
+}
+
+/* The scan entry of the index-th file this run takes. */
+static size_t entry_at(const batch_t *b, size_t index)
+{
+    return b->order ? b->order[index] : index;
 }
 
 /* ---- configuration ---------------------------------------------------------- */
@@ -797,7 +854,8 @@ static void produce(void *worker, size_t index, void *slot)
     worker_t *w = worker;
     batch_t *b = w->b;
     slot_t *s = slot;
-    const pf_scan_entry_t *entry = &b->scan.items[b->order[index]];
+    size_t e = entry_at(b, index);
+    const pf_scan_entry_t *entry = &b->scan.items[e];
     pf_err_t err;
     char *buf = NULL;
     size_t len = 0;
@@ -811,7 +869,7 @@ static void produce(void *worker, size_t index, void *slot)
         return;
     }
     if (b->prev || b->opt->incremental) pf_sha256_hex(buf, len, s->digest);
-    if (b->prev && reuse_file(b, s, shown_path(b, b->order[index]))) {
+    if (b->prev && reuse_file(b, s, shown_path(b, e))) {
         free(buf);
         return;
     }
@@ -833,7 +891,7 @@ static void produce(void *worker, size_t index, void *slot)
             rc = 0;
         } else if (rc == 1) {
             pf_buf_reset(&s->source);
-            pf_buf_addstr(&s->source, shown_path(b, b->order[index]));
+            pf_buf_addstr(&s->source, shown_path(b, e));
             if (several) pf_buf_printf(&s->source, "#%zu", n);
             evaluate_document(w, s, &doc, s->source.data);
         } else if (rc < 0 || n == 1) { /* a reader error ends the file; so does emptiness */
@@ -852,14 +910,14 @@ static void produce(void *worker, size_t index, void *slot)
 /* The first intake in order keeps an id; a later one with the same id is
  * rejected. Checked here, in order, so the outcome never depends on which
  * worker finished first. */
-static int claim_unique(batch_t *b, const char *path, slot_t *s, outcome_t *o)
+static int claim_unique(batch_t *b, size_t entry, slot_t *s, outcome_t *o)
 {
     if (!o->unique) return 1;
-    const id_owner_t *first = idset_claim(&b->ids, o->unique, path, o->unique_line);
-    if (!first) return 1;
+    id_owner_t first;
+    if (idset_claim(&b->ids, o->unique, (uint32_t)entry, o->unique_line, &first)) return 1;
     o->err_first = s->errs.count;
     duplicate_error(pf_errlist_add(&s->errs), pf_schema_unique_field(b->cfg.schema), o->unique,
-                    o->unique_line, o->unique_column, first);
+                    o->unique_line, o->unique_column, shown_path(b, first.who), first.line);
     o->err_count = 1;
     return 0;
 }
@@ -930,7 +988,8 @@ static int consume(void *ctx, size_t index, void *slot)
 {
     batch_t *b = ctx;
     slot_t *s = slot;
-    const char *path = shown_path(b, b->order[index]);
+    size_t entry = entry_at(b, index);
+    const char *path = shown_path(b, entry);
     size_t start[MAX_REPORTS] = {0};
     for (size_t i = 0; i < s->count; i++) {
         outcome_t *o = &s->items[i];
@@ -941,7 +1000,7 @@ static int consume(void *ctx, size_t index, void *slot)
         for (size_t r = 0; r < b->nreports; r++)
             off[r] = b->files[r].bytes;
         off[b->nreports] = b->files[b->rejects].bytes;
-        if (o->ok && claim_unique(b, path, s, o)) {
+        if (o->ok && claim_unique(b, entry, s, o)) {
             for (size_t r = 0; r < b->nreports; r++) {
                 write_file(b, &b->files[r], s->bufs[r].data + start[r], o->end[r] - start[r]);
                 b->files[r].rows += o->rows[r];
@@ -961,7 +1020,7 @@ static int consume(void *ctx, size_t index, void *slot)
         const char *hits = s->hits.data ? s->hits.data + o->hits_first : "";
         size_t nhits = o->hits_end - o->hits_first;
         add_hits(b, hits, nhits);
-        if (b->opt->shard_n) shard_index_row(b, b->order[index], i + 1, what, o, hits, nhits);
+        if (b->opt->shard_n) shard_index_row(b, entry, i + 1, what, o, hits, nhits);
         if (b->opt->incremental)
             state_row(b, path, i + 1, s->digest, what, o, rows, off, hits, nhits);
         for (size_t r = 0; r < b->nreports; r++)
@@ -1280,12 +1339,13 @@ static void batch_delete(batch_t *b)
         pf_eval_delete(b->workers[i].ev);
     free(b->workers);
     free(b->files);
-    for (size_t i = 0; b->shown && i < b->scan.count; i++)
-        free(b->shown[i]);
+    for (size_t i = 0; i < b->nshown; i++)
+        free(b->shown[i].text);
     free(b->shown);
     free(b->order);
     prev_delete(b->prev);
     pf_arena_delete(&b->merge_arena);
+    free(b->merge_paths);
     free(b->rule_fired);
     free(b->rule_moved);
     pf_buf_delete(&b->line);
@@ -1298,18 +1358,42 @@ static void batch_delete(batch_t *b)
 }
 
 /* The files this run takes: all, or a shard's slice by a hash of the path
- * (the same on every machine, so N runs split the inputs exactly). */
-static void take_slice(batch_t *b)
+ * (the same on every machine, so N runs split the inputs exactly). The
+ * list lives as long as the run, so it holds nothing per file that is not
+ * needed: no order without --shard, escaped paths only where they differ.
+ * Returns 0 when there are more files than 32-bit entry numbers can name
+ * (the list alone would take over 64 GB by then). */
+static int take_slice(batch_t *b)
 {
-    b->shown = pf_xcalloc(b->scan.count ? b->scan.count : 1, sizeof *b->shown);
+    if (b->scan.count >= UINT32_MAX) {
+        fprintf(b->log, "partnerfit: more than %lu files; split the input into several runs\n",
+                (unsigned long)UINT32_MAX - 1);
+        return 0;
+    }
+    size_t cap = 0;
+    for (size_t i = 0; i < b->scan.count; i++) {
+        char *text = escaped_path(b->scan.items[i].path);
+        if (!text) continue;
+        if (b->nshown == cap) {
+            cap = cap ? cap * 2 : 16;
+            b->shown = pf_xrealloc(b->shown, cap * sizeof *b->shown);
+        }
+        b->shown[b->nshown].entry = (uint32_t)i;
+        b->shown[b->nshown++].text = text;
+    }
+    if (!b->opt->shard_n) {
+        b->norder = b->scan.count;
+        return 1;
+    }
+    size_t n = 0;
     for (size_t i = 0; i < b->scan.count; i++)
-        b->shown[i] = escaped_path(b->scan.items[i].path);
-    b->order = pf_xmalloc((b->scan.count ? b->scan.count : 1) * sizeof *b->order);
+        n += hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k;
+    b->order = pf_xmalloc((n ? n : 1) * sizeof *b->order);
     b->norder = 0;
     for (size_t i = 0; i < b->scan.count; i++)
-        if (!b->opt->shard_n ||
-            hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k)
-            b->order[b->norder++] = i;
+        if (hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k)
+            b->order[b->norder++] = (uint32_t)i;
+    return 1;
 }
 
 static int run(batch_t *b)
@@ -1335,7 +1419,8 @@ static int run(batch_t *b)
     if (b->opt->incremental) b->prev = load_prev_state(b);
     for (size_t i = 0; i < b->opt->npaths; i++)
         pf_scan_add(&b->scan, b->opt->paths[i]);
-    take_slice(b);
+    pf_scan_finish(&b->scan);
+    if (!take_slice(b)) return PF_EXIT_IO;
     b->stats->files = b->norder;
     b->progress = isatty(fileno(b->log));
     b->started_at = monotonic_seconds();
@@ -1459,22 +1544,38 @@ static void merge_intake(batch_t *b, shard_in_t *s)
         rows[r] = strtoull(p, &p, 10);
     int evaluated = strcmp(outcome, "evaluated") == 0, dup = strcmp(outcome, "duplicate") == 0;
     add_hits(b, s->f[8].data, s->f[8].len);
-    const id_owner_t *first = NULL;
+    id_owner_t first;
+    int taken = 0; /* the id was used before */
     if ((evaluated || dup) && unique[0]) {
-        if (!b->merge_path || strcmp(b->merge_path, path) != 0) /* one copy per file */
-            b->merge_path = pf_arena_strndup(&b->merge_arena, path, strlen(path));
-        first = idset_claim(&b->ids, unique, b->merge_path, strtoul(s->f[5].data, NULL, 10));
+        size_t last = b->nmerge_paths;
+        if (!last || strcmp(b->merge_paths[last - 1], path) != 0) { /* one copy per file */
+            if (last == b->merge_paths_cap) {
+                b->merge_paths_cap = b->merge_paths_cap ? b->merge_paths_cap * 2 : 256;
+                b->merge_paths =
+                    pf_xrealloc(b->merge_paths, b->merge_paths_cap * sizeof *b->merge_paths);
+            }
+            b->merge_paths[b->nmerge_paths++] =
+                pf_arena_strndup(&b->merge_arena, path, strlen(path));
+        }
+        if (b->nmerge_paths > UINT32_MAX) {
+            fprintf(stderr, "partnerfit: more than %lu files to merge\n",
+                    (unsigned long)UINT32_MAX);
+            abort();
+        }
+        taken = !idset_claim(&b->ids, unique, (uint32_t)(b->nmerge_paths - 1),
+                             strtoul(s->f[5].data, NULL, 10), &first);
     }
-    if (evaluated && !first) {
+    if (evaluated && !taken) {
         for (size_t r = 0; r <= b->nreports; r++)
             copy_rows(b, s, r, rows[r], 1);
         b->stats->evaluated++;
-    } else if (first) { /* a duplicate in the whole input: reported against its first use */
+    } else if (taken) { /* a duplicate in the whole input: reported against its first use */
         for (size_t r = 0; r <= b->nreports; r++)
             copy_rows(b, s, r, rows[r], 0);
         pf_err_t e;
         duplicate_error(&e, pf_schema_unique_field(b->cfg.schema), unique,
-                        strtoul(s->f[5].data, NULL, 10), strtoul(s->f[6].data, NULL, 10), first);
+                        strtoul(s->f[5].data, NULL, 10), strtoul(s->f[6].data, NULL, 10),
+                        b->merge_paths[first.who], first.line);
         reject_row(b, path, &e);
         b->stats->rejected++;
     } else {

@@ -1,5 +1,5 @@
 /*
- * pf_common.c - growable buffers, checked allocation, error records.
+ * pf_common.c - growable buffers, arena, checked allocation, error records.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,6 +117,84 @@ void pf_buf_printf(pf_buf_t *b, const char *fmt, ...)
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+}
+
+/* ---- arena ------------------------------------------------------------- */
+
+struct pf_arena_block {
+    pf_arena_block_t *next;
+    size_t used, size;
+    _Alignas(16) unsigned char data[];
+};
+
+#define ARENA_BLOCK 16384
+
+void pf_arena_init(pf_arena_t *a)
+{
+    a->head = NULL;
+    a->total = 0;
+}
+
+void pf_arena_delete(pf_arena_t *a)
+{
+    pf_arena_block_t *b = a->head;
+    while (b) {
+        pf_arena_block_t *next = b->next;
+        free(b);
+        b = next;
+    }
+    pf_arena_init(a);
+}
+
+/* n bytes at the current block's end (a new block when they do not fit). */
+static void *arena_take(pf_arena_t *a, size_t n)
+{
+    pf_arena_block_t *b = a->head;
+    if (!b || b->size - b->used < n) {
+        /* Large requests get a block of their own so small ones keep packing. */
+        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+        b = pf_xmalloc(sizeof *b + size);
+        b->used = 0;
+        b->size = size;
+        if (a->head && n > ARENA_BLOCK / 4) {
+            /* keep the current small block at the head */
+            b->next = a->head->next;
+            a->head->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    a->total += n;
+    return p;
+}
+
+void *pf_arena_alloc(pf_arena_t *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    pf_arena_block_t *b = a->head;
+    if (b) { /* text may have left the block's end unaligned */
+        size_t aligned = (b->used + 15) & ~(size_t)15;
+        b->used = aligned < b->size ? aligned : b->size;
+    }
+    void *p = arena_take(a, n);
+    memset(p, 0, n);
+    return p;
+}
+
+void *pf_arena_bytes(pf_arena_t *a, size_t n)
+{
+    return arena_take(a, n);
+}
+
+char *pf_arena_strndup(pf_arena_t *a, const char *s, size_t n)
+{
+    char *p = arena_take(a, n + 1);
+    if (n) memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
 }
 
 /* ---- error records ------------------------------------------------------ */

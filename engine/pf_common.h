@@ -2,6 +2,7 @@
  * pf_common.h - small shared pieces: growable byte buffers and error records.
  *
  * Owns: nothing global. A pf_buf_t owns its bytes until pf_buf_delete();
+ * a pf_arena_t owns everything it handed out until pf_arena_delete();
  * a pf_errlist_t owns its records until pf_errlist_delete().
  * Every *_init has a matching *_delete; both are safe on a zeroed object.
  */
@@ -30,6 +31,27 @@ void pf_buf_printf(pf_buf_t *b, const char *fmt, ...) __attribute__((format(prin
  * what it used with pf_buf_commit (which keeps the NUL). */
 char *pf_buf_reserve(pf_buf_t *b, size_t n);
 void pf_buf_commit(pf_buf_t *b, size_t used);
+
+/* ---- arena ------------------------------------------------------------- */
+
+/* Memory that lives as long as its arena (a document's nodes and strings,
+ * the paths of a scan, the ids of a batch), taken from large blocks and
+ * freed all at once: none of the 8-16 bytes a malloc header and alignment
+ * add to each small piece. */
+typedef struct pf_arena_block pf_arena_block_t;
+typedef struct pf_arena {
+    pf_arena_block_t *head;
+    size_t total; /* bytes handed out, for limits and tests */
+} pf_arena_t;
+
+void pf_arena_init(pf_arena_t *a);
+void pf_arena_delete(pf_arena_t *a);
+/* Zeroed, 16-byte aligned memory; aborts on out-of-memory. */
+void *pf_arena_alloc(pf_arena_t *a, size_t n);
+/* n bytes, unaligned and uninitialised (for text); aborts on out-of-memory. */
+void *pf_arena_bytes(pf_arena_t *a, size_t n);
+/* Copies n bytes and adds a NUL; packed end to end, unaligned. */
+char *pf_arena_strndup(pf_arena_t *a, const char *s, size_t n);
 
 /* Allocation helpers that abort on out-of-memory with a clear message. */
 void *pf_xmalloc(size_t n);

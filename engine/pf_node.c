@@ -1,6 +1,6 @@
 /*
- * pf_node.c - arena, document tree helpers and the generic typing of
- * trusted data files.
+ * pf_node.c - document tree helpers and the generic typing of trusted data
+ * files.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -9,67 +9,6 @@
 
 #include "pf_common.h"
 #include "pf_node.h"
-
-/* ---- arena -------------------------------------------------------------- */
-
-struct pf_arena_block {
-    pf_arena_block_t *next;
-    size_t used, size;
-    _Alignas(16) unsigned char data[];
-};
-
-#define ARENA_BLOCK 16384
-
-void pf_arena_init(pf_arena_t *a)
-{
-    a->head = NULL;
-    a->total = 0;
-}
-
-void pf_arena_delete(pf_arena_t *a)
-{
-    pf_arena_block_t *b = a->head;
-    while (b) {
-        pf_arena_block_t *next = b->next;
-        free(b);
-        b = next;
-    }
-    pf_arena_init(a);
-}
-
-void *pf_arena_alloc(pf_arena_t *a, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    pf_arena_block_t *b = a->head;
-    if (!b || b->size - b->used < n) {
-        /* Large requests get a block of their own so small ones keep packing. */
-        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
-        b = pf_xmalloc(sizeof *b + size);
-        b->used = 0;
-        b->size = size;
-        if (a->head && n > ARENA_BLOCK / 4) {
-            /* keep the current small block at the head */
-            b->next = a->head->next;
-            a->head->next = b;
-        } else {
-            b->next = a->head;
-            a->head = b;
-        }
-    }
-    void *p = b->data + b->used;
-    b->used += n;
-    a->total += n;
-    memset(p, 0, n);
-    return p;
-}
-
-char *pf_arena_strndup(pf_arena_t *a, const char *s, size_t n)
-{
-    char *p = pf_arena_alloc(a, n + 1);
-    if (n) memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
 
 /* ---- documents -------------------------------------------------------- */
 

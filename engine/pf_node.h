@@ -14,20 +14,7 @@
 
 #include <stddef.h>
 
-/* ---- arena ------------------------------------------------------------ */
-
-typedef struct pf_arena_block pf_arena_block_t;
-typedef struct pf_arena {
-    pf_arena_block_t *head;
-    size_t total; /* bytes handed out, for limits and tests */
-} pf_arena_t;
-
-void pf_arena_init(pf_arena_t *a);
-void pf_arena_delete(pf_arena_t *a);
-/* Zeroed, 16-byte aligned memory; aborts on out-of-memory. */
-void *pf_arena_alloc(pf_arena_t *a, size_t n);
-/* Copies n bytes and adds a NUL. */
-char *pf_arena_strndup(pf_arena_t *a, const char *s, size_t n);
+#include "pf_common.h" /* pf_arena_t */
 
 /* ---- document tree ---------------------------------------------------- */
 

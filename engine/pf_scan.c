@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,27 +21,35 @@
 
 /* ---- the (dev, ino) set --------------------------------------------------- */
 
+/* One slot is the key alone, 16 bytes; the key (0, 0) marks a free slot,
+ * and a real object with that key, should one exist, is kept in
+ * pf_scan_t.seen_zero instead. With one slot per file listed this set is
+ * the largest thing a scan holds besides the paths, so it fills to 3/4
+ * before it doubles, and a batch frees it before the intakes are read. */
 typedef struct seen_slot {
-    dev_t dev;
-    ino_t ino;
-    int used;
+    uint64_t dev, ino;
 } seen_slot_t;
 
-static size_t id_hash(dev_t dev, ino_t ino)
+static size_t id_hash(uint64_t dev, uint64_t ino)
 {
     /* A 64-bit mix so inode numbers handed out in sequence spread out. */
-    uint64_t h = (uint64_t)ino ^ ((uint64_t)dev * 0x9E3779B97F4A7C15u);
+    uint64_t h = ino ^ (dev * 0x9E3779B97F4A7C15u);
     h ^= h >> 31;
     h *= 0xBF58476D1CE4E5B9u;
     h ^= h >> 29;
     return (size_t)h;
 }
 
-/* Open addressing with linear probing; cap is zero or a power of two. */
-static seen_slot_t *seen_find(seen_slot_t *slots, size_t cap, dev_t dev, ino_t ino)
+static int seen_free(const seen_slot_t *slot)
+{
+    return slot->dev == 0 && slot->ino == 0;
+}
+
+/* Open addressing with linear probing; cap is a power of two. */
+static seen_slot_t *seen_find(seen_slot_t *slots, size_t cap, uint64_t dev, uint64_t ino)
 {
     size_t i = id_hash(dev, ino) & (cap - 1);
-    while (slots[i].used && !(slots[i].dev == dev && slots[i].ino == ino))
+    while (!seen_free(&slots[i]) && !(slots[i].dev == dev && slots[i].ino == ino))
         i = (i + 1) & (cap - 1);
     return &slots[i];
 }
@@ -50,7 +59,7 @@ static void seen_grow(pf_scan_t *s)
     size_t cap = s->seen_cap ? s->seen_cap * 2 : 64;
     seen_slot_t *old = s->seen, *slots = pf_xcalloc(cap, sizeof *slots);
     for (size_t i = 0; i < s->seen_cap; i++)
-        if (old[i].used) *seen_find(slots, cap, old[i].dev, old[i].ino) = old[i];
+        if (!seen_free(&old[i])) *seen_find(slots, cap, old[i].dev, old[i].ino) = old[i];
     free(old);
     s->seen = slots;
     s->seen_cap = cap;
@@ -59,12 +68,17 @@ static void seen_grow(pf_scan_t *s)
 /* Records the object st describes; returns 0 if it was recorded before. */
 static int seen_add(pf_scan_t *s, const struct stat *st)
 {
-    if (2 * (s->seen_count + 1) > s->seen_cap) seen_grow(s);
-    seen_slot_t *slot = seen_find(s->seen, s->seen_cap, st->st_dev, st->st_ino);
-    if (slot->used) return 0;
-    slot->dev = st->st_dev;
-    slot->ino = st->st_ino;
-    slot->used = 1;
+    uint64_t dev = (uint64_t)st->st_dev, ino = (uint64_t)st->st_ino;
+    if (dev == 0 && ino == 0) {
+        if (s->seen_zero) return 0;
+        s->seen_zero = 1;
+        return 1;
+    }
+    if (4 * (s->seen_count + 1) > 3 * s->seen_cap) seen_grow(s);
+    seen_slot_t *slot = seen_find(s->seen, s->seen_cap, dev, ino);
+    if (!seen_free(slot)) return 0;
+    slot->dev = dev;
+    slot->ino = ino;
     s->seen_count++;
     return 1;
 }
@@ -78,18 +92,17 @@ static void add_entry(pf_scan_t *s, const char *path, const char *reason)
         s->items = pf_xrealloc(s->items, s->cap * sizeof *s->items);
     }
     pf_scan_entry_t *e = &s->items[s->count++];
-    e->path = pf_xstrdup(path);
-    e->skip_reason = reason ? pf_xstrdup(reason) : NULL;
+    e->path = pf_arena_strndup(&s->strings, path, strlen(path));
+    e->skip_reason = reason ? pf_arena_strndup(&s->strings, reason, strlen(reason)) : NULL;
 }
 
 /* The system's message as a reason: "no such file or directory". strerror
  * is thread-safe in glibc since 2.32, which is all this program targets. */
 static void add_errno(pf_scan_t *s, const char *path, int errnum)
 {
-    char *reason = pf_xstrdup(strerror(errnum));
+    add_entry(s, path, strerror(errnum));
+    char *reason = s->items[s->count - 1].skip_reason;
     if (reason[0] >= 'A' && reason[0] <= 'Z') reason[0] = (char)(reason[0] - 'A' + 'a');
-    add_entry(s, path, reason);
-    free(reason);
 }
 
 static const char *not_regular_reason(mode_t mode)
@@ -146,42 +159,47 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_names(char **names, size_t count)
+/* The names in one folder: their bytes packed in a pool (a folder may hold
+ * a whole batch), and an array of them to sort. */
+typedef struct names {
+    pf_arena_t pool;
+    char **list;
+    size_t count;
+} names_t;
+
+static void names_delete(names_t *n)
 {
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    pf_arena_delete(&n->pool);
+    free(n->list);
 }
 
 /* The names in a folder, sorted by strcmp. Returns 0 with *errnum set if
  * the folder cannot be opened or read to the end. */
-static int read_names(const char *dir, char ***out, size_t *count, int *errnum)
+static int read_names(const char *dir, names_t *out, int *errnum)
 {
+    memset(out, 0, sizeof *out);
     DIR *d = opendir(dir);
     if (!d) {
         *errnum = errno;
         return 0;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
+    size_t cap = 0;
     struct dirent *de;
     for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        if (n == cap) {
+        if (out->count == cap) {
             cap = cap ? cap * 2 : 16;
-            names = pf_xrealloc(names, cap * sizeof *names);
+            out->list = pf_xrealloc(out->list, cap * sizeof *out->list);
         }
-        names[n++] = pf_xstrdup(de->d_name);
+        out->list[out->count++] = pf_arena_strndup(&out->pool, de->d_name, strlen(de->d_name));
     }
     *errnum = errno;
     closedir(d);
     if (*errnum) {
-        free_names(names, n);
+        names_delete(out);
         return 0;
     }
-    if (n > 1) qsort(names, n, sizeof *names, compare_names);
-    *out = names;
-    *count = n;
+    if (out->count > 1) qsort(out->list, out->count, sizeof *out->list, compare_names);
     return 1;
 }
 
@@ -255,18 +273,17 @@ static void walk_dir(const walk_t *w, const char *dir, const struct stat *st, in
     /* A folder met again (a link to an ancestor, or two links to one
      * folder) has had its files listed already; entering it would loop. */
     if (!seen_add(w->s, st)) return;
-    char **names;
-    size_t count;
+    names_t names;
     int errnum;
-    if (!read_names(dir, &names, &count, &errnum)) {
+    if (!read_names(dir, &names, &errnum)) {
         add_errno(w->s, dir, errnum);
         return;
     }
     /* The folder is closed again before descending, so deep trees do not
      * hold one descriptor per level. */
-    for (size_t i = 0; i < count; i++)
-        visit(w, dir, names[i], depth);
-    free_names(names, count);
+    for (size_t i = 0; i < names.count; i++)
+        visit(w, dir, names.list[i], depth);
+    names_delete(&names);
 }
 
 /* ---- public -------------------------------------------------------------------- */
@@ -278,17 +295,26 @@ void pf_scan_init(pf_scan_t *s)
 
 void pf_scan_delete(pf_scan_t *s)
 {
-    for (size_t i = 0; i < s->count; i++) {
-        free(s->items[i].path);
-        free(s->items[i].skip_reason);
-    }
     free(s->items);
+    pf_arena_delete(&s->strings);
     free(s->seen);
     pf_scan_init(s);
 }
 
+void pf_scan_finish(pf_scan_t *s)
+{
+    free(s->seen);
+    s->seen = NULL;
+    s->seen_count = s->seen_cap = 0;
+    s->finished = 1;
+}
+
 void pf_scan_add(pf_scan_t *s, const char *path)
 {
+    if (s->finished) {
+        fprintf(stderr, "partnerfit: internal error: a path added to a finished scan\n");
+        abort();
+    }
     struct stat st;
     if (lstat(path, &st) != 0) {
         add_errno(s, path, errno);

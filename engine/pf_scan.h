@@ -12,11 +12,17 @@
  * skip reason so the caller can report it.
  *
  * Owns: a pf_scan_t owns all entries and their strings until pf_scan_delete().
+ * A batch lists every file before it reads one (the count and the order
+ * must be known), so the list is kept small: the strings are packed in one
+ * pool, and the set that drops duplicates can be freed once the list is
+ * complete (pf_scan_finish).
  */
 #ifndef PF_SCAN_H
 #define PF_SCAN_H
 
 #include <stddef.h>
+
+#include "pf_common.h"
 
 typedef struct pf_scan_entry {
     char *path;        /* as found: the given path joined with names below it */
@@ -26,10 +32,14 @@ typedef struct pf_scan_entry {
 typedef struct pf_scan {
     pf_scan_entry_t *items;
     size_t count, cap;
+    /* private: the bytes of every path and reason */
+    pf_arena_t strings;
     /* private: (dev, ino) of files listed and folders entered, to drop
      * duplicates and to stop directory loops (a hash set) */
     void *seen;
     size_t seen_count, seen_cap;
+    int seen_zero; /* (0, 0) was seen: that key marks a free slot */
+    int finished;
 } pf_scan_t;
 
 /* Folders nested deeper than this below a given path are listed with a
@@ -40,5 +50,9 @@ void pf_scan_init(pf_scan_t *s);
 void pf_scan_delete(pf_scan_t *s);
 /* Adds every intake under path. Never fails: problems become entries. */
 void pf_scan_add(pf_scan_t *s, const char *path);
+/* Says no path will be added any more: frees the duplicate set, which is
+ * as large as the list itself. The entries stay as they are; adding a
+ * path after this aborts (it could list a file twice). */
+void pf_scan_finish(pf_scan_t *s);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * test_scan.c - pf_scan in a mkdtemp folder: order, recursion, .yml/.yaml,
  * dedupe through a link, links out of the folder, FIFOs, folders named
- * x.yaml, missing paths, explicit files, loops and the depth limit.
+ * x.yaml, missing paths, explicit files, loops and the depth limit; the
+ * string pool the list keeps its paths in.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -440,6 +441,121 @@ static void test_many_files_dedupe(void **state)
     pf_scan_delete(&s);
 }
 
+/* A hard link is the same file under a second name: listed once. */
+static void test_hard_link_listed_once(void **state)
+{
+    const char *root = *state;
+    make_dir(root, "in");
+    make_file(root, "in/b.yaml");
+    assert_int_equal(link(at(root, "in/b.yaml"), at(root, "in/a.yaml")), 0);
+    make_file(root, "in/c.yaml");
+    pf_scan_t s;
+    pf_scan_init(&s);
+    pf_scan_add(&s, at(root, "in"));
+    assert_scan(&s, root,
+                "T/in/a.yaml\n"
+                "T/in/c.yaml\n");
+    pf_scan_delete(&s);
+}
+
+/* Finishing frees the duplicate set and leaves every entry as it was. */
+static void test_finish_keeps_entries(void **state)
+{
+    const char *root = *state;
+    make_tree(root);
+    pf_scan_t s;
+    pf_scan_init(&s);
+    pf_scan_add(&s, at(root, "samples"));
+    char *before = render(&s, root);
+    assert_non_null(s.seen);
+    pf_scan_finish(&s);
+    assert_null(s.seen);
+    assert_int_equal(s.seen_cap, 0);
+    char *after = render(&s, root);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    pf_scan_delete(&s);
+}
+
+/* Paths and reasons share one pool of 64 KiB blocks: paths longer than a
+ * quarter block get blocks of their own, and the strings around them stay
+ * intact; a folder whose names fill several blocks is read and sorted. */
+static void test_long_and_many_paths(void **state)
+{
+    const char *root = *state;
+    make_dir(root, "in");
+    char name[256];
+    memset(name, 'n', sizeof name);
+    for (int i = 0; i < 700; i++) { /* ~180 KiB of names and ~190 KiB of paths */
+        snprintf(name + 200, sizeof name - 200, "%04d.yaml", 699 - i);
+        char rel[300];
+        snprintf(rel, sizeof rel, "in/%s", name);
+        make_file(root, rel);
+    }
+    pf_buf_t huge;
+    pf_buf_init(&huge);
+    pf_buf_addstr(&huge, root);
+    while (huge.len < 40000)
+        pf_buf_addstr(&huge, "/very-long-folder-name");
+    pf_buf_addstr(&huge, "/x.yaml");
+    pf_scan_t s;
+    pf_scan_init(&s);
+    pf_scan_add(&s, at(root, "missing-1.yaml"));
+    pf_scan_add(&s, huge.data);
+    pf_scan_add(&s, at(root, "in"));
+    pf_scan_add(&s, huge.data); /* not found again, so listed again */
+    pf_scan_finish(&s);
+    assert_int_equal(s.count, 703);
+    assert_string_equal(s.items[0].path, at(root, "missing-1.yaml"));
+    assert_string_equal(s.items[0].skip_reason, "no such file or directory");
+    assert_string_equal(s.items[1].path, huge.data);
+    assert_string_equal(s.items[1].skip_reason, "file name too long");
+    for (int i = 0; i < 700; i++) {
+        snprintf(name + 200, sizeof name - 200, "%04d.yaml", i);
+        char rel[300];
+        snprintf(rel, sizeof rel, "in/%s", name);
+        assert_string_equal(s.items[2 + i].path, at(root, rel));
+        assert_null(s.items[2 + i].skip_reason);
+    }
+    assert_string_equal(s.items[702].path, huge.data);
+    pf_scan_delete(&s);
+    pf_buf_delete(&huge);
+}
+
+/* The arena's text on its own: small strings pack end to end, large ones
+ * do not disturb them, and aligned allocations still come out aligned. */
+static void test_arena_text(void **state)
+{
+    (void)state;
+    pf_arena_t pool;
+    pf_arena_init(&pool);
+    char *small[2000], big[70000];
+    memset(big, 'b', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char *bigs[3];
+    for (int i = 0; i < 2000; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "s%d", i);
+        small[i] = pf_arena_strndup(&pool, text, strlen(text));
+        if (i % 700 == 0) bigs[i / 700] = pf_arena_strndup(&pool, big, sizeof big - 1);
+    }
+    assert_ptr_equal(small[1], small[0] + 3); /* packed: no header, no alignment */
+    void *aligned = pf_arena_alloc(&pool, 24);
+    assert_int_equal((uintptr_t)aligned % 16, 0);
+    assert_int_equal(((unsigned char *)aligned)[23], 0);
+    for (int i = 0; i < 2000; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "s%d", i);
+        assert_string_equal(small[i], text);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(bigs[i], big);
+    assert_string_equal(pf_arena_strndup(&pool, "", 0), "");
+    pf_arena_delete(&pool);
+    assert_null(pool.head);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
@@ -457,6 +573,10 @@ int main(void)
         T(test_unreadable_folder),
         T(test_byte_order),
         T(test_many_files_dedupe),
+        T(test_hard_link_listed_once),
+        T(test_finish_keeps_entries),
+        T(test_long_and_many_paths),
+        T(test_arena_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
