@@ -105,6 +105,21 @@ void pf_buf_addc(pf_buf_t *b, char c)
     pf_buf_add(b, &c, 1);
 }
 
+/* The same text as "%lld", without printf's format parsing: report cells
+ * and rule hits write a few integers per row. */
+void pf_buf_addint(pf_buf_t *b, long long v)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) digits[--n] = '-';
+    pf_buf_add(b, digits + n, sizeof digits - n);
+}
+
 void pf_buf_printf(pf_buf_t *b, const char *fmt, ...)
 {
     va_list ap;

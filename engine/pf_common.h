@@ -26,6 +26,8 @@ void pf_buf_reset(pf_buf_t *b); /* len = 0, keeps the memory */
 void pf_buf_add(pf_buf_t *b, const void *p, size_t n);
 void pf_buf_addstr(pf_buf_t *b, const char *s);
 void pf_buf_addc(pf_buf_t *b, char c);
+/* Appends v in decimal, as "%lld" would. */
+void pf_buf_addint(pf_buf_t *b, long long v);
 void pf_buf_printf(pf_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Room for n more bytes at b->data + b->len, for a writer that then adds
  * what it used with pf_buf_commit (which keeps the NUL). */

@@ -108,7 +108,7 @@ void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
 void pf_csv_int(pf_buf_t *b, size_t *row_cells, long long v)
 {
     start_cell(b, row_cells);
-    pf_buf_printf(b, "%lld", v);
+    pf_buf_addint(b, v);
 }
 
 void pf_csv_num(pf_buf_t *b, size_t *row_cells, double v)

@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1342,9 +1343,16 @@ static int run_protected(lua_State *L)
     luaL_checktype(L, -1, LUA_TTABLE);
     if (!a->hits) return 0;
     for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TNUMBER; i += 2) {
-        long long index = (long long)lua_tointeger(L, -1);
+        pf_buf_addint(a->hits, (long long)lua_tointeger(L, -1));
+        pf_buf_addc(a->hits, ':');
         lua_rawgeti(L, -2, i + 1);
-        pf_buf_printf(a->hits, "%lld:%.17g;", index, (double)lua_tonumber(L, -1));
+        double moved = (double)lua_tonumber(L, -1);
+        /* whole numbers as %.17g writes them, without printf (-0 aside) */
+        if (fabs(moved) < 1e15 && moved == (double)(long long)moved && !signbit(moved))
+            pf_buf_addint(a->hits, (long long)moved);
+        else
+            pf_buf_printf(a->hits, "%.17g", moved);
+        pf_buf_addc(a->hits, ';');
         lua_pop(L, 2);
     }
     return 0;

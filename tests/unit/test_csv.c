@@ -9,7 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,6 +234,29 @@ static void test_number_format(void **state)
     pf_buf_delete(&b);
 }
 
+/* Integer cells are written by hand (pf_buf_addint): the same text as
+ * printf's %lld at the edges and in between. */
+static void test_integers_as_printf(void **state)
+{
+    (void)state;
+    long long cases[] = {
+        0,     1,      -1,           9,         10,        -10,           99,           100,
+        12345, -98765, 1000000007LL, LLONG_MAX, LLONG_MIN, LLONG_MIN + 1, LLONG_MAX - 1};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (int k = 0; k < 2; k++) {
+            long long v = k ? cases[i] / 7 : cases[i];
+            char want[32];
+            snprintf(want, sizeof want, "%lld", v);
+            pf_buf_t b;
+            size_t cells = 0;
+            pf_buf_init(&b);
+            pf_csv_int(&b, &cells, v);
+            assert_string_equal(b.data, want);
+            pf_buf_delete(&b);
+        }
+    }
+}
+
 static void test_number_not_finite(void **state)
 {
     (void)state;
@@ -428,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_numeric_versus_text),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_number_not_finite),
+        cmocka_unit_test(test_integers_as_printf),
         cmocka_unit_test(test_roundtrip_lf),
         cmocka_unit_test(test_roundtrip_crlf),
         cmocka_unit_test(test_header_and_bom),
