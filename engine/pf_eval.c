@@ -272,10 +272,26 @@ static void error_text(lua_State *L, int status, char *out, size_t outsz)
 /* Read-only views                                                        */
 /* ==================================================================== */
 
+/* A key as a message shows it: field 'name', item [3], or a boolean key.
+ * [-0, +0, -] */
+static const char *key_text(lua_State *L, int idx, char *buf, size_t size)
+{
+    if (lua_type(L, idx) == LUA_TSTRING)
+        snprintf(buf, size, "field '%.100s'", lua_tostring(L, idx));
+    else if (lua_isinteger(L, idx))
+        snprintf(buf, size, "item [%lld]", (long long)lua_tointeger(L, idx));
+    else if (lua_type(L, idx) == LUA_TNUMBER)
+        snprintf(buf, size, "item [%.14g]", (double)lua_tonumber(L, idx));
+    else
+        snprintf(buf, size, "a %s key", luaL_typename(L, idx));
+    return buf;
+}
+
 static int ro_newindex(lua_State *L)
 {
-    return luaL_error(L, "this table is read-only (tried to set field '%s')",
-                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+    char key[128];
+    return luaL_error(L, "this table is read-only (tried to set %s)",
+                      key_text(L, 2, key, sizeof key));
 }
 
 /* [-0, +1, -] the data table behind proxy at index 1 */
@@ -1026,10 +1042,11 @@ static void free_reports(pf_eval_t *ev)
 
 static int frozen_newindex(lua_State *L)
 {
+    char key[128];
     return luaL_error(L,
                       "tables of a rule file are read-only once the pack is loaded "
-                      "(tried to set '%s'); keep per-intake values in locals",
-                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+                      "(tried to set %s); keep per-intake values in locals",
+                      key_text(L, 2, key, sizeof key));
 }
 
 static void freeze_value(lua_State *L, int idx, int visited, int snap);

@@ -1093,6 +1093,7 @@ static void test_sandbox_read_only_data(void **state)
 {
     fx_t *fx = *state;
     put(fx, "10-a.lua",
+        "local SEEN = {}\n"
         "rule { id = 'ro.write', stage = 'fit', because = 'W.', score = { opt_a = 1 },\n"
         "  when = function(intake, ctx)\n"
         "    if intake.what == 'top' then intake.id = 'forged' end\n"
@@ -1100,6 +1101,9 @@ static void test_sandbox_read_only_data(void **state)
         "    if intake.what == 'ctx' then ctx.score.opt_a = 100 end\n"
         "    if intake.what == 'ctx2' then ctx.top = 'opt_a' end\n"
         "    if intake.what == 'policy' then policy.weights.base = 100 end\n"
+        "    if intake.what == 'item' then policy.options[1] = 'forged' end\n"
+        "    if intake.what == 'bool' then policy.weights[true] = 1 end\n"
+        "    if intake.what == 'frozen' then SEEN[#SEEN + 1] = intake.id end\n"
         "    return true\n"
         "  end }\n");
     load(fx);
@@ -1114,6 +1118,13 @@ static void test_sandbox_read_only_data(void **state)
               "ctx is read-only (tried to set 'top')");
     run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: policy\n"), "rule.error",
               "this table is read-only (tried to set field 'base')");
+    /* keys that are not names are shown as what they are */
+    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: item\n"), "rule.error",
+              "this table is read-only (tried to set item [1])");
+    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: bool\n"), "rule.error",
+              "this table is read-only (tried to set a boolean key)");
+    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: frozen\n"), "rule.error",
+              "read-only once the pack is loaded (tried to set item [1])");
     run_ok(fx, intake(fx, INTAKE_YAML));
     assert_string_equal(REC(fx, 1, R_ID), "acme-1");
     assert_rec(fx, 1, "opt_a", "1", "no");
