@@ -960,6 +960,9 @@ local function stage_engage(e, intake, ctx)
         if trace then
           local eff = trace.current.effects
           eff[#eff + 1] = { key = id, step = text }
+          local by = e.step_rules[id] or {}
+          by[#by + 1] = r.id
+          e.step_rules[id] = by
         end
       end
     end
@@ -969,7 +972,7 @@ end
 
 local function new_evaluation(as_of)
   local e = { need = {}, need_points = {}, need_why = {}, focus = {}, score = {}, why = {},
-              excluded = {}, shortlisted = {}, rank = {}, steps = {}, shortlist_note = {},
+              excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, shortlist_note = {},
               option_ids = {}, as_of = as_of }
   for _, a in ipairs(area_ids) do
     e.need[a], e.need_points[a], e.need_why[a] = 0, 0, {}
@@ -1370,7 +1373,7 @@ local function fired_set(e)
 end
 
 local EXPECT_KEYS = { "top", "shortlist", "shortlisted", "not_shortlisted", "need", "score", "rank",
-                      "fired", "not_fired" }
+                      "fired", "not_fired", "steps" }
 
 -- Problems with the expectations themselves: a test that cannot fail is
 -- worse than none, so a scalar where a list belongs, an unknown option,
@@ -1418,6 +1421,26 @@ local function expectation_problems(expect)
       end
     end
   end
+  local steps = expect.steps
+  if steps ~= nil and type(steps) ~= "table" then
+    bad("steps must be a mapping, e.g. steps: {option: [engage rule ids]}")
+  elseif steps ~= nil then
+    for _, id in ipairs(sorted_keys(steps)) do
+      local list = steps[id]
+      if not option_by_id[id] then bad("steps: option '" .. tostring(id) .. "' is not in the catalogue") end
+      if type(list) ~= "table" or (#list == 0 and #sorted_keys(list) > 0) then
+        bad("steps: " .. tostring(id) .. " must be a list of engage rule ids ([] for none)")
+      else
+        for _, rid in ipairs(list) do
+          local r = by_id[rid]
+          if not r then bad("steps: rule '" .. tostring(rid) .. "' does not exist")
+          elseif r.stage ~= "engage" then
+            bad("steps: rule '" .. rid .. "' is a " .. r.stage .. " rule, not an engage rule")
+          end
+        end
+      end
+    end
+  end
   return out
 end
 
@@ -1456,6 +1479,13 @@ local function check_expectations(e, expect)
   for _, id in ipairs(sorted_keys(expect.rank or {})) do
     local ok, want = compare(e.rank[id] or 0, expect.rank[id])
     if not ok then failed("rank of " .. id, want, tostring(e.rank[id])) end
+  end
+  for _, id in ipairs(sorted_keys(expect.steps or {})) do
+    local want, got_rules = {}, e.step_rules[id] or {}
+    for i, rid in ipairs(expect.steps[id]) do want[i] = rid end
+    if table.concat(want, " ") ~= table.concat(got_rules, " ") then
+      failed("steps of " .. id, "[" .. table.concat(want, ", ") .. "]", "[" .. table.concat(got_rules, ", ") .. "]")
+    end
   end
   local fired = fired_set(e)
   for _, id in ipairs(expect.fired or {}) do

@@ -85,6 +85,35 @@ contains "$WORK/wrong.log" "Ranking (shortlist of 3, minimum score 20)"
 [ "$(tail -n 1 "$WORK/wrong.log")" = "1 passed, 1 failed" ] || fail "last line: $(tail -n 1 "$WORK/wrong.log")"
 ok "a wrong top on a sample fails with exit 1, expected vs got and the whole trace"
 
+# 2b. next steps per option: the engage rules that gave them, exactly and in
+#     order; a wrong list fails, and a list naming a rule of another stage,
+#     an unknown option or a scalar is a bad expectation
+cat >"$WORK/steps.yaml" <<YAML
+cases:
+  - name: steps right
+    intake: $SRC/samples/skagerrak-sparebank.yaml
+    expect:
+      steps: {azure_expert_msp: [engage.contract.azure_expert_msp, engage.msp.regulated], csp: []}
+  - name: steps in the wrong order
+    intake: $SRC/samples/skagerrak-sparebank.yaml
+    expect:
+      steps: {azure_expert_msp: [engage.msp.regulated, engage.contract.azure_expert_msp]}
+  - name: steps naming a fit rule, an unknown option and a scalar
+    intake: $SRC/samples/skagerrak-sparebank.yaml
+    expect:
+      steps: {azure_support: [fit.scale.enterprise], no_such_option: [], csp: engage.msp.regulated}
+YAML
+run_test "$WORK/steps.log" "$WORK/steps.yaml"
+[ "$rc" -eq 1 ] || { cat "$WORK/steps.log" >&2; fail "wrong steps: exit $rc, expected 1"; }
+contains "$WORK/steps.log" "ok   $WORK/steps.yaml:2: steps right"
+contains "$WORK/steps.log" "expected steps of azure_expert_msp: [engage.msp.regulated, engage.contract.azure_expert_msp]"
+contains "$WORK/steps.log" "got steps of azure_expert_msp: [engage.contract.azure_expert_msp, engage.msp.regulated]"
+contains "$WORK/steps.log" "steps: rule 'fit.scale.enterprise' is a fit rule, not an engage rule"
+contains "$WORK/steps.log" "steps: option 'no_such_option' is not in the catalogue"
+contains "$WORK/steps.log" "steps: csp must be a list of engage rule ids ([] for none)"
+[ "$(tail -n 1 "$WORK/steps.log")" = "1 passed, 2 failed" ] || fail "last line: $(tail -n 1 "$WORK/steps.log")"
+ok "steps: the engage rules per option are checked exactly; bad step expectations fail"
+
 # 3. an inline intake that the schema rejects fails the case, with the reason
 cat >"$WORK/rejected.yaml" <<'YAML'
 name: inline intake with a misspelt answer
