@@ -7,6 +7,7 @@
  * runs. Lua's own interpreter does the same for Ctrl-C.
  */
 #define _GNU_SOURCE /* SIGEV_THREAD_ID, gettid */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -18,21 +19,31 @@
  * earlier arm that is still pending when a later one starts finds the later
  * watch here: its function then merely runs early. */
 static _Thread_local pf_watch_t *volatile armed_here;
+/* This thread's kernel id, read once: pthread_t values are reused when a
+ * thread ends, kernel ids are what a timer is bound to. */
+static _Thread_local pid_t this_tid;
+
+static pid_t current_tid(void)
+{
+    if (!this_tid) this_tid = gettid();
+    return this_tid;
+}
 
 static int alarm_signal(void)
 {
     return SIGRTMIN + 3; /* glibc keeps the first real-time signals for itself */
 }
 
+/* Every tick until disarm, not once: a tick that lands at a moment Lua
+ * does not notice (it may clear its hook trap just after reading an empty
+ * mask) is made good by the next one. */
 static void on_alarm(int sig, siginfo_t *info, void *context)
 {
     (void)sig;
     (void)info;
     (void)context;
     pf_watch_t *w = armed_here;
-    if (!w) return;
-    armed_here = NULL; /* once per arm */
-    w->fn(w->ud);
+    if (w) w->fn(w->ud);
 }
 
 void pf_watch_init(pf_watch_t *w)
@@ -46,10 +57,19 @@ void pf_watch_delete(pf_watch_t *w)
     w->ready = 0;
 }
 
+/* The alarm can reach this thread: the signal is not blocked here. */
+static int signal_deliverable(void)
+{
+    sigset_t blocked;
+    return pthread_sigmask(SIG_BLOCK, NULL, &blocked) == 0 &&
+           !sigismember(&blocked, alarm_signal());
+}
+
 /* (Re)creates the timer for the calling thread. */
 static int make_timer(pf_watch_t *w)
 {
     pf_watch_delete(w);
+    if (!signal_deliverable()) return 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_alarm;
@@ -62,17 +82,28 @@ static int make_timer(pf_watch_t *w)
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = alarm_signal();
-    sev._sigev_un._tid = gettid(); /* glibc 2.36 names no macro for it */
+    sev._sigev_un._tid = current_tid(); /* glibc 2.36 names no macro for it */
     if (timer_create(clock, &sev, &w->timer) != 0) return 0;
-    w->thread = pthread_self();
+    w->tid = current_tid();
     w->ready = 1;
     return 1;
+}
+
+/* Starts (or, with cpu_ns 0, stops) the ticks. */
+static int set_ticks(pf_watch_t *w, long cpu_ns)
+{
+    struct itimerspec when;
+    memset(&when, 0, sizeof when);
+    when.it_value.tv_sec = cpu_ns / 1000000000L;
+    when.it_value.tv_nsec = cpu_ns % 1000000000L;
+    when.it_interval = when.it_value;
+    return timer_settime(w->timer, 0, &when, NULL) == 0;
 }
 
 int pf_watch_arm(pf_watch_t *w, long cpu_ns, pf_watch_fn fn, void *ud)
 {
     if (w->broken) return 0;
-    if ((!w->ready || !pthread_equal(w->thread, pthread_self())) && !make_timer(w)) {
+    if ((!w->ready || w->tid != current_tid()) && !make_timer(w)) {
         w->broken = 1;
         return 0;
     }
@@ -80,11 +111,8 @@ int pf_watch_arm(pf_watch_t *w, long cpu_ns, pf_watch_fn fn, void *ud)
     w->ud = ud;
     atomic_signal_fence(memory_order_seq_cst); /* fn and ud before the handler can see w */
     armed_here = w;
-    struct itimerspec when;
-    memset(&when, 0, sizeof when);
-    when.it_value.tv_sec = cpu_ns / 1000000000L;
-    when.it_value.tv_nsec = cpu_ns % 1000000000L;
-    if (timer_settime(w->timer, 0, &when, NULL) != 0) {
+    /* ESRCH: the timer's thread is gone (a kernel id reused): once more */
+    if (!set_ticks(w, cpu_ns) && !(errno == ESRCH && make_timer(w) && set_ticks(w, cpu_ns))) {
         armed_here = NULL;
         w->broken = 1;
         return 0;
@@ -96,8 +124,5 @@ void pf_watch_disarm(pf_watch_t *w)
 {
     if (armed_here == w) armed_here = NULL;
     atomic_signal_fence(memory_order_seq_cst);
-    if (!w->ready || !pthread_equal(w->thread, pthread_self())) return;
-    struct itimerspec never;
-    memset(&never, 0, sizeof never);
-    timer_settime(w->timer, 0, &never, NULL);
+    if (w->ready && w->tid == current_tid()) set_ticks(w, 0);
 }

@@ -3,10 +3,10 @@
  * piece of work can be interrupted without paying for a check on every
  * step of the normal, short case.
  *
- * Armed with a budget of the thread's CPU time and a function; when the
- * thread has used that much CPU before pf_watch_disarm(), the function runs
- * once on that same thread, inside a signal handler (so it may only do
- * what is safe there: set flags, call lua_sethook). The evaluator uses it
+ * Armed with a budget of the thread's CPU time and a function; each time
+ * the thread uses that much CPU before pf_watch_disarm(), the function runs
+ * on that same thread, inside a signal handler (so it may only do what is
+ * safe there: set flags, call lua_sethook). The evaluator uses it
  * to install Lua's count hook only on intakes that run long: with any count
  * hook set, Lua 5.4 routes every instruction through its hook dispatcher.
  *
@@ -21,6 +21,7 @@
 #define PF_WATCH_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <time.h>
 
 /* Runs on the armed thread in signal context. */
@@ -28,9 +29,9 @@ typedef void (*pf_watch_fn)(void *ud);
 
 typedef struct pf_watch {
     timer_t timer;
-    pthread_t thread; /* the thread the timer measures and signals */
-    int ready;        /* timer created for `thread` */
-    int broken;       /* the alarm cannot work here: callers check by hand */
+    pid_t tid;  /* the thread the timer measures and signals */
+    int ready;  /* timer created for `thread` */
+    int broken; /* the alarm cannot work here: callers check by hand */
     pf_watch_fn fn;
     void *ud;
 } pf_watch_t;
@@ -38,9 +39,10 @@ typedef struct pf_watch {
 void pf_watch_init(pf_watch_t *w);
 void pf_watch_delete(pf_watch_t *w);
 
-/* Arms the alarm for cpu_ns nanoseconds of this thread's CPU time. Returns
- * 1, or 0 when this system cannot give such an alarm (then nothing will
- * call fn, and the caller must check its limits another way). */
+/* Arms the alarm: fn runs after every cpu_ns nanoseconds of this thread's
+ * CPU time. Returns 1, or 0 when this system cannot give such an alarm (no
+ * timers, or the signal blocked on this thread): then nothing will call fn,
+ * and the caller must check its limits another way. */
 int pf_watch_arm(pf_watch_t *w, long cpu_ns, pf_watch_fn fn, void *ud);
 
 /* Disarms: after it returns, fn is not called for this arm. */
