@@ -394,7 +394,8 @@ function P.init(h)
     area_level_text[a] = {}
     for level = 0, max_level do area_level_text[a][level] = a .. " (" .. level .. ")" end
   end
-  for k = 1, shortlist_size do
+  -- no more places can be taken than there are options, whatever size says
+  for k = 1, math.min(shortlist_size, #option_list) do
     shortlisted_text[k] = "shortlisted (" .. k .. " of " .. shortlist_size .. ")"
   end
   P.reports = {
@@ -779,6 +780,13 @@ local function would_add(r, intake, ctx)
   end
 end
 
+-- Calls a rule's function as a tail call, as call() does, so that the
+-- traceback of a failing rule reads the same in every path ("in function
+-- <file:line>", not the name of a local variable of the prelude).
+local function invoke(f, intake, ctx)
+  return f(intake, ctx)
+end
+
 -- The same as points_stage below when nothing is traced, probed or timed
 -- (a normal run): the bookkeeping inline instead of four calls per rule,
 -- which was a fifth of the instructions of an evaluation.
@@ -787,11 +795,11 @@ local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys
     r.n_eval = r.n_eval + 1
     running = r
     local w = r.when
-    if w == nil or w(intake, ctx) then
+    if w == nil or invoke(w, intake, ctx) then
       local before = r.moved
       local t = r.action
       if type(t) == "function" then
-        t = t(intake, ctx)
+        t = invoke(t, intake, ctx)
         if t ~= nil and not check_points(r, t, known, what) then t = nil end
       end
       if t ~= nil then add_points(r, t, keys, totals, why, intake, ctx) end

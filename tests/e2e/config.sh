@@ -27,6 +27,14 @@ contains "$WORK/log" "$WORK/pol/default.yaml:"
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy error changed the reports"
 ok "a broken policy exits 2 and writes nothing"
 
+# a shortlist far longer than the catalogue is allowed and costs nothing:
+# no more places can be taken than there are options
+sed 's/^  size: 3$/  size: 100000000/' policies/default.yaml > "$WORK/pol/default.yaml"
+grep -q 'size: 100000000' "$WORK/pol/default.yaml" || fail "test setup: shortlist size line not found"
+expect_exit 0 "$WORK/log" timeout 20 "$PF" run --policy "$WORK/pol/default.yaml" --out "$WORK/long" samples/
+contains "$WORK/long/recommendations.csv" "shortlisted (1 of 100000000)"
+ok "a shortlist size of 100 000 000 runs, and its notes say so"
+
 # rule-pack problems: each named with file:line and rule id. These runs
 # happen inside $WORK with relative paths (as an analyst types them), so
 # messages read "rules/99-x.lua:3" whatever the folder's absolute length.
@@ -87,6 +95,12 @@ contains "$WORK/rt/rejects.csv" '"samples/kestrel-dental.yaml","","","","rule.er
 n=$(ls samples/*.yaml | wc -l)
 contains "$WORK/rt/manifest.yaml" "evaluated: $((n - 1))"
 ok "a rule error rejects only that intake, naming the rule and line"
+# the frame names the rule's function, and reads the same when --timings
+# takes the slower, measured path through the stages
+contains "$WORK/rt/rejects.csv" '[at rules/99-runtime.lua:8: in function <rules/99-runtime.lua:5>]'
+expect_exit 5 "$WORK/log" "$PF" run --timings --rules rules --out "$WORK/rt-timed" samples/
+cmp "$WORK/rt/rejects.csv" "$WORK/rt-timed/rejects.csv" || fail "rejects.csv differs with --timings"
+ok "a rule error reads the same with and without --timings"
 
 # a rule that never ends is stopped by the instruction budget
 mkrules
