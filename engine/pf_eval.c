@@ -43,8 +43,8 @@ struct pf_eval {
     lua_State *L;
     pf_eval_config_t cfg;
     /* memory accounting (allocator ud) */
-    size_t mem_used;
-    pf_slab_t slab; /* the state's small blocks */
+    size_t mem_large; /* bytes in blocks from malloc; the slab holds the rest */
+    pf_slab_t slab;   /* the state's small blocks */
     int mem_failed;
     struct run_args *run; /* the evaluation under way, for host.emit */
     /* limits, checked in the count hook once the watch has set it */
@@ -93,22 +93,29 @@ void pf_eval_limits_default(pf_eval_limits_t *l)
 /* Memory cap                                                            */
 /* ==================================================================== */
 
+/* The state's allocator. The cap counts what the state holds: blocks from
+ * malloc by their size, and the slab's chunks whole (freed small blocks stay
+ * in them), so no pattern of allocations can hold more than the cap. */
 static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     pf_eval_t *ev = ud;
     if (ptr == NULL) osize = 0; /* then osize is a type tag, not a size */
+    size_t olarge = pf_slab_is_small(osize) ? 0 : osize;
     if (nsize == 0) {
         pf_slab_realloc(&ev->slab, ptr, osize, 0);
-        ev->mem_used -= osize;
+        ev->mem_large -= olarge;
         return NULL;
     }
-    if (nsize > osize && ev->mem_used + (nsize - osize) > ev->cfg.limits.mem_bytes) {
+    size_t nlarge = pf_slab_is_small(nsize) ? 0 : nsize;
+    size_t adds = nlarge + pf_slab_grow_cost(&ev->slab, osize, nsize);
+    size_t held = ev->mem_large + ev->slab.chunk_bytes;
+    if (adds > olarge && held - olarge + adds > ev->cfg.limits.mem_bytes) {
         ev->mem_failed = 1;
         return NULL; /* Lua collects garbage and retries, then raises ERRMEM */
     }
     void *p = pf_slab_realloc(&ev->slab, ptr, osize, nsize);
     if (!p) return NULL;
-    ev->mem_used = ev->mem_used - osize + nsize;
+    ev->mem_large = ev->mem_large - olarge + nlarge;
     return p;
 }
 
@@ -1204,7 +1211,7 @@ static void close_state(pf_eval_t *ev)
 static int build_state(pf_eval_t *ev, pf_errlist_t *errs)
 {
     size_t before = errs->count;
-    ev->mem_used = 0;
+    ev->mem_large = 0;
     pf_slab_init(&ev->slab);
     ev->L = lua_newstate(capped_alloc, ev);
     if (!ev->L) {

@@ -47,7 +47,7 @@ int pf_slab_pooling(void)
     return !SLAB_BYPASS;
 }
 
-static int is_small(size_t n)
+int pf_slab_is_small(size_t n)
 {
     return !SLAB_BYPASS && n > 0 && n <= PF_SLAB_MAX;
 }
@@ -55,6 +55,15 @@ static int is_small(size_t n)
 static size_t class_of(size_t n)
 {
     return (n - 1) / PF_SLAB_GRAIN;
+}
+
+size_t pf_slab_grow_cost(const pf_slab_t *s, size_t osize, size_t nsize)
+{
+    if (!pf_slab_is_small(nsize)) return 0;
+    size_t c = class_of(nsize);
+    if (pf_slab_is_small(osize) && class_of(osize) == c) return 0;
+    if (s->free[c] || s->left >= (c + 1) * PF_SLAB_GRAIN) return 0;
+    return CHUNK_BYTES;
 }
 
 static void *small_alloc(pf_slab_t *s, size_t n)
@@ -70,6 +79,7 @@ static void *small_alloc(pf_slab_t *s, size_t n)
         if (!chunk) return NULL;
         chunk->next = s->chunks;
         s->chunks = chunk;
+        s->chunk_bytes += CHUNK_BYTES;
         s->cur = (char *)chunk + CHUNK_HEAD;
         s->left = CHUNK_BYTES - CHUNK_HEAD;
     }
@@ -89,7 +99,7 @@ static void small_free(pf_slab_t *s, void *p, size_t n)
 void *pf_slab_realloc(pf_slab_t *s, void *p, size_t osize, size_t nsize)
 {
     if (!p) osize = 0;
-    int was_small = is_small(osize), now_small = is_small(nsize);
+    int was_small = pf_slab_is_small(osize), now_small = pf_slab_is_small(nsize);
     if (nsize == 0) {
         if (was_small)
             small_free(s, p, osize);

@@ -31,6 +31,7 @@ typedef struct pf_slab {
     pf_slab_chunk_t *chunks;
     char *cur; /* unused rest of the newest chunk */
     size_t left;
+    size_t chunk_bytes; /* held in chunks: what the state's memory cap counts */
 } pf_slab_t;
 
 void pf_slab_init(pf_slab_t *s);
@@ -44,5 +45,15 @@ void *pf_slab_realloc(pf_slab_t *s, void *p, size_t osize, size_t nsize);
 
 /* 1 when small blocks are pooled; 0 in sanitizer builds (all malloc). */
 int pf_slab_pooling(void);
+
+/* 1 when a block of n bytes is served from the chunks (0 < n <= PF_SLAB_MAX
+ * and pooling on); else it is malloc's. */
+int pf_slab_is_small(size_t n);
+
+/* The bytes resizing a block from osize to nsize (nsize small) would add
+ * to chunk_bytes: a whole chunk when no free block or room is left for
+ * its size, else 0. Freed blocks stay in the chunks, so a cap on memory
+ * must count chunk_bytes, not the sizes of the live blocks. */
+size_t pf_slab_grow_cost(const pf_slab_t *s, size_t osize, size_t nsize);
 
 #endif

@@ -37,6 +37,7 @@
 
 #include "pf_common.h"
 #include "pf_eval.h"
+#include "pf_slab.h"
 #include "pf_node.h"
 #include "pf_yread.h"
 
@@ -1336,6 +1337,20 @@ static void test_limit_memory_inside_pcall(void **state)
             "went over the memory limit of 16 MiB", 5.0);
 }
 
+/* Freed small blocks stay in the state's chunks (pf_slab), so the memory
+ * cap counts the chunks: strings of one size made and dropped, then of the
+ * next size, must meet the cap instead of holding ten times it. */
+static void test_limit_memory_churn_by_size(void **state)
+{
+    if (!pf_slab_pooling()) skip(); /* sanitizer build: every block is malloc's */
+    hostile(
+        *state, "small-block churn",
+        "for c = 2, 15 do local t, pad = {}, string.rep('x', (c + 1) * 16 - 33)"
+        " for i = 1, math.floor(8e6 / ((c + 1) * 16)) do t[i] = pad .. string.format('%08d', i) end"
+        " end",
+        "rule.limit", "went over the memory limit of 16 MiB", 5.0);
+}
+
 static void test_limit_memory_strings(void **state)
 {
     hostile(*state, "string concat growth", "local s = 'x' while true do s = s .. s end",
@@ -1528,6 +1543,7 @@ int main(void)
         T(test_limit_pcall_recursion),
         T(test_limit_time),
         T(test_limit_counts_after_grace),
+        T(test_limit_memory_churn_by_size),
         T(test_limit_memory_table),
         T(test_limit_memory_inside_pcall),
         T(test_limit_memory_strings),

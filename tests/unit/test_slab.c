@@ -93,12 +93,45 @@ static void churn_keeps_blocks_apart(void **state)
     pf_slab_delete(&s);
 }
 
+/* What a memory cap needs: chunk_bytes grows by whole chunks and never
+ * shrinks when blocks are freed (they stay in the chunks), and grow_cost
+ * says when the next block of a size would take a new chunk. */
+static void chunk_bytes_count_what_is_held(void **state)
+{
+    (void)state;
+    if (!pf_slab_pooling()) skip();
+    pf_slab_t s;
+    pf_slab_init(&s);
+    assert_int_equal(s.chunk_bytes, 0);
+    assert_int_equal(pf_slab_grow_cost(&s, 0, 32), 64u << 10); /* nothing yet */
+    enum { N = 5000 };
+    void *blk[N];
+    for (int i = 0; i < N; i++) /* 5000 x 32 bytes: three 64 KiB chunks */
+        blk[i] = pf_slab_realloc(&s, NULL, 0, 32);
+    size_t held = s.chunk_bytes;
+    assert_int_equal(held, 3 * (64u << 10));
+    for (int i = 0; i < N; i++)
+        pf_slab_realloc(&s, blk[i], 32, 0);
+    assert_int_equal(s.chunk_bytes, held);               /* freed, still held */
+    assert_int_equal(pf_slab_grow_cost(&s, 0, 32), 0);   /* a free block of that size */
+    assert_int_equal(pf_slab_grow_cost(&s, 24, 32), 0);  /* same size class: in place */
+    assert_int_equal(pf_slab_grow_cost(&s, 0, 1000), 0); /* large: malloc's, not the slab's */
+    void *fill = pf_slab_realloc(&s, NULL, 0, 256);
+    while (pf_slab_grow_cost(&s, 0, 256) == 0) /* use up the room left */
+        fill = pf_slab_realloc(&s, NULL, 0, 256);
+    assert_int_equal(pf_slab_grow_cost(&s, 0, 256), 64u << 10);
+    (void)fill;
+    pf_slab_delete(&s);
+    assert_int_equal(s.chunk_bytes, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(resizes_keep_contents),
         cmocka_unit_test(freed_blocks_are_reused_per_class),
         cmocka_unit_test(churn_keeps_blocks_apart),
+        cmocka_unit_test(chunk_bytes_count_what_is_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
