@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "pf_watch.h"
@@ -54,13 +55,27 @@ static double burn(seen_t *s, double limit)
     return burn_until(s, 1, limit);
 }
 
+static int watch_setup(void **state)
+{
+    pf_watch_t *w = malloc(sizeof *w);
+    if (!w) return -1;
+    pf_watch_init(w);
+    *state = w;
+    return 0;
+}
+
+static int watch_teardown(void **state)
+{
+    pf_watch_delete(*state);
+    free(*state);
+    return 0;
+}
+
 static void fires_after_the_cpu_time_on_this_thread(void **state)
 {
-    (void)state;
-    pf_watch_t w;
-    pf_watch_init(&w);
+    pf_watch_t *w = *state;
     seen_t s = {0};
-    assert_int_equal(pf_watch_arm(&w, 20 * 1000000L, note_call, &s), 1);
+    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, note_call, &s), 1);
     double used = burn(&s, 2.0);
     assert_int_equal(s.calls, 1);
     assert_true(pthread_equal(s.thread, pthread_self()));
@@ -68,41 +83,34 @@ static void fires_after_the_cpu_time_on_this_thread(void **state)
     used = burn_until(&s, 3, 2.0); /* and again every 20 ms until disarmed */
     assert_int_equal(s.calls, 3);
     assert_true(used >= 0.039);
-    pf_watch_disarm(&w);
+    pf_watch_disarm(w);
     int calls = s.calls;
     burn_until(&(seen_t){0}, 1, 0.1);
     assert_int_equal(s.calls, calls);
-    pf_watch_delete(&w);
 }
 
 static void nothing_after_disarm(void **state)
 {
-    (void)state;
-    pf_watch_t w;
-    pf_watch_init(&w);
+    pf_watch_t *w = *state;
     seen_t s = {0};
-    assert_int_equal(pf_watch_arm(&w, 20 * 1000000L, note_call, &s), 1);
-    pf_watch_disarm(&w);
+    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, note_call, &s), 1);
+    pf_watch_disarm(w);
     burn(&s, 0.1);
     assert_int_equal(s.calls, 0);
-    pf_watch_delete(&w);
 }
 
 static void sleeping_uses_no_budget(void **state)
 {
-    (void)state;
-    pf_watch_t w;
-    pf_watch_init(&w);
+    pf_watch_t *w = *state;
     seen_t s = {0};
-    assert_int_equal(pf_watch_arm(&w, 20 * 1000000L, note_call, &s), 1);
+    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, note_call, &s), 1);
     struct timespec nap = {0, 100 * 1000000L};
     while (nanosleep(&nap, &nap) != 0) /* the handler may interrupt it */
         ;
     assert_int_equal(s.calls, 0); /* 100 ms of wall time, no CPU */
     burn(&s, 2.0);
     assert_int_equal(s.calls, 1);
-    pf_watch_disarm(&w);
-    pf_watch_delete(&w);
+    pf_watch_disarm(w);
 }
 
 typedef struct other {
@@ -124,16 +132,14 @@ static void *arm_on_other_thread(void *arg)
 
 static void follows_the_thread_that_arms(void **state)
 {
-    (void)state;
-    pf_watch_t w;
-    pf_watch_init(&w);
+    pf_watch_t *w = *state;
     seen_t here = {0};
-    assert_int_equal(pf_watch_arm(&w, 10 * 1000000L, note_call, &here), 1);
+    assert_int_equal(pf_watch_arm(w, 10 * 1000000L, note_call, &here), 1);
     burn(&here, 2.0);
-    pf_watch_disarm(&w);
+    pf_watch_disarm(w);
     int calls = here.calls;
     assert_true(calls >= 1);
-    other_t o = {.w = &w};
+    other_t o = {.w = w};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, arm_on_other_thread, &o), 0);
     pthread_join(t, NULL);
@@ -141,25 +147,21 @@ static void follows_the_thread_that_arms(void **state)
     assert_true(o.s.calls >= 1);
     assert_true(pthread_equal(o.s.thread, o.self));
     assert_int_equal(here.calls, calls); /* the first arm's function is not called again */
-    pf_watch_delete(&w);
 }
 
 /* A thread that ends leaves its pthread_t to be reused by the next one;
  * the watch must notice the new thread and not break. */
 static void survives_its_thread_ending(void **state)
 {
-    (void)state;
-    pf_watch_t w;
-    pf_watch_init(&w);
+    pf_watch_t *w = *state;
     for (int round = 0; round < 3; round++) {
-        other_t o = {.w = &w};
+        other_t o = {.w = w};
         pthread_t t;
         assert_int_equal(pthread_create(&t, NULL, arm_on_other_thread, &o), 0);
         pthread_join(t, NULL);
         assert_int_equal(o.armed, 1);
         assert_true(o.s.calls >= 1);
     }
-    pf_watch_delete(&w);
 }
 
 static void *arm_with_signal_blocked(void *arg)
@@ -177,26 +179,24 @@ static void *arm_with_signal_blocked(void *arg)
  * counts every instruction from the start). */
 static void refuses_a_blocked_signal(void **state)
 {
-    (void)state;
-    pf_watch_t w;
-    pf_watch_init(&w);
-    other_t o = {.w = &w, .armed = -1};
+    pf_watch_t *w = *state;
+    other_t o = {.w = w, .armed = -1};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, arm_with_signal_blocked, &o), 0);
     pthread_join(t, NULL);
     assert_int_equal(o.armed, 0);
-    pf_watch_delete(&w);
 }
 
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, watch_setup, watch_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fires_after_the_cpu_time_on_this_thread),
-        cmocka_unit_test(nothing_after_disarm),
-        cmocka_unit_test(sleeping_uses_no_budget),
-        cmocka_unit_test(follows_the_thread_that_arms),
-        cmocka_unit_test(survives_its_thread_ending),
-        cmocka_unit_test(refuses_a_blocked_signal),
+        T(fires_after_the_cpu_time_on_this_thread),
+        T(nothing_after_disarm),
+        T(sleeping_uses_no_budget),
+        T(follows_the_thread_that_arms),
+        T(survives_its_thread_ending),
+        T(refuses_a_blocked_signal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
