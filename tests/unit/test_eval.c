@@ -1108,24 +1108,23 @@ static void test_sandbox_read_only_data(void **state)
         "    return true\n"
         "  end }\n");
     load(fx);
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: top\n"), "rule.error",
-              "this table is read-only (tried to set field 'id')");
-    assert_non_null(strstr(fx->err.msg, "ro.write"));
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: nested\n"), "rule.error",
-              "this table is read-only (tried to set field 'name')");
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: ctx\n"), "rule.error",
-              "ctx.score is read-only (tried to set 'opt_a')");
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: ctx2\n"), "rule.error",
-              "ctx is read-only (tried to set 'top')");
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: policy\n"), "rule.error",
-              "this table is read-only (tried to set field 'base')");
-    /* keys that are not names are shown as what they are */
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: item\n"), "rule.error",
-              "this table is read-only (tried to set item [1])");
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: bool\n"), "rule.error",
-              "this table is read-only (tried to set a boolean key)");
-    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: frozen\n"), "rule.error",
-              "read-only once the pack is loaded (tried to set item [1])");
+    static const char *const cases[][2] = {
+        {"top", "this table is read-only (tried to set field 'id')"},
+        {"nested", "this table is read-only (tried to set field 'name')"},
+        {"ctx", "ctx.score is read-only (tried to set 'opt_a')"},
+        {"ctx2", "ctx is read-only (tried to set 'top')"},
+        {"policy", "this table is read-only (tried to set field 'base')"},
+        /* keys that are not names are shown as what they are */
+        {"item", "this table is read-only (tried to set item [1])"},
+        {"bool", "this table is read-only (tried to set a boolean key)"},
+        {"frozen", "read-only once the pack is loaded (tried to set item [1])"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char yaml[128];
+        snprintf(yaml, sizeof yaml, "id: x\norg: {name: X}\nwhat: %s\n", cases[i][0]);
+        run_fails(fx, intake(fx, yaml), "rule.error", cases[i][1]);
+        assert_non_null(strstr(fx->err.msg, "ro.write"));
+    }
     run_ok(fx, intake(fx, INTAKE_YAML));
     assert_string_equal(REC(fx, 1, R_ID), "acme-1");
     assert_rec(fx, 1, "opt_a", "1", "no");

@@ -130,6 +130,19 @@ static void *arm_on_other_thread(void *arg)
     return NULL;
 }
 
+/* Arms w on a thread of its own, which burns CPU until its function runs;
+ * checks it did run there. */
+static void arm_elsewhere(pf_watch_t *w, other_t *o)
+{
+    *o = (other_t){.w = w};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, arm_on_other_thread, o), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(o->armed, 1);
+    assert_true(o->s.calls >= 1);
+    assert_true(pthread_equal(o->s.thread, o->self));
+}
+
 static void follows_the_thread_that_arms(void **state)
 {
     pf_watch_t *w = *state;
@@ -139,13 +152,8 @@ static void follows_the_thread_that_arms(void **state)
     pf_watch_disarm(w);
     int calls = here.calls;
     assert_true(calls >= 1);
-    other_t o = {.w = w};
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, arm_on_other_thread, &o), 0);
-    pthread_join(t, NULL);
-    assert_int_equal(o.armed, 1);
-    assert_true(o.s.calls >= 1);
-    assert_true(pthread_equal(o.s.thread, o.self));
+    other_t o;
+    arm_elsewhere(w, &o);
     assert_int_equal(here.calls, calls); /* the first arm's function is not called again */
 }
 
@@ -155,12 +163,8 @@ static void survives_its_thread_ending(void **state)
 {
     pf_watch_t *w = *state;
     for (int round = 0; round < 3; round++) {
-        other_t o = {.w = w};
-        pthread_t t;
-        assert_int_equal(pthread_create(&t, NULL, arm_on_other_thread, &o), 0);
-        pthread_join(t, NULL);
-        assert_int_equal(o.armed, 1);
-        assert_true(o.s.calls >= 1);
+        other_t o;
+        arm_elsewhere(w, &o);
     }
 }
 
