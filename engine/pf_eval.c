@@ -34,6 +34,7 @@ extern const size_t pf_prelude_lua_len;
 
 #define HOOK_EVERY 1000          /* instructions between limit checks */
 #define GRACE_NS 10000000L       /* CPU time an intake runs before its limits are checked */
+#define RECHECK_NS 100000000L    /* then the hook is set again this often (see arm) */
 #define MSG_MAX 1024             /* error messages are cut here */
 #define REP_MAX_BYTES (4u << 20) /* string.rep result cap */
 #define RANGE_MAX 1000000        /* table.move / table.unpack range cap */
@@ -139,7 +140,11 @@ static void start_counting(void *ud)
  * cost a sixth of the run time; a normal intake finishes in well under a
  * millisecond. So the hook is set only when the intake has used GRACE_NS
  * of CPU time: the instruction budget counts from there, the deadline from
- * here. Where the watch cannot work, the hook is set at once, as before.
+ * here. It is set again every RECHECK_NS, in case Lua missed the first
+ * (it can clear a frame's trap just after the signal); not more often,
+ * because setting it walks the whole call stack, which on a deep recursion
+ * would take the thread's whole time. Where the watch cannot work, the
+ * hook is set at once, as before.
  */
 static void arm(pf_eval_t *ev)
 {
@@ -148,7 +153,7 @@ static void arm(pf_eval_t *ev)
     ev->killed[0] = '\0';
     ev->mem_failed = 0;
     ev->armed = 1;
-    if (!pf_watch_arm(&ev->watch, GRACE_NS, start_counting, ev))
+    if (!pf_watch_arm(&ev->watch, GRACE_NS, RECHECK_NS, start_counting, ev))
         lua_sethook(ev->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
 

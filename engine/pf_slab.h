@@ -9,8 +9,9 @@
  * needed.
  *
  * Thread use: one pf_slab_t per Lua state, used by that state's thread;
- * nothing is shared. Built with a sanitizer, every block goes to malloc so
- * the sanitizer still sees each one.
+ * nothing is shared. Built with AddressSanitizer, each block has a
+ * poisoned redzone after it and free blocks are poisoned, so overruns and
+ * uses after free are still caught (and the fuzzers run this code too).
  *
  * Owns: its chunks, from the first allocation until pf_slab_delete(),
  * which frees them all at once (the state must be closed by then).
@@ -43,11 +44,8 @@ void pf_slab_delete(pf_slab_t *s);
  * when memory runs out. */
 void *pf_slab_realloc(pf_slab_t *s, void *p, size_t osize, size_t nsize);
 
-/* 1 when small blocks are pooled; 0 in sanitizer builds (all malloc). */
-int pf_slab_pooling(void);
-
-/* 1 when a block of n bytes is served from the chunks (0 < n <= PF_SLAB_MAX
- * and pooling on); else it is malloc's. */
+/* 1 when a block of n bytes is served from the chunks (0 < n <=
+ * PF_SLAB_MAX); else it is malloc's. */
 int pf_slab_is_small(size_t n);
 
 /* The bytes resizing a block from osize to nsize (nsize small) would add

@@ -89,18 +89,22 @@ static int make_timer(pf_watch_t *w)
     return 1;
 }
 
-/* Starts (or, with cpu_ns 0, stops) the ticks. */
-static int set_ticks(pf_watch_t *w, long cpu_ns)
+static struct timespec nanoseconds(long ns)
+{
+    struct timespec t = {ns / 1000000000L, ns % 1000000000L};
+    return t;
+}
+
+/* Starts (or, with first_ns 0, stops) the ticks. */
+static int set_ticks(pf_watch_t *w, long first_ns, long every_ns)
 {
     struct itimerspec when;
-    memset(&when, 0, sizeof when);
-    when.it_value.tv_sec = cpu_ns / 1000000000L;
-    when.it_value.tv_nsec = cpu_ns % 1000000000L;
-    when.it_interval = when.it_value;
+    when.it_value = nanoseconds(first_ns);
+    when.it_interval = nanoseconds(every_ns);
     return timer_settime(w->timer, 0, &when, NULL) == 0;
 }
 
-int pf_watch_arm(pf_watch_t *w, long cpu_ns, pf_watch_fn fn, void *ud)
+int pf_watch_arm(pf_watch_t *w, long first_ns, long every_ns, pf_watch_fn fn, void *ud)
 {
     if (w->broken) return 0;
     if ((!w->ready || w->tid != current_tid()) && !make_timer(w)) {
@@ -112,7 +116,8 @@ int pf_watch_arm(pf_watch_t *w, long cpu_ns, pf_watch_fn fn, void *ud)
     atomic_signal_fence(memory_order_seq_cst); /* fn and ud before the handler can see w */
     armed_here = w;
     /* ESRCH: the timer's thread is gone (a kernel id reused): once more */
-    if (!set_ticks(w, cpu_ns) && !(errno == ESRCH && make_timer(w) && set_ticks(w, cpu_ns))) {
+    if (!set_ticks(w, first_ns, every_ns) &&
+        !(errno == ESRCH && make_timer(w) && set_ticks(w, first_ns, every_ns))) {
         armed_here = NULL;
         w->broken = 1;
         return 0;
@@ -124,5 +129,5 @@ void pf_watch_disarm(pf_watch_t *w)
 {
     if (armed_here == w) armed_here = NULL;
     atomic_signal_fence(memory_order_seq_cst);
-    if (w->ready && w->tid == current_tid()) set_ticks(w, 0);
+    if (w->ready && w->tid == current_tid()) set_ticks(w, 0, 0);
 }

@@ -3,10 +3,11 @@
  * piece of work can be interrupted without paying for a check on every
  * step of the normal, short case.
  *
- * Armed with a budget of the thread's CPU time and a function; each time
- * the thread uses that much CPU before pf_watch_disarm(), the function runs
- * on that same thread, inside a signal handler (so it may only do what is
- * safe there: set flags, call lua_sethook). The evaluator uses it
+ * Armed with a budget of the thread's CPU time, a period and a function;
+ * when the thread has used the budget before pf_watch_disarm(), and then
+ * after every period more, the function runs on that same thread, inside
+ * a signal handler (so it may only do what is safe there: set flags, call
+ * lua_sethook). The evaluator uses it
  * to install Lua's count hook only on intakes that run long: with any count
  * hook set, Lua 5.4 routes every instruction through its hook dispatcher.
  *
@@ -39,11 +40,12 @@ typedef struct pf_watch {
 void pf_watch_init(pf_watch_t *w);
 void pf_watch_delete(pf_watch_t *w);
 
-/* Arms the alarm: fn runs after every cpu_ns nanoseconds of this thread's
- * CPU time. Returns 1, or 0 when this system cannot give such an alarm (no
- * timers, or the signal blocked on this thread): then nothing will call fn,
- * and the caller must check its limits another way. */
-int pf_watch_arm(pf_watch_t *w, long cpu_ns, pf_watch_fn fn, void *ud);
+/* Arms the alarm: fn runs once this thread has used first_ns nanoseconds
+ * of CPU time, then again after every every_ns more. Returns 1, or 0 when
+ * this system cannot give such an alarm (no timers, or the signal blocked
+ * on this thread): then nothing will call fn, and the caller must check its
+ * limits another way. */
+int pf_watch_arm(pf_watch_t *w, long first_ns, long every_ns, pf_watch_fn fn, void *ud);
 
 /* Disarms: after it returns, fn is not called for this arm. */
 void pf_watch_disarm(pf_watch_t *w);

@@ -1341,7 +1341,6 @@ static void test_limit_memory_inside_pcall(void **state)
  * next size, must meet the cap instead of holding ten times it. */
 static void test_limit_memory_churn_by_size(void **state)
 {
-    if (!pf_slab_pooling()) skip(); /* sanitizer build: every block is malloc's */
     hostile(
         *state, "small-block churn",
         "for c = 2, 15 do local t, pad = {}, string.rep('x', (c + 1) * 16 - 33)"

@@ -75,7 +75,7 @@ static void fires_after_the_cpu_time_on_this_thread(void **state)
 {
     pf_watch_t *w = *state;
     seen_t s = {0};
-    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, note_call, &s), 1);
+    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, 20 * 1000000L, note_call, &s), 1);
     double used = burn(&s, 2.0);
     assert_int_equal(s.calls, 1);
     assert_true(pthread_equal(s.thread, pthread_self()));
@@ -93,7 +93,7 @@ static void nothing_after_disarm(void **state)
 {
     pf_watch_t *w = *state;
     seen_t s = {0};
-    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, note_call, &s), 1);
+    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, 20 * 1000000L, note_call, &s), 1);
     pf_watch_disarm(w);
     burn(&s, 0.1);
     assert_int_equal(s.calls, 0);
@@ -103,7 +103,7 @@ static void sleeping_uses_no_budget(void **state)
 {
     pf_watch_t *w = *state;
     seen_t s = {0};
-    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, note_call, &s), 1);
+    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, 20 * 1000000L, note_call, &s), 1);
     struct timespec nap = {0, 100 * 1000000L};
     while (nanosleep(&nap, &nap) != 0) /* the handler may interrupt it */
         ;
@@ -124,7 +124,7 @@ static void *arm_on_other_thread(void *arg)
 {
     other_t *o = arg;
     o->self = pthread_self();
-    o->armed = pf_watch_arm(o->w, 10 * 1000000L, note_call, &o->s);
+    o->armed = pf_watch_arm(o->w, 10 * 1000000L, 10 * 1000000L, note_call, &o->s);
     burn(&o->s, 2.0);
     pf_watch_disarm(o->w);
     return NULL;
@@ -147,7 +147,7 @@ static void follows_the_thread_that_arms(void **state)
 {
     pf_watch_t *w = *state;
     seen_t here = {0};
-    assert_int_equal(pf_watch_arm(w, 10 * 1000000L, note_call, &here), 1);
+    assert_int_equal(pf_watch_arm(w, 10 * 1000000L, 10 * 1000000L, note_call, &here), 1);
     burn(&here, 2.0);
     pf_watch_disarm(w);
     int calls = here.calls;
@@ -175,7 +175,7 @@ static void *arm_with_signal_blocked(void *arg)
     sigemptyset(&set);
     sigaddset(&set, SIGRTMIN + 3);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    o->armed = pf_watch_arm(o->w, 10 * 1000000L, note_call, &o->s);
+    o->armed = pf_watch_arm(o->w, 10 * 1000000L, 10 * 1000000L, note_call, &o->s);
     return NULL;
 }
 
