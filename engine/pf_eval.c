@@ -341,6 +341,110 @@ static int ro_pairs(lua_State *L)
     return 3;
 }
 
+/* ---- sorted keys ---- */
+
+/* The registry-free tag under which a view's metatable keeps its sorted
+ * keys: its address is the key (a constant, not state). */
+static const char KEYS_CACHE = 'k';
+
+typedef struct sort_key {
+    lua_Number num;
+    const char *str; /* NULL for a number */
+    size_t len;
+    lua_Integer pos; /* where the key itself is, in the unsorted list */
+} sort_key_t;
+
+/* Numbers first, by value; then text, byte by byte (what Lua's < does on
+ * text in the C locale, which the host never changes). */
+static int compare_keys(const void *pa, const void *pb)
+{
+    const sort_key_t *a = pa, *b = pb;
+    if (!a->str || !b->str) {
+        if (a->str || b->str) return a->str ? 1 : -1;
+        return (a->num > b->num) - (a->num < b->num);
+    }
+    int c = memcmp(a->str, b->str, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Pushes a new list with the entries of the list at idx: [-0, +1, m] */
+static void push_list_copy(lua_State *L, int idx)
+{
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        lua_rawseti(L, -2, i);
+    }
+}
+
+/* Pushes the sorted keys of the plain table at data (but "\1pos"), or
+ * nothing and returns 0 when a key is neither a number nor text.
+ * [-0, +(0|1), m] */
+static int push_sorted_keys(lua_State *L, int data)
+{
+    size_t n = 0;
+    lua_newtable(L); /* keys, unsorted; keeps their strings alive */
+    int keys = lua_gettop(L);
+    for (lua_pushnil(L); lua_next(L, data); lua_pop(L, 1)) {
+        int t = lua_type(L, -2);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING) {
+            lua_settop(L, keys - 1);
+            return 0;
+        }
+        if (t == LUA_TSTRING && strcmp(lua_tostring(L, -2), "\1pos") == 0) continue;
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, keys, (lua_Integer)++n);
+    }
+    sort_key_t *k = lua_newuserdatauv(L, (n ? n : 1) * sizeof *k, 0); /* freed by the GC */
+    for (size_t i = 0; i < n; i++) {
+        k[i].pos = (lua_Integer)i + 1;
+        lua_rawgeti(L, keys, k[i].pos);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            k[i].str = lua_tolstring(L, -1, &k[i].len); /* alive in keys */
+        } else {
+            k[i].str = NULL;
+            k[i].num = lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    qsort(k, n, sizeof *k, compare_keys);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) { /* the keys themselves: 1 stays an integer */
+        lua_rawgeti(L, keys, k[i].pos);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_replace(L, keys); /* the sorted list where the unsorted one was */
+    lua_pop(L, 1);        /* the userdata */
+    return 1;
+}
+
+/*
+ * host.keys(t) -> the keys of t sorted as the DSL's sorted_keys sorts them,
+ * in a new list; nothing when t is not a plain table or a host view, or has
+ * keys other than numbers and text (the prelude then sorts in Lua). A
+ * view's data never changes, so its keys are sorted once and kept in its
+ * metatable; rules sort the same answers again and again. [-1, +(0|1), m]
+ */
+static int host_keys(lua_State *L)
+{
+    if (!lua_istable(L, 1)) return 0;
+    lua_settop(L, 1);
+    if (!lua_getmetatable(L, 1)) return push_sorted_keys(L, 1); /* [t, mt] */
+    lua_pushliteral(L, "__pairs");
+    if (lua_rawget(L, 2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_pairs) return 0;
+    if (lua_rawgetp(L, 2, &KEYS_CACHE) == LUA_TTABLE) { /* [t, mt, pairs, cached] */
+        push_list_copy(L, 4);
+        return 1;
+    }
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, 2); /* [t, mt, pairs, nil, data] */
+    if (!lua_istable(L, 5) || !push_sorted_keys(L, 5)) return 0;
+    push_list_copy(L, 6);
+    lua_rawsetp(L, 2, &KEYS_CACHE); /* the copy stays with the view */
+    return 1;
+}
+
 static int ro_tostring(lua_State *L)
 {
     lua_pushliteral(L, "<read-only table>");
@@ -851,6 +955,8 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     lua_setfield(L, -2, "where");
     lua_pushcfunction(L, host_emit);
     lua_setfield(L, -2, "emit");
+    lua_pushcfunction(L, host_keys);
+    lua_setfield(L, -2, "keys");
     lua_pushcfunction(L, sb_pcall);
     lua_setfield(L, -2, "pcall");
     if (ev->cfg.timings) {

@@ -61,8 +61,13 @@ local function mixed_order(a, b)
   return false
 end
 
+local host_keys -- host.keys: the same in C, kept per read-only view
+
 local function sorted_keys(t)
-  local keys, all_strings = {}, true
+  local keys = host_keys and host_keys(t)
+  if keys then return keys end
+  local all_strings = true
+  keys = {}
   for k in pairs(t) do
     if k ~= "\1pos" then
       keys[#keys + 1] = k
@@ -379,6 +384,7 @@ end
 
 function P.init(h)
   host = h
+  host_keys = h.keys
   clock = h.clock
   local policy = h.policy
   check_areas(policy)

@@ -1090,6 +1090,33 @@ static void test_sandbox_rule_declared_at_run_time(void **state)
     assert_int_equal(pf_eval_rule_count(fx->ev), 1);
 }
 
+/* sorted_keys: views (sorted once in C and kept), frozen rule-file tables,
+ * plain tables; numbers before text, integers stay integers, each call a
+ * fresh list the rule may change, other key types still sorted in Lua. */
+static void test_dsl_sorted_keys(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local STATIC = { b = 1, a = 2, [3] = 'x', [1] = 'y' }\n"
+        "rule { id = 'keys', stage = 'fit', score = { opt_a = 1 },\n"
+        "  because = function(intake)\n"
+        "    local first = sorted_keys(intake)\n"
+        "    first[1] = 'changed'\n"
+        "    local again = sorted_keys(intake)\n"
+        "    local plain = sorted_keys({ zz = 1, [2.5] = 1, [10] = 1, aa = 1 })\n"
+        "    local odd = sorted_keys({ [true] = 1 })\n"
+        "    return table.concat(again, ',') .. '|' .. table.concat(sorted_keys(STATIC), ',')\n"
+        "      .. '|' .. table.concat(plain, ',') .. '|' .. table.concat(sorted_keys(intake.org), "
+        "',')\n"
+        "      .. '|' .. #odd .. tostring(odd[1])\n"
+        "  end }\n");
+    load(fx);
+    run_ok(fx, intake(fx, INTAKE_YAML));
+    size_t a = row_where(&fx->recs, R_OPT, "opt_a");
+    assert_string_equal(fx->recs.cell[a][R_WHY],
+                        "keys +1: assessed_on,id,org|1,3,a,b|2.5,10,aa,zz|name|1true");
+}
+
 static void test_sandbox_read_only_data(void **state)
 {
     fx_t *fx = *state;
@@ -1531,6 +1558,7 @@ int main(void)
         T(test_sandbox_pairs_leaks_library_tables),
         T(test_sandbox_pairs_leaks_intake_and_scores),
         T(test_sandbox_rule_declared_at_run_time),
+        T(test_dsl_sorted_keys),
         T(test_sandbox_read_only_data),
         T(test_sandbox_no_global_leak_between_files),
         T(test_sandbox_tostring_has_no_addresses),
