@@ -441,18 +441,20 @@ static const char *const STATE_COLUMNS[] = {"path",   "doc",  "digest", "outcome
 static int read_record(FILE *fp, pf_buf_t *row);
 static size_t split_record(const pf_buf_t *row, pf_buf_t *fields, size_t max);
 
+/* Where one intake's record stands in the previous partnerfit-state.csv.
+ * The record is read again when the intake is reused, so the run keeps 16
+ * bytes per intake of the previous state, not the records (which hold its
+ * id, rule hits and spans: over 600 bytes an intake held in memory). */
 typedef struct prev_intake {
-    int evaluated;
-    char *unique;
-    unsigned long line, column;
-    size_t rows[MAX_REPORTS + 1];
-    char *hits;
-    unsigned long long off[MAX_REPORTS + 1], len[MAX_REPORTS + 1];
+    unsigned long long off;
+    size_t len;
 } prev_intake_t;
 
+/* A file of the previous run: its intakes are items[first .. first+count-1].
+ * Found by a hash of its path; the path itself and the digest are checked
+ * against its first record when it is reused. */
 typedef struct prev_file {
-    char *path;
-    char digest[65];
+    size_t hash;
     size_t first, count;
     int reusable;
 } prev_file_t;
@@ -464,7 +466,9 @@ typedef struct prev_state {
     size_t nfiles, fcap;
     size_t *table; /* open addressing over files: index + 1, 0 = empty */
     size_t tcap;
+    int state_fd;             /* the previous partnerfit-state.csv */
     int fds[MAX_REPORTS + 1]; /* the previous reports, then rejects.csv */
+    pf_buf_t last_path;       /* while loading: the path of the last record */
 } prev_state_t;
 
 /* Everything besides an intake's own bytes that shapes its rows. */
@@ -486,69 +490,57 @@ static void config_digest(batch_t *b, char hex[65])
     pf_buf_delete(&t);
 }
 
+/* The previous file whose path hashes as path's does (the caller checks
+ * the path itself against the file's first record), or NULL. */
 static prev_file_t *prev_find(const prev_state_t *p, const char *path)
 {
     if (!p || !p->tcap) return NULL;
-    for (size_t i = hash_str(path) & (p->tcap - 1); p->table[i]; i = (i + 1) & (p->tcap - 1))
-        if (strcmp(p->files[p->table[i] - 1].path, path) == 0) return &p->files[p->table[i] - 1];
+    size_t h = hash_str(path);
+    for (size_t i = h & (p->tcap - 1); p->table[i]; i = (i + 1) & (p->tcap - 1))
+        if (p->files[p->table[i] - 1].hash == h) return &p->files[p->table[i] - 1];
     return NULL;
 }
 
 static void prev_delete(prev_state_t *p)
 {
     if (!p) return;
-    for (size_t i = 0; i < p->count; i++) {
-        free(p->items[i].unique);
-        free(p->items[i].hits);
-    }
-    for (size_t i = 0; i < p->nfiles; i++)
-        free(p->files[i].path);
+    if (p->state_fd > 0) close(p->state_fd);
     for (size_t r = 0; r <= MAX_REPORTS; r++)
         if (p->fds[r] > 0) close(p->fds[r]);
+    pf_buf_delete(&p->last_path);
     free(p->items);
     free(p->files);
     free(p->table);
     free(p);
 }
 
-/* One state row into the previous state. */
-static void prev_add(prev_state_t *p, pf_buf_t *f, size_t nreports)
+/* One state record (its fields f, at off in the file, len bytes) into the
+ * previous state. */
+static void prev_add(prev_state_t *p, pf_buf_t *f, unsigned long long off, size_t len)
 {
     if (p->count == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 256;
         p->items = pf_xrealloc(p->items, p->cap * sizeof *p->items);
     }
-    prev_intake_t *it = &p->items[p->count];
-    memset(it, 0, sizeof *it);
-    const char *outcome = f[3].data;
-    it->evaluated = strcmp(outcome, "evaluated") == 0;
-    it->unique = f[4].len ? pf_xstrdup(f[4].data) : NULL;
-    it->line = strtoul(f[5].data, NULL, 10);
-    it->column = strtoul(f[6].data, NULL, 10);
-    char *q = f[7].data;
-    for (size_t r = 0; r <= nreports; r++)
-        it->rows[r] = strtoull(q, &q, 10);
-    it->hits = pf_xstrdup(f[8].data);
-    q = f[9].data;
-    for (size_t r = 0; r <= nreports; r++) {
-        it->off[r] = strtoull(q, &q, 10);
-        if (*q == ':') it->len[r] = strtoull(q + 1, &q, 10);
-    }
+    p->items[p->count].off = off;
+    p->items[p->count].len = len;
     prev_file_t *last = p->nfiles ? &p->files[p->nfiles - 1] : NULL;
-    if (!last || strcmp(last->path, f[0].data) != 0) {
+    if (!last || strcmp(p->last_path.data, f[0].data) != 0) {
         if (p->nfiles == p->fcap) {
             p->fcap = p->fcap ? p->fcap * 2 : 256;
             p->files = pf_xrealloc(p->files, p->fcap * sizeof *p->files);
         }
         last = &p->files[p->nfiles++];
-        last->path = pf_xstrdup(f[0].data);
-        snprintf(last->digest, sizeof last->digest, "%s", f[2].data);
+        last->hash = hash_str(f[0].data);
         last->first = p->count;
         last->count = 0;
         last->reusable = 1;
+        pf_buf_reset(&p->last_path);
+        pf_buf_add(&p->last_path, f[0].data, f[0].len);
     }
     last->count++;
-    if (!it->evaluated && strcmp(outcome, "rejected") != 0) last->reusable = 0;
+    const char *outcome = f[3].data;
+    if (strcmp(outcome, "evaluated") != 0 && strcmp(outcome, "rejected") != 0) last->reusable = 0;
     p->count++;
 }
 
@@ -559,7 +551,7 @@ static void prev_index(prev_state_t *p)
         p->tcap *= 2;
     p->table = pf_xcalloc(p->tcap, sizeof *p->table);
     for (size_t i = 0; i < p->nfiles; i++) {
-        size_t j = hash_str(p->files[i].path) & (p->tcap - 1);
+        size_t j = p->files[i].hash & (p->tcap - 1);
         while (p->table[j])
             j = (j + 1) & (p->tcap - 1);
         p->table[j] = i + 1;
@@ -583,12 +575,16 @@ static prev_state_t *load_prev_state(batch_t *b)
     pf_buf_init(&row);
     for (size_t i = 0; i < STATE_FIELDS; i++)
         pf_buf_init(&f[i]);
-    int ok = read_record(fp, &row) && read_record(fp, &row) &&
+    unsigned long long off = 0; /* of the record just read */
+    int ok = read_record(fp, &row) && (off += row.len, read_record(fp, &row)) &&
              split_record(&row, f, STATE_FIELDS) == STATE_FIELDS &&
              strcmp(f[0].data, "#config") == 0 && strcmp(f[2].data, want) == 0;
-    while (ok && read_record(fp, &row))
-        if (split_record(&row, f, STATE_FIELDS) == STATE_FIELDS) prev_add(p, f, b->nreports);
+    for (off += row.len; ok && read_record(fp, &row); off += row.len)
+        if (split_record(&row, f, STATE_FIELDS) == STATE_FIELDS) prev_add(p, f, off, row.len);
     fclose(fp);
+    pf_buf_delete(&p->last_path);
+    p->state_fd = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    ok = ok && p->state_fd > 0;
     pf_buf_delete(&row);
     for (size_t i = 0; i < STATE_FIELDS; i++)
         pf_buf_delete(&f[i]);
@@ -684,11 +680,12 @@ typedef struct slot {
     pf_buf_t *bufs; /* CSV rows per evaluator report, for every intake */
     outcome_t *items;
     size_t count, cap;
-    pf_errlist_t errs; /* reasons of the rejected intakes */
-    pf_buf_t hits;     /* "INDEX:POINTS;" of the rules that fired, per intake */
-    pf_buf_t raw;      /* reused reject rows, as the previous run wrote them */
-    char digest[65];   /* of the file's bytes (--incremental) */
-    pf_buf_t source;   /* scratch: "path" or "path#N" */
+    pf_errlist_t errs;                     /* reasons of the rejected intakes */
+    pf_buf_t hits;                         /* "INDEX:POINTS;" of the rules that fired, per intake */
+    pf_buf_t raw;                          /* reused reject rows, as the previous run wrote them */
+    char digest[65];                       /* of the file's bytes (--incremental) */
+    pf_buf_t source;                       /* scratch: "path" or "path#N" */
+    pf_buf_t record, fields[STATE_FIELDS]; /* scratch: a previous state record */
 } slot_t;
 
 static outcome_t *slot_outcome(batch_t *b, slot_t *s)
@@ -774,35 +771,66 @@ static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char 
     o->hits_end = s->hits.len;
 }
 
+/* Reads the previous state record of one intake into the slot's fields;
+ * 1 when it is whole. */
+static int read_prev_record(const prev_state_t *p, const prev_intake_t *it, slot_t *s)
+{
+    pf_buf_reset(&s->record);
+    return read_span(p->state_fd, it->off, it->len, &s->record) &&
+           split_record(&s->record, s->fields, STATE_FIELDS) == STATE_FIELDS;
+}
+
+/* Takes one intake's rows from the previous run, as its state record (in
+ * the slot's fields) describes them. */
+static int reuse_intake(batch_t *b, slot_t *s)
+{
+    pf_buf_t *f = s->fields;
+    unsigned long long off[MAX_REPORTS + 1] = {0}, len[MAX_REPORTS + 1] = {0};
+    size_t rows[MAX_REPORTS + 1] = {0};
+    char *q = f[7].data;
+    for (size_t r = 0; r <= b->nreports; r++)
+        rows[r] = strtoull(q, &q, 10);
+    q = f[9].data;
+    for (size_t r = 0; r <= b->nreports; r++) {
+        off[r] = strtoull(q, &q, 10);
+        if (*q == ':') len[r] = strtoull(q + 1, &q, 10);
+    }
+    outcome_t *o = slot_outcome(b, s);
+    o->reused = 1;
+    o->ok = strcmp(f[3].data, "evaluated") == 0;
+    o->unique = f[4].len ? pf_xstrdup(f[4].data) : NULL;
+    o->unique_line = strtoul(f[5].data, NULL, 10);
+    o->unique_column = strtoul(f[6].data, NULL, 10);
+    int ok = 1;
+    for (size_t r = 0; ok && r < b->nreports; r++) {
+        ok = read_span(b->prev->fds[r], off[r], len[r], &s->bufs[r]);
+        o->rows[r] = rows[r];
+        o->end[r] = s->bufs[r].len;
+    }
+    ok = ok && read_span(b->prev->fds[b->nreports], off[b->nreports], len[b->nreports], &s->raw);
+    o->raw_end = s->raw.len;
+    o->raw_rows = rows[b->nreports];
+    pf_buf_add(&s->hits, f[8].data, f[8].len);
+    o->hits_end = s->hits.len;
+    return ok;
+}
+
 /* Takes a file's intakes from the previous run when its bytes are the
  * same; returns 0 (and leaves the slot as it was) when it cannot. */
 static int reuse_file(batch_t *b, slot_t *s, const char *path)
 {
     const prev_file_t *pf = prev_find(b->prev, path);
-    if (!pf || !pf->reusable || strcmp(pf->digest, s->digest) != 0) return 0;
+    if (!pf || !pf->reusable) return 0;
     size_t count = s->count, raw = s->raw.len, hits = s->hits.len, ends[MAX_REPORTS];
     for (size_t r = 0; r < b->nreports; r++)
         ends[r] = s->bufs[r].len;
     int ok = 1;
     for (size_t i = 0; ok && i < pf->count; i++) {
-        const prev_intake_t *it = &b->prev->items[pf->first + i];
-        outcome_t *o = slot_outcome(b, s);
-        o->reused = 1;
-        o->ok = it->evaluated;
-        for (size_t r = 0; ok && r < b->nreports; r++) {
-            ok = read_span(b->prev->fds[r], it->off[r], it->len[r], &s->bufs[r]);
-            o->rows[r] = it->rows[r];
-            o->end[r] = s->bufs[r].len;
-        }
-        ok = ok && read_span(b->prev->fds[b->nreports], it->off[b->nreports], it->len[b->nreports],
-                             &s->raw);
-        o->raw_end = s->raw.len;
-        o->raw_rows = it->rows[b->nreports];
-        o->unique = it->unique ? pf_xstrdup(it->unique) : NULL;
-        o->unique_line = it->line;
-        o->unique_column = it->column;
-        pf_buf_addstr(&s->hits, it->hits);
-        o->hits_end = s->hits.len;
+        ok = read_prev_record(b->prev, &b->prev->items[pf->first + i], s);
+        /* the first record says whose file it was and what its bytes were */
+        if (ok && i == 0)
+            ok = strcmp(s->fields[0].data, path) == 0 && strcmp(s->fields[2].data, s->digest) == 0;
+        ok = ok && reuse_intake(b, s);
     }
     if (ok) return 1;
     for (size_t i = count; i < s->count; i++)
@@ -1331,6 +1359,9 @@ static void batch_delete(batch_t *b)
         free(b->slots[i].items);
         pf_errlist_delete(&b->slots[i].errs);
         pf_buf_delete(&b->slots[i].source);
+        pf_buf_delete(&b->slots[i].record);
+        for (size_t k = 0; k < STATE_FIELDS; k++)
+            pf_buf_delete(&b->slots[i].fields[k]);
         pf_buf_delete(&b->slots[i].hits);
         pf_buf_delete(&b->slots[i].raw);
     }
