@@ -15,6 +15,7 @@ files["rules/"] = {
     -- the rule DSL
     "rule", "policy", "areas", "options",
     "sorted_keys", "contains", "count", "sum", "clamp", "days_between", "option_name",
+    "share", "shared",
   },
 }
 

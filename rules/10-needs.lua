@@ -20,18 +20,7 @@ local SKILL_AREAS = {
 
 local URGENCY_POINTS = { low = 1, medium = 2, high = 3 }
 
-local function estate(intake) return intake.estate or {} end
-
-local function criticality(intake) return estate(intake).criticality or {} end
-
-local function assets(intake)
-  local e = estate(intake)
-  return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
-end
-
-local function add(t, area, points)
-  t[area] = (t[area] or 0) + points
-end
+local estate, criticality, assets, add = shared.estate, shared.criticality, shared.assets, shared.add
 
 rule {
   id = "needs.maturity",

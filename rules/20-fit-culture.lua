@@ -4,23 +4,7 @@
 -- assessment date (following the lifecycle successors in the policy), so
 -- rules are written once against the idea and score whatever is current.
 
-local function add(t, id, points)
-  if id ~= nil then t[id] = (t[id] or 0) + points end
-end
-
-local function skill_gaps(intake, min)
-  local out = {}
-  local s = intake.skills or {}
-  for _, k in ipairs(sorted_keys(s)) do
-    if (s[k].need or 0) - (s[k].have or 0) >= min then out[#out + 1] = k end
-  end
-  return out
-end
-
-local function assets(intake)
-  local e = intake.estate or {}
-  return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
-end
+local add, skill_gaps, assets = shared.add, shared.skill_gaps, shared.assets
 
 rule {
   id = "fit.baseline.self_service",

@@ -3,18 +3,7 @@
 -- reaches the policy's focus level and scale their points with the level
 -- (need 3 = 60 %, 4 = 80 %, 5 = 100 % of the listed points).
 
-local function add(t, id, points)
-  if id ~= nil then t[id] = (t[id] or 0) + points end
-end
-
-local function skill_gaps(intake, min)
-  local out = {}
-  local s = intake.skills or {}
-  for _, k in ipairs(sorted_keys(s)) do
-    if (s[k].need or 0) - (s[k].have or 0) >= min then out[#out + 1] = k end
-  end
-  return out
-end
+local add, skill_gaps, average_maturity = shared.add, shared.skill_gaps, shared.average_maturity
 
 local function gap(intake, skill)
   local v = (intake.skills or {})[skill]
@@ -34,12 +23,6 @@ local function scaled(ctx, area, points)
     t[id] = math.floor(points[id] * f + 0.5)
   end
   return t
-end
-
-local function average_maturity(intake)
-  local total = 0
-  for _, a in ipairs(areas) do total = total + (intake.maturity[a] or 0) end
-  return total / #areas
 end
 
 -- One rule per CAF area: who typically helps there.

@@ -1,16 +1,7 @@
 -- Stage 2 (part 3): options that fit the estate: how big it is, how fast it
 -- must move (adoption window, datacenter exit) and how well it is known.
 
-local function add(t, id, points)
-  if id ~= nil then t[id] = (t[id] or 0) + points end
-end
-
-local function estate(intake) return intake.estate or {} end
-
-local function assets(intake)
-  local e = estate(intake)
-  return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
-end
+local add, estate, assets = shared.add, shared.estate, shared.assets
 
 local function exit_days(intake, ctx)
   return ctx.days_until(estate(intake).datacenter_exit)

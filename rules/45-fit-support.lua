@@ -1,35 +1,10 @@
 -- Stage 2 (part 4): Azure support plans and regulated organisations.
 -- The support tier follows workload criticality. The option azure_support
 -- stands for "buy or upgrade an Azure support plan"; the engage rule
--- engage.support.tier names the tier. Tier order, lowest first:
-local TIER_ORDER = { none = 0, basic = 1, developer = 2, standard = 3, professional_direct = 4, unified = 5 }
-local TIER_NAME = {
-  none = "no support plan", basic = "Basic", developer = "Developer", standard = "Standard",
-  professional_direct = "Professional Direct", unified = "Unified",
-}
-
-local function estate(intake) return intake.estate or {} end
-local function crit(intake) return estate(intake).criticality or {} end
-
-local function assets(intake)
-  local e = estate(intake)
-  return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
-end
-
--- The tier the workloads call for (same logic as in 70-engage.lua).
-local function recommended_tier(intake)
-  local c = crit(intake)
-  local mc, uc = c.mission_critical or 0, c.unit_critical or 0
-  if mc > 0 and (assets(intake) > 1000 or (estate(intake).annual_azure_spend or 0) >= 1000000
-      or intake.culture.operating_model == "enterprise") then
-    return "unified"
-  elseif mc + uc > 0 then
-    return "professional_direct"
-  elseif (c.high or 0) + (c.medium or 0) + (c.low or 0) > 0 then
-    return "standard"
-  end
-  return "developer"
-end
+-- engage.support.tier names the tier (the tiers and the one the workloads
+-- call for are in 00-shared.lua).
+local TIER_ORDER, TIER_NAME = shared.TIER_ORDER, shared.TIER_NAME
+local crit, recommended_tier = shared.criticality, shared.recommended_tier
 
 local function held(intake)
   return (intake.procurement or {}).existing_support_plan or "none"

@@ -1,7 +1,7 @@
 -- Stage 2 (part 5): procurement preferences: how the organisation wants to
 -- be billed and whether it can already buy Azure.
 
-local function proc(intake) return intake.procurement or {} end
+local proc = shared.procurement
 
 rule {
   id = "fit.procurement.single_invoice",

@@ -2,11 +2,7 @@
 -- minimum score; these rules take out options that must not be pursued first
 -- whatever their score.
 
-local function average_maturity(intake)
-  local total = 0
-  for _, a in ipairs(areas) do total = total + (intake.maturity[a] or 0) end
-  return total / #areas
-end
+local average_maturity = shared.average_maturity
 
 rule {
   id = "shortlist.legacy",

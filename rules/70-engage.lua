@@ -1,11 +1,7 @@
 -- Stage 4: begin contract and paperwork reviews. These rules add next steps
 -- to report rows; they never change scores or the shortlist.
 
-local TIER_ORDER = { none = 0, basic = 1, developer = 2, standard = 3, professional_direct = 4, unified = 5 }
-local TIER_NAME = {
-  none = "no support plan", basic = "Basic", developer = "Developer", standard = "Standard",
-  professional_direct = "Professional Direct", unified = "Unified",
-}
+local TIER_ORDER, TIER_NAME, recommended_tier = shared.TIER_ORDER, shared.TIER_NAME, shared.recommended_tier
 
 -- Options that are bought from an outside party under a contract.
 local CONTRACTED = {
@@ -13,36 +9,7 @@ local CONTRACTED = {
   "solution_assessment",
 }
 
-local function estate(intake) return intake.estate or {} end
-local function crit(intake) return estate(intake).criticality or {} end
-local function proc(intake) return intake.procurement or {} end
-
-local function assets(intake)
-  local e = estate(intake)
-  return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
-end
-
--- The tier the workloads call for, with the reason (same logic as in
--- 45-fit-support.lua).
-local function recommended_tier(intake)
-  local c = crit(intake)
-  local mc, uc = c.mission_critical or 0, c.unit_critical or 0
-  if mc > 0 and (assets(intake) > 1000 or (estate(intake).annual_azure_spend or 0) >= 1000000
-      or intake.culture.operating_model == "enterprise") then
-    return "unified", mc .. " mission-critical workload(s) in an organisation-wide estate call for a negotiated "
-      .. "Unified agreement"
-  elseif mc > 0 then
-    return "professional_direct", mc .. " mission-critical workload(s) call for Professional Direct: one-hour "
-      .. "severity-A response plus advisory help and a delivery manager"
-  elseif uc > 0 then
-    return "professional_direct", uc .. " unit-critical workload(s) call for Professional Direct, the "
-      .. "business-critical tier"
-  elseif (c.high or 0) + (c.medium or 0) + (c.low or 0) > 0 then
-    return "standard", "production workloads without a business-critical label call for Standard, with "
-      .. "severity-A response under an hour"
-  end
-  return "developer", "with no production workloads yet, Developer covers trial and non-production use"
-end
+local estate, proc = shared.estate, shared.procurement
 
 local function lead_time(intake)
   return proc(intake).contract_lead_time_days

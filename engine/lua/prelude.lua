@@ -20,6 +20,7 @@ local STEP_TARGETS = { shortlisted = true, top = true, all = true }
 local host          -- functions and data the C host hands over
 local problems = {} -- policy and rule-pack problems, as "file:line: message"
 local rules = {}
+local shared_view -- what rule files see as `shared` (see P.share)
 local by_stage = { needs = {}, fit = {}, shortlist = {}, engage = {} }
 local by_id = {}
 local running       -- the rule being evaluated, for error messages
@@ -428,6 +429,8 @@ function P.init(h)
     clamp = clamp,
     days_between = days_between,
     option_name = option_name,
+    share = P.share,
+    shared = shared_view,
   }
   return problems
 end
@@ -564,6 +567,49 @@ function P.rule(spec)
   by_id[id] = r
 end
 
+-- Helpers rule files hand to the files loaded after them: share { name =
+-- value, ... } while the pack loads, read back as shared.name. One copy of
+-- each helper instead of one per file (rule files cannot require each other).
+local shared, shared_at = {}, {}
+
+function P.share(t)
+  if not loading then
+    error("share{} hands helpers on while the pack loads; it cannot be called while intakes are evaluated", 2)
+  end
+  local at = host.where(2)
+  if type(t) ~= "table" then
+    problem(at, "share expects a table: share { name = value, ... }")
+    return
+  end
+  for _, k in ipairs(sorted_keys(t)) do
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      problem(at, "share: '" .. tostring(k) .. "' is not a name of letters, digits and _")
+    elseif shared[k] ~= nil then
+      problem(at, "share: '" .. k .. "' is already shared at " .. shared_at[k])
+    else
+      shared[k], shared_at[k] = t[k], at
+    end
+  end
+end
+
+-- What rule files see as `shared`: reading a name nobody shared (yet) is an
+-- error at that line, not a nil that fails later.
+shared_view = setmetatable({}, {
+  __index = function(_, k)
+    local v = shared[k]
+    if v == nil then
+      local near = type(k) == "string" and closest(k, sorted_keys(shared))
+      error("shared." .. tostring(k) .. " is not shared by a rule file loaded before this one"
+        .. (near and (" (did you mean '" .. near .. "'?)") or ""), 2)
+    end
+    return v
+  end,
+  __newindex = function(_, k)
+    error("shared is read-only; hand a helper on with share { " .. tostring(k) .. " = ... }", 2)
+  end,
+  __metatable = false,
+})
+
 function P.finish()
   loading = false
   return problems, #rules
@@ -577,6 +623,10 @@ function P.rule_objects()
     for _, v in ipairs({ r.when, r.because, r.action, r.targets }) do
       if type(v) == "function" or type(v) == "table" then out[#out + 1] = v end
     end
+  end
+  for _, k in ipairs(sorted_keys(shared)) do
+    local v = shared[k]
+    if type(v) == "function" or type(v) == "table" then out[#out + 1] = v end
   end
   return out
 end
@@ -1627,6 +1677,12 @@ function days_between(a, b) end
 ---@param id string
 ---@return string the catalogue name of the option
 function option_name(id) end
+---Hands helpers to the rule files loaded after this one (while the pack loads).
+---@param helpers table<string, any>
+function share(helpers) end
+---Helpers handed on by earlier rule files with share{}.
+---@type table<string, any>
+shared = {}
 ]]
 
 function P.types(_, source, schema)

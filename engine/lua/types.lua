@@ -136,3 +136,9 @@ function days_between(a, b) end
 ---@param id string
 ---@return string the catalogue name of the option
 function option_name(id) end
+---Hands helpers to the rule files loaded after this one (while the pack loads).
+---@param helpers table<string, any>
+function share(helpers) end
+---Helpers handed on by earlier rule files with share{}.
+---@type table<string, any>
+shared = {}

@@ -768,6 +768,59 @@ static void test_load_duplicate_id(void **state)
     load_fails(fx, "rules.check", "20-b.lua", 3, text);
 }
 
+/* share{} hands a helper to later rule files, which read it as shared.x;
+ * its upvalues are frozen and restored per intake like a rule's. */
+static void test_share_helpers(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "00-lib.lua",
+        "local calls = 0\n"
+        "local function bonus(intake) calls = calls + 1 return #intake.id + calls end\n"
+        "share { bonus = bonus, POINTS = { opt_a = 3 } }\n");
+    put(fx, "10-a.lua",
+        "local bonus, POINTS = shared.bonus, shared.POINTS\n"
+        "rule { id = 'uses', stage = 'fit', because = 'U.',\n"
+        "  score = function(intake) return { opt_b = bonus(intake) + POINTS.opt_a } end }\n");
+    load(fx);
+    for (int round = 0; round < 2; round++) { /* calls starts at 0 each time */
+        run_ok(fx, intake(fx, INTAKE_YAML));
+        assert_rec(fx, 1, "opt_b", "10", "yes"); /* #"acme-1" + 1 + 3 */
+    }
+}
+
+static void test_share_mistakes(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "00-lib.lua", "share { helper = 1 }\n\nshare { helper = 2, ['not a name'] = 3 }\n");
+    put(fx, "10-a.lua", "local x = shared.helpr\n");
+    char text[256];
+    snprintf(text, sizeof text, "share: 'helper' is already shared at %s/00-lib.lua:1", fx->dir);
+    load_fails(fx, "rules.check", "00-lib.lua", 3, text);
+    load_fails(fx, "rules.check", "00-lib.lua", 3, "share: 'not a name' is not a name");
+    load_fails(fx, "rules.load", "10-a.lua", 1,
+               "shared.helpr is not shared by a rule file loaded before this one (did you mean "
+               "'helper'?)");
+}
+
+static void test_share_only_while_loading(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "share { t = {} }\n"
+        "local t = shared.t\n"
+        "rule { id = 'late', stage = 'fit', because = 'L.', score = { opt_a = 1 },\n"
+        "  when = function(intake)\n"
+        "    if intake.what == 'share' then share { later = 1 } end\n"
+        "    if intake.what == 'write' then t.x = 1 end\n"
+        "    return true\n"
+        "  end }\n");
+    load(fx);
+    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: share\n"), "rule.error",
+              "share{} hands helpers on while the pack loads");
+    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: write\n"), "rule.error",
+              "read-only once the pack is loaded (tried to set field 'x')");
+}
+
 static void test_load_unknown_stage(void **state)
 {
     fx_t *fx = *state;
@@ -1559,6 +1612,9 @@ int main(void)
         T(test_sandbox_pairs_leaks_intake_and_scores),
         T(test_sandbox_rule_declared_at_run_time),
         T(test_dsl_sorted_keys),
+        T(test_share_helpers),
+        T(test_share_mistakes),
+        T(test_share_only_while_loading),
         T(test_sandbox_read_only_data),
         T(test_sandbox_no_global_leak_between_files),
         T(test_sandbox_tostring_has_no_addresses),
