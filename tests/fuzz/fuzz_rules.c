@@ -1,6 +1,8 @@
 /*
  * fuzz_rules - libFuzzer harness over rule loading and evaluation: the
- * input is one rule file, written into a private temporary rules folder;
+ * input is one rule file, written into a private temporary rules folder
+ * next to a copy of the pack's shared helpers (rules/00-shared.lua, so the
+ * pack's files, the seeds, load as they do in the pack);
  * pf_eval_new builds the sandbox with the real policy (policies/default.yaml)
  * and loads it; when that succeeds the evaluator runs on one sample intake
  * (samples/kestrel-dental.yaml, validated against the real schema).
@@ -50,9 +52,12 @@ static pf_eval_config_t cfg;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char shared_file[4096];
+
 static void cleanup(void)
 {
     unlink(rule_file);
+    unlink(shared_file);
     rmdir(rules_dir);
     rmdir(tmpdir);
 }
@@ -112,6 +117,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(1);
     }
     atexit(cleanup);
+    snprintf(path, sizeof path, "%s/rules/00-shared.lua", src);
+    snprintf(shared_file, sizeof shared_file, "%s/00-shared.lua", rules_dir);
+    char *text;
+    size_t len;
+    pf_err_t ioerr;
+    FILE *copy = fopen(shared_file, "wb");
+    if (!pf_yread_slurp(path, 1u << 20, &text, &len, &ioerr) || !copy ||
+        fwrite(text, 1, len, copy) != len || fclose(copy) != 0) {
+        fprintf(stderr, "fuzz_rules: cannot copy %s\n", path);
+        exit(1);
+    }
+    free(text);
 
     static char policy_path[4096];
     snprintf(policy_path, sizeof policy_path, "%s/policies/default.yaml", src);
