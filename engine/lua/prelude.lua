@@ -235,24 +235,35 @@ end
 -- policy
 -- ==================================================================
 
-local function check_areas(policy)
-  local areas = policy.areas
-  if type(areas) ~= "table" or #areas == 0 then
-    problem(policy_at(policy, "areas"), "the policy needs a list 'areas' of {id, name}")
+-- Walks the policy's list policy[key] of entries with an id ("areas",
+-- "options"): a missing or empty list, an entry without a proper id and an
+-- id listed twice (seen[id] already set) are problems; take(entry, i, at)
+-- gets every other entry and records it in seen.
+local function each_policy_entry(policy, key, what, missing, seen, take)
+  local list = policy[key]
+  if type(list) ~= "table" or #list == 0 then
+    problem(policy_at(policy, key), missing)
     return
   end
-  for i, a in ipairs(areas) do
-    local at = policy_at(areas, i)
-    if type(a) ~= "table" or type(a.id) ~= "string" or not a.id:match("^[%a_][%w_]*$") then
-      problem(at, "areas[" .. i .. "] needs an 'id' of letters, digits and _")
-    elseif area_known[a.id] then
-      problem(at, "area '" .. a.id .. "' is listed twice")
+  for i, x in ipairs(list) do
+    local at = policy_at(list, i)
+    if type(x) ~= "table" or type(x.id) ~= "string" or not x.id:match("^[%a_][%w_]*$") then
+      problem(at, key .. "[" .. i .. "] needs an 'id' of letters, digits and _")
+    elseif seen[x.id] then
+      problem(at, what .. " '" .. x.id .. "' is listed twice")
     else
+      take(x, i, at)
+    end
+  end
+end
+
+local function check_areas(policy)
+  each_policy_entry(policy, "areas", "area", "the policy needs a list 'areas' of {id, name}", area_known,
+    function(a)
       area_ids[#area_ids + 1] = a.id
       area_known[a.id] = true
       area_name[a.id] = type(a.name) == "string" and a.name or a.id
-    end
-  end
+    end)
 end
 
 local function check_needs(policy)
@@ -304,18 +315,8 @@ local function check_lifecycle(o, at)
 end
 
 local function check_options(policy)
-  local opts = policy.options
-  if type(opts) ~= "table" or #opts == 0 then
-    problem(policy_at(policy, "options"), "the policy needs a list 'options' (the catalogue)")
-    return
-  end
-  for i, o in ipairs(opts) do
-    local at = policy_at(opts, i)
-    if type(o) ~= "table" or type(o.id) ~= "string" or not o.id:match("^[%a_][%w_]*$") then
-      problem(at, "options[" .. i .. "] needs an 'id' of letters, digits and _")
-    elseif option_by_id[o.id] then
-      problem(at, "option '" .. o.id .. "' is listed twice")
-    else
+  each_policy_entry(policy, "options", "option", "the policy needs a list 'options' (the catalogue)", option_by_id,
+    function(o, i, at)
       local entry = { id = o.id, name = type(o.name) == "string" and o.name or o.id, index = i,
                       areas = {}, next_step = o.next_step, at = at }
       for j, a in ipairs(o.areas or {}) do
@@ -329,8 +330,7 @@ local function check_options(policy)
       entry.lifecycle = check_lifecycle(o, at)
       option_list[#option_list + 1] = entry
       option_by_id[o.id] = entry
-    end
-  end
+    end)
   for _, o in ipairs(option_list) do
     for _, e in ipairs(o.lifecycle) do
       if e.successor ~= nil and not option_by_id[e.successor] then

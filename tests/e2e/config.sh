@@ -27,6 +27,16 @@ contains "$WORK/log" "$WORK/pol/default.yaml:"
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy error changed the reports"
 ok "a broken policy exits 2 and writes nothing"
 
+# the policy's lists of areas and options: an id listed twice and an entry
+# without a proper id are each named at their line
+sed -e 's/^  - {id: plan, name: Plan}$/  - {id: strategy, name: Plan}/' \
+    -e 's/^  - id: csp$/  - id: "c s p"/' policies/default.yaml > "$WORK/pol/default.yaml"
+grep -q 'id: "c s p"' "$WORK/pol/default.yaml" || fail "test setup: option line not found"
+expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
+contains "$WORK/log" "$WORK/pol/default.yaml:19:5: area 'strategy' is listed twice"
+contains "$WORK/log" "$WORK/pol/default.yaml:41:5: options[1] needs an 'id' of letters, digits and _"
+ok "a policy area listed twice and an option without a proper id are named at their lines"
+
 # a shortlist far longer than the catalogue is allowed and costs nothing:
 # no more places can be taken than there are options
 sed 's/^  size: 3$/  size: 100000000/' policies/default.yaml > "$WORK/pol/default.yaml"
