@@ -37,6 +37,28 @@ static void session_close(session_t *s)
     pf_config_delete(&s->cfg);
 }
 
+/* The session of a command over one pack (the options' rules and policy);
+ * closed again when it cannot be opened. */
+static int command_session(session_t *s, const pf_tools_options_t *o, FILE *log)
+{
+    if (session_open(s, o->rules_dir, o->policy_path, &o->limits, log)) return 1;
+    session_close(s);
+    return 0;
+}
+
+/* Runs one of the prelude's tools that work from the intake schema
+ * (check, types) with the schema's description as its argument. */
+static int schema_tool(session_t *s, const char *tool, const char *source, int *verdict,
+                       pf_buf_t *text, pf_err_t *err)
+{
+    pf_arena_t arena;
+    pf_arena_init(&arena);
+    int ok = pf_eval_tool(s->ev, tool, NULL, source, pf_schema_describe(s->cfg.schema, &arena),
+                          verdict, text, err);
+    pf_arena_delete(&arena);
+    return ok;
+}
+
 /* A one-entry map {key: text}, for a tool's options. */
 static pf_value_t *text_option(pf_arena_t *a, const char *key, const char *text)
 {
@@ -85,18 +107,12 @@ static size_t count_lines(const char *s, const char *needle)
 int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log)
 {
     session_t s;
-    if (!session_open(&s, o->rules_dir, o->policy_path, &o->limits, log)) {
-        session_close(&s);
-        return PF_EXIT_CONFIG;
-    }
-    pf_arena_t arena;
-    pf_arena_init(&arena);
+    if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
     pf_buf_t text;
     pf_buf_init(&text);
     pf_err_t err;
     int clean = 0, code = PF_EXIT_OK;
-    if (!pf_eval_tool(s.ev, "check", NULL, "", pf_schema_describe(s.cfg.schema, &arena), &clean,
-                      &text, &err)) {
+    if (!schema_tool(&s, "check", "", &clean, &text, &err)) {
         pf_log_error(log, NULL, &err);
         code = PF_EXIT_CONFIG;
     } else {
@@ -109,7 +125,6 @@ int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log)
         if (problems || (o->strict && warnings)) code = PF_EXIT_CONFIG;
     }
     pf_buf_delete(&text);
-    pf_arena_delete(&arena);
     session_close(&s);
     return code;
 }
@@ -128,10 +143,7 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
         return PF_EXIT_CONFIG;
     }
     session_t s;
-    if (!session_open(&s, o->rules_dir, o->policy_path, &o->limits, log)) {
-        session_close(&s);
-        return PF_EXIT_CONFIG;
-    }
+    if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
     pf_yread_limits_t lim;
     pf_yread_limits_default(&lim);
     pf_doc_t doc;
@@ -260,10 +272,7 @@ static void run_test_file(test_run_t *t, const char *file)
 int pf_cmd_test(const pf_tools_options_t *o, FILE *out, FILE *log)
 {
     session_t s;
-    if (!session_open(&s, o->rules_dir, o->policy_path, &o->limits, log)) {
-        session_close(&s);
-        return PF_EXIT_CONFIG;
-    }
+    if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
     static const char *const default_dirs[] = {"tests/rules"};
     const char *const *paths = o->npaths ? o->paths : default_dirs;
     size_t npaths = o->npaths ? o->npaths : 1;
@@ -295,18 +304,12 @@ int pf_cmd_test(const pf_tools_options_t *o, FILE *out, FILE *log)
 int pf_cmd_types(const pf_tools_options_t *o, FILE *out, FILE *log)
 {
     session_t s;
-    if (!session_open(&s, o->rules_dir, o->policy_path, &o->limits, log)) {
-        session_close(&s);
-        return PF_EXIT_CONFIG;
-    }
-    pf_arena_t arena;
-    pf_arena_init(&arena);
+    if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
     pf_buf_t text;
     pf_buf_init(&text);
     pf_err_t err;
     int verdict, code = PF_EXIT_OK;
-    if (!pf_eval_tool(s.ev, "types", NULL, s.cfg.schema_path,
-                      pf_schema_describe(s.cfg.schema, &arena), &verdict, &text, &err)) {
+    if (!schema_tool(&s, "types", s.cfg.schema_path, &verdict, &text, &err)) {
         pf_log_error(log, NULL, &err);
         code = PF_EXIT_IO;
     } else if (o->out) {
@@ -328,7 +331,6 @@ int pf_cmd_types(const pf_tools_options_t *o, FILE *out, FILE *log)
         fputs(text.data ? text.data : "", out);
     }
     pf_buf_delete(&text);
-    pf_arena_delete(&arena);
     session_close(&s);
     return code;
 }
