@@ -266,20 +266,28 @@ local function check_areas(policy)
     end)
 end
 
+-- A policy setting: section[name] (or current when absent) if valid(v),
+-- else a problem at `at` saying what was expected, and fallback.
+local function setting(section, name, current, valid, at, expected, fallback)
+  local v = section[name]
+  if v == nil then v = current end
+  if valid(v) then return v end
+  problem(at, expected)
+  return fallback
+end
+
+local function whole_from(lo, hi)
+  return function(v) return math.type(v) == "integer" and v >= lo and (hi == nil or v <= hi) end
+end
+
 local function check_needs(policy)
   local n = policy.needs
   if n == nil then return end
   local at = policy_at(policy, "needs")
-  max_level = n.max_level or max_level
-  if math.type(max_level) ~= "integer" or max_level < 1 then
-    problem(at, "needs.max_level must be a whole number of at least 1")
-    max_level = 5
-  end
-  focus_level = n.focus_level or focus_level
-  if math.type(focus_level) ~= "integer" or focus_level < 0 or focus_level > max_level then
-    problem(at, "needs.focus_level must be a whole number from 0 to max_level")
-    focus_level = max_level
-  end
+  max_level = setting(n, "max_level", max_level, whole_from(1), at,
+    "needs.max_level must be a whole number of at least 1", 5)
+  focus_level = setting(n, "focus_level", focus_level, whole_from(0, max_level), at,
+    "needs.focus_level must be a whole number from 0 to max_level", max_level)
   if n.labels ~= nil then
     if #n.labels ~= max_level + 1 then
       problem(policy_at(n, "labels"), string.format(
@@ -344,16 +352,9 @@ local function check_shortlist(policy)
   local s = policy.shortlist
   if s == nil then return end
   local at = policy_at(policy, "shortlist")
-  shortlist_size = s.size or shortlist_size
-  if math.type(shortlist_size) ~= "integer" or shortlist_size < 1 then
-    problem(at, "shortlist.size must be a whole number of at least 1")
-    shortlist_size = 3
-  end
-  min_score = s.min_score or min_score
-  if not finite(min_score) then
-    problem(at, "shortlist.min_score must be a number")
-    min_score = 0
-  end
+  shortlist_size = setting(s, "size", shortlist_size, whole_from(1), at,
+    "shortlist.size must be a whole number of at least 1", 3)
+  min_score = setting(s, "min_score", min_score, finite, at, "shortlist.min_score must be a number", 0)
   for _, st in ipairs(s.exclude_status or {}) do
     if not STATUSES[st] then
       problem(policy_at(s, "exclude_status"), "shortlist.exclude_status: '" .. tostring(st) ..

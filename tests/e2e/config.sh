@@ -27,6 +27,14 @@ contains "$WORK/log" "$WORK/pol/default.yaml:"
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy error changed the reports"
 ok "a broken policy exits 2 and writes nothing"
 
+# settings out of range or of the wrong kind, each named with what it takes
+sed -e 's/^  focus_level: 3$/  focus_level: 9/' -e 's/^  min_score: 20$/  min_score: high/' \
+    policies/default.yaml > "$WORK/pol/default.yaml"
+expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
+contains "$WORK/log" "needs.focus_level must be a whole number from 0 to max_level"
+contains "$WORK/log" "shortlist.min_score must be a number"
+ok "a focus level above max_level and a word for min_score are refused"
+
 # the policy's lists of areas and options: an id listed twice and an entry
 # without a proper id are each named at their line
 sed -e 's/^  - {id: plan, name: Plan}$/  - {id: strategy, name: Plan}/' \
