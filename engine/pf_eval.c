@@ -462,12 +462,9 @@ static void push_view_mt(lua_State *L, int data, lua_CFunction newindex)
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, newindex);
     lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, ro_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, ro_pairs);
-    lua_setfield(L, -2, "__pairs");
-    lua_pushcfunction(L, ro_tostring);
-    lua_setfield(L, -2, "__tostring");
+    static const luaL_Reg view_meta[] = {
+        {"__len", ro_len}, {"__pairs", ro_pairs}, {"__tostring", ro_tostring}, {NULL, NULL}};
+    luaL_setfuncs(L, view_meta, 0);
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
 }
@@ -835,14 +832,13 @@ static void push_sandbox(lua_State *L, int prelude_idx)
         lua_getglobal(L, SANDBOX_BASE[i]);
         lua_setfield(L, -2, SANDBOX_BASE[i]);
     }
-    lua_pushcfunction(L, sb_pcall);
-    lua_setfield(L, -2, "pcall");
-    lua_pushcfunction(L, sb_tostring);
-    lua_setfield(L, -2, "tostring");
-    lua_pushcfunction(L, sb_next);
-    lua_setfield(L, -2, "next");
-    lua_pushcfunction(L, sb_rawlen);
-    lua_setfield(L, -2, "rawlen");
+    /* the sandbox's own versions of base functions (see their comments) */
+    static const luaL_Reg own_base[] = {{"pcall", sb_pcall},
+                                        {"tostring", sb_tostring},
+                                        {"next", sb_next},
+                                        {"rawlen", sb_rawlen},
+                                        {NULL, NULL}};
+    luaL_setfuncs(L, own_base, 0);
     for (int i = 0; SANDBOX_LIBS[i]; i++) {
         lua_getglobal(L, SANDBOX_LIBS[i]);
         make_readonly(L);
@@ -951,14 +947,12 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     /* P.init(host) -> list of policy problems */
     lua_getfield(L, -1, "init");
     lua_createtable(L, 0, 6);
-    lua_pushcfunction(L, host_where);
-    lua_setfield(L, -2, "where");
-    lua_pushcfunction(L, host_emit);
-    lua_setfield(L, -2, "emit");
-    lua_pushcfunction(L, host_keys);
-    lua_setfield(L, -2, "keys");
-    lua_pushcfunction(L, sb_pcall);
-    lua_setfield(L, -2, "pcall");
+    static const luaL_Reg host_functions[] = {{"where", host_where},
+                                              {"emit", host_emit},
+                                              {"keys", host_keys},
+                                              {"pcall", sb_pcall},
+                                              {NULL, NULL}};
+    luaL_setfuncs(L, host_functions, 0);
     if (ev->cfg.timings) {
         lua_pushcfunction(L, host_clock);
         lua_setfield(L, -2, "clock");
