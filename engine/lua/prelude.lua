@@ -508,17 +508,26 @@ local function check_action(r, spec, bad)
   end
 end
 
-local loading = true -- rule{} is only allowed while the rule files load
+local loading = true -- rule{} and share{} are only allowed while the rule files load
+
+-- The start of rule{} and share{}, called by them: refuses a call while
+-- intakes are evaluated (what: what the call is for), and returns the rule
+-- file's position, or nil (a problem recorded) when arg is not a table.
+local function load_time_call(name, what, arg, shape)
+  if not loading then
+    error(name .. "{} " .. what .. " while the pack loads; it cannot be called while intakes are evaluated", 3)
+  end
+  local at = host.where(3)
+  if type(arg) ~= "table" then
+    problem(at, name .. " expects a table: " .. name .. " " .. shape)
+    return nil
+  end
+  return at
+end
 
 function P.rule(spec)
-  if not loading then
-    error("rule{} declares rules while the pack loads; it cannot be called while intakes are evaluated", 2)
-  end
-  local at = host.where(2)
-  if type(spec) ~= "table" then
-    problem(at, "rule expects a table: rule { id = ..., stage = ..., ... }")
-    return
-  end
+  local at = load_time_call("rule", "declares rules", spec, "{ id = ..., stage = ..., ... }")
+  if not at then return end
   local id = spec.id
   local function bad(msg)
     problem(at, "rule '" .. tostring(id) .. "': " .. msg)
@@ -574,14 +583,8 @@ end
 local shared, shared_at = {}, {}
 
 function P.share(t)
-  if not loading then
-    error("share{} hands helpers on while the pack loads; it cannot be called while intakes are evaluated", 2)
-  end
-  local at = host.where(2)
-  if type(t) ~= "table" then
-    problem(at, "share expects a table: share { name = value, ... }")
-    return
-  end
+  local at = load_time_call("share", "hands helpers on", t, "{ name = value, ... }")
+  if not at then return end
   for _, k in ipairs(sorted_keys(t)) do
     if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
       problem(at, "share: '" .. tostring(k) .. "' is not a name of letters, digits and _")

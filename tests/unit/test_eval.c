@@ -791,12 +791,17 @@ static void test_share_helpers(void **state)
 static void test_share_mistakes(void **state)
 {
     fx_t *fx = *state;
-    put(fx, "00-lib.lua", "share { helper = 1 }\n\nshare { helper = 2, ['not a name'] = 3 }\n");
+    put(fx, "00-lib.lua",
+        "share { helper = 1 }\n\nshare { helper = 2, ['not a name'] = 3 }\nshare(5)\nrule 'x'\n");
     put(fx, "10-a.lua", "local x = shared.helpr\n");
     char text[256];
     snprintf(text, sizeof text, "share: 'helper' is already shared at %s/00-lib.lua:1", fx->dir);
     load_fails(fx, "rules.check", "00-lib.lua", 3, text);
     load_fails(fx, "rules.check", "00-lib.lua", 3, "share: 'not a name' is not a name");
+    load_fails(fx, "rules.check", "00-lib.lua", 4,
+               "share expects a table: share { name = value, ... }");
+    load_fails(fx, "rules.check", "00-lib.lua", 5,
+               "rule expects a table: rule { id = ..., stage = ..., ... }");
     load_fails(fx, "rules.load", "10-a.lua", 1,
                "shared.helpr is not shared by a rule file loaded before this one (did you mean "
                "'helper'?)");
@@ -811,12 +816,15 @@ static void test_share_only_while_loading(void **state)
         "rule { id = 'late', stage = 'fit', because = 'L.', score = { opt_a = 1 },\n"
         "  when = function(intake)\n"
         "    if intake.what == 'share' then share { later = 1 } end\n"
+        "    if intake.what == 'rule' then rule { id = 'later' } end\n"
         "    if intake.what == 'write' then t.x = 1 end\n"
         "    return true\n"
         "  end }\n");
     load(fx);
     run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: share\n"), "rule.error",
-              "share{} hands helpers on while the pack loads");
+              "10-a.lua:5: share{} hands helpers on while the pack loads");
+    run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: rule\n"), "rule.error",
+              "10-a.lua:6: rule{} declares rules while the pack loads");
     run_fails(fx, intake(fx, "id: x\norg: {name: X}\nwhat: write\n"), "rule.error",
               "read-only once the pack is loaded (tried to set field 'x')");
 }
