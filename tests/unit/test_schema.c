@@ -754,25 +754,49 @@ static void test_string_rejects(void **state)
                        "expected at most 200 characters, found 201.");
 }
 
+/* A schema of one field, a, for the checks of one attribute. */
+typedef struct one_field {
+    pf_errlist_t errs;
+    pf_schema_t *s;
+    pf_arena_t a;
+} one_field_t;
+
+static void one_field_open(one_field_t *t, const char *field)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s  a: %s\n", HEAD, field);
+    pf_errlist_init(&t->errs);
+    t->s = load_text(text, &t->errs);
+    assert_non_null(t->s);
+    pf_arena_init(&t->a);
+}
+
+/* Validates the document doc; its errors are added to t->errs. */
+static int one_field_valid(one_field_t *t, const char *doc)
+{
+    pf_value_t *v;
+    return pf_schema_validate(t->s, yaml(&t->a, doc), &t->a, &v, &t->errs, 0);
+}
+
+static void one_field_close(one_field_t *t)
+{
+    pf_arena_delete(&t->a);
+    pf_schema_delete(t->s);
+    pf_errlist_delete(&t->errs);
+}
+
 static void test_string_length_counts_characters(void **state)
 {
     (void)state;
-    pf_errlist_t errs;
-    pf_errlist_init(&errs);
-    pf_schema_t *s = load_text(HEAD "  a: {type: string, min_length: 2, max_length: 5}\n", &errs);
-    assert_non_null(s);
-    pf_arena_t a;
-    pf_arena_init(&a);
-    pf_value_t *v;
+    one_field_t t;
+    one_field_open(&t, "{type: string, min_length: 2, max_length: 5}");
     /* five characters, six bytes */
-    assert_true(pf_schema_validate(s, yaml(&a, "a: h\xc3\xa9llo\n"), &a, &v, &errs, 0));
-    assert_false(pf_schema_validate(s, yaml(&a, "a: h\xc3\xa9llos\n"), &a, &v, &errs, 0));
-    EXPECT_ERR(&errs, 0, "schema.length", "a", 1, 4, "at most 5 characters, found 6");
-    assert_false(pf_schema_validate(s, yaml(&a, "a: x\n"), &a, &v, &errs, 0));
-    EXPECT_ERR(&errs, 1, "schema.length", "a", 1, 4, "at least 2 characters, found 1");
-    pf_arena_delete(&a);
-    pf_schema_delete(s);
-    pf_errlist_delete(&errs);
+    assert_true(one_field_valid(&t, "a: h\xc3\xa9llo\n"));
+    assert_false(one_field_valid(&t, "a: h\xc3\xa9llos\n"));
+    EXPECT_ERR(&t.errs, 0, "schema.length", "a", 1, 4, "at most 5 characters, found 6");
+    assert_false(one_field_valid(&t, "a: x\n"));
+    EXPECT_ERR(&t.errs, 1, "schema.length", "a", 1, 4, "at least 2 characters, found 1");
+    one_field_close(&t);
 }
 
 static void test_pattern_matches_whole_value(void **state)
@@ -786,19 +810,12 @@ static void test_pattern_matches_whole_value(void **state)
                "expected text matching the pattern ^[A-Za-z0-9][A-Za-z0-9._-]*$, found \"acme 1\"");
 
     /* an unanchored pattern must still match the whole value */
-    pf_errlist_t errs;
-    pf_errlist_init(&errs);
-    pf_schema_t *s = load_text(HEAD "  a: {type: string, pattern: '[0-9]+'}\n", &errs);
-    assert_non_null(s);
-    pf_arena_t a;
-    pf_arena_init(&a);
-    pf_value_t *v;
-    assert_true(pf_schema_validate(s, yaml(&a, "a: '123'\n"), &a, &v, &errs, 0));
-    assert_false(pf_schema_validate(s, yaml(&a, "a: x123y\n"), &a, &v, &errs, 0));
-    EXPECT_ERR(&errs, 0, "schema.pattern", "a", 1, 4, "\"x123y\"");
-    pf_arena_delete(&a);
-    pf_schema_delete(s);
-    pf_errlist_delete(&errs);
+    one_field_t t;
+    one_field_open(&t, "{type: string, pattern: '[0-9]+'}");
+    assert_true(one_field_valid(&t, "a: '123'\n"));
+    assert_false(one_field_valid(&t, "a: x123y\n"));
+    EXPECT_ERR(&t.errs, 0, "schema.pattern", "a", 1, 4, "\"x123y\"");
+    one_field_close(&t);
 }
 
 static void test_text_accepts_lines_and_tabs(void **state)
