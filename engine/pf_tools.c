@@ -12,6 +12,7 @@
 #include "pf_out.h"
 #include "pf_scan.h"
 #include "pf_tools.h"
+#include "pf_value.h"
 
 /* ---- shared --------------------------------------------------------------- */
 
@@ -62,15 +63,8 @@ static int schema_tool(session_t *s, const char *tool, const char *source, int *
 /* A one-entry map {key: text}, for a tool's options. */
 static pf_value_t *text_option(pf_arena_t *a, const char *key, const char *text)
 {
-    pf_value_t *m = pf_arena_alloc(a, sizeof *m);
-    m->kind = PF_VAL_MAP;
-    m->count = 1;
-    m->keys = pf_arena_alloc(a, sizeof *m->keys);
-    m->items = pf_arena_alloc(a, sizeof *m->items);
-    m->keys[0] = key;
-    m->items[0].kind = PF_VAL_STR;
-    m->items[0].s = text;
-    m->items[0].len = strlen(text);
+    pf_value_t *m = pf_value_map(a, 1);
+    pf_value_add_str(a, m, key, text);
     return m;
 }
 
