@@ -2,6 +2,7 @@
  * pf_common.c - growable buffers, arena, checked allocation, error records.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,4 +266,30 @@ pf_err_t *pf_errlist_add(pf_errlist_t *l)
 void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e)
 {
     *pf_errlist_add(l) = *e;
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+size_t pf_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > PF_EDIT_WORD_MAX || lb > PF_EDIT_WORD_MAX) return SIZE_MAX;
+    unsigned char d[PF_EDIT_WORD_MAX + 1][PF_EDIT_WORD_MAX + 1];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned char)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned char)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned cost = a[i - 1] != b[j - 1];
+            unsigned best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1u < best) best = d[i - 1][j] + 1u;
+            if (d[i][j - 1] + 1u < best) best = d[i][j - 1] + 1u;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1u < best)
+                best = d[i - 2][j - 2] + 1u;
+            d[i][j] = (unsigned char)best;
+        }
+    }
+    return d[la][lb];
 }

@@ -1,5 +1,6 @@
 /*
- * pf_common.h - small shared pieces: growable byte buffers and error records.
+ * pf_common.h - small shared pieces: growable byte buffers, arenas, error
+ * records and a text distance for "did you mean" suggestions.
  *
  * Owns: nothing global. A pf_buf_t owns its bytes until pf_buf_delete();
  * a pf_arena_t owns everything it handed out until pf_arena_delete();
@@ -96,5 +97,16 @@ void pf_errlist_delete(pf_errlist_t *l);
 void pf_errlist_reset(pf_errlist_t *l);
 pf_err_t *pf_errlist_add(pf_errlist_t *l); /* returns a cleared record */
 void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e);
+
+/* ---- text --------------------------------------------------------------- */
+
+/* Longest word pf_edit_distance compares; longer ones are never "near". */
+#define PF_EDIT_WORD_MAX 64
+
+/* Optimal string alignment distance between two words: the insertions,
+ * deletions, substitutions and swaps of adjacent bytes that turn a into b
+ * (each counted once). SIZE_MAX when either is longer than PF_EDIT_WORD_MAX,
+ * which keeps the table on the stack. */
+size_t pf_edit_distance(const char *a, const char *b);
 
 #endif
