@@ -15,6 +15,10 @@
  * schema.pattern, schema.length, schema.items, schema.date and schema.shape,
  * with field = the answer's path ("help[2].area", 1-based list indexes).
  *
+ * Implemented by pf_schema_load.c (the schema file), pf_schema_check.c
+ * (intakes), pf_schema_describe.c (tooling) and pf_schema_msg.c (their
+ * messages), which share pf_schema_int.h.
+ *
  * Owns: a pf_schema_t owns all its memory; free it with pf_schema_delete().
  * Values produced by pf_schema_validate() live in the arena the caller passes.
  */
@@ -23,6 +27,7 @@
 
 #include "pf_common.h"
 #include "pf_node.h"
+#include "pf_value.h"
 
 typedef struct pf_schema pf_schema_t;
 
@@ -50,8 +55,8 @@ const char *pf_schema_unique_field(const pf_schema_t *s);
  * The schema as data, for tooling (rule checks, editor annotations, docs):
  * a map per field spec with type, required, doc, default, min, max,
  * max_length, pattern, values (enum), items (list), keys/values (map) and
- * fields (object, in declaration order). Lives in arena; strings may point
- * into the schema, so the schema must outlive it.
+ * fields (object, in declaration order). Lives in arena, keys and text
+ * copied: it does not need the schema to outlive it.
  */
 pf_value_t *pf_schema_describe(const pf_schema_t *s, pf_arena_t *arena);
 
