@@ -1,12 +1,13 @@
 /*
  * pf_schema_int.h - what the files of the schema module share, private to
- * them: the loaded form of a schema (a tree of field specs) and the pieces
- * both the loader and the checker use to place and word their messages.
+ * them: the loaded form of a schema (a tree of field specs), the pieces
+ * both the loader and the checker word their messages with, and the field
+ * paths they file errors under.
  *
  *   pf_schema_load.c      reads the schema file into specs; pf_schema_delete
  *   pf_schema_check.c     validates and converts intakes; the scalar grammars
  *   pf_schema_describe.c  the specs as a typed value, for tooling
- *   pf_schema_msg.c       quoting, "did you mean", field paths
+ *   pf_schema_msg.c       message pieces: quoting, "did you mean"
  *
  * Names here start with sch_ to tell them from the public pf_schema_ API.
  *
@@ -130,12 +131,41 @@ const char *sch_nearest(const char *word, const char *const *cands, size_t n);
 
 /* ---- field paths ("help[2].area") -------------------------------------------- */
 
-/* Each push returns a mark, the length sch_path_pop returns to. */
-size_t sch_path_name(pf_buf_t *p, const char *name); /* ".name" ("name" first) */
-size_t sch_path_raw(pf_buf_t *p, const char *s);     /* s as is: "[]", " (keys)" */
-size_t sch_path_index(pf_buf_t *p, size_t i);        /* "[i+1]": 1-based */
-void sch_path_pop(pf_buf_t *p, size_t mark);
-const char *sch_path_str(const pf_buf_t *p); /* "" when empty */
+/* Paths grow and shrink as the walk goes down and up; each push returns a
+ * mark, the length sch_path_pop returns to. Inline: the checker moves the
+ * path at every answer of every intake. */
+static inline size_t sch_path_name(pf_buf_t *p, const char *name) /* ".name", "name" first */
+{
+    size_t mark = p->len;
+    if (p->len) pf_buf_addc(p, '.');
+    pf_buf_addstr(p, name);
+    return mark;
+}
+
+static inline size_t sch_path_raw(pf_buf_t *p, const char *s) /* as is: "[]", " (keys)" */
+{
+    size_t mark = p->len;
+    pf_buf_addstr(p, s);
+    return mark;
+}
+
+static inline size_t sch_path_index(pf_buf_t *p, size_t i)
+{
+    size_t mark = p->len;
+    pf_buf_printf(p, "[%zu]", i + 1); /* 1-based, as in Lua and for analysts */
+    return mark;
+}
+
+static inline void sch_path_pop(pf_buf_t *p, size_t mark)
+{
+    p->len = mark;
+    if (p->data) p->data[mark] = '\0';
+}
+
+static inline const char *sch_path_str(const pf_buf_t *p)
+{
+    return p->data ? p->data : "";
+}
 
 /* ---- the checker's grammars, which the loader reads bounds with -------------- */
 

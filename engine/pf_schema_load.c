@@ -17,6 +17,8 @@
 
 #include "pf_schema_int.h"
 
+/* ---- types ---------------------------------------------------------------- */
+
 const char *const sch_type_names[T_COUNT] = {"string", "text", "integer", "number", "boolean",
                                              "enum",   "date", "list",    "object", "map"};
 #define TYPE_CHOICES "string, text, integer, number, boolean, enum, date, list, object or map"
@@ -32,7 +34,7 @@ const char *const sch_type_names[T_COUNT] = {"string", "text", "integer", "numbe
 #define TEXT_MAX_DEFAULT 4000
 #define ITEMS_MAX_DEFAULT 1000
 
-/* ---- loading: context and helpers ------------------------------------------------- */
+/* ---- context and helpers ------------------------------------------------- */
 
 #define KIND_DEF "schema.definition"
 
@@ -133,7 +135,7 @@ static int load_value_list(loader_t *ld, const pf_node_t *v, const char ***out, 
 
 static spec_t *load_spec(loader_t *ld, const pf_node_t *n, spec_role_t role);
 
-/* ---- loading: attributes ---------------------------------------------------------- */
+/* ---- attributes ---------------------------------------------------------- */
 
 typedef void (*attr_fn)(loader_t *ld, spec_t *sp, const pf_node_t *v);
 
@@ -388,7 +390,7 @@ static void unknown_attr_error(loader_t *ld, const pf_node_t *key)
     pf_buf_delete(&b);
 }
 
-/* ---- loading: field specs ------------------------------------------------------------ */
+/* ---- field specs ------------------------------------------------------------ */
 
 static int load_type(loader_t *ld, const pf_node_t *n, spec_t *sp)
 {
@@ -551,7 +553,7 @@ static void load_fields(loader_t *ld, spec_t *sp, const pf_node_t *v, spec_role_
     }
 }
 
-/* ---- loading: the schema file ------------------------------------------------------- */
+/* ---- the schema file ------------------------------------------------------- */
 
 static void load_version(loader_t *ld, const pf_node_t *root)
 {

@@ -1,15 +1,13 @@
 /*
- * pf_schema_msg.c - how the schema loader and checker word and place their
- * messages: quoted text, "found ..." phrases, "did you mean" suggestions and
- * the field paths errors are filed under (see pf_schema_int.h).
+ * pf_schema_msg.c - pieces of the messages of the schema loader and checker:
+ * quoted text, "found ..." phrases, lists and "did you mean" suggestions
+ * (see pf_schema_int.h). Only errors reach here, never a valid answer.
  */
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "pf_schema_int.h"
-
-/* ---- message pieces ------------------------------------------------------- */
 
 /* Quotes text for a message: escapes control characters so a message stays
  * on one line, and cuts long text (never inside a UTF-8 sequence). */
@@ -82,41 +80,4 @@ void sch_add_list(pf_buf_t *b, const char *const *items, size_t n)
         if (i) pf_buf_addstr(b, ", ");
         pf_buf_addstr(b, items[i]);
     }
-}
-
-/* ---- field paths ---------------------------------------------------------- */
-
-/* Paths grow and shrink as the walk goes down and up; a mark is the length
- * to return to. */
-size_t sch_path_name(pf_buf_t *p, const char *name)
-{
-    size_t mark = p->len;
-    if (p->len) pf_buf_addc(p, '.');
-    pf_buf_addstr(p, name);
-    return mark;
-}
-
-size_t sch_path_raw(pf_buf_t *p, const char *s)
-{
-    size_t mark = p->len;
-    pf_buf_addstr(p, s);
-    return mark;
-}
-
-size_t sch_path_index(pf_buf_t *p, size_t i)
-{
-    size_t mark = p->len;
-    pf_buf_printf(p, "[%zu]", i + 1); /* 1-based, as in Lua and for analysts */
-    return mark;
-}
-
-void sch_path_pop(pf_buf_t *p, size_t mark)
-{
-    p->len = mark;
-    if (p->data) p->data[mark] = '\0';
-}
-
-const char *sch_path_str(const pf_buf_t *p)
-{
-    return p->data ? p->data : "";
 }
