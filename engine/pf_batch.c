@@ -18,6 +18,7 @@
 
 #include "pf_batch.h"
 #include "pf_config.h"
+#include "pf_exit.h"
 #include "pf_out.h"
 #include "pf_pool.h"
 #include "pf_scan.h"

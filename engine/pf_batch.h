@@ -15,17 +15,6 @@
 #include "pf_eval.h"
 #include "pf_yread.h"
 
-/* Exit codes, documented in README.md and `partnerfit --help`. */
-typedef enum pf_exit {
-    PF_EXIT_OK = 0,          /* every intake evaluated */
-    PF_EXIT_REJECTS = 1,     /* the run finished; some intakes were rejected */
-    PF_EXIT_CONFIG = 2,      /* usage, policy, schema or rule-pack error; no reports written */
-    PF_EXIT_IO = 3,          /* I/O or internal error; previous reports left as they were */
-    PF_EXIT_BUSY = 4,        /* another run holds the output folder's lock; nothing written */
-    PF_EXIT_RULE_ERRORS = 5, /* the run finished; a rule failed on some intakes (in rejects) */
-    PF_EXIT_DEAD_RULES = 6   /* the run finished; --fail-on-dead-rules and a rule never fired */
-} pf_exit_t;
-
 typedef struct pf_batch_options {
     const char *rules_dir;
     const char *policy_path;
@@ -58,7 +47,8 @@ typedef struct pf_batch_stats {
     size_t rules;
 } pf_batch_stats_t;
 
-/* Runs the batch; messages for people go to log. Returns a pf_exit_t. */
+/* Runs the batch; messages for people go to log. Returns a pf_exit_t
+ * (pf_exit.h). */
 int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log);
 
 /*
