@@ -19,6 +19,8 @@
 #include "pf_batch.h"
 #include "pf_config.h"
 #include "pf_exit.h"
+#include "pf_hash.h"
+#include "pf_idset.h"
 #include "pf_out.h"
 #include "pf_pool.h"
 #include "pf_scan.h"
@@ -65,115 +67,6 @@ void pf_batch_options_default(pf_batch_options_t *o)
     o->jobs = cpus > 0 ? (size_t)cpus : 1;
 }
 
-/* ---- ids already seen (for the schema's unique field) --------------------- */
-
-/* Where an id was first used: who (in a run, the scan entry; in merge, the
- * file's place in merge_paths) and the line. A run keeps every id until it
- * ends, so the owner is a number, not a path. */
-typedef struct id_owner {
-    uint32_t who;
-    unsigned long line;
-} id_owner_t;
-
-/*
- * Every accepted intake's id stays here for the whole run. An id costs one
- * record packed in a pool (the id and its NUL, who in 4 bytes, the line as
- * a varint: 1-3 bytes in any real file) and one 8-byte slot in a table
- * that fills to 3/4 before it doubles.
- */
-typedef struct idset {
-    char **slots; /* a record (it starts with the id), or NULL */
-    size_t count, cap;
-    pf_arena_t records;
-} idset_t;
-
-static size_t hash_str(const char *s)
-{
-    size_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static void idset_grow(idset_t *set)
-{
-    size_t cap = set->cap ? set->cap * 2 : 1024;
-    char **slots = pf_xcalloc(cap, sizeof *slots);
-    for (size_t i = 0; i < set->cap; i++) {
-        if (!set->slots[i]) continue;
-        size_t j = hash_str(set->slots[i]) & (cap - 1);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = set->slots[i];
-    }
-    free(set->slots);
-    set->slots = slots;
-    set->cap = cap;
-}
-
-/* The owner stored behind a record's id. */
-static id_owner_t record_owner(const char *record)
-{
-    id_owner_t o;
-    const unsigned char *p = (const unsigned char *)record + strlen(record) + 1;
-    memcpy(&o.who, p, sizeof o.who); /* records are packed, so not aligned */
-    p += sizeof o.who;
-    o.line = 0;
-    for (unsigned shift = 0;; shift += 7, p++) {
-        o.line |= (unsigned long)(*p & 0x7F) << shift;
-        if (!(*p & 0x80)) break;
-    }
-    return o;
-}
-
-/* Records id with its owner and returns 1 when it is new; else returns 0
- * and where it was first used in *first. */
-static int idset_claim(idset_t *set, const char *id, uint32_t who, unsigned long line,
-                       id_owner_t *first)
-{
-    if (4 * (set->count + 1) > 3 * set->cap) idset_grow(set);
-    size_t i = hash_str(id) & (set->cap - 1);
-    while (set->slots[i]) {
-        if (strcmp(set->slots[i], id) == 0) {
-            *first = record_owner(set->slots[i]);
-            return 0;
-        }
-        i = (i + 1) & (set->cap - 1);
-    }
-    unsigned char varint[(sizeof line * 8 + 6) / 7];
-    size_t nv = 0;
-    do {
-        varint[nv] = (unsigned char)(line & 0x7F);
-        line >>= 7;
-        if (line) varint[nv] |= 0x80;
-        nv++;
-    } while (line);
-    size_t n = strlen(id) + 1;
-    char *record = pf_arena_bytes(&set->records, n + sizeof who + nv);
-    memcpy(record, id, n);
-    memcpy(record + n, &who, sizeof who);
-    memcpy(record + n + sizeof who, varint, nv);
-    set->slots[i] = record;
-    set->count++;
-    return 1;
-}
-
-static void idset_delete(idset_t *set)
-{
-    free(set->slots);
-    pf_arena_delete(&set->records);
-    memset(set, 0, sizeof *set);
-}
-
-/* The rejection of an intake whose unique id an earlier one already has. */
-static void duplicate_error(pf_err_t *e, const char *field, const char *id, unsigned long line,
-                            unsigned long column, const char *first_path, unsigned long first_line)
-{
-    pf_err_set(e, "intake.duplicate_id", line, column, field ? field : "",
-               "the %s \"%.100s\" is already used by %.300s (line %lu); each intake needs its own",
-               field ? field : "id", id, first_path, first_line);
-}
-
 /* ---- the run's state ------------------------------------------------------- */
 
 typedef struct report_file {
@@ -216,11 +109,11 @@ typedef struct batch {
     struct prev_state *prev;
     size_t state_index;       /* index of partnerfit-state.csv in files */
     pf_arena_t merge_arena;   /* merge: the paths that own unique ids */
-    const char **merge_paths; /* merge: those paths, in order (id_owner_t.who) */
+    const char **merge_paths; /* merge: those paths, in order (pf_id_owner_t.who) */
     size_t nmerge_paths, merge_paths_cap;
     size_t norder;
     pf_buf_t line; /* scratch for rejects */
-    idset_t ids;
+    pf_idset_t ids;
     pf_scan_t scan;
     pf_errlist_t errs;
     int lock_fd;
@@ -496,7 +389,7 @@ static void config_digest(batch_t *b, char hex[65])
 static prev_file_t *prev_find(const prev_state_t *p, const char *path)
 {
     if (!p || !p->tcap) return NULL;
-    size_t h = hash_str(path);
+    size_t h = pf_hash_str(path);
     for (size_t i = h & (p->tcap - 1); p->table[i]; i = (i + 1) & (p->tcap - 1))
         if (p->files[p->table[i] - 1].hash == h) return &p->files[p->table[i] - 1];
     return NULL;
@@ -532,7 +425,7 @@ static void prev_add(prev_state_t *p, pf_buf_t *f, unsigned long long off, size_
             p->files = pf_xrealloc(p->files, p->fcap * sizeof *p->files);
         }
         last = &p->files[p->nfiles++];
-        last->hash = hash_str(f[0].data);
+        last->hash = pf_hash_str(f[0].data);
         last->first = p->count;
         last->count = 0;
         last->reusable = 1;
@@ -942,11 +835,12 @@ static void produce(void *worker, size_t index, void *slot)
 static int claim_unique(batch_t *b, size_t entry, slot_t *s, outcome_t *o)
 {
     if (!o->unique) return 1;
-    id_owner_t first;
-    if (idset_claim(&b->ids, o->unique, (uint32_t)entry, o->unique_line, &first)) return 1;
+    pf_id_owner_t first;
+    if (pf_idset_claim(&b->ids, o->unique, (uint32_t)entry, o->unique_line, &first)) return 1;
     o->err_first = s->errs.count;
-    duplicate_error(pf_errlist_add(&s->errs), pf_schema_unique_field(b->cfg.schema), o->unique,
-                    o->unique_line, o->unique_column, shown_path(b, first.who), first.line);
+    pf_idset_duplicate_error(pf_errlist_add(&s->errs), pf_schema_unique_field(b->cfg.schema),
+                             o->unique, o->unique_line, o->unique_column, shown_path(b, first.who),
+                             first.line);
     o->err_count = 1;
     return 0;
 }
@@ -1381,7 +1275,7 @@ static void batch_delete(batch_t *b)
     free(b->rule_fired);
     free(b->rule_moved);
     pf_buf_delete(&b->line);
-    idset_delete(&b->ids);
+    pf_idset_delete(&b->ids);
     pf_scan_delete(&b->scan);
     pf_errlist_delete(&b->errs);
     pf_eval_delete(b->ev);
@@ -1419,11 +1313,11 @@ static int take_slice(batch_t *b)
     }
     size_t n = 0;
     for (size_t i = 0; i < b->scan.count; i++)
-        n += hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k;
+        n += pf_hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k;
     b->order = pf_xmalloc((n ? n : 1) * sizeof *b->order);
     b->norder = 0;
     for (size_t i = 0; i < b->scan.count; i++)
-        if (hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k)
+        if (pf_hash_str(b->scan.items[i].path) % b->opt->shard_n == b->opt->shard_k)
             b->order[b->norder++] = (uint32_t)i;
     return 1;
 }
@@ -1576,7 +1470,7 @@ static void merge_intake(batch_t *b, shard_in_t *s)
         rows[r] = strtoull(p, &p, 10);
     int evaluated = strcmp(outcome, "evaluated") == 0, dup = strcmp(outcome, "duplicate") == 0;
     add_hits(b, s->f[8].data, s->f[8].len);
-    id_owner_t first;
+    pf_id_owner_t first;
     int taken = 0; /* the id was used before */
     if ((evaluated || dup) && unique[0]) {
         size_t last = b->nmerge_paths;
@@ -1594,8 +1488,8 @@ static void merge_intake(batch_t *b, shard_in_t *s)
                     (unsigned long)UINT32_MAX);
             abort();
         }
-        taken = !idset_claim(&b->ids, unique, (uint32_t)(b->nmerge_paths - 1),
-                             strtoul(s->f[5].data, NULL, 10), &first);
+        taken = !pf_idset_claim(&b->ids, unique, (uint32_t)(b->nmerge_paths - 1),
+                                strtoul(s->f[5].data, NULL, 10), &first);
     }
     if (evaluated && !taken) {
         for (size_t r = 0; r <= b->nreports; r++)
@@ -1605,9 +1499,9 @@ static void merge_intake(batch_t *b, shard_in_t *s)
         for (size_t r = 0; r <= b->nreports; r++)
             copy_rows(b, s, r, rows[r], 0);
         pf_err_t e;
-        duplicate_error(&e, pf_schema_unique_field(b->cfg.schema), unique,
-                        strtoul(s->f[5].data, NULL, 10), strtoul(s->f[6].data, NULL, 10),
-                        b->merge_paths[first.who], first.line);
+        pf_idset_duplicate_error(&e, pf_schema_unique_field(b->cfg.schema), unique,
+                                 strtoul(s->f[5].data, NULL, 10), strtoul(s->f[6].data, NULL, 10),
+                                 b->merge_paths[first.who], first.line);
         reject_row(b, path, &e);
         b->stats->rejected++;
     } else {
@@ -1813,6 +1707,7 @@ static int with_batch(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FI
     pf_buf_init(&b.line);
     pf_scan_init(&b.scan);
     pf_errlist_init(&b.errs);
+    pf_idset_init(&b.ids);
     int code = driver(&b);
     batch_delete(&b);
     return code;
