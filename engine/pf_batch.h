@@ -3,6 +3,13 @@
  * intakes; read, validate and evaluate each; write the reports atomically;
  * write the manifest last. Every file found ends up either evaluated (rows
  * in the reports) or rejected (rows in rejects.csv), never in neither.
+ * And `merge`, which joins the outputs of sharded runs (pf_merge.c).
+ *
+ * The run's parts are modules of their own: the result files and the
+ * rule totals (pf_results), the manifest (pf_manifest), the per-intake
+ * records of shards and of --incremental (pf_ledger), the previous run's
+ * state (pf_prev), the unique ids (pf_idset), the files a run takes
+ * (pf_slice); pf_batch_int.h holds what a run and a merge share.
  *
  * Owns: nothing after it returns; all memory of a run is freed inside.
  */
@@ -52,7 +59,7 @@ typedef struct pf_batch_stats {
 int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log);
 
 /*
- * Merges the output folders of `run --shard K/N` runs (opt->paths are the
+ * (pf_merge.c) Merges the output folders of `run --shard K/N` runs (opt->paths are the
  * shard folders) into reports byte-identical to a single run's over the
  * same inputs, in opt->out_dir. The rules and policy must be the ones the
  * shards used (their digests are checked). Returns a pf_exit_t.
