@@ -52,11 +52,14 @@ static void on_field(void *s, size_t len, void *data)
     pf_buf_addc(&in->text, '\0');
 }
 
-/* libcsv: the record ended. */
+/* libcsv: the record ended; c is -1 when csv_fini ended it, at the end of
+ * the input without a row end: a record cut short (the engine ends every
+ * row), so not a whole one. */
 static void on_record(int c, void *data)
 {
-    (void)c;
-    ((pf_csvin_t *)data)->ended++;
+    pf_csvin_t *in = data;
+    in->ended++;
+    if (c == -1) in->cut = 1;
 }
 
 static void begin_record(pf_csvin_t *in)
@@ -65,6 +68,7 @@ static void begin_record(pf_csvin_t *in)
     pf_buf_reset(&in->text);
     in->fields = in->kept = 0;
     in->ended = 0;
+    in->cut = 0;
     in->off = in->next_off;
 }
 
@@ -107,12 +111,12 @@ size_t pf_csvin_parse(pf_csvin_t *in, const char *p, size_t n)
     in->next_off = in->off = 0;
     feed(in, p, n, 0); /* the caller has them */
     csv_fini(&in->csv, on_field, on_record, in);
-    return in->ended == 1 ? in->fields : 0;
+    return in->ended == 1 && !in->cut ? in->fields : 0;
 }
 
 int pf_csvin_whole(const pf_csvin_t *in, size_t n)
 {
-    return in->ended == 1 && in->fields == n;
+    return in->ended == 1 && !in->cut && in->fields == n;
 }
 
 const char *pf_csvin_field(const pf_csvin_t *in, size_t i, size_t *len)

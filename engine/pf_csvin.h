@@ -38,6 +38,7 @@ typedef struct pf_csvin {
     size_t kept;   /* fields kept: the first record's, up to the max */
     size_t fields; /* fields parsed (kept or not) */
     size_t ended;  /* records the parser ended within raw: 1 in a sound file */
+    int cut;       /* it ended at the end of the input, with no row end */
 } pf_csvin_t;
 
 void pf_csvin_init(pf_csvin_t *in);
@@ -47,7 +48,8 @@ void pf_csvin_delete(pf_csvin_t *in);
 void pf_csvin_open(pf_csvin_t *in, FILE *fp, unsigned long long off);
 
 /* The next record of the file: 1 when one was read (in->raw and in->off say
- * which bytes it was, pf_csvin_field what it holds), 0 at the end. */
+ * which bytes it was, pf_csvin_field what it holds), 0 at the end. A last
+ * record without a row end is read, but is not whole. */
 int pf_csvin_next(pf_csvin_t *in);
 
 /* Parses n bytes that should hold one record (as pf_csvin_next gave them;
@@ -55,7 +57,8 @@ int pf_csvin_next(pf_csvin_t *in);
  * fields, 0 when they hold no record or several. */
 size_t pf_csvin_parse(pf_csvin_t *in, const char *p, size_t n);
 
-/* 1 when the current record is one record of exactly n fields. */
+/* 1 when the current record is one record of exactly n fields, ended by
+ * a row end. */
 int pf_csvin_whole(const pf_csvin_t *in, size_t n);
 
 /* Field i of the current record, NUL-ended ("" when there is none);
