@@ -35,7 +35,7 @@ static void test_escape(void **state)
 }
 
 /* A scan built by hand: the slice reads only items[].path and count. */
-static void fake_scan(pf_scan_t *scan, pf_scan_entry_t *items, char (*names)[32], size_t n)
+static void fake_scan(pf_scan_t *scan, pf_scan_entry_t *items, char (*names)[48], size_t n)
 {
     memset(scan, 0, sizeof *scan);
     for (size_t i = 0; i < n; i++) {
@@ -53,7 +53,7 @@ static void test_whole_and_shards(void **state)
     (void)state;
     enum { N = 500, SHARDS = 3 };
     static pf_scan_entry_t items[N];
-    static char names[N][32];
+    static char names[N][48];
     pf_scan_t scan;
     fake_scan(&scan, items, names, N);
     pf_slice_t all;
