@@ -3,6 +3,13 @@
  * intakes; read, validate and evaluate each; write the reports atomically;
  * write the manifest last. Every file found ends up either evaluated (rows
  * in the reports) or rejected (rows in rejects.csv), never in neither.
+ * And `merge`, which joins the outputs of sharded runs (pf_merge.c).
+ *
+ * The run's parts are modules of their own: the result files and the
+ * rule totals (pf_results), the manifest (pf_manifest), the per-intake
+ * records of shards and of --incremental (pf_ledger), the previous run's
+ * state (pf_prev), the unique ids (pf_idset), the files a run takes
+ * (pf_slice); pf_batch_int.h holds what a run and a merge share.
  *
  * Owns: nothing after it returns; all memory of a run is freed inside.
  */
@@ -14,17 +21,6 @@
 #include "pf_csv.h"
 #include "pf_eval.h"
 #include "pf_yread.h"
-
-/* Exit codes, documented in README.md and `partnerfit --help`. */
-typedef enum pf_exit {
-    PF_EXIT_OK = 0,          /* every intake evaluated */
-    PF_EXIT_REJECTS = 1,     /* the run finished; some intakes were rejected */
-    PF_EXIT_CONFIG = 2,      /* usage, policy, schema or rule-pack error; no reports written */
-    PF_EXIT_IO = 3,          /* I/O or internal error; previous reports left as they were */
-    PF_EXIT_BUSY = 4,        /* another run holds the output folder's lock; nothing written */
-    PF_EXIT_RULE_ERRORS = 5, /* the run finished; a rule failed on some intakes (in rejects) */
-    PF_EXIT_DEAD_RULES = 6   /* the run finished; --fail-on-dead-rules and a rule never fired */
-} pf_exit_t;
 
 typedef struct pf_batch_options {
     const char *rules_dir;
@@ -58,11 +54,12 @@ typedef struct pf_batch_stats {
     size_t rules;
 } pf_batch_stats_t;
 
-/* Runs the batch; messages for people go to log. Returns a pf_exit_t. */
+/* Runs the batch; messages for people go to log. Returns a pf_exit_t
+ * (pf_exit.h). */
 int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *log);
 
 /*
- * Merges the output folders of `run --shard K/N` runs (opt->paths are the
+ * (pf_merge.c) Merges the output folders of `run --shard K/N` runs (opt->paths are the
  * shard folders) into reports byte-identical to a single run's over the
  * same inputs, in opt->out_dir. The rules and policy must be the ones the
  * shards used (their digests are checked). Returns a pf_exit_t.

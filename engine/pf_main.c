@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pf_batch.h"
+#include "pf_exit.h"
 #include "pf_tools.h"
 
 static const char USAGE[] =

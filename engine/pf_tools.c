@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_batch.h"
 #include "pf_config.h"
+#include "pf_exit.h"
 #include "pf_out.h"
 #include "pf_scan.h"
 #include "pf_tools.h"

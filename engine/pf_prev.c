@@ -1,0 +1,211 @@
+/*
+ * pf_prev.c - the previous run's state, for --incremental: loaded as
+ * offsets into partnerfit-state.csv, read again record by record.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pf_hash.h"
+#include "pf_prev.h"
+#include "pf_results.h"
+#include "pf_sha256.h"
+
+/* Where one intake's record stands in the previous partnerfit-state.csv.
+ * The record is read again when the intake is reused, so the run keeps 16
+ * bytes per intake of the previous state, not the records (which hold its
+ * id, rule hits and spans: over 600 bytes an intake held in memory). */
+typedef struct prev_intake {
+    unsigned long long off;
+    size_t len;
+} prev_intake_t;
+
+/* A file of the previous run: its intakes are items[first .. first+count-1]. */
+typedef struct prev_file {
+    size_t hash;
+    size_t first, count;
+    int reusable;
+} prev_file_t;
+
+struct pf_prev {
+    prev_intake_t *items;
+    size_t count, cap;
+    prev_file_t *files;
+    size_t nfiles, fcap;
+    size_t *table; /* open addressing over files: index + 1, 0 = empty */
+    size_t tcap;
+    int state_fd;                        /* the previous partnerfit-state.csv */
+    int fds[PF_RESULTS_MAX_REPORTS + 1]; /* the previous reports, then rejects.csv */
+};
+
+void pf_prev_digest(const pf_batch_options_t *opt, const pf_config_t *cfg, const pf_eval_t *ev,
+                    char hex[65])
+{
+    char policy[65], schema[65];
+    pf_sha256_hex(cfg->policy_text, cfg->policy_len, policy);
+    pf_sha256_hex(cfg->schema_text, cfg->schema_len, schema);
+    pf_buf_t t;
+    pf_buf_init(&t);
+    const pf_yread_limits_t *y = &opt->intake_limits;
+    const pf_eval_limits_t *e = &opt->eval_limits;
+    pf_buf_printf(&t, "%s\n%s\n%s\n%s\n%d %d\n%zu %zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n",
+                  PF_VERSION, pf_eval_rules_digest(ev), policy, schema, opt->style.bom,
+                  opt->style.crlf, opt->max_errors_per_intake, opt->max_file_docs, e->mem_bytes,
+                  e->instructions, e->seconds, y->max_file_bytes, y->max_depth, y->max_nodes,
+                  y->max_scalar_bytes);
+    pf_sha256_hex(t.data, t.len, hex);
+    pf_buf_delete(&t);
+}
+
+void pf_prev_delete(pf_prev_t *p)
+{
+    if (!p) return;
+    if (p->state_fd > 0) close(p->state_fd);
+    for (size_t r = 0; r <= PF_RESULTS_MAX_REPORTS; r++)
+        if (p->fds[r] > 0) close(p->fds[r]);
+    free(p->items);
+    free(p->files);
+    free(p->table);
+    free(p);
+}
+
+/* The record rd just read, into the previous state; last_path is the path
+ * of the record before it. */
+static void prev_add(pf_prev_t *p, const pf_ledger_reader_t *rd, pf_buf_t *last_path)
+{
+    if (p->count == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->items = pf_xrealloc(p->items, p->cap * sizeof *p->items);
+    }
+    p->items[p->count].off = rd->in.off;
+    p->items[p->count].len = rd->in.raw.len;
+    size_t plen;
+    const char *path = pf_ledger_text(rd, PF_LEDGER_PATH, &plen);
+    prev_file_t *last = p->nfiles ? &p->files[p->nfiles - 1] : NULL;
+    if (!last || strcmp(last_path->data, path) != 0) {
+        if (p->nfiles == p->fcap) {
+            p->fcap = p->fcap ? p->fcap * 2 : 256;
+            p->files = pf_xrealloc(p->files, p->fcap * sizeof *p->files);
+        }
+        last = &p->files[p->nfiles++];
+        last->hash = pf_hash_str(path);
+        last->first = p->count;
+        last->count = 0;
+        last->reusable = 1;
+        pf_buf_reset(last_path);
+        pf_buf_add(last_path, path, plen);
+    }
+    last->count++;
+    /* duplicates and rule failures depend on other files or on limits */
+    const char *outcome = pf_ledger_text(rd, PF_LEDGER_OUTCOME, NULL);
+    if (strcmp(outcome, PF_LEDGER_EVALUATED) != 0 && strcmp(outcome, PF_LEDGER_REJECTED) != 0)
+        last->reusable = 0;
+    p->count++;
+}
+
+static void prev_index(pf_prev_t *p)
+{
+    p->tcap = 16;
+    while (p->tcap < p->nfiles * 2)
+        p->tcap *= 2;
+    p->table = pf_xcalloc(p->tcap, sizeof *p->table);
+    for (size_t i = 0; i < p->nfiles; i++) {
+        size_t j = p->files[i].hash & (p->tcap - 1);
+        while (p->table[j])
+            j = (j + 1) & (p->tcap - 1);
+        p->table[j] = i + 1;
+    }
+}
+
+/* Every whole record of a state file headed by digest; 0 when the file is
+ * headed by another. */
+static int read_records(pf_prev_t *p, FILE *fp, const char *digest)
+{
+    pf_ledger_reader_t rd;
+    pf_ledger_reader_init(&rd, PF_LEDGER_STATE);
+    pf_buf_t last_path;
+    pf_buf_init(&last_path);
+    int ok =
+        pf_ledger_open(&rd, fp) && pf_ledger_next(&rd) == 1 && pf_ledger_is_config(&rd, digest);
+    for (int rc; ok && (rc = pf_ledger_next(&rd)) != 0;)
+        if (rc == 1) prev_add(p, &rd, &last_path);
+    pf_buf_delete(&last_path);
+    pf_ledger_reader_delete(&rd);
+    return ok;
+}
+
+pf_prev_t *pf_prev_load(const char *out_dir, const char *digest, const char *const *names, size_t n,
+                        FILE *log)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", out_dir, pf_ledger_file(PF_LEDGER_STATE));
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(log, "partnerfit: no previous state in %s: evaluating every intake\n", out_dir);
+        return NULL;
+    }
+    pf_prev_t *p = pf_xcalloc(1, sizeof *p);
+    int ok = read_records(p, fp, digest);
+    fclose(fp);
+    p->state_fd = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    ok = ok && p->state_fd > 0 && n <= PF_RESULTS_MAX_REPORTS + 1;
+    for (size_t r = 0; ok && r < n; r++) {
+        snprintf(path, sizeof path, "%s/%s", out_dir, names[r]);
+        p->fds[r] = open(path, O_RDONLY | O_CLOEXEC);
+        ok = p->fds[r] > 0;
+    }
+    if (!ok) {
+        fprintf(log,
+                "partnerfit: the state in %s is from other rules, policy, options or reports: "
+                "evaluating every intake\n",
+                out_dir);
+        pf_prev_delete(p);
+        return NULL;
+    }
+    prev_index(p);
+    return p;
+}
+
+int pf_prev_find(const pf_prev_t *p, const char *path, size_t *first, size_t *count)
+{
+    if (!p || !p->tcap) return 0;
+    size_t h = pf_hash_str(path);
+    for (size_t i = h & (p->tcap - 1); p->table[i]; i = (i + 1) & (p->tcap - 1)) {
+        const prev_file_t *f = &p->files[p->table[i] - 1];
+        if (f->hash != h) continue;
+        *first = f->first;
+        *count = f->count;
+        return f->reusable;
+    }
+    return 0;
+}
+
+/* Appends len bytes at off of fd to out; 1 when all were read. */
+static int read_span(int fd, unsigned long long off, unsigned long long len, pf_buf_t *out)
+{
+    char chunk[65536];
+    while (len > 0) {
+        size_t want = len < sizeof chunk ? (size_t)len : sizeof chunk;
+        ssize_t got = pread(fd, chunk, want, (off_t)off);
+        if (got <= 0) return 0;
+        pf_buf_add(out, chunk, (size_t)got);
+        off += (unsigned long long)got;
+        len -= (unsigned long long)got;
+    }
+    return 1;
+}
+
+int pf_prev_record(const pf_prev_t *p, size_t item, pf_buf_t *scratch, pf_ledger_reader_t *rd)
+{
+    const prev_intake_t *it = &p->items[item];
+    pf_buf_reset(scratch);
+    return read_span(p->state_fd, it->off, it->len, scratch) &&
+           pf_ledger_parse(rd, scratch->data, scratch->len);
+}
+
+int pf_prev_rows(const pf_prev_t *p, size_t file, unsigned long long off, unsigned long long len,
+                 pf_buf_t *out)
+{
+    return read_span(p->fds[file], off, len, out);
+}

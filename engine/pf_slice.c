@@ -1,0 +1,107 @@
+/*
+ * pf_slice.c - a run's share of the scan and the paths its reports show.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_common.h"
+#include "pf_hash.h"
+#include "pf_slice.h"
+
+/* A path as reports show it, when that differs from the path itself. */
+struct pf_slice_shown {
+    uint32_t entry;
+    char *text;
+};
+
+void pf_slice_init(pf_slice_t *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void pf_slice_delete(pf_slice_t *s)
+{
+    for (size_t i = 0; i < s->nshown; i++)
+        free(s->shown[i].text);
+    free(s->shown);
+    free(s->order);
+    pf_slice_init(s);
+}
+
+char *pf_slice_escape(const char *p)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t n = strlen(p), i = 0;
+    int clean = 1;
+    while (i < n && clean) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (len == 0 || i + len > n || c < 0x20 || c == 0x7F || (c == 0xC2 && s[i + 1] < 0xA0))
+            clean = 0;
+        for (size_t k = 1; clean && k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80) clean = 0;
+        i += len ? len : 1;
+    }
+    if (clean) return NULL;
+    pf_buf_t out;
+    pf_buf_init(&out);
+    for (i = 0; i < n; i++) { /* byte by byte: ASCII printable stays, all else escaped */
+        if (s[i] >= 0x20 && s[i] < 0x7F && s[i] != '\\')
+            pf_buf_addc(&out, (char)s[i]);
+        else
+            pf_buf_printf(&out, "\\x%02X", s[i]);
+    }
+    return out.data;
+}
+
+const char *pf_slice_path(const pf_slice_t *s, size_t entry)
+{
+    size_t lo = 0, hi = s->nshown; /* s->shown is in entry order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->shown[mid].entry == entry) return s->shown[mid].text;
+        if (s->shown[mid].entry < entry)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return s->scan->items[entry].path;
+}
+
+int pf_slice_take(pf_slice_t *s, const pf_scan_t *scan, size_t shard_k, size_t shard_n, FILE *log)
+{
+    s->scan = scan;
+    if (scan->count >= UINT32_MAX) {
+        fprintf(log, "partnerfit: more than %lu files; split the input into several runs\n",
+                (unsigned long)UINT32_MAX - 1);
+        return 0;
+    }
+    size_t cap = 0;
+    for (size_t i = 0; i < scan->count; i++) {
+        char *text = pf_slice_escape(scan->items[i].path);
+        if (!text) continue;
+        if (s->nshown == cap) {
+            cap = cap ? cap * 2 : 16;
+            s->shown = pf_xrealloc(s->shown, cap * sizeof *s->shown);
+        }
+        s->shown[s->nshown].entry = (uint32_t)i;
+        s->shown[s->nshown++].text = text;
+    }
+    if (!shard_n) {
+        s->count = scan->count;
+        return 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < scan->count; i++)
+        n += pf_hash_str(scan->items[i].path) % shard_n == shard_k;
+    s->order = pf_xmalloc((n ? n : 1) * sizeof *s->order);
+    s->count = 0;
+    for (size_t i = 0; i < scan->count; i++)
+        if (pf_hash_str(scan->items[i].path) % shard_n == shard_k)
+            s->order[s->count++] = (uint32_t)i;
+    return 1;
+}
