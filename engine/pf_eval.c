@@ -24,13 +24,11 @@
 #include <lualib.h>
 
 #include "pf_eval.h"
+#include "pf_prelude.h"
 #include "pf_sha256.h"
 #include "pf_slab.h"
 #include "pf_watch.h"
 #include "pf_yread.h"
-
-extern const unsigned char pf_prelude_lua[];
-extern const size_t pf_prelude_lua_len;
 
 #define HOOK_EVERY 1000          /* instructions between limit checks */
 #define GRACE_NS 10000000L       /* CPU time an intake runs before its limits are checked */
@@ -616,7 +614,7 @@ static int called_from_prelude(lua_State *L)
 {
     lua_Debug ar;
     return lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) &&
-           strcmp(ar.source, "=prelude") == 0;
+           strncmp(ar.source, "=prelude/", 9) == 0; /* chunks "=prelude/<module>" */
 }
 
 /* [-0, +0, e] raises if the pattern at arg 2 is too costly for arg 1. */
@@ -932,18 +930,37 @@ static size_t collect_errors(lua_State *L, pf_errlist_t *errs, const char *kind)
     return n;
 }
 
+/* Loads the prelude's chunks in order, each called with (P, M): P the table
+ * of what the host calls, M what the chunks share. [-0, +2, e] pushes P, M;
+ * 0 (an internal error in errs) when a chunk fails. */
+static int load_prelude_chunks(lua_State *L, pf_errlist_t *errs)
+{
+    lua_newtable(L); /* P */
+    lua_newtable(L); /* M */
+    for (size_t i = 0; i < pf_prelude_chunk_count; i++) {
+        const pf_prelude_chunk_t *c = &pf_prelude_chunks[i];
+        int status = luaL_loadbufferx(L, (const char *)c->bytes, c->length, c->name, "t");
+        if (status == LUA_OK) {
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -3);
+            status = protected_call(L, 2, 0);
+        }
+        if (status != LUA_OK) {
+            char msg[PF_ERR_MSG_MAX];
+            error_text(L, status, msg, sizeof msg);
+            add_error(errs, "internal", msg);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Loads the prelude and hands it the policy: [-0, +1, e] pushes P. */
 static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
 {
     char msg[PF_ERR_MSG_MAX];
-    int status =
-        luaL_loadbufferx(L, (const char *)pf_prelude_lua, pf_prelude_lua_len, "=prelude", "t");
-    if (status == LUA_OK) status = protected_call(L, 0, 1);
-    if (status != LUA_OK || !lua_istable(L, -1)) {
-        error_text(L, status, msg, sizeof msg);
-        add_error(errs, "internal", msg);
-        return 0;
-    }
+    if (!load_prelude_chunks(L, errs)) return 0;
+    lua_pop(L, 1); /* M: the chunks keep what they need of it */
     /* P.init(host) -> list of policy problems */
     lua_getfield(L, -1, "init");
     lua_createtable(L, 0, 6);
@@ -962,7 +979,7 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     lua_pushstring(L, ev->cfg.policy_path ? ev->cfg.policy_path : "policy");
     lua_setfield(L, -2, "policy_path");
     arm(ev);
-    status = protected_call(L, 1, 1);
+    int status = protected_call(L, 1, 1);
     disarm(ev);
     if (status != LUA_OK) {
         error_text(L, status, msg, sizeof msg);
@@ -1207,7 +1224,7 @@ static void freeze_function(lua_State *L, int f, int visited, int snap)
     lua_pushvalue(L, f);
     lua_getinfo(L, ">S", &ar);
     if (strcmp(ar.what, "Lua") != 0 && strcmp(ar.what, "main") != 0) return;
-    if (strcmp(ar.source, "=prelude") == 0) return;
+    if (strncmp(ar.source, "=prelude/", 9) == 0) return; /* a prelude module's */
     for (int i = 1;; i++) {
         const char *name = lua_getupvalue(L, f, i);
         if (!name) break;
