@@ -1687,10 +1687,13 @@ typedef struct tool_args {
     const pf_value_t *intake, *arg;
     const char *source;
     int *verdict;
-    pf_buf_t *out;
+    pf_buf_t *out;         /* the tool's text, or */
+    pf_eval_reader_t read; /* the reader of the value it returns */
+    void *ud;
 } tool_args_t;
 
-/* Calls P.<tool>(intake, source, arg) -> verdict, text: [-1, +0, e] */
+/* Calls P.<tool>(intake, source, arg) -> verdict, text (or a value for
+ * a->read): [-1, +0, e] */
 static int tool_protected(lua_State *L)
 {
     tool_args_t *a = lua_touserdata(L, 1);
@@ -1709,27 +1712,45 @@ static int tool_protected(lua_State *L)
         lua_pushnil(L);
     lua_call(L, 3, 2);
     *a->verdict = lua_toboolean(L, -2);
+    if (a->read) {
+        a->read(L, a->ud);
+        return 0;
+    }
     size_t len = 0;
     const char *text = lua_tolstring(L, -1, &len);
     if (text) pf_buf_add(a->out, text, len);
     return 0;
 }
 
-int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
-                 const pf_value_t *arg, int *verdict, pf_buf_t *out, pf_err_t *err)
+/* Runs a tool under the evaluation's limits: [-0, +0, -]; 1, or 0 and err. */
+static int run_tool(pf_eval_t *ev, tool_args_t *args, pf_err_t *err)
 {
     if (!ev->L) {
         pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
         return 0;
     }
-    *verdict = 0;
-    tool_args_t args = {ev, tool, intake, arg, source, verdict, out};
+    *args->verdict = 0;
     lua_State *L = ev->L;
     lua_pushcfunction(L, tool_protected);
-    lua_pushlightuserdata(L, &args);
+    lua_pushlightuserdata(L, args);
     arm(ev);
     int status = protected_call(L, 1, 0);
     disarm(ev);
     if (status == LUA_OK) return 1;
     return fail_evaluation(ev, status, err);
+}
+
+int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
+                 const pf_value_t *arg, int *verdict, pf_buf_t *out, pf_err_t *err)
+{
+    tool_args_t args = {ev, tool, intake, arg, source, verdict, out, NULL, NULL};
+    return run_tool(ev, &args, err);
+}
+
+int pf_eval_tool_read(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
+                      pf_eval_reader_t read, void *ud, pf_err_t *err)
+{
+    int verdict;
+    tool_args_t args = {ev, tool, intake, NULL, source, &verdict, NULL, read, ud};
+    return run_tool(ev, &args, err);
 }
