@@ -1,7 +1,8 @@
--- prelude/runner.lua: running one rule on one intake, for every stage. The
--- only module that calls a rule's functions (when, because, the action); it
--- counts (n_eval, n_fired, moved, secs), records hits, and checks and adds
--- the points of the needs and fit stages (points_stage).
+-- prelude/runner.lua: running one rule on one intake, for every stage. It
+-- calls a rule's functions (when, because, the action; only stages/2-fit.lua
+-- also calls a fit action, protected, for explain's closest miss), counts
+-- (n_eval, n_fired, moved, secs), records hits, and checks and adds the
+-- points of the needs and fit stages (points_stage).
 --
 -- Owns the state that changes while intakes are evaluated, as its own
 -- locals, so the hot path reads upvalues and no table: the modes of an
