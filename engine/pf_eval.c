@@ -24,13 +24,11 @@
 #include <lualib.h>
 
 #include "pf_eval.h"
+#include "pf_prelude.h"
 #include "pf_sha256.h"
 #include "pf_slab.h"
 #include "pf_watch.h"
 #include "pf_yread.h"
-
-extern const unsigned char pf_prelude_lua[];
-extern const size_t pf_prelude_lua_len;
 
 #define HOOK_EVERY 1000          /* instructions between limit checks */
 #define GRACE_NS 10000000L       /* CPU time an intake runs before its limits are checked */
@@ -616,7 +614,7 @@ static int called_from_prelude(lua_State *L)
 {
     lua_Debug ar;
     return lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) &&
-           strcmp(ar.source, "=prelude") == 0;
+           strncmp(ar.source, "=prelude/", 9) == 0; /* chunks "=prelude/<module>" */
 }
 
 /* [-0, +0, e] raises if the pattern at arg 2 is too costly for arg 1. */
@@ -932,18 +930,37 @@ static size_t collect_errors(lua_State *L, pf_errlist_t *errs, const char *kind)
     return n;
 }
 
+/* Loads the prelude's chunks in order, each called with (P, M): P the table
+ * of what the host calls, M what the chunks share. [-0, +2, e] pushes P, M;
+ * 0 (an internal error in errs) when a chunk fails. */
+static int load_prelude_chunks(lua_State *L, pf_errlist_t *errs)
+{
+    lua_newtable(L); /* P */
+    lua_newtable(L); /* M */
+    for (size_t i = 0; i < pf_prelude_chunk_count; i++) {
+        const pf_prelude_chunk_t *c = &pf_prelude_chunks[i];
+        int status = luaL_loadbufferx(L, (const char *)c->bytes, c->length, c->name, "t");
+        if (status == LUA_OK) {
+            lua_pushvalue(L, -3);
+            lua_pushvalue(L, -3);
+            status = protected_call(L, 2, 0);
+        }
+        if (status != LUA_OK) {
+            char msg[PF_ERR_MSG_MAX];
+            error_text(L, status, msg, sizeof msg);
+            add_error(errs, "internal", msg);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Loads the prelude and hands it the policy: [-0, +1, e] pushes P. */
 static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
 {
     char msg[PF_ERR_MSG_MAX];
-    int status =
-        luaL_loadbufferx(L, (const char *)pf_prelude_lua, pf_prelude_lua_len, "=prelude", "t");
-    if (status == LUA_OK) status = protected_call(L, 0, 1);
-    if (status != LUA_OK || !lua_istable(L, -1)) {
-        error_text(L, status, msg, sizeof msg);
-        add_error(errs, "internal", msg);
-        return 0;
-    }
+    if (!load_prelude_chunks(L, errs)) return 0;
+    lua_pop(L, 1); /* M: the chunks keep what they need of it */
     /* P.init(host) -> list of policy problems */
     lua_getfield(L, -1, "init");
     lua_createtable(L, 0, 6);
@@ -962,7 +979,7 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     lua_pushstring(L, ev->cfg.policy_path ? ev->cfg.policy_path : "policy");
     lua_setfield(L, -2, "policy_path");
     arm(ev);
-    status = protected_call(L, 1, 1);
+    int status = protected_call(L, 1, 1);
     disarm(ev);
     if (status != LUA_OK) {
         error_text(L, status, msg, sizeof msg);
@@ -1207,7 +1224,7 @@ static void freeze_function(lua_State *L, int f, int visited, int snap)
     lua_pushvalue(L, f);
     lua_getinfo(L, ">S", &ar);
     if (strcmp(ar.what, "Lua") != 0 && strcmp(ar.what, "main") != 0) return;
-    if (strcmp(ar.source, "=prelude") == 0) return;
+    if (strncmp(ar.source, "=prelude/", 9) == 0) return; /* a prelude module's */
     for (int i = 1;; i++) {
         const char *name = lua_getupvalue(L, f, i);
         if (!name) break;
@@ -1670,10 +1687,13 @@ typedef struct tool_args {
     const pf_value_t *intake, *arg;
     const char *source;
     int *verdict;
-    pf_buf_t *out;
+    pf_buf_t *out;         /* the tool's text, or */
+    pf_eval_reader_t read; /* the reader of the value it returns */
+    void *ud;
 } tool_args_t;
 
-/* Calls P.<tool>(intake, source, arg) -> verdict, text: [-1, +0, e] */
+/* Calls P.<tool>(intake, source, arg) -> verdict, text (or a value for
+ * a->read): [-1, +0, e] */
 static int tool_protected(lua_State *L)
 {
     tool_args_t *a = lua_touserdata(L, 1);
@@ -1692,27 +1712,45 @@ static int tool_protected(lua_State *L)
         lua_pushnil(L);
     lua_call(L, 3, 2);
     *a->verdict = lua_toboolean(L, -2);
+    if (a->read) {
+        a->read(L, a->ud);
+        return 0;
+    }
     size_t len = 0;
     const char *text = lua_tolstring(L, -1, &len);
     if (text) pf_buf_add(a->out, text, len);
     return 0;
 }
 
-int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
-                 const pf_value_t *arg, int *verdict, pf_buf_t *out, pf_err_t *err)
+/* Runs a tool under the evaluation's limits: [-0, +0, -]; 1, or 0 and err. */
+static int run_tool(pf_eval_t *ev, tool_args_t *args, pf_err_t *err)
 {
     if (!ev->L) {
         pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
         return 0;
     }
-    *verdict = 0;
-    tool_args_t args = {ev, tool, intake, arg, source, verdict, out};
+    *args->verdict = 0;
     lua_State *L = ev->L;
     lua_pushcfunction(L, tool_protected);
-    lua_pushlightuserdata(L, &args);
+    lua_pushlightuserdata(L, args);
     arm(ev);
     int status = protected_call(L, 1, 0);
     disarm(ev);
     if (status == LUA_OK) return 1;
     return fail_evaluation(ev, status, err);
+}
+
+int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
+                 const pf_value_t *arg, int *verdict, pf_buf_t *out, pf_err_t *err)
+{
+    tool_args_t args = {ev, tool, intake, arg, source, verdict, out, NULL, NULL};
+    return run_tool(ev, &args, err);
+}
+
+int pf_eval_tool_read(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
+                      pf_eval_reader_t read, void *ud, pf_err_t *err)
+{
+    int verdict;
+    tool_args_t args = {ev, tool, intake, NULL, source, &verdict, NULL, read, ud};
+    return run_tool(ev, &args, err);
 }

@@ -99,4 +99,16 @@ void pf_rule_stats_free(pf_rule_stat_t *stats, size_t n);
 int pf_eval_tool(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
                  const pf_value_t *arg, int *verdict, pf_buf_t *out, pf_err_t *err);
 
+/*
+ * The same for a tool that returns data instead of text ("ranking"):
+ * P.<tool>(intake, source) -> verdict, value. read(L, ud) is called with the
+ * value on top of L's stack, inside the tool's protected call (a Lua error
+ * it raises fails the tool); it must leave the stack as it found it,
+ * [-0, +0, e]. Returns as pf_eval_tool.
+ */
+typedef struct lua_State lua_State;
+typedef void (*pf_eval_reader_t)(lua_State *L, void *ud);
+int pf_eval_tool_read(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
+                      pf_eval_reader_t read, void *ud, pf_err_t *err);
+
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lua.h>
+
 #include "pf_config.h"
 #include "pf_exit.h"
 #include "pf_out.h"
@@ -368,25 +370,40 @@ typedef struct diff_run {
     int io_failed;
 } diff_run_t;
 
-static void parse_ranking(const char *text, ranking_t *r)
+/* A score as diff compares and writes it: to the cent. */
+static double to_cents(double score)
 {
-    const char *p = text;
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    snprintf(r->id, sizeof r->id, "%.*s", (int)(n < 255 ? n : 255), p);
-    char *tab = strchr(r->id, '\t');
-    if (tab) *tab = '\0';
-    for (p = nl ? nl + 1 : NULL; p && *p; p = nl ? nl + 1 : NULL) {
-        nl = strchr(p, '\n');
+    char text[400]; /* "%.2f" of any double fits */
+    snprintf(text, sizeof text, "%.2f", score);
+    return strtod(text, NULL);
+}
+
+/* Reads the table P.ranking returns ({id = ..., [rank] = {option, score,
+ * shortlisted}}, on top) into r: [-0, +0, e] (inside the tool's call). */
+static void read_ranking(lua_State *L, void *ud)
+{
+    ranking_t *r = ud;
+    int t = lua_gettop(L);
+    if (!lua_istable(L, t)) return;
+    lua_getfield(L, t, "id");
+    const char *id = lua_tostring(L, -1);
+    snprintf(r->id, sizeof r->id, "%s", id ? id : "");
+    lua_pop(L, 1);
+    for (lua_Integer rank = 1; lua_rawgeti(L, t, rank) == LUA_TTABLE; rank++) {
         placing_t pl = {0};
-        char shortlisted[8] = "";
-        if (sscanf(p, "%127[^\t]\t%ld\t%lf\t%7[^\n]", pl.option, &pl.rank, &pl.score,
-                   shortlisted) != 4)
-            continue;
-        pl.shortlisted = strcmp(shortlisted, "yes") == 0;
+        lua_getfield(L, -1, "option");
+        const char *option = lua_tostring(L, -1);
+        snprintf(pl.option, sizeof pl.option, "%s", option ? option : "");
+        lua_getfield(L, -2, "score");
+        pl.score = to_cents((double)lua_tonumber(L, -1));
+        lua_getfield(L, -3, "shortlisted");
+        pl.shortlisted = lua_toboolean(L, -1);
+        lua_pop(L, 4); /* option, score, shortlisted, the placing */
+        pl.rank = (long)rank;
         r->items = pf_xrealloc(r->items, (r->count + 1) * sizeof *r->items);
         r->items[r->count++] = pl;
     }
+    lua_pop(L, 1); /* what ended the list */
 }
 
 /* Ranks one intake file with one pack. */
@@ -400,20 +417,14 @@ static void rank_with(session_t *s, const char *path, ranking_t *r)
     pf_errlist_t errs;
     pf_errlist_init(&errs);
     pf_value_t *intake;
-    pf_buf_t text;
-    pf_buf_init(&text);
     pf_err_t err;
-    int verdict;
     if (!pf_intake_read(&s->cfg, path, &lim, 1, &doc, &intake, &errs)) {
         r->rejected = 1;
         snprintf(r->reason, sizeof r->reason, "%s", errs.count ? errs.items[0].msg : "rejected");
-    } else if (!pf_eval_tool(s->ev, "ranking", intake, path, NULL, &verdict, &text, &err)) {
+    } else if (!pf_eval_tool_read(s->ev, "ranking", intake, path, read_ranking, r, &err)) {
         r->rejected = 1;
         snprintf(r->reason, sizeof r->reason, "%s", err.msg);
-    } else {
-        parse_ranking(text.data ? text.data : "", r);
     }
-    pf_buf_delete(&text);
     pf_errlist_delete(&errs);
     pf_doc_delete(&doc);
 }

@@ -92,7 +92,7 @@ ok "test refuses expectations that cannot fail"
 
 # types: the checked-in annotations follow the schema
 expect_exit 0 "$WORK/log" sh -c "\"$PF\" types > \"$WORK/types.lua\""
-cmp -s "$WORK/types.lua" engine/lua/types.lua ||
-    fail "engine/lua/types.lua is out of date: run partnerfit types --out engine/lua/types.lua"
-ok "engine/lua/types.lua is up to date with the schema"
+cmp -s "$WORK/types.lua" policies/intake-types.lua ||
+    fail "policies/intake-types.lua is out of date: run partnerfit types --out policies/intake-types.lua"
+ok "policies/intake-types.lua is up to date with the schema"
 done_testing

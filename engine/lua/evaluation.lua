@@ -1,0 +1,71 @@
+-- prelude/evaluation.lua: one whole evaluation of an intake, M.evaluate(intake)
+-- -> its record e: the record made fresh (every area and option at 0), the
+-- ctx rule functions get (read-only views of e, the as-of date, lifecycle
+-- questions), and the four stages run in order. The record is read by
+-- reports.lua and tools/. Knows the stages' order, no domain id.
+
+local _, M = ...
+local H, pol, lifecycles, stages = M.helpers, M.policy, M.lifecycles, M.stages
+local readonly, days_between, get_path = H.readonly, H.days_between, H.get_path
+local option_name = pol.option_name
+local lifecycle, carrier = lifecycles.status, lifecycles.carrier
+local area_ids, option_list, option_by_id = pol.area_ids, pol.option_list, pol.option_by_id
+local reset_runner = M.runner.reset
+local stage_needs, stage_fit, stage_shortlist, stage_engage =
+  stages.needs, stages.fit, stages.shortlist, stages.engage
+
+local function new_evaluation(as_of)
+  local e = { need = {}, need_points = {}, need_why = {}, focus = {}, score = {}, why = {},
+              excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, shortlist_note = {},
+              option_ids = {}, as_of = as_of }
+  for _, a in ipairs(area_ids) do
+    e.need[a], e.need_points[a], e.need_why[a] = 0, 0, {}
+  end
+  for i, o in ipairs(option_list) do
+    e.option_ids[i] = o.id
+    e.score[o.id], e.why[o.id], e.steps[o.id] = 0, {}, {}
+  end
+  local ctx_data = {
+    as_of = as_of,
+    need = readonly(e.need, "ctx.need"),
+    score = readonly(e.score, "ctx.score"),
+    shortlisted = readonly(e.shortlisted, "ctx.shortlisted"),
+    rank = readonly(e.rank, "ctx.rank"),
+    focus_areas = readonly(e.focus, "ctx.focus_areas"),
+    days_until = function(date) return days_between(as_of, date) end,
+    lifecycle = function(id)
+      local o = option_by_id[id]
+      if not o then error("ctx.lifecycle: option '" .. tostring(id) .. "' is not in the catalogue", 2) end
+      return (lifecycle(o, as_of))
+    end,
+    carrier = function(id)
+      if not option_by_id[id] then error("ctx.carrier: option '" .. tostring(id) .. "' is not in the catalogue", 2) end
+      return carrier(id, as_of)
+    end,
+    successor_note = function(id)
+      local cur = option_by_id[id] and carrier(id, as_of)
+      if cur == nil or cur == id then return "" end
+      return " (On the assessment date " .. option_name(cur) .. " carries what " .. option_name(id) .. " offered.)"
+    end,
+  }
+  local ctx = setmetatable({}, {
+    __index = function(_, k)
+      if k == "top" then return e.top end
+      return ctx_data[k]
+    end,
+    __newindex = function(_, k) error("ctx is read-only (tried to set '" .. tostring(k) .. "')", 2) end,
+    __metatable = false,
+  })
+  return e, ctx
+end
+
+function M.evaluate(intake)
+  reset_runner()
+  local as_of = get_path(intake, pol.as_of_path)
+  local e, ctx = new_evaluation(as_of)
+  stage_needs(e, intake, ctx)
+  stage_fit(e, intake, ctx)
+  stage_shortlist(e, intake, ctx)
+  stage_engage(e, intake, ctx)
+  return e
+end

@@ -1,0 +1,188 @@
+-- prelude/helpers.lua: small functions of plain data used across the
+-- prelude, some of them also handed to rule files by the DSL (sorted_keys,
+-- contains, count, sum, clamp, days_between): ordering keys, dates, points
+-- as text, dotted paths, read-only views, "did you mean" suggestions. Owns
+-- nothing but a memo of point texts; knows no stage, rule, policy or domain
+-- id.
+
+local _, M = ...
+
+local H = {}
+M.helpers = H
+
+local function mixed_order(a, b)
+  local ta, tb = type(a), type(b)
+  if ta ~= tb then return ta < tb end
+  if ta == "number" or ta == "string" then return a < b end
+  return false
+end
+
+local host_keys -- host.keys: the same in C, kept per read-only view
+
+function H.use_host_keys(fn)
+  host_keys = fn
+end
+
+function H.sorted_keys(t)
+  local keys = host_keys and host_keys(t)
+  if keys then return keys end
+  local all_strings = true
+  keys = {}
+  for k in pairs(t) do
+    if k ~= "\1pos" then
+      keys[#keys + 1] = k
+      all_strings = all_strings and type(k) == "string"
+    end
+  end
+  if all_strings then -- the common case: C's own comparison, no Lua call per step
+    table.sort(keys)
+    return keys
+  end
+  table.sort(keys, mixed_order)
+  return keys
+end
+
+function H.contains(list, x)
+  if list == nil then return false end
+  for _, v in ipairs(list) do
+    if v == x then return true end
+  end
+  return false
+end
+
+function H.count(list, pred)
+  local n = 0
+  for _, v in ipairs(list or {}) do
+    if pred == nil or pred(v) then n = n + 1 end
+  end
+  return n
+end
+
+function H.sum(list, fn)
+  local s = 0
+  for _, v in ipairs(list or {}) do
+    s = s + (fn and fn(v) or v)
+  end
+  return s
+end
+
+function H.clamp(x, lo, hi)
+  if x < lo then return lo end
+  if x > hi then return hi end
+  return x
+end
+
+-- days since 1970-01-01 of a YYYY-MM-DD text (proleptic Gregorian); the
+-- error names the caller of days_between (level 3)
+local function day_number(s)
+  local y, m, d = string.match(tostring(s), "^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  if not y then error("not a date in the form YYYY-MM-DD: " .. tostring(s), 3) end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if m <= 2 then y = y - 1 end
+  local era = y // 400
+  local year_of_era = y - era * 400
+  local shifted_month = (m + 9) % 12 -- March = 0
+  local day_of_year = (153 * shifted_month + 2) // 5 + d - 1
+  local day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+  return era * 146097 + day_of_era - 719468
+end
+H.day_number = day_number
+
+function H.days_between(a, b)
+  if a == nil or b == nil then return nil end
+  return day_number(b) - day_number(a)
+end
+
+-- points as text: +30, -5, +7.5 (remembered: the same few values recur)
+local signed_memo, signed_count = {}, 0
+
+local function signed_text(x)
+  local s
+  if x == math.floor(x) and math.abs(x) < 1e15 then
+    s = string.format("%d", math.floor(x))
+  else
+    s = string.format("%.2f", x):gsub("0+$", ""):gsub("%.$", "")
+  end
+  if x >= 0 then s = "+" .. s end
+  return s
+end
+
+function H.signed(x)
+  local s = signed_memo[x]
+  if s then return s end
+  s = signed_text(x)
+  if signed_count >= 4096 then -- a bound, whatever values the rules produce
+    signed_memo, signed_count = {}, 0
+  end
+  signed_memo[x], signed_count = s, signed_count + 1
+  return s
+end
+
+function H.finite(x)
+  return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge
+end
+
+-- a dotted path into a table: "organisation.name"
+function H.get_path(t, path)
+  if path == nil then return nil end
+  for part in string.gmatch(path, "[^.]+") do
+    if type(t) ~= "table" then return nil end
+    t = t[part]
+    if t == nil then return nil end
+  end
+  return t
+end
+
+function H.readonly(t, what)
+  return setmetatable({}, {
+    __index = t,
+    __newindex = function(_, k) error(what .. " is read-only (tried to set '" .. tostring(k) .. "')", 2) end,
+    __len = function() return #t end,
+    -- an iterator over t that never hands t itself to the caller
+    __pairs = function(view) return function(_, k) return next(t, k) end, view, nil end,
+    __target = t,
+    __metatable = false,
+  })
+end
+
+-- edit distance with transpositions (optimal string alignment), capped
+local function distance(a, b)
+  local la, lb = #a, #b
+  if math.abs(la - lb) > 2 then return 3 end
+  local d = {}
+  for i = 0, la do d[i] = { [0] = i } end
+  for j = 0, lb do d[0][j] = j end
+  for i = 1, la do
+    for j = 1, lb do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:sub(i, i) == b:sub(j - 1, j - 1) and a:sub(i - 1, i - 1) == b:sub(j, j) then
+        v = math.min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
+    end
+  end
+  return d[la][lb]
+end
+
+-- the candidate nearest to a misspelt word (at most 2 edits, or a
+-- difference of case, or one containing the other), for "did you mean"
+function H.closest(word, candidates)
+  local w = string.lower(tostring(word))
+  local best, best_d = nil, 3
+  for _, c in ipairs(candidates) do
+    local lc = string.lower(c)
+    local d = distance(w, lc)
+    if d < best_d then best, best_d = c, d end
+  end
+  if best then return best end
+  for _, c in ipairs(candidates) do
+    local lc = string.lower(c)
+    if #w >= 3 and (lc:find(w, 1, true) or w:find(lc, 1, true)) then return c end
+  end
+  return nil
+end
+
+function H.one_of(list)
+  return table.concat(list, ", ")
+end

@@ -1,0 +1,77 @@
+-- prelude/lifecycles.lua: an option's lifecycle on a date, from the
+-- catalogue's entries (checked in policy.lua): its status (active, legacy,
+-- retired, or unavailable before its first entry), the option that carries
+-- it then (itself or a successor), and the note a report row gives. Owns a
+-- memo of the statuses on the last date asked for. Knows no option id.
+
+local _, M = ...
+local option_by_id = M.policy.option_by_id
+
+local lifecycles = {}
+M.lifecycles = lifecycles
+
+local function lifecycle_at(o, as_of)
+  if #o.lifecycle == 0 then return "active", nil end
+  local status, entry = "unavailable", nil
+  for _, e in ipairs(o.lifecycle) do
+    if as_of == nil or e.from <= as_of then status, entry = e.status, e end
+  end
+  return status, entry
+end
+
+-- the same option's status on the same date is asked for many times per
+-- intake (every ctx.lifecycle and ctx.carrier): remembered for one date
+local lifecycle_memo = { date = false, status = {}, entry = {} }
+
+-- status(o, as_of) -> status, entry (the lifecycle entry in force, or nil)
+local function status(o, as_of)
+  local m = lifecycle_memo
+  if m.date ~= as_of then
+    m.date, m.status, m.entry = as_of, {}, {}
+  end
+  local s = m.status[o.id]
+  if s == nil then
+    s, m.entry[o.id] = lifecycle_at(o, as_of)
+    m.status[o.id] = s
+  end
+  return s, m.entry[o.id]
+end
+lifecycles.status = status
+
+-- The option that carries id on a date: itself while active, or while
+-- legacy with no successor available yet; else the successor it points
+-- to, followed as far as needed; nil when nothing carries it then.
+function lifecycles.carrier(id, as_of)
+  local seen = {}
+  while id ~= nil and not seen[id] do
+    seen[id] = true
+    local o = option_by_id[id]
+    if o == nil then return nil end
+    local s, entry = status(o, as_of)
+    if s == "active" then return id end
+    if s == "unavailable" then return nil end
+    local nxt = entry and entry.successor
+    local nxt_status = nxt and option_by_id[nxt] and status(option_by_id[nxt], as_of)
+    if nxt == nil or nxt_status == nil or nxt_status == "unavailable" then
+      return s == "legacy" and id or nil
+    end
+    id = nxt
+  end
+  return nil
+end
+
+-- the lifecycle_note cell of a report row: "" while active
+function lifecycles.note(o, as_of)
+  local s, e = status(o, as_of)
+  if s == "active" then return "" end
+  if s == "unavailable" then
+    return "not yet available on " .. (as_of or "the assessment date") .. " (from " .. o.lifecycle[1].from .. ")"
+  end
+  local note = s .. " since " .. e.from
+  if e.note then note = note .. ": " .. tostring(e.note) end
+  if e.successor then
+    local succ = option_by_id[e.successor]
+    note = note .. "; successor: " .. (succ and succ.name or e.successor) .. " (" .. e.successor .. ")"
+  end
+  return note
+end

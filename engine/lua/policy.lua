@@ -1,0 +1,217 @@
+-- prelude/policy.lua: the policy document checked once, at P.init, and
+-- copied into plain tables for speed (M.policy): areas, the option
+-- catalogue with each option's lifecycle entries, need levels and their
+-- labels, the shortlist settings, weights and where an intake keeps its id,
+-- label and as-of date. Every problem names its file:line. Other modules
+-- take the tables at load (they are filled in place) and read the settings
+-- (max_level, focus_level, shortlist_size, min_score, id_path, label_path,
+-- as_of_path, label_column) when they use them, as P.init sets them late.
+-- Knows the shape of a policy, never a particular area, option or weight.
+
+local _, M = ...
+local H = M.helpers
+local problem = M.problem
+local sorted_keys, finite, one_of, day_number = H.sorted_keys, H.finite, H.one_of, H.day_number
+
+local STATUSES = { active = true, legacy = true, retired = true }
+
+local pol = {
+  area_ids = {}, area_name = {}, area_known = {},
+  option_list = {}, option_by_id = {},
+  max_level = 5, level_labels = {}, focus_level = 3,
+  shortlist_size = 3, min_score = 0, excluded_status = {},
+  weights = {},
+  id_path = nil, label_path = nil, as_of_path = nil,
+  label_column = "label",
+  -- texts every intake needs, made once: "area (level)" and "shortlisted (k of n)"
+  area_level_text = {}, shortlisted_text = {},
+}
+M.policy = pol
+
+local area_ids, area_name, area_known = pol.area_ids, pol.area_name, pol.area_known
+local option_list, option_by_id = pol.option_list, pol.option_by_id
+local level_labels, excluded_status, weights = pol.level_labels, pol.excluded_status, pol.weights
+
+-- "policies/x.yaml:12:5" for a key of a policy table, or the file alone
+local function policy_at(t, key)
+  local pos = type(t) == "table" and t["\1pos"] or nil
+  local lc = pos and pos[key]
+  return lc and (M.host.policy_path .. ":" .. lc) or M.host.policy_path
+end
+
+-- Walks the policy's list policy[key] of entries with an id ("areas",
+-- "options"): a missing or empty list, an entry without a proper id and an
+-- id listed twice (seen[id] already set) are problems; take(entry, i, at)
+-- gets every other entry and records it in seen.
+local function each_policy_entry(policy, key, what, missing, seen, take)
+  local list = policy[key]
+  if type(list) ~= "table" or #list == 0 then
+    problem(policy_at(policy, key), missing)
+    return
+  end
+  for i, x in ipairs(list) do
+    local at = policy_at(list, i)
+    if type(x) ~= "table" or type(x.id) ~= "string" or not x.id:match("^[%a_][%w_]*$") then
+      problem(at, key .. "[" .. i .. "] needs an 'id' of letters, digits and _")
+    elseif seen[x.id] then
+      problem(at, what .. " '" .. x.id .. "' is listed twice")
+    else
+      take(x, i, at)
+    end
+  end
+end
+
+local function check_areas(policy)
+  each_policy_entry(policy, "areas", "area", "the policy needs a list 'areas' of {id, name}", area_known,
+    function(a)
+      area_ids[#area_ids + 1] = a.id
+      area_known[a.id] = true
+      area_name[a.id] = type(a.name) == "string" and a.name or a.id
+    end)
+end
+
+-- A policy setting: section[name] (or current when absent) if valid(v),
+-- else a problem at `at` saying what was expected, and fallback.
+local function setting(section, name, current, valid, at, expected, fallback)
+  local v = section[name]
+  if v == nil then v = current end
+  if valid(v) then return v end
+  problem(at, expected)
+  return fallback
+end
+
+local function whole_from(lo, hi)
+  return function(v) return math.type(v) == "integer" and v >= lo and (hi == nil or v <= hi) end
+end
+
+local function check_needs(policy)
+  local n = policy.needs
+  if n == nil then return end
+  local at = policy_at(policy, "needs")
+  pol.max_level = setting(n, "max_level", pol.max_level, whole_from(1), at,
+    "needs.max_level must be a whole number of at least 1", 5)
+  local max_level = pol.max_level
+  pol.focus_level = setting(n, "focus_level", pol.focus_level, whole_from(0, max_level), at,
+    "needs.focus_level must be a whole number from 0 to max_level", max_level)
+  if n.labels ~= nil then
+    if #n.labels ~= max_level + 1 then
+      problem(policy_at(n, "labels"), string.format(
+        "needs.labels must give one label per level 0..%d (%d labels), found %d",
+        max_level, max_level + 1, #n.labels))
+    end
+    for i, l in ipairs(n.labels) do level_labels[i - 1] = tostring(l) end
+  end
+end
+
+local function check_lifecycle(o, at)
+  local entries = {}
+  local previous
+  for i, e in ipairs(o.lifecycle or {}) do
+    local eat = policy_at(o.lifecycle, i)
+    if type(e) ~= "table" or not STATUSES[e.status] then
+      problem(eat, "option '" .. o.id .. "': lifecycle[" .. i .. "].status must be one of active, legacy, retired")
+    elseif type(e.from) ~= "string" or not pcall(day_number, e.from) then
+      problem(eat, "option '" .. o.id .. "': lifecycle[" .. i .. "].from must be a date YYYY-MM-DD")
+    else
+      if previous and e.from <= previous then
+        problem(eat, "option '" .. o.id .. "': lifecycle entries must be in date order")
+      end
+      previous = e.from
+      entries[#entries + 1] = { status = e.status, from = e.from, note = e.note,
+                                successor = e.successor, source = e.source, at = eat }
+    end
+  end
+  if #entries == 0 and o.lifecycle ~= nil then
+    problem(at, "option '" .. o.id .. "': lifecycle has no usable entry")
+  end
+  return entries
+end
+
+local function check_options(policy)
+  each_policy_entry(policy, "options", "option", "the policy needs a list 'options' (the catalogue)", option_by_id,
+    function(o, i, at)
+      local entry = { id = o.id, name = type(o.name) == "string" and o.name or o.id, index = i,
+                      areas = {}, next_step = o.next_step, at = at }
+      for j, a in ipairs(o.areas or {}) do
+        if area_known[a] then
+          entry.areas[#entry.areas + 1] = a
+        else
+          problem(policy_at(o.areas, j), "option '" .. o.id .. "' covers unknown area '" .. tostring(a) ..
+            "' (areas are: " .. one_of(area_ids) .. ")")
+        end
+      end
+      entry.lifecycle = check_lifecycle(o, at)
+      option_list[#option_list + 1] = entry
+      option_by_id[o.id] = entry
+    end)
+  for _, o in ipairs(option_list) do
+    for _, e in ipairs(o.lifecycle) do
+      if e.successor ~= nil and not option_by_id[e.successor] then
+        problem(e.at, "option '" .. o.id .. "': successor '" .. tostring(e.successor) .. "' is not in the catalogue")
+      end
+    end
+  end
+end
+
+local function check_shortlist(policy)
+  local s = policy.shortlist
+  if s == nil then return end
+  local at = policy_at(policy, "shortlist")
+  pol.shortlist_size = setting(s, "size", pol.shortlist_size, whole_from(1), at,
+    "shortlist.size must be a whole number of at least 1", 3)
+  pol.min_score = setting(s, "min_score", pol.min_score, finite, at, "shortlist.min_score must be a number", 0)
+  for _, st in ipairs(s.exclude_status or {}) do
+    if not STATUSES[st] then
+      problem(policy_at(s, "exclude_status"), "shortlist.exclude_status: '" .. tostring(st) ..
+        "' is not one of active, legacy, retired")
+    end
+    excluded_status[st] = true
+  end
+end
+
+local function check_weights(policy)
+  local w = policy.weights
+  if w == nil then return end
+  for _, k in ipairs(sorted_keys(w)) do
+    if not finite(w[k]) then
+      problem(policy_at(w, k), "weight '" .. tostring(k) .. "' must be a number")
+    else
+      weights[k] = w[k]
+    end
+  end
+end
+
+local function check_intake_fields(policy)
+  local f = policy.intake or {}
+  pol.id_path = f.id_field or "id"
+  pol.label_path = f.label_field
+  pol.as_of_path = f.as_of_field
+  pol.label_column = f.label_column or (pol.label_path and pol.label_path:match("([^.]+)%.[^.]+$")) or "label"
+end
+
+-- Checks the policy document and fills M.policy; problems go to M.problem.
+function pol.read(policy)
+  check_areas(policy)
+  check_needs(policy)
+  for level = 0, pol.max_level do
+    level_labels[level] = level_labels[level] or tostring(level)
+  end
+  check_options(policy)
+  check_shortlist(policy)
+  check_weights(policy)
+  check_intake_fields(policy)
+  for _, a in ipairs(area_ids) do
+    pol.area_level_text[a] = {}
+    for level = 0, pol.max_level do pol.area_level_text[a][level] = a .. " (" .. level .. ")" end
+  end
+  -- no more places can be taken than there are options, whatever size says
+  for k = 1, math.min(pol.shortlist_size, #option_list) do
+    pol.shortlisted_text[k] = "shortlisted (" .. k .. " of " .. pol.shortlist_size .. ")"
+  end
+end
+
+-- the catalogue name of an option (handed to rule files as option_name)
+function pol.option_name(id)
+  local o = option_by_id[id]
+  return o and o.name or tostring(id)
+end

@@ -1,0 +1,87 @@
+-- prelude/reports.lua: the reports an evaluation produces and their rows.
+-- Owns the reports' names and columns (P.reports, published at P.init),
+-- the run's entry point P.evaluate (evaluate, hand each row to the host
+-- through host.emit, return the hits) and the per-rule counters of
+-- rule_hits.csv (P.rule_stats). Knows report columns, no domain id.
+
+local P, M = ...
+local pol, R = M.policy, M.runner
+local get_path = M.helpers.get_path
+local lifecycle_note = M.lifecycles.note
+local evaluate = M.evaluate
+local rules = M.dsl.rules
+local area_ids, area_name = pol.area_ids, pol.area_name
+local level_labels, area_level_text = pol.level_labels, pol.area_level_text
+local collect_hits, take_hits = R.collect_hits, R.take_hits
+
+local reports = {}
+M.reports = reports
+
+function reports.describe()
+  local label_column = pol.label_column
+  P.reports = {
+    { name = "recommendations.csv",
+      columns = { "intake_id", label_column, "rank", "option_id", "option_name", "score",
+                  "shortlisted", "areas_covered", "why", "next_step", "lifecycle_note",
+                  "shortlist_note", "source" } },
+    { name = "needs.csv",
+      columns = { "intake_id", label_column, "area_id", "area_name", "need_level",
+                  "need_label", "drivers", "source" } },
+  }
+end
+
+local function joined(list, empty)
+  if #list == 0 then return empty end
+  return table.concat(list, "; ")
+end
+
+-- intake_names(intake) -> its id and its label, as text
+function reports.intake_names(intake)
+  return tostring(get_path(intake, pol.id_path) or ""), tostring(get_path(intake, pol.label_path) or "")
+end
+local intake_names = reports.intake_names
+
+-- Hands each row to the host as it is made (host.emit(report, cells...)):
+-- no table per row. Report 1 is recommendations, 2 needs (P.reports).
+local function emit_rows(e, intake, source)
+  local emit = M.host.emit
+  local id, label = intake_names(intake)
+  for rank, o in ipairs(e.order) do
+    local covered = {}
+    for _, a in ipairs(o.areas) do
+      covered[#covered + 1] = area_level_text[a][e.need[a]] or (a .. " (" .. e.need[a] .. ")")
+    end
+    local next_step = {}
+    if e.shortlisted[o.id] and o.next_step then next_step[1] = tostring(o.next_step) end
+    for _, st in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = st end
+    emit(1, id, label, rank, o.id, o.name, e.score[o.id],
+         e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "),
+         joined(e.why[o.id], "no rule scored this option"),
+         table.concat(next_step, " "), lifecycle_note(o, e.as_of),
+         e.shortlist_note[o.id], source)
+  end
+  for _, a in ipairs(area_ids) do
+    emit(2, id, label, a, area_name[a], e.need[a], level_labels[e.need[a]],
+         joined(e.need_why[a], "no rule raised this area"), source)
+  end
+end
+
+-- evaluate(intake, source) writes the rows of each report through
+-- host.emit and returns the list of {rule index, points moved} pairs of
+-- the rules that fired, from which the host builds rule_hits.csv in input
+-- order (so sums never depend on which thread or shard evaluated what).
+function P.evaluate(intake, source)
+  collect_hits()
+  local e = evaluate(intake)
+  emit_rows(e, intake, source)
+  return take_hits()
+end
+
+-- Per-rule counters for rule_hits.csv: one row per rule, in load order.
+function P.rule_stats()
+  local out = {}
+  for i, r in ipairs(rules) do
+    out[i] = { r.id, r.stage, r.at, r.n_eval, r.n_fired, r.moved, r.secs }
+  end
+  return out
+end

@@ -1,0 +1,225 @@
+-- prelude/runner.lua: running one rule on one intake, for every stage. It
+-- calls a rule's functions (when, because, the action; only stages/2-fit.lua
+-- also calls a fit action, protected, for explain's closest miss), counts
+-- (n_eval, n_fired, moved, secs), records hits, and checks and adds the
+-- points of the needs and fit stages (points_stage).
+--
+-- Owns the state that changes while intakes are evaluated, as its own
+-- locals, so the hot path reads upvalues and no table: the modes of an
+-- evaluation (all off in a normal run: the trace of explain and test, the
+-- probe of check, the clock of --timings), the rule running (for error
+-- messages) and the hits of P.evaluate. Other modules set and read them
+-- through the functions below. Knows rules and stages as notions, never a
+-- rule, area or option id.
+
+local P, M = ...
+local signed = M.helpers.signed
+local weights = M.policy.weights
+local ACTION_FIELD = M.dsl.ACTION_FIELD
+
+local R = {}
+M.runner = R
+
+local clock   -- host.clock when --timings asked for per-rule time
+local trace   -- the trace being recorded (explain, test), or nil
+local probe   -- the probe being run (check), or nil
+local running -- the rule being evaluated, for error messages
+local hits    -- what each rule that fired did in this evaluation: {index, moved, ...}
+
+function R.use_clock(fn) clock = fn end
+function R.set_trace(t) trace = t end
+function R.trace() return trace end
+function R.set_probe(p) probe = p end
+function R.probe() return probe end
+function R.running() return running end
+-- the start of an evaluation: no rule is running yet
+function R.reset() running = nil end
+-- hits are collected between collect_hits() and take_hits() -> the list
+function R.collect_hits() hits = {} end
+
+function R.take_hits()
+  local fired = hits
+  hits = nil
+  return fired
+end
+
+function P.running_rule()
+  if running == nil then return nil end
+  return running.id .. " (" .. running.at .. ")"
+end
+
+-- Calls one of a rule's functions. While probing, a failure is recorded as
+-- a problem of the rule and read as "no result", so one broken rule does
+-- not hide the others.
+local function call(r, f, intake, ctx)
+  running = r
+  if not probe then return f(intake, ctx) end
+  local ok, res = M.host.pcall(f, intake, ctx)
+  if ok then return res end
+  probe.fail(r, res)
+  return nil
+end
+
+-- begin_rule(r) -> start time (with a clock), trace entry (when tracing)
+local function begin_rule(r)
+  r.n_eval = r.n_eval + 1
+  r.moved_before = r.moved
+  running = r
+  local ent
+  if trace then
+    ent = { rule = r, fired = false, effects = {}, reads = {}, seen = {} }
+    trace.entries[#trace.entries + 1] = ent
+    trace.current = ent
+  end
+  return clock and clock(), ent
+end
+R.begin_rule = begin_rule
+
+local function end_rule(r, fired, t0)
+  if fired then
+    r.n_fired = r.n_fired + 1
+    if hits then
+      hits[#hits + 1] = r.index
+      hits[#hits + 1] = r.moved - r.moved_before
+    end
+  end
+  if trace then
+    trace.current.fired = fired
+    trace.current = nil
+  end
+  if t0 then r.secs = r.secs + (clock() - t0) end
+  running = nil
+end
+R.end_rule = end_rule
+
+local function fires(r, intake, ctx)
+  if r.when == nil then return true end
+  return call(r, r.when, intake, ctx) and true or false
+end
+R.fires = fires
+
+local function reason(r, intake, ctx)
+  local b = r.because
+  if type(b) == "function" then
+    b = call(r, b, intake, ctx)
+    if type(b) ~= "string" then
+      if probe then return "?" end
+      error("because returned " .. type(b) .. ", expected text", 0)
+    end
+  end
+  return b
+end
+R.reason = reason
+
+local function action_value(r, intake, ctx)
+  local a = r.action
+  if type(a) == "function" then a = call(r, a, intake, ctx) end
+  return a
+end
+R.action_value = action_value
+
+-- a rule's result is unusable: a problem of the rule while probing, else
+-- the evaluation's error
+local function fail(msg)
+  if probe then
+    probe.fail(running, msg)
+    return false
+  end
+  error(msg, 0)
+end
+R.fail = fail
+
+-- checks points a rule function returned; static tables were checked at load
+local function check_points(r, t, known, what)
+  if type(t) ~= "table" then
+    return fail(ACTION_FIELD[r.stage] .. " returned " .. type(t) .. ", expected a table of " .. what .. " = points")
+  end
+  local huge = math.huge
+  for k, v in pairs(t) do
+    if not known[k] then return fail("returned points for unknown " .. what .. " '" .. tostring(k) .. "'") end
+    -- finite(v), inline: this runs for every function rule on every intake
+    if type(v) ~= "number" or v ~= v or v == huge or v == -huge then
+      return fail("returned " .. tostring(v) .. " points for '" .. tostring(k) .. "'")
+    end
+  end
+  return true
+end
+
+-- adds a rule's points to totals[key] and its explanation to why[key]
+local function add_points(r, t, keys, totals, why, intake, ctx)
+  local w = r.weight and weights[r.weight] or 1
+  local text
+  if t == r.action and r.static_keys then keys = r.static_keys end -- only the keys it names
+  for _, k in ipairs(keys) do
+    local v = t[k]
+    if v ~= nil and v ~= 0 then
+      v = v * w
+      totals[k] = totals[k] + v
+      r.moved = r.moved + math.abs(v)
+      text = text or reason(r, intake, ctx)
+      local list = why[k]
+      list[#list + 1] = r.id .. " " .. signed(v) .. ": " .. text
+      if trace then
+        local eff = trace.current.effects
+        eff[#eff + 1] = { key = k, points = v }
+        trace.current.because = text
+      end
+      if probe then probe.scored[k] = true end
+    end
+  end
+end
+
+-- Calls a rule's function as a tail call, as call() does, so that the
+-- traceback of a failing rule reads the same in every path ("in function
+-- <file:line>", not the name of a local variable of the prelude).
+local function invoke(f, intake, ctx)
+  return f(intake, ctx)
+end
+
+-- The same as points_stage below when nothing is traced, probed or timed
+-- (a normal run): the bookkeeping inline instead of four calls per rule,
+-- which was a fifth of the instructions of an evaluation.
+local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+  for _, r in ipairs(rules_of_stage) do
+    r.n_eval = r.n_eval + 1
+    running = r
+    local w = r.when
+    if w == nil or invoke(w, intake, ctx) then
+      local before = r.moved
+      local t = r.action
+      if type(t) == "function" then
+        t = invoke(t, intake, ctx)
+        if t ~= nil and not check_points(r, t, known, what) then t = nil end
+      end
+      if t ~= nil then add_points(r, t, keys, totals, why, intake, ctx) end
+      r.n_fired = r.n_fired + 1
+      if hits then
+        hits[#hits + 1] = r.index
+        hits[#hits + 1] = r.moved - before
+      end
+    end
+  end
+  running = nil
+end
+
+-- Runs the rules of a points stage (needs or fit): each adds points per key
+-- (known: the keys a rule may name, what: "area" or "option"; keys: every
+-- key in policy order) to totals and its reason to why. While tracing,
+-- missed(r, intake, ctx, entry) is told of each rule that did not fire.
+function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, why, missed)
+  if not (trace or probe or clock) then
+    return points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+  end
+  for _, r in ipairs(rules_of_stage) do
+    local t0, ent = begin_rule(r)
+    local fired = fires(r, intake, ctx)
+    if fired then
+      local t = action_value(r, intake, ctx)
+      if t ~= nil and (type(r.action) ~= "function" or check_points(r, t, known, what)) then
+        add_points(r, t, keys, totals, why, intake, ctx)
+      end
+    end
+    end_rule(r, fired, t0)
+    if not fired and ent and missed then missed(r, intake, ctx, ent) end
+  end
+end

@@ -1,0 +1,111 @@
+-- prelude/stages/3-shortlist.lua: stage 3, shortlist (rules/60-shortlist.lua).
+-- Runs the shortlist rules, which exclude options; ranks every option (score,
+-- then catalogue order: a total order, so the same intake always ranks the
+-- same) and takes the shortlist by the policy: exclusions, lifecycle status,
+-- minimum score, size. Writes e.excluded, e.order, e.rank, e.shortlisted,
+-- e.top and each option's shortlist note. Knows no option id.
+
+local _, M = ...
+local pol, R = M.policy, M.runner
+local signed = M.helpers.signed
+local lifecycle = M.lifecycles.status
+local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
+local action_value, fail = R.action_value, R.fail
+local shortlist_rules = M.dsl.by_stage.shortlist
+local option_list, option_by_id = pol.option_list, pol.option_by_id
+local excluded_status, shortlisted_text = pol.excluded_status, pol.shortlisted_text
+
+M.stages = M.stages or {}
+
+local function valid_exclusions(r, list)
+  if type(r.action) ~= "function" then return list end
+  if type(list) ~= "table" then
+    fail("exclude returned " .. type(list) .. ", expected a list of option ids")
+    return {}
+  end
+  for _, id in ipairs(list) do
+    if not option_by_id[id] then
+      fail("exclude returned unknown option '" .. tostring(id) .. "'")
+      return {}
+    end
+  end
+  return list
+end
+
+local function apply_exclusions(e, intake, ctx)
+  for _, r in ipairs(shortlist_rules) do
+    local t0, ent = begin_rule(r)
+    local fired = fires(r, intake, ctx)
+    local list = fired and action_value(r, intake, ctx)
+    if list then
+      list = valid_exclusions(r, list)
+      local text
+      for _, id in ipairs(list) do
+        text = text or reason(r, intake, ctx)
+        local x = e.excluded[id] or {}
+        x[#x + 1] = r.id .. ": " .. text
+        e.excluded[id] = x
+        r.moved = r.moved + 1
+        if ent then
+          local eff = ent.effects
+          eff[#eff + 1] = { key = id, excluded = true }
+          ent.because = text
+        end
+      end
+    end
+    end_rule(r, fired, t0)
+  end
+end
+
+-- rank every option: score, then catalogue order (a total order: deterministic)
+local function rank_options(e)
+  local order = {}
+  for i, o in ipairs(option_list) do order[i] = o end
+  local score = e.score
+  -- insertion sort: a handful of options, and no Lua call per comparison
+  -- as table.sort with a comparator would make
+  for i = 2, #order do
+    local o = order[i]
+    local s, j = score[o.id], i - 1
+    while j >= 1 and (score[order[j].id] < s or (score[order[j].id] == s and order[j].index > o.index)) do
+      order[j + 1] = order[j]
+      j = j - 1
+    end
+    order[j + 1] = o
+  end
+  e.order = order
+end
+
+local function select_shortlist(e, ctx)
+  local min_score, shortlist_size = pol.min_score, pol.shortlist_size
+  local taken = 0
+  for i, o in ipairs(e.order) do
+    e.rank[o.id] = i
+    local status = lifecycle(o, ctx.as_of)
+    local note
+    if e.excluded[o.id] then
+      note = "excluded by " .. table.concat(e.excluded[o.id], "; ")
+    elseif status == "unavailable" or excluded_status[status] then
+      note = "not shortlisted: the option is " .. status .. " on " .. (ctx.as_of or "the assessment date")
+    elseif e.score[o.id] < min_score then
+      note = "below the minimum score of " .. signed(min_score):gsub("^%+", "")
+    elseif taken >= shortlist_size then
+      note = "the shortlist is full (" .. shortlist_size .. " options)"
+    else
+      taken = taken + 1
+      e.shortlisted[o.id] = true
+      note = shortlisted_text[taken]
+      if taken == 1 then e.top = o.id end
+    end
+    e.shortlist_note[o.id] = note
+  end
+  for _, o in ipairs(option_list) do
+    e.shortlisted[o.id] = e.shortlisted[o.id] or false
+  end
+end
+
+function M.stages.shortlist(e, intake, ctx)
+  apply_exclusions(e, intake, ctx)
+  rank_options(e)
+  select_shortlist(e, ctx)
+end

@@ -1,0 +1,55 @@
+-- prelude/stages/4-engage.lua: stage 4, engage (rules/70-engage.lua). Runs
+-- the engage rules, each adding a next step (text) to the options it targets:
+-- the shortlisted ones (in rank order), the top one, all, or a list of ids.
+-- Writes e.steps (and, while tracing, which rules gave each option a step).
+-- Knows no option id.
+
+local _, M = ...
+local R = M.runner
+local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
+local action_value, fail = R.action_value, R.fail
+local engage_rules = M.dsl.by_stage.engage
+
+M.stages = M.stages or {}
+
+local function step_targets(r, e)
+  local t = r.targets
+  if t == "all" then return e.option_ids end
+  if t == "top" then return { e.top } end
+  if t == "shortlisted" then
+    local ids = {}
+    for _, o in ipairs(e.order) do
+      if e.shortlisted[o.id] then ids[#ids + 1] = o.id end
+    end
+    return ids
+  end
+  return t
+end
+
+function M.stages.engage(e, intake, ctx)
+  for _, r in ipairs(engage_rules) do
+    local t0, ent = begin_rule(r)
+    local fired = fires(r, intake, ctx)
+    local text = fired and action_value(r, intake, ctx) or nil
+    if text ~= nil and type(text) ~= "string" then
+      fail("step returned " .. type(text) .. ", expected text")
+      text = nil
+    end
+    if text ~= nil and text ~= "" then
+      if ent then ent.because = reason(r, intake, ctx) end
+      for _, id in ipairs(step_targets(r, e)) do
+        local list = e.steps[id]
+        list[#list + 1] = text .. " [" .. r.id .. "]"
+        r.moved = r.moved + 1
+        if ent then
+          local eff = ent.effects
+          eff[#eff + 1] = { key = id, step = text }
+          local by = e.step_rules[id] or {}
+          by[#by + 1] = r.id
+          e.step_rules[id] = by
+        end
+      end
+    end
+    end_rule(r, fired, t0)
+  end
+end
