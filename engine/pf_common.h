@@ -1,9 +1,11 @@
 /*
- * pf_common.h - small shared pieces: growable byte buffers and error records.
+ * pf_common.h - small shared pieces: growable byte buffers, arenas, checked
+ * allocation, error records, and reading a whole file into memory.
  *
  * Owns: nothing global. A pf_buf_t owns its bytes until pf_buf_delete();
  * a pf_arena_t owns everything it handed out until pf_arena_delete();
- * a pf_errlist_t owns its records until pf_errlist_delete().
+ * a pf_errlist_t owns its records until pf_errlist_delete(); the buffer
+ * pf_read_file() returns is the caller's to free().
  * Every *_init has a matching *_delete; both are safe on a zeroed object.
  */
 #ifndef PF_COMMON_H
@@ -96,5 +98,15 @@ void pf_errlist_delete(pf_errlist_t *l);
 void pf_errlist_reset(pf_errlist_t *l);
 pf_err_t *pf_errlist_add(pf_errlist_t *l); /* returns a cleared record */
 void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e);
+
+/* ---- whole files ------------------------------------------------------- */
+
+/*
+ * Reads a whole regular file into a malloc'd buffer (NUL-terminated; the
+ * caller frees *out), refusing non-regular files and files over max_bytes.
+ * Opens with O_NONBLOCK so a FIFO cannot hang the batch. Returns 1, or 0
+ * with err (kinds io.open, io.type, io.size, io.read).
+ */
+int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err);
 
 #endif

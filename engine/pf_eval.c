@@ -27,7 +27,6 @@
 #include "pf_sha256.h"
 #include "pf_slab.h"
 #include "pf_watch.h"
-#include "pf_yread.h"
 
 extern const unsigned char pf_prelude_lua[];
 extern const size_t pf_prelude_lua_len;
@@ -1018,7 +1017,7 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *disp
     char *buf;
     size_t len;
     pf_err_t ioerr;
-    if (!pf_yread_slurp(display, RULE_FILE_MAX, &buf, &len, &ioerr)) {
+    if (!pf_read_file(display, RULE_FILE_MAX, &buf, &len, &ioerr)) {
         snprintf(msg, sizeof msg, "%.200s: %.800s", display, ioerr.msg);
         add_error(errs, "rules.io", msg);
         return;
