@@ -1,5 +1,5 @@
 -- luacheck configuration for the rule pack: exactly the globals a rule file
--- sees in partnerfit's sandbox (engine/pf_eval.c SANDBOX_BASE/SANDBOX_LIBS
+-- sees in partnerfit's sandbox (engine/pf_sandbox.c SANDBOX_BASE/SANDBOX_LIBS
 -- and the DSL the prelude exports in P.dsl). Anything else is an error.
 std = "none"
 exclude_files = { "engine/lua/types.lua" } -- generated annotations, not code
