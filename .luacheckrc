@@ -1,7 +1,7 @@
 -- luacheck configuration for the rule pack: exactly the globals a rule file
--- sees in partnerfit's sandbox (engine/pf_eval.c SANDBOX_BASE/SANDBOX_LIBS
--- and the DSL the prelude exports in P.dsl, engine/lua/dsl.lua). Anything
--- else is an error.
+-- sees in partnerfit's sandbox (engine/pf_sandbox.c SANDBOX_BASE, SANDBOX_OWN_BASE
+-- and SANDBOX_LIBS, and the DSL the prelude exports in P.dsl, engine/lua/dsl.lua).
+-- Anything else is an error.
 std = "none"
 exclude_files = { "policies/intake-types.lua" } -- generated annotations, not code
 max_line_length = 120

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     pf_err_t err;
     pf_doc_t doc;
     pf_doc_init(&doc);
-    if (!pf_yread_slurp(argv[1], lim.max_file_bytes, &text, &len, &err) ||
+    if (!pf_read_file(argv[1], lim.max_file_bytes, &text, &len, &err) ||
         !pf_yread_one(text, len, &lim, &doc, &err)) {
         fprintf(stderr, "pack_load: %s: %s\n", argv[1], err.msg);
         return 1;

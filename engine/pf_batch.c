@@ -405,7 +405,7 @@ static void produce(void *worker, size_t index, void *slot)
         outcome_reject(s, slot_outcome(b, s), &err);
         return;
     }
-    if (!pf_yread_slurp(entry->path, b->opt->intake_limits.max_file_bytes, &buf, &len, &err)) {
+    if (!pf_read_file(entry->path, b->opt->intake_limits.max_file_bytes, &buf, &len, &err)) {
         outcome_reject(s, slot_outcome(b, s), &err);
         return;
     }

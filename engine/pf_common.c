@@ -1,11 +1,16 @@
 /*
- * pf_common.c - growable buffers, arena, checked allocation, error records.
+ * pf_common.c - growable buffers, arena, checked allocation, error records,
+ * reading a whole file, edit distance.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pf_common.h"
 
@@ -292,4 +297,59 @@ size_t pf_edit_distance(const char *a, const char *b)
         }
     }
     return d[la][lb];
+}
+
+/* ---- whole files ------------------------------------------------------- */
+
+int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        pf_err_set(err, "io.open", 0, 0, "", "cannot open the file: %s", strerror(errno));
+        return 0;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        pf_err_set(err, "io.type", 0, 0, "", "not a regular file");
+        close(fd);
+        return 0;
+    }
+    if ((unsigned long long)st.st_size > max_bytes) {
+        pf_err_set(err, "io.size", 0, 0, "", "the file is %lld bytes; the limit is %zu",
+                   (long long)st.st_size, max_bytes);
+        close(fd);
+        return 0;
+    }
+    /* Read at most one byte more than allowed: a file still growing is caught. */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = pf_xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap > max_bytes) break;
+            cap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+            buf = pf_xrealloc(buf, cap + 1);
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            pf_err_set(err, "io.read", 0, 0, "", "cannot read the file: %s", strerror(errno));
+            free(buf);
+            close(fd);
+            return 0;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (n > max_bytes) {
+        pf_err_set(err, "io.size", 0, 0, "", "the file is over the limit of %zu bytes", max_bytes);
+        free(buf);
+        return 0;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 1;
 }

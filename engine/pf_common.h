@@ -1,10 +1,12 @@
 /*
- * pf_common.h - small shared pieces: growable byte buffers, arenas, error
- * records and a text distance for "did you mean" suggestions.
+ * pf_common.h - small shared pieces: growable byte buffers, arenas, checked
+ * allocation, error records, reading a whole file into memory, and a text
+ * distance for "did you mean" suggestions.
  *
  * Owns: nothing global. A pf_buf_t owns its bytes until pf_buf_delete();
  * a pf_arena_t owns everything it handed out until pf_arena_delete();
- * a pf_errlist_t owns its records until pf_errlist_delete().
+ * a pf_errlist_t owns its records until pf_errlist_delete(); the buffer
+ * pf_read_file() returns is the caller's to free().
  * Every *_init has a matching *_delete; both are safe on a zeroed object.
  */
 #ifndef PF_COMMON_H
@@ -108,5 +110,15 @@ void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e);
  * (each counted once). SIZE_MAX when either is longer than PF_EDIT_WORD_MAX,
  * which keeps the table on the stack. */
 size_t pf_edit_distance(const char *a, const char *b);
+
+/* ---- whole files ------------------------------------------------------- */
+
+/*
+ * Reads a whole regular file into a malloc'd buffer (NUL-terminated; the
+ * caller frees *out), refusing non-regular files and files over max_bytes.
+ * Opens with O_NONBLOCK so a FIFO cannot hang the batch. Returns 1, or 0
+ * with err (kinds io.open, io.type, io.size, io.read).
+ */
+int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err);
 
 #endif

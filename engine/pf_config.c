@@ -49,7 +49,7 @@ static int read_config(const char *path, char **text, size_t *len, pf_doc_t *doc
     pf_yread_limits_t lim;
     config_limits(&lim);
     pf_err_t err;
-    if (!pf_yread_slurp(path, lim.max_file_bytes, text, len, &err) ||
+    if (!pf_read_file(path, lim.max_file_bytes, text, len, &err) ||
         !pf_yread_one(*text, *len, &lim, doc, &err)) {
         pf_log_error(log, path, &err);
         return 0;

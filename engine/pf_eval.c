@@ -1,15 +1,18 @@
 /*
- * pf_eval.c - the rule evaluator: one sandboxed Lua 5.4 state per pf_eval_t.
+ * pf_eval.c - the rule evaluator proper: builds one Lua 5.4 state per
+ * pf_eval_t (protected, under a message handler: the libraries and the
+ * sandbox, the prelude and the policy, the rule pack), runs an intake or an
+ * analyst tool in it, keeps the rule counters, and rebuilds the state after
+ * a rule went over a limit.
  *
  * Layout of a state:
- *   registry[ref_prelude]  the table P the prelude returned (DSL, stages)
- *   sandbox                plain table: allow-listed base functions,
- *                          read-only library proxies, P.dsl entries;
- *                          reachable only as __index of each rule file's env
- *   env of a rule file     empty table {__index = sandbox, __newindex = error}
- *   intake, policy         read-only proxies over data tables
- * Every function that touches the Lua stack notes its effect as in the
- * manual: [-pop, +push, errors].
+ *   registry[ref_prelude]   the table P the prelude chunks fill (DSL, stages)
+ *   registry[ref_upvalues]  the rule upvalues as loaded (pf_view.c)
+ *   globals, sandbox, env of a rule file   see pf_sandbox.h
+ *   intake, policy          read-only views of typed values (pf_view.h)
+ * The limits (memory, instructions, time) are pf_limits.c. Every function
+ * that touches the Lua stack notes its effect as in the manual:
+ * [-pop, +push, errors].
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,187 +20,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <lauxlib.h>
 #include <lua.h>
-#include <lualib.h>
 
-#include "pf_eval.h"
+#include "pf_eval_int.h"
+#include "pf_limits.h"
 #include "pf_prelude.h"
+#include "pf_sandbox.h"
 #include "pf_sha256.h"
-#include "pf_slab.h"
-#include "pf_watch.h"
-#include "pf_yread.h"
+#include "pf_view.h"
 
-#define HOOK_EVERY 1000          /* instructions between limit checks */
-#define GRACE_NS 10000000L       /* CPU time an intake runs before its limits are checked */
-#define RECHECK_NS 100000000L    /* then the hook is set again this often (see arm) */
-#define MSG_MAX 1024             /* error messages are cut here */
-#define REP_MAX_BYTES (4u << 20) /* string.rep result cap */
-#define RANGE_MAX 1000000        /* table.move / table.unpack range cap */
+#define MSG_MAX 1024 /* error messages are cut here */
 #define RULE_FILE_MAX (1u << 20)
-
-struct pf_eval {
-    lua_State *L;
-    pf_eval_config_t cfg;
-    /* memory accounting (allocator ud) */
-    size_t mem_large; /* bytes in blocks from malloc; the slab holds the rest */
-    pf_slab_t slab;   /* the state's small blocks */
-    int mem_failed;
-    struct run_args *run; /* the evaluation under way, for host.emit */
-    /* limits, checked in the count hook once the watch has set it */
-    int armed;
-    pf_watch_t watch;
-    unsigned long long instr_used;
-    double deadline;
-    char killed[160]; /* non-empty: the state is over a limit */
-    /* prelude */
-    int ref_prelude;
-    int ref_upvalues; /* {f, i, value, ...}: rule upvalues as loaded */
-    /* reports */
-    size_t nreports;
-    char **report_names;
-    char ***report_columns;
-    size_t nrules;
-    char digest[65];
-    /* rule counters of states closed by a rebuild, added to the live ones */
-    pf_rule_stat_t *carry;
-    size_t ncarry;
-};
 
 static int host_emit(lua_State *L);
 
-/* The evaluator lives in the state's extra space, for the hook and wrappers. */
-static pf_eval_t *get_ev(lua_State *L)
-{
-    return *(pf_eval_t **)lua_getextraspace(L);
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-void pf_eval_limits_default(pf_eval_limits_t *l)
-{
-    l->mem_bytes = 64u << 20;
-    l->instructions = 20000000ULL;
-    l->seconds = 2.0;
-}
-
-/* ==================================================================== */
-/* Memory cap                                                            */
-/* ==================================================================== */
-
-/* The state's allocator. The cap counts what the state holds: blocks from
- * malloc by their size, and the slab's chunks whole (freed small blocks stay
- * in them), so no pattern of allocations can hold more than the cap. */
-static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    pf_eval_t *ev = ud;
-    if (ptr == NULL) osize = 0; /* then osize is a type tag, not a size */
-    size_t olarge = pf_slab_is_small(osize) ? 0 : osize;
-    if (nsize == 0) {
-        pf_slab_realloc(&ev->slab, ptr, osize, 0);
-        ev->mem_large -= olarge;
-        return NULL;
-    }
-    size_t nlarge = pf_slab_is_small(nsize) ? 0 : nsize;
-    size_t adds = nlarge + pf_slab_grow_cost(&ev->slab, osize, nsize);
-    size_t held = ev->mem_large + ev->slab.chunk_bytes;
-    if (adds > olarge && held - olarge + adds > ev->cfg.limits.mem_bytes) {
-        ev->mem_failed = 1;
-        return NULL; /* Lua collects garbage and retries, then raises ERRMEM */
-    }
-    void *p = pf_slab_realloc(&ev->slab, ptr, osize, nsize);
-    if (!p) return NULL;
-    ev->mem_large = ev->mem_large - olarge + nlarge;
-    return p;
-}
-
-/* ==================================================================== */
-/* Instruction budget and deadline                                        */
-/* ==================================================================== */
-
-static void count_hook(lua_State *L, lua_Debug *ar);
-
-/* The watch's alarm, in signal context on the evaluating thread: from now
- * on this intake's instructions are counted and its clock is checked. */
-static void start_counting(void *ud)
-{
-    pf_eval_t *ev = ud;
-    lua_sethook(ev->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-}
-
-/*
- * Starts the limits for one intake (or rule file). With any count hook
- * set, Lua 5.4 sends every instruction through its hook dispatcher, which
- * cost a sixth of the run time; a normal intake finishes in well under a
- * millisecond. So the hook is set only when the intake has used GRACE_NS
- * of CPU time: the instruction budget counts from there, the deadline from
- * here. It is set again every RECHECK_NS, in case Lua missed the first
- * (it can clear a frame's trap just after the signal); not more often,
- * because setting it walks the whole call stack, which on a deep recursion
- * would take the thread's whole time. Where the watch cannot work, the
- * hook is set at once, as before.
- */
+/* The short names load_prelude, the run and the tools call the limits,
+ * the views and the sandbox by. Static one-liners: the compiler inlines
+ * them (or jumps straight on), so they add no call layer. */
 static void arm(pf_eval_t *ev)
 {
-    ev->instr_used = 0;
-    ev->deadline = now_seconds() + ev->cfg.limits.seconds;
-    ev->killed[0] = '\0';
-    ev->mem_failed = 0;
-    ev->armed = 1;
-    if (!pf_watch_arm(&ev->watch, GRACE_NS, RECHECK_NS, start_counting, ev))
-        lua_sethook(ev->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    pf_limits_arm(ev);
 }
 
-/* Ends the limits: no alarm pending, no hook left for the next intake. */
 static void disarm(pf_eval_t *ev)
 {
-    ev->armed = 0;
-    pf_watch_disarm(&ev->watch);
-    if (ev->L) lua_sethook(ev->L, NULL, 0, 0);
+    pf_limits_disarm(ev);
 }
 
-/* Once over a limit the state stays "killed": every later hook call raises
- * again, so a rule cannot catch the error and carry on. */
-static void count_hook(lua_State *L, lua_Debug *ar)
+/* [-0, +1, m] */
+static void push_value(lua_State *L, const pf_value_t *v, int with_pos)
 {
-    (void)ar;
-    pf_eval_t *ev = get_ev(L);
-    if (!ev->armed) return;
-    if (!ev->killed[0]) {
-        ev->instr_used += HOOK_EVERY;
-        if (ev->instr_used > ev->cfg.limits.instructions)
-            snprintf(ev->killed, sizeof ev->killed,
-                     "went over the limit of %llu Lua instructions for one intake",
-                     ev->cfg.limits.instructions);
-        else if (now_seconds() > ev->deadline)
-            snprintf(ev->killed, sizeof ev->killed,
-                     "went over the time limit of %g seconds for one intake",
-                     ev->cfg.limits.seconds);
-    }
-    if (ev->killed[0]) luaL_error(L, "%s", ev->killed);
+    pf_view_push_value(L, v, with_pos);
 }
 
-/* pcall for rules: [-(n+1), +r, e]. Like the standard one, except that a
- * limit error (instructions, time, memory) is raised again, never caught. */
+/* host.keys: [-1, +(0|1), m] */
+static int host_keys(lua_State *L)
+{
+    return pf_view_keys(L);
+}
+
+/* host.pcall: [-(n+1), +r, e] */
 static int sb_pcall(lua_State *L)
 {
-    luaL_checkany(L, 1);
-    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
-    pf_eval_t *ev = get_ev(L);
-    if (status == LUA_ERRMEM && !ev->killed[0])
-        snprintf(ev->killed, sizeof ev->killed, "went over the memory limit of %zu MiB",
-                 ev->cfg.limits.mem_bytes >> 20);
-    if (status != LUA_OK && ev->killed[0]) return lua_error(L);
-    lua_pushboolean(L, status == LUA_OK);
-    lua_insert(L, 1);
-    return lua_gettop(L);
+    return pf_sandbox_pcall(L);
 }
 
 /* ==================================================================== */
@@ -264,7 +131,7 @@ static int protected_call(lua_State *L, int nargs, int nresults)
 /* Text of the error on top of the stack after a failed protected_call. */
 static void error_text(lua_State *L, int status, char *out, size_t outsz)
 {
-    pf_eval_t *ev = get_ev(L);
+    pf_eval_t *ev = pf_eval_of(L);
     if (ev->killed[0]) {
         snprintf(out, outsz, "%s", ev->killed);
     } else if (status == LUA_ERRMEM) {
@@ -276,603 +143,6 @@ static void error_text(lua_State *L, int status, char *out, size_t outsz)
         const char *raw = lua_tostring(L, -1);
         format_lua_error(raw ? raw : "(no message)", out, outsz);
     }
-}
-
-/* ==================================================================== */
-/* Read-only views                                                        */
-/* ==================================================================== */
-
-/* A key as a message shows it: field 'name', item [3], or a boolean key.
- * [-0, +0, -] */
-static const char *key_text(lua_State *L, int idx, char *buf, size_t size)
-{
-    if (lua_type(L, idx) == LUA_TSTRING)
-        snprintf(buf, size, "field '%.100s'", lua_tostring(L, idx));
-    else if (lua_isinteger(L, idx))
-        snprintf(buf, size, "item [%lld]", (long long)lua_tointeger(L, idx));
-    else if (lua_type(L, idx) == LUA_TNUMBER)
-        snprintf(buf, size, "item [%.14g]", (double)lua_tonumber(L, idx));
-    else
-        snprintf(buf, size, "a %s key", luaL_typename(L, idx));
-    return buf;
-}
-
-static int ro_newindex(lua_State *L)
-{
-    char key[128];
-    return luaL_error(L, "this table is read-only (tried to set %s)",
-                      key_text(L, 2, key, sizeof key));
-}
-
-/* [-0, +1, -] the data table behind proxy at index 1 */
-static void ro_data(lua_State *L)
-{
-    if (!lua_getmetatable(L, 1)) luaL_error(L, "not a read-only view");
-    lua_getfield(L, -1, "__index");
-    lua_remove(L, -2);
-}
-
-static int ro_len(lua_State *L)
-{
-    ro_data(L);
-    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
-    return 1;
-}
-
-/* The iterator of a view's pairs: next over the data table, which stays
- * hidden in an upvalue (returning it, as `next, data` would, hands a rule
- * the writable table). [-2, +(1|2), -] */
-static int ro_iter(lua_State *L)
-{
-    lua_settop(L, 2);
-    if (lua_next(L, lua_upvalueindex(1))) return 2;
-    lua_pushnil(L);
-    return 1;
-}
-
-static int ro_pairs(lua_State *L)
-{
-    ro_data(L);
-    lua_pushcclosure(L, ro_iter, 1);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    return 3;
-}
-
-/* ---- sorted keys ---- */
-
-/* The registry-free tag under which a view's metatable keeps its sorted
- * keys: its address is the key (a constant, not state). */
-static const char KEYS_CACHE = 'k';
-
-typedef struct sort_key {
-    lua_Number num;
-    const char *str; /* NULL for a number */
-    size_t len;
-    lua_Integer pos; /* where the key itself is, in the unsorted list */
-} sort_key_t;
-
-/* Numbers first, by value; then text, byte by byte (what Lua's < does on
- * text in the C locale, which the host never changes). */
-static int compare_keys(const void *pa, const void *pb)
-{
-    const sort_key_t *a = pa, *b = pb;
-    if (!a->str || !b->str) {
-        if (a->str || b->str) return a->str ? 1 : -1;
-        return (a->num > b->num) - (a->num < b->num);
-    }
-    int c = memcmp(a->str, b->str, a->len < b->len ? a->len : b->len);
-    return c ? c : (a->len > b->len) - (a->len < b->len);
-}
-
-/* Pushes a new list with the entries of the list at idx: [-0, +1, m] */
-static void push_list_copy(lua_State *L, int idx)
-{
-    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-    lua_createtable(L, (int)n, 0);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, idx, i);
-        lua_rawseti(L, -2, i);
-    }
-}
-
-/* Pushes the sorted keys of the plain table at data (but "\1pos"), or
- * nothing and returns 0 when a key is neither a number nor text.
- * [-0, +(0|1), m] */
-static int push_sorted_keys(lua_State *L, int data)
-{
-    size_t n = 0;
-    lua_newtable(L); /* keys, unsorted; keeps their strings alive */
-    int keys = lua_gettop(L);
-    for (lua_pushnil(L); lua_next(L, data); lua_pop(L, 1)) {
-        int t = lua_type(L, -2);
-        if (t != LUA_TNUMBER && t != LUA_TSTRING) {
-            lua_settop(L, keys - 1);
-            return 0;
-        }
-        if (t == LUA_TSTRING && strcmp(lua_tostring(L, -2), "\1pos") == 0) continue;
-        lua_pushvalue(L, -2);
-        lua_rawseti(L, keys, (lua_Integer)++n);
-    }
-    sort_key_t *k = lua_newuserdatauv(L, (n ? n : 1) * sizeof *k, 0); /* freed by the GC */
-    for (size_t i = 0; i < n; i++) {
-        k[i].pos = (lua_Integer)i + 1;
-        lua_rawgeti(L, keys, k[i].pos);
-        if (lua_type(L, -1) == LUA_TSTRING) {
-            k[i].str = lua_tolstring(L, -1, &k[i].len); /* alive in keys */
-        } else {
-            k[i].str = NULL;
-            k[i].num = lua_tonumber(L, -1);
-        }
-        lua_pop(L, 1);
-    }
-    qsort(k, n, sizeof *k, compare_keys);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) { /* the keys themselves: 1 stays an integer */
-        lua_rawgeti(L, keys, k[i].pos);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_replace(L, keys); /* the sorted list where the unsorted one was */
-    lua_pop(L, 1);        /* the userdata */
-    return 1;
-}
-
-/*
- * host.keys(t) -> the keys of t sorted as the DSL's sorted_keys sorts them,
- * in a new list; nothing when t is not a plain table or a host view, or has
- * keys other than numbers and text (the prelude then sorts in Lua). A
- * view's data never changes, so its keys are sorted once and kept in its
- * metatable; rules sort the same answers again and again. [-1, +(0|1), m]
- */
-static int host_keys(lua_State *L)
-{
-    if (!lua_istable(L, 1)) return 0;
-    lua_settop(L, 1);
-    if (!lua_getmetatable(L, 1)) return push_sorted_keys(L, 1); /* [t, mt] */
-    lua_pushliteral(L, "__pairs");
-    if (lua_rawget(L, 2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_pairs) return 0;
-    if (lua_rawgetp(L, 2, &KEYS_CACHE) == LUA_TTABLE) { /* [t, mt, pairs, cached] */
-        push_list_copy(L, 4);
-        return 1;
-    }
-    lua_pushliteral(L, "__index");
-    lua_rawget(L, 2); /* [t, mt, pairs, nil, data] */
-    if (!lua_istable(L, 5) || !push_sorted_keys(L, 5)) return 0;
-    push_list_copy(L, 6);
-    lua_rawsetp(L, 2, &KEYS_CACHE); /* the copy stays with the view */
-    return 1;
-}
-
-static int ro_tostring(lua_State *L)
-{
-    lua_pushliteral(L, "<read-only table>");
-    return 1;
-}
-
-/* Pushes the metatable of a read-only view of the table at data, refusing
- * writes with newindex: [-0, +1, m]. Shared by the host's views of intakes,
- * policy and libraries, and by frozen rule-file tables. */
-static void push_view_mt(lua_State *L, int data, lua_CFunction newindex)
-{
-    data = lua_absindex(L, data);
-    lua_createtable(L, 0, 6);
-    lua_pushvalue(L, data);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, newindex);
-    lua_setfield(L, -2, "__newindex");
-    static const luaL_Reg view_meta[] = {
-        {"__len", ro_len}, {"__pairs", ro_pairs}, {"__tostring", ro_tostring}, {NULL, NULL}};
-    luaL_setfuncs(L, view_meta, 0);
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-}
-
-/* Replaces the table on top by a read-only proxy of it: [-1, +1, m] */
-static void make_readonly(lua_State *L)
-{
-    lua_createtable(L, 0, 0); /* data proxy */
-    push_view_mt(L, -2, ro_newindex);
-    lua_setmetatable(L, -2); /* data proxy */
-    lua_remove(L, -2);       /* proxy */
-}
-
-/* Records where each entry of a list or map came from, as "line:column"
- * under the key "\1pos" of its data table (no YAML key can hold \1: the
- * reader refuses control characters). Only for the policy, whose messages
- * point into the file. [-0, +0, m]; data table on top. */
-static void add_positions(lua_State *L, const pf_value_t *v)
-{
-    lua_createtable(L, 0, (int)v->count);
-    for (size_t i = 0; i < v->count; i++) {
-        if (v->kind == PF_VAL_MAP)
-            lua_pushstring(L, v->keys[i]);
-        else
-            lua_pushinteger(L, (lua_Integer)i + 1);
-        lua_pushfstring(L, "%d:%d", (int)v->items[i].line, (int)v->items[i].column);
-        lua_rawset(L, -3);
-    }
-    lua_setfield(L, -2, "\1pos");
-}
-
-/* Pushes a typed value as Lua data: [-0, +1, m]. Tables become read-only
- * proxies; with_pos records source positions (see add_positions). */
-static void push_value(lua_State *L, const pf_value_t *v, int with_pos)
-{
-    luaL_checkstack(L, 6, "value nested too deeply");
-    switch (v->kind) {
-    case PF_VAL_BOOL:
-        lua_pushboolean(L, v->b);
-        return;
-    case PF_VAL_INT:
-        lua_pushinteger(L, (lua_Integer)v->i);
-        return;
-    case PF_VAL_NUM:
-        lua_pushnumber(L, (lua_Number)v->n);
-        return;
-    case PF_VAL_STR:
-        lua_pushlstring(L, v->s, v->len);
-        return;
-    case PF_VAL_LIST:
-        lua_createtable(L, (int)v->count, 0);
-        for (size_t i = 0; i < v->count; i++) {
-            push_value(L, &v->items[i], with_pos);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
-        break;
-    case PF_VAL_MAP:
-        lua_createtable(L, 0, (int)v->count);
-        for (size_t i = 0; i < v->count; i++) {
-            lua_pushstring(L, v->keys[i]);
-            push_value(L, &v->items[i], with_pos);
-            lua_rawset(L, -3);
-        }
-        break;
-    }
-    if (with_pos) add_positions(L, v);
-    make_readonly(L);
-}
-
-/* ==================================================================== */
-/* Sandbox                                                               */
-/* ==================================================================== */
-
-/* The base functions a rule may call as they are (S2); pcall, tostring,
- * next and rawlen are the sandbox's own versions, set in push_sandbox. */
-static const char *const SANDBOX_BASE[] = {"assert",   "error", "ipairs",   "pairs", "select",
-                                           "tonumber", "type",  "rawequal", NULL};
-/* Library tables a rule may read, through read-only proxies. */
-static const char *const SANDBOX_LIBS[] = {"string", "table", "math", "utf8", NULL};
-/* Library entries removed outright: bytecode, nondeterminism. */
-static const char *const LIB_REMOVED[][2] = {
-    {"string", "dump"}, {"math", "random"}, {"math", "randomseed"}, {NULL, NULL}};
-
-/* The hook sees instructions, not the work a C function does per call:
- * a loop of 4 MB string.rep calls can run 250 calls between two checks.
- * The costly wrappers check the deadline themselves before working. */
-static void check_deadline(lua_State *L)
-{
-    pf_eval_t *ev = get_ev(L);
-    if (ev->armed && !ev->killed[0] && now_seconds() > ev->deadline)
-        snprintf(ev->killed, sizeof ev->killed,
-                 "went over the time limit of %g seconds for one intake", ev->cfg.limits.seconds);
-    if (ev->killed[0]) luaL_error(L, "%s", ev->killed);
-}
-
-/* string.rep with a cap: the C loop inside cannot be interrupted by the
- * hook, and ("").rep(1e15) would loop for hours. [-(2|3), +1, e] */
-static int sb_string_rep(lua_State *L)
-{
-    check_deadline(L);
-    size_t len, seplen = 0;
-    luaL_checklstring(L, 1, &len);
-    lua_Integer n = luaL_checkinteger(L, 2);
-    luaL_optlstring(L, 3, "", &seplen);
-    if (n > 0) {
-        double total = (double)len * (double)n + (double)seplen * (double)(n - 1);
-        if (total > REP_MAX_BYTES || n > (lua_Integer)REP_MAX_BYTES) {
-            char msg[128]; /* lua_pushfstring knows no %.0f or %u */
-            snprintf(msg, sizeof msg, "string.rep would build %.0f bytes; the limit is %u", total,
-                     REP_MAX_BYTES);
-            return luaL_error(L, "%s", msg);
-        }
-    }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
-    return 1;
-}
-
-/* Lua's pattern matcher backtracks in C, out of the hook's reach: a few
- * lazy quantifiers over a long text can run for hours. Each quantifier can
- * multiply the work by the text's length, so a pattern with q quantifiers
- * over n bytes is refused when n^q (n^(q+1) when it is applied repeatedly,
- * as gmatch and gsub do) exceeds a budget. Plain finds are never limited. */
-#define PATTERN_BUDGET 1e8
-
-static int pattern_quantifiers(const char *p, size_t len)
-{
-    int q = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] == '%') {
-            i++; /* an escaped character is never a quantifier */
-        } else if (p[i] == '[') {
-            i++;
-            if (i < len && p[i] == '^') i++;
-            if (i < len && p[i] == ']') i++; /* a leading ] is a member */
-            while (i < len && p[i] != ']')
-                i += p[i] == '%' ? 2 : 1;
-        } else if (p[i] == '*' || p[i] == '+' || p[i] == '-' || p[i] == '?') {
-            q++;
-        }
-    }
-    return q;
-}
-
-/* 1 when the Lua function calling the C function running now is the
- * prelude's: the engine's own code is trusted and not held to rule limits. */
-static int called_from_prelude(lua_State *L)
-{
-    lua_Debug ar;
-    return lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) &&
-           strncmp(ar.source, "=prelude/", 9) == 0; /* chunks "=prelude/<module>" */
-}
-
-/* [-0, +0, e] raises if the pattern at arg 2 is too costly for arg 1. */
-static void check_pattern_cost(lua_State *L, int repeated)
-{
-    if (called_from_prelude(L)) return;
-    size_t n, plen;
-    luaL_checklstring(L, 1, &n);
-    const char *p = luaL_checklstring(L, 2, &plen);
-    int q = pattern_quantifiers(p, plen) + (repeated ? 1 : 0);
-    if (q == 0 || n < 2) return;
-    double cost = 1;
-    for (int i = 0; i < q && cost <= PATTERN_BUDGET; i++)
-        cost *= (double)n;
-    if (cost > PATTERN_BUDGET)
-        luaL_error(L,
-                   "pattern with %d quantifier(s) is too costly on a text of %d bytes; "
-                   "use a plain find, fewer quantifiers or a shorter text",
-                   q - (repeated ? 1 : 0), (int)n);
-}
-
-static int call_original(lua_State *L);
-
-/* string.format without addresses: %p is refused and a table or function
- * given for %s prints as "<table>", so no report depends on where memory
- * was. [-n, +1, e] */
-static int sb_string_format(lua_State *L)
-{
-    size_t len;
-    const char *fmt = luaL_checklstring(L, 1, &len);
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (fmt[i] != '%') continue;
-        size_t j = i + 1;
-        while (j < len && strchr("-+ #0123456789.", fmt[j]))
-            j++;
-        if (j < len && fmt[j] == 'p')
-            return luaL_error(L, "string.format: %%p is not allowed in rules");
-        i = j; /* %% and every other conversion */
-    }
-    for (int a = 2; a <= lua_gettop(L); a++) {
-        int t = lua_type(L, a);
-        if (t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD) {
-            lua_pushfstring(L, "<%s>", luaL_typename(L, a));
-            lua_replace(L, a);
-        }
-    }
-    return call_original(L);
-}
-
-static int call_original(lua_State *L)
-{
-    check_deadline(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static int sb_str_find(lua_State *L)
-{
-    if (!lua_toboolean(L, 4)) check_pattern_cost(L, 0); /* find(s, p, init, plain) */
-    return call_original(L);
-}
-
-static int sb_str_match(lua_State *L)
-{
-    check_pattern_cost(L, 0);
-    return call_original(L);
-}
-
-static int sb_str_repeated(lua_State *L)
-{
-    check_pattern_cost(L, 1);
-    return call_original(L);
-}
-
-/* table.move and table.unpack with a range cap (their loops run in C). */
-static int sb_range_checked(lua_State *L, int first, int last, const char *what)
-{
-    lua_Integer f = luaL_optinteger(L, first, 1);
-    lua_Integer e =
-        lua_isnoneornil(L, last) ? (lua_Integer)luaL_len(L, 1) : luaL_checkinteger(L, last);
-    if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= RANGE_MAX)
-        return luaL_error(L, "%s over more than %d elements is not allowed", what, RANGE_MAX);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static int sb_table_move(lua_State *L)
-{
-    luaL_checkinteger(L, 3);
-    return sb_range_checked(L, 2, 3, "table.move");
-}
-
-static int sb_table_unpack(lua_State *L)
-{
-    return sb_range_checked(L, 2, 3, "table.unpack");
-}
-
-/* The table a read-only view stands for (its __index), else the table
- * itself: [-0, +1, -]. Rules cannot set metatables, so any table with an
- * __index table is one of the host's or the prelude's views. */
-static void view_target(lua_State *L, int idx)
-{
-    lua_pushvalue(L, idx);
-    /* a tracking view wraps a view that wraps the data: follow a few links */
-    for (int depth = 0; depth < 4 && lua_getmetatable(L, -1); depth++) {
-        if (lua_getfield(L, -1, "__target") != LUA_TTABLE) {
-            lua_pop(L, 1);
-            if (lua_getfield(L, -1, "__index") != LUA_TTABLE) {
-                lua_pop(L, 2);
-                return;
-            }
-        }
-        lua_replace(L, -3); /* target replaces the view; mt still on top */
-        lua_pop(L, 1);
-    }
-}
-
-/* next and rawlen that see through read-only views, so next(intake.skills)
- * and rawlen(intake.help) mean what a rule author expects. */
-static int sb_next(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 2);
-    view_target(L, 1);
-    lua_insert(L, 2); /* stack: view, target, key */
-    return lua_next(L, 2) ? 2 : (lua_pushnil(L), 1);
-}
-
-static int sb_rawlen(lua_State *L)
-{
-    luaL_argexpected(L, lua_istable(L, 1) || lua_type(L, 1) == LUA_TSTRING, 1, "table or string");
-    if (lua_type(L, 1) == LUA_TSTRING) {
-        lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
-        return 1;
-    }
-    view_target(L, 1);
-    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
-    return 1;
-}
-
-/* tostring without addresses, so no report depends on where memory was. */
-static int sb_tostring(lua_State *L)
-{
-    luaL_checkany(L, 1);
-    switch (lua_type(L, 1)) {
-    case LUA_TNIL:
-    case LUA_TBOOLEAN:
-    case LUA_TNUMBER:
-    case LUA_TSTRING:
-        luaL_tolstring(L, 1, NULL);
-        break;
-    default:
-        lua_pushfstring(L, "<%s>", luaL_typename(L, 1));
-        break;
-    }
-    return 1;
-}
-
-/* Replaces lib[name] by a C closure over the original: [-0, +0, m] */
-static void wrap_lib_function(lua_State *L, const char *lib, const char *name, lua_CFunction f)
-{
-    lua_getglobal(L, lib);
-    lua_getfield(L, -1, name);
-    lua_pushcclosure(L, f, 1);
-    lua_setfield(L, -2, name);
-    lua_pop(L, 1);
-}
-
-/* Opens only the allowed libraries, one by one (never luaL_openlibs: a
- * distro liblua would bring package, io and os). [-0, +0, e] */
-static void open_allowed_libs(lua_State *L)
-{
-    static const luaL_Reg libs[] = {
-        {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
-        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
-        {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
-    for (const luaL_Reg *l = libs; l->name; l++) {
-        luaL_requiref(L, l->name, l->func, 1);
-        lua_pop(L, 1);
-    }
-    for (int i = 0; LIB_REMOVED[i][0]; i++) {
-        lua_getglobal(L, LIB_REMOVED[i][0]);
-        lua_pushnil(L);
-        lua_setfield(L, -2, LIB_REMOVED[i][1]);
-        lua_pop(L, 1);
-    }
-    wrap_lib_function(L, "string", "rep", sb_string_rep);
-    wrap_lib_function(L, "table", "move", sb_table_move);
-    wrap_lib_function(L, "table", "unpack", sb_table_unpack);
-    wrap_lib_function(L, "string", "find", sb_str_find);
-    wrap_lib_function(L, "string", "format", sb_string_format);
-    wrap_lib_function(L, "string", "match", sb_str_match);
-    wrap_lib_function(L, "string", "gmatch", sb_str_repeated);
-    wrap_lib_function(L, "string", "gsub", sb_str_repeated);
-    /* Lock the string metatable: shared by every string of the state. */
-    lua_pushliteral(L, "");
-    lua_getmetatable(L, -1);
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 2);
-}
-
-/* Pushes the sandbox table rule envs read from: [-0, +1, m] */
-static void push_sandbox(lua_State *L, int prelude_idx)
-{
-    prelude_idx = lua_absindex(L, prelude_idx);
-    lua_newtable(L);
-    for (int i = 0; SANDBOX_BASE[i]; i++) {
-        lua_getglobal(L, SANDBOX_BASE[i]);
-        lua_setfield(L, -2, SANDBOX_BASE[i]);
-    }
-    /* the sandbox's own versions of base functions (see their comments) */
-    static const luaL_Reg own_base[] = {{"pcall", sb_pcall},
-                                        {"tostring", sb_tostring},
-                                        {"next", sb_next},
-                                        {"rawlen", sb_rawlen},
-                                        {NULL, NULL}};
-    luaL_setfuncs(L, own_base, 0);
-    for (int i = 0; SANDBOX_LIBS[i]; i++) {
-        lua_getglobal(L, SANDBOX_LIBS[i]);
-        make_readonly(L);
-        lua_setfield(L, -2, SANDBOX_LIBS[i]);
-    }
-    /* the DSL: everything the prelude lists in P.dsl */
-    lua_getfield(L, prelude_idx, "dsl");
-    luaL_checktype(L, -1, LUA_TTABLE);
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, -5);
-    }
-    lua_pop(L, 1);
-}
-
-static int global_write_error(lua_State *L)
-{
-    return luaL_error(L, "rule files may not set the global '%s'; declare it with 'local' instead",
-                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
-}
-
-/* A fresh environment for one rule file: [-0, +1, m]; sandbox at sb_idx. */
-static void push_rule_env(lua_State *L, int sb_idx)
-{
-    sb_idx = lua_absindex(L, sb_idx);
-    lua_newtable(L);
-    lua_createtable(L, 0, 3);
-    lua_pushvalue(L, sb_idx);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, global_write_error);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
 }
 
 /* ==================================================================== */
@@ -895,7 +165,7 @@ static int host_where(lua_State *L)
 /* host.clock() -> monotonic seconds: [-0, +1, -] */
 static int host_clock(lua_State *L)
 {
-    lua_pushnumber(L, (lua_Number)now_seconds());
+    lua_pushnumber(L, (lua_Number)pf_limits_now());
     return 1;
 }
 
@@ -1035,7 +305,7 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *disp
     char *buf;
     size_t len;
     pf_err_t ioerr;
-    if (!pf_yread_slurp(display, RULE_FILE_MAX, &buf, &len, &ioerr)) {
+    if (!pf_read_file(display, RULE_FILE_MAX, &buf, &len, &ioerr)) {
         snprintf(msg, sizeof msg, "%.200s: %.800s", display, ioerr.msg);
         add_error(errs, "rules.io", msg);
         return;
@@ -1048,7 +318,7 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *disp
     int status = luaL_loadbufferx(L, buf, len, chunkname, "t");
     free(buf);
     if (status == LUA_OK) {
-        push_rule_env(L, sb);
+        pf_sandbox_push_rule_env(L, sb);
         lua_setupvalue(L, -2, 1); /* _ENV */
         arm(ev);
         status = protected_call(L, 0, 0);
@@ -1081,7 +351,7 @@ static int load_rule_pack(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs
     size_t before = errs->count;
     char **names = list_rule_files(ev->cfg.rules_dir, errs);
     if (!names) return 0;
-    push_sandbox(L, p);
+    pf_sandbox_push(L, p);
     int sb = lua_gettop(L);
     pf_sha256_t sha;
     pf_sha256_init(&sha);
@@ -1165,156 +435,19 @@ static void free_reports(pf_eval_t *ev)
     ev->nreports = 0;
 }
 
-/* ==================================================================== */
-/* Freezing the rule files' state                                         */
-/* ==================================================================== */
-
-static int frozen_newindex(lua_State *L)
-{
-    char key[128];
-    return luaL_error(L,
-                      "tables of a rule file are read-only once the pack is loaded "
-                      "(tried to set %s); keep per-intake values in locals",
-                      key_text(L, 2, key, sizeof key));
-}
-
-static void freeze_value(lua_State *L, int idx, int visited, int snap);
-
-/* Freezes a table in place: its entries move to a hidden table that a
- * read-only metatable serves (so everything holding it sees the same,
- * unchangeable contents). Tables with a metatable are the host's views
- * and are left as they are. [-0, +0, m] */
-static void freeze_table(lua_State *L, int t, int visited, int snap)
-{
-    if (lua_getmetatable(L, t)) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_newtable(L); /* shadow */
-    int shadow = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, t)) { /* copy, then clear below */
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, shadow);
-    }
-    lua_pushnil(L);
-    while (lua_next(L, shadow)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_pushnil(L);
-        lua_rawset(L, t); /* assigning nil to a present field during traversal is allowed */
-    }
-    push_view_mt(L, shadow, frozen_newindex);
-    lua_setmetatable(L, t);
-    lua_pushnil(L);
-    while (lua_next(L, shadow)) { /* nested tables and functions */
-        freeze_value(L, lua_gettop(L), visited, snap);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1); /* shadow */
-}
-
-/* Records every upvalue of a rule-file function (except _ENV) as loaded,
- * to be put back before each intake, and freezes what they reach. Functions
- * of the prelude and C functions are not rule state and are skipped. */
-static void freeze_function(lua_State *L, int f, int visited, int snap)
-{
-    lua_Debug ar;
-    lua_pushvalue(L, f);
-    lua_getinfo(L, ">S", &ar);
-    if (strcmp(ar.what, "Lua") != 0 && strcmp(ar.what, "main") != 0) return;
-    if (strncmp(ar.source, "=prelude/", 9) == 0) return; /* a prelude module's */
-    for (int i = 1;; i++) {
-        const char *name = lua_getupvalue(L, f, i);
-        if (!name) break;
-        if (strcmp(name, "_ENV") != 0) {
-            lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
-            lua_pushvalue(L, f);
-            lua_rawseti(L, snap, n + 1);
-            lua_pushinteger(L, i);
-            lua_rawseti(L, snap, n + 2);
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, snap, n + 3);
-            freeze_value(L, lua_gettop(L), visited, snap);
-        }
-        lua_pop(L, 1);
-    }
-}
-
-/* [-0, +0, m] value at idx, each object once (visited set) */
-static void freeze_value(lua_State *L, int idx, int visited, int snap)
-{
-    int t = lua_type(L, idx);
-    if (t != LUA_TTABLE && t != LUA_TFUNCTION) return;
-    luaL_checkstack(L, 8, "rule data nested too deeply");
-    lua_pushvalue(L, idx);
-    if (lua_rawget(L, visited) != LUA_TNIL) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_pop(L, 1);
-    lua_pushvalue(L, idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, visited);
-    if (t == LUA_TTABLE)
-        freeze_table(L, idx, visited, snap);
-    else
-        freeze_function(L, idx, visited, snap);
-}
-
-/* After loading: freeze everything the rules hold, and keep the snapshot
- * of their upvalues in the registry. [-0, +0, e]; P at index p. */
-static void freeze_rule_state(lua_State *L, pf_eval_t *ev, int p)
-{
-    lua_newtable(L);
-    int visited = lua_gettop(L);
-    lua_newtable(L);
-    int snap = lua_gettop(L);
-    lua_getfield(L, p, "rule_objects");
-    lua_call(L, 0, 1);
-    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
-        freeze_value(L, lua_gettop(L), visited, snap);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 2); /* nil, list */
-    lua_pushvalue(L, snap);
-    ev->ref_upvalues = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_pop(L, 2);
-}
-
-/* Puts every rule upvalue back as it was loaded: [-0, +0, -] */
-static void restore_rule_state(lua_State *L, pf_eval_t *ev)
-{
-    if (ev->ref_upvalues == LUA_NOREF) return;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ev->ref_upvalues);
-    int snap = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
-    for (lua_Integer k = 1; k + 2 <= n; k += 3) {
-        lua_rawgeti(L, snap, k); /* f */
-        lua_rawgeti(L, snap, k + 1);
-        int i = (int)lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        lua_rawgeti(L, snap, k + 2); /* value as loaded */
-        lua_setupvalue(L, -2, i);    /* pops it */
-        lua_pop(L, 1);               /* f */
-    }
-    lua_pop(L, 1);
-}
-
 /* The whole start-up, run under lua_pcall (the lua.c pmain pattern) so an
  * allocation failure anywhere becomes an error, not an abort. [-1, +0, e] */
 static int build_protected(lua_State *L)
 {
     build_args_t *a = lua_touserdata(L, 1);
     pf_eval_t *ev = a->ev;
-    open_allowed_libs(L);
+    pf_sandbox_open_libs(L);
     if (!load_prelude(L, ev, a->errs)) return 0;
     int p = lua_gettop(L);
     lua_pushvalue(L, p);
     ev->ref_prelude = luaL_ref(L, LUA_REGISTRYINDEX);
     if (!load_rule_pack(L, ev, p, a->errs)) return 0;
-    freeze_rule_state(L, ev, p);
+    ev->ref_upvalues = pf_view_freeze_rules(L, p);
     if (ev->nreports == 0 && !read_reports(L, ev, p, a->errs)) return 0;
     lua_pushboolean(L, 1);
     return 1;
@@ -1335,7 +468,7 @@ static int build_state(pf_eval_t *ev, pf_errlist_t *errs)
     size_t before = errs->count;
     ev->mem_large = 0;
     pf_slab_init(&ev->slab);
-    ev->L = lua_newstate(capped_alloc, ev);
+    ev->L = lua_newstate(pf_limits_alloc, ev);
     if (!ev->L) {
         pf_slab_delete(&ev->slab);
         add_error(errs, "internal", "cannot create a Lua state (out of memory)");
@@ -1455,7 +588,7 @@ static void write_cells(lua_State *L, int first, int last, pf_buf_t *b, const pf
  * to CSV, with no Lua table per row. [-(n+1), +0, e] */
 static int host_emit(lua_State *L)
 {
-    pf_eval_t *ev = get_ev(L);
+    pf_eval_t *ev = pf_eval_of(L);
     run_args_t *a = ev->run;
     if (!a) return luaL_error(L, "internal: host.emit outside an evaluation");
     lua_Integer r = luaL_checkinteger(L, 1);
@@ -1478,7 +611,7 @@ static int host_emit(lua_State *L)
 static int run_protected(lua_State *L)
 {
     run_args_t *a = lua_touserdata(L, 1);
-    restore_rule_state(L, a->ev);
+    pf_view_restore_rules(L, a->ev->ref_upvalues);
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     lua_getfield(L, -1, "evaluate");
     push_value(L, a->intake, 0);
@@ -1697,7 +830,7 @@ typedef struct tool_args {
 static int tool_protected(lua_State *L)
 {
     tool_args_t *a = lua_touserdata(L, 1);
-    restore_rule_state(L, a->ev);
+    pf_view_restore_rules(L, a->ev->ref_upvalues);
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     if (lua_getfield(L, -1, a->tool) != LUA_TFUNCTION)
         return luaL_error(L, "internal: the prelude has no tool '%s'", a->tool);

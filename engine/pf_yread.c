@@ -2,13 +2,9 @@
  * pf_yread.c - the YAML intake reader: libyaml events in, pf_node_t tree out,
  * with limits checked as the events arrive (never after the fact).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "pf_yread.h"
 
@@ -489,59 +485,6 @@ int pf_yread_one(const void *buf, size_t len, const pf_yread_limits_t *lim, pf_d
     return ok;
 }
 
-int pf_yread_slurp(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err)
-{
-    *out = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        pf_err_set(err, "io.open", 0, 0, "", "cannot open the file: %s", strerror(errno));
-        return 0;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        pf_err_set(err, "io.type", 0, 0, "", "not a regular file");
-        close(fd);
-        return 0;
-    }
-    if ((unsigned long long)st.st_size > max_bytes) {
-        pf_err_set(err, "io.size", 0, 0, "", "the file is %lld bytes; the limit is %zu",
-                   (long long)st.st_size, max_bytes);
-        close(fd);
-        return 0;
-    }
-    /* Read at most one byte more than allowed: a file still growing is caught. */
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *buf = pf_xmalloc(cap + 1);
-    for (;;) {
-        if (n == cap) {
-            if (cap > max_bytes) break;
-            cap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
-            buf = pf_xrealloc(buf, cap + 1);
-        }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            pf_err_set(err, "io.read", 0, 0, "", "cannot read the file: %s", strerror(errno));
-            free(buf);
-            close(fd);
-            return 0;
-        }
-        if (got == 0) break;
-        n += (size_t)got;
-    }
-    close(fd);
-    if (n > max_bytes) {
-        pf_err_set(err, "io.size", 0, 0, "", "the file is over the limit of %zu bytes", max_bytes);
-        free(buf);
-        return 0;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 1;
-}
-
 int pf_yread_file(const char *path, const pf_yread_limits_t *lim, pf_doc_t *doc, pf_err_t *err)
 {
     pf_yread_limits_t dflt;
@@ -551,7 +494,7 @@ int pf_yread_file(const char *path, const pf_yread_limits_t *lim, pf_doc_t *doc,
     }
     char *buf;
     size_t len;
-    if (!pf_yread_slurp(path, lim->max_file_bytes, &buf, &len, err)) return 0;
+    if (!pf_read_file(path, lim->max_file_bytes, &buf, &len, err)) return 0;
     int ok = pf_yread_one(buf, len, lim, doc, err);
     free(buf);
     return ok;

@@ -72,11 +72,4 @@ int pf_yread_file(const char *path, const pf_yread_limits_t *lim, pf_doc_t *doc,
 int pf_yread_one(const void *buf, size_t len, const pf_yread_limits_t *lim, pf_doc_t *doc,
                  pf_err_t *err);
 
-/*
- * Reads a whole regular file into a malloc'd buffer (NUL-terminated),
- * refusing non-regular files and files over max_bytes. Opens with
- * O_NONBLOCK so a FIFO cannot hang the batch. Returns 1, or 0 with err.
- */
-int pf_yread_slurp(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err);
-
 #endif

@@ -173,8 +173,8 @@ static void check_document(pf_doc_t *doc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > limits.max_file_bytes) return 0; /* pf_yread_slurp refuses these */
-    /* the batch hands the reader a NUL-terminated heap copy (pf_yread_slurp) */
+    if (size > limits.max_file_bytes) return 0; /* pf_read_file refuses these */
+    /* the batch hands the reader a NUL-terminated heap copy (pf_read_file) */
     char *buf = malloc(size + 1);
     if (size) memcpy(buf, data, size);
     buf[size] = '\0';

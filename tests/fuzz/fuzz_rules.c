@@ -123,7 +123,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     size_t len;
     pf_err_t ioerr;
     FILE *copy = fopen(shared_file, "wb");
-    if (!pf_yread_slurp(path, 1u << 20, &text, &len, &ioerr) || !copy ||
+    if (!pf_read_file(path, 1u << 20, &text, &len, &ioerr) || !copy ||
         fwrite(text, 1, len, copy) != len || fclose(copy) != 0) {
         fprintf(stderr, "fuzz_rules: cannot copy %s\n", path);
         exit(1);

@@ -460,10 +460,10 @@ static void test_file_size_limit(void **state)
     size_t len = 0;
     pf_err_t err;
     pf_err_clear(&err);
-    assert_int_equal(pf_yread_slurp(p, 99, &buf, &len, &err), 0);
+    assert_int_equal(pf_read_file(p, 99, &buf, &len, &err), 0);
     assert_null(buf);
     assert_string_equal(err.kind, "io.size");
-    assert_int_equal(pf_yread_slurp(p, 100, &buf, &len, &err), 1);
+    assert_int_equal(pf_read_file(p, 100, &buf, &len, &err), 1);
     assert_int_equal(len, 100);
     assert_int_equal(buf[100], '\0');
     assert_memory_equal(buf, text, 100);
@@ -484,9 +484,9 @@ static void test_file_size_limit(void **state)
     pf_doc_delete(&doc);
     /* a missing file and a folder */
     char *missing = path_in(dir, "missing.yaml");
-    assert_int_equal(pf_yread_slurp(missing, 100, &buf, &len, &err), 0);
+    assert_int_equal(pf_read_file(missing, 100, &buf, &len, &err), 0);
     assert_string_equal(err.kind, "io.open");
-    assert_int_equal(pf_yread_slurp(dir, 100, &buf, &len, &err), 0);
+    assert_int_equal(pf_read_file(dir, 100, &buf, &len, &err), 0);
     assert_string_equal(err.kind, "io.type");
     unlink(p);
     rmdir(dir);
@@ -506,7 +506,7 @@ static void test_fifo_refused(void **state)
     pf_err_t err;
     pf_err_clear(&err);
     double t0 = now_seconds();
-    assert_int_equal(pf_yread_slurp(p, 1000, &buf, &len, &err), 0);
+    assert_int_equal(pf_read_file(p, 1000, &buf, &len, &err), 0);
     assert_string_equal(err.kind, "io.type");
     assert_null(buf);
     pf_doc_t doc;

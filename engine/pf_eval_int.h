@@ -1,0 +1,58 @@
+/*
+ * pf_eval_int.h - private to the evaluator: the pf_eval_t that pf_eval.c
+ * (building a state, running intakes and tools) and pf_limits.c (the
+ * allocator, the count hook, arm and disarm) share. Nothing outside those
+ * two files includes it; the sandbox (pf_sandbox.c) and the views
+ * (pf_view.c) work on the Lua state alone.
+ *
+ * Owns: the struct's layout only. What a pf_eval_t owns is said in
+ * pf_eval.h; the limit counters below belong to pf_limits.c, the rest to
+ * pf_eval.c.
+ */
+#ifndef PF_EVAL_INT_H
+#define PF_EVAL_INT_H
+
+#include <lua.h>
+
+#include "pf_eval.h"
+#include "pf_slab.h"
+#include "pf_watch.h"
+
+struct run_args;
+
+struct pf_eval {
+    lua_State *L;
+    pf_eval_config_t cfg;
+    /* memory accounting (allocator ud; pf_limits.c) */
+    size_t mem_large; /* bytes in blocks from malloc; the slab holds the rest */
+    pf_slab_t slab;   /* the state's small blocks */
+    int mem_failed;
+    struct run_args *run; /* the evaluation under way, for host.emit */
+    /* limits, checked in the count hook once the watch has set it (pf_limits.c) */
+    int armed;
+    pf_watch_t watch;
+    unsigned long long instr_used;
+    double deadline;
+    char killed[160]; /* non-empty: the state is over a limit */
+    /* prelude */
+    int ref_prelude;
+    int ref_upvalues; /* {f, i, value, ...}: rule upvalues as loaded (pf_view.c) */
+    /* reports */
+    size_t nreports;
+    char **report_names;
+    char ***report_columns;
+    size_t nrules;
+    char digest[65];
+    /* rule counters of states closed by a rebuild, added to the live ones */
+    pf_rule_stat_t *carry;
+    size_t ncarry;
+};
+
+/* The evaluator lives in the state's extra space, for the hook and the
+ * host functions. [-0, +0, -] */
+static inline pf_eval_t *pf_eval_of(lua_State *L)
+{
+    return *(pf_eval_t **)lua_getextraspace(L);
+}
+
+#endif

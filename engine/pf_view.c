@@ -1,0 +1,410 @@
+/*
+ * pf_view.c - read-only views of the host's data and the freezing of the
+ * rule files' state (see pf_view.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "pf_view.h"
+
+/* ==================================================================== */
+/* Read-only views                                                        */
+/* ==================================================================== */
+
+/* A key as a message shows it: field 'name', item [3], or a boolean key.
+ * [-0, +0, -] */
+static const char *key_text(lua_State *L, int idx, char *buf, size_t size)
+{
+    if (lua_type(L, idx) == LUA_TSTRING)
+        snprintf(buf, size, "field '%.100s'", lua_tostring(L, idx));
+    else if (lua_isinteger(L, idx))
+        snprintf(buf, size, "item [%lld]", (long long)lua_tointeger(L, idx));
+    else if (lua_type(L, idx) == LUA_TNUMBER)
+        snprintf(buf, size, "item [%.14g]", (double)lua_tonumber(L, idx));
+    else
+        snprintf(buf, size, "a %s key", luaL_typename(L, idx));
+    return buf;
+}
+
+/* __newindex of a view: refuses, naming the key. [-3, +0, e] */
+static int ro_newindex(lua_State *L)
+{
+    char key[128];
+    return luaL_error(L, "this table is read-only (tried to set %s)",
+                      key_text(L, 2, key, sizeof key));
+}
+
+/* [-0, +1, -] the data table behind proxy at index 1 */
+static void ro_data(lua_State *L)
+{
+    if (!lua_getmetatable(L, 1)) luaL_error(L, "not a read-only view");
+    lua_getfield(L, -1, "__index");
+    lua_remove(L, -2);
+}
+
+/* __len of a view: the length of its data. [-1, +1, e] */
+static int ro_len(lua_State *L)
+{
+    ro_data(L);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
+}
+
+/* The iterator of a view's pairs: next over the data table, which stays
+ * hidden in an upvalue (returning it, as `next, data` would, hands a rule
+ * the writable table). [-2, +(1|2), -] */
+static int ro_iter(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1))) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+/* __pairs of a view: ro_iter, the view, nil. [-1, +3, e] */
+static int ro_pairs(lua_State *L)
+{
+    ro_data(L);
+    lua_pushcclosure(L, ro_iter, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* ---- sorted keys ---- */
+
+/* The registry-free tag under which a view's metatable keeps its sorted
+ * keys: its address is the key (a constant, not state). */
+static const char KEYS_CACHE = 'k';
+
+typedef struct sort_key {
+    lua_Number num;
+    const char *str; /* NULL for a number */
+    size_t len;
+    lua_Integer pos; /* where the key itself is, in the unsorted list */
+} sort_key_t;
+
+/* qsort order (no Lua stack). Numbers first, by value; then text, byte by byte (what Lua's < does
+ * on text in the C locale, which the host never changes). */
+static int compare_keys(const void *pa, const void *pb)
+{
+    const sort_key_t *a = pa, *b = pb;
+    if (!a->str || !b->str) {
+        if (a->str || b->str) return a->str ? 1 : -1;
+        return (a->num > b->num) - (a->num < b->num);
+    }
+    int c = memcmp(a->str, b->str, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Pushes a new list with the entries of the list at idx: [-0, +1, m] */
+static void push_list_copy(lua_State *L, int idx)
+{
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        lua_rawseti(L, -2, i);
+    }
+}
+
+/* Pushes the sorted keys of the plain table at data (but "\1pos"), or
+ * nothing and returns 0 when a key is neither a number nor text.
+ * [-0, +(0|1), m] */
+static int push_sorted_keys(lua_State *L, int data)
+{
+    size_t n = 0;
+    lua_newtable(L); /* keys, unsorted; keeps their strings alive */
+    int keys = lua_gettop(L);
+    for (lua_pushnil(L); lua_next(L, data); lua_pop(L, 1)) {
+        int t = lua_type(L, -2);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING) {
+            lua_settop(L, keys - 1);
+            return 0;
+        }
+        if (t == LUA_TSTRING && strcmp(lua_tostring(L, -2), "\1pos") == 0) continue;
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, keys, (lua_Integer)++n);
+    }
+    sort_key_t *k = lua_newuserdatauv(L, (n ? n : 1) * sizeof *k, 0); /* freed by the GC */
+    for (size_t i = 0; i < n; i++) {
+        k[i].pos = (lua_Integer)i + 1;
+        lua_rawgeti(L, keys, k[i].pos);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            k[i].str = lua_tolstring(L, -1, &k[i].len); /* alive in keys */
+        } else {
+            k[i].str = NULL;
+            k[i].num = lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    qsort(k, n, sizeof *k, compare_keys);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) { /* the keys themselves: 1 stays an integer */
+        lua_rawgeti(L, keys, k[i].pos);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_replace(L, keys); /* the sorted list where the unsorted one was */
+    lua_pop(L, 1);        /* the userdata */
+    return 1;
+}
+
+/*
+ * host.keys(t) -> the keys of t sorted as the DSL's sorted_keys sorts them,
+ * in a new list; nothing when t is not a plain table or a host view, or has
+ * keys other than numbers and text (the prelude then sorts in Lua). A
+ * view's data never changes, so its keys are sorted once and kept in its
+ * metatable; rules sort the same answers again and again. [-1, +(0|1), m]
+ */
+int pf_view_keys(lua_State *L)
+{
+    if (!lua_istable(L, 1)) return 0;
+    lua_settop(L, 1);
+    if (!lua_getmetatable(L, 1)) return push_sorted_keys(L, 1); /* [t, mt] */
+    lua_pushliteral(L, "__pairs");
+    if (lua_rawget(L, 2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_pairs) return 0;
+    if (lua_rawgetp(L, 2, &KEYS_CACHE) == LUA_TTABLE) { /* [t, mt, pairs, cached] */
+        push_list_copy(L, 4);
+        return 1;
+    }
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, 2); /* [t, mt, pairs, nil, data] */
+    if (!lua_istable(L, 5) || !push_sorted_keys(L, 5)) return 0;
+    push_list_copy(L, 6);
+    lua_rawsetp(L, 2, &KEYS_CACHE); /* the copy stays with the view */
+    return 1;
+}
+
+/* __tostring of a view, without an address. [-1, +1, -] */
+static int ro_tostring(lua_State *L)
+{
+    lua_pushliteral(L, "<read-only table>");
+    return 1;
+}
+
+/* Pushes the metatable of a read-only view of the table at data, refusing
+ * writes with newindex: [-0, +1, m]. Shared by the host's views of intakes,
+ * policy and libraries, and by frozen rule-file tables. */
+static void push_view_mt(lua_State *L, int data, lua_CFunction newindex)
+{
+    data = lua_absindex(L, data);
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, data);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, newindex);
+    lua_setfield(L, -2, "__newindex");
+    static const luaL_Reg view_meta[] = {
+        {"__len", ro_len}, {"__pairs", ro_pairs}, {"__tostring", ro_tostring}, {NULL, NULL}};
+    luaL_setfuncs(L, view_meta, 0);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+}
+
+/* Replaces the table on top by a read-only proxy of it: [-1, +1, m] */
+void pf_view_make_readonly(lua_State *L)
+{
+    lua_createtable(L, 0, 0); /* data proxy */
+    push_view_mt(L, -2, ro_newindex);
+    lua_setmetatable(L, -2); /* data proxy */
+    lua_remove(L, -2);       /* proxy */
+}
+
+/* Records where each entry of a list or map came from, as "line:column"
+ * under the key "\1pos" of its data table (no YAML key can hold \1: the
+ * reader refuses control characters). Only for the policy, whose messages
+ * point into the file. [-0, +0, m]; data table on top. */
+static void add_positions(lua_State *L, const pf_value_t *v)
+{
+    lua_createtable(L, 0, (int)v->count);
+    for (size_t i = 0; i < v->count; i++) {
+        if (v->kind == PF_VAL_MAP)
+            lua_pushstring(L, v->keys[i]);
+        else
+            lua_pushinteger(L, (lua_Integer)i + 1);
+        lua_pushfstring(L, "%d:%d", (int)v->items[i].line, (int)v->items[i].column);
+        lua_rawset(L, -3);
+    }
+    lua_setfield(L, -2, "\1pos");
+}
+
+/* Pushes a typed value as Lua data: [-0, +1, m]. Tables become read-only
+ * proxies; with_pos records source positions (see add_positions). */
+void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos)
+{
+    luaL_checkstack(L, 6, "value nested too deeply");
+    switch (v->kind) {
+    case PF_VAL_BOOL:
+        lua_pushboolean(L, v->b);
+        return;
+    case PF_VAL_INT:
+        lua_pushinteger(L, (lua_Integer)v->i);
+        return;
+    case PF_VAL_NUM:
+        lua_pushnumber(L, (lua_Number)v->n);
+        return;
+    case PF_VAL_STR:
+        lua_pushlstring(L, v->s, v->len);
+        return;
+    case PF_VAL_LIST:
+        lua_createtable(L, (int)v->count, 0);
+        for (size_t i = 0; i < v->count; i++) {
+            pf_view_push_value(L, &v->items[i], with_pos);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    case PF_VAL_MAP:
+        lua_createtable(L, 0, (int)v->count);
+        for (size_t i = 0; i < v->count; i++) {
+            lua_pushstring(L, v->keys[i]);
+            pf_view_push_value(L, &v->items[i], with_pos);
+            lua_rawset(L, -3);
+        }
+        break;
+    }
+    if (with_pos) add_positions(L, v);
+    pf_view_make_readonly(L);
+}
+
+/* ==================================================================== */
+/* Freezing the rule files' state                                         */
+/* ==================================================================== */
+
+/* __newindex of a frozen rule-file table. [-3, +0, e] */
+static int frozen_newindex(lua_State *L)
+{
+    char key[128];
+    return luaL_error(L,
+                      "tables of a rule file are read-only once the pack is loaded "
+                      "(tried to set %s); keep per-intake values in locals",
+                      key_text(L, 2, key, sizeof key));
+}
+
+static void freeze_value(lua_State *L, int idx, int visited, int snap);
+
+/* Freezes a table in place: its entries move to a hidden table that a
+ * read-only metatable serves (so everything holding it sees the same,
+ * unchangeable contents). Tables with a metatable are the host's views
+ * and are left as they are. [-0, +0, m]; the table at t. */
+static void freeze_table(lua_State *L, int t, int visited, int snap)
+{
+    if (lua_getmetatable(L, t)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_newtable(L); /* shadow */
+    int shadow = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, t)) { /* copy, then clear below */
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, shadow);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, shadow)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, t); /* assigning nil to a present field during traversal is allowed */
+    }
+    push_view_mt(L, shadow, frozen_newindex);
+    lua_setmetatable(L, t);
+    lua_pushnil(L);
+    while (lua_next(L, shadow)) { /* nested tables and functions */
+        freeze_value(L, lua_gettop(L), visited, snap);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* shadow */
+}
+
+/* Records every upvalue of a rule-file function (except _ENV) as loaded,
+ * to be put back before each intake, and freezes what they reach. Functions
+ * of the prelude and C functions are not rule state and are skipped.
+ * [-0, +0, m]; the function at f, visited set and snapshot at their indices. */
+static void freeze_function(lua_State *L, int f, int visited, int snap)
+{
+    lua_Debug ar;
+    lua_pushvalue(L, f);
+    lua_getinfo(L, ">S", &ar);
+    if (strcmp(ar.what, "Lua") != 0 && strcmp(ar.what, "main") != 0) return;
+    if (strncmp(ar.source, "=prelude/", 9) == 0) return; /* a prelude module's */
+    for (int i = 1;; i++) {
+        const char *name = lua_getupvalue(L, f, i);
+        if (!name) break;
+        if (strcmp(name, "_ENV") != 0) {
+            lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
+            lua_pushvalue(L, f);
+            lua_rawseti(L, snap, n + 1);
+            lua_pushinteger(L, i);
+            lua_rawseti(L, snap, n + 2);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, snap, n + 3);
+            freeze_value(L, lua_gettop(L), visited, snap);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* [-0, +0, m] value at idx, each object once (visited set) */
+static void freeze_value(lua_State *L, int idx, int visited, int snap)
+{
+    int t = lua_type(L, idx);
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION) return;
+    luaL_checkstack(L, 8, "rule data nested too deeply");
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, visited) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, visited);
+    if (t == LUA_TTABLE)
+        freeze_table(L, idx, visited, snap);
+    else
+        freeze_function(L, idx, visited, snap);
+}
+
+/* After loading: freeze everything the rules hold, and keep the snapshot
+ * of their upvalues in the registry. [-0, +0, e]; P at index p. */
+int pf_view_freeze_rules(lua_State *L, int p)
+{
+    lua_newtable(L);
+    int visited = lua_gettop(L);
+    lua_newtable(L);
+    int snap = lua_gettop(L);
+    lua_getfield(L, p, "rule_objects");
+    lua_call(L, 0, 1);
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+        freeze_value(L, lua_gettop(L), visited, snap);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2); /* nil, list */
+    lua_pushvalue(L, snap);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pop(L, 2);
+    return ref;
+}
+
+/* Puts every rule upvalue back as it was loaded: [-0, +0, -] */
+void pf_view_restore_rules(lua_State *L, int ref)
+{
+    if (ref == LUA_NOREF) return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    int snap = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
+    for (lua_Integer k = 1; k + 2 <= n; k += 3) {
+        lua_rawgeti(L, snap, k); /* f */
+        lua_rawgeti(L, snap, k + 1);
+        int i = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        lua_rawgeti(L, snap, k + 2); /* value as loaded */
+        lua_setupvalue(L, -2, i);    /* pops it */
+        lua_pop(L, 1);               /* f */
+    }
+    lua_pop(L, 1);
+}
