@@ -22,7 +22,7 @@
 
 #include "pf_common.h"
 #include "pf_csv.h"
-#include "pf_node.h"
+#include "pf_value.h"
 
 typedef struct pf_eval_limits {
     size_t mem_bytes;                /* whole Lua state */

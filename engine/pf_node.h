@@ -12,9 +12,6 @@
 #include <stddef.h>
 
 #include "pf_common.h" /* pf_arena_t */
-/* pf_value_t lived here before it had a module of its own; pf_eval.h and
- * pf_yemit.h still take it through this header. */
-#include "pf_value.h"
 
 typedef enum pf_node_kind { PF_NODE_SCALAR, PF_NODE_MAP, PF_NODE_SEQ } pf_node_kind_t;
 

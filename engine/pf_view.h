@@ -24,7 +24,7 @@
 
 #include <lua.h>
 
-#include "pf_node.h"
+#include "pf_value.h"
 
 /* Replaces the table on top by a read-only view of it. [-1, +1, m] */
 void pf_view_make_readonly(lua_State *L);

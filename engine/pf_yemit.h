@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 #include "pf_common.h"
-#include "pf_node.h"
+#include "pf_value.h"
 
 /* Returns 1 on success, 0 with err (libyaml's problem or an I/O error). */
 int pf_yemit_value(FILE *fp, const pf_value_t *root, pf_err_t *err);
