@@ -617,19 +617,16 @@ static int evaluate_all(batch_t *b)
 
 /* ---- rule_hits.csv ------------------------------------------------------------ */
 
-/* Adds every worker's counters up, rule by rule (all load the same pack). */
+/* The rules with every worker's time added up, rule by rule (all load the
+ * same pack); fired and moved come from the hits (pf_results). */
 static size_t gather_rule_stats(batch_t *b, pf_rule_stat_t **out)
 {
     size_t n = pf_eval_rule_stats(b->workers[0].ev, out);
     for (size_t w = 1; w < b->nworkers; w++) {
         pf_rule_stat_t *more;
         size_t m = pf_eval_rule_stats(b->workers[w].ev, &more);
-        for (size_t i = 0; i < n && i < m; i++) {
-            (*out)[i].evaluated += more[i].evaluated;
-            (*out)[i].fired += more[i].fired;
-            (*out)[i].moved += more[i].moved;
+        for (size_t i = 0; i < n && i < m; i++)
             (*out)[i].seconds += more[i].seconds;
-        }
         pf_rule_stats_free(more, m);
     }
     return n;

@@ -2,7 +2,7 @@
  * pf_eval.c - the rule evaluator proper: builds one Lua 5.4 state per
  * pf_eval_t (protected, under a message handler: the libraries and the
  * sandbox, the prelude and the policy, the rule pack), runs an intake or an
- * analyst tool in it, keeps the rule counters, and rebuilds the state after
+ * analyst tool in it, keeps each rule's time, and rebuilds the state after
  * a rule went over a limit.
  *
  * Layout of a state:
@@ -696,10 +696,7 @@ static int stats_protected(lua_State *L)
         st->id = field_string(L, row, 1);
         st->stage = field_string(L, row, 2);
         st->where = field_string(L, row, 3);
-        st->evaluated = (unsigned long long)field_number(L, row, 4);
-        st->fired = (unsigned long long)field_number(L, row, 5);
-        st->moved = field_number(L, row, 6);
-        st->seconds = field_number(L, row, 7);
+        st->seconds = field_number(L, row, 4);
         *n = i + 1;
         lua_pop(L, 1);
     }
@@ -727,12 +724,8 @@ size_t pf_eval_rule_stats(pf_eval_t *ev, pf_rule_stat_t **out)
         }
         return ev->ncarry;
     }
-    for (size_t i = 0; i < n && i < ev->ncarry; i++) { /* same pack, same order */
-        (*out)[i].evaluated += ev->carry[i].evaluated;
-        (*out)[i].fired += ev->carry[i].fired;
-        (*out)[i].moved += ev->carry[i].moved;
+    for (size_t i = 0; i < n && i < ev->ncarry; i++) /* same pack, same order */
         (*out)[i].seconds += ev->carry[i].seconds;
-    }
     return n;
 }
 

@@ -75,16 +75,20 @@ size_t pf_eval_rule_count(const pf_eval_t *ev);
 int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
                 size_t *rows, pf_buf_t *hits, const pf_csv_style_t *style, pf_err_t *err);
 
-/* What one rule did over every intake this evaluator saw. */
+/* One row of rule_hits.csv. The evaluator fills the rule's identity and
+ * time; how often it fired and what it moved come from one place only, the
+ * hits of each intake (pf_eval_run), added up by the caller in input order
+ * (pf_results), so they never depend on which worker saw which intake. */
 typedef struct pf_rule_stat {
     char *id, *stage, *where; /* where = "file:line" of the rule */
-    unsigned long long evaluated, fired;
-    double moved;   /* points added or removed (absolute), exclusions, steps */
-    double seconds; /* 0 unless timings were asked for */
+    double seconds;           /* 0 unless timings were asked for */
+    unsigned long long fired; /* filled by the caller from the hits */
+    double moved;             /* points added or removed (absolute), exclusions, steps */
 } pf_rule_stat_t;
 
-/* Per-rule counters in load order; *out is malloc'd, free it with
- * pf_rule_stats_free. Counters survive a rebuild after a limit. */
+/* The rules in load order with the time each took on this evaluator
+ * (fired and moved left 0); *out is malloc'd, free it with
+ * pf_rule_stats_free. Time survives a rebuild after a limit. */
 size_t pf_eval_rule_stats(pf_eval_t *ev, pf_rule_stat_t **out);
 void pf_rule_stats_free(pf_rule_stat_t *stats, size_t n);
 

@@ -43,7 +43,7 @@ struct pf_eval {
     char ***report_columns;
     size_t nrules;
     char digest[65];
-    /* rule counters of states closed by a rebuild, added to the live ones */
+    /* rule time of states closed by a rebuild, added to the live ones */
     pf_rule_stat_t *carry;
     size_t ncarry;
 };

@@ -135,7 +135,7 @@ function P.rule(spec)
     return
   end
   local r = { id = id, stage = stage, at = at, when = spec.when, because = spec.because,
-              note = spec.note, doc = spec.doc, n_eval = 0, n_fired = 0, moved = 0, secs = 0 }
+              note = spec.note, doc = spec.doc, moved = 0, secs = 0 }
   check_fields(spec, stage, bad)
   if spec.when ~= nil and type(spec.when) ~= "function" then
     bad("when must be a function(intake, ctx)")

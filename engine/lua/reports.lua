@@ -77,11 +77,13 @@ function P.evaluate(intake, source)
   return take_hits()
 end
 
--- Per-rule counters for rule_hits.csv: one row per rule, in load order.
+-- Each rule's identity and time for rule_hits.csv, in load order: one row
+-- per rule. How often it fired and what it moved are not counted here: the
+-- host adds them up from each intake's hits, in input order.
 function P.rule_stats()
   local out = {}
   for i, r in ipairs(rules) do
-    out[i] = { r.id, r.stage, r.at, r.n_eval, r.n_fired, r.moved, r.secs }
+    out[i] = { r.id, r.stage, r.at, r.secs }
   end
   return out
 end

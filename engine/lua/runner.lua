@@ -1,8 +1,8 @@
 -- prelude/runner.lua: running one rule on one intake, for every stage. It
 -- calls a rule's functions (when, because, the action; only stages/2-fit.lua
--- also calls a fit action, protected, for explain's closest miss), counts
--- (n_eval, n_fired, moved, secs), records hits, and checks and adds the
--- points of the needs and fit stages (points_stage).
+-- also calls a fit action, protected, for explain's closest miss), adds up
+-- what each rule moved and (with --timings) its time, records hits, and
+-- checks and adds the points of the needs and fit stages (points_stage).
 --
 -- Owns the state that changes while intakes are evaluated, as its own
 -- locals, so the hot path reads upvalues and no table: the modes of an
@@ -62,7 +62,6 @@ end
 
 -- begin_rule(r) -> start time (with a clock), trace entry (when tracing)
 local function begin_rule(r)
-  r.n_eval = r.n_eval + 1
   r.moved_before = r.moved
   running = r
   local ent
@@ -77,7 +76,6 @@ R.begin_rule = begin_rule
 
 local function end_rule(r, fired, t0)
   if fired then
-    r.n_fired = r.n_fired + 1
     if hits then
       hits[#hits + 1] = r.index
       hits[#hits + 1] = r.moved - r.moved_before
@@ -181,7 +179,6 @@ end
 -- which was a fifth of the instructions of an evaluation.
 local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
   for _, r in ipairs(rules_of_stage) do
-    r.n_eval = r.n_eval + 1
     running = r
     local w = r.when
     if w == nil or invoke(w, intake, ctx) then
@@ -192,7 +189,6 @@ local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys
         if t ~= nil and not check_points(r, t, known, what) then t = nil end
       end
       if t ~= nil then add_points(r, t, keys, totals, why, intake, ctx) end
-      r.n_fired = r.n_fired + 1
       if hits then
         hits[#hits + 1] = r.index
         hits[#hits + 1] = r.moved - before

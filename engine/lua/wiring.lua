@@ -16,7 +16,7 @@
 --   rule_objects                the pack's load; what the host freezes
 --   running_rule                runner.lua: the rule being evaluated
 --   reports, evaluate,          reports.lua: report columns, one intake's
---   rule_stats                  rows through host.emit, per-rule counters
+--   rule_stats                  rows through host.emit; each rule's identity and time
 --   explain, test, check,       tools/: the analyst commands
 --   types, ranking
 --
