@@ -192,7 +192,7 @@ typedef struct slot {
     outcome_t *items;
     size_t count, cap;
     pf_errlist_t errs;           /* reasons of the rejected intakes */
-    pf_buf_t hits;               /* "INDEX:POINTS;" of the rules that fired, per intake */
+    pf_hits_t hits;              /* what the rules that fired did, intake after intake */
     pf_buf_t raw;                /* reused reject rows, as the previous run wrote them */
     char digest[65];             /* of the file's bytes (--incremental) */
     pf_buf_t source;             /* scratch: "path" or "path#N" */
@@ -257,7 +257,7 @@ static outcome_t *slot_outcome(batch_t *b, slot_t *s)
     for (size_t r = 0; r < b->nreports; r++)
         o->end[r] = s->bufs[r].len;
     o->err_first = s->errs.count;
-    o->hits_first = o->hits_end = s->hits.len;
+    o->hits_first = o->hits_end = s->hits.count;
     o->raw_first = o->raw_end = s->raw.len;
     return o;
 }
@@ -326,7 +326,7 @@ static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char 
     }
     for (size_t r = 0; r < b->nreports; r++)
         o->end[r] = s->bufs[r].len;
-    o->hits_end = s->hits.len;
+    o->hits_end = s->hits.count;
 }
 
 /* Takes one intake's rows from the previous run, as its state record (in
@@ -355,8 +355,8 @@ static int reuse_intake(batch_t *b, slot_t *s)
     o->raw_end = s->raw.len;
     o->raw_rows = rows[b->nreports];
     const char *hits = pf_ledger_text(rec, PF_LEDGER_HITS, &n);
-    pf_buf_add(&s->hits, hits, n);
-    o->hits_end = s->hits.len;
+    pf_hits_parse(&s->hits, hits, n);
+    o->hits_end = s->hits.count;
     return ok;
 }
 
@@ -366,7 +366,7 @@ static int reuse_file(batch_t *b, slot_t *s, const char *path)
 {
     size_t first, nprev;
     if (!pf_prev_find(b->prev, path, &first, &nprev)) return 0;
-    size_t count = s->count, raw = s->raw.len, hits = s->hits.len, ends[MAX_REPORTS];
+    size_t count = s->count, raw = s->raw.len, hits = s->hits.count, ends[MAX_REPORTS];
     for (size_t r = 0; r < b->nreports; r++)
         ends[r] = s->bufs[r].len;
     int ok = 1;
@@ -383,7 +383,7 @@ static int reuse_file(batch_t *b, slot_t *s, const char *path)
         free(s->items[i].unique);
     s->count = count; /* a previous report changed under us: evaluate instead */
     s->raw.len = raw;
-    s->hits.len = hits;
+    s->hits.count = hits;
     for (size_t r = 0; r < b->nreports; r++)
         s->bufs[r].len = ends[r];
     return 0;
@@ -534,7 +534,7 @@ static int consume(void *ctx, size_t index, void *slot)
             }
             o->ok = 0;
         }
-        const char *hits = s->hits.data ? s->hits.data + o->hits_first : "";
+        const pf_hit_t *hits = s->hits.items ? s->hits.items + o->hits_first : NULL;
         size_t nhits = o->hits_end - o->hits_first;
         pf_results_add_hits(res, hits, nhits);
         pf_ledger_rec_t rec = {.seq = entry,
@@ -546,7 +546,7 @@ static int consume(void *ctx, size_t index, void *slot)
                                .line = o->unique_line,
                                .column = o->unique_column,
                                .hits = hits,
-                               .hits_len = nhits};
+                               .nhits = nhits};
         if (b->opt->shard_n || b->opt->incremental) write_records(b, &rec, rows, off);
         for (size_t r = 0; r < b->nreports; r++)
             start[r] = o->end[r];
@@ -554,7 +554,7 @@ static int consume(void *ctx, size_t index, void *slot)
     }
     b->stats->intakes += s->count;
     s->count = 0;
-    pf_buf_reset(&s->hits);
+    s->hits.count = 0;
     pf_buf_reset(&s->raw);
     s->digest[0] = '\0';
     for (size_t r = 0; r < b->nreports; r++)
@@ -658,7 +658,7 @@ static void batch_delete(batch_t *b)
         pf_buf_delete(&s->source);
         pf_buf_delete(&s->record);
         pf_ledger_reader_delete(&s->prev_rec);
-        pf_buf_delete(&s->hits);
+        pf_hits_delete(&s->hits);
         pf_buf_delete(&s->raw);
     }
     free(b->slots);

@@ -550,7 +550,7 @@ typedef struct run_args {
     const char *source;
     pf_buf_t *out;
     size_t *rows;
-    pf_buf_t *hits;
+    pf_hits_t *hits;
     const pf_csv_style_t *style;
 } run_args_t;
 
@@ -622,16 +622,9 @@ static int run_protected(lua_State *L)
     luaL_checktype(L, -1, LUA_TTABLE);
     if (!a->hits) return 0;
     for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TNUMBER; i += 2) {
-        pf_buf_addint(a->hits, (long long)lua_tointeger(L, -1));
-        pf_buf_addc(a->hits, ':');
+        size_t rule = (size_t)lua_tointeger(L, -1);
         lua_rawgeti(L, -2, i + 1);
-        double moved = (double)lua_tonumber(L, -1);
-        /* whole numbers as %.17g writes them, without printf (-0 aside) */
-        if (fabs(moved) < 1e15 && moved == (double)(long long)moved && !signbit(moved))
-            pf_buf_addint(a->hits, (long long)moved);
-        else
-            pf_buf_printf(a->hits, "%.17g", moved);
-        pf_buf_addc(a->hits, ';');
+        pf_hits_push(a->hits, rule, (double)lua_tonumber(L, -1));
         lua_pop(L, 2);
     }
     return 0;
@@ -766,7 +759,7 @@ static int fail_evaluation(pf_eval_t *ev, int status, pf_err_t *err)
 }
 
 int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
-                size_t *rows, pf_buf_t *hits, const pf_csv_style_t *style, pf_err_t *err)
+                size_t *rows, pf_hits_t *hits, const pf_csv_style_t *style, pf_err_t *err)
 {
     if (!ev->L) {
         pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
@@ -778,7 +771,7 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
         if (rows) rows[r] = 0;
     }
     lua_State *L = ev->L;
-    size_t hits_mark = hits ? hits->len : 0;
+    size_t hits_mark = hits ? hits->count : 0;
     run_args_t args = {ev, intake, source, out, rows, hits, style};
     lua_pushcfunction(L, run_protected);
     lua_pushlightuserdata(L, &args);
@@ -795,10 +788,7 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
         if (out[r].data) out[r].data[marks[r]] = '\0';
         if (rows) rows[r] = 0;
     }
-    if (hits) {
-        hits->len = hits_mark;
-        if (hits->data) hits->data[hits_mark] = '\0';
-    }
+    if (hits) hits->count = hits_mark;
     free(marks);
     return fail_evaluation(ev, status, err);
 }

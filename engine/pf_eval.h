@@ -22,6 +22,7 @@
 
 #include "pf_common.h"
 #include "pf_csv.h"
+#include "pf_hits.h"
 #include "pf_value.h"
 
 typedef struct pf_eval_limits {
@@ -69,11 +70,11 @@ size_t pf_eval_rule_count(const pf_eval_t *ev);
  * as it was, and fills err: kind "rule.error" (a rule raised an error; the
  * message names the rule id, its file:line and a short traceback) or
  * "rule.limit" (a rule went over the instruction, time or memory limit).
- * If hits is not NULL, the rules that fired are appended to it as text,
- * "INDEX:POINTS;" per rule (1-based load order; points moved, %.17g).
+ * If hits is not NULL, the rules that fired are appended to it (nothing
+ * when the evaluation fails).
  */
 int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
-                size_t *rows, pf_buf_t *hits, const pf_csv_style_t *style, pf_err_t *err);
+                size_t *rows, pf_hits_t *hits, const pf_csv_style_t *style, pf_err_t *err);
 
 /* One row of rule_hits.csv. The evaluator fills the rule's identity and
  * time; how often it fired and what it moved come from one place only, the

@@ -78,7 +78,7 @@ static void text_cell(pf_buf_t *out, size_t *cells, const char *s)
 }
 
 static void write_cell(pf_buf_t *out, size_t *cells, pf_ledger_col_t col,
-                       const pf_ledger_rec_t *rec)
+                       const pf_ledger_rec_t *rec, pf_buf_t *scratch)
 {
     char list[LIST_MAX];
     size_t n;
@@ -112,7 +112,9 @@ static void write_cell(pf_buf_t *out, size_t *cells, pf_ledger_col_t col,
         pf_csv_text(out, cells, list, n);
         break;
     case PF_LEDGER_HITS:
-        pf_csv_text(out, cells, rec->hits ? rec->hits : "", rec->hits_len);
+        pf_buf_reset(scratch);
+        pf_hits_text(scratch, rec->hits, rec->nhits);
+        pf_csv_text(out, cells, scratch->data ? scratch->data : "", scratch->len);
         break;
     case PF_LEDGER_SPANS:
         n = format_spans(list, rec->offs, rec->lens, rec->nrows);
@@ -124,12 +126,12 @@ static void write_cell(pf_buf_t *out, size_t *cells, pf_ledger_col_t col,
 }
 
 void pf_ledger_write(pf_ledger_kind_t kind, const pf_ledger_rec_t *rec, const pf_csv_style_t *style,
-                     pf_buf_t *out)
+                     pf_buf_t *out, pf_buf_t *scratch)
 {
     const format_t *f = &FORMATS[kind];
     size_t cells = 0;
     for (size_t i = 0; i < f->ncols; i++)
-        write_cell(out, &cells, f->cols[i], rec);
+        write_cell(out, &cells, f->cols[i], rec, scratch);
     pf_csv_end_row(out, &cells, style);
 }
 

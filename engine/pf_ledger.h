@@ -25,6 +25,7 @@
 
 #include "pf_csv.h"
 #include "pf_csvin.h"
+#include "pf_hits.h"
 
 typedef enum pf_ledger_kind { PF_LEDGER_SHARD_INDEX, PF_LEDGER_STATE } pf_ledger_kind_t;
 
@@ -65,13 +66,14 @@ typedef struct pf_ledger_rec {
     const size_t *rows;             /* nrows counts */
     const unsigned long long *offs; /* nrows offsets (state only) */
     const unsigned long long *lens; /* nrows lengths (state only) */
-    const char *hits;
-    size_t hits_len;
+    const pf_hit_t *hits;           /* written in pf_hits' text form */
+    size_t nhits;
 } pf_ledger_rec_t;
 
-/* Appends rec as one row of kind's file to out. */
+/* Appends rec as one row of kind's file to out; scratch is the caller's
+ * reusable buffer for the hits' text (its content is overwritten). */
 void pf_ledger_write(pf_ledger_kind_t kind, const pf_ledger_rec_t *rec, const pf_csv_style_t *style,
-                     pf_buf_t *out);
+                     pf_buf_t *out, pf_buf_t *scratch);
 /* Appends the "#config" record that heads a state file's rows. */
 void pf_ledger_write_config(const char *digest, const pf_csv_style_t *style, pf_buf_t *out);
 

@@ -41,6 +41,7 @@ typedef struct merge {
     pf_arena_t path_arena; /* the paths that own unique ids */
     const char **paths;    /* those paths, in order (pf_id_owner_t.who) */
     size_t npaths, paths_cap;
+    pf_hits_t hits; /* one intake's hits, read back from its record */
 } merge_t;
 
 /* Opens a shard's file and reads its header into in; NULL after saying why. */
@@ -150,7 +151,9 @@ static void merge_intake(merge_t *m, shard_in_t *s)
     int evaluated = strcmp(outcome, PF_LEDGER_EVALUATED) == 0;
     int dup = strcmp(outcome, PF_LEDGER_DUPLICATE) == 0;
     const char *hits = pf_ledger_text(rec, PF_LEDGER_HITS, &nhits);
-    pf_results_add_hits(&c->res, hits, nhits);
+    m->hits.count = 0;
+    pf_hits_parse(&m->hits, hits, nhits);
+    pf_results_add_hits(&c->res, m->hits.items, m->hits.count);
     pf_id_owner_t first;
     int taken = 0; /* the id was used before */
     if ((evaluated || dup) && unique[0])
@@ -340,7 +343,9 @@ int pf_batch_merge(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE 
     memset(&m, 0, sizeof m);
     pf_batch_core_init(&m.c, opt, stats, log);
     pf_arena_init(&m.path_arena);
+    pf_hits_init(&m.hits);
     int code = merge(&m);
+    pf_hits_delete(&m.hits);
     pf_arena_delete(&m.path_arena);
     free(m.paths);
     pf_batch_core_delete(&m.c);

@@ -29,6 +29,7 @@ void pf_results_init(pf_results_t *r, const char *out_dir, const pf_csv_style_t 
     r->style = style;
     r->log = log;
     pf_buf_init(&r->line);
+    pf_buf_init(&r->cell);
 }
 
 void pf_results_delete(pf_results_t *r)
@@ -36,6 +37,7 @@ void pf_results_delete(pf_results_t *r)
     for (size_t i = 0; i < r->nfiles; i++)
         if (r->files[i].opened) pf_out_abort(&r->files[i].out);
     pf_buf_delete(&r->line);
+    pf_buf_delete(&r->cell);
     free(r->rule_fired);
     free(r->rule_moved);
     memset(r, 0, sizeof *r);
@@ -132,25 +134,20 @@ void pf_results_ledger(pf_results_t *r, pf_ledger_kind_t kind, const pf_ledger_r
 {
     if (!r->ledger[kind]) return;
     pf_buf_reset(&r->line);
-    pf_ledger_write(kind, rec, r->style, &r->line);
+    pf_ledger_write(kind, rec, r->style, &r->line, &r->cell);
     pf_results_write(r, r->ledger[kind], r->line.data, r->line.len, 1);
 }
 
 /* ---- rule_hits.csv ------------------------------------------------------------ */
 
-void pf_results_add_hits(pf_results_t *r, const char *p, size_t len)
+void pf_results_add_hits(pf_results_t *r, const pf_hit_t *hits, size_t n)
 {
-    const char *end = p + len;
-    while (p < end) {
-        char *next;
-        unsigned long index = strtoul(p, &next, 10);
-        if (next == p || *next != ':') break;
-        double points = strtod(next + 1, &next);
-        if (index >= 1 && index <= r->nrules) {
-            r->rule_fired[index - 1]++;
-            r->rule_moved[index - 1] += points;
+    for (size_t i = 0; i < n; i++) {
+        size_t rule = hits[i].rule;
+        if (rule >= 1 && rule <= r->nrules) {
+            r->rule_fired[rule - 1]++;
+            r->rule_moved[rule - 1] += hits[i].points;
         }
-        p = next < end && *next == ';' ? next + 1 : end;
     }
 }
 

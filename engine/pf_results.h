@@ -65,6 +65,7 @@ typedef struct pf_results {
     size_t ledger[2]; /* by pf_ledger_kind_t: shard-index.csv, partnerfit-state.csv; 0 = none */
     int io_failed;    /* a write failed (said once): the run stops */
     pf_buf_t line;    /* scratch: one row */
+    pf_buf_t cell;    /* scratch: one cell's text */
     /* per rule (load order): intakes it fired on and points it moved */
     unsigned long long *rule_fired;
     double *rule_moved;
@@ -93,8 +94,9 @@ void pf_results_reject(pf_results_t *r, const char *path, const pf_err_t *e);
 /* One record of shard-index.csv or partnerfit-state.csv (when open). */
 void pf_results_ledger(pf_results_t *r, pf_ledger_kind_t kind, const pf_ledger_rec_t *rec);
 
-/* Adds one intake's "INDEX:POINTS;" list to the per-rule totals. */
-void pf_results_add_hits(pf_results_t *r, const char *p, size_t len);
+/* Adds one intake's hits to the per-rule totals (indexes past the pack's
+ * rules are ignored). */
+void pf_results_add_hits(pf_results_t *r, const pf_hit_t *hits, size_t n);
 /* Writes rule_hits.csv's rows: st's rules with the totals (for the first
  * nrules) as fired and moved; time only when timed. Returns how many rules
  * never fired, each named on dead_log unless that is NULL. */

@@ -25,6 +25,7 @@ static const pf_csv_style_t EXCEL = {1, 1};
 static const size_t ROWS[3] = {3, 7, 0};
 static const unsigned long long OFFS[3] = {120, 4096, 88};
 static const unsigned long long LENS[3] = {300, 1500, 0};
+static const pf_hit_t HITS[2] = {{1, 2.5}, {7, -1}};
 
 static pf_ledger_rec_t sample(const char *path, size_t doc, const char *unique)
 {
@@ -40,8 +41,8 @@ static pf_ledger_rec_t sample(const char *path, size_t doc, const char *unique)
                          .rows = ROWS,
                          .offs = OFFS,
                          .lens = LENS,
-                         .hits = "1:2.5;7:-1;",
-                         .hits_len = 11};
+                         .hits = HITS,
+                         .nhits = 2};
     return r;
 }
 
@@ -52,8 +53,11 @@ static FILE *ledger_file(pf_ledger_kind_t kind, const pf_csv_style_t *style,
     pf_buf_reset(bytes);
     pf_csv_begin_file(bytes, style);
     pf_csv_header(bytes, pf_ledger_header(kind), style);
+    pf_buf_t scratch;
+    pf_buf_init(&scratch);
     for (size_t i = 0; i < n; i++)
-        pf_ledger_write(kind, &recs[i], style, bytes);
+        pf_ledger_write(kind, &recs[i], style, bytes, &scratch);
+    pf_buf_delete(&scratch);
     FILE *fp = tmpfile();
     assert_non_null(fp);
     assert_int_equal(fwrite(bytes->data, 1, bytes->len, fp), bytes->len);
@@ -95,21 +99,23 @@ static void test_names_and_headers(void **state)
 static void test_record_bytes(void **state)
 {
     (void)state;
-    pf_buf_t b;
+    pf_buf_t b, scratch;
     pf_buf_init(&b);
+    pf_buf_init(&scratch);
     pf_ledger_rec_t r = sample("in/a.yaml", 2, "acme");
-    pf_ledger_write(PF_LEDGER_SHARD_INDEX, &r, &PLAIN, &b);
+    pf_ledger_write(PF_LEDGER_SHARD_INDEX, &r, &PLAIN, &b, &scratch);
     assert_string_equal(b.data, "42,\"in/a.yaml\",2,\"evaluated\",\"acme\",4,5,\"3 7 0\","
                                 "\"1:2.5;7:-1;\"\n");
     pf_buf_reset(&b);
     r.unique = NULL;
-    pf_ledger_write(PF_LEDGER_STATE, &r, &EXCEL, &b);
+    pf_ledger_write(PF_LEDGER_STATE, &r, &EXCEL, &b, &scratch);
     assert_string_equal(b.data, "\"in/a.yaml\",2,\"ab12\",\"evaluated\",\"\",4,5,\"3 7 0\","
                                 "\"1:2.5;7:-1;\",\"120:300 4096:1500 88:0\"\r\n");
     pf_buf_reset(&b);
     pf_ledger_write_config("d1g", &PLAIN, &b);
     assert_string_equal(b.data, "\"#config\",0,\"d1g\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"\n");
     pf_buf_delete(&b);
+    pf_buf_delete(&scratch);
 }
 
 /* ---- reading back --------------------------------------------------------------- */
