@@ -7,7 +7,7 @@
  * a temporary file while the intakes stream through; then all reports are
  * renamed into place and the manifest is written last.
  *
- * The intakes stream through a pool (pf_pool): workers produce each file's
+ * The intakes stream through an ordered parallel map (pf_pmap): workers produce each file's
  * outcomes in any order (read, validate, evaluate; or, with --incremental,
  * take an unchanged file's rows from the previous run), and this thread
  * consumes them in input order (unique ids, reports, per-intake records).
@@ -26,7 +26,7 @@
 #include "pf_batch_int.h"
 #include "pf_exit.h"
 #include "pf_ledger.h"
-#include "pf_pool.h"
+#include "pf_pmap.h"
 #include "pf_prev.h"
 #include "pf_scan.h"
 #include "pf_schema.h"
@@ -603,9 +603,9 @@ static int evaluate_all(batch_t *b)
         workers[i] = &b->workers[i];
     for (size_t i = 0; i < b->nslots; i++)
         slots[i] = &b->slots[i];
-    pf_pool_job_t job = {b->slice.count, b->nworkers, workers, b->nslots,
+    pf_pmap_job_t job = {b->slice.count, b->nworkers, workers, b->nslots,
                          slots,          produce,     consume, b};
-    size_t done = pf_pool_run(&job);
+    size_t done = pf_pmap_run(&job);
     free(workers);
     free(slots);
     if (done == (size_t)-1) {

@@ -9,7 +9,7 @@
 #include "pf_slice.h"
 
 /* A path as reports show it, when that differs from the path itself. */
-struct pf_slice_shown {
+struct pf_slice_display {
     uint32_t entry;
     char *text;
 };
@@ -21,9 +21,9 @@ void pf_slice_init(pf_slice_t *s)
 
 void pf_slice_delete(pf_slice_t *s)
 {
-    for (size_t i = 0; i < s->nshown; i++)
-        free(s->shown[i].text);
-    free(s->shown);
+    for (size_t i = 0; i < s->ndisplay; i++)
+        free(s->display[i].text);
+    free(s->display);
     free(s->order);
     pf_slice_init(s);
 }
@@ -60,11 +60,11 @@ char *pf_slice_escape(const char *p)
 
 const char *pf_slice_path(const pf_slice_t *s, size_t entry)
 {
-    size_t lo = 0, hi = s->nshown; /* s->shown is in entry order */
+    size_t lo = 0, hi = s->ndisplay; /* s->display is in entry order */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->shown[mid].entry == entry) return s->shown[mid].text;
-        if (s->shown[mid].entry < entry)
+        if (s->display[mid].entry == entry) return s->display[mid].text;
+        if (s->display[mid].entry < entry)
             lo = mid + 1;
         else
             hi = mid;
@@ -84,12 +84,12 @@ int pf_slice_take(pf_slice_t *s, const pf_scan_t *scan, size_t shard_k, size_t s
     for (size_t i = 0; i < scan->count; i++) {
         char *text = pf_slice_escape(scan->items[i].path);
         if (!text) continue;
-        if (s->nshown == cap) {
+        if (s->ndisplay == cap) {
             cap = cap ? cap * 2 : 16;
-            s->shown = pf_xrealloc(s->shown, cap * sizeof *s->shown);
+            s->display = pf_xrealloc(s->display, cap * sizeof *s->display);
         }
-        s->shown[s->nshown].entry = (uint32_t)i;
-        s->shown[s->nshown++].text = text;
+        s->display[s->ndisplay].entry = (uint32_t)i;
+        s->display[s->ndisplay++].text = text;
     }
     if (!shard_n) {
         s->count = scan->count;

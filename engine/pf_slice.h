@@ -19,14 +19,14 @@
 
 #include "pf_scan.h"
 
-typedef struct pf_slice_shown pf_slice_shown_t;
+typedef struct pf_slice_display pf_slice_display_t;
 
 typedef struct pf_slice {
     const pf_scan_t *scan;
-    uint32_t *order;         /* the entries taken, in order; NULL: every entry */
-    size_t count;            /* files taken */
-    pf_slice_shown_t *shown; /* the few escaped paths, in entry order */
-    size_t nshown;
+    uint32_t *order;             /* the entries taken, in order; NULL: every entry */
+    size_t count;                /* files taken */
+    pf_slice_display_t *display; /* the few escaped paths, in entry order */
+    size_t ndisplay;
 } pf_slice_t;
 
 void pf_slice_init(pf_slice_t *s);

@@ -1,5 +1,5 @@
 /*
- * pf_pool.c - ordered parallel map over POSIX threads (see pf_pool.h).
+ * pf_pmap.c - ordered parallel map over POSIX threads (see pf_pmap.h).
  *
  * Wake-ups are what this costs: with one condition broadcast per item in
  * each direction, a run spent a tenth of its time switching threads. So
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 
 #include "pf_common.h"
-#include "pf_pool.h"
+#include "pf_pmap.h"
 
-typedef struct pool {
-    const pf_pool_job_t *job;
+typedef struct pmap {
+    const pf_pmap_job_t *job;
     pthread_mutex_t lock;
     pthread_cond_t ready_cond; /* an item became ready */
     pthread_cond_t space_cond; /* a slot was freed, or the run stops */
@@ -27,18 +27,18 @@ typedef struct pool {
     size_t wait_slot;          /* ...and this slot is ready; SIZE_MAX: it is awake */
     size_t workers_waiting;    /* workers asleep on a full window */
     int stop;
-} pool_t;
+} pmap_t;
 
 typedef struct worker_arg {
-    pool_t *pool;
+    pmap_t *map;
     void *worker;
 } worker_arg_t;
 
 /* Hands out the next item, waiting while the window is full; SIZE_MAX when
  * there is nothing left to do. Called with the lock held. */
-static size_t take_item(pool_t *p)
+static size_t take_item(pmap_t *p)
 {
-    const pf_pool_job_t *job = p->job;
+    const pf_pmap_job_t *job = p->job;
     while (!p->stop && p->next < job->n && p->next >= p->consumed + job->window) {
         p->workers_waiting++;
         pthread_cond_wait(&p->space_cond, &p->lock);
@@ -51,8 +51,8 @@ static size_t take_item(pool_t *p)
 static void *worker_main(void *arg)
 {
     worker_arg_t *a = arg;
-    pool_t *p = a->pool;
-    const pf_pool_job_t *job = p->job;
+    pmap_t *p = a->map;
+    const pf_pmap_job_t *job = p->job;
     pthread_mutex_lock(&p->lock);
     for (;;) {
         size_t i = take_item(p);
@@ -70,9 +70,9 @@ static void *worker_main(void *arg)
 }
 
 /* Consumes items in order on the calling thread. */
-static size_t consume_in_order(pool_t *p)
+static size_t consume_in_order(pmap_t *p)
 {
-    const pf_pool_job_t *job = p->job;
+    const pf_pmap_job_t *job = p->job;
     size_t i;
     for (i = 0; i < job->n; i++) {
         size_t s = i % job->window;
@@ -98,10 +98,10 @@ static size_t consume_in_order(pool_t *p)
     return i;
 }
 
-size_t pf_pool_run(const pf_pool_job_t *job)
+size_t pf_pmap_run(const pf_pmap_job_t *job)
 {
     if (job->n == 0) return 0;
-    pool_t p = {.job = job, .wait_slot = (size_t)-1};
+    pmap_t p = {.job = job, .wait_slot = (size_t)-1};
     /* Half the window: the workers never wait for the consumer to wake. */
     p.batch = job->window / 2 ? job->window / 2 : 1;
     p.ready = pf_xcalloc(job->window, 1);
@@ -112,7 +112,7 @@ size_t pf_pool_run(const pf_pool_job_t *job)
     worker_arg_t *args = pf_xcalloc(job->nworkers, sizeof *args);
     size_t started = 0, done = (size_t)-1;
     for (; started < job->nworkers; started++) {
-        args[started].pool = &p;
+        args[started].map = &p;
         args[started].worker = job->workers[started];
         if (pthread_create(&threads[started], NULL, worker_main, &args[started]) != 0) break;
     }
