@@ -310,11 +310,8 @@ static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char 
         pf_err_set(&err, "yaml.empty", doc->root->line, doc->root->column, "",
                    "the document is empty");
         outcome_reject(s, o, &err);
-    } else if (!pf_schema_validate(b->c.cfg.schema, doc->root, &doc->arena, &intake, &s->errs,
-                                   b->opt->max_errors_per_intake)) {
-        if (s->errs.count == o->err_first)
-            pf_err_set(pf_errlist_add(&s->errs), "schema", 0, 0, "",
-                       "the intake does not match the schema");
+    } else if (!pf_intake_check(&b->c.cfg, doc->root, &doc->arena, &intake, &s->errs,
+                                b->opt->max_errors_per_intake)) {
         outcome_reject(s, o, NULL);
     } else if (!pf_eval_run(w->ev, intake, source, s->bufs, rows, &s->hits, &b->opt->style, &err)) {
         outcome_reject(s, o, &err);

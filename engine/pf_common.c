@@ -273,6 +273,17 @@ void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e)
     *pf_errlist_add(l) = *e;
 }
 
+/* "partnerfit: file:line:column: message" (or shorter when not placed). */
+void pf_log_error(FILE *log, const char *file, const pf_err_t *e)
+{
+    if (e->line && file)
+        fprintf(log, "partnerfit: %s:%lu:%lu: %s\n", file, e->line, e->column, e->msg);
+    else if (file && file[0])
+        fprintf(log, "partnerfit: %s: %s\n", file, e->msg);
+    else
+        fprintf(log, "partnerfit: %s\n", e->msg);
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 size_t pf_edit_distance(const char *a, const char *b)

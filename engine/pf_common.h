@@ -13,6 +13,7 @@
 #define PF_COMMON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* ---- growable byte buffer ------------------------------------------- */
 
@@ -99,6 +100,9 @@ void pf_errlist_delete(pf_errlist_t *l);
 void pf_errlist_reset(pf_errlist_t *l);
 pf_err_t *pf_errlist_add(pf_errlist_t *l); /* returns a cleared record */
 void pf_errlist_push(pf_errlist_t *l, const pf_err_t *e);
+/* Prints an error record for a person: "partnerfit: file:line:column:
+ * message", or shorter when the record has no place or file is NULL. */
+void pf_log_error(FILE *log, const char *file, const pf_err_t *e);
 
 /* ---- text --------------------------------------------------------------- */
 

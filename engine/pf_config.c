@@ -7,16 +7,6 @@
 
 #include "pf_config.h"
 
-void pf_log_error(FILE *log, const char *file, const pf_err_t *e)
-{
-    if (e->line && file)
-        fprintf(log, "partnerfit: %s:%lu:%lu: %s\n", file, e->line, e->column, e->msg);
-    else if (file && file[0])
-        fprintf(log, "partnerfit: %s: %s\n", file, e->msg);
-    else
-        fprintf(log, "partnerfit: %s\n", e->msg);
-}
-
 void pf_config_init(pf_config_t *c)
 {
     memset(c, 0, sizeof *c);
@@ -129,8 +119,14 @@ int pf_intake_read(const pf_config_t *c, const char *path, const pf_yread_limits
         pf_errlist_push(errs, &err);
         return 0;
     }
+    return pf_intake_check(c, doc->root, &doc->arena, intake, errs, max_errors);
+}
+
+int pf_intake_check(const pf_config_t *c, const pf_node_t *root, pf_arena_t *arena,
+                    pf_value_t **intake, pf_errlist_t *errs, size_t max_errors)
+{
     size_t before = errs->count;
-    if (pf_schema_validate(c->schema, doc->root, &doc->arena, intake, errs, max_errors)) return 1;
+    if (pf_schema_validate(c->schema, root, arena, intake, errs, max_errors)) return 1;
     if (errs->count == before) /* never leave a rejected intake without a reason */
         pf_err_set(pf_errlist_add(errs), "schema", 0, 0, "",
                    "the intake does not match the schema");

@@ -43,7 +43,11 @@ pf_eval_t *pf_config_evaluator(const pf_config_t *c, FILE *log);
 int pf_intake_read(const pf_config_t *c, const char *path, const pf_yread_limits_t *lim,
                    size_t max_errors, pf_doc_t *doc, pf_value_t **intake, pf_errlist_t *errs);
 
-/* "partnerfit: file:line:column: message" (or shorter when not placed). */
-void pf_log_error(FILE *log, const char *file, const pf_err_t *e);
+/* Validates a document against the schema: 1 with *intake (in arena), or 0
+ * with the problems appended to errs (at most max_errors, 0: no cap) and
+ * never without one: a refusal the schema did not word gets a general
+ * reason, so no rejected intake is left without a line in rejects.csv. */
+int pf_intake_check(const pf_config_t *c, const pf_node_t *root, pf_arena_t *arena,
+                    pf_value_t **intake, pf_errlist_t *errs, size_t max_errors);
 
 #endif

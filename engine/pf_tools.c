@@ -198,7 +198,7 @@ static int case_intake(test_run_t *t, const char *file, const pf_node_t *node, p
                    "intake", "a test case needs 'intake': a file path or an inline intake");
         return 0;
     }
-    return pf_schema_validate(t->s->cfg.schema, node, &doc->arena, intake, errs, 0);
+    return pf_intake_check(&t->s->cfg, node, &doc->arena, intake, errs, 0);
 }
 
 static void run_case(test_run_t *t, const char *file, const pf_node_t *c, pf_arena_t *arena)
