@@ -5,7 +5,7 @@
  *   check    load everything, probe every rule with schema-built intakes
  *   explain  the trace of one intake, as text or JSON
  *   test     rule tests: intakes with expected outcomes, in YAML files
- *   diff     a baseline pack and a candidate over the same intakes
+ *   diff     a baseline pack and a candidate over the same intakes (pf_diff.c)
  *   types    editor annotations (Lua Language Server) from the schema
  *
  * Each returns a process exit code (pf_exit_t values, plus 1 for "found
