@@ -257,7 +257,7 @@ def check_value(sp, v, path, errs):
 
 
 # --------------------------------------------------------------------------
-# The prelude: engine arithmetic of engine/lua/prelude.lua
+# The prelude: engine arithmetic of engine/lua/ (runner.lua, stages/, reports.lua)
 # --------------------------------------------------------------------------
 
 
