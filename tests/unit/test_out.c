@@ -20,69 +20,34 @@
 #include <unistd.h>
 
 #include "pf_out.h"
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        chmod(path, 0700);
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *de;
-            while ((de = readdir(d)) != NULL) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-                char child[4096];
-                snprintf(child, sizeof child, "%s/%s", path, de->d_name);
-                remove_tree(child);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static int setup_dir(void **state)
 {
-    char tmpl[] = "/tmp/pf_test_out.XXXXXX";
-    char *dir = mkdtemp(tmpl);
-    if (!dir) return -1;
-    *state = strdup(dir);
-    return 0;
+    *state = pft_temp_dir("/tmp/pf_test_out.XXXXXX");
+    return *state ? 0 : -1;
 }
 
 static int teardown_dir(void **state)
 {
-    remove_tree(*state);
+    pft_remove_tree(*state);
     free(*state);
     return 0;
 }
 
-static char *path_in(const char *dir, const char *name)
-{
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(p, "%s/%s", dir, name);
-    return p;
-}
-
 static void write_file(const char *dir, const char *name, const char *text)
 {
-    char *p = path_in(dir, name);
-    FILE *fp = fopen(p, "wb");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
+    char *p = pft_path_in(dir, name);
+    pft_write_file(p, text, strlen(text));
     free(p);
 }
 
 /* The whole content of dir/name; fails the test if it cannot be read. */
 static char *read_file(const char *dir, const char *name)
 {
-    char *p = path_in(dir, name);
+    char *p = pft_path_in(dir, name);
     FILE *fp = fopen(p, "rb");
     assert_non_null(fp);
     char *buf = calloc(1, 1 << 20);
@@ -144,7 +109,7 @@ static void test_commit_replaces(void **state)
     const char *base = strrchr(f.tmp_path, '/') + 1;
     assert_int_equal(strncmp(base, ".r.csv.tmp.", 11), 0);
     assert_int_equal(strlen(base), 11 + 6);
-    char *want_final = path_in(dir, "r.csv");
+    char *want_final = pft_path_in(dir, "r.csv");
     assert_string_equal(f.final_path, want_final);
     free(want_final);
 
@@ -165,7 +130,7 @@ static void test_commit_replaces(void **state)
     free(after);
     assert_listing(dir, "r.csv");
 
-    char *p = path_in(dir, "r.csv");
+    char *p = pft_path_in(dir, "r.csv");
     struct stat st;
     assert_int_equal(stat(p, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0644);
@@ -255,7 +220,7 @@ static void test_finish_then_rename(void **state)
 static void test_open_missing_folder(void **state)
 {
     const char *dir = *state;
-    char *missing = path_in(dir, "nope");
+    char *missing = pft_path_in(dir, "nope");
     pf_out_file_t f;
     pf_err_t err;
     pf_err_clear(&err);
@@ -290,7 +255,7 @@ static void test_open_read_only_folder(void **state)
 {
     if (geteuid() == 0) skip(); /* root ignores permissions */
     const char *dir = *state;
-    char *ro = path_in(dir, "ro");
+    char *ro = pft_path_in(dir, "ro");
     assert_int_equal(mkdir(ro, 0555), 0);
     pf_out_file_t f;
     pf_err_t err;
@@ -367,7 +332,7 @@ static void test_full_disk_at_flush(void **state)
 static void test_sync_dir_missing(void **state)
 {
     const char *dir = *state;
-    char *missing = path_in(dir, "gone");
+    char *missing = pft_path_in(dir, "gone");
     pf_err_t err;
     assert_int_equal(pf_out_sync_dir(missing, &err), 0);
     assert_string_equal(err.kind, "io");
@@ -385,7 +350,7 @@ static void test_mkdirs(void **state)
     pf_err_t err;
     assert_int_equal(pf_out_mkdirs(deep, &err), 1);
     assert_int_equal(pf_out_mkdirs(deep, &err), 1); /* already there */
-    char *c = path_in(dir, "a/b/c");
+    char *c = pft_path_in(dir, "a/b/c");
     struct stat st;
     assert_int_equal(stat(c, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
@@ -398,8 +363,8 @@ static void test_mkdirs_through_a_file(void **state)
 {
     const char *dir = *state;
     write_file(dir, "plain", "x");
-    char *file = path_in(dir, "plain");
-    char *below = path_in(dir, "plain/sub/deeper");
+    char *file = pft_path_in(dir, "plain");
+    char *below = pft_path_in(dir, "plain/sub/deeper");
     pf_err_t err;
     pf_err_clear(&err);
     assert_int_equal(pf_out_mkdirs(below, &err), 0);
@@ -428,11 +393,11 @@ static void test_sweep(void **state)
     write_file(dir, "..tmp.AbC123", "keep: no name");
     write_file(dir, ".hidden", "keep");
     write_file(dir, "r.csv", "keep");
-    char *d = path_in(dir, ".d.tmp.ABCDEF");
+    char *d = pft_path_in(dir, ".d.tmp.ABCDEF");
     assert_int_equal(mkdir(d, 0755), 0); /* folders are never removed */
     free(d);
-    char *target = path_in(dir, "r.csv");
-    char *link = path_in(dir, ".l.tmp.ABCDEF");
+    char *target = pft_path_in(dir, "r.csv");
+    char *link = pft_path_in(dir, ".l.tmp.ABCDEF");
     assert_int_equal(symlink(target, link), 0); /* nor links */
     free(target);
     free(link);
@@ -441,7 +406,7 @@ static void test_sweep(void **state)
     pf_out_sweep(dir);
     assert_listing(dir, "..tmp.AbC123|.d.tmp.ABCDEF|.hidden|.l.tmp.ABCDEF|"
                         ".r.csv.tmp.ab-123|.r.csv.tmp.short|r.csv|r.csv.tmp.AbC123");
-    char *missing = path_in(dir, "missing");
+    char *missing = pft_path_in(dir, "missing");
     pf_out_sweep(missing); /* no folder: nothing to do, no crash */
     free(missing);
 }

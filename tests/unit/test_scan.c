@@ -19,46 +19,19 @@
 
 #include "pf_common.h"
 #include "pf_scan.h"
+#include "test_util.h"
 
 /* ---- helpers --------------------------------------------------------------------- */
 
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    if (S_ISDIR(st.st_mode)) {
-        chmod(path, 0700);
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *de;
-            while ((de = readdir(d)) != NULL) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-                pf_buf_t child;
-                pf_buf_init(&child);
-                pf_buf_printf(&child, "%s/%s", path, de->d_name);
-                remove_tree(child.data);
-                pf_buf_delete(&child);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static int setup_dir(void **state)
 {
-    char tmpl[] = "/tmp/pf_test_scan.XXXXXX";
-    char *dir = mkdtemp(tmpl);
-    if (!dir) return -1;
-    *state = strdup(dir);
-    return 0;
+    *state = pft_temp_dir("/tmp/pf_test_scan.XXXXXX");
+    return *state ? 0 : -1;
 }
 
 static int teardown_dir(void **state)
 {
-    remove_tree(*state);
+    pft_remove_tree(*state);
     free(*state);
     return 0;
 }

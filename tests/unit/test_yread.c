@@ -28,6 +28,7 @@
 #include "pf_common.h"
 #include "pf_node.h"
 #include "pf_yread.h"
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -93,30 +94,12 @@ static void assert_coll(const pf_node_t *n, pf_node_kind_t kind, size_t count, u
     assert_int_equal(n->column, col);
 }
 
-/* A temp folder per test that needs files; removed by rm_dir. */
+/* A temp folder per test that needs files; the test removes it. */
 static char *make_dir(void)
 {
-    char tmpl[] = "/tmp/pf_yread_XXXXXX";
-    char *dir = mkdtemp(tmpl);
+    char *dir = pft_temp_dir("/tmp/pf_yread_XXXXXX");
     assert_non_null(dir);
-    return strdup(dir);
-}
-
-static char *path_in(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-static void write_file(const char *path, const void *buf, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(buf, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
+    return dir;
 }
 
 /* ---- tree shape and positions ------------------------------------------ */
@@ -449,13 +432,13 @@ static void test_file_size_limit(void **state)
 {
     (void)state;
     char *dir = make_dir();
-    char *p = path_in(dir, "big.yaml");
+    char *p = pft_path_in(dir, "big.yaml");
     char text[101];
     memset(text, 'x', 100);
     memcpy(text, "a: ", 3);
     text[99] = '\n';
     text[100] = '\0';
-    write_file(p, text, 100);
+    pft_write_file(p, text, 100);
     char *buf = NULL;
     size_t len = 0;
     pf_err_t err;
@@ -483,7 +466,7 @@ static void test_file_size_limit(void **state)
     assert_int_equal(doc.root->items[1]->len, 96);
     pf_doc_delete(&doc);
     /* a missing file and a folder */
-    char *missing = path_in(dir, "missing.yaml");
+    char *missing = pft_path_in(dir, "missing.yaml");
     assert_int_equal(pf_read_file(missing, 100, &buf, &len, &err), 0);
     assert_string_equal(err.kind, "io.open");
     assert_int_equal(pf_read_file(dir, 100, &buf, &len, &err), 0);
@@ -499,7 +482,7 @@ static void test_fifo_refused(void **state)
 {
     (void)state;
     char *dir = make_dir();
-    char *p = path_in(dir, "pipe.yaml");
+    char *p = pft_path_in(dir, "pipe.yaml");
     assert_int_equal(mkfifo(p, 0600), 0);
     char *buf = NULL;
     size_t len = 0;
@@ -536,8 +519,8 @@ static void test_empty_inputs(void **state)
     read_fails_str("---\n...\n", "yaml.empty", 2, 1, &err);
     /* an empty file on disk, through pf_yread_file */
     char *dir = make_dir();
-    char *p = path_in(dir, "empty.yaml");
-    write_file(p, "", 0);
+    char *p = pft_path_in(dir, "empty.yaml");
+    pft_write_file(p, "", 0);
     pf_doc_t doc;
     pf_doc_init(&doc);
     assert_int_equal(pf_yread_file(p, NULL, &doc, &err), 0);
