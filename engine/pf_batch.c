@@ -20,12 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pf_batch_int.h"
 #include "pf_exit.h"
 #include "pf_ledger.h"
+#include "pf_manifest.h"
 #include "pf_pmap.h"
 #include "pf_prev.h"
 #include "pf_scan.h"
@@ -680,21 +682,63 @@ static pf_prev_t *load_prev(batch_t *b)
     return pf_prev_load(b->opt->out_dir, digest, names, b->nreports + 1, b->log);
 }
 
+/* Every PATH given must exist: a typo or an unmounted share is the
+ * operator's mistake, not an intake's, so it stops the run before any
+ * report is touched (exit 2). */
+static int paths_exist(batch_t *b)
+{
+    int ok = 1;
+    for (size_t i = 0; i < b->opt->npaths; i++) {
+        struct stat st;
+        if (stat(b->opt->paths[i], &st) != 0) {
+            fprintf(b->log, "partnerfit: %s: %s\n", b->opt->paths[i], strerror(errno));
+            ok = 0;
+        }
+    }
+    if (!ok) fprintf(b->log, "partnerfit: a PATH given does not exist; no reports written\n");
+    return ok;
+}
+
+/* Guards against a run that would replace good reports with empty or much
+ * thinner ones: no intake file found at all (unless --allow-empty), or
+ * with --max-drop, a share of files missing against the previous manifest
+ * (how a half-mounted share looks). 1 to go on. */
+static int enough_input(batch_t *b)
+{
+    size_t found = b->scan.count;
+    if (found == 0 && !b->opt->allow_empty) {
+        fprintf(b->log, "partnerfit: no intake file (*.yaml, *.yml) under the paths given; "
+                        "no reports written (--allow-empty writes empty ones)\n");
+        return 0;
+    }
+    long long before = b->opt->max_drop ? pf_manifest_previous_files(b->opt->out_dir) : -1;
+    if (before > 0 && (double)found < (double)before * (100.0 - b->opt->max_drop) / 100.0) {
+        fprintf(b->log,
+                "partnerfit: %zu intake files found, %lld in the previous run: more than %u%% "
+                "fewer (--max-drop); no reports written\n",
+                found, before, b->opt->max_drop);
+        return 0;
+    }
+    return 1;
+}
+
 static int run(batch_t *b)
 {
     if (!pf_batch_configure(&b->c)) {
         fprintf(b->log, "partnerfit: no reports written\n");
         return PF_EXIT_CONFIG;
     }
+    if (!paths_exist(b)) return PF_EXIT_CONFIG;
+    for (size_t i = 0; i < b->opt->npaths; i++)
+        pf_scan_add(&b->scan, b->opt->paths[i]);
+    pf_scan_finish(&b->scan);
+    if (!enough_input(b)) return PF_EXIT_NO_INPUT;
     int code = pf_batch_lock(&b->c);
     if (code != PF_EXIT_OK) return code;
     if (!pf_batch_open(&b->c)) return PF_EXIT_IO;
     b->nreports = b->c.res.nreports;
     if (!start_workers(b, &b->c.cfg.eval)) return PF_EXIT_IO;
     if (b->opt->incremental) b->prev = load_prev(b);
-    for (size_t i = 0; i < b->opt->npaths; i++)
-        pf_scan_add(&b->scan, b->opt->paths[i]);
-    pf_scan_finish(&b->scan);
     if (!pf_slice_take(&b->slice, &b->scan, b->opt->shard_k, b->opt->shard_n, b->log))
         return PF_EXIT_IO;
     b->stats->files = b->slice.count;

@@ -25,7 +25,10 @@ typedef enum pf_exit {
     PF_EXIT_RULE_ERRORS = 5,
     /* the run finished, but a rule fired on no intake (only with
      * --fail-on-dead-rules) */
-    PF_EXIT_DEAD_RULES = 6
+    PF_EXIT_DEAD_RULES = 6,
+    /* no intake file under the paths given (or far fewer than last time,
+     * with --max-drop): nothing was written, the previous reports stand */
+    PF_EXIT_NO_INPUT = 7
 } pf_exit_t;
 
 #endif

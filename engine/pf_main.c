@@ -40,6 +40,9 @@ static const char USAGE[] =
     "  --max-file-mb N largest intake file read, in MiB [1]; raise it for bulk files\n"
     "                  holding many intakes as YAML documents separated by ---\n"
     "  --fail-on-dead-rules  exit 6 when a rule fired on no intake\n"
+    "  --allow-empty   write empty reports when no intake file is found (else exit 7)\n"
+    "  --max-drop P    exit 7, writing nothing, when P% fewer intake files are found\n"
+    "                  than the previous run's manifest counted (a half-mounted share)\n"
     "  -q, --quiet     no summary line on stderr\n"
     "\n"
     "check    load the policy, schema and rules and probe every rule with intakes\n"
@@ -63,7 +66,8 @@ static const char USAGE[] =
     "  3  I/O or internal error: previous reports left as they were\n"
     "  4  another run is writing to the same output folder: nothing written\n"
     "  5  the run finished, but a rule failed on some intakes (see rejects.csv)\n"
-    "  6  the run finished, but a rule fired on no intake (--fail-on-dead-rules)\n";
+    "  6  the run finished, but a rule fired on no intake (--fail-on-dead-rules)\n"
+    "  7  no intake file found (or far fewer, --max-drop): nothing written\n";
 
 typedef struct cli {
     pf_batch_options_t batch;
@@ -125,6 +129,17 @@ static int parse_run(int argc, char **argv, cli_t *c)
             c->batch.max_file_docs = (size_t)n;
         } else if (strcmp(a, "--incremental") == 0) {
             c->batch.incremental = 1;
+        } else if (strcmp(a, "--allow-empty") == 0) {
+            c->batch.allow_empty = 1;
+        } else if (strcmp(a, "--max-drop") == 0) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            char *end;
+            unsigned long pct = strtoul(argv[++i], &end, 10);
+            if (*end == '%') end++;
+            if (*end || pct < 1 || pct > 100)
+                return usage_error("--max-drop takes a share from 1 to 100 (percent), not '%s'",
+                                   argv[i]);
+            c->batch.max_drop = (unsigned)pct;
         } else if (strcmp(a, "--timings") == 0) {
             c->batch.timings = 1;
         } else if (strcmp(a, "--fail-on-dead-rules") == 0) {

@@ -11,6 +11,7 @@
 #include "pf_sha256.h"
 #include "pf_value.h"
 #include "pf_yemit.h"
+#include "pf_yread.h"
 
 /* Puts a finished collection into its parent under key (NULL in a list). */
 static void put(pf_arena_t *a, pf_value_t *parent, const char *key, const pf_value_t *child)
@@ -92,4 +93,23 @@ const char *pf_manifest_field(const pf_value_t *manifest, const char *section, c
 {
     const pf_value_t *v = pf_value_get(pf_value_get(manifest, section), key);
     return v && v->kind == PF_VAL_STR ? v->s : "";
+}
+
+long long pf_manifest_previous_files(const char *out_dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", out_dir, PF_MANIFEST_NAME);
+    pf_yread_limits_t lim;
+    pf_yread_limits_default(&lim);
+    pf_doc_t doc;
+    pf_doc_init(&doc);
+    pf_err_t err;
+    long long files = -1;
+    if (pf_yread_file(path, &lim, &doc, &err)) {
+        const pf_value_t *v =
+            pf_value_get(pf_value_get(pf_value_from_node(&doc.arena, doc.root), "counts"), "files");
+        if (v && v->kind == PF_VAL_INT && v->i >= 0) files = v->i;
+    }
+    pf_doc_delete(&doc);
+    return files;
 }

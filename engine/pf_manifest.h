@@ -32,6 +32,10 @@ typedef struct pf_manifest {
  * taken), as YAML text appended to out. 0 with err set on failure. */
 int pf_manifest_text(const pf_manifest_t *m, pf_results_t *res, pf_buf_t *out, pf_err_t *err);
 
+/* counts.files of the manifest in out_dir (the previous run's), or -1 when
+ * there is none or it cannot be read. */
+long long pf_manifest_previous_files(const char *out_dir);
+
 /* The text at section.key of a manifest read back ("" when absent). */
 const char *pf_manifest_field(const pf_value_t *manifest, const char *section, const char *key);
 

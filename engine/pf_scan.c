@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "pf_common.h"
@@ -124,15 +125,18 @@ static void take_file(pf_scan_t *s, const char *path, const struct stat *st)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int ends_with(const char *s, const char *suffix)
+/* Whether s ends with suffix, ASCII letters in any case. */
+static int ends_with_nocase(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+/* Kestrel.YAML is as much an intake as kestrel.yaml: exports from other
+ * systems often write extensions in capitals. */
 static int is_yaml_name(const char *name)
 {
-    return ends_with(name, ".yaml") || ends_with(name, ".yml");
+    return ends_with_nocase(name, ".yaml") || ends_with_nocase(name, ".yml");
 }
 
 /* dir + "/" + name, without doubling a slash that dir already ends with. */
@@ -231,7 +235,7 @@ static int follow_link(const walk_t *w, const char *path, int yaml, struct stat 
         pf_buf_t reason;
         pf_buf_init(&reason);
         pf_buf_printf(&reason, "symbolic link leads outside %s%s", w->given,
-                      ends_with(w->given, "/") ? "" : "/");
+                      w->given[0] && w->given[strlen(w->given) - 1] == '/' ? "" : "/");
         add_entry(w->s, path, reason.data);
         pf_buf_delete(&reason);
     }

@@ -2,7 +2,7 @@
  * pf_scan.h - finds the intake files under the paths given on the command
  * line, in a deterministic order: each path in the order given; inside a
  * folder, entries sorted by their bytes (strcmp), recursively; only names
- * ending in .yaml or .yml are taken from folders, while a file named
+ * ending in .yaml or .yml (any case: .YAML too) are taken from folders, while a file named
  * explicitly is always taken. The same file reached twice (by a link or
  * by two paths) is listed once.
  *

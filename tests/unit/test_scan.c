@@ -151,6 +151,7 @@ static void test_folder(void **state)
                 "T/samples/dir.yaml -- is a folder, not a regular file\n"
                 "T/samples/fifo.yaml -- is a FIFO, not a regular file\n"
                 "T/samples/gone.yaml -- symbolic link leads nowhere\n"
+                "T/samples/notes.YAML\n"
                 "T/samples/out.yaml -- symbolic link leads outside T/samples/\n"
                 "T/samples/outdir -- symbolic link leads outside T/samples/\n"
                 "T/samples/sub/d.yaml\n"
@@ -238,6 +239,7 @@ static void test_dedupe_across_paths(void **state)
                 "T/samples/dir.yaml -- is a folder, not a regular file\n"
                 "T/samples/fifo.yaml -- is a FIFO, not a regular file\n"
                 "T/samples/gone.yaml -- symbolic link leads nowhere\n"
+                "T/samples/notes.YAML\n"
                 "T/samples/out.yaml -- symbolic link leads outside T/samples/\n"
                 "T/samples/outdir -- symbolic link leads outside T/samples/\n");
     pf_scan_delete(&s);
