@@ -115,6 +115,7 @@ typedef struct vctx {
     pf_errlist_t *errs;
     size_t max_errors; /* 0 = no cap */
     size_t added;      /* errors appended by this call */
+    size_t left_out;   /* errors found past the cap: counted, not listed */
     int failed;
     pf_buf_t path;
 } vctx_t;
@@ -130,7 +131,10 @@ static void report(vctx_t *c, const char *kind, const pf_node_t *n, const char *
 static void report(vctx_t *c, const char *kind, const pf_node_t *n, const char *fmt, ...)
 {
     c->failed = 1;
-    if (cap_reached(c)) return;
+    if (cap_reached(c)) {
+        c->left_out++;
+        return;
+    }
     char msg[PF_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -446,7 +450,7 @@ static int check_list(vctx_t *c, const spec_t *sp, const pf_node_t *n, pf_value_
     out->kind = PF_VAL_LIST;
     out->items = pf_arena_alloc(c->arena, n->count * sizeof *out->items);
     out->count = n->count;
-    for (size_t i = 0; i < n->count && !cap_reached(c); i++) {
+    for (size_t i = 0; i < n->count; i++) {
         size_t mark = sch_path_index(&c->path, i);
         const pf_node_t *item = n->items[i];
         if (pf_node_is_null(item)) {
@@ -515,7 +519,7 @@ static int check_map(vctx_t *c, const spec_t *sp, const pf_node_t *n, pf_value_t
                sp->max_items == 1 ? "y" : "ies", n->count);
     map_entry_t *e = pf_xcalloc(n->count, sizeof *e);
     size_t kept = 0;
-    for (size_t i = 0; i < n->count && !cap_reached(c); i++) {
+    for (size_t i = 0; i < n->count; i++) {
         const pf_node_t *key = n->items[2 * i], *val = n->items[2 * i + 1];
         size_t mark = sch_path_name(&c->path, key->text);
         int entry_ok = check_map_key(c, sp, key);
@@ -563,7 +567,7 @@ static int check_given_fields(vctx_t *c, const spec_t *sp, const pf_node_t *n, p
                               const pf_node_t **given)
 {
     int ok = 1;
-    for (size_t i = 0; i < n->count && !cap_reached(c); i++) {
+    for (size_t i = 0; i < n->count; i++) {
         const pf_node_t *key = n->items[2 * i], *val = n->items[2 * i + 1];
         size_t mark = sch_path_name(&c->path, key->text);
         long f = find_field(sp, key->text);
@@ -658,6 +662,11 @@ int pf_schema_validate(const pf_schema_t *s, const pf_node_t *root, pf_arena_t *
         report(&c, "schema.shape", root, "the document is empty; expected a mapping of fields.");
     else
         check_value(&c, s->root, root, v);
+    if (c.left_out) /* every problem is accounted for, if not listed */
+        pf_err_set(pf_errlist_add(errs), "schema.more", 0, 0, "",
+                   "and %zu more problem%s not listed here: the first %zu are above; "
+                   "fix them and run again",
+                   c.left_out, c.left_out == 1 ? "" : "s", c.added);
     pf_buf_delete(&c.path);
     if (out) *out = c.failed ? NULL : v;
     return !c.failed;

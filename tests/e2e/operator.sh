@@ -75,4 +75,15 @@ grep -q "ignored.yaml.bak" "$WORK/out-case/recommendations.csv" "$WORK/out-case/
 contains "$WORK/out-case/manifest.yaml" "files: 2"
 ok "Kestrel.YAML and other.Yml are read; intake.yaml.bak is not"
 
+# a messy intake: 25 mistakes, 20 listed and one row saying how many more
+mkdir -p "$WORK/messy"
+f=$(ls samples/*.yaml | head -n 1)
+{ cat "$f"; i=1; while [ $i -le 25 ]; do echo "extra_field_$i: 1"; i=$((i + 1)); done; } \
+    > "$WORK/messy/messy.yaml"
+expect_exit 1 "$WORK/log" "$PF" run --quiet --out "$WORK/out-messy" "$WORK/messy"
+[ "$(grep -c 'unknown field' "$WORK/out-messy/rejects.csv")" -eq 20 ] ||
+    fail "expected the first 20 problems listed"
+contains "$WORK/out-messy/rejects.csv" "and 5 more problems not listed here"
+ok "every problem of a messy intake is accounted for: 20 listed, 'and 5 more'"
+
 done_testing

@@ -500,10 +500,19 @@ static void test_collects_all_errors(void **state)
     EXPECT_ERR(&f->errs, 5, "schema.unknown_field", "extra", 8, 1, "unknown field 'extra'");
     EXPECT_ERR(&f->errs, 6, "schema.required", "organisation", 1, 1, "is missing");
 
-    /* capped: exactly max_errors, still invalid */
+    /* capped: exactly max_errors listed, still invalid, and one more record
+     * that counts the problems left out, so none goes unmentioned */
     assert_false(validate_cap(f, doc, NULL, 2));
-    assert_int_equal(f->errs.count, 2);
+    assert_int_equal(f->errs.count, 3);
     EXPECT_ERR(&f->errs, 1, "schema.date", "assessed_on", 2, 14, NULL);
+    EXPECT_ERR(&f->errs, 2, "schema.more", "", 0, 0, "and 5 more problems not listed");
+    assert_false(validate_cap(f, doc, NULL, 6));
+    assert_int_equal(f->errs.count, 7);
+    EXPECT_ERR(&f->errs, 6, "schema.more", "", 0, 0, "and 1 more problem not listed");
+    /* at the cap exactly: nothing left out, no extra record */
+    assert_false(validate_cap(f, doc, NULL, 7));
+    assert_int_equal(f->errs.count, 7);
+    EXPECT_ERR(&f->errs, 6, "schema.required", "organisation", 1, 1, NULL);
 }
 
 /* Errors already in the list belong to the caller; the cap counts ours. */
@@ -515,9 +524,10 @@ static void test_appends_to_existing_errors(void **state)
     pf_value_t *out;
     pf_node_t *doc = yaml(&f->arena, BASE "budget: x\nheadcount: y\n");
     assert_false(pf_schema_validate(f->schema, doc, &f->arena, &out, &f->errs, 1));
-    assert_int_equal(f->errs.count, 2);
+    assert_int_equal(f->errs.count, 3);
     assert_string_equal(f->errs.items[0].kind, "read.other");
     EXPECT_ERR(&f->errs, 1, "schema.type", "budget", 4, 9, "expected a number");
+    EXPECT_ERR(&f->errs, 2, "schema.more", "", 0, 0, "and 1 more problem not listed");
 }
 
 /* Evaluator threads share one loaded schema read-only. Each thread keeps
