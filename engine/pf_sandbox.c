@@ -7,7 +7,9 @@
  * cannot interrupt, no memory addresses in any text, views seen through),
  * then how the libraries, the sandbox table and a rule file's environment
  * are built. The read-only views themselves are pf_view.c; the limits the
- * wrappers check are pf_limits.c.
+ * wrappers check are pf_limits.c. tests/unit/test_surface.c holds the
+ * lists kept by hand (.luacheckrc, the editor annotations, docs/rules.md)
+ * to the sandbox built here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -438,6 +440,17 @@ void pf_sandbox_push(lua_State *L, int prelude_idx)
         lua_rawset(L, -5);
     }
     lua_pop(L, 1);
+}
+
+int pf_sandbox_removed(int i, const char **lib, const char **name)
+{
+    for (int j = 0; LIB_REMOVED[j][0]; j++)
+        if (j == i) {
+            *lib = LIB_REMOVED[j][0];
+            *name = LIB_REMOVED[j][1];
+            return 1;
+        }
+    return 0;
 }
 
 /* __newindex of a rule file's env: [-3, +0, e] */

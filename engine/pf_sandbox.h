@@ -43,4 +43,9 @@ void pf_sandbox_push_rule_env(lua_State *L, int sb_idx);
  * lua_CFunction: [-(n+1), +r, e] */
 int pf_sandbox_pcall(lua_State *L);
 
+/* The i-th library function removed whatever the allow-lists say (0 from
+ * the first): 1 with *lib and *name set, 0 past the last. For the test that
+ * checks the library views lack them. No Lua stack. */
+int pf_sandbox_removed(int i, const char **lib, const char **name);
+
 #endif

@@ -229,8 +229,9 @@ function P.rule_objects()
 end
 
 -- P.dsl: what rule files see besides the standard libraries, the one list
--- of the DSL's names (the sandbox, .luacheckrc and the editor annotations
--- of tools/types.lua follow it).
+-- of the DSL's names (the sandbox, .luacheckrc, the editor annotations of
+-- tools/types.lua and docs/rules.md follow it; tests/unit/test_surface.c
+-- keeps them in step).
 function M.dsl.publish(policy)
   local area_list = {}
   for i, a in ipairs(area_ids) do area_list[i] = a end

@@ -3,7 +3,8 @@
 -- (from its description) and the DSL's names and ctx, so an editor checks
 -- what a rule reads. The output is checked in as policies/intake-types.lua.
 -- The DSL part follows P.dsl (dsl.lua) by hand: a name added there is added
--- here. Knows the schema description's shape, no question.
+-- here (tests/unit/test_surface.c checks the checked-in output against the
+-- sandbox). Knows the schema description's shape, no question.
 
 local P, M = ...
 local sorted_keys = M.helpers.sorted_keys
