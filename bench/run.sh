@@ -247,7 +247,7 @@ say "(d) rule-pack load"
 LOAD_REPS=$((REPEAT * 10 < 30 ? 30 : REPEAT * 10))
 "$TOOLS/pack_load" policies/default.yaml rules "$LOAD_REPS" >"$LOG/pack_load.out" 2>&1 ||
     { cat "$LOG/pack_load.out" >&2; CRASHED="$CRASHED pack_load"; }
-measure empty "$LOAD_REPS" "0" "$PF" run -q --jobs 1 --out "$OUT/empty" "$OUT/empty-in"
+measure empty "$LOAD_REPS" "0" "$PF" run -q --allow-empty --jobs 1 --out "$OUT/empty" "$OUT/empty-in"
 measure version "$LOAD_REPS" "0" "$PF" --version
 
 say "checking the reference against partnerfit"
