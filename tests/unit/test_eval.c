@@ -213,7 +213,7 @@ static void test_lifecycle_by_date(void **state)
 
 /* Regression test (was a bug, now fixed): when the intake has no as-of date (the policy names
  * as_of_field but the answer is missing), the shortlist note of a retired option reads "not
- * shortlisted: the option is retired on nil": the prelude (tools/explain.lua) formats
+ * shortlisted: the option is retired on nil": the prelude formatted
  * tostring(ctx.as_of) without checking for nil. Expected a sentence without a Lua "nil" (e.g. "not
  * shortlisted: the option is retired"). */
 static void test_lifecycle_without_date(void **state)
