@@ -36,37 +36,6 @@
 
 static int host_emit(lua_State *L);
 
-/* The short names load_prelude, the run and the tools call the limits,
- * the views and the sandbox by. Static one-liners: the compiler inlines
- * them (or jumps straight on), so they add no call layer. */
-static void arm(pf_eval_t *ev)
-{
-    pf_limits_arm(ev);
-}
-
-static void disarm(pf_eval_t *ev)
-{
-    pf_limits_disarm(ev);
-}
-
-/* [-0, +1, m] */
-static void push_value(lua_State *L, const pf_value_t *v, int with_pos)
-{
-    pf_view_push_value(L, v, with_pos);
-}
-
-/* host.keys: [-1, +(0|1), m] */
-static int host_keys(lua_State *L)
-{
-    return pf_view_keys(L);
-}
-
-/* host.pcall: [-(n+1), +r, e] */
-static int sb_pcall(lua_State *L)
-{
-    return pf_sandbox_pcall(L);
-}
-
 /* ==================================================================== */
 /* Error messages                                                        */
 /* ==================================================================== */
@@ -236,21 +205,21 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     lua_createtable(L, 0, 6);
     static const luaL_Reg host_functions[] = {{"where", host_where},
                                               {"emit", host_emit},
-                                              {"keys", host_keys},
-                                              {"pcall", sb_pcall},
+                                              {"keys", pf_view_keys},
+                                              {"pcall", pf_sandbox_pcall},
                                               {NULL, NULL}};
     luaL_setfuncs(L, host_functions, 0);
     if (ev->cfg.timings) {
         lua_pushcfunction(L, host_clock);
         lua_setfield(L, -2, "clock");
     }
-    push_value(L, ev->cfg.policy, 1);
+    pf_view_push_value(L, ev->cfg.policy, 1);
     lua_setfield(L, -2, "policy");
     lua_pushstring(L, ev->cfg.policy_path ? ev->cfg.policy_path : "policy");
     lua_setfield(L, -2, "policy_path");
-    arm(ev);
+    pf_limits_arm(ev);
     int status = protected_call(L, 1, 1);
-    disarm(ev);
+    pf_limits_disarm(ev);
     if (status != LUA_OK) {
         error_text(L, status, msg, sizeof msg);
         add_error(errs, "policy", msg);
@@ -320,9 +289,9 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *disp
     if (status == LUA_OK) {
         pf_sandbox_push_rule_env(L, sb);
         lua_setupvalue(L, -2, 1); /* _ENV */
-        arm(ev);
+        pf_limits_arm(ev);
         status = protected_call(L, 0, 0);
-        disarm(ev);
+        pf_limits_disarm(ev);
         if (status == LUA_OK) return;
     }
     error_text(L, status, msg, sizeof msg);
@@ -456,7 +425,7 @@ static int build_protected(lua_State *L)
 static void close_state(pf_eval_t *ev)
 {
     if (!ev->L) return;
-    disarm(ev);
+    pf_limits_disarm(ev);
     lua_gc(ev->L, LUA_GCCOLLECT); /* settle finalisers before closing */
     lua_close(ev->L);
     ev->L = NULL;
@@ -614,7 +583,7 @@ static int run_protected(lua_State *L)
     pf_view_restore_rules(L, a->ev->ref_upvalues);
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     lua_getfield(L, -1, "evaluate");
-    push_value(L, a->intake, 0);
+    pf_view_push_value(L, a->intake, 0);
     lua_pushstring(L, a->source);
     a->ev->run = a;
     lua_call(L, 2, 1);
@@ -775,9 +744,9 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
     run_args_t args = {ev, intake, source, out, rows, hits, style};
     lua_pushcfunction(L, run_protected);
     lua_pushlightuserdata(L, &args);
-    arm(ev);
+    pf_limits_arm(ev);
     int status = protected_call(L, 1, 0);
-    disarm(ev);
+    pf_limits_disarm(ev);
     ev->run = NULL; /* also when the evaluation stopped half-way */
     if (status == LUA_OK) {
         free(marks);
@@ -818,12 +787,12 @@ static int tool_protected(lua_State *L)
     if (lua_getfield(L, -1, a->tool) != LUA_TFUNCTION)
         return luaL_error(L, "internal: the prelude has no tool '%s'", a->tool);
     if (a->intake)
-        push_value(L, a->intake, 0);
+        pf_view_push_value(L, a->intake, 0);
     else
         lua_pushnil(L);
     lua_pushstring(L, a->source ? a->source : "");
     if (a->arg)
-        push_value(L, a->arg, 0);
+        pf_view_push_value(L, a->arg, 0);
     else
         lua_pushnil(L);
     lua_call(L, 3, 2);
@@ -849,9 +818,9 @@ static int run_tool(pf_eval_t *ev, tool_args_t *args, pf_err_t *err)
     lua_State *L = ev->L;
     lua_pushcfunction(L, tool_protected);
     lua_pushlightuserdata(L, args);
-    arm(ev);
+    pf_limits_arm(ev);
     int status = protected_call(L, 1, 0);
-    disarm(ev);
+    pf_limits_disarm(ev);
     if (status == LUA_OK) return 1;
     return fail_evaluation(ev, status, err);
 }

@@ -17,6 +17,7 @@
 
 #include "pf_eval_int.h"
 #include "pf_limits.h"
+#include "pf_sandbox.h"
 
 /* ---- the pieces ------------------------------------------------------------------------ */
 
@@ -129,16 +130,18 @@ static void test_deadline_and_killed(void **state)
 }
 
 /* The count hook, set once the loop has used the grace period's CPU time,
- * stops it at the instruction budget; a pcall in the loop cannot catch it. */
+ * stops it at the instruction budget; the rules' pcall (pf_sandbox_pcall,
+ * through pf_limits_reached) cannot catch it. */
 static void test_budget_counts_after_grace(void **state)
 {
     (void)state;
     pf_eval_t ev;
     bare_limits(&ev, 30.0, 1000);
     lua_State *L = ev.L;
-    /* Plain Lua here, without the sandbox's pcall (which re-raises a limit
-     * error): a loop of pcalls is the hostile cases' job below. */
-    static const char *const loops[] = {"while true do end", "for i = 1, math.huge do end"};
+    lua_pushcfunction(L, pf_sandbox_pcall);
+    lua_setglobal(L, "pcall");
+    static const char *const loops[] = {
+        "while true do end", "while true do pcall(function() while true do end end) end"};
     for (size_t i = 0; i < N_OF(loops); i++) {
         assert_int_equal(luaL_loadstring(L, loops[i]), LUA_OK);
         double t0 = now_seconds();

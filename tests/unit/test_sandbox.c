@@ -243,6 +243,8 @@ static void test_rule_env(void **state)
         lua_pop(L, 1);
     }
     pf_sandbox_push_rule_env(L, 2);
+    lua_pushnil(L);
+    assert_int_equal(lua_next(L, -2), 0); /* nothing of its own */
     assert_true(lua_getmetatable(L, -1));
     lua_getfield(L, -1, "__metatable");
     assert_int_equal(lua_type(L, -1), LUA_TBOOLEAN);
