@@ -14,8 +14,10 @@
  * The steps a merge shares (configuration, lock, result files, finish)
  * are at the top, for pf_merge.c.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +57,29 @@ void pf_batch_options_default(pf_batch_options_t *o)
     pf_eval_limits_default(&o->eval_limits);
     o->max_errors_per_intake = 20;
     o->max_file_docs = 1000;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    o->jobs = cpus > 0 ? (size_t)cpus : 1;
+    o->jobs = pf_batch_cpus(PF_CGROUP_CPU_MAX);
+}
+
+/* The CPUs this process may run on (its affinity mask, as taskset or a
+ * container's cpuset set it), capped by a cgroup v2 CPU quota ("QUOTA
+ * PERIOD" in cpu.max; "max" for none), rounded up: a container limited to
+ * 1.5 CPUs on a 64-core host runs 2 workers, not 64. At least 1. */
+size_t pf_batch_cpus(const char *cgroup_cpu_max)
+{
+    long cpus = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
+    if (cpus <= 0) cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    FILE *fp = cgroup_cpu_max ? fopen(cgroup_cpu_max, "r") : NULL;
+    if (fp) {
+        long long quota, period;
+        if (fscanf(fp, "%lld %lld", &quota, &period) == 2 && quota > 0 && period > 0) {
+            long long limit = (quota + period - 1) / period;
+            if (limit < cpus) cpus = (long)limit;
+        }
+        fclose(fp);
+    }
+    return cpus > 0 ? (size_t)cpus : 1;
 }
 
 /* ---- what a run and a merge share --------------------------------------------- */

@@ -32,7 +32,7 @@ typedef struct pf_batch_options {
     pf_yread_limits_t intake_limits;
     pf_eval_limits_t eval_limits;
     size_t max_errors_per_intake; /* rejects rows per intake, 0 = all */
-    size_t jobs;                  /* worker threads, each with its own Lua state */
+    size_t jobs;                  /* worker threads, each with its own Lua state [pf_batch_cpus] */
     int timings;                  /* time each rule (rule_hits.csv time_ms) */
     int fail_on_dead_rules;       /* exit 6 when a rule fired on no intake */
     size_t shard_k, shard_n;      /* take only files with hash(path) % n == k; n = 0: all */
@@ -44,6 +44,12 @@ typedef struct pf_batch_options {
 } pf_batch_options_t;
 
 void pf_batch_options_default(pf_batch_options_t *o);
+
+/* Where Linux shows this process's cgroup v2 CPU quota. */
+#define PF_CGROUP_CPU_MAX "/sys/fs/cgroup/cpu.max"
+/* The CPUs the process may use: its affinity mask, capped by the cgroup
+ * CPU quota read from cgroup_cpu_max (NULL or unreadable: no quota). */
+size_t pf_batch_cpus(const char *cgroup_cpu_max);
 
 typedef struct pf_batch_stats {
     size_t files;     /* entries found (including skipped ones) */

@@ -29,7 +29,7 @@ static const char USAGE[] =
     "  --rules DIR     rule files (*.lua), loaded in name order   [rules]\n"
     "  --policy FILE   policy: catalogue, shortlist, weights       [policies/default.yaml]\n"
     "  --out DIR       where the reports go                        [reports]\n"
-    "  --jobs N        worker threads, each with its own Lua state  [number of CPUs]\n"
+    "  --jobs N        worker threads, each with its own Lua state  [CPUs it may use]\n"
     "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
     "  --shard K/N     take only the files whose path hashes to K of N (0 <= K < N) and\n"
