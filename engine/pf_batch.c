@@ -765,7 +765,7 @@ static int run(batch_t *b)
     if (!pf_slice_take(&b->slice, &b->scan, b->opt->shard_k, b->opt->shard_n, b->log))
         return PF_EXIT_IO;
     b->stats->files = b->slice.count;
-    b->progress = isatty(fileno(b->log));
+    b->progress = !b->opt->quiet && isatty(fileno(b->log));
     b->started_at = monotonic_seconds();
     if (!evaluate_all(b)) return PF_EXIT_IO;
     if (b->stats->evaluated + b->stats->rejected != b->stats->intakes) {

@@ -37,6 +37,7 @@ typedef struct pf_batch_options {
     int fail_on_dead_rules;       /* exit 6 when a rule fired on no intake */
     size_t shard_k, shard_n;      /* take only files with hash(path) % n == k; n = 0: all */
     int incremental;              /* reuse the rows of unchanged files (partnerfit-state.csv) */
+    int quiet;                    /* no progress line, even on a terminal */
     int allow_empty;              /* write (empty) reports when no intake file is found */
     unsigned max_drop;            /* 1-100: refuse a run with that share fewer files than the
                                      previous manifest's (a half-mounted share); 0: off */

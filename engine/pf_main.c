@@ -43,7 +43,7 @@ static const char USAGE[] =
     "  --allow-empty   write empty reports when no intake file is found (else exit 7)\n"
     "  --max-drop P    exit 7, writing nothing, when P% fewer intake files are found\n"
     "                  than the previous run's manifest counted (a half-mounted share)\n"
-    "  -q, --quiet     no summary line on stderr\n"
+    "  -q, --quiet     no progress or summary line on stderr\n"
     "\n"
     "check    load the policy, schema and rules and probe every rule with intakes\n"
     "         built from the schema: unknown questions, unknown options, rules that\n"
@@ -145,7 +145,7 @@ static int parse_run(int argc, char **argv, cli_t *c)
         } else if (strcmp(a, "--fail-on-dead-rules") == 0) {
             c->batch.fail_on_dead_rules = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            c->quiet = 1;
+            c->quiet = c->batch.quiet = 1;
         } else if (strcmp(a, "--rules") == 0) {
             target = &c->batch.rules_dir;
         } else if (strcmp(a, "--policy") == 0) {

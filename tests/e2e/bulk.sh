@@ -65,6 +65,8 @@ if grep -q "files," "$WORK/log"; then fail "progress was printed to a file"; fi
 if command -v script >/dev/null 2>&1; then
     script -qec "\"$PF\" run --max-file-mb 8 --max-file-docs 5000 --out \"$WORK/big2\" \"$in\"" /dev/null > "$WORK/tty.log" 2>&1 || true
     contains "$WORK/tty.log" "1/1 files, 4000 intakes"
-    ok "a progress line on a terminal only"
+    script -qec "\"$PF\" run -q --max-file-mb 8 --max-file-docs 5000 --out \"$WORK/big2\" \"$in\"" /dev/null > "$WORK/tty-q.log" 2>&1 || true
+    if grep -q "files," "$WORK/tty-q.log"; then fail "-q still printed the progress line"; fi
+    ok "a progress line on a terminal only, and not with -q"
 fi
 done_testing
