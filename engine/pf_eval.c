@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,16 @@ static void error_text(lua_State *L, int status, char *out, size_t outsz)
 /* Host functions for the prelude                                         */
 /* ==================================================================== */
 
+/* host.distance(a, b) -> the edit distance "did you mean" ranks by, the
+ * one pf_edit_distance the C side uses too (words past PF_EDIT_WORD_MAX
+ * bytes are never near: a large number). [-2, +1, e] */
+static int host_distance(lua_State *L)
+{
+    size_t d = pf_edit_distance(luaL_checkstring(L, 1), luaL_checkstring(L, 2));
+    lua_pushinteger(L, d == SIZE_MAX ? LUA_MAXINTEGER : (lua_Integer)d);
+    return 1;
+}
+
 /* host.where(level) -> "file:line" of a caller: [-(0|1), +1, m] */
 static int host_where(lua_State *L)
 {
@@ -203,11 +214,9 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     /* P.init(host) -> list of policy problems */
     lua_getfield(L, -1, "init");
     lua_createtable(L, 0, 6);
-    static const luaL_Reg host_functions[] = {{"where", host_where},
-                                              {"emit", host_emit},
-                                              {"keys", pf_view_keys},
-                                              {"pcall", pf_sandbox_pcall},
-                                              {NULL, NULL}};
+    static const luaL_Reg host_functions[] = {
+        {"where", host_where},       {"emit", host_emit},         {"keys", pf_view_keys},
+        {"pcall", pf_sandbox_pcall}, {"distance", host_distance}, {NULL, NULL}};
     luaL_setfuncs(L, host_functions, 0);
     if (ev->cfg.timings) {
         lua_pushcfunction(L, host_clock);

@@ -145,26 +145,6 @@ function H.readonly(t, what)
   })
 end
 
--- edit distance with transpositions (optimal string alignment), capped
-local function distance(a, b)
-  local la, lb = #a, #b
-  if math.abs(la - lb) > 2 then return 3 end
-  local d = {}
-  for i = 0, la do d[i] = { [0] = i } end
-  for j = 0, lb do d[0][j] = j end
-  for i = 1, la do
-    for j = 1, lb do
-      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-      if i > 1 and j > 1 and a:sub(i, i) == b:sub(j - 1, j - 1) and a:sub(i - 1, i - 1) == b:sub(j, j) then
-        v = math.min(v, d[i - 2][j - 2] + 1)
-      end
-      d[i][j] = v
-    end
-  end
-  return d[la][lb]
-end
-
 -- the candidate nearest to a misspelt word (at most 2 edits, or a
 -- difference of case, or one containing the other), for "did you mean"
 function H.closest(word, candidates)
@@ -172,7 +152,7 @@ function H.closest(word, candidates)
   local best, best_d = nil, 3
   for _, c in ipairs(candidates) do
     local lc = string.lower(c)
-    local d = distance(w, lc)
+    local d = M.host.distance(w, lc) -- the engine's one edit distance (pf_common)
     if d < best_d then best, best_d = c, d end
   end
   if best then return best end
