@@ -13,6 +13,7 @@
 
 #include "pf_config.h"
 #include "pf_exit.h"
+#include "pf_gitrev.h"
 #include "pf_out.h"
 #include "pf_scan.h"
 #include "pf_tools.h"
@@ -254,8 +255,12 @@ static void compare_intake(diff_run_t *d, const char *path)
 
 static void print_diff_summary(const diff_run_t *d, const pf_tools_options_t *o, FILE *out)
 {
-    fprintf(out, "partnerfit diff: baseline %s + %s, candidate %s + %s\n", o->base_rules_dir,
-            o->base_policy_path, o->rules_dir, o->policy_path);
+    if (o->base_rev)
+        fprintf(out, "partnerfit diff: baseline %s + %s at %s, candidate %s + %s\n", o->rules_dir,
+                o->policy_path, o->base_rev, o->rules_dir, o->policy_path);
+    else
+        fprintf(out, "partnerfit diff: baseline %s + %s, candidate %s + %s\n", o->base_rules_dir,
+                o->base_policy_path, o->rules_dir, o->policy_path);
     fprintf(out, "  intakes compared:          %zu\n", d->intakes);
     fprintf(out, "  intakes with any change:   %zu\n", d->changed);
     fprintf(out, "  top option changed:        %zu\n", d->top_changed);
@@ -273,14 +278,39 @@ static const char *const DIFF_COLUMNS[] = {
     "intake_id", "option_id",       "change",          "old_rank", "new_rank", "old_score",
     "new_score", "old_shortlisted", "new_shortlisted", "source",   NULL};
 
+static int diff_against(const pf_tools_options_t *o, const char *base_rules,
+                        const char *base_policy, FILE *out, FILE *log);
+
 int pf_cmd_diff(const pf_tools_options_t *o, FILE *out, FILE *log)
 {
-    if (!o->base_rules_dir && !o->base_policy_path) {
-        fprintf(log,
-                "partnerfit: diff needs a baseline: --base-rules DIR and/or --base-policy FILE\n");
+    if (!o->base_rules_dir && !o->base_policy_path && !o->base_rev) {
+        fprintf(log, "partnerfit: diff needs a baseline: --base-rules DIR and/or --base-policy "
+                     "FILE, or --base-rev REV\n");
         return PF_EXIT_CONFIG;
     }
+    if (o->base_rev && (o->base_rules_dir || o->base_policy_path)) {
+        fprintf(log, "partnerfit: --base-rev takes the baseline's rules and policy from git; "
+                     "leave out --base-rules and --base-policy\n");
+        return PF_EXIT_CONFIG;
+    }
+    pf_gitrev_t rev;
+    pf_gitrev_init(&rev);
+    if (o->base_rev && !pf_gitrev_take(&rev, o->base_rev, o->rules_dir, o->policy_path, log)) {
+        pf_gitrev_delete(&rev);
+        return PF_EXIT_CONFIG;
+    }
+    int code = diff_against(o, rev.rules_dir, rev.policy_path, out, log);
+    pf_gitrev_delete(&rev);
+    return code;
+}
+
+/* The diff proper: base_rules and base_policy (NULL: o's) against o's. */
+static int diff_against(const pf_tools_options_t *o, const char *base_rules,
+                        const char *base_policy, FILE *out, FILE *log)
+{
     pf_tools_options_t opt = *o;
+    if (base_rules) opt.base_rules_dir = base_rules;
+    if (base_policy) opt.base_policy_path = base_policy;
     if (!opt.base_rules_dir) opt.base_rules_dir = o->rules_dir;
     if (!opt.base_policy_path) opt.base_policy_path = o->policy_path;
     if (!opt.out) opt.out = "reports";

@@ -17,6 +17,8 @@ static const char USAGE[] =
     "       partnerfit explain [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
     "       partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR] [--policy FILE]\n"
     "                       [--out DIR] PATH...\n"
+    "       partnerfit diff --base-rev REV [--rules DIR] [--policy FILE]   (baseline from git)\n"
+    "                       [--out DIR] PATH...\n"
     "       partnerfit types [--policy FILE] [--out FILE]\n"
     "       partnerfit merge [--rules DIR] [--policy FILE] [--out DIR] SHARD_DIR...\n"
     "       partnerfit --help | --version\n"
@@ -227,6 +229,8 @@ static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char *
             target = &o->base_rules_dir;
         else if (strcmp(a, "--base-policy") == 0)
             target = &o->base_policy_path;
+        else if (strcmp(a, "--base-rev") == 0)
+            target = &o->base_rev;
         else if (strcmp(a, "--out") == 0)
             target = &o->out;
         else if (strcmp(a, "--format") == 0)

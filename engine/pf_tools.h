@@ -24,6 +24,7 @@ typedef struct pf_tools_options {
     const char *policy_path;
     const char *base_rules_dir;   /* diff */
     const char *base_policy_path; /* diff */
+    const char *base_rev;         /* diff: the baseline is --rules/--policy at this git revision */
     const char *out;              /* diff: folder; types: file */
     const char *format;           /* explain: "text" or "json" */
     int strict;                   /* check: warnings fail too */
