@@ -39,6 +39,13 @@ struct pf_prev {
     int fds[PF_RESULTS_MAX_REPORTS + 1]; /* the previous reports, then rejects.csv */
 };
 
+/* Raised whenever the same inputs, rules and policy give other report bytes
+ * than before (a new row kind, a column, a message): a state written by an
+ * engine of another format is not reused, so an --incremental rerun after
+ * an upgrade gives what a full run gives. 2: rejects.csv counts the
+ * problems past the 20 listed (schema.more). */
+#define PF_REPORT_FORMAT 2
+
 void pf_prev_digest(const pf_batch_options_t *opt, const pf_config_t *cfg, const pf_eval_t *ev,
                     char hex[65])
 {
@@ -49,11 +56,11 @@ void pf_prev_digest(const pf_batch_options_t *opt, const pf_config_t *cfg, const
     pf_buf_init(&t);
     const pf_yread_limits_t *y = &opt->intake_limits;
     const pf_eval_limits_t *e = &opt->eval_limits;
-    pf_buf_printf(&t, "%s\n%s\n%s\n%s\n%d %d\n%zu %zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n",
-                  PF_VERSION, pf_eval_rules_digest(ev), policy, schema, opt->style.bom,
-                  opt->style.crlf, opt->max_errors_per_intake, opt->max_file_docs, e->mem_bytes,
-                  e->instructions, e->seconds, y->max_file_bytes, y->max_depth, y->max_nodes,
-                  y->max_scalar_bytes);
+    pf_buf_printf(&t, "%s %d\n%s\n%s\n%s\n%d %d\n%zu %zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n",
+                  PF_VERSION, PF_REPORT_FORMAT, pf_eval_rules_digest(ev), policy, schema,
+                  opt->style.bom, opt->style.crlf, opt->max_errors_per_intake, opt->max_file_docs,
+                  e->mem_bytes, e->instructions, e->seconds, y->max_file_bytes, y->max_depth,
+                  y->max_nodes, y->max_scalar_bytes);
     pf_sha256_hex(t.data, t.len, hex);
     pf_buf_delete(&t);
 }
