@@ -86,6 +86,19 @@ static int usage_error(const char *fmt, const char *arg)
     return PF_EXIT_CONFIG;
 }
 
+/* Options of `run` that `merge` has no use for (it reads no intake and
+ * evaluates nothing): refused there rather than ignored. */
+static const char *const RUN_ONLY[] = {
+    "--shard",       "--incremental",   "--jobs",        "-j",         "--timings",
+    "--max-file-mb", "--max-file-docs", "--allow-empty", "--max-drop", NULL};
+
+static int merge_refuses(const char *opt)
+{
+    for (size_t i = 0; RUN_ONLY[i]; i++)
+        if (strcmp(RUN_ONLY[i], opt) == 0) return 1;
+    return 0;
+}
+
 /* Returns -1 when parsed, else the exit code to stop with. */
 static int parse_run(int argc, char **argv, cli_t *c)
 {
@@ -99,6 +112,8 @@ static int parse_run(int argc, char **argv, cli_t *c)
             c->paths[c->npaths++] = a;
             continue;
         }
+        if (strcmp(argv[1], "merge") == 0 && merge_refuses(a))
+            return usage_error("merge does not take the option '%s'", a);
         if (strcmp(a, "--") == 0) {
             only_paths = 1;
         } else if (strcmp(a, "--excel") == 0) {
@@ -203,6 +218,29 @@ static int run_command(int argc, char **argv, int merging)
     return code;
 }
 
+/* The options each analyst command takes (with a value unless noted);
+ * any other is refused rather than ignored. */
+static const struct tool_options {
+    const char *cmd;
+    const char *const opts[7];
+} TOOL_OPTIONS[] = {
+    {"check", {"--rules", "--policy", "--strict", NULL}},
+    {"test", {"--rules", "--policy", NULL}},
+    {"explain", {"--rules", "--policy", "--format", NULL}},
+    {"diff", {"--rules", "--policy", "--base-rules", "--base-policy", "--base-rev", "--out", NULL}},
+    {"types", {"--policy", "--out", NULL}},
+    {NULL, {NULL}},
+};
+
+static int tool_takes(const char *cmd, const char *opt)
+{
+    for (const struct tool_options *t = TOOL_OPTIONS; t->cmd; t++)
+        if (strcmp(t->cmd, cmd) == 0)
+            for (size_t i = 0; t->opts[i]; i++)
+                if (strcmp(t->opts[i], opt) == 0) return 1;
+    return 0;
+}
+
 /* Options shared by the analyst tools; returns -1 when parsed. */
 static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char **paths)
 {
@@ -217,6 +255,8 @@ static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char *
             paths[o->npaths++] = a;
             continue;
         }
+        if (!tool_takes(argv[1], a))
+            return usage_error("this command does not take the option '%s'", a);
         if (strcmp(a, "--strict") == 0) {
             o->strict = 1;
             continue;
@@ -257,6 +297,53 @@ static int tool_command(int argc, char **argv,
     return code;
 }
 
+static int dispatch(int argc, char **argv);
+
+/* CMD --help (or -h) before any "--": the usage, exit 0, nothing run. */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    return 0;
+}
+
+/* argv with every "--name=value" before "--" split into "--name" "value",
+ * so both spellings parse alike. args has room for twice argc; the split
+ * names are copied into names, one buffer as long as all of argv. */
+typedef struct split_args {
+    char **args;
+    char *names;
+    int count;
+} split_args_t;
+
+static int split_equals(int argc, char **argv, split_args_t *sp)
+{
+    size_t total = 0;
+    for (int i = 0; i < argc; i++)
+        total += strlen(argv[i]) + 1;
+    sp->args = calloc((size_t)argc * 2 + 1, sizeof *sp->args);
+    sp->names = malloc(total + 1);
+    sp->count = 0;
+    if (!sp->args || !sp->names) return 0;
+    char *next = sp->names;
+    int options = 1;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        if (strcmp(a, "--") == 0) options = 0;
+        if (options && i >= 2 && eq && strncmp(a, "--", 2) == 0 && eq > a + 2) {
+            size_t len = (size_t)(eq - a);
+            memcpy(next, a, len);
+            next[len] = '\0';
+            sp->args[sp->count++] = next;
+            sp->args[sp->count++] = (char *)eq + 1;
+            next += len + 1;
+        } else {
+            sp->args[sp->count++] = argv[i];
+        }
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -272,6 +359,20 @@ int main(int argc, char **argv)
         printf("partnerfit %s\n", PF_VERSION);
         return PF_EXIT_OK;
     }
+    if (wants_help(argc, argv)) {
+        fputs(USAGE, stdout);
+        return PF_EXIT_OK;
+    }
+    split_args_t sp;
+    int code = split_equals(argc, argv, &sp) ? dispatch(sp.count, sp.args) : PF_EXIT_IO;
+    free(sp.args);
+    free(sp.names);
+    return code;
+}
+
+static int dispatch(int argc, char **argv)
+{
+    const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0) return run_command(argc, argv, 0);
     if (strcmp(cmd, "merge") == 0) return run_command(argc, argv, 1);
     if (strcmp(cmd, "check") == 0) return tool_command(argc, argv, pf_cmd_check);
