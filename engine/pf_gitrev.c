@@ -96,6 +96,23 @@ int pf_gitrev_take(pf_gitrev_t *g, const char *rev, const char *rules_dir, const
         fprintf(log, "partnerfit: --base-rev takes a revision, not '%s'\n", rev);
         return 0;
     }
+    /* git archive reads REV:./PATH against the current folder and then keeps
+     * only what lies under it, so anywhere but the work tree's top it can
+     * take the wrong files: refuse what it cannot do right. */
+    struct stat st;
+    if (lstat(".git", &st) != 0) {
+        fprintf(log, "partnerfit: --base-rev runs from the top folder of the git work tree "
+                     "(where .git is)\n");
+        return 0;
+    }
+    char *policy_dir_name = pf_xstrdup(policy_path);
+    int whole_repo = strcmp(dirname(policy_dir_name), ".") == 0;
+    free(policy_dir_name);
+    if (rules_dir[0] == '/' || policy_path[0] == '/' || whole_repo) {
+        fprintf(log, "partnerfit: --base-rev takes --rules and --policy as paths inside the work "
+                     "tree, relative to its top, the policy in a folder of its own\n");
+        return 0;
+    }
     const char *tmp = getenv("TMPDIR");
     char *tmpl = joined(tmp && tmp[0] ? tmp : "/tmp", "partnerfit-base.XXXXXX");
     if (!mkdtemp(tmpl)) {

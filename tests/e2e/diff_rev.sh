@@ -46,6 +46,12 @@ contains "$WORK/log" "cannot take 'no-such-rev:./rules' from git"
 contains "$WORK/log" "--base-rev takes a revision"
 (cd "$repo" && expect_exit 2 "$WORK/log" "$PF" diff --base-rev HEAD --base-rules rules --out "$WORK/d5" samples/)
 contains "$WORK/log" "leave out --base-rules and --base-policy"
+# only from the work tree's top, with paths inside it (git would take other files)
+(cd "$repo/samples" && expect_exit 2 "$WORK/log" "$PF" diff --base-rev HEAD --rules ../rules \
+    --policy ../policies/default.yaml --out "$WORK/d6" .)
+contains "$WORK/log" "runs from the top folder of the git work tree"
+(cd "$repo" && expect_exit 2 "$WORK/log" "$PF" diff --base-rev HEAD --rules "$repo/rules" --out "$WORK/d6" samples/)
+contains "$WORK/log" "relative to its top"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "a failed --base-rev left its temporary copy"
 ok "a bad revision, an option as a revision, and two baselines at once exit 2"
 
