@@ -7,7 +7,7 @@
  * a temporary file while the intakes stream through; then all reports are
  * renamed into place and the manifest is written last.
  *
- * The intakes stream through an ordered parallel map (pf_pmap): workers produce each file's
+ * The intakes stream through worker processes (pf_procs): workers produce each file's
  * outcomes in any order (read, validate, evaluate; or, with --incremental,
  * take an unchanged file's rows from the previous run), and this thread
  * consumes them in input order (unique ids, reports, per-intake records).
@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +32,7 @@
 #include "pf_exit.h"
 #include "pf_ledger.h"
 #include "pf_manifest.h"
-#include "pf_pmap.h"
+#include "pf_procs.h"
 #include "pf_prev.h"
 #include "pf_scan.h"
 #include "pf_schema.h"
@@ -200,18 +202,22 @@ int pf_batch_exit_code(const pf_batch_core_t *c)
 /* One intake (one document of a file) as a worker found it. */
 typedef struct outcome {
     int ok;
-    size_t end[MAX_REPORTS];     /* where its rows end in the slot's buffers */
+    size_t begin[MAX_REPORTS];   /* where its rows start in the slot's buffers... */
+    size_t end[MAX_REPORTS];     /* ...and end */
     size_t rows[MAX_REPORTS];    /* how many rows it added */
     size_t err_first, err_count; /* its reasons, in the slot's errs */
     size_t hits_first, hits_end; /* its rule contributions, in the slot's hits */
     int reused;                  /* taken from the previous run (--incremental) */
+    int limit_rule;              /* the rule over a limit (rule.limit), 1-based; 0 none */
     size_t raw_first, raw_end;   /* reused reject rows, raw, in the slot's raw */
     size_t raw_rows;
     char *unique; /* its unique id, checked by the consumer */
     unsigned long unique_line, unique_column;
 } outcome_t;
 
-/* What a worker found in one file, waiting to be written in order. */
+/* One file's intakes: filled by a worker process, sent over one outcome
+ * at a time, and rebuilt in the supervisor's slot for the file until they
+ * can be written in order. */
 typedef struct slot {
     pf_buf_t *bufs; /* CSV rows per evaluator report, for every intake */
     outcome_t *items;
@@ -223,6 +229,10 @@ typedef struct slot {
     pf_buf_t source;             /* scratch: "path" or "path#N" */
     pf_buf_t record;             /* scratch: a previous state record's bytes */
     pf_ledger_reader_t prev_rec; /* scratch: that record's fields */
+    /* supervisor only */
+    size_t written; /* intakes of the file already written */
+    size_t lost_at; /* the document a worker last stopped on (0: none) */
+    int complete;   /* the worker said the file is done */
 } slot_t;
 
 typedef struct batch {
@@ -230,23 +240,34 @@ typedef struct batch {
     const pf_batch_options_t *opt;
     pf_batch_stats_t *stats;
     FILE *log;
-    /* workers (one Lua state each) and the slots results wait in */
-    struct worker *workers;
-    size_t nworkers;
+    /* the slots files wait in to be written in order, and the next one */
     slot_t *slots;
     size_t nslots;
+    size_t head;
     size_t nreports; /* the evaluator's reports */
     pf_scan_t scan;
     pf_slice_t slice; /* the files this run takes, and how reports show them */
     pf_prev_t *prev;  /* --incremental: the previous run's state and reports */
     pf_errlist_t errs;
+    /* rules: their identity (from the supervisor's evaluator), the time
+     * the workers spent in each, and the ones disabled for overrunning */
+    pf_rule_stat_t *rules;
+    size_t nrules;
+    int streak_rule;                /* the rule over a limit on the last intakes evaluated... */
+    size_t streak;                  /* ...on how many in a row */
+    unsigned char *disabled;        /* per rule, shared with the workers (1-based) */
     int progress;                   /* stderr is a terminal */
     double started_at, progress_at; /* monotonic seconds */
 } batch_t;
 
+/* A worker process's own things (each worker has a copy). */
 typedef struct worker {
     batch_t *b;
-    pf_eval_t *ev; /* this thread's own Lua state */
+    pf_eval_t *ev; /* the supervisor's evaluator, as it was at the fork */
+    pf_procs_worker_t *pw;
+    pf_beacon_t *beacon;
+    slot_t slot;  /* the file being worked on */
+    pf_buf_t msg; /* an outcome, as sent */
 } worker_t;
 
 /* On a terminal, one line on stderr that rewrites itself: intakes done,
@@ -269,7 +290,43 @@ static void progress(batch_t *b, size_t files_done)
     fflush(b->log);
 }
 
-/* ---- one file's intakes, produced on a worker ----------------------------------- */
+static void slot_init(batch_t *b, slot_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->bufs = pf_xcalloc(b->nreports ? b->nreports : 1, sizeof(pf_buf_t));
+    pf_ledger_reader_init(&s->prev_rec, PF_LEDGER_STATE);
+}
+
+static void slot_delete(batch_t *b, slot_t *s)
+{
+    for (size_t k = 0; k < s->count; k++) /* results never written (a stop) */
+        free(s->items[k].unique);
+    for (size_t r = 0; r < b->nreports; r++)
+        pf_buf_delete(&s->bufs[r]);
+    free(s->bufs);
+    free(s->items);
+    pf_errlist_delete(&s->errs);
+    pf_buf_delete(&s->source);
+    pf_buf_delete(&s->record);
+    pf_ledger_reader_delete(&s->prev_rec);
+    pf_hits_delete(&s->hits);
+    pf_buf_delete(&s->raw);
+}
+
+/* Empties a slot's intakes (keeps its memory, and the file's counters). */
+static void slot_clear(batch_t *b, slot_t *s)
+{
+    for (size_t k = 0; k < s->count; k++)
+        free(s->items[k].unique);
+    s->count = 0;
+    s->hits.count = 0;
+    pf_buf_reset(&s->raw);
+    for (size_t r = 0; r < b->nreports; r++)
+        pf_buf_reset(&s->bufs[r]);
+    pf_errlist_reset(&s->errs);
+}
+
+/* ---- one file's intakes, produced in a worker process ----------------------------- */
 
 static outcome_t *slot_outcome(batch_t *b, slot_t *s)
 {
@@ -280,7 +337,7 @@ static outcome_t *slot_outcome(batch_t *b, slot_t *s)
     outcome_t *o = &s->items[s->count++];
     memset(o, 0, sizeof *o);
     for (size_t r = 0; r < b->nreports; r++)
-        o->end[r] = s->bufs[r].len;
+        o->begin[r] = o->end[r] = s->bufs[r].len;
     o->err_first = s->errs.count;
     o->hits_first = o->hits_end = s->hits.count;
     o->raw_first = o->raw_end = s->raw.len;
@@ -323,8 +380,18 @@ static void unique_of(batch_t *b, const pf_value_t *intake, outcome_t *o)
     }
 }
 
-/* Validates and evaluates one document into a new outcome. */
-static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char *source)
+/* A rule the supervisor disabled: no intake is evaluated any more (the
+ * supervisor rejects them all, in order; this only saves the work). */
+static int any_rule_disabled(const batch_t *b)
+{
+    return b->disabled && b->disabled[0];
+}
+
+/* Validates and evaluates one document into a new outcome. In a file of
+ * several, a rule's reject (which has no place of its own in the file)
+ * points at the start of its document. */
+static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char *source,
+                              int several)
 {
     batch_t *b = w->b;
     outcome_t *o = slot_outcome(b, s);
@@ -338,7 +405,16 @@ static void evaluate_document(worker_t *w, slot_t *s, pf_doc_t *doc, const char 
     } else if (!pf_intake_check(&b->c.cfg, doc->root, &doc->arena, &intake, &s->errs,
                                 b->opt->max_errors_per_intake)) {
         outcome_reject(s, o, NULL);
-    } else if (!pf_eval_run(w->ev, intake, source, s->bufs, rows, &s->hits, &b->opt->style, &err)) {
+    } else if (any_rule_disabled(b)) {
+        pf_err_set(&err, "rule.disabled", 0, 0, "", "not evaluated: a rule was disabled");
+        outcome_reject(s, o, &err);
+    } else if (pf_procs_flush(w->pw),
+               !pf_eval_run(w->ev, intake, source, s->bufs, rows, &s->hits, &b->opt->style, &err)) {
+        if (strcmp(err.kind, "rule.limit") == 0) o->limit_rule = pf_eval_failed_rule(w->ev);
+        if (several && !err.line) {
+            err.line = doc->root->line;
+            err.column = doc->root->column;
+        }
         outcome_reject(s, o, &err);
     } else {
         o->ok = 1;
@@ -411,28 +487,146 @@ static int reuse_file(batch_t *b, slot_t *s, const char *path)
     return 0;
 }
 
-/* Reads every document of one file into its slot (worker thread). */
-static void produce(void *worker, size_t index, void *slot)
+/* ---- outcomes on the wire --------------------------------------------------------- */
+
+static void put_u64(pf_buf_t *m, uint64_t v)
 {
-    worker_t *w = worker;
+    pf_buf_add(m, &v, sizeof v);
+}
+
+static void put_bytes(pf_buf_t *m, const char *p, size_t n)
+{
+    put_u64(m, n);
+    pf_buf_add(m, p, n);
+}
+
+/* Sends every outcome in the worker's slot to the supervisor and empties
+ * the slot. One message per intake, so a worker stopped on a document has
+ * already handed over the ones before it. Both ends are the same program,
+ * so structs without pointers travel as they are. */
+static void ship(worker_t *w, slot_t *s)
+{
     batch_t *b = w->b;
-    slot_t *s = slot;
+    for (size_t i = 0; i < s->count; i++) {
+        const outcome_t *o = &s->items[i];
+        pf_buf_t *m = &w->msg;
+        pf_buf_reset(m);
+        int32_t head[3] = {o->ok, o->reused, o->limit_rule};
+        pf_buf_add(m, head, sizeof head);
+        pf_buf_add(m, s->digest, sizeof s->digest);
+        for (size_t r = 0; r < b->nreports; r++) {
+            put_u64(m, o->rows[r]);
+            put_bytes(m, s->bufs[r].data + o->begin[r], o->end[r] - o->begin[r]);
+        }
+        put_bytes(m, s->raw.data + o->raw_first, o->raw_end - o->raw_first);
+        put_u64(m, o->raw_rows);
+        put_bytes(m, (const char *)(s->errs.items + o->err_first), o->err_count * sizeof(pf_err_t));
+        put_bytes(m, (const char *)(s->hits.items + o->hits_first),
+                  (o->hits_end - o->hits_first) * sizeof(pf_hit_t));
+        put_bytes(m, o->unique ? o->unique : "", o->unique ? strlen(o->unique) + 1 : 0);
+        put_u64(m, o->unique_line);
+        put_u64(m, o->unique_column);
+        pf_procs_send(w->pw, m->data, m->len);
+    }
+    slot_clear(b, s);
+}
+
+typedef struct reader {
+    const char *p, *end;
+} reader_t;
+
+static uint64_t get_u64(reader_t *r)
+{
+    uint64_t v = 0;
+    if ((size_t)(r->end - r->p) >= sizeof v) memcpy(&v, r->p, sizeof v);
+    r->p += sizeof v;
+    return v;
+}
+
+static const char *get_bytes(reader_t *r, size_t *n)
+{
+    *n = (size_t)get_u64(r);
+    const char *p = r->p;
+    r->p += *n;
+    return r->p <= r->end ? p : NULL;
+}
+
+/* Rebuilds one sent outcome at the end of the supervisor's slot: 0 when
+ * the message is not one (which would be a bug). */
+static int unship(batch_t *b, slot_t *s, const char *data, size_t len)
+{
+    reader_t rd = {data, data + len};
+    int32_t head[3];
+    if (len < sizeof head + sizeof s->digest) return 0;
+    memcpy(head, rd.p, sizeof head);
+    rd.p += sizeof head;
+    memcpy(s->digest, rd.p, sizeof s->digest);
+    rd.p += sizeof s->digest;
+    outcome_t *o = slot_outcome(b, s);
+    o->ok = head[0];
+    o->reused = head[1];
+    o->limit_rule = head[2];
+    size_t n;
+    const char *p;
+    for (size_t r = 0; r < b->nreports; r++) {
+        o->rows[r] = (size_t)get_u64(&rd);
+        if (!(p = get_bytes(&rd, &n))) return 0;
+        pf_buf_add(&s->bufs[r], p, n);
+        o->end[r] = s->bufs[r].len;
+    }
+    if (!(p = get_bytes(&rd, &n))) return 0;
+    pf_buf_add(&s->raw, p, n);
+    o->raw_end = s->raw.len;
+    o->raw_rows = (size_t)get_u64(&rd);
+    if (!(p = get_bytes(&rd, &n))) return 0;
+    for (size_t e = 0; e < n / sizeof(pf_err_t); e++) {
+        pf_err_t err;
+        memcpy(&err, p + e * sizeof err, sizeof err);
+        pf_errlist_push(&s->errs, &err);
+    }
+    o->err_count = s->errs.count - o->err_first;
+    if (!(p = get_bytes(&rd, &n))) return 0;
+    for (size_t h = 0; h < n / sizeof(pf_hit_t); h++) {
+        pf_hit_t hit;
+        memcpy(&hit, p + h * sizeof hit, sizeof hit);
+        pf_hits_push(&s->hits, hit.rule, hit.points);
+    }
+    o->hits_end = s->hits.count;
+    if (!(p = get_bytes(&rd, &n))) return 0;
+    if (n) o->unique = pf_xstrdup(p);
+    o->unique_line = (unsigned long)get_u64(&rd);
+    o->unique_column = (unsigned long)get_u64(&rd);
+    return rd.p == rd.end;
+}
+
+/* ---- a worker's work ---------------------------------------------------------------- */
+
+/* Reads the documents of one file, from document resume + 1 on, into the
+ * worker's slot, sending each outcome as it is made (worker process). */
+static void produce(worker_t *w, size_t index, size_t resume)
+{
+    batch_t *b = w->b;
+    slot_t *s = &w->slot;
     size_t e = pf_slice_entry(&b->slice, index);
     const pf_scan_entry_t *entry = &b->scan.items[e];
     pf_err_t err;
     char *buf = NULL;
     size_t len = 0;
+    s->digest[0] = '\0';
     if (entry->skip_reason) {
         pf_err_set(&err, "input.skipped", 0, 0, "", "%s", entry->skip_reason);
         outcome_reject(s, slot_outcome(b, s), &err);
+        ship(w, s);
         return;
     }
     if (!pf_read_file(entry->path, b->opt->intake_limits.max_file_bytes, &buf, &len, &err)) {
         outcome_reject(s, slot_outcome(b, s), &err);
+        ship(w, s);
         return;
     }
     if (b->prev || b->opt->incremental) pf_sha256_hex(buf, len, s->digest);
-    if (b->prev && reuse_file(b, s, pf_slice_path(&b->slice, e))) {
+    if (b->prev && !resume && reuse_file(b, s, pf_slice_path(&b->slice, e))) {
+        ship(w, s);
         free(buf);
         return;
     }
@@ -442,8 +636,11 @@ static void produce(void *worker, size_t index, void *slot)
     for (size_t n = 1;; n++) {
         pf_doc_t doc;
         pf_doc_init(&doc);
+        atomic_store(&w->beacon->doc, n); /* before reading: the reader can fail too */
         int rc = pf_yread_next(&r, &doc, &err);
-        if (rc == 1 && n > b->opt->max_file_docs) {
+        if (rc == 1 && n <= resume) {
+            /* handed over before this worker's predecessor stopped */
+        } else if (rc == 1 && n > b->opt->max_file_docs) {
             /* a file of empty documents would otherwise multiply into
              * millions of rows; what lies beyond the cap is one reject */
             pf_err_set(&err, "yaml.documents", doc.root->line, doc.root->column, "",
@@ -453,10 +650,11 @@ static void produce(void *worker, size_t index, void *slot)
             outcome_reject(s, slot_outcome(b, s), &err);
             rc = 0;
         } else if (rc == 1) {
+            atomic_store(&w->beacon->line, several ? doc.root->line : 0);
             pf_buf_reset(&s->source);
             pf_buf_addstr(&s->source, pf_slice_path(&b->slice, e));
             if (several) pf_buf_printf(&s->source, "#%zu", n);
-            evaluate_document(w, s, &doc, s->source.data);
+            evaluate_document(w, s, &doc, s->source.data, several);
         } else if (rc < 0 || n == 1) { /* a reader error ends the file; so does emptiness */
             if (rc == 0)
                 pf_err_set(&err, "yaml.empty", 1, 1, "",
@@ -464,13 +662,41 @@ static void produce(void *worker, size_t index, void *slot)
             outcome_reject(s, slot_outcome(b, s), &err);
         }
         pf_doc_delete(&doc);
+        ship(w, s);
         if (rc != 1) break;
     }
     pf_yread_delete(&r);
     free(buf);
 }
 
-/* ---- one file's intakes, consumed in input order --------------------------------- */
+static void worker_start(void *wctx, pf_beacon_t *beacon)
+{
+    worker_t *w = wctx;
+    w->beacon = beacon;
+    pf_eval_set_beacon(w->ev, beacon);
+}
+
+static void worker_work(void *wctx, pf_procs_worker_t *pw, size_t item, size_t resume)
+{
+    worker_t *w = wctx;
+    w->pw = pw;
+    produce(w, item, resume);
+}
+
+/* Before a worker leaves: the time it spent in each rule (--timings). */
+static void worker_finish(void *wctx, pf_procs_worker_t *pw)
+{
+    worker_t *w = wctx;
+    pf_rule_stat_t *st;
+    size_t n = pf_eval_rule_stats(w->ev, &st);
+    pf_buf_reset(&w->msg);
+    for (size_t i = 0; i < n; i++)
+        pf_buf_add(&w->msg, &st[i].seconds, sizeof st[i].seconds);
+    pf_rule_stats_free(st, n);
+    pf_procs_send(pw, w->msg.data, w->msg.len);
+}
+
+/* ---- one file's intakes, written in input order (supervisor) ------------------------ */
 
 /* The first intake in order keeps an id; a later one with the same id is
  * rejected. Checked here, in order, so the outcome never depends on which
@@ -521,172 +747,284 @@ static void write_records(batch_t *b, const pf_ledger_rec_t *base, const size_t 
     pf_results_ledger(res, PF_LEDGER_STATE, &rec);
 }
 
-/* Writes one file's intakes (the caller's thread, in index order). */
-static int consume(void *ctx, size_t index, void *slot)
+/* A rule over its limits on this many intakes in a row is disabled: every
+ * later intake is rejected instead of paying for the overrun again. */
+#define OVERRUNS_TO_DISABLE 3
+
+static int evaluated(const slot_t *s, const outcome_t *o)
 {
-    batch_t *b = ctx;
-    slot_t *s = slot;
+    if (o->ok) return 1;
+    return o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0;
+}
+
+/* Counts overruns in input order (so which intakes are rejected does not
+ * depend on the workers' timing) and, once a rule is disabled, turns every
+ * later evaluated intake into a reject naming it. */
+static void apply_overruns(batch_t *b, slot_t *s, outcome_t *o)
+{
+    if (!evaluated(s, o) || o->reused) return;
+    int disabled = 0;
+    for (size_t r = 1; r <= b->nrules && !disabled; r++)
+        if (b->disabled[r]) disabled = (int)r;
+    if (disabled) {
+        const pf_rule_stat_t *st = &b->rules[disabled - 1];
+        o->ok = 0;
+        o->limit_rule = 0;
+        o->err_first = s->errs.count;
+        pf_err_set(pf_errlist_add(&s->errs), "rule.disabled", 0, 0, "",
+                   "not evaluated: rule %s (%s) was disabled for the rest of the run after it "
+                   "went over its limits on %d intakes in a row",
+                   st->id, st->where, OVERRUNS_TO_DISABLE);
+        o->err_count = 1;
+        o->hits_end = o->hits_first;
+        return;
+    }
+    if (o->limit_rule <= 0 || (size_t)o->limit_rule > b->nrules) {
+        b->streak = 0;
+        return;
+    }
+    b->streak = o->limit_rule == b->streak_rule ? b->streak + 1 : 1;
+
+    b->streak_rule = o->limit_rule;
+    if (b->streak >= OVERRUNS_TO_DISABLE) {
+        b->disabled[o->limit_rule] = 1;
+        b->disabled[0] = 1; /* the workers look here first */
+        fprintf(b->log,
+                "partnerfit: rule %s (%s) went over its limits on %d intakes in a row; "
+                "it is disabled and every later intake is rejected\n",
+                b->rules[o->limit_rule - 1].id, b->rules[o->limit_rule - 1].where,
+                OVERRUNS_TO_DISABLE);
+    }
+}
+
+/* Writes one intake, the doc-th of its file. */
+static void write_outcome(batch_t *b, size_t entry, slot_t *s, outcome_t *o, size_t doc)
+{
     pf_results_t *res = &b->c.res;
-    size_t entry = pf_slice_entry(&b->slice, index);
     const char *path = pf_slice_path(&b->slice, entry);
-    size_t start[MAX_REPORTS] = {0};
-    for (size_t i = 0; i < s->count; i++) {
-        outcome_t *o = &s->items[i];
-        const char *what = PF_LEDGER_EVALUATED;
-        size_t rows[MAX_REPORTS + 1] = {0};
-        b->stats->reused += o->reused;
-        unsigned long long off[MAX_REPORTS + 1];
-        for (size_t r = 0; r < b->nreports; r++)
-            off[r] = pf_results_bytes(res, r);
-        off[b->nreports] = pf_results_bytes(res, res->rejects);
-        if (o->ok && claim_unique(b, entry, s, o)) {
-            for (size_t r = 0; r < b->nreports; r++) {
-                pf_results_write(res, r, s->bufs[r].data + start[r], o->end[r] - start[r],
-                                 o->rows[r]);
-                rows[r] = o->rows[r];
-            }
-            b->stats->evaluated++;
-        } else {
-            what = o->ok ? PF_LEDGER_DUPLICATE : PF_LEDGER_REJECTED;
-            rows[b->nreports] = write_rejects(b, path, s, o);
-            b->stats->rejected++;
-            if (o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0) {
-                b->stats->rule_errors++;
-                what = PF_LEDGER_RULE_ERROR;
-            }
-            o->ok = 0;
-        }
-        const pf_hit_t *hits = s->hits.items ? s->hits.items + o->hits_first : NULL;
-        size_t nhits = o->hits_end - o->hits_first;
-        pf_results_add_hits(res, hits, nhits);
-        pf_ledger_rec_t rec = {.seq = entry,
-                               .path = path,
-                               .doc = i + 1,
-                               .digest = s->digest,
-                               .outcome = what,
-                               .unique = o->unique,
-                               .line = o->unique_line,
-                               .column = o->unique_column,
-                               .hits = hits,
-                               .nhits = nhits};
-        if (b->opt->shard_n || b->opt->incremental) write_records(b, &rec, rows, off);
-        for (size_t r = 0; r < b->nreports; r++)
-            start[r] = o->end[r];
-        free(o->unique);
-    }
-    b->stats->intakes += s->count;
-    s->count = 0;
-    s->hits.count = 0;
-    pf_buf_reset(&s->raw);
-    s->digest[0] = '\0';
+    const char *what = PF_LEDGER_EVALUATED;
+    size_t rows[MAX_REPORTS + 1] = {0};
+    b->stats->reused += o->reused;
+    apply_overruns(b, s, o);
+    unsigned long long off[MAX_REPORTS + 1];
     for (size_t r = 0; r < b->nreports; r++)
-        pf_buf_reset(&s->bufs[r]);
-    pf_errlist_reset(&s->errs);
-    progress(b, index + 1);
-    return !res->io_failed;
+        off[r] = pf_results_bytes(res, r);
+    off[b->nreports] = pf_results_bytes(res, res->rejects);
+    if (o->ok && claim_unique(b, entry, s, o)) {
+        for (size_t r = 0; r < b->nreports; r++) {
+            pf_results_write(res, r, s->bufs[r].data + o->begin[r], o->end[r] - o->begin[r],
+                             o->rows[r]);
+            rows[r] = o->rows[r];
+        }
+        b->stats->evaluated++;
+    } else {
+        what = o->ok ? PF_LEDGER_DUPLICATE : PF_LEDGER_REJECTED;
+        rows[b->nreports] = write_rejects(b, path, s, o);
+        b->stats->rejected++;
+        if (o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0) {
+            b->stats->rule_errors++;
+            what = PF_LEDGER_RULE_ERROR;
+        }
+        o->ok = 0;
+    }
+    const pf_hit_t *hits = s->hits.items ? s->hits.items + o->hits_first : NULL;
+    size_t nhits = o->hits_end - o->hits_first;
+    pf_results_add_hits(res, hits, nhits);
+    pf_ledger_rec_t rec = {.seq = entry,
+                           .path = path,
+                           .doc = doc,
+                           .digest = s->digest,
+                           .outcome = what,
+                           .unique = o->unique,
+                           .line = o->unique_line,
+                           .column = o->unique_column,
+                           .hits = hits,
+                           .nhits = nhits};
+    if (b->opt->shard_n || b->opt->incremental) write_records(b, &rec, rows, off);
+    b->stats->intakes++;
 }
 
-/* ---- the workers ---------------------------------------------------------------- */
-
-/* One evaluator per worker; the first is the one loaded with the config. */
-static int start_workers(batch_t *b, const pf_eval_config_t *cfg)
+/* Writes what waits in the head file's slot and moves on to the next file
+ * while the head one is complete. 0 when writing failed. */
+static int write_ready(batch_t *b)
 {
-    b->nworkers = b->opt->jobs ? b->opt->jobs : 1;
-    b->workers = pf_xcalloc(b->nworkers, sizeof *b->workers);
-    for (size_t i = 0; i < b->nworkers; i++) {
-        b->workers[i].b = b;
-        if (i == 0) {
-            b->workers[i].ev = b->c.ev;
-            continue;
-        }
-        pf_errlist_reset(&b->errs);
-        b->workers[i].ev = pf_eval_new(cfg, &b->errs);
-        if (!b->workers[i].ev) {
-            fprintf(b->log, "partnerfit: cannot start worker %zu\n", i + 1);
-            return 0;
-        }
-    }
-    /* enough slots that workers rarely wait for the writer */
-    b->nslots = b->nworkers * 16;
-    b->slots = pf_xcalloc(b->nslots, sizeof *b->slots);
-    size_t nreports = b->nreports;
-    for (size_t i = 0; i < b->nslots; i++) {
-        b->slots[i].bufs = pf_xcalloc(nreports ? nreports : 1, sizeof(pf_buf_t));
-        pf_ledger_reader_init(&b->slots[i].prev_rec, PF_LEDGER_STATE);
-    }
-    return 1;
-}
-
-static int evaluate_all(batch_t *b)
-{
-    void **workers = pf_xcalloc(b->nworkers, sizeof *workers);
-    void **slots = pf_xcalloc(b->nslots, sizeof *slots);
-    for (size_t i = 0; i < b->nworkers; i++)
-        workers[i] = &b->workers[i];
-    for (size_t i = 0; i < b->nslots; i++)
-        slots[i] = &b->slots[i];
-    pf_pmap_job_t job = {b->slice.count, b->nworkers, workers, b->nslots,
-                         slots,          produce,     consume, b};
-    size_t done = pf_pmap_run(&job);
-    free(workers);
-    free(slots);
-    if (done == (size_t)-1) {
-        fprintf(b->log, "partnerfit: cannot start worker threads\n");
-        return 0;
+    while (b->head < b->slice.count) {
+        slot_t *s = &b->slots[b->head % b->nslots];
+        size_t entry = pf_slice_entry(&b->slice, b->head);
+        for (size_t i = 0; i < s->count; i++)
+            write_outcome(b, entry, s, &s->items[i], ++s->written);
+        slot_clear(b, s);
+        if (!s->complete) break;
+        s->complete = 0;
+        s->written = 0;
+        s->lost_at = 0;
+        s->digest[0] = '\0';
+        progress(b, ++b->head);
     }
     return !b->c.res.io_failed;
 }
 
-/* ---- rule_hits.csv ------------------------------------------------------------ */
-
-/* The rules with every worker's time added up, rule by rule (all load the
- * same pack); fired and moved come from the hits (pf_results). */
-static size_t gather_rule_stats(batch_t *b, pf_rule_stat_t **out)
+static int on_message(void *ctx, size_t item, const char *data, size_t len)
 {
-    size_t n = pf_eval_rule_stats(b->workers[0].ev, out);
-    for (size_t w = 1; w < b->nworkers; w++) {
-        pf_rule_stat_t *more;
-        size_t m = pf_eval_rule_stats(b->workers[w].ev, &more);
-        for (size_t i = 0; i < n && i < m; i++)
-            (*out)[i].seconds += more[i].seconds;
-        pf_rule_stats_free(more, m);
+    batch_t *b = ctx;
+    if (item == (size_t)-1) { /* a worker's rule times, as it leaves */
+        for (size_t i = 0; i < b->nrules && (i + 1) * sizeof(double) <= len; i++) {
+            double secs;
+            memcpy(&secs, data + i * sizeof secs, sizeof secs);
+            b->rules[i].seconds += secs;
+        }
+        return 1;
     }
-    return n;
+    slot_t *s = &b->slots[item % b->nslots];
+    if (!unship(b, s, data, len)) {
+        fprintf(b->log, "partnerfit: internal error: a worker's message cannot be read\n");
+        return 0;
+    }
+    return item == b->head ? write_ready(b) : 1;
 }
+
+static int on_done(void *ctx, size_t item)
+{
+    batch_t *b = ctx;
+    b->slots[item % b->nslots].complete = 1;
+    return item == b->head ? write_ready(b) : 1;
+}
+
+/* How long rule code may run on past its deadline before its worker is
+ * stopped from outside: the evaluator's own checks come first. */
+static double overrun_of(const batch_t *b)
+{
+    return 1.0 + b->opt->eval_limits.seconds / 2;
+}
+
+/* The worker on item stopped in the middle of it: the document it was on
+ * becomes a reject naming why (and the rule, when it was stopped for
+ * running past its deadline), and the file goes on after it. */
+static size_t on_lost(void *ctx, size_t item, const pf_procs_loss_t *loss)
+{
+    batch_t *b = ctx;
+    slot_t *s = &b->slots[item % b->nslots];
+    /* A worker stopped again where the last one did: the document stops
+     * the reader itself, and would stop every worker after it. Its reject
+     * is already there; what follows it cannot be read. */
+    if (loss->doc && loss->doc <= s->lost_at) return (size_t)-1;
+    s->lost_at = loss->doc;
+    outcome_t *o = slot_outcome(b, s);
+    pf_err_t err;
+    if (loss->killed) {
+        char rule[600] = "the evaluation";
+        if (loss->rule > 0 && (size_t)loss->rule <= b->nrules)
+            snprintf(rule, sizeof rule, "rule %s (%s)", b->rules[loss->rule - 1].id,
+                     b->rules[loss->rule - 1].where);
+        pf_err_set(&err, "rule.limit", loss->line, loss->line ? 1 : 0, "",
+                   "%s went over the time limit of %g seconds for one intake inside a call the "
+                   "limits cannot interrupt; it was stopped from outside %g seconds later",
+                   rule, b->opt->eval_limits.seconds, overrun_of(b));
+        o->limit_rule = loss->rule;
+    } else if (WIFSIGNALED(loss->status)) {
+        pf_err_set(&err, "internal", 0, 0, "",
+                   "the worker process reading this intake stopped with signal %d (%s); the "
+                   "rest of the run went on",
+                   WTERMSIG(loss->status), strsignal(WTERMSIG(loss->status)));
+    } else {
+        pf_err_set(&err, "internal", 0, 0, "",
+                   "the worker process reading this intake stopped with exit status %d; the "
+                   "rest of the run went on",
+                   WEXITSTATUS(loss->status));
+    }
+    outcome_reject(s, o, &err);
+    if (item == b->head && !write_ready(b)) return (size_t)-1;
+    /* before its first document there is nothing to go on from */
+    return loss->doc ? loss->doc : (size_t)-1;
+}
+
+/* A worker in a disabled rule works for nothing: whatever it makes is
+ * rejected (the intakes it is on come after the one that disabled it). */
+static int on_doomed(void *ctx, int rule)
+{
+    batch_t *b = ctx;
+    return rule > 0 && (size_t)rule <= b->nrules && b->disabled[rule];
+}
+
+/* ---- the workers ---------------------------------------------------------------- */
+
+/* The slots, and what the supervisor keeps of each rule. */
+static int prepare_workers(batch_t *b)
+{
+    b->nrules = pf_eval_rule_stats(b->c.ev, &b->rules);
+    b->disabled =
+        mmap(NULL, b->nrules + 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (b->disabled == MAP_FAILED) {
+        b->disabled = NULL;
+        return 0;
+    }
+    /* enough slots that workers rarely wait for the writer */
+    size_t nworkers = b->opt->jobs ? b->opt->jobs : 1;
+    b->nslots = nworkers * 16;
+    b->slots = pf_xcalloc(b->nslots, sizeof *b->slots);
+    for (size_t i = 0; i < b->nslots; i++)
+        slot_init(b, &b->slots[i]);
+    return 1;
+}
+
+/* How much address space a worker may add at most: the evaluator's memory
+ * cap and the largest intake file, with room for what each costs on the C
+ * side (the node tree, the typed intake, the rows). */
+static size_t worker_memory(const batch_t *b)
+{
+    return 4 * b->opt->eval_limits.mem_bytes + 16 * b->opt->intake_limits.max_file_bytes +
+           ((size_t)256 << 20);
+}
+
+static int evaluate_all(batch_t *b)
+{
+    worker_t w;
+    memset(&w, 0, sizeof w);
+    w.b = b;
+    w.ev = b->c.ev;
+    slot_init(b, &w.slot);
+    pf_procs_job_t job = {.n = b->slice.count,
+                          .nworkers = b->opt->jobs ? b->opt->jobs : 1,
+                          .window = b->nslots,
+                          .overrun_seconds = overrun_of(b),
+                          .mem_limit = worker_memory(b),
+                          .start = worker_start,
+                          .work = worker_work,
+                          .finish = worker_finish,
+                          .wctx = &w,
+                          .message = on_message,
+                          .done = on_done,
+                          .lost = on_lost,
+                          .doomed = on_doomed,
+                          .ctx = b};
+    int rc = pf_procs_run(&job);
+    slot_delete(b, &w.slot);
+    pf_buf_delete(&w.msg);
+    if (rc < 0) {
+        fprintf(b->log, "partnerfit: cannot start worker processes: %s\n", strerror(errno));
+        return 0;
+    }
+    return rc == 1 && !b->c.res.io_failed;
+}
+
+/* ---- rule_hits.csv ------------------------------------------------------------ */
 
 static void write_rule_hits(batch_t *b)
 {
-    pf_rule_stat_t *st;
-    size_t n = gather_rule_stats(b, &st);
     b->stats->dead_rules +=
-        pf_results_rule_hits(&b->c.res, st, n, b->stats->evaluated, b->opt->timings,
+        pf_results_rule_hits(&b->c.res, b->rules, b->nrules, b->stats->evaluated, b->opt->timings,
                              b->opt->fail_on_dead_rules ? b->log : NULL);
-    pf_rule_stats_free(st, n);
 }
 
 /* ---- the run --------------------------------------------------------------------- */
 
 static void batch_delete(batch_t *b)
 {
-    for (size_t i = 0; i < b->nslots; i++) {
-        slot_t *s = &b->slots[i];
-        for (size_t k = 0; k < s->count; k++) /* results never written (a stop) */
-            free(s->items[k].unique);
-        for (size_t r = 0; r < b->nreports; r++)
-            pf_buf_delete(&s->bufs[r]);
-        free(s->bufs);
-        free(s->items);
-        pf_errlist_delete(&s->errs);
-        pf_buf_delete(&s->source);
-        pf_buf_delete(&s->record);
-        pf_ledger_reader_delete(&s->prev_rec);
-        pf_hits_delete(&s->hits);
-        pf_buf_delete(&s->raw);
-    }
+    for (size_t i = 0; i < b->nslots; i++)
+        slot_delete(b, &b->slots[i]);
     free(b->slots);
-    for (size_t i = 1; i < b->nworkers; i++)
-        pf_eval_delete(b->workers[i].ev);
-    free(b->workers);
+    pf_rule_stats_free(b->rules, b->nrules);
+    if (b->disabled) munmap(b->disabled, b->nrules + 1);
     pf_slice_delete(&b->slice);
     pf_prev_delete(b->prev);
     pf_scan_delete(&b->scan);
@@ -760,7 +1098,7 @@ static int run(batch_t *b)
     if (code != PF_EXIT_OK) return code;
     if (!pf_batch_open(&b->c)) return PF_EXIT_IO;
     b->nreports = b->c.res.nreports;
-    if (!start_workers(b, &b->c.cfg.eval)) return PF_EXIT_IO;
+    if (!prepare_workers(b)) return PF_EXIT_IO;
     if (b->opt->incremental) b->prev = load_prev(b);
     if (!pf_slice_take(&b->slice, &b->scan, b->opt->shard_k, b->opt->shard_n, b->log))
         return PF_EXIT_IO;

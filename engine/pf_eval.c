@@ -122,6 +122,41 @@ static void error_text(lua_State *L, int status, char *out, size_t outsz)
 /* host.distance(a, b) -> the edit distance "did you mean" ranks by, the
  * one pf_edit_distance the C side uses too (words past PF_EDIT_WORD_MAX
  * bytes are never near: a large number). [-2, +1, e] */
+/* host.mark(index): the rule now running, for the supervisor that may
+ * have to stop this worker from outside (pf_beacon.h). [-0, +0, -] */
+static int host_mark(lua_State *L)
+{
+    pf_eval_t *ev = pf_eval_of(L);
+    if (!ev->beacon) return 0;
+    lua_Integer i = lua_tointeger(L, 1);
+    atomic_store(&ev->beacon->rule, (int)i);
+    if (ev->labels && i >= 1 && (size_t)i <= ev->nlabels)
+        snprintf(ev->beacon->what, sizeof ev->beacon->what, "rule %s (%s)", ev->labels[i - 1].id,
+                 ev->labels[i - 1].where);
+    return 0;
+}
+
+/* A worker's supervisor knows the rules by number; only a watcher that
+ * knows nothing of the pack is told their names. */
+int pf_eval_failed_rule(const pf_eval_t *ev)
+{
+    return ev->failed_rule;
+}
+
+void pf_eval_set_beacon(pf_eval_t *ev, pf_beacon_t *beacon)
+{
+    ev->beacon = beacon;
+    pf_rule_stats_free(ev->labels, ev->nlabels);
+    ev->labels = NULL;
+    ev->nlabels = 0;
+}
+
+/* Tells the watcher, if any, what is about to run. */
+static void tell_beacon(pf_eval_t *ev, const char *what, const char *name)
+{
+    if (ev->beacon) snprintf(ev->beacon->what, sizeof ev->beacon->what, "%s%s", what, name);
+}
+
 static int host_distance(lua_State *L)
 {
     size_t d = pf_edit_distance(luaL_checkstring(L, 1), luaL_checkstring(L, 2));
@@ -212,11 +247,16 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     if (!load_prelude_chunks(L, errs)) return 0;
     lua_pop(L, 1); /* M: the chunks keep what they need of it */
     /* P.init(host) -> list of policy problems */
+    tell_beacon(ev, "the policy check", "");
     lua_getfield(L, -1, "init");
     lua_createtable(L, 0, 6);
-    static const luaL_Reg host_functions[] = {
-        {"where", host_where},       {"emit", host_emit},         {"keys", pf_view_keys},
-        {"pcall", pf_sandbox_pcall}, {"distance", host_distance}, {NULL, NULL}};
+    static const luaL_Reg host_functions[] = {{"where", host_where},
+                                              {"emit", host_emit},
+                                              {"keys", pf_view_keys},
+                                              {"pcall", pf_sandbox_pcall},
+                                              {"distance", host_distance},
+                                              {"mark", host_mark},
+                                              {NULL, NULL}};
     luaL_setfuncs(L, host_functions, 0);
     if (ev->cfg.timings) {
         lua_pushcfunction(L, host_clock);
@@ -290,6 +330,7 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *disp
     }
     pf_sha256_update(sha, display, strlen(display) + 1);
     pf_sha256_update(sha, buf, len);
+    tell_beacon(ev, "the top level of ", display);
     char chunkname[PF_ERR_FIELD_MAX];
     snprintf(chunkname, sizeof chunkname, "@%s", display);
     /* text only: precompiled bytecode can crash the interpreter */
@@ -473,6 +514,7 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
 {
     pf_eval_t *ev = pf_xcalloc(1, sizeof *ev);
     ev->cfg = *cfg;
+    ev->beacon = cfg->limits.beacon;
     pf_watch_init(&ev->watch);
     ev->ref_prelude = LUA_NOREF;
     ev->ref_upvalues = LUA_NOREF;
@@ -480,6 +522,7 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
         pf_eval_delete(ev);
         return NULL;
     }
+    if (ev->beacon) ev->nlabels = pf_eval_rule_stats(ev, &ev->labels);
     return ev;
 }
 
@@ -490,6 +533,7 @@ void pf_eval_delete(pf_eval_t *ev)
     pf_watch_delete(&ev->watch);
     free_reports(ev);
     pf_rule_stats_free(ev->carry, ev->ncarry);
+    pf_rule_stats_free(ev->labels, ev->nlabels);
     free(ev);
 }
 
@@ -728,6 +772,8 @@ static int fail_evaluation(pf_eval_t *ev, int status, pf_err_t *err)
     lua_pop(L, 1);
     failed_rule(L, ev, rule, sizeof rule);
     const char *kind = limit ? "rule.limit" : "rule.error";
+    /* before a rebuild, whose loading starts the beacon afresh */
+    ev->failed_rule = ev->beacon ? atomic_load(&ev->beacon->rule) : 0;
     if (rule[0])
         pf_err_set(err, kind, 0, 0, "", "rule %s failed: %s", rule, msg);
     else

@@ -25,10 +25,14 @@
 #include "pf_hits.h"
 #include "pf_value.h"
 
+struct pf_beacon;
 typedef struct pf_eval_limits {
     size_t mem_bytes;                /* whole Lua state */
     unsigned long long instructions; /* per intake (and per rule file load) */
     double seconds;                  /* per intake, wall clock (monotonic) */
+    /* the limit behind all three: a process outside that kills this one
+     * when rule code runs on past its deadline (pf_guard.h); NULL: none */
+    struct pf_beacon *beacon;
 } pf_eval_limits_t;
 
 /* 64 MiB, 20 million instructions, 2 seconds. */
@@ -52,6 +56,14 @@ typedef struct pf_eval pf_eval_t;
  */
 pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs);
 void pf_eval_delete(pf_eval_t *ev);
+
+/* Lets the evaluator report to a supervisor what it runs (pf_beacon.h):
+ * the deadline of rule code while it runs, and the rule it is in. For a
+ * worker process; beacon NULL stops it. */
+void pf_eval_set_beacon(pf_eval_t *ev, struct pf_beacon *beacon);
+/* With a beacon: the rule (1-based, load order) that was running when the
+ * last evaluation failed; 0 when none was or no beacon is set. */
+int pf_eval_failed_rule(const pf_eval_t *ev);
 
 /* The reports the prelude produces per intake (besides rejects). */
 size_t pf_eval_report_count(const pf_eval_t *ev);

@@ -14,6 +14,7 @@
 
 #include <lua.h>
 
+#include "pf_beacon.h"
 #include "pf_eval.h"
 #include "pf_slab.h"
 #include "pf_watch.h"
@@ -33,7 +34,11 @@ struct pf_eval {
     pf_watch_t watch;
     unsigned long long instr_used;
     double deadline;
-    char killed[160]; /* non-empty: the state is over a limit */
+    char killed[160];       /* non-empty: the state is over a limit */
+    pf_beacon_t *beacon;    /* for the process watching this one; NULL: none */
+    pf_rule_stat_t *labels; /* with a watcher's beacon: each rule in words... */
+    size_t nlabels;         /* ...written to the beacon as the rule starts */
+    int failed_rule;        /* with a beacon: the rule of the last failed evaluation */
     /* prelude */
     int ref_prelude;
     int ref_upvalues; /* {f, i, value, ...}: rule upvalues as loaded (pf_view.c) */

@@ -27,6 +27,7 @@ void pf_eval_limits_default(pf_eval_limits_t *l)
     l->mem_bytes = 64u << 20;
     l->instructions = 20000000ULL;
     l->seconds = 2.0;
+    l->beacon = NULL;
 }
 
 /* ==================================================================== */
@@ -93,6 +94,10 @@ void pf_limits_arm(pf_eval_t *ev)
     ev->killed[0] = '\0';
     ev->mem_failed = 0;
     ev->armed = 1;
+    if (ev->beacon) { /* the supervisor's deadline: a little past this one (pf_procs) */
+        atomic_store(&ev->beacon->rule, 0);
+        atomic_store(&ev->beacon->deadline_ns, (long long)(ev->deadline * 1e9));
+    }
     if (!pf_watch_arm(&ev->watch, GRACE_NS, RECHECK_NS, start_counting, ev))
         lua_sethook(ev->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
@@ -100,6 +105,7 @@ void pf_limits_arm(pf_eval_t *ev)
 void pf_limits_disarm(pf_eval_t *ev)
 {
     ev->armed = 0;
+    if (ev->beacon) atomic_store(&ev->beacon->deadline_ns, 0);
     pf_watch_disarm(&ev->watch);
     if (ev->L) lua_sethook(ev->L, NULL, 0, 0);
 }

@@ -8,6 +8,7 @@
 
 #include "pf_batch.h"
 #include "pf_exit.h"
+#include "pf_guard.h"
 #include "pf_tools.h"
 
 static const char USAGE[] =
@@ -193,6 +194,39 @@ static int parse_run(int argc, char **argv, cli_t *c)
 }
 
 /* run and merge: the same options, the same reports, the same summary. */
+typedef struct run_call {
+    cli_t *c;
+    int merging;
+} run_call_t;
+
+/* The run itself and its summary line (in the guarded child). */
+static int run_guarded(void *arg)
+{
+    run_call_t *rc = arg;
+    cli_t *c = rc->c;
+    pf_batch_stats_t st;
+    int code =
+        rc->merging ? pf_batch_merge(&c->batch, &st, stderr) : pf_batch_run(&c->batch, &st, stderr);
+    if (!c->quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS ||
+                      code == PF_EXIT_RULE_ERRORS || code == PF_EXIT_DEAD_RULES))
+        fprintf(stderr,
+                "partnerfit: %zu file%s, %zu intake%s: %zu evaluated, %zu rejected; %zu rules; "
+                "reports in %s/\n",
+                st.files, st.files == 1 ? "" : "s", st.intakes, st.intakes == 1 ? "" : "s",
+                st.evaluated, st.rejected, st.rules, c->batch.out_dir);
+    if (!c->quiet && c->batch.incremental)
+        fprintf(stderr, "partnerfit: %zu intake%s reused from the previous run\n", st.reused,
+                st.reused == 1 ? "" : "s");
+    return code;
+}
+
+/* How long rule code may run past its deadline before the process it runs
+ * in is killed from outside: the evaluator's own checks come first. */
+static double overrun_seconds(const pf_eval_limits_t *l)
+{
+    return 1.0 + l->seconds / 2;
+}
+
 static int run_command(int argc, char **argv, int merging)
 {
     cli_t c;
@@ -200,19 +234,9 @@ static int run_command(int argc, char **argv, int merging)
     pf_batch_options_default(&c.batch);
     int code = parse_run(argc, argv, &c);
     if (code < 0) {
-        pf_batch_stats_t st;
-        code =
-            merging ? pf_batch_merge(&c.batch, &st, stderr) : pf_batch_run(&c.batch, &st, stderr);
-        if (!c.quiet && (code == PF_EXIT_OK || code == PF_EXIT_REJECTS ||
-                         code == PF_EXIT_RULE_ERRORS || code == PF_EXIT_DEAD_RULES))
-            fprintf(stderr,
-                    "partnerfit: %zu file%s, %zu intake%s: %zu evaluated, %zu rejected; %zu rules; "
-                    "reports in %s/\n",
-                    st.files, st.files == 1 ? "" : "s", st.intakes, st.intakes == 1 ? "" : "s",
-                    st.evaluated, st.rejected, st.rules, c.batch.out_dir);
-        if (!c.quiet && c.batch.incremental)
-            fprintf(stderr, "partnerfit: %zu intake%s reused from the previous run\n", st.reused,
-                    st.reused == 1 ? "" : "s");
+        run_call_t call = {&c, merging};
+        pf_eval_limits_t *lim = &c.batch.eval_limits;
+        code = pf_guard_run(run_guarded, &call, lim, overrun_seconds(lim), PF_EXIT_CONFIG, stderr);
     }
     free(c.paths);
     return code;
@@ -283,6 +307,19 @@ static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char *
     return -1;
 }
 
+typedef struct tool_call {
+    const pf_tools_options_t *o;
+    int (*cmd)(const pf_tools_options_t *, FILE *, FILE *);
+} tool_call_t;
+
+static int tool_guarded(void *arg)
+{
+    tool_call_t *tc = arg;
+    int code = tc->cmd(tc->o, stdout, stderr);
+    if (fflush(stdout) != 0 && code == PF_EXIT_OK) code = PF_EXIT_IO;
+    return code;
+}
+
 static int tool_command(int argc, char **argv,
                         int (*cmd)(const pf_tools_options_t *, FILE *, FILE *))
 {
@@ -291,8 +328,11 @@ static int tool_command(int argc, char **argv,
     const char **paths = calloc((size_t)argc, sizeof *paths);
     if (!paths) return PF_EXIT_IO;
     int code = parse_tool(argc, argv, &o, paths);
-    if (code < 0) code = cmd(&o, stdout, stderr);
-    if (fflush(stdout) != 0 && code == PF_EXIT_OK) code = PF_EXIT_IO;
+    if (code < 0) {
+        tool_call_t call = {&o, cmd};
+        code = pf_guard_run(tool_guarded, &call, &o.limits, overrun_seconds(&o.limits),
+                            PF_EXIT_CONFIG, stderr);
+    }
     free(paths);
     return code;
 }

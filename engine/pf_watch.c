@@ -23,9 +23,25 @@ static _Thread_local pf_watch_t *volatile armed_here;
  * thread ends, kernel ids are what a timer is bound to. */
 static _Thread_local pid_t this_tid;
 
+/* A forked child starts with its parent's copy of this_tid; the kernel id
+ * it needs is its own (a worker process arms its watch after the fork). */
+static void forget_tid(void)
+{
+    this_tid = 0;
+}
+
+static void register_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, forget_tid);
+}
+
 static pid_t current_tid(void)
 {
-    if (!this_tid) this_tid = gettid();
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (!this_tid) {
+        pthread_once(&once, register_fork_handler);
+        this_tid = gettid();
+    }
     return this_tid;
 }
 

@@ -21,12 +21,14 @@ local R = {}
 M.runner = R
 
 local clock   -- host.clock when --timings asked for per-rule time
+local mark    -- host.mark: tells a supervisor which rule runs (pf_beacon.h)
 local trace   -- the trace being recorded (explain, test), or nil
 local probe   -- the probe being run (check), or nil
 local running -- the rule being evaluated, for error messages
 local hits    -- what each rule that fired did in this evaluation: {index, moved, ...}
 
 function R.use_clock(fn) clock = fn end
+function R.use_mark(fn) mark = fn end
 function R.set_trace(t) trace = t end
 function R.trace() return trace end
 function R.set_probe(p) probe = p end
@@ -64,6 +66,7 @@ end
 local function begin_rule(r)
   r.moved_before = r.moved
   running = r
+  mark(r.index)
   local ent
   if trace then
     ent = { rule = r, fired = false, effects = {}, reads = {}, seen = {} }
@@ -180,6 +183,7 @@ end
 local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
   for _, r in ipairs(rules_of_stage) do
     running = r
+    mark(r.index)
     local w = r.when
     if w == nil or invoke(w, intake, ctx) then
       local before = r.moved

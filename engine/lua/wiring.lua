@@ -35,12 +35,13 @@ function M.problem(where, msg)
 end
 
 -- P.init(host) -> problems: takes the host's functions and data (host.where,
--- emit, keys, pcall, clock when per-rule time is asked for, policy,
+-- emit, keys, pcall, mark, clock when per-rule time is asked for, policy,
 -- policy_path), checks the policy and publishes the reports and the DSL.
 function P.init(h)
   M.host = h
   M.helpers.use_host_keys(h.keys)
   M.runner.use_clock(h.clock)
+  M.runner.use_mark(h.mark)
   M.policy.read(h.policy)
   M.reports.describe()
   M.dsl.publish(h.policy)

@@ -2,7 +2,7 @@
  * test_watch.c - pf_watch: the alarm comes after the CPU time asked for,
  * on the thread that armed it, and again every period until disarmed;
  * never after a disarm; not while the thread sleeps; and again after
- * re-arming, also from another thread.
+ * re-arming, also from another thread, and in a forked child.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pf_watch.h"
 
@@ -194,6 +196,32 @@ static void refuses_a_blocked_signal(void **state)
     assert_int_equal(o.armed, 0);
 }
 
+/* A worker process arms the watch its parent armed before the fork: the
+ * timer must be the child's own (a regression: the child kept its parent's
+ * cached thread id, arming failed and every instruction was hooked). */
+static void works_in_a_forked_child(void **state)
+{
+    pf_watch_t *w = *state;
+    seen_t s = {0};
+    assert_int_equal(pf_watch_arm(w, 20 * 1000000L, 20 * 1000000L, note_call, &s), 1);
+    burn(&s, 2.0);
+    pf_watch_disarm(w);
+    assert_true(s.calls >= 1);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        seen_t c = {0};
+        int armed = pf_watch_arm(w, 20 * 1000000L, 20 * 1000000L, note_call, &c);
+        burn(&c, 2.0);
+        pf_watch_disarm(w);
+        _exit(armed == 1 && c.calls >= 1 ? 0 : 1);
+    }
+    int status = -1;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, watch_setup, watch_teardown)
@@ -204,6 +232,7 @@ int main(void)
         T(follows_the_thread_that_arms),
         T(survives_its_thread_ending),
         T(refuses_a_blocked_signal),
+        T(works_in_a_forked_child),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
