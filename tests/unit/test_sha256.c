@@ -80,7 +80,6 @@ static void test_million_a(void **state)
         pf_sha256_update(&c, chunk, n);
         left -= n;
     }
-    assert_int_equal(c.total, 1000000);
     unsigned char digest[32];
     char hex[65];
     pf_sha256_final(&c, digest);
@@ -146,32 +145,6 @@ static void test_every_split(void **state)
 }
 
 /* final re-initialises, so a context can hash a second message. */
-/* The CPU's SHA instructions (when this machine has them) and the portable
- * code give the same digests, for lengths across every block boundary. */
-static void test_hardware_matches_portable(void **state)
-{
-    (void)state;
-    unsigned char data[700];
-    unsigned seed = 12345;
-    for (size_t i = 0; i < sizeof data; i++) {
-        seed = seed * 1103515245u + 12345u;
-        data[i] = (unsigned char)(seed >> 16);
-    }
-    for (size_t n = 0; n <= sizeof data; n++) {
-        unsigned char a[32], b[32];
-        pf_sha256_t fast, slow;
-        pf_sha256_init(&fast);
-        pf_sha256_init(&slow);
-        slow.portable = 1;
-        pf_sha256_update(&fast, data, n);
-        pf_sha256_update(&slow, data, n);
-        pf_sha256_final(&fast, a);
-        pf_sha256_final(&slow, b);
-        assert_memory_equal(a, b, 32);
-    }
-    print_message("[ INFO     ] SHA extensions used: %s\n", pf_sha256_hardware() ? "yes" : "no");
-}
-
 static void test_reuse_after_final(void **state)
 {
     (void)state;
@@ -199,7 +172,6 @@ int main(void)
         cmocka_unit_test(test_binary_bytes),
         cmocka_unit_test(test_every_split),
         cmocka_unit_test(test_reuse_after_final),
-        cmocka_unit_test(test_hardware_matches_portable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
