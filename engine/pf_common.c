@@ -364,3 +364,49 @@ int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf
     *len = n;
     return 1;
 }
+
+/* ---- text shown to people ------------------------------------------------ */
+
+/* Length of the valid, printable UTF-8 sequence at s[i] (of n), or 0 when
+ * the byte there must be escaped. */
+static size_t shown_len(const unsigned char *s, size_t i, size_t n, int keep_lines)
+{
+    unsigned char c = s[i];
+    if (c < 0x80) return c >= 0x20 && c != 0x7F ? 1 : keep_lines && (c == '\n' || c == '\t');
+    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len == 0 || i + len > n) return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((s[i + k] & 0xC0) != 0x80) return 0;
+    if (c == 0xC2 && s[i + 1] < 0xA0) return 0; /* C1 control characters */
+    return len;
+}
+
+int pf_text_clean(const char *text, size_t n, int keep_lines)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < n;) {
+        size_t len = shown_len(s, i, n, keep_lines);
+        if (len == 0) return 0;
+        i += len;
+    }
+    return 1;
+}
+
+void pf_text_escape(pf_buf_t *out, const char *text, size_t n, int keep_lines)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int clean = pf_text_clean(text, n, keep_lines);
+    for (size_t i = 0; i < n;) {
+        size_t len = shown_len(s, i, n, keep_lines);
+        if (len == 0 || (!clean && s[i] == '\\')) {
+            pf_buf_printf(out, "\\x%02X", s[i]);
+            i++;
+        } else {
+            pf_buf_add(out, s + i, len);
+            i += len;
+        }
+    }
+}

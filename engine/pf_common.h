@@ -115,6 +115,18 @@ void pf_log_error(FILE *log, const char *file, const pf_err_t *e);
  * which keeps the table on the stack. */
 size_t pf_edit_distance(const char *a, const char *b);
 
+/* Text from outside that is shown to people (file names, what rules
+ * write into reports and tool output) must be valid UTF-8 without control
+ * characters: else a report is not valid text, a NUL cuts a message short,
+ * and an ESC sequence reaches whoever reads it in a terminal. The bytes
+ * that break this (invalid UTF-8, C0 controls, DEL, C1 controls) are shown
+ * as \xHH; once anything is escaped, so is every backslash, so the text
+ * reads back unambiguously. keep_lines keeps \n and \t (multi-line tool
+ * output). pf_text_clean says whether s[0..n) needs nothing; pf_text_escape
+ * appends the escaped form of s[0..n) to out. */
+int pf_text_clean(const char *s, size_t n, int keep_lines);
+void pf_text_escape(pf_buf_t *out, const char *s, size_t n, int keep_lines);
+
 /* ---- whole files ------------------------------------------------------- */
 
 /*

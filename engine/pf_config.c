@@ -17,6 +17,7 @@ void pf_config_init(pf_config_t *c)
 void pf_config_delete(pf_config_t *c)
 {
     pf_schema_delete(c->schema);
+    pf_pack_delete(c->pack);
     pf_doc_delete(&c->policy_doc);
     pf_doc_delete(&c->schema_doc);
     free(c->policy_text);
@@ -89,6 +90,18 @@ int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_pat
         return 0;
     }
     if (!load_schema(c, policy_path, log)) return 0;
+    /* read once: a state rebuilt mid-run, and every worker, uses this copy */
+    pf_errlist_t errs;
+    pf_errlist_init(&errs);
+    c->pack = pf_pack_read(rules_dir, &errs);
+    for (size_t i = 0; i < errs.count; i++)
+        pf_log_error(log, NULL, &errs.items[i]);
+    if (!c->pack)
+        fprintf(log, "partnerfit: the rule pack has %zu problem%s (listed above)\n", errs.count,
+                errs.count == 1 ? "" : "s");
+    pf_errlist_delete(&errs);
+    if (!c->pack) return 0;
+    c->eval.pack = c->pack;
     c->eval.rules_dir = rules_dir;
     c->eval.policy_path = policy_path;
     c->eval.policy = c->policy;

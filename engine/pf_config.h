@@ -5,7 +5,7 @@
  * reader and the schema. Shared by `run`, `check`, `test`, `explain`, `diff`.
  *
  * Owns: a pf_config_t owns the policy and schema texts, documents and the
- * loaded schema until pf_config_delete(). Evaluators made from it must be
+ * loaded schema, and the rule pack, until pf_config_delete(). Evaluators made from it must be
  * deleted first (they point at its policy).
  */
 #ifndef PF_CONFIG_H
@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "pf_eval.h"
+#include "pf_pack.h"
 #include "pf_schema.h"
 #include "pf_yread.h"
 
@@ -24,7 +25,8 @@ typedef struct pf_config {
     pf_doc_t policy_doc, schema_doc;
     pf_value_t *policy;
     pf_schema_t *schema;
-    pf_eval_config_t eval; /* rules folder, policy, limits: for pf_eval_new */
+    pf_pack_t *pack;       /* the rule files, read once: every evaluator shares it */
+    pf_eval_config_t eval; /* rules folder and pack, policy, limits: for pf_eval_new */
 } pf_config_t;
 
 void pf_config_init(pf_config_t *c);

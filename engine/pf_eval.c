@@ -14,8 +14,6 @@
  * that touches the Lua stack notes its effect as in the manual:
  * [-pop, +push, errors].
  */
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,13 +25,12 @@
 
 #include "pf_eval_int.h"
 #include "pf_limits.h"
+#include "pf_pack.h"
 #include "pf_prelude.h"
 #include "pf_sandbox.h"
-#include "pf_sha256.h"
 #include "pf_view.h"
 
 #define MSG_MAX 1024 /* error messages are cut here */
-#define RULE_FILE_MAX (1u << 20)
 
 static int host_emit(lua_State *L);
 
@@ -177,6 +174,36 @@ static int host_where(lua_State *L)
     return 1;
 }
 
+/* The output cap in words, for its messages. */
+static void output_cap_text(const pf_eval_t *ev, char *out, size_t outsz)
+{
+    size_t cap = ev->cfg.limits.output_bytes;
+    if (cap && cap % (1u << 20) == 0)
+        snprintf(out, outsz, "%zu MiB", cap >> 20);
+    else
+        snprintf(out, outsz, "%zu bytes", cap);
+}
+
+/* Over the output cap: the state is "killed" like over any other limit
+ * (a rule cannot catch it), and the error raised. [-0, +0, v] */
+static int over_output(lua_State *L)
+{
+    pf_eval_t *ev = pf_eval_of(L);
+    char cap[64];
+    output_cap_text(ev, cap, sizeof cap);
+    if (!ev->killed[0])
+        snprintf(ev->killed, sizeof ev->killed,
+                 "went over the output limit of %s of report rows for one intake", cap);
+    return luaL_error(L, "%s", ev->killed);
+}
+
+/* host.over_output(bytes): the prelude's count of the report text rules
+ * made went over the cap, while the rule that made it runs. [-1, +0, v] */
+static int host_over_output(lua_State *L)
+{
+    return over_output(L);
+}
+
 /* host.clock() -> monotonic seconds: [-0, +1, -] */
 static int host_clock(lua_State *L)
 {
@@ -256,8 +283,13 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
                                               {"pcall", pf_sandbox_pcall},
                                               {"distance", host_distance},
                                               {"mark", host_mark},
+                                              {"over_output", host_over_output},
                                               {NULL, NULL}};
     luaL_setfuncs(L, host_functions, 0);
+    if (ev->cfg.limits.output_bytes) {
+        lua_pushinteger(L, (lua_Integer)ev->cfg.limits.output_bytes);
+        lua_setfield(L, -2, "output_limit");
+    }
     if (ev->cfg.timings) {
         lua_pushcfunction(L, host_clock);
         lua_setfield(L, -2, "clock");
@@ -278,64 +310,18 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     return collect_errors(L, errs, "policy") == 0;
 }
 
-/* Sorted names of the *.lua files in dir; NULL-terminated, malloc'd. */
-static char **list_rule_files(const char *dir, pf_errlist_t *errs)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        char msg[PF_ERR_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s: cannot open the rules folder: %s", dir, strerror(errno));
-        add_error(errs, "rules.io", msg);
-        return NULL;
-    }
-    size_t n = 0, cap = 16;
-    char **names = pf_xmalloc(cap * sizeof *names);
-    for (struct dirent *de; (de = readdir(d));) {
-        size_t len = strlen(de->d_name);
-        if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".lua") != 0) continue;
-        if (n + 1 >= cap) names = pf_xrealloc(names, (cap *= 2) * sizeof *names);
-        names[n++] = pf_xstrdup(de->d_name);
-    }
-    closedir(d);
-    names[n] = NULL;
-    /* strcmp order: byte-wise, the same on every machine and locale */
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-            char *t = names[j];
-            names[j] = names[j - 1];
-            names[j - 1] = t;
-        }
-    return names;
-}
-
-static void free_names(char **names)
-{
-    for (size_t i = 0; names && names[i]; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* Loads and runs one rule file in its own env: [-0, +0, e]; sandbox at sb. */
-static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *display,
-                           pf_sha256_t *sha, pf_errlist_t *errs)
+/* Loads and runs one rule file of the pack in its own env: [-0, +0, e];
+ * sandbox at sb. */
+static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const pf_pack_file_t *f,
+                           pf_errlist_t *errs)
 {
     char msg[PF_ERR_MSG_MAX];
-    char *buf;
-    size_t len;
-    pf_err_t ioerr;
-    if (!pf_read_file(display, RULE_FILE_MAX, &buf, &len, &ioerr)) {
-        snprintf(msg, sizeof msg, "%.200s: %.800s", display, ioerr.msg);
-        add_error(errs, "rules.io", msg);
-        return;
-    }
-    pf_sha256_update(sha, display, strlen(display) + 1);
-    pf_sha256_update(sha, buf, len);
+    const char *display = f->display;
     tell_beacon(ev, "the top level of ", display);
     char chunkname[PF_ERR_FIELD_MAX];
     snprintf(chunkname, sizeof chunkname, "@%s", display);
     /* text only: precompiled bytecode can crash the interpreter */
-    int status = luaL_loadbufferx(L, buf, len, chunkname, "t");
-    free(buf);
+    int status = luaL_loadbufferx(L, f->bytes, f->len, chunkname, "t");
     if (status == LUA_OK) {
         pf_sandbox_push_rule_env(L, sb);
         lua_setupvalue(L, -2, 1); /* _ENV */
@@ -368,31 +354,13 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const char *disp
 static int load_rule_pack(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs)
 {
     size_t before = errs->count;
-    char **names = list_rule_files(ev->cfg.rules_dir, errs);
-    if (!names) return 0;
+    const pf_pack_t *pack = ev->pack;
     pf_sandbox_push(L, p);
     int sb = lua_gettop(L);
-    pf_sha256_t sha;
-    pf_sha256_init(&sha);
-    const char *dir = ev->cfg.rules_dir;
-    size_t dlen = strlen(dir);
-    while (dlen > 1 && dir[dlen - 1] == '/')
-        dlen--;
-    for (size_t i = 0; names[i]; i++) {
-        char display[PF_ERR_FIELD_MAX];
-        snprintf(display, sizeof display, "%.*s/%s", (int)dlen, dir, names[i]);
-        load_rule_file(L, ev, sb, display, &sha, errs);
-    }
-    if (!names[0]) {
-        char msg[PF_ERR_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s: the rules folder holds no .lua files", dir);
-        add_error(errs, "rules.io", msg);
-    }
-    free_names(names);
+    for (size_t i = 0; i < pack->count; i++)
+        load_rule_file(L, ev, sb, &pack->files[i], errs);
     lua_pop(L, 1); /* sandbox */
-    unsigned char digest[32];
-    pf_sha256_final(&sha, digest);
-    pf_sha256_tohex(digest, ev->digest);
+    snprintf(ev->digest, sizeof ev->digest, "%s", pack->digest);
     /* P.finish() -> problems, rule count */
     lua_getfield(L, p, "finish");
     if (protected_call(L, 0, 2) != LUA_OK) {
@@ -485,7 +453,7 @@ static void close_state(pf_eval_t *ev)
 static int build_state(pf_eval_t *ev, pf_errlist_t *errs)
 {
     size_t before = errs->count;
-    ev->mem_large = 0;
+    ev->mem_live = 0;
     pf_slab_init(&ev->slab);
     ev->L = lua_newstate(pf_limits_alloc, ev);
     if (!ev->L) {
@@ -518,7 +486,9 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
     pf_watch_init(&ev->watch);
     ev->ref_prelude = LUA_NOREF;
     ev->ref_upvalues = LUA_NOREF;
-    if (!build_state(ev, errs)) {
+    ev->pack = cfg->pack;
+    if (!ev->pack) ev->pack = ev->own_pack = pf_pack_read(cfg->rules_dir, errs);
+    if (!ev->pack || !build_state(ev, errs)) {
         pf_eval_delete(ev);
         return NULL;
     }
@@ -534,6 +504,7 @@ void pf_eval_delete(pf_eval_t *ev)
     free_reports(ev);
     pf_rule_stats_free(ev->carry, ev->ncarry);
     pf_rule_stats_free(ev->labels, ev->nlabels);
+    pf_pack_delete(ev->own_pack);
     free(ev);
 }
 
@@ -574,6 +545,7 @@ typedef struct run_args {
     size_t *rows;
     pf_hits_t *hits;
     const pf_csv_style_t *style;
+    size_t *marks; /* out[r].len before this intake */
 } run_args_t;
 
 /* Writes the values at stack indices first..last as one CSV row: [-0, +0, e] */
@@ -583,8 +555,17 @@ static void write_cells(lua_State *L, int first, int last, pf_buf_t *b, const pf
     for (int i = first; i <= last; i++) {
         switch (lua_type(L, i)) {
         case LUA_TSTRING: {
+            /* rules write text: shown escaped when it is not clean UTF-8 */
             const char *s = lua_tolstring(L, i, &len);
-            pf_csv_text(b, &cells, s, len);
+            if (pf_text_clean(s, len, 0)) {
+                pf_csv_text(b, &cells, s, len);
+            } else {
+                pf_buf_t esc;
+                pf_buf_init(&esc);
+                pf_text_escape(&esc, s, len, 0);
+                pf_csv_text(b, &cells, esc.data, esc.len);
+                pf_buf_delete(&esc);
+            }
             break;
         }
         case LUA_TNUMBER:
@@ -624,6 +605,11 @@ static int host_emit(lua_State *L)
         return luaL_error(L, "internal: a report row has %d cells, expected %d", n, (int)ncols);
     write_cells(L, 2, n + 1, &a->out[r - 1], a->style);
     if (a->rows) a->rows[r - 1]++;
+    /* the rows are held in C memory, outside the state's cap: capped here */
+    size_t written = 0;
+    for (size_t i = 0; i < ev->nreports; i++)
+        written += a->out[i].len - a->marks[i];
+    if (ev->cfg.limits.output_bytes && written > ev->cfg.limits.output_bytes) return over_output(L);
     return 0;
 }
 
@@ -652,15 +638,27 @@ static int run_protected(lua_State *L)
     return 0;
 }
 
-/* After a rule error: which rule was running, as "id (file:line)". [-0,+0,-] */
-static void failed_rule(lua_State *L, pf_eval_t *ev, char *out, size_t outsz)
+/* After a failed evaluation: which rule's code was running, as "id
+ * (file:line)" in rule, or, when none was, the part of the evaluation the
+ * prelude was in, in step ("" when not even that is known). The state may
+ * be at its memory cap, so the cap is lifted for the call: a memory error
+ * here would lose the rule's name. [-0, +0, -] */
+static void failed_rule(lua_State *L, pf_eval_t *ev, char *rule, size_t rulesz, char *step,
+                        size_t stepsz)
 {
-    out[0] = '\0';
+    rule[0] = step[0] = '\0';
+    ev->uncapped = 1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ev->ref_prelude);
     lua_getfield(L, -1, "running_rule");
-    if (protected_call(L, 0, 1) == LUA_OK && lua_isstring(L, -1))
-        snprintf(out, outsz, "%s", lua_tostring(L, -1));
-    lua_pop(L, 2);
+    if (protected_call(L, 0, 2) == LUA_OK) {
+        if (lua_type(L, -2) == LUA_TSTRING) snprintf(rule, rulesz, "%s", lua_tostring(L, -2));
+        if (lua_type(L, -1) == LUA_TSTRING) snprintf(step, stepsz, "%s", lua_tostring(L, -1));
+        lua_pop(L, 2);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    ev->uncapped = 0;
 }
 
 /* ==================================================================== */
@@ -756,7 +754,11 @@ static void rebuild(pf_eval_t *ev)
     ev->carry = now;
     ev->ncarry = n;
     close_state(ev);
-    if (!build_state(ev, &errs)) close_state(ev); /* next runs report it */
+    if (!build_state(ev, &errs)) { /* next runs report it, with the first problem */
+        close_state(ev);
+        snprintf(ev->rebuild_error, sizeof ev->rebuild_error, "%s",
+                 errs.count ? errs.items[0].msg : "no problem was recorded");
+    }
     pf_errlist_delete(&errs);
 }
 
@@ -767,28 +769,36 @@ static int fail_evaluation(pf_eval_t *ev, int status, pf_err_t *err)
 {
     lua_State *L = ev->L;
     int limit = ev->killed[0] || status == LUA_ERRMEM;
-    char msg[PF_ERR_MSG_MAX], rule[256];
+    char msg[PF_ERR_MSG_MAX], rule[256], step[128];
     error_text(L, status, msg, sizeof msg);
     lua_pop(L, 1);
-    failed_rule(L, ev, rule, sizeof rule);
+    failed_rule(L, ev, rule, sizeof rule, step, sizeof step);
     const char *kind = limit ? "rule.limit" : "rule.error";
     /* before a rebuild, whose loading starts the beacon afresh */
     ev->failed_rule = ev->beacon ? atomic_load(&ev->beacon->rule) : 0;
     if (rule[0])
-        pf_err_set(err, kind, 0, 0, "", "rule %s failed: %s", rule, msg);
+        pf_err_set(err, kind, 0, 0, "", "rule %s failed: %.900s", rule, msg);
+    else if (step[0])
+        pf_err_set(err, kind, 0, 0, "", "no rule was running (the prelude, in %s): %.850s", step,
+                   msg);
     else
-        pf_err_set(err, kind, 0, 0, "", "%s", msg);
+        pf_err_set(err, kind, 0, 0, "", "no rule was running: %s", msg);
     if (limit) rebuild(ev);
+    return 0;
+}
+
+/* After a failed rebuild (ev->L NULL): the intake cannot be evaluated. */
+static int restart_failed(const pf_eval_t *ev, pf_err_t *err)
+{
+    pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted: %.900s",
+               ev->rebuild_error);
     return 0;
 }
 
 int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_buf_t *out,
                 size_t *rows, pf_hits_t *hits, const pf_csv_style_t *style, pf_err_t *err)
 {
-    if (!ev->L) {
-        pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
-        return 0;
-    }
+    if (!ev->L) return restart_failed(ev, err);
     size_t *marks = pf_xmalloc((ev->nreports + 1) * sizeof *marks);
     for (size_t r = 0; r < ev->nreports; r++) {
         marks[r] = out[r].len;
@@ -796,7 +806,7 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
     }
     lua_State *L = ev->L;
     size_t hits_mark = hits ? hits->count : 0;
-    run_args_t args = {ev, intake, source, out, rows, hits, style};
+    run_args_t args = {ev, intake, source, out, rows, hits, style, marks};
     lua_pushcfunction(L, run_protected);
     lua_pushlightuserdata(L, &args);
     pf_limits_arm(ev);
@@ -805,6 +815,11 @@ int pf_eval_run(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_
     ev->run = NULL; /* also when the evaluation stopped half-way */
     if (status == LUA_OK) {
         free(marks);
+        /* Freed small blocks stay in the slab's chunks, outside the cap (it
+         * counts live bytes). A state whose chunks outgrew twice the cap is
+         * built again, so what one intake churned through is not kept for
+         * the run; the results are the same either way. */
+        if (ev->slab.chunk_bytes / 2 > ev->cfg.limits.mem_bytes) rebuild(ev);
         return 1;
     }
     for (size_t r = 0; r < ev->nreports; r++) {
@@ -858,17 +873,15 @@ static int tool_protected(lua_State *L)
     }
     size_t len = 0;
     const char *text = lua_tolstring(L, -1, &len);
-    if (text) pf_buf_add(a->out, text, len);
+    if (text)
+        pf_text_escape(a->out, text, len, 1); /* rule text: no NUL or ESC reaches a terminal */
     return 0;
 }
 
 /* Runs a tool under the evaluation's limits: [-0, +0, -]; 1, or 0 and err. */
 static int run_tool(pf_eval_t *ev, tool_args_t *args, pf_err_t *err)
 {
-    if (!ev->L) {
-        pf_err_set(err, "internal", 0, 0, "", "the rule evaluator could not be restarted");
-        return 0;
-    }
+    if (!ev->L) return restart_failed(ev, err);
     *args->verdict = 0;
     lua_State *L = ev->L;
     lua_pushcfunction(L, tool_protected);

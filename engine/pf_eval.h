@@ -7,15 +7,18 @@
  * at once, and nothing here is global, so N evaluators run on N threads.
  *
  * Limits (pf_eval_limits_t), per intake: an instruction budget and a
- * monotonic deadline checked in a count hook, and a memory cap for the
- * whole state through its allocator. The hook is set only on intakes that
+ * monotonic deadline checked in a count hook, a memory cap for the whole
+ * state through its allocator (on the bytes the state holds live, so the
+ * verdict never depends on the intakes before), and a cap on the bytes of
+ * report rows one intake may produce. The hook is set only on intakes that
  * have run for 10 ms of CPU time (pf_watch), so the budget counts from
  * there; normal intakes run without it. A rule over a limit fails that intake;
  * the evaluator then rebuilds its state so nothing of it lingers.
  *
  * Owns: a pf_eval_t owns its lua_State, its copies of the report names and
- * columns and its digest string; pf_eval_delete() frees them. The config's
- * policy value and strings must outlive the evaluator (it may rebuild).
+ * columns, its digest string and the rule pack it read (when the config
+ * gave none); pf_eval_delete() frees them. The config's policy value,
+ * strings and pack must outlive the evaluator (it may rebuild).
  */
 #ifndef PF_EVAL_H
 #define PF_EVAL_H
@@ -27,19 +30,26 @@
 
 struct pf_beacon;
 typedef struct pf_eval_limits {
-    size_t mem_bytes;                /* whole Lua state */
+    size_t mem_bytes;                /* whole Lua state: the bytes it holds live */
     unsigned long long instructions; /* per intake (and per rule file load) */
     double seconds;                  /* per intake, wall clock (monotonic) */
-    /* the limit behind all three: a process outside that kills this one
-     * when rule code runs on past its deadline (pf_guard.h); NULL: none */
+    size_t output_bytes;             /* report rows per intake, all reports together */
+    /* the limit behind the time limits: a process outside that kills this
+     * one when rule code runs on past its deadline (pf_guard.h); NULL: none */
     struct pf_beacon *beacon;
 } pf_eval_limits_t;
 
-/* 64 MiB, 20 million instructions, 2 seconds. */
+/* 64 MiB, 20 million instructions, 2 seconds, 1 MiB of report rows. */
 void pf_eval_limits_default(pf_eval_limits_t *l);
 
+struct pf_pack;
+
 typedef struct pf_eval_config {
-    const char *rules_dir;    /* folder of *.lua rule files, loaded in sorted order */
+    const char *rules_dir; /* folder of *.lua rule files, loaded in sorted order */
+    /* the folder as read once (pf_pack.h), shared read-only by every
+     * evaluator of a run; NULL: pf_eval_new reads rules_dir itself. Every
+     * state an evaluator builds, rebuilds too, uses this one copy. */
+    const struct pf_pack *pack;
     const char *policy_path;  /* for messages */
     const pf_value_t *policy; /* typed policy document */
     pf_eval_limits_t limits;
@@ -81,7 +91,10 @@ size_t pf_eval_rule_count(const pf_eval_t *ev);
  * NULL) to the number of rows it added to report r. On failure returns 0, leaves out
  * as it was, and fills err: kind "rule.error" (a rule raised an error; the
  * message names the rule id, its file:line and a short traceback) or
- * "rule.limit" (a rule went over the instruction, time or memory limit).
+ * "rule.limit" (a rule went over the instruction, time, memory or output
+ * limit; when no rule's code was running, the message says so and names
+ * the part of the evaluation the prelude was in). A total of points out of
+ * range (docs/rules.md) is a "rule.error" of the rule that made it so.
  * If hits is not NULL, the rules that fired are appended to it (nothing
  * when the evaluation fails).
  */

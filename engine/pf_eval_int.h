@@ -16,6 +16,7 @@
 
 #include "pf_beacon.h"
 #include "pf_eval.h"
+#include "pf_pack.h"
 #include "pf_slab.h"
 #include "pf_watch.h"
 
@@ -24,10 +25,16 @@ struct run_args;
 struct pf_eval {
     lua_State *L;
     pf_eval_config_t cfg;
+    /* the rule files every state of this evaluator is built from: the
+     * config's shared pack, or own_pack read at pf_eval_new */
+    const pf_pack_t *pack;
+    pf_pack_t *own_pack;
+    char rebuild_error[PF_ERR_MSG_MAX]; /* why the last rebuild failed, for later runs */
     /* memory accounting (allocator ud; pf_limits.c) */
-    size_t mem_large; /* bytes in blocks from malloc; the slab holds the rest */
-    pf_slab_t slab;   /* the state's small blocks */
+    size_t mem_live; /* bytes the state holds: asked for and not freed */
+    pf_slab_t slab;  /* the state's small blocks */
     int mem_failed;
+    int uncapped;         /* 1 while the host reads who failed, after a limit (pf_eval.c) */
     struct run_args *run; /* the evaluation under way, for host.emit */
     /* limits, checked in the count hook once the watch has set it (pf_limits.c) */
     int armed;

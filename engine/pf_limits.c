@@ -27,6 +27,7 @@ void pf_eval_limits_default(pf_eval_limits_t *l)
     l->mem_bytes = 64u << 20;
     l->instructions = 20000000ULL;
     l->seconds = 2.0;
+    l->output_bytes = 1u << 20;
     l->beacon = NULL;
 }
 
@@ -34,29 +35,30 @@ void pf_eval_limits_default(pf_eval_limits_t *l)
 /* Memory cap                                                            */
 /* ==================================================================== */
 
-/* The state's allocator. The cap counts what the state holds: blocks from
- * malloc by their size, and the slab's chunks whole (freed small blocks stay
- * in them), so no pattern of allocations can hold more than the cap. */
+/* The state's allocator. The cap counts the live bytes: what Lua asked for
+ * and has not freed. Not the slab's chunks: freed small blocks stay in them,
+ * so counting chunks made an intake's verdict depend on what the intakes
+ * before it left there. What the chunks hold beyond the live bytes is
+ * bounded by the evaluator (it rebuilds a state whose chunks grew past
+ * twice the cap, pf_eval.c) and, per process, by RLIMIT_AS.
+ * Growing is refused over the cap (Lua then collects garbage and retries
+ * before it raises ERRMEM); shrinking and freeing never are. */
 void *pf_limits_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     pf_eval_t *ev = ud;
     if (ptr == NULL) osize = 0; /* then osize is a type tag, not a size */
-    size_t olarge = pf_slab_is_small(osize) ? 0 : osize;
     if (nsize == 0) {
         pf_slab_realloc(&ev->slab, ptr, osize, 0);
-        ev->mem_large -= olarge;
+        ev->mem_live -= osize;
         return NULL;
     }
-    size_t nlarge = pf_slab_is_small(nsize) ? 0 : nsize;
-    size_t adds = nlarge + pf_slab_grow_cost(&ev->slab, osize, nsize);
-    size_t held = ev->mem_large + ev->slab.chunk_bytes;
-    if (adds > olarge && held - olarge + adds > ev->cfg.limits.mem_bytes) {
+    if (nsize > osize && !ev->uncapped && ev->mem_live - osize + nsize > ev->cfg.limits.mem_bytes) {
         ev->mem_failed = 1;
-        return NULL; /* Lua collects garbage and retries, then raises ERRMEM */
+        return NULL;
     }
     void *p = pf_slab_realloc(&ev->slab, ptr, osize, nsize);
     if (!p) return NULL;
-    ev->mem_large = ev->mem_large - olarge + nlarge;
+    ev->mem_live = ev->mem_live - osize + nsize;
     return p;
 }
 

@@ -1,9 +1,10 @@
 /*
  * pf_limits.h - the limits that keep a hostile rule in check, per evaluator:
  *
- *   memory        the state's allocator counts what the state holds (blocks
- *                 from malloc by size, pf_slab's chunks whole) and refuses
- *                 to go over pf_eval_limits_t.mem_bytes;
+ *   memory        the state's allocator counts the live bytes of the state
+ *                 (what Lua asked for and has not freed, small blocks in
+ *                 pf_slab and large ones from malloc alike) and refuses to
+ *                 go over pf_eval_limits_t.mem_bytes;
  *   instructions  a count hook, set only once an intake has used 10 ms of
  *                 CPU time (pf_watch), counts against the budget;
  *   time          a monotonic deadline per intake (or rule file), checked in

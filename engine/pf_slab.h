@@ -32,7 +32,7 @@ typedef struct pf_slab {
     pf_slab_chunk_t *chunks;
     char *cur; /* unused rest of the newest chunk */
     size_t left;
-    size_t chunk_bytes; /* held in chunks: what the state's memory cap counts */
+    size_t chunk_bytes; /* held in chunks, free blocks included (see pf_eval.c's rebuild) */
 } pf_slab_t;
 
 void pf_slab_init(pf_slab_t *s);
@@ -50,8 +50,8 @@ int pf_slab_is_small(size_t n);
 
 /* The bytes resizing a block from osize to nsize (nsize small) would add
  * to chunk_bytes: a whole chunk when no free block or room is left for
- * its size, else 0. Freed blocks stay in the chunks, so a cap on memory
- * must count chunk_bytes, not the sizes of the live blocks. */
+ * its size, else 0. (The memory cap counts live bytes, pf_limits.c; this
+ * says what holding them costs the process.) */
 size_t pf_slab_grow_cost(const pf_slab_t *s, size_t osize, size_t nsize);
 
 #endif

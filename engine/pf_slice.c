@@ -30,31 +30,11 @@ void pf_slice_delete(pf_slice_t *s)
 
 char *pf_slice_escape(const char *p)
 {
-    const unsigned char *s = (const unsigned char *)p;
-    size_t n = strlen(p), i = 0;
-    int clean = 1;
-    while (i < n && clean) {
-        unsigned char c = s[i];
-        size_t len = c < 0x80             ? 1
-                     : (c & 0xE0) == 0xC0 ? 2
-                     : (c & 0xF0) == 0xE0 ? 3
-                     : (c & 0xF8) == 0xF0 ? 4
-                                          : 0;
-        if (len == 0 || i + len > n || c < 0x20 || c == 0x7F || (c == 0xC2 && s[i + 1] < 0xA0))
-            clean = 0;
-        for (size_t k = 1; clean && k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80) clean = 0;
-        i += len ? len : 1;
-    }
-    if (clean) return NULL;
+    size_t n = strlen(p);
+    if (pf_text_clean(p, n, 0)) return NULL;
     pf_buf_t out;
     pf_buf_init(&out);
-    for (i = 0; i < n; i++) { /* byte by byte: ASCII printable stays, all else escaped */
-        if (s[i] >= 0x20 && s[i] < 0x7F && s[i] != '\\')
-            pf_buf_addc(&out, (char)s[i]);
-        else
-            pf_buf_printf(&out, "\\x%02X", s[i]);
-    }
+    pf_text_escape(&out, p, n, 0); /* the one escaping of text shown to people */
     return out.data;
 }
 

@@ -43,6 +43,8 @@ local function check_static_points(r, t, known, what, bad)
         (hint and (" (did you mean '" .. hint .. "'?)") or ""))
     elseif not finite(t[k]) then
       bad("points for '" .. k .. "' must be a number")
+    elseif not H.in_points_range(t[k]) then
+      bad("points for '" .. k .. "' must be from -1e9 to 1e9")
     end
   end
 end

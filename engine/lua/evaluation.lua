@@ -10,7 +10,7 @@ local readonly, days_between, get_path = H.readonly, H.days_between, H.get_path
 local option_name = pol.option_name
 local lifecycle, carrier = lifecycles.status, lifecycles.carrier
 local area_ids, option_list, option_by_id = pol.area_ids, pol.option_list, pol.option_by_id
-local reset_runner = M.runner.reset
+local reset_runner, enter = M.runner.reset, M.runner.enter
 local stage_needs, stage_fit, stage_shortlist, stage_engage =
   stages.needs, stages.fit, stages.shortlist, stages.engage
 
@@ -63,9 +63,15 @@ function M.evaluate(intake)
   reset_runner()
   local as_of = get_path(intake, pol.as_of_path)
   local e, ctx = new_evaluation(as_of)
+  -- where the prelude is, for a limit met while no rule's code runs
+  enter("the needs stage")
   stage_needs(e, intake, ctx)
+  enter("the fit stage")
   stage_fit(e, intake, ctx)
+  enter("the shortlist stage")
   stage_shortlist(e, intake, ctx)
+  enter("the engage stage")
   stage_engage(e, intake, ctx)
+  enter("the end of the evaluation")
   return e
 end

@@ -122,6 +122,17 @@ function H.finite(x)
   return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge
 end
 
+-- The range of points (docs/rules.md, "Points"): what one rule gives one
+-- key (after its weight), each total, and each weight. Within it integer
+-- points never wrap (1e9 * 1e9 < 2^63) and float sums stay exact enough
+-- to rank and print, so a total is always a plain number.
+H.POINTS_MAX = 1e9
+
+-- a number within -POINTS_MAX .. POINTS_MAX (false for NaN and infinities)
+function H.in_points_range(x)
+  return type(x) == "number" and x <= H.POINTS_MAX and x >= -H.POINTS_MAX
+end
+
 -- a dotted path into a table: "organisation.name"
 function H.get_path(t, path)
   if path == nil then return nil end

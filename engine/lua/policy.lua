@@ -173,8 +173,8 @@ local function check_weights(policy)
   local w = policy.weights
   if w == nil then return end
   for _, k in ipairs(sorted_keys(w)) do
-    if not finite(w[k]) then
-      problem(policy_at(w, k), "weight '" .. tostring(k) .. "' must be a number")
+    if not H.in_points_range(w[k]) then
+      problem(policy_at(w, k), "weight '" .. tostring(k) .. "' must be a number from -1e9 to 1e9")
     else
       weights[k] = w[k]
     end

@@ -73,6 +73,7 @@ end
 function P.evaluate(intake, source)
   collect_hits()
   local e = evaluate(intake)
+  R.enter("writing the reports")
   emit_rows(e, intake, source)
   return take_hits()
 end

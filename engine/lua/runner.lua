@@ -13,7 +13,8 @@
 -- rule, area or option id.
 
 local P, M = ...
-local signed = M.helpers.signed
+local signed, sorted_keys = M.helpers.signed, M.helpers.sorted_keys
+local POINTS_MAX = M.helpers.POINTS_MAX
 local weights = M.policy.weights
 local ACTION_FIELD = M.dsl.ACTION_FIELD
 
@@ -24,8 +25,11 @@ local clock   -- host.clock when --timings asked for per-rule time
 local mark    -- host.mark: tells a supervisor which rule runs (pf_beacon.h)
 local trace   -- the trace being recorded (explain, test), or nil
 local probe   -- the probe being run (check), or nil
-local running -- the rule being evaluated, for error messages
+local running -- the rule whose code runs, or whose result is checked and added; nil between rules
+local step    -- the part of the evaluation the prelude is in ("the fit stage"), when running is nil
 local hits    -- what each rule that fired did in this evaluation: {index, moved, ...}
+local written = 0          -- bytes of report text rules made in this evaluation
+local written_max = math.huge -- the host's output cap per intake (host.output_limit)
 
 function R.use_clock(fn) clock = fn end
 function R.use_mark(fn) mark = fn end
@@ -34,8 +38,14 @@ function R.trace() return trace end
 function R.set_probe(p) probe = p end
 function R.probe() return probe end
 function R.running() return running end
--- the start of an evaluation: no rule is running yet
-function R.reset() running = nil end
+-- the start of an evaluation: no rule is running yet, no text written
+function R.reset()
+  running, step, written = nil, "the start of the evaluation", 0
+  written_max = M.host.output_limit or math.huge
+end
+-- the part of the evaluation the prelude enters, named in a limit's message
+-- when no rule is running there
+function R.enter(what) step = what end
 -- hits are collected between collect_hits() and take_hits() -> the list
 function R.collect_hits() hits = {} end
 
@@ -45,10 +55,26 @@ function R.take_hits()
   return fired
 end
 
+-- P.running_rule() -> "id (file:line)" of the rule whose code ran when
+-- the evaluation stopped, or nil and the part of the evaluation the
+-- prelude was in (no rule's code was running: the limit is not a rule's)
 function P.running_rule()
-  if running == nil then return nil end
+  if running == nil then return nil, step end
   return running.id .. " (" .. running.at .. ")"
 end
+
+-- Counts n bytes of report text rule r made (reasons, steps, exclusion
+-- notes) against the host's output cap, so a rule that floods the reports
+-- is stopped and named; the host counts the rows themselves too
+-- (host.emit), for what no rule wrote.
+local function charge(n, r)
+  written = written + n
+  if written > written_max then
+    running = r
+    M.host.over_output(written)
+  end
+end
+R.charge = charge
 
 -- Calls one of a rule's functions. While probing, a failure is recorded as
 -- a problem of the rule and read as "no result", so one broken rule does
@@ -62,11 +88,12 @@ local function call(r, f, intake, ctx)
   return nil
 end
 
--- begin_rule(r) -> start time (with a clock), trace entry (when tracing)
+-- begin_rule(r) -> start time (with a clock), trace entry (when tracing).
+-- running is set only around the rule's own functions (call, and the
+-- functions below): the bookkeeping between them is the prelude's.
 local function begin_rule(r)
   r.moved_before = r.moved
-  running = r
-  mark(r.index)
+  mark(r.index) -- for a supervisor that may have to stop this worker (pf_beacon.h)
   local ent
   if trace then
     ent = { rule = r, fired = false, effects = {}, reads = {}, seen = {} }
@@ -95,7 +122,9 @@ R.end_rule = end_rule
 
 local function fires(r, intake, ctx)
   if r.when == nil then return true end
-  return call(r, r.when, intake, ctx) and true or false
+  local res = call(r, r.when, intake, ctx)
+  running = nil
+  return res and true or false
 end
 R.fires = fires
 
@@ -103,8 +132,10 @@ local function reason(r, intake, ctx)
   local b = r.because
   if type(b) == "function" then
     b = call(r, b, intake, ctx)
+    running = nil
     if type(b) ~= "string" then
       if probe then return "?" end
+      running = r
       error("because returned " .. type(b) .. ", expected text", 0)
     end
   end
@@ -114,14 +145,18 @@ R.reason = reason
 
 local function action_value(r, intake, ctx)
   local a = r.action
-  if type(a) == "function" then a = call(r, a, intake, ctx) end
+  if type(a) == "function" then
+    a = call(r, a, intake, ctx)
+    running = nil
+  end
   return a
 end
 R.action_value = action_value
 
--- a rule's result is unusable: a problem of the rule while probing, else
--- the evaluation's error
-local function fail(msg)
+-- a rule's result is unusable: a problem of the rule r while probing, else
+-- the evaluation's error, blamed on r
+local function fail(msg, r)
+  running = r or running
   if probe then
     probe.fail(running, msg)
     return false
@@ -130,20 +165,45 @@ local function fail(msg)
 end
 R.fail = fail
 
+-- The problem of a table of points that check_points refused, for the
+-- first bad key in sorted order: pairs' order changes from one state to the
+-- next, and the same pack and intake must give the same message.
+local function bad_points(r, t, known, what)
+  for _, k in ipairs(sorted_keys(t)) do
+    local v = t[k]
+    if not known[k] then return fail("returned points for unknown " .. what .. " '" .. tostring(k) .. "'", r) end
+    if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+      return fail("returned " .. tostring(v) .. " points for '" .. tostring(k) .. "'", r)
+    end
+    if not (v <= POINTS_MAX and v >= -POINTS_MAX) then
+      return fail("returned " .. tostring(v) .. " points for '" .. tostring(k) ..
+        "', outside the range of -1e9 to 1e9 points", r)
+    end
+  end
+  return fail("returned a table of points that changed while it was checked", r)
+end
+
 -- checks points a rule function returned; static tables were checked at load
 local function check_points(r, t, known, what)
   if type(t) ~= "table" then
-    return fail(ACTION_FIELD[r.stage] .. " returned " .. type(t) .. ", expected a table of " .. what .. " = points")
+    return fail(ACTION_FIELD[r.stage] .. " returned " .. type(t) .. ", expected a table of " .. what .. " = points", r)
   end
-  local huge = math.huge
   for k, v in pairs(t) do
-    if not known[k] then return fail("returned points for unknown " .. what .. " '" .. tostring(k) .. "'") end
-    -- finite(v), inline: this runs for every function rule on every intake
-    if type(v) ~= "number" or v ~= v or v == huge or v == -huge then
-      return fail("returned " .. tostring(v) .. " points for '" .. tostring(k) .. "'")
+    -- in range (which refuses NaN and infinities), inline: this runs for
+    -- every function rule on every intake
+    if not known[k] or type(v) ~= "number" or not (v <= POINTS_MAX and v >= -POINTS_MAX) then
+      return bad_points(r, t, known, what)
     end
   end
   return true
+end
+
+-- a weighted contribution or the total it makes is out of range: the
+-- rule's problem (fail), so the intake is refused instead of ranked on a
+-- total that wrapped or became inf or NaN
+local function out_of_range(r, k, v, total)
+  return fail(string.format("its %.15g points for '%s' bring the total to %.15g, outside the range " ..
+    "of -1e9 to 1e9 points", v, tostring(k), total), r)
 end
 
 -- adds a rule's points to totals[key] and its explanation to why[key]
@@ -154,18 +214,24 @@ local function add_points(r, t, keys, totals, why, intake, ctx)
   for _, k in ipairs(keys) do
     local v = t[k]
     if v ~= nil and v ~= 0 then
-      v = v * w
-      totals[k] = totals[k] + v
-      r.moved = r.moved + math.abs(v)
-      text = text or reason(r, intake, ctx)
-      local list = why[k]
-      list[#list + 1] = r.id .. " " .. signed(v) .. ": " .. text
+      v = v * w -- |v|, |w| <= POINTS_MAX (checked): an integer product cannot wrap
+      local total = totals[k] + v
+      if v <= POINTS_MAX and v >= -POINTS_MAX and total <= POINTS_MAX and total >= -POINTS_MAX then
+        totals[k] = total
+        r.moved = r.moved + math.abs(v)
+        text = text or reason(r, intake, ctx)
+        charge(#text + #r.id + 16, r)
+        local list = why[k]
+        list[#list + 1] = r.id .. " " .. signed(v) .. ": " .. text
       if trace then
         local eff = trace.current.effects
         eff[#eff + 1] = { key = k, points = v }
         trace.current.because = text
+        end
+        if probe then probe.scored[k] = true end
+      else
+        out_of_range(r, k, v, total) -- raises, or a problem of the rule while probing
       end
-      if probe then probe.scored[k] = true end
     end
   end
 end
@@ -190,16 +256,18 @@ local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys
       local t = r.action
       if type(t) == "function" then
         t = invoke(t, intake, ctx)
+        running = nil -- from here on, the prelude's own code runs (check_points names r)
         if t ~= nil and not check_points(r, t, known, what) then t = nil end
       end
+      running = nil
       if t ~= nil then add_points(r, t, keys, totals, why, intake, ctx) end
       if hits then
         hits[#hits + 1] = r.index
         hits[#hits + 1] = r.moved - before
       end
     end
+    running = nil
   end
-  running = nil
 end
 
 -- Runs the rules of a points stage (needs or fit): each adds points per key
@@ -220,6 +288,10 @@ function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, 
       end
     end
     end_rule(r, fired, t0)
-    if not fired and ent and missed then missed(r, intake, ctx, ent) end
+    if not fired and ent and missed then
+      running = r -- missed runs the rule's action again
+      missed(r, intake, ctx, ent)
+      running = nil
+    end
   end
 end

@@ -10,7 +10,7 @@ local pol, R = M.policy, M.runner
 local signed = M.helpers.signed
 local lifecycle = M.lifecycles.status
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
-local action_value, fail = R.action_value, R.fail
+local action_value, fail, charge = R.action_value, R.fail, R.charge
 local shortlist_rules = M.dsl.by_stage.shortlist
 local option_list, option_by_id = pol.option_list, pol.option_by_id
 local excluded_status, shortlisted_text = pol.excluded_status, pol.shortlisted_text
@@ -20,12 +20,12 @@ M.stages = M.stages or {}
 local function valid_exclusions(r, list)
   if type(r.action) ~= "function" then return list end
   if type(list) ~= "table" then
-    fail("exclude returned " .. type(list) .. ", expected a list of option ids")
+    fail("exclude returned " .. type(list) .. ", expected a list of option ids", r)
     return {}
   end
   for _, id in ipairs(list) do
     if not option_by_id[id] then
-      fail("exclude returned unknown option '" .. tostring(id) .. "'")
+      fail("exclude returned unknown option '" .. tostring(id) .. "'", r)
       return {}
     end
   end
@@ -42,6 +42,7 @@ local function apply_exclusions(e, intake, ctx)
       local text
       for _, id in ipairs(list) do
         text = text or reason(r, intake, ctx)
+        charge(#text + #r.id + 4, r)
         local x = e.excluded[id] or {}
         x[#x + 1] = r.id .. ": " .. text
         e.excluded[id] = x

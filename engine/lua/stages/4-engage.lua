@@ -7,7 +7,7 @@
 local _, M = ...
 local R = M.runner
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
-local action_value, fail = R.action_value, R.fail
+local action_value, fail, charge = R.action_value, R.fail, R.charge
 local engage_rules = M.dsl.by_stage.engage
 
 M.stages = M.stages or {}
@@ -32,12 +32,13 @@ function M.stages.engage(e, intake, ctx)
     local fired = fires(r, intake, ctx)
     local text = fired and action_value(r, intake, ctx) or nil
     if text ~= nil and type(text) ~= "string" then
-      fail("step returned " .. type(text) .. ", expected text")
+      fail("step returned " .. type(text) .. ", expected text", r)
       text = nil
     end
     if text ~= nil and text ~= "" then
       if ent then ent.because = reason(r, intake, ctx) end
       for _, id in ipairs(step_targets(r, e)) do
+        charge(#text + #r.id + 4, r)
         local list = e.steps[id]
         list[#list + 1] = text .. " [" .. r.id .. "]"
         r.moved = r.moved + 1
