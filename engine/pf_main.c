@@ -14,7 +14,8 @@
 static const char USAGE[] =
     "usage: partnerfit run [options] PATH...\n"
     "       partnerfit check [--rules DIR] [--policy FILE] [--strict]\n"
-    "       partnerfit test [--rules DIR] [--policy FILE] [DIR|FILE...]   (default tests/rules)\n"
+    "       partnerfit test [--rules DIR] [--policy FILE] [--name TEXT] [--junit FILE]\n"
+    "                       [DIR|FILE...]   (default tests/rules)\n"
     "       partnerfit explain [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
     "       partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR] [--policy FILE]\n"
     "                       [--out DIR] PATH...\n"
@@ -32,7 +33,7 @@ static const char USAGE[] =
     "  --rules DIR     rule files (*.lua), loaded in name order   [rules]\n"
     "  --policy FILE   policy: catalogue, shortlist, weights       [policies/default.yaml]\n"
     "  --out DIR       where the reports go                        [reports]\n"
-    "  --jobs N        worker threads, each with its own Lua state  [CPUs it may use]\n"
+    "  --jobs N        worker processes, each with its own Lua state [CPUs it may use]\n"
     "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
     "  --shard K/N     take only the files whose path hashes to K of N (0 <= K < N) and\n"
@@ -51,7 +52,9 @@ static const char USAGE[] =
     "check    load the policy, schema and rules and probe every rule with intakes\n"
     "         built from the schema: unknown questions, unknown options, rules that\n"
     "         fail on allowed answers, options never scored (exit 2 on problems)\n"
-    "test     run rule tests (YAML: intake + expectations); exit 1 on failures\n"
+    "test     run rule tests (YAML: intake + expectations); exit 1 on failures;\n"
+    "         --name TEXT runs the cases whose name contains TEXT, --junit FILE also\n"
+    "         writes JUnit XML for a CI server\n"
     "explain  the trace of one intake: every rule, what it read, what it added\n"
     "diff     a baseline and a candidate rule pack/policy over the same intakes:\n"
     "         writes diff.csv, prints a summary; exit 1 when anything changed\n"
@@ -249,7 +252,7 @@ static const struct tool_options {
     const char *const opts[7];
 } TOOL_OPTIONS[] = {
     {"check", {"--rules", "--policy", "--strict", NULL}},
-    {"test", {"--rules", "--policy", NULL}},
+    {"test", {"--rules", "--policy", "--name", "--junit", NULL}},
     {"explain", {"--rules", "--policy", "--format", NULL}},
     {"diff", {"--rules", "--policy", "--base-rules", "--base-policy", "--base-rev", "--out", NULL}},
     {"types", {"--policy", "--out", NULL}},
@@ -299,6 +302,10 @@ static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char *
             target = &o->out;
         else if (strcmp(a, "--format") == 0)
             target = &o->format;
+        else if (strcmp(a, "--name") == 0)
+            target = &o->name;
+        else if (strcmp(a, "--junit") == 0)
+            target = &o->junit;
         else
             return usage_error("unknown option '%s'", a);
         if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);

@@ -169,8 +169,85 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
 typedef struct test_run {
     pf_session_t *s;
     FILE *out, *log;
-    size_t passed, failed;
+    const char *name; /* only cases whose name contains it (NULL: all) */
+    size_t passed, failed, skipped;
+    pf_buf_t junit; /* <testcase> elements, when JUnit XML is asked for */
+    int want_junit;
 } test_run_t;
+
+/* Text for an XML attribute or element: the five special characters as
+ * entities, and control characters XML 1.0 cannot hold as a visible \xHH. */
+static void xml_text(pf_buf_t *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '&')
+            pf_buf_addstr(b, "&amp;");
+        else if (c == '<')
+            pf_buf_addstr(b, "&lt;");
+        else if (c == '>')
+            pf_buf_addstr(b, "&gt;");
+        else if (c == '"')
+            pf_buf_addstr(b, "&quot;");
+        else if (c == '\'')
+            pf_buf_addstr(b, "&apos;");
+        else if (c < 0x20 && c != '\n' && c != '\t')
+            pf_buf_printf(b, "\\x%02X", c);
+        else
+            pf_buf_addc(b, (char)c);
+    }
+}
+
+/* One <testcase>: classname the test file, name the case, file and line
+ * where it is (which GitLab and Jenkins show), its failure. */
+static void junit_case(test_run_t *t, const char *file, unsigned long line, const char *name,
+                       const char *failure)
+{
+    if (!t->want_junit) return;
+    pf_buf_addstr(&t->junit, "  <testcase classname=\"");
+    xml_text(&t->junit, file);
+    pf_buf_addstr(&t->junit, "\" name=\"");
+    xml_text(&t->junit, name);
+    pf_buf_addstr(&t->junit, "\" file=\"");
+    xml_text(&t->junit, file);
+    pf_buf_printf(&t->junit, "\" line=\"%lu", line);
+    if (!failure) {
+        pf_buf_addstr(&t->junit, "\"/>\n");
+        return;
+    }
+    pf_buf_addstr(&t->junit, "\">\n    <failure message=\"the case's expectations were not met\">");
+    xml_text(&t->junit, failure);
+    pf_buf_addstr(&t->junit, "</failure>\n  </testcase>\n");
+}
+
+/* Writes the JUnit XML file (atomically, like the reports). */
+static int write_junit(test_run_t *t, const char *path, FILE *log)
+{
+    pf_buf_t doc;
+    pf_buf_init(&doc);
+    pf_buf_printf(&doc,
+                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<testsuite name=\"partnerfit test\" tests=\"%zu\" failures=\"%zu\" "
+                  "skipped=\"0\">\n",
+                  t->passed + t->failed, t->failed);
+    pf_buf_add(&doc, t->junit.data ? t->junit.data : "", t->junit.len);
+    pf_buf_addstr(&doc, "</testsuite>\n");
+    pf_out_file_t f = {0};
+    pf_err_t err;
+    char *dir = pf_xstrdup(path), *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    int ok = pf_out_open(&f, dir, name, &err) && pf_out_write(&f, doc.data, doc.len) &&
+             pf_out_rename(&f, &err);
+    if (!ok) pf_log_error(log, path, &err);
+    pf_out_abort(&f);
+    free(dir);
+    pf_buf_delete(&doc);
+    return ok;
+}
 
 /* The intake of a case: a path relative to the test file, or inline. */
 static int case_intake(test_run_t *t, const char *file, const pf_node_t *node, pf_doc_t *doc,
@@ -197,40 +274,56 @@ static int case_intake(test_run_t *t, const char *file, const pf_node_t *node, p
 static void run_case(test_run_t *t, const char *file, const pf_node_t *c, pf_arena_t *arena)
 {
     const pf_node_t *name = pf_node_get(c, "name");
+    const char *case_name = name && name->kind == PF_NODE_SCALAR ? name->text : "(unnamed case)";
+    if (t->name && !strstr(case_name, t->name)) {
+        t->skipped++;
+        return;
+    }
     const pf_node_t *expect = pf_node_get(c, "expect");
     char label[512];
-    snprintf(label, sizeof label, "%s:%lu: %s", file, c->line,
-             name && name->kind == PF_NODE_SCALAR ? name->text : "(unnamed case)");
+    snprintf(label, sizeof label, "%s:%lu: %s", file, c->line, case_name);
     pf_doc_t doc;
     pf_doc_init(&doc);
     pf_errlist_t errs;
     pf_errlist_init(&errs);
-    pf_buf_t source, text;
+    pf_buf_t source, text, why;
     pf_buf_init(&source);
     pf_buf_init(&text);
+    pf_buf_init(&why); /* what failed, for the terminal and for JUnit */
     pf_value_t *intake = NULL;
     int verdict = 0;
     pf_err_t err;
     if (!case_intake(t, file, pf_node_get(c, "intake"), &doc, &intake, &source, &errs)) {
-        fprintf(t->out, "FAIL %s\n  the intake was rejected:\n", label);
-        print_errors(t->out, source.data, &errs);
+        pf_buf_addstr(&why, "  the intake was rejected:\n");
+        const char *src = source.data ? source.data : file;
+        for (size_t i = 0; i < errs.count; i++) {
+            const pf_err_t *e = &errs.items[i];
+            if (e->line)
+                pf_buf_printf(&why, "partnerfit: %s:%lu:%lu: %s\n", src, e->line, e->column,
+                              e->msg);
+            else
+                pf_buf_printf(&why, "partnerfit: %s: %s\n", src, e->msg);
+        }
     } else if (!expect || expect->kind != PF_NODE_MAP) {
-        fprintf(t->out, "FAIL %s\n  the case has no 'expect' mapping\n", label);
+        pf_buf_addstr(&why, "  the case has no 'expect' mapping\n");
     } else if (!pf_eval_tool(t->s->ev, "test", intake, source.data,
                              pf_value_from_node(arena, expect), &verdict, &text, &err)) {
-        fprintf(t->out, "FAIL %s\n  %s\n", label, err.msg);
+        pf_buf_printf(&why, "  %s\n", err.msg);
         verdict = 0;
     } else if (!verdict) {
-        fprintf(t->out, "FAIL %s\n%s", label, text.data ? text.data : "");
-    } else {
-        fprintf(t->out, "ok   %s\n", label);
+        pf_buf_add(&why, text.data ? text.data : "", text.len);
     }
-    if (verdict)
+    if (verdict) {
+        fprintf(t->out, "ok   %s\n", label);
         t->passed++;
-    else
+    } else {
+        fprintf(t->out, "FAIL %s\n%s", label, why.data ? why.data : "");
         t->failed++;
+    }
+    junit_case(t, file, c->line, case_name, verdict ? NULL : (why.data ? why.data : ""));
     pf_buf_delete(&source);
     pf_buf_delete(&text);
+    pf_buf_delete(&why);
     pf_errlist_delete(&errs);
     pf_doc_delete(&doc);
 }
@@ -242,6 +335,7 @@ static void run_test_file(test_run_t *t, const char *file)
     pf_err_t err;
     if (!pf_yread_file(file, NULL, &doc, &err)) {
         fprintf(t->out, "FAIL %s:%lu:%lu: %s\n", file, err.line, err.column, err.msg);
+        junit_case(t, file, err.line, "(the file)", err.msg);
         t->failed++;
     } else {
         const pf_node_t *cases = pf_node_get(doc.root, "cases");
@@ -269,23 +363,42 @@ int pf_cmd_test(const pf_tools_options_t *o, FILE *out, FILE *log)
     pf_scan_init(&scan);
     for (size_t i = 0; i < npaths; i++)
         pf_scan_add(&scan, paths[i]);
-    test_run_t t = {&s, out, log, 0, 0};
+    test_run_t t;
+    memset(&t, 0, sizeof t);
+    t.s = &s;
+    t.out = out;
+    t.log = log;
+    t.name = o->name;
+    t.want_junit = o->junit != NULL;
+    pf_buf_init(&t.junit);
     for (size_t i = 0; i < scan.count; i++) {
         if (scan.items[i].skip_reason) {
             fprintf(out, "FAIL %s: %s\n", scan.items[i].path, scan.items[i].skip_reason);
+            junit_case(&t, scan.items[i].path, 0, "(the file)", scan.items[i].skip_reason);
             t.failed++;
         } else {
             run_test_file(&t, scan.items[i].path);
         }
     }
-    fprintf(out, "%zu passed, %zu failed\n", t.passed, t.failed);
+    if (t.name)
+        fprintf(out, "%zu passed, %zu failed, %zu not matching '%s'\n", t.passed, t.failed,
+                t.skipped, t.name);
+    else
+        fprintf(out, "%zu passed, %zu failed\n", t.passed, t.failed);
     pf_scan_delete(&scan);
     pf_session_close(&s);
+    int code = t.failed ? PF_EXIT_REJECTS : PF_EXIT_OK;
     if (t.passed + t.failed == 0) {
-        fprintf(log, "partnerfit: no test cases found\n");
-        return PF_EXIT_CONFIG;
+        if (t.name)
+            fprintf(log, "partnerfit: no test case's name contains '%s'\n", t.name);
+        else
+            fprintf(log, "partnerfit: no test cases found\n");
+        code = PF_EXIT_CONFIG;
+    } else if (o->junit && !write_junit(&t, o->junit, log)) {
+        code = PF_EXIT_IO;
     }
-    return t.failed ? PF_EXIT_REJECTS : PF_EXIT_OK;
+    pf_buf_delete(&t.junit);
+    return code;
 }
 
 /* ---- types ---------------------------------------------------------------------- */

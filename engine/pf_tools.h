@@ -28,6 +28,8 @@ typedef struct pf_tools_options {
     const char *out;              /* diff: folder; types: file */
     const char *format;           /* explain: "text" or "json" */
     int strict;                   /* check: warnings fail too */
+    const char *name;             /* test: only the cases whose name contains this */
+    const char *junit;            /* test: also write the results as JUnit XML to this file */
     const char *const *paths;
     size_t npaths;
     pf_eval_limits_t limits;

@@ -131,4 +131,37 @@ contains "$WORK/rejected.log" "the intake was rejected"
 contains "$WORK/rejected.log" 'did you mean "augment_staff"?'
 ok "a rejected inline intake fails its case with the schema's reason"
 
+# 4. --name runs only the matching cases; --junit writes JUnit XML a CI server
+# reads: one testcase per case run, failures with their text, names escaped
+run_test "$WORK/name.log" --name kestrel tests/rules/samples.yaml
+[ "$rc" -eq 0 ] || { cat "$WORK/name.log" >&2; fail "--name kestrel: exit $rc, expected 0"; }
+[ "$(grep -c '^ok ' "$WORK/name.log")" = 1 ] || { cat "$WORK/name.log" >&2; fail "--name kestrel: one case expected"; }
+contains "$WORK/name.log" "kestrel-dental"
+contains "$WORK/name.log" "1 passed, 0 failed, "
+run_test "$WORK/noname.log" --name "no such case" tests/rules/samples.yaml
+[ "$rc" -eq 2 ] || fail "--name matching nothing: exit $rc, expected 2"
+contains "$WORK/noname.log" "no test case's name contains 'no such case'"
+cat >"$WORK/junit-cases.yaml" <<'YAML'
+cases:
+  - name: kestrel <offload> & "one invoice"
+    intake: SAMPLES/kestrel-dental.yaml
+    expect: {top: azure_expert_msp}
+  - name: kestrel with a wrong top
+    intake: SAMPLES/kestrel-dental.yaml
+    expect: {top: self_service}
+YAML
+sed -i "s|SAMPLES|$SRC/samples|" "$WORK/junit-cases.yaml"
+run_test "$WORK/junit.log" --junit "$WORK/junit.xml" "$WORK/junit-cases.yaml"
+[ "$rc" -eq 1 ] || { cat "$WORK/junit.log" >&2; fail "--junit with a failing case: exit $rc, expected 1"; }
+xmllint --noout "$WORK/junit.xml" || fail "--junit wrote XML that does not parse"
+[ "$(xmllint --xpath 'string(/testsuite/@tests)' "$WORK/junit.xml")" = 2 ] &&
+    [ "$(xmllint --xpath 'string(/testsuite/@failures)' "$WORK/junit.xml")" = 1 ] &&
+    [ "$(xmllint --xpath 'count(//testcase/failure)' "$WORK/junit.xml")" = 1 ] ||
+    { cat "$WORK/junit.xml" >&2; fail "--junit: expected 2 tests, 1 failure"; }
+[ "$(xmllint --xpath 'string(//testcase[1]/@name)' "$WORK/junit.xml")" = 'kestrel <offload> & "one invoice"' ] ||
+    { cat "$WORK/junit.xml" >&2; fail "--junit: the case name did not survive escaping"; }
+xmllint --xpath 'string(//testcase[2]/failure)' "$WORK/junit.xml" | grep -q "self_service" ||
+    { cat "$WORK/junit.xml" >&2; fail "--junit: the failure text is missing"; }
+ok "--name runs only the matching cases (exit 2 when none); --junit writes parseable JUnit XML with the failure text"
+
 done_testing
