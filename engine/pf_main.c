@@ -347,6 +347,88 @@ static int tool_command(int argc, char **argv,
 static int dispatch(int argc, char **argv);
 
 /* CMD --help (or -h) before any "--": the usage, exit 0, nothing run. */
+/* `partnerfit CMD --help`: that command's page; the whole usage for a
+ * command this table does not know. */
+static const struct command_help {
+    const char *cmd;
+    const char *text;
+} COMMAND_HELP[] = {
+    {"run",
+     "usage: partnerfit run [options] PATH...\n"
+     "\n"
+     "Evaluates every intake under the PATHs (files, or folders searched recursively\n"
+     "for *.yaml and *.yml in sorted order) and writes the reports to --out:\n"
+     "recommendations.csv, needs.csv, rejects.csv, rule_hits.csv, manifest.yaml.\n"
+     "Each intake ends up in the recommendations or in rejects.csv.\n"
+     "\n"
+     "  --rules DIR        rule files (*.lua), loaded in name order   [rules]\n"
+     "  --policy FILE      the policy                                 [policies/default.yaml]\n"
+     "  --out DIR          where the reports go                       [reports]\n"
+     "  --jobs N           worker processes                           [CPUs it may use]\n"
+     "  --excel            UTF-8 BOM and CRLF line ends, for Excel\n"
+     "  --timings          time per rule in rule_hits.csv\n"
+     "  --shard K/N        this run's share of the files, for merge\n"
+     "  --incremental      reuse the rows of files unchanged since the last such run\n"
+     "  --max-file-mb N    largest intake file read, in MiB [1]\n"
+     "  --max-file-docs N  intakes read from one bulk file [1000]\n"
+     "  --fail-on-dead-rules  exit 6 when a rule fired on no intake\n"
+     "  --allow-empty      write empty reports when no intake file is found\n"
+     "  --max-drop P       exit 7 when P% fewer files are found than last time\n"
+     "  -q, --quiet        no progress or summary line\n"
+     "\n"
+     "exit: 0 all evaluated, 1 some rejected, 2 configuration, 3 I/O, 4 busy,\n"
+     "      5 a rule failed, 6 a dead rule (--fail-on-dead-rules), 7 no input\n"},
+    {"merge", "usage: partnerfit merge [--rules DIR] [--policy FILE] [--out DIR] [--excel] [-q]\n"
+              "                        SHARD_DIR...\n"
+              "\n"
+              "Combines the output folders of `partnerfit run --shard K/N` (all N of them)\n"
+              "into reports byte-identical to one run's over the same files. The shards must\n"
+              "have used the same rules, policy and --excel; their digests are checked.\n"
+              "Exit codes as for run.\n"},
+    {"check", "usage: partnerfit check [--rules DIR] [--policy FILE] [--strict]\n"
+              "\n"
+              "Loads the policy, the schema and the rules, and probes every rule with intakes\n"
+              "built from the schema: unknown questions or options, rules that fail on an\n"
+              "allowed answer, options never scored. Exit 0 when clean, 2 on problems (and\n"
+              "on warnings with --strict).\n"},
+    {"test", "usage: partnerfit test [--rules DIR] [--policy FILE] [--name TEXT] [--junit FILE]\n"
+             "                       [DIR|FILE...]\n"
+             "\n"
+             "Runs the rule tests (YAML: an intake and what is expected of it) in the files\n"
+             "and folders given [tests/rules]. --name TEXT runs only the cases whose name\n"
+             "contains TEXT; --junit FILE also writes JUnit XML. Exit 0 when all pass,\n"
+             "1 on a failure, 2 when no case is found or the pack cannot load.\n"},
+    {"explain",
+     "usage: partnerfit explain [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
+     "\n"
+     "The trace of one intake: every rule, whether it fired, what it read and what\n"
+     "it added, the ranking and the shortlist.\n"},
+    {"diff", "usage: partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR]\n"
+             "                       [--policy FILE] [--out DIR] PATH...\n"
+             "       partnerfit diff --base-rev REV [--rules DIR] [--policy FILE] [--out DIR]\n"
+             "                       PATH...\n"
+             "\n"
+             "Evaluates the intakes under PATH with a baseline and a candidate pack (the\n"
+             "baseline from folders, or as committed at git revision REV) and writes what\n"
+             "changed per intake and option to diff.csv in --out, with a summary on stdout.\n"
+             "Exit 0 when nothing changed, 1 when something did.\n"},
+    {"types", "usage: partnerfit types [--policy FILE] [--out FILE]\n"
+              "\n"
+              "Writes Lua Language Server annotations for rule files, from the intake schema\n"
+              "(to stdout, or to FILE).\n"},
+    {NULL, NULL},
+};
+
+static void print_help(const char *cmd)
+{
+    for (const struct command_help *h = COMMAND_HELP; h->cmd; h++)
+        if (strcmp(h->cmd, cmd) == 0) {
+            fputs(h->text, stdout);
+            return;
+        }
+    fputs(USAGE, stdout);
+}
+
 static int wants_help(int argc, char **argv)
 {
     for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -407,7 +489,7 @@ int main(int argc, char **argv)
         return PF_EXIT_OK;
     }
     if (wants_help(argc, argv)) {
-        fputs(USAGE, stdout);
+        print_help(cmd);
         return PF_EXIT_OK;
     }
     split_args_t sp;

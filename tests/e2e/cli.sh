@@ -19,15 +19,31 @@ cp "samples/$(ls samples | grep '\.yaml$' | head -n 1)" "$WORK/odd/--x=1.yaml"
 contains "$WORK/d/recommendations.csv" "--x=1.yaml"
 ok "--name=value is --name value; after -- every word is a path"
 
-# every command answers --help on stdout with exit 0, and runs nothing
+# every command answers --help on stdout with exit 0 with its own page
+# (not the whole usage), every option the page names is one the command
+# takes, and it runs nothing
 for cmd in run merge check test explain diff types; do
     expect_exit 0 "$WORK/log" sh -c "\"$PF\" $cmd --help > \"$WORK/help.txt\""
-    contains "$WORK/help.txt" "usage: partnerfit run"
-    contains "$WORK/help.txt" "partnerfit $cmd"
+    head -n 1 "$WORK/help.txt" | grep -q "^usage: partnerfit $cmd " ||
+        { cat "$WORK/help.txt" >&2; fail "$cmd --help does not start with its own usage"; }
+    for other in run merge check test explain diff types; do
+        [ "$other" = "$cmd" ] && continue
+        if grep -q "usage: partnerfit $other " "$WORK/help.txt"; then fail "$cmd --help shows the usage of $other"; fi
+    done
+    # the options in its usage lines and its list of options (not prose)
+    for opt in $(grep -E '^(usage:|  +\[|  +--|       partnerfit)' "$WORK/help.txt" |
+        grep -o -- '--[a-z][a-z-]*' | sort -u); do
+        set +e
+        "$PF" $cmd "$opt" >"$WORK/opt.out" 2>&1 </dev/null
+        set -e
+        if grep -q "does not take the option\|unknown option" "$WORK/opt.out"; then
+            fail "$cmd --help names $opt, which $cmd refuses"
+        fi
+    done
 done
 expect_exit 0 "$WORK/log" sh -c "\"$PF\" run -q --out \"$WORK/e\" samples/ -h > \"$WORK/help.txt\""
 [ ! -e "$WORK/e" ] || fail "run ... -h ran"
-ok "every command's --help prints the usage and runs nothing"
+ok "every command's --help prints its own page, naming only options it takes, and runs nothing"
 
 # options a command does not take are refused, each by name
 expect_exit 2 "$WORK/log" "$PF" check samples/ --out x --format json --base-rules nowhere/
