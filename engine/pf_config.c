@@ -80,6 +80,48 @@ static int load_schema(pf_config_t *c, const char *policy_path, FILE *log)
     return c->schema != NULL;
 }
 
+/* The policy checked against its own schema (`policy_schema:`, relative to
+ * the policy): a misspelt key is an error at its line with "did you mean",
+ * as in an intake, rather than a setting silently left at its default.
+ * Only checked: the prelude reads the policy as it is. */
+static int check_policy_shape(pf_config_t *c, const char *policy_path, FILE *log)
+{
+    const pf_value_t *name = pf_value_get(c->policy, "policy_schema");
+    if (!name) return 1; /* `check` warns that nothing checks the keys */
+    if (name->kind != PF_VAL_STR) {
+        fprintf(log, "partnerfit: %s:%lu:%lu: policy_schema must name a file\n", policy_path,
+                name->line, name->column);
+        return 0;
+    }
+    char *path = schema_path_for(policy_path, name->s), *text = NULL;
+    size_t len;
+    pf_doc_t doc;
+    pf_doc_init(&doc);
+    pf_errlist_t errs;
+    pf_errlist_init(&errs);
+    int ok = read_config(path, &text, &len, &doc, log);
+    pf_schema_t *shape = ok ? pf_schema_load(doc.root, &errs) : NULL;
+    for (size_t i = 0; i < errs.count; i++)
+        pf_log_error(log, path, &errs.items[i]);
+    if (ok && shape) {
+        pf_errlist_reset(&errs);
+        pf_arena_t arena;
+        pf_arena_init(&arena);
+        pf_value_t *typed;
+        ok = pf_schema_validate(shape, c->policy_doc.root, &arena, &typed, &errs, 0);
+        for (size_t i = 0; i < errs.count; i++)
+            pf_log_error(log, policy_path, &errs.items[i]);
+        pf_arena_delete(&arena);
+    }
+    ok = ok && shape;
+    pf_schema_delete(shape);
+    pf_errlist_delete(&errs);
+    pf_doc_delete(&doc);
+    free(text);
+    free(path);
+    return ok;
+}
+
 int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_path,
                    const pf_eval_limits_t *limits, int timings, FILE *log)
 {
@@ -89,6 +131,7 @@ int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_pat
         fprintf(log, "partnerfit: %s: the policy must be a mapping\n", policy_path);
         return 0;
     }
+    if (!check_policy_shape(c, policy_path, log)) return 0;
     if (!load_schema(c, policy_path, log)) return 0;
     /* read once: a state rebuilt mid-run, and every worker, uses this copy */
     pf_errlist_t errs;

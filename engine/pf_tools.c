@@ -105,6 +105,11 @@ int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log)
         pf_log_error(log, NULL, &err);
         code = PF_EXIT_CONFIG;
     } else {
+        if (!pf_value_get(s.cfg.policy, "policy_schema"))
+            pf_buf_printf(&text,
+                          "%s: warning: the policy names no policy_schema, so a misspelt key in "
+                          "it is not found (add policy_schema: policy-schema.yaml)\n",
+                          o->policy_path);
         size_t warnings = count_lines(text.data, ": warning: ");
         size_t problems = count_lines(text.data, NULL) - warnings;
         if (text.len) fputs(text.data, out);

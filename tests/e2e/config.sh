@@ -22,8 +22,7 @@ cp -r policies "$WORK/pol"
 sed 's/^  size: 3$/  size: three/' policies/default.yaml > "$WORK/pol/default.yaml"
 grep -q 'size: three' "$WORK/pol/default.yaml" || fail "test setup: shortlist size line not found"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
-contains "$WORK/log" "shortlist.size must be a whole number"
-contains "$WORK/log" "$WORK/pol/default.yaml:"
+contains "$WORK/log" "$WORK/pol/default.yaml:141:9: expected a whole number, found \"three\""
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy error changed the reports"
 ok "a broken policy exits 2 and writes nothing"
 
@@ -31,9 +30,30 @@ ok "a broken policy exits 2 and writes nothing"
 sed -e 's/^  focus_level: 3$/  focus_level: 9/' -e 's/^  min_score: 20$/  min_score: high/' \
     policies/default.yaml > "$WORK/pol/default.yaml"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
+contains "$WORK/log" "expected a number, found \"high\""
+sed -e 's/^  focus_level: 3$/  focus_level: 9/' policies/default.yaml > "$WORK/pol/default.yaml"
+expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
 contains "$WORK/log" "needs.focus_level must be a whole number from 0 to max_level"
-contains "$WORK/log" "shortlist.min_score must be a number"
 ok "a focus level above max_level and a word for min_score are refused"
+
+# the policy's own schema (policy-schema.yaml): a misspelt key or section is
+# an error at its line with "did you mean", never a default taken silently
+sed 's/^  min_score: 20$/  min_scor: 20/' policies/default.yaml > "$WORK/pol/default.yaml"
+expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
+contains "$WORK/log" "$WORK/pol/default.yaml:142:3: unknown field 'min_scor'; did you mean 'min_score'?"
+expect_exit 2 "$WORK/log" "$PF" check --strict --policy "$WORK/pol/default.yaml"
+contains "$WORK/log" "did you mean 'min_score'?"
+sed 's/^shortlist:$/shortlsit:/' policies/default.yaml > "$WORK/pol/default.yaml"
+expect_exit 2 "$WORK/log" "$PF" diff --base-rules rules --policy "$WORK/pol/default.yaml" samples/
+contains "$WORK/log" "$WORK/pol/default.yaml:140:1: unknown field 'shortlsit'; did you mean 'shortlist'?"
+sed 's/{status: retired, from: 2023-07-01,/{status: retird, from: 2023-07-01,/' policies/default.yaml > "$WORK/pol/default.yaml"
+expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
+contains "$WORK/log" 'found "retird"; did you mean "retired"?'
+cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a misspelt policy key changed the reports"
+grep -v '^policy_schema:' policies/default.yaml > "$WORK/pol/default.yaml"
+expect_exit 0 "$WORK/log" "$PF" check --policy "$WORK/pol/default.yaml"
+expect_exit 2 "$WORK/log" "$PF" check --strict --policy "$WORK/pol/default.yaml"
+ok "a misspelt policy key, section or status exits 2 at its line with did you mean (run, check, diff); a policy without policy_schema is a warning of check"
 
 # the policy's lists of areas and options: an id listed twice and an entry
 # without a proper id are each named at their line

@@ -29,7 +29,7 @@ ok "check names the line, the rule and the misspelt question"
 # check: an option no rule scores is a warning; --strict makes it fail
 rm "$WORK/rules/99-bad.lua" "$WORK/policies"
 mkdir "$WORK/policies"
-cp "$SRC/policies/intake-schema.yaml" "$WORK/policies/"
+cp "$SRC/policies/intake-schema.yaml" "$SRC/policies/policy-schema.yaml" "$WORK/policies/"
 sed 's/^options:$/options:\
   - id: t_unscored\
     name: Never scored\
