@@ -117,7 +117,7 @@ install_pkgs() {
 }
 
 # shellcheck disable=SC2046
-install_pkgs $(missing_pkgs build-essential cmake pkg-config liblua5.4-dev libyaml-dev libcsv-dev)
+install_pkgs $(missing_pkgs build-essential cmake pkg-config liblua5.4-dev libyaml-dev libcsv-dev nettle-dev)
 
 python_with_yaml() {
     for p in python3 /usr/bin/python3; do
@@ -152,12 +152,13 @@ YAML_CFLAGS=$(pkg-config --cflags yaml-0.1)
 YAML_LIBS=$(pkg-config --libs yaml-0.1)
 LUA_CFLAGS=$(pkg-config --cflags lua5.4)
 LUA_LIBS=$(pkg-config --libs lua5.4)
+NETTLE_LIBS=$(pkg-config --libs nettle)
 {
     $CC $CWARN -o "$TOOLS/gen_intakes" bench/gen_intakes.c &&
         $CC $CWARN -o "$TOOLS/runstat" bench/runstat.c &&
         $CC $CWARN $YAML_CFLAGS -o "$TOOLS/parse_floor" bench/parse_floor.c $YAML_LIBS &&
         $CC $CWARN -Iengine $LUA_CFLAGS -o "$TOOLS/pack_load" bench/pack_load.c \
-            "$BUILD/libpfcore.a" $LUA_LIBS $YAML_LIBS -lcsv -lpthread -lm
+            "$BUILD/libpfcore.a" $LUA_LIBS $YAML_LIBS $NETTLE_LIBS -lcsv -lpthread -lm
 } >"$LOG/tools.log" 2>&1 || { cat "$LOG/tools.log" >&2; die "building the bench tools failed"; }
 RUNSTAT=$TOOLS/runstat
 
@@ -434,7 +435,7 @@ if [ "$PROFILE" = 1 ]; then
     PFP=$PBUILD/partnerfit-static
     if ! $CC -std=c11 -O3 -g -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -DPF_VERSION='"profile"' -Iengine $LUA_CFLAGS -o "$PFP" engine/pf_main.c \
-        "$PBUILD/libpfcore.a" -Wl,-Bstatic -llua5.4 -lyaml -lcsv -Wl,-Bdynamic -lpthread -lm -ldl \
+        "$PBUILD/libpfcore.a" -Wl,-Bstatic -llua5.4 -lyaml -lcsv -Wl,-Bdynamic $NETTLE_LIBS -lpthread -lm -ldl \
         >"$LOG/profile-link.log" 2>&1; then
         say "static link failed (see $LOG/profile-link.log); profiling the shared-library build"
         PFP=$PBUILD/partnerfit
