@@ -93,6 +93,64 @@ static size_t count_lines(const char *s, const char *needle)
 
 /* ---- check ------------------------------------------------------------------ */
 
+/* The code of a line before its comment ("--" outside a string is close
+ * enough for a warning). */
+static size_t code_length(const char *line, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (line[i] == '-' && line[i + 1] == '-') return i;
+    return n;
+}
+
+static int word_char(char c)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* 1 when the code holds `word` as a whole word followed (after spaces) by
+ * `next` and not by `not_next` (`_ENV =` but not `_ENV ==`). */
+static int has_word_then(const char *code, size_t n, const char *word, char next, char not_next)
+{
+    size_t k = strlen(word);
+    for (size_t i = 0; i + k <= n; i++) {
+        if (memcmp(code + i, word, k) != 0 || (i > 0 && word_char(code[i - 1]))) continue;
+        size_t j = i + k;
+        while (j < n && (code[j] == ' ' || code[j] == '\t'))
+            j++;
+        if (j < n && code[j] == next && !(j + 1 < n && code[j + 1] == not_next)) return 1;
+    }
+    return 0;
+}
+
+/* Two habits that break "an intake's rows depend only on that intake",
+ * found in the rule files' text: assigning _ENV (a rule's environment is
+ * put back before every intake, so what it keeps there is lost, and until
+ * then the file's other rules see it) and pairs (its order can change from
+ * run to run; a report must not follow it). */
+static void scan_rule_habits(const pf_pack_t *pack, pf_buf_t *text)
+{
+    for (size_t f = 0; pack && f < pack->count; f++) {
+        const char *p = pack->files[f].bytes, *end = p + pack->files[f].len;
+        for (unsigned long line = 1; p < end; line++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t n = code_length(p, nl ? (size_t)(nl - p) : (size_t)(end - p));
+            if (has_word_then(p, n, "_ENV", '=', '='))
+                pf_buf_printf(text,
+                              "%s:%lu: warning: assigns _ENV; it is put back before every "
+                              "intake, so nothing kept there lasts (and until then the file's "
+                              "other rules see it): keep values in locals\n",
+                              pack->files[f].display, line);
+            if (has_word_then(p, n, "pairs", '(', '\0'))
+                pf_buf_printf(text,
+                              "%s:%lu: warning: pairs visits keys in an order that can change "
+                              "from one run to the next; where the order can reach a report, "
+                              "use sorted_keys(t), or ipairs over a list\n",
+                              pack->files[f].display, line);
+            p = nl ? nl + 1 : end;
+        }
+    }
+}
+
 int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log)
 {
     pf_session_t s;
@@ -105,6 +163,7 @@ int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log)
         pf_log_error(log, NULL, &err);
         code = PF_EXIT_CONFIG;
     } else {
+        scan_rule_habits(s.cfg.pack, &text);
         if (!pf_value_get(s.cfg.policy, "policy_schema"))
             pf_buf_printf(&text,
                           "%s: warning: the policy names no policy_schema, so a misspelt key in "

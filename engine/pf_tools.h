@@ -30,6 +30,8 @@ typedef struct pf_tools_options {
     int strict;                   /* check: warnings fail too */
     const char *name;             /* test: only the cases whose name contains this */
     const char *junit;            /* test: also write the results as JUnit XML to this file */
+    unsigned orders;              /* isolation: warm orders to try [4] */
+    unsigned long long seed;      /* isolation: seed of the shuffled orders */
     const char *const *paths;
     size_t npaths;
     pf_eval_limits_t limits;
@@ -40,5 +42,8 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_test(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_diff(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_types(const pf_tools_options_t *o, FILE *out, FILE *log);
+/* (pf_isolation.c) Each intake on a fresh evaluator and on a warm one in
+ * several orders; exit 1 when any intake's rows differ. */
+int pf_cmd_isolation(const pf_tools_options_t *o, FILE *out, FILE *log);
 
 #endif

@@ -283,13 +283,22 @@ static int frozen_newindex(lua_State *L)
                       key_text(L, 2, key, sizeof key));
 }
 
-static void freeze_value(lua_State *L, int idx, int visited, int snap);
+/* What freezing walks with: the objects seen, the upvalue snapshot, the
+ * library functions the sandbox gives every rule, and whose object is
+ * being frozen (for messages). Stack indices. */
+typedef struct freezer {
+    int visited, snap, library;
+    const char *whose;
+} freezer_t;
+
+static void freeze_value(lua_State *L, int idx, const freezer_t *fz);
 
 /* Freezes a table in place: its entries move to a hidden table that a
  * read-only metatable serves (so everything holding it sees the same,
  * unchangeable contents). Tables with a metatable are the host's views
- * and are left as they are. [-0, +0, m]; the table at t. */
-static void freeze_table(lua_State *L, int t, int visited, int snap)
+ * and are left as they are. Keys are frozen like values: a table used as a
+ * key is as reachable as one stored under it. [-0, +0, m]; the table at t. */
+static void freeze_table(lua_State *L, int t, const freezer_t *fz)
 {
     if (lua_getmetatable(L, t)) {
         lua_pop(L, 1);
@@ -313,78 +322,139 @@ static void freeze_table(lua_State *L, int t, int visited, int snap)
     push_view_mt(L, shadow, frozen_newindex);
     lua_setmetatable(L, t);
     lua_pushnil(L);
-    while (lua_next(L, shadow)) { /* nested tables and functions */
-        freeze_value(L, lua_gettop(L), visited, snap);
+    while (lua_next(L, shadow)) { /* nested tables and functions, keys and values */
+        freeze_value(L, lua_gettop(L), fz);
+        freeze_value(L, lua_gettop(L) - 1, fz);
         lua_pop(L, 1);
     }
     lua_pop(L, 1); /* shadow */
 }
 
-/* Records every upvalue of a rule-file function (except _ENV) as loaded,
- * to be put back before each intake, and freezes what they reach. Functions
- * of the prelude and C functions are not rule state and are skipped.
- * [-0, +0, m]; the function at f, visited set and snapshot at their indices. */
-static void freeze_function(lua_State *L, int f, int visited, int snap)
+/* A C function that holds state of its own (upvalues: a string.gmatch
+ * iterator keeps its position in one) and that the sandbox did not hand
+ * out would carry that state from one intake to the next, and nothing can
+ * put it back: refused at load. One without upvalues holds nothing.
+ * [-0, +0, e]; the function at f. */
+static void check_c_function(lua_State *L, int f, const freezer_t *fz)
+{
+    if (!lua_getupvalue(L, f, 1)) return;
+    lua_pop(L, 1);
+    lua_pushvalue(L, f);
+    int known = lua_rawget(L, fz->library) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (known) return;
+    luaL_error(L,
+               "%s keeps a library function made while its file loaded (such as a "
+               "string.gmatch iterator), whose state would carry from one intake to the next; "
+               "make it inside the rule's function instead",
+               fz->whose ? fz->whose : "a rule file");
+}
+
+/* Records every upvalue of a rule-file function as loaded, _ENV included
+ * (a rule function may assign _ENV, and all functions of the file share
+ * it), to be put back before each intake, and freezes what they reach.
+ * Functions of the prelude are trusted and skipped; C functions are
+ * checked (check_c_function). [-0, +0, e]; the function at f. */
+static void freeze_function(lua_State *L, int f, const freezer_t *fz)
 {
     lua_Debug ar;
     lua_pushvalue(L, f);
     lua_getinfo(L, ">S", &ar);
+    if (strcmp(ar.what, "C") == 0) {
+        check_c_function(L, f, fz);
+        return;
+    }
     if (strcmp(ar.what, "Lua") != 0 && strcmp(ar.what, "main") != 0) return;
     if (strncmp(ar.source, "=prelude/", 9) == 0) return; /* a prelude module's */
     for (int i = 1;; i++) {
         const char *name = lua_getupvalue(L, f, i);
         if (!name) break;
-        if (strcmp(name, "_ENV") != 0) {
-            lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
-            lua_pushvalue(L, f);
-            lua_rawseti(L, snap, n + 1);
-            lua_pushinteger(L, i);
-            lua_rawseti(L, snap, n + 2);
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, snap, n + 3);
-            freeze_value(L, lua_gettop(L), visited, snap);
-        }
+        lua_Integer n = (lua_Integer)lua_rawlen(L, fz->snap);
+        lua_pushvalue(L, f);
+        lua_rawseti(L, fz->snap, n + 1);
+        lua_pushinteger(L, i);
+        lua_rawseti(L, fz->snap, n + 2);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, fz->snap, n + 3);
+        if (strcmp(name, "_ENV") != 0) freeze_value(L, lua_gettop(L), fz);
         lua_pop(L, 1);
     }
 }
 
-/* [-0, +0, m] value at idx, each object once (visited set) */
-static void freeze_value(lua_State *L, int idx, int visited, int snap)
+/* [-0, +0, e] value at idx, each object once (visited set) */
+static void freeze_value(lua_State *L, int idx, const freezer_t *fz)
 {
     int t = lua_type(L, idx);
     if (t != LUA_TTABLE && t != LUA_TFUNCTION) return;
     luaL_checkstack(L, 8, "rule data nested too deeply");
     lua_pushvalue(L, idx);
-    if (lua_rawget(L, visited) != LUA_TNIL) {
+    if (lua_rawget(L, fz->visited) != LUA_TNIL) {
         lua_pop(L, 1);
         return;
     }
     lua_pop(L, 1);
     lua_pushvalue(L, idx);
     lua_pushboolean(L, 1);
-    lua_rawset(L, visited);
+    lua_rawset(L, fz->visited);
     if (t == LUA_TTABLE)
-        freeze_table(L, idx, visited, snap);
+        freeze_table(L, idx, fz);
     else
-        freeze_function(L, idx, visited, snap);
+        freeze_function(L, idx, fz);
+}
+
+/* The C functions a rule can reach through its environment: the globals
+ * and the functions of the library tables (string.find, ...), as a set.
+ * They are the sandbox's; their upvalues are its own, set once. [-0, +1, m] */
+static void push_library_set(lua_State *L)
+{
+    lua_newtable(L);
+    int set = lua_gettop(L);
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_pushnil(L);
+            while (lua_next(L, -2)) {
+                if (lua_iscfunction(L, -1)) {
+                    lua_pushboolean(L, 1);
+                    lua_rawset(L, set);
+                } else {
+                    lua_pop(L, 1);
+                }
+            }
+        } else if (lua_iscfunction(L, -1)) {
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, set);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* globals */
 }
 
 /* After loading: freeze everything the rules hold, and keep the snapshot
  * of their upvalues in the registry. [-0, +0, e]; P at index p. */
 int pf_view_freeze_rules(lua_State *L, int p)
 {
+    freezer_t fz;
     lua_newtable(L);
-    int visited = lua_gettop(L);
+    fz.visited = lua_gettop(L);
     lua_newtable(L);
-    int snap = lua_gettop(L);
+    fz.snap = lua_gettop(L);
+    push_library_set(L);
+    fz.library = lua_gettop(L);
     lua_getfield(L, p, "rule_objects");
-    lua_call(L, 0, 1);
-    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
-        freeze_value(L, lua_gettop(L), visited, snap);
+    lua_call(L, 0, 2); /* the objects, and whose each is */
+    int objects = lua_gettop(L) - 1, whose = lua_gettop(L);
+    for (lua_Integer i = 1; lua_rawgeti(L, objects, i) != LUA_TNIL; i++) {
+        lua_rawgeti(L, whose, i);
+        fz.whose = lua_tostring(L, -1); /* kept alive by the list */
+        lua_pop(L, 1);
+        freeze_value(L, lua_gettop(L), &fz);
         lua_pop(L, 1);
     }
-    lua_pop(L, 2); /* nil, list */
-    lua_pushvalue(L, snap);
+    lua_pop(L, 4); /* nil, whose, objects, library */
+    lua_pushvalue(L, fz.snap);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 2);
     return ref;

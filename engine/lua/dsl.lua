@@ -217,17 +217,23 @@ end
 -- The functions and tables the rule files handed over, for the host to
 -- freeze: from here on a rule cannot keep state from one intake to the next.
 function P.rule_objects()
-  local out = {}
+  local out, whose = {}, {} -- whose[i]: the rule or shared name out[i] belongs to, for messages
   for _, r in ipairs(rules) do
     for _, v in ipairs({ r.when, r.because, r.action, r.targets }) do
-      if type(v) == "function" or type(v) == "table" then out[#out + 1] = v end
+      if type(v) == "function" or type(v) == "table" then
+        out[#out + 1] = v
+        whose[#out] = "rule " .. r.id .. " (" .. r.at .. ")"
+      end
     end
   end
   for _, k in ipairs(sorted_keys(shared)) do
     local v = shared[k]
-    if type(v) == "function" or type(v) == "table" then out[#out + 1] = v end
+    if type(v) == "function" or type(v) == "table" then
+      out[#out + 1] = v
+      whose[#out] = "shared." .. k
+    end
   end
-  return out
+  return out, whose
 end
 
 -- P.dsl: what rule files see besides the standard libraries, the one list
