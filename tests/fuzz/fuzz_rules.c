@@ -165,8 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t r = 0; r < n; r++)
         pf_buf_init(&out[r]);
     pf_csv_style_t style = {0, 0};
-    pf_buf_t hits;
-    pf_buf_init(&hits);
+    pf_hits_t hits;
+    pf_hits_init(&hits);
     pf_err_t err;
     pf_err_clear(&err);
     /* twice: the second run sees whatever the first left in the state */
@@ -181,13 +181,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         for (size_t r = 0; r < n; r++)
             pf_buf_reset(&out[r]);
-        pf_buf_reset(&hits);
+        hits.count = 0;
     }
     pf_rule_stat_t *stats = NULL;
     size_t nstats = pf_eval_rule_stats(ev, &stats);
     CHECK(nstats == pf_eval_rule_count(ev));
     pf_rule_stats_free(stats, nstats);
-    pf_buf_delete(&hits);
+    pf_hits_delete(&hits);
     for (size_t r = 0; r < n; r++)
         pf_buf_delete(&out[r]);
     pf_eval_delete(ev);

@@ -4,11 +4,12 @@
 # or broken contract. Usage: sh tests/fuzz/run.sh [SECONDS]
 #
 # Seeds: samples/ and tests/fuzz/seeds/intake for fuzz_intake; rules/ and
-# tests/fuzz/seeds/rules for fuzz_rules. What the fuzzers learn goes to
+# tests/fuzz/seeds/rules for fuzz_rules; tests/fuzz/seeds/isolation for
+# fuzz_isolation (its input drives a generator of stateful rule files). What the fuzzers learn goes to
 # build-fuzz/corpus/NAME (kept between runs); a crashing input is written
 # to build-fuzz/artifacts/ and its path printed. Environment:
 #   PF_FUZZ_BUILD  build folder (default build-fuzz)
-#   PF_FUZZ_ONLY   intake or rules: run one harness only
+#   PF_FUZZ_ONLY   intake, rules or isolation (or a list): run those only
 #   PF_FUZZ_ARGS   extra libFuzzer flags (e.g. -jobs=2 -workers=2)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -26,16 +27,17 @@ fi
 rm -rf "$probe"
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPF_FUZZ=ON -DPF_WERROR=OFF >/dev/null
-cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_intake fuzz_rules
+cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_intake fuzz_rules fuzz_isolation
 mkdir -p "$build/artifacts"
 # known engine bugs are listed (with # BUG:) in ubsan.supp; anything else halts
 UBSAN_OPTIONS="suppressions=$PWD/tests/fuzz/ubsan.supp:halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export UBSAN_OPTIONS
 status=0
-for h in ${PF_FUZZ_ONLY:-intake rules}; do
+for h in ${PF_FUZZ_ONLY:-intake rules isolation}; do
     case $h in
     intake) seeds="samples tests/fuzz/seeds/intake" ;;
     rules) seeds="rules tests/fuzz/seeds/rules" ;;
+    isolation) seeds="tests/fuzz/seeds/isolation" ;;
     *) echo "fuzz: unknown harness '$h'" >&2; exit 2 ;;
     esac
     corpus=$build/corpus/$h
@@ -45,7 +47,7 @@ for h in ${PF_FUZZ_ONLY:-intake rules}; do
     set +e
     # shellcheck disable=SC2086
     "$build/fuzz_$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -dict="tests/fuzz/$h.dict" -artifact_prefix="$build/artifacts/${h}-" \
+        $([ -f "tests/fuzz/$h.dict" ] && echo "-dict=tests/fuzz/$h.dict") -artifact_prefix="$build/artifacts/${h}-" \
         -print_final_stats=1 ${PF_FUZZ_ARGS:-} "$corpus" $seeds >"$log" 2>&1
     rc=$?
     set -e
