@@ -619,7 +619,8 @@ static void produce(worker_t *w, size_t index, size_t resume)
         ship(w, s);
         return;
     }
-    if (!pf_read_file(entry->path, b->opt->intake_limits.max_file_bytes, &buf, &len, &err)) {
+    if (!pf_read_file_as(entry->path, &entry->id, b->opt->intake_limits.max_file_bytes, &buf, &len,
+                         &err)) {
         outcome_reject(s, slot_outcome(b, s), &err);
         ship(w, s);
         return;

@@ -314,9 +314,24 @@ size_t pf_edit_distance(const char *a, const char *b)
 
 int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err)
 {
+    return pf_read_file_as(path, NULL, max_bytes, out, len, err);
+}
+
+int pf_read_file_as(const char *path, const pf_file_id_t *id, size_t max_bytes, char **out,
+                    size_t *len, pf_err_t *err)
+{
     *out = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO swapped in must not block the open */
+    int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+    if (id && !id->via_link) flags |= O_NOFOLLOW;
+    int fd = open(path, flags);
+    if (fd < 0 && errno == ELOOP && id && !id->via_link) {
+        pf_err_set(err, "io.changed", 0, 0, "",
+                   "the file was replaced by a symbolic link after the folder was scanned; "
+                   "it was not read");
+        return 0;
+    }
     if (fd < 0) {
         pf_err_set(err, "io.open", 0, 0, "", "cannot open the file: %s", strerror(errno));
         return 0;
@@ -324,6 +339,14 @@ int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         pf_err_set(err, "io.type", 0, 0, "", "not a regular file");
+        close(fd);
+        return 0;
+    }
+    if (id && (id->dev || id->ino) &&
+        ((unsigned long long)st.st_dev != id->dev || (unsigned long long)st.st_ino != id->ino)) {
+        pf_err_set(err, "io.changed", 0, 0, "",
+                   "the file changed between the scan of its folder and the read (it is "
+                   "another file now); it was not read");
         close(fd);
         return 0;
     }

@@ -137,4 +137,19 @@ void pf_text_escape(pf_buf_t *out, const char *s, size_t n, int keep_lines);
  */
 int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf_err_t *err);
 
+/* A file as a scan saw it: its device and inode, and whether its name was
+ * a symbolic link (to a file inside the folder scanned). */
+typedef struct pf_file_id {
+    unsigned long long dev, ino;
+    int via_link;
+} pf_file_id_t;
+
+/* pf_read_file for a file found by a scan: it must still be the file the
+ * scan saw. A name that was no link is opened without following one
+ * (O_NOFOLLOW), and the file opened must have the scan's device and inode;
+ * else kind "io.changed" and nothing is read (a file replaced between the
+ * scan and the read by a link to something outside stays unread). */
+int pf_read_file_as(const char *path, const pf_file_id_t *id, size_t max_bytes, char **out,
+                    size_t *len, pf_err_t *err);
+
 #endif

@@ -95,6 +95,7 @@ static void add_entry(pf_scan_t *s, const char *path, const char *reason)
     pf_scan_entry_t *e = &s->items[s->count++];
     e->path = pf_arena_strndup(&s->strings, path, strlen(path));
     e->skip_reason = reason ? pf_arena_strndup(&s->strings, reason, strlen(reason)) : NULL;
+    memset(&e->id, 0, sizeof e->id);
 }
 
 /* The system's message as a reason: "no such file or directory". strerror
@@ -116,11 +117,16 @@ static const char *not_regular_reason(mode_t mode)
     return "is not a regular file";
 }
 
-/* Lists a file once; anything but a regular file gets its reason. */
-static void take_file(pf_scan_t *s, const char *path, const struct stat *st)
+/* Lists a file once, with what it is now (st: after following a link, if
+ * via_link); anything but a regular file gets its reason. */
+static void take_file(pf_scan_t *s, const char *path, const struct stat *st, int via_link)
 {
     if (!seen_add(s, st)) return;
     add_entry(s, path, S_ISREG(st->st_mode) ? NULL : not_regular_reason(st->st_mode));
+    pf_file_id_t *id = &s->items[s->count - 1].id;
+    id->dev = (unsigned long long)st->st_dev;
+    id->ino = (unsigned long long)st->st_ino;
+    id->via_link = via_link;
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -242,24 +248,22 @@ static int follow_link(const walk_t *w, const char *path, int yaml, struct stat 
     return 0;
 }
 
-/* One name inside a folder: only *.yaml and *.yml are taken, and folders
- * are entered unless they carry such a name. */
+/* One name inside a folder: only *.yaml and *.yml are taken, and every
+ * folder is entered, whatever its name. */
 static void visit(const walk_t *w, const char *dir, const char *name, int depth)
 {
     char *path = join_path(dir, name);
     int yaml = is_yaml_name(name);
     struct stat st;
+    int via_link = 0;
     if (lstat(path, &st) != 0) {
         if (yaml) add_errno(w->s, path, errno); /* vanished while we looked */
-    } else if (S_ISLNK(st.st_mode) && !follow_link(w, path, yaml, &st)) {
+    } else if (S_ISLNK(st.st_mode) && !(via_link = follow_link(w, path, yaml, &st))) {
         /* reported or ignored by follow_link */
     } else if (S_ISDIR(st.st_mode)) {
-        if (yaml)
-            add_entry(w->s, path, not_regular_reason(st.st_mode));
-        else
-            walk_dir(w, path, &st, depth + 1);
+        walk_dir(w, path, &st, depth + 1); /* x.yaml/ is a folder like any other */
     } else if (yaml) {
-        take_file(w->s, path, &st);
+        take_file(w->s, path, &st, via_link);
     }
     free(path);
 }
@@ -326,12 +330,13 @@ void pf_scan_add(pf_scan_t *s, const char *path)
     }
     /* A path named on the command line is followed wherever it leads: the
      * operator chose it. */
-    if (S_ISLNK(st.st_mode) && stat(path, &st) != 0) {
+    int via_link = S_ISLNK(st.st_mode);
+    if (via_link && stat(path, &st) != 0) {
         add_entry(s, path, "symbolic link leads nowhere");
         return;
     }
     if (!S_ISDIR(st.st_mode)) {
-        take_file(s, path, &st);
+        take_file(s, path, &st, via_link);
         return;
     }
     char *real = realpath(path, NULL);

@@ -7,9 +7,14 @@
  * by two paths) is listed once.
  *
  * Nothing is dropped silently: anything that looks like an intake but cannot
- * be read as one (a FIFO, device or socket, a folder named *.yaml, a symlink
- * that leads out of the folder given, a missing path) is listed with a
- * skip reason so the caller can report it.
+ * be read as one (a FIFO, device or socket, a symlink that leads out of the
+ * folder given, a missing path) is listed with a skip reason so the caller
+ * can report it. A folder is searched whatever its name (x.yaml/ too).
+ *
+ * Each file is listed with the identity (device, inode) it had when the
+ * scan saw it, so the read can refuse a file swapped in afterwards (a link
+ * to something outside, put there between the scan and the read):
+ * pf_scan_open_entry.
  *
  * Owns: a pf_scan_t owns all entries and their strings until pf_scan_delete().
  * A batch lists every file before it reads one (the count and the order
@@ -27,6 +32,7 @@
 typedef struct pf_scan_entry {
     char *path;        /* as found: the given path joined with names below it */
     char *skip_reason; /* NULL: a regular file to read; else why it is skipped */
+    pf_file_id_t id;   /* what the scan saw at path (dev, ino; reached by a link) */
 } pf_scan_entry_t;
 
 typedef struct pf_scan {

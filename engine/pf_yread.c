@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_unicode.h"
 #include "pf_yread.h"
 
 struct pf_yread_frame {
@@ -134,43 +135,6 @@ static void libyaml_error(pf_yread_t *r, pf_err_t *err)
 
 /* ---- character hygiene ---------------------------------------------------- */
 
-/*
- * Returns the code point of the first character an intake must not contain,
- * or 0. The input is valid UTF-8 (libyaml checked it). Allowed: TAB, LF and
- * every printable character; refused: other C0 controls, DEL, C1 controls,
- * U+2028/2029 (line breaks editors do not show), bidi embeddings, overrides
- * and isolates (U+202A..E, U+2066..9, U+200E/F, U+061C) that make text read
- * differently from what it is, and U+FEFF inside text.
- */
-static unsigned long forbidden_char(const unsigned char *s, size_t len, size_t *at)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        unsigned long cp = 0;
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) cp = c;
-        } else if (c == 0xC2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F) {
-            cp = s[i + 1]; /* U+0080..U+009F */
-        } else if (c == 0xD8 && i + 1 < len && s[i + 1] == 0x9C) {
-            cp = 0x061C;
-        } else if (c == 0xE2 && i + 2 < len && s[i + 1] == 0x80 &&
-                   ((s[i + 2] >= 0xA8 && s[i + 2] <= 0xAE) || s[i + 2] == 0x8E ||
-                    s[i + 2] == 0x8F)) {
-            cp = 0x2000 + (s[i + 2] - 0x80);
-        } else if (c == 0xE2 && i + 2 < len && s[i + 1] == 0x81 && s[i + 2] >= 0xA6 &&
-                   s[i + 2] <= 0xA9) {
-            cp = 0x2040 + (s[i + 2] - 0x80);
-        } else if (c == 0xEF && i + 2 < len && s[i + 1] == 0xBB && s[i + 2] == 0xBF) {
-            cp = 0xFEFF;
-        }
-        if (cp) {
-            *at = i;
-            return cp;
-        }
-    }
-    return 0;
-}
-
 /* ---- tree building ---------------------------------------------------------- */
 
 static void push_kid(pf_yread_t *r, pf_node_t *n)
@@ -292,13 +256,16 @@ static int add_scalar(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, pf_e
                    "a value contains a NUL character (\\0); remove it");
         return 0;
     }
+    /* invisible, format and control characters (pf_unicode.h: generated
+     * from the Unicode database), so two intakes that read alike are alike */
     size_t at = 0;
-    unsigned long cp = forbidden_char(v, len, &at);
+    uint32_t cp = pf_unicode_first_refused(v, len, &at);
     if (cp) {
+        const char *name = pf_unicode_name(cp);
         pf_err_set(err, "yaml.control_char", line, col, "",
-                   "a value contains the invisible or control character U+%04lX at byte %zu of "
-                   "the value; remove it",
-                   cp, at + 1);
+                   "a value contains the invisible or control character U+%04lX%s%s at byte %zu "
+                   "of the value; remove it",
+                   (unsigned long)cp, name ? " " : "", name ? name : "", at + 1);
         return 0;
     }
     pf_node_t *n = new_node(doc, PF_NODE_SCALAR, &ev->start_mark);

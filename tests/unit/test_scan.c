@@ -148,7 +148,7 @@ static void test_folder(void **state)
                 "T/samples/B.yaml\n"
                 "T/samples/a.yml\n"
                 "T/samples/b.yaml\n"
-                "T/samples/dir.yaml -- is a folder, not a regular file\n"
+                "T/samples/dir.yaml/inner.yaml\n"
                 "T/samples/fifo.yaml -- is a FIFO, not a regular file\n"
                 "T/samples/gone.yaml -- symbolic link leads nowhere\n"
                 "T/samples/notes.YAML\n"
@@ -236,7 +236,7 @@ static void test_dedupe_across_paths(void **state)
                 "T/samples/sub/up -- symbolic link leads outside T/samples/sub/\n"
                 "T/samples/B.yaml\n"
                 "T/samples/b.yaml\n"
-                "T/samples/dir.yaml -- is a folder, not a regular file\n"
+                "T/samples/dir.yaml/inner.yaml\n"
                 "T/samples/fifo.yaml -- is a FIFO, not a regular file\n"
                 "T/samples/gone.yaml -- symbolic link leads nowhere\n"
                 "T/samples/notes.YAML\n"
@@ -531,10 +531,66 @@ static void test_arena_text(void **state)
     assert_null(pool.head);
 }
 
+/* The read refuses a file swapped in after the scan: a link to a file
+ * outside the folder, or another file renamed over it; an unchanged file
+ * and a link the scan followed inside the folder read as before. */
+static const pf_scan_entry_t *entry_named(const pf_scan_t *s, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    for (size_t i = 0; i < s->count; i++) {
+        size_t len = strlen(s->items[i].path);
+        if (len >= n && strcmp(s->items[i].path + len - n, suffix) == 0) return &s->items[i];
+    }
+    fail_msg("no entry ends with %s", suffix);
+    return NULL;
+}
+
+static void test_read_refuses_a_swap(void **state)
+{
+    const char *root = *state;
+    make_tree(root);
+    make_file(root, "samples/renamed.yaml");
+    make_file(root, "samples/spare.txt");
+    make_file(root, "samples/sub/target.txt");
+    make_link(root, "sub/target.txt", "samples/via.yaml");
+    pf_scan_t s;
+    pf_scan_init(&s);
+    pf_scan_add(&s, at(root, "samples"));
+    char *buf;
+    size_t len;
+    pf_err_t err;
+    const pf_scan_entry_t *e = entry_named(&s, "/b.yaml");
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &buf, &len, &err), 1);
+    free(buf);
+    e = entry_named(&s, "/via.yaml");
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &buf, &len, &err), 1);
+    free(buf);
+    /* b.yaml becomes a link to a file outside the folder */
+    e = entry_named(&s, "/b.yaml");
+    assert_int_equal(unlink(e->path), 0);
+    make_link(root, "../outside/x.yaml", "samples/b.yaml");
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &buf, &len, &err), 0);
+    assert_string_equal(err.kind, "io.changed");
+    assert_null(buf);
+    /* renamed.yaml is replaced by another file */
+    e = entry_named(&s, "/renamed.yaml");
+    assert_int_equal(rename(at(root, "samples/spare.txt"), e->path), 0);
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &buf, &len, &err), 0);
+    assert_string_equal(err.kind, "io.changed");
+    /* a link the scan followed, now pointing outside */
+    e = entry_named(&s, "/via.yaml");
+    assert_int_equal(unlink(e->path), 0);
+    make_link(root, "../outside/x.yaml", "samples/via.yaml");
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &buf, &len, &err), 0);
+    assert_string_equal(err.kind, "io.changed");
+    pf_scan_delete(&s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
     const struct CMUnitTest tests[] = {
+        T(test_read_refuses_a_swap),
         T(test_folder),
         T(test_trailing_slash_and_repeat),
         T(test_outside_reason_keeps_given_form),

@@ -792,6 +792,36 @@ static void test_control_characters(void **state)
     read_fails_str("a: x\xEF\xBB\xBFy\n", "yaml.control_char", 1, 4, &err);
     assert_non_null(strstr(err.msg, "U+FEFF"));
     read_fails_str("a: \"\\uFEFF\"\n", "yaml.control_char", 1, 4, &err);
+    /* invisible characters from the Unicode table, named: zero-width space,
+     * non-joiner and joiner, word joiner, soft hyphen, a noncharacter,
+     * private use, a variation selector, a tag character */
+    static const struct {
+        const char *yaml, *cp;
+    } invisible[] = {
+        {"name: \"Acme\\u200BLtd\"\n", "U+200B ZERO WIDTH SPACE"},
+        {"name: \"Acme\\u200CLtd\"\n", "U+200C ZERO WIDTH NON-JOINER"},
+        {"name: \"Acme\\u200DLtd\"\n", "U+200D ZERO WIDTH JOINER"},
+        {"name: \"Acme\\u2060Ltd\"\n", "U+2060 WORD JOINER"},
+        {"name: Ac\xC2\xADme\n", "U+00AD SOFT HYPHEN"},
+        {"name: \"Acme\\uFFFE\"\n", "U+FFFE"},
+        {"name: \"Acme\\uE000\"\n", "U+E000"},
+        {"name: \"Acme\\uFE0F\"\n", "U+FE0F VARIATION SELECTOR-16"},
+        {"name: \"Acme\\U000E0041\"\n", "U+E0041 TAG LATIN CAPITAL LETTER A"},
+    };
+    for (size_t i = 0; i < sizeof invisible / sizeof *invisible; i++) {
+        read_fails_str(invisible[i].yaml, "yaml.control_char", 1, 7, &err);
+        if (!strstr(err.msg, invisible[i].cp)) fail_msg("%s: %s", invisible[i].cp, err.msg);
+    }
+    /* what stays allowed: accents, other scripts, emoji without selectors */
+    pf_doc_t doc;
+    pf_doc_init(&doc);
+    assert_int_equal(pf_yread_one("name: \"Caf\xC3\xA9 \xD8\xB4\xD8\xB1\xDA\xA9\xD8\xAA "
+                                  "\xE6\x9D\xB1\xE4\xBA\xAC \xF0\x9F\x9A\x80\"\n",
+                                  strlen("name: \"Caf\xC3\xA9 \xD8\xB4\xD8\xB1\xDA\xA9\xD8\xAA "
+                                         "\xE6\x9D\xB1\xE4\xBA\xAC \xF0\x9F\x9A\x80\"\n"),
+                                  NULL, &doc, &err),
+                     1);
+    pf_doc_delete(&doc);
     /* C1 control NEL, escaped; a raw NEL is a line break to libyaml, so it
      * is refused in the raw text, where it stands (see also
      * test_raw_nel_in_quoted_scalar) */
