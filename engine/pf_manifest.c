@@ -2,9 +2,12 @@
  * pf_manifest.c - manifest.yaml: a value tree built in an arena with the
  * pf_value builder, emitted by pf_yemit.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pf_manifest.h"
 #include "pf_schema.h"
@@ -72,6 +75,15 @@ static pf_value_t *manifest_value(const pf_manifest_t *m, pf_results_t *res, pf_
         put(a, reports, NULL, r);
     }
     put(a, root, "reports", reports);
+    for (size_t i = 0; i < res->nfiles; i++) { /* the state these reports go with */
+        if (res->files[i].listed) continue;
+        pf_value_t *st = pf_value_map(a, 4);
+        pf_results_digest(res, i, hex);
+        pf_value_add_str(a, st, "file", res->files[i].name);
+        pf_value_add_int(a, st, "bytes", (long long)res->files[i].bytes);
+        pf_value_add_str(a, st, "sha256", hex);
+        put(a, root, "state", st);
+    }
     if (m->shard_n) {
         char shard[64];
         snprintf(shard, sizeof shard, "%zu/%zu", m->shard_k, m->shard_n);
@@ -112,4 +124,63 @@ long long pf_manifest_previous_files(const char *out_dir)
     }
     pf_doc_delete(&doc);
     return files;
+}
+
+/* SHA-256 (hex) of what fd holds, read from its start. 0 on a read error. */
+static int digest_fd(int fd, char hex[65])
+{
+    pf_sha256_t c;
+    pf_sha256_init(&c);
+    char chunk[65536];
+    off_t off = 0;
+    for (;;) {
+        ssize_t got = pread(fd, chunk, sizeof chunk, off);
+        if (got < 0) return 0;
+        if (got == 0) break;
+        pf_sha256_update(&c, chunk, (size_t)got);
+        off += got;
+    }
+    unsigned char d[32];
+    pf_sha256_final(&c, d);
+    pf_sha256_tohex(d, hex);
+    return 1;
+}
+
+int pf_manifest_vouches(const char *out_dir, const char *state_name, const char *const *names,
+                        size_t n, const int *fds)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", out_dir, PF_MANIFEST_NAME);
+    pf_yread_limits_t lim;
+    pf_yread_limits_default(&lim);
+    pf_doc_t doc;
+    pf_doc_init(&doc);
+    pf_err_t err;
+    int ok = pf_yread_file(path, &lim, &doc, &err);
+    const pf_value_t *root = ok ? pf_value_from_node(&doc.arena, doc.root) : NULL;
+    const pf_value_t *st = pf_value_get(root, "state");
+    const pf_value_t *file = pf_value_get(st, "file"), *sha = pf_value_get(st, "sha256");
+    char hex[65];
+    ok = ok && file && file->kind == PF_VAL_STR && strcmp(file->s, state_name) == 0 && sha &&
+         sha->kind == PF_VAL_STR;
+    if (ok) { /* the state file as the manifest saw it */
+        snprintf(path, sizeof path, "%s/%s", out_dir, state_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ok = fd >= 0 && digest_fd(fd, hex) && strcmp(hex, sha->s) == 0;
+        if (fd >= 0) close(fd);
+    }
+    const pf_value_t *reports = pf_value_get(root, "reports");
+    for (size_t r = 0; ok && r < n; r++) { /* each report as long as it was */
+        const pf_value_t *bytes = NULL;
+        for (size_t i = 0; reports && reports->kind == PF_VAL_LIST && i < reports->count; i++) {
+            const pf_value_t *f = pf_value_get(&reports->items[i], "file");
+            if (f && f->kind == PF_VAL_STR && strcmp(f->s, names[r]) == 0)
+                bytes = pf_value_get(&reports->items[i], "bytes");
+        }
+        struct stat sb;
+        ok = bytes && bytes->kind == PF_VAL_INT && fstat(fds[r], &sb) == 0 &&
+             (long long)sb.st_size == bytes->i;
+    }
+    pf_doc_delete(&doc);
+    return ok;
 }

@@ -39,4 +39,12 @@ long long pf_manifest_previous_files(const char *out_dir);
 /* The text at section.key of a manifest read back ("" when absent). */
 const char *pf_manifest_field(const pf_value_t *manifest, const char *section, const char *key);
 
+/* --incremental: whether the manifest in out_dir vouches for the state
+ * file state_name (its SHA-256 is the one the manifest recorded, so the
+ * run that wrote the manifest wrote the state) and for the n reports
+ * names[] open at fds[] (each as long as the manifest says). A run without
+ * --incremental writes a manifest with no state in it. */
+int pf_manifest_vouches(const char *out_dir, const char *state_name, const char *const *names,
+                        size_t n, const int *fds);
+
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pf_hash.h"
+#include "pf_manifest.h"
 #include "pf_prev.h"
 #include "pf_results.h"
 #include "pf_sha256.h"
@@ -36,6 +37,7 @@ struct pf_prev {
     size_t *table; /* open addressing over files: index + 1, 0 = empty */
     size_t tcap;
     int state_fd;                        /* the previous partnerfit-state.csv */
+    int damaged;                         /* a record that does not read, or out of order */
     int fds[PF_RESULTS_MAX_REPORTS + 1]; /* the previous reports, then rejects.csv */
 };
 
@@ -43,8 +45,9 @@ struct pf_prev {
  * than before (a new row kind, a column, a message): a state written by an
  * engine of another format is not reused, so an --incremental rerun after
  * an upgrade gives what a full run gives. 2: rejects.csv counts the
- * problems past the 20 listed (schema.more). */
-#define PF_REPORT_FORMAT 2
+ * problems past the 20 listed (schema.more). 3: invisible characters are
+ * named, rule text is escaped, a document's rule reject has its line. */
+#define PF_REPORT_FORMAT 3
 
 void pf_prev_digest(const pf_batch_options_t *opt, const pf_config_t *cfg, const pf_eval_t *ev,
                     char hex[65])
@@ -68,9 +71,9 @@ void pf_prev_digest(const pf_batch_options_t *opt, const pf_config_t *cfg, const
 void pf_prev_delete(pf_prev_t *p)
 {
     if (!p) return;
-    if (p->state_fd > 0) close(p->state_fd);
+    if (p->state_fd >= 0) close(p->state_fd);
     for (size_t r = 0; r <= PF_RESULTS_MAX_REPORTS; r++)
-        if (p->fds[r] > 0) close(p->fds[r]);
+        if (p->fds[r] >= 0) close(p->fds[r]);
     free(p->items);
     free(p->files);
     free(p->table);
@@ -104,6 +107,9 @@ static void prev_add(pf_prev_t *p, const pf_ledger_reader_t *rd, pf_buf_t *last_
         pf_buf_add(last_path, path, plen);
     }
     last->count++;
+    /* a file's records are its documents 1, 2, 3...: a gap or a repeat is a
+     * damaged state, and reusing it could drop or double an intake */
+    if (pf_ledger_number(rd, PF_LEDGER_DOC) != last->count) p->damaged = 1;
     /* duplicates and rule failures depend on other files or on limits */
     const char *outcome = pf_ledger_text(rd, PF_LEDGER_OUTCOME, NULL);
     if (strcmp(outcome, PF_LEDGER_EVALUATED) != 0 && strcmp(outcome, PF_LEDGER_REJECTED) != 0)
@@ -135,8 +141,12 @@ static int read_records(pf_prev_t *p, FILE *fp, const char *digest)
     pf_buf_init(&last_path);
     int ok =
         pf_ledger_open(&rd, fp) && pf_ledger_next(&rd) == 1 && pf_ledger_is_config(&rd, digest);
-    for (int rc; ok && (rc = pf_ledger_next(&rd)) != 0;)
-        if (rc == 1) prev_add(p, &rd, &last_path);
+    for (int rc; ok && (rc = pf_ledger_next(&rd)) != 0;) {
+        if (rc == 1)
+            prev_add(p, &rd, &last_path);
+        else
+            p->damaged = 1; /* never skip a record: its intake would vanish */
+    }
     pf_buf_delete(&last_path);
     pf_ledger_reader_delete(&rd);
     return ok;
@@ -153,19 +163,38 @@ pf_prev_t *pf_prev_load(const char *out_dir, const char *digest, const char *con
         return NULL;
     }
     pf_prev_t *p = pf_xcalloc(1, sizeof *p);
+    p->state_fd = -1; /* 0 is a descriptor (stdin) */
+    for (size_t r = 0; r <= PF_RESULTS_MAX_REPORTS; r++)
+        p->fds[r] = -1;
     int ok = read_records(p, fp, digest);
     fclose(fp);
+    if (ok && p->damaged) {
+        fprintf(log,
+                "partnerfit: the state in %s is damaged (a record does not read, or is out "
+                "of order): evaluating every intake\n",
+                out_dir);
+        pf_prev_delete(p);
+        return NULL;
+    }
     p->state_fd = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    ok = ok && p->state_fd > 0 && n <= PF_RESULTS_MAX_REPORTS + 1;
+    ok = ok && p->state_fd >= 0 && n <= PF_RESULTS_MAX_REPORTS + 1;
     for (size_t r = 0; ok && r < n; r++) {
         snprintf(path, sizeof path, "%s/%s", out_dir, names[r]);
         p->fds[r] = open(path, O_RDONLY | O_CLOEXEC);
-        ok = p->fds[r] > 0;
+        ok = p->fds[r] >= 0;
     }
     if (!ok) {
         fprintf(log,
                 "partnerfit: the state in %s is from other rules, policy, options or reports: "
                 "evaluating every intake\n",
+                out_dir);
+        pf_prev_delete(p);
+        return NULL;
+    }
+    if (!pf_manifest_vouches(out_dir, pf_ledger_file(PF_LEDGER_STATE), names, n, p->fds)) {
+        fprintf(log,
+                "partnerfit: the state in %s does not belong to the reports there (a run "
+                "without --incremental, or an edit, came after it): evaluating every intake\n",
                 out_dir);
         pf_prev_delete(p);
         return NULL;

@@ -14,7 +14,14 @@ out=$WORK/out
 
 same_as_full() {
     expect_exit "$1" "$WORK/full.log" "$PF" run --out "$WORK/full" "$in"
-    for f in recommendations.csv needs.csv rejects.csv rule_hits.csv manifest.yaml; do
+    # the incremental manifest also names its state file (state:), which a
+    # full run does not write; everything else must be the same
+    awk '/^state:/ {skip = 1; next} skip && /^ / {next} {skip = 0; print}' \
+        "$out/manifest.yaml" >"$out/manifest.nostate"
+    [ "$out/manifest.nostate" ] && grep -q '^state:' "$out/manifest.yaml" ||
+        fail "the incremental run's manifest does not name its state ($2)"
+    cp "$WORK/full/manifest.yaml" "$WORK/full/manifest.nostate"
+    for f in recommendations.csv needs.csv rejects.csv rule_hits.csv manifest.nostate; do
         if ! cmp -s "$out/$f" "$WORK/full/$f"; then
             diff "$out/$f" "$WORK/full/$f" | head -10 >&2 || true
             fail "$f of the incremental run differs from a full run's ($2)"
@@ -63,4 +70,30 @@ expect_exit 1 "$WORK/log" "$PF" run --incremental --rules "$WORK/rules" --out "$
 contains "$WORK/log" "from other rules, policy, options or reports"
 contains "$WORK/log" "0 intakes reused"
 ok "a changed rule pack evaluates every intake again"
+# a run without --incremental into the same folder rewrites the reports;
+# the state left from before no longer describes them and must not be
+# used (it would copy other intakes' rows from the new files)
+expect_exit 1 "$WORK/log" "$PF" run --incremental --out "$out" "$in"
+sed -i 's/^id: brand-new/id: brand-newer/' "$in/new.yaml"
+rm "$in/atlas-marine.yaml"
+expect_exit 1 "$WORK/log" "$PF" run --out "$out" "$in"
+expect_exit 1 "$WORK/log" "$PF" run --incremental --out "$out" "$in"
+contains "$WORK/log" "does not belong to the reports there"
+contains "$WORK/log" "0 intakes reused"
+same_as_full 1 "a plain run between two incremental ones"
+ok "a state left behind by a run without --incremental is not reused"
+
+# a damaged record (here: cut in half) refuses the whole state, never
+# drops the intake it described
+expect_exit 1 "$WORK/log" "$PF" run --incremental --out "$out" "$in"
+state=$out/partnerfit-state.csv
+line=$(grep -n "kestrel-dental" "$state" | head -n 1 | cut -d: -f1)
+[ -n "$line" ] || fail "test setup: kestrel-dental not in the state"
+awk -v n="$line" 'NR == n { print substr($0, 1, 20) "\"" ; next } { print }' "$state" >"$state.new"
+mv "$state.new" "$state"
+expect_exit 1 "$WORK/log" "$PF" run --incremental --out "$out" "$in"
+if ! grep -q "is damaged\|does not belong" "$WORK/log"; then cat "$WORK/log" >&2; fail "a damaged state was used"; fi
+contains "$WORK/log" "0 intakes reused"
+same_as_full 1 "a damaged state record"
+ok "a damaged state record refuses the whole state; every intake is evaluated again"
 done_testing
