@@ -3,6 +3,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pf_hits.h"
 
@@ -44,17 +45,27 @@ void pf_hits_text(pf_buf_t *out, const pf_hit_t *hits, size_t n)
 
 size_t pf_hits_parse(pf_hits_t *h, const char *text, size_t len)
 {
+    /* Each token is copied out before strtoul/strtod read it: text is len
+     * bytes of a record, not a C string, and they would read on past it. */
     const char *p = text, *end = text + len;
     size_t added = 0;
     while (p < end) {
-        char *next;
-        unsigned long rule = strtoul(p, &next, 10);
-        if (next == p || next >= end || *next != ':') break;
-        double points = strtod(next + 1, &next);
-        if (next > end) break;
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        size_t n = (size_t)((semi ? semi : end) - p);
+        char tok[64];
+        if (n == 0 || n >= sizeof tok) break;
+        memcpy(tok, p, n);
+        tok[n] = '\0';
+        char *colon = strchr(tok, ':'), *stop;
+        if (!colon || colon == tok) break;
+        *colon = '\0';
+        unsigned long rule = strtoul(tok, &stop, 10);
+        if (*stop) break;
+        double points = strtod(colon + 1, &stop);
+        if (stop == colon + 1 || *stop) break;
         pf_hits_push(h, rule, points);
         added++;
-        p = next < end && *next == ';' ? next + 1 : end;
+        p = semi ? semi + 1 : end;
     }
     return added;
 }

@@ -182,7 +182,25 @@ void pf_ledger_reader_delete(pf_ledger_reader_t *r)
 int pf_ledger_open(pf_ledger_reader_t *r, FILE *fp)
 {
     pf_csvin_open(&r->in, fp, 0);
-    return pf_csvin_next(&r->in);
+    if (!pf_csvin_next(&r->in) || !pf_csvin_whole(&r->in, r->ncols)) return 0;
+    /* the header must be this kind's, column for column: a file of another
+     * kind or version read by name would give wrong rows, not an error */
+    const char *const *header = FORMATS[r->kind].header;
+    for (size_t i = 0; i < r->ncols; i++) {
+        size_t len;
+        const char *f = pf_csvin_field(&r->in, i, &len);
+        if (i == 0 && len >= 3 && memcmp(f, "\xEF\xBB\xBF", 3) == 0) {
+            /* --excel's BOM: before it the quotes are the field's text */
+            f += 3;
+            len -= 3;
+            if (len >= 2 && f[0] == '"' && f[len - 1] == '"') {
+                f++;
+                len -= 2;
+            }
+        }
+        if (!header[i] || strlen(header[i]) != len || memcmp(f, header[i], len) != 0) return 0;
+    }
+    return 1;
 }
 
 int pf_ledger_next(pf_ledger_reader_t *r)

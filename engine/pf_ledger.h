@@ -89,7 +89,7 @@ void pf_ledger_reader_delete(pf_ledger_reader_t *r);
 
 /* Starts reading fp at its first byte and skips the header (a byte order
  * mark, if any, goes with it): offsets are the file's own. 0 when the file
- * has no header. */
+ * has no header, or one that is not exactly this kind's columns. */
 int pf_ledger_open(pf_ledger_reader_t *r, FILE *fp);
 /* The next record: 1 whole, -1 damaged (too few or many fields, cut short, two
  * records run together), 0 at the end. Its bytes are at r->in.off, r->in.raw.len

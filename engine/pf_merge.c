@@ -33,6 +33,11 @@ typedef struct shard_in {
     pf_ledger_reader_t rec;           /* its current record */
     int has;                          /* rec holds an intake not yet merged */
     size_t seq, doc;
+    char *index_path; /* for messages */
+    size_t line;      /* the index record last read (1: the header) */
+    int damaged;
+    long long expected; /* intakes its manifest counts (-1: unknown) */
+    size_t merged;      /* intakes its index gave */
 } shard_in_t;
 
 typedef struct merge {
@@ -61,13 +66,26 @@ static FILE *open_in(merge_t *m, const char *dir, const char *name, pf_csvin_t *
     return fp;
 }
 
-static void next_index(shard_in_t *s)
+/* The shard's next index record; 0 (after saying where) when the index
+ * is damaged: a merge that went on would quietly leave intakes out. */
+static int next_index(merge_t *m, shard_in_t *s)
 {
-    s->has = pf_ledger_next(&s->rec) == 1;
+    int rc = pf_ledger_next(&s->rec);
+    s->has = rc == 1;
+    s->line++;
+    if (rc < 0) {
+        fprintf(m->c.log,
+                "partnerfit: %s: record %zu is damaged (cut short, or fields missing); the "
+                "shard must be run again\n",
+                s->index_path, s->line - 1);
+        s->damaged = 1;
+        return 0;
+    }
     if (s->has) {
         s->seq = (size_t)pf_ledger_number(&s->rec, PF_LEDGER_SEQ);
         s->doc = (size_t)pf_ledger_number(&s->rec, PF_LEDGER_DOC);
     }
+    return 1;
 }
 
 static void shard_init(shard_in_t *s)
@@ -92,9 +110,17 @@ static int open_shard(merge_t *m, shard_in_t *s, const char *dir)
         fprintf(m->c.log, "partnerfit: %s: cannot open: %s\n", path, strerror(errno));
         return 0;
     }
-    pf_ledger_open(&s->rec, s->index);
-    next_index(s);
-    return 1;
+    if (!pf_ledger_open(&s->rec, s->index)) {
+        fprintf(m->c.log,
+                "partnerfit: %s: not a shard index of this version (its header differs); run "
+                "the shard again with this partnerfit\n",
+                path);
+        s->damaged = 1;
+        return 0;
+    }
+    s->index_path = pf_xstrdup(path);
+    s->line = 1;
+    return next_index(m, s);
 }
 
 static void shard_delete(shard_in_t *s)
@@ -106,6 +132,7 @@ static void shard_delete(shard_in_t *s)
     if (s->index) fclose(s->index);
     pf_ledger_reader_delete(&s->rec);
     free(s->dir);
+    free(s->index_path);
 }
 
 /* Copies n rows of a shard's report r into the merged one (or skips them). */
@@ -181,7 +208,7 @@ static void merge_intake(merge_t *m, shard_in_t *s)
 }
 
 /* The intakes of all shards in the single run's order (seq, then doc). */
-static void merge_intakes(merge_t *m, shard_in_t *in, size_t n)
+static int merge_intakes(merge_t *m, shard_in_t *in, size_t n)
 {
     size_t last_seq = (size_t)-1;
     for (;;) {
@@ -194,8 +221,21 @@ static void merge_intakes(merge_t *m, shard_in_t *in, size_t n)
         if (next->seq != last_seq) m->c.stats->files++;
         last_seq = next->seq;
         merge_intake(m, next);
-        next_index(next);
+        next->merged++;
+        if (!next_index(m, next)) return 0;
     }
+    /* every intake a shard's manifest counts came through its index: a
+     * record lost to damage the reader could not see is caught here */
+    int ok = 1;
+    for (size_t s = 0; s < n; s++)
+        if (in[s].expected >= 0 && (long long)in[s].merged != in[s].expected) {
+            fprintf(m->c.log,
+                    "partnerfit: %s: the shard index gives %zu intakes, its manifest counts %lld; "
+                    "the index is damaged, run the shard again\n",
+                    in[s].index_path, in[s].merged, in[s].expected);
+            ok = 0;
+        }
+    return ok;
 }
 
 /* Sums the shards' rule_hits.csv, rule by rule (same pack, same order). */
@@ -307,8 +347,9 @@ static int write_merged(merge_t *m, shard_in_t *in, size_t n)
     if (!pf_batch_open(&m->c)) return PF_EXIT_IO;
     m->nreports = m->c.res.nreports;
     for (size_t i = 0; i < n; i++)
-        if (!open_shard(m, &in[i], m->c.opt->paths[i])) return PF_EXIT_IO;
-    merge_intakes(m, in, n);
+        if (!open_shard(m, &in[i], m->c.opt->paths[i]))
+            return in[i].index_path || in[i].damaged ? PF_EXIT_CONFIG : PF_EXIT_IO;
+    if (!merge_intakes(m, in, n)) return PF_EXIT_CONFIG; /* nothing written */
     merge_rule_hits(m, in, n);
     return pf_batch_finish(&m->c) ? pf_batch_exit_code(&m->c) : PF_EXIT_IO;
 }
@@ -325,6 +366,12 @@ static int merge(merge_t *m)
     }
     int code = PF_EXIT_CONFIG;
     if (read_manifests(m, docs, n) && check_shards(m, docs, n)) {
+        for (size_t i = 0; i < n; i++) {
+            const pf_value_t *v = pf_value_get(
+                pf_value_get(pf_value_from_node(&docs[i].arena, docs[i].root), "counts"),
+                "intakes");
+            in[i].expected = v && v->kind == PF_VAL_INT ? v->i : -1;
+        }
         code = pf_batch_lock(&m->c);
         if (code == PF_EXIT_OK) code = write_merged(m, in, n);
     }

@@ -53,4 +53,20 @@ echo 'rule { id = "t.extra", stage = "fit", because = "test", score = { csp = 1 
 expect_exit 2 "$WORK/log" "$PF" merge --rules "$WORK/rules2" --out "$WORK/m3" "$WORK/shard0" "$WORK/shard1" "$WORK/shard2"
 contains "$WORK/log" "made with other rules, policy or schema"
 ok "shards made with other rules are refused"
+# a damaged shard index never gives a quietly short merge: a record cut
+# short, or a header of other columns, stops the merge (exit 2, nothing
+# written) and says where
+for k in 0 1 2; do cp -r "$WORK/shard$k" "$WORK/bad$k"; done
+idx=$WORK/bad1/shard-index.csv
+[ "$(wc -l <"$idx")" -ge 3 ] || fail "test setup: shard 1 has too few intakes"
+awk 'NR == 3 { print substr($0, 1, 12); next } { print }' "$idx" >"$idx.new" && mv "$idx.new" "$idx"
+expect_exit 2 "$WORK/log" "$PF" merge --out "$WORK/m4" "$WORK/bad0" "$WORK/bad1" "$WORK/bad2"
+contains "$WORK/log" "bad1/shard-index.csv: "
+contains "$WORK/log" "damaged"
+[ ! -e "$WORK/m4/recommendations.csv" ] || fail "a merge with a damaged index wrote reports"
+cp "$WORK/shard1/shard-index.csv" "$idx"
+sed -i '1s/"doc"/"document"/' "$idx"
+expect_exit 2 "$WORK/log" "$PF" merge --out "$WORK/m5" "$WORK/bad0" "$WORK/bad1" "$WORK/bad2"
+contains "$WORK/log" "bad1/shard-index.csv: not a shard index of this version"
+ok "a damaged index record or a foreign header stops the merge (exit 2), naming the file and record"
 done_testing

@@ -76,6 +76,12 @@ static void test_parse_damaged(void **state)
     assert_int_equal(pf_hits_parse(&h, "5", 1), 0);
     assert_int_equal(pf_hits_parse(&h, "8:2", 3), 1); /* a last entry without ';' */
     assert_int_equal(h.count, 3);
+    /* len is the end, not a NUL: "4:5" of "4:56789" is 5 points, and "4:" of
+     * "4:5" has no points (a reader past len would take 56789 and 5) */
+    assert_int_equal(pf_hits_parse(&h, "4:56789", 3), 1);
+    assert_true(h.items[3].points == 5.0);
+    assert_int_equal(pf_hits_parse(&h, "4:5", 2), 0);
+    assert_int_equal(h.count, 4);
     pf_hits_delete(&h);
 }
 
