@@ -772,10 +772,12 @@ static void apply_overruns(batch_t *b, slot_t *s, outcome_t *o)
         o->ok = 0;
         o->limit_rule = 0;
         o->err_first = s->errs.count;
-        pf_err_set(pf_errlist_add(&s->errs), "rule.disabled", 0, 0, "",
+        pf_err_t *e = pf_errlist_add(&s->errs);
+        pf_err_set(e, "rule.disabled", 0, 0, "",
                    "not evaluated: rule %s (%s) was disabled for the rest of the run after it "
                    "went over its limits on %d intakes in a row",
                    st->id, st->where, OVERRUNS_TO_DISABLE);
+        snprintf(e->rule, sizeof e->rule, "%s", st->id);
         o->err_count = 1;
         o->hits_end = o->hits_first;
         return;
@@ -922,6 +924,8 @@ static size_t on_lost(void *ctx, size_t item, const pf_procs_loss_t *loss)
                    "limits cannot interrupt; it was stopped from outside %g seconds later",
                    rule, b->opt->eval_limits.seconds, overrun_of(b));
         o->limit_rule = loss->rule;
+        if (loss->rule > 0 && (size_t)loss->rule <= b->nrules)
+            snprintf(err.rule, sizeof err.rule, "%s", b->rules[loss->rule - 1].id);
     } else if (WIFSIGNALED(loss->status)) {
         pf_err_set(&err, "internal", 0, 0, "",
                    "the worker process reading this intake stopped with signal %d (%s); the "

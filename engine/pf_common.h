@@ -80,6 +80,7 @@ typedef struct pf_err {
     char kind[PF_ERR_KIND_MAX];   /* short stable code, e.g. "schema.type" */
     char field[PF_ERR_FIELD_MAX]; /* field path, e.g. "estate.servers"; "" if none */
     char msg[PF_ERR_MSG_MAX];     /* sentence for an analyst: what was expected */
+    char rule[PF_ERR_FIELD_MAX];  /* the rule id, for a rule's reject ("" otherwise) */
     unsigned long line, column;
     long long offset; /* byte offset when line is unknown, else -1 */
 } pf_err_t;

@@ -23,9 +23,13 @@ static const char trunc_mark[] = "[...]";
  * one behind white space (OWASP CSV injection). */
 static const char formula_starts[] = "=+-@\t\r\n";
 
-static void start_cell(pf_buf_t *b, size_t *row_cells)
+/* A comma and the guard: what the style-less functions (and a NULL style)
+ * write. */
+static const pf_csv_style_t GUARDED = {0, 0, ',', 1};
+
+static void start_cell(pf_buf_t *b, size_t *row_cells, char delimiter)
 {
-    if (*row_cells > 0) pf_buf_addc(b, ',');
+    if (*row_cells > 0) pf_buf_addc(b, delimiter ? delimiter : ',');
     (*row_cells)++;
 }
 
@@ -79,11 +83,13 @@ static void add_quoted(pf_buf_t *b, const char *s, size_t len)
     pf_buf_commit(b, done);
 }
 
-void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
+void pf_csv_cell_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len,
+                      const pf_csv_style_t *style)
 {
+    if (!style) style = &GUARDED;
     if (!s) len = 0;
-    start_cell(b, row_cells);
-    int guard = needs_guard(s, len);
+    start_cell(b, row_cells, style->delimiter);
+    int guard = style->guard && needs_guard(s, len);
     size_t room = PF_CSV_CELL_MAX - (guard ? 1 : 0);
     int fits = 1;
     /* a cell counts at most one UTF-16 unit per byte: short ones always fit */
@@ -105,16 +111,28 @@ void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
     pf_buf_delete(&cell);
 }
 
-void pf_csv_int(pf_buf_t *b, size_t *row_cells, long long v)
+void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
 {
-    start_cell(b, row_cells);
+    pf_csv_cell_text(b, row_cells, s, len, &GUARDED);
+}
+
+void pf_csv_cell_int(pf_buf_t *b, size_t *row_cells, long long v, const pf_csv_style_t *style)
+{
+    if (!style) style = &GUARDED;
+    start_cell(b, row_cells, style->delimiter);
     pf_buf_addint(b, v);
 }
 
-void pf_csv_num(pf_buf_t *b, size_t *row_cells, double v)
+void pf_csv_int(pf_buf_t *b, size_t *row_cells, long long v)
 {
+    pf_csv_cell_int(b, row_cells, v, &GUARDED);
+}
+
+void pf_csv_cell_num(pf_buf_t *b, size_t *row_cells, double v, const pf_csv_style_t *style)
+{
+    if (!style) style = &GUARDED;
     if (!isfinite(v)) {
-        pf_csv_text(b, row_cells, "", 0);
+        pf_csv_cell_text(b, row_cells, "", 0, style);
         return;
     }
     /* %.2f rounds the exact binary value (ties to even), the same on every
@@ -129,9 +147,17 @@ void pf_csv_num(pf_buf_t *b, size_t *row_cells, double v)
         if (end == dot + 1) end = dot;
         *end = '\0';
     }
-    start_cell(b, row_cells);
+    start_cell(b, row_cells, style->delimiter);
+    /* Where cells are split by ';' (Excel in a locale whose decimal mark is
+     * a comma), the decimal mark is a comma too, or 12.5 reads as text. */
+    if (style->delimiter == ';' && dot) *dot = ',';
     /* A value that rounds to zero from below prints as -0: report 0. */
     pf_buf_addstr(b, strcmp(tmp, "-0") == 0 ? "0" : tmp);
+}
+
+void pf_csv_num(pf_buf_t *b, size_t *row_cells, double v)
+{
+    pf_csv_cell_num(b, row_cells, v, &GUARDED);
 }
 
 void pf_csv_end_row(pf_buf_t *b, size_t *row_cells, const pf_csv_style_t *style)
@@ -144,7 +170,7 @@ void pf_csv_header(pf_buf_t *b, const char *const *names, const pf_csv_style_t *
 {
     size_t cells = 0;
     for (size_t i = 0; names[i]; i++)
-        pf_csv_text(b, &cells, names[i], strlen(names[i]));
+        pf_csv_cell_text(b, &cells, names[i], strlen(names[i]), style);
     pf_csv_end_row(b, &cells, style);
 }
 

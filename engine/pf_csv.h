@@ -1,10 +1,13 @@
 /*
  * pf_csv.h - CSV cells and rows for the reports, through libcsv's writer.
  *
- * Text cells are always quoted (libcsv doubles embedded quotes) and are
- * neutralised against spreadsheet formula injection as OWASP advises: a cell
- * whose first character is = + - @ TAB CR or LF gets a leading apostrophe
- * (also when only spaces come before it, as some importers trim them).
+ * Text cells are always quoted (libcsv doubles embedded quotes). For a file
+ * a spreadsheet opens (style->guard: --excel) they are neutralised against
+ * formula injection as OWASP advises: a cell whose first character is = +
+ * - @ TAB CR or LF gets a leading apostrophe (also when only spaces come
+ * before it, as some importers trim them); for data (the default) the
+ * value stays as it is, so pandas reads "-Minus Holding AB", not
+ * "'-Minus Holding AB".
  * Number cells are written bare from a strict grammar, so -5 stays a number.
  *
  * Owns: nothing; cells are appended to a caller's pf_buf_t.
@@ -15,9 +18,21 @@
 #include "pf_common.h"
 
 typedef struct pf_csv_style {
-    int crlf; /* end rows with CR LF (RFC 4180, Excel) instead of LF */
-    int bom;  /* begin each file with a UTF-8 byte order mark (Excel) */
+    int crlf;       /* end rows with CR LF (RFC 4180, Excel) instead of LF */
+    int bom;        /* begin each file with a UTF-8 byte order mark (Excel) */
+    char delimiter; /* between cells: ',' (0 means ',') or ';' for Excel in locales
+                     * whose decimal mark is a comma */
+    int guard;      /* formula neutralisation (a leading apostrophe): on for files a
+                     * spreadsheet opens (--excel), off for data (pandas wants the value) */
 } pf_csv_style_t;
+
+/* The same cells, as the style says: its delimiter, and the apostrophe
+ * only when style->guard. The functions below without a style are these
+ * with a comma and the guard on (what diff.csv is written with). */
+void pf_csv_cell_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len,
+                      const pf_csv_style_t *style);
+void pf_csv_cell_int(pf_buf_t *b, size_t *row_cells, long long v, const pf_csv_style_t *style);
+void pf_csv_cell_num(pf_buf_t *b, size_t *row_cells, double v, const pf_csv_style_t *style);
 
 /* Each cell function adds a separating comma first unless the row is empty
  * so far; *row_cells counts the cells in the current row. */

@@ -164,7 +164,7 @@ static void diff_row(diff_run_t *d, const char *intake, const char *path, const 
 {
     pf_buf_t *l = &d->row;
     size_t cells = 0;
-    pf_csv_style_t style = {0, 0};
+    pf_csv_style_t style = {0, 0, ',', 1};
     pf_buf_reset(l);
     pf_csv_text(l, &cells, intake, strlen(intake));
     pf_csv_text(l, &cells, option, strlen(option));
@@ -329,7 +329,7 @@ static int diff_against(const pf_tools_options_t *o, const char *base_rules,
         pf_log_error(log, NULL, &err);
         goto done;
     }
-    pf_csv_header(&d->row, DIFF_COLUMNS, &(pf_csv_style_t){0, 0});
+    pf_csv_header(&d->row, DIFF_COLUMNS, &(pf_csv_style_t){0, 0, ',', 1});
     pf_out_write(&d->csv, d->row.data, d->row.len);
     for (size_t i = 0; i < o->npaths; i++)
         pf_scan_add(&scan, o->paths[i]);

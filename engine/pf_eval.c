@@ -558,27 +558,28 @@ static void write_cells(lua_State *L, int first, int last, pf_buf_t *b, const pf
             /* rules write text: shown escaped when it is not clean UTF-8 */
             const char *s = lua_tolstring(L, i, &len);
             if (pf_text_clean(s, len, 0)) {
-                pf_csv_text(b, &cells, s, len);
+                pf_csv_cell_text(b, &cells, s, len, style);
             } else {
                 pf_buf_t esc;
                 pf_buf_init(&esc);
                 pf_text_escape(&esc, s, len, 0);
-                pf_csv_text(b, &cells, esc.data, esc.len);
+                pf_csv_cell_text(b, &cells, esc.data, esc.len, style);
                 pf_buf_delete(&esc);
             }
             break;
         }
         case LUA_TNUMBER:
             if (lua_isinteger(L, i))
-                pf_csv_int(b, &cells, (long long)lua_tointeger(L, i));
+                pf_csv_cell_int(b, &cells, (long long)lua_tointeger(L, i), style);
             else
-                pf_csv_num(b, &cells, (double)lua_tonumber(L, i));
+                pf_csv_cell_num(b, &cells, (double)lua_tonumber(L, i), style);
             break;
         case LUA_TBOOLEAN:
-            pf_csv_text(b, &cells, lua_toboolean(L, i) ? "yes" : "no", lua_toboolean(L, i) ? 3 : 2);
+            pf_csv_cell_text(b, &cells, lua_toboolean(L, i) ? "yes" : "no",
+                             lua_toboolean(L, i) ? 3 : 2, style);
             break;
         case LUA_TNIL:
-            pf_csv_text(b, &cells, "", 0);
+            pf_csv_cell_text(b, &cells, "", 0, style);
             break;
         default:
             luaL_error(L, "internal: a report cell is a %s", luaL_typename(L, i));
@@ -776,9 +777,13 @@ static int fail_evaluation(pf_eval_t *ev, int status, pf_err_t *err)
     const char *kind = limit ? "rule.limit" : "rule.error";
     /* before a rebuild, whose loading starts the beacon afresh */
     ev->failed_rule = ev->beacon ? atomic_load(&ev->beacon->rule) : 0;
-    if (rule[0])
+    if (rule[0]) {
         pf_err_set(err, kind, 0, 0, "", "rule %s failed: %.900s", rule, msg);
-    else if (step[0])
+        /* "id (file:line)": the id alone, for rejects.csv's rule_id */
+        const char *paren = strstr(rule, " (");
+        snprintf(err->rule, sizeof err->rule, "%.*s",
+                 (int)(paren ? (size_t)(paren - rule) : strlen(rule)), rule);
+    } else if (step[0])
         pf_err_set(err, kind, 0, 0, "", "no rule was running (the prelude, in %s): %.850s", step,
                    msg);
     else

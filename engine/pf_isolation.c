@@ -41,7 +41,7 @@ static void evaluate(pf_eval_t *ev, const subject_t *x, pf_buf_t *text)
 {
     size_t nreports = pf_eval_report_count(ev);
     pf_buf_t *bufs = pf_xcalloc(nreports ? nreports : 1, sizeof *bufs);
-    pf_csv_style_t style = {0, 0};
+    pf_csv_style_t style = {0, 0, ',', 0};
     pf_err_t err;
     pf_buf_reset(text);
     if (!pf_eval_run(ev, x->intake, x->source, bufs, NULL, NULL, &style, &err)) {

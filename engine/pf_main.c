@@ -35,7 +35,10 @@ static const char USAGE[] =
     "  --policy FILE   policy: catalogue, shortlist, weights       [policies/default.yaml]\n"
     "  --out DIR       where the reports go                        [reports]\n"
     "  --jobs N        worker processes, each with its own Lua state [CPUs it may use]\n"
-    "  --excel         write files for Excel: UTF-8 BOM and CRLF line ends\n"
+    "  --excel         write files for Excel: UTF-8 BOM, CRLF line ends and a leading '\n"
+    "                  in text cells a spreadsheet would run as a formula\n"
+    "  --delimiter C   ',' (default) or ';' between cells; with ';' decimals are\n"
+    "                  written 12,5 (Excel in locales whose decimal mark is a comma)\n"
     "  --timings       measure the time each rule takes (rule_hits.csv time_ms)\n"
     "  --shard K/N     take only the files whose path hashes to K of N (0 <= K < N) and\n"
     "                  write shard-index.csv too; combine the N outputs with merge\n"
@@ -63,7 +66,8 @@ static const char USAGE[] =
     "isolation  each intake on a fresh evaluator and on a warm one in several orders:\n"
     "         exit 1 when a rule pack lets one intake's rows depend on another\n"
     "merge    combine the output folders of `run --shard K/N` (all N of them) into\n"
-    "         reports identical to one run's; same --rules, --policy, --excel\n"
+    "         reports identical to one run's; same --rules, --policy, --excel,\n"
+    "         --delimiter\n"
     "\n"
     "reports (in --out): recommendations.csv, needs.csv, rejects.csv, rule_hits.csv,\n"
     "                    manifest.yaml\n"
@@ -124,7 +128,14 @@ static int parse_run(int argc, char **argv, cli_t *c)
         if (strcmp(a, "--") == 0) {
             only_paths = 1;
         } else if (strcmp(a, "--excel") == 0) {
-            c->batch.style.bom = c->batch.style.crlf = 1;
+            /* for a spreadsheet: BOM, CR LF and the formula guard */
+            c->batch.style.bom = c->batch.style.crlf = c->batch.style.guard = 1;
+        } else if (strcmp(a, "--delimiter") == 0) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            const char *d = argv[++i];
+            if (strcmp(d, ",") != 0 && strcmp(d, ";") != 0)
+                return usage_error("--delimiter is ',' or ';', not '%s'", d);
+            c->batch.style.delimiter = d[0];
         } else if (strcmp(a, "--max-file-mb") == 0) {
             if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
             char *end;
@@ -381,7 +392,8 @@ static const struct command_help {
      "  --policy FILE      the policy                                 [policies/default.yaml]\n"
      "  --out DIR          where the reports go                       [reports]\n"
      "  --jobs N           worker processes                           [CPUs it may use]\n"
-     "  --excel            UTF-8 BOM and CRLF line ends, for Excel\n"
+     "  --excel            for Excel: UTF-8 BOM, CRLF, formula guard (a leading ')\n"
+     "  --delimiter C      ',' or ';' between cells (';': a decimal comma too)\n"
      "  --timings          time per rule in rule_hits.csv\n"
      "  --shard K/N        this run's share of the files, for merge\n"
      "  --incremental      reuse the rows of files unchanged since the last such run\n"
@@ -394,12 +406,14 @@ static const struct command_help {
      "\n"
      "exit: 0 all evaluated, 1 some rejected, 2 configuration, 3 I/O, 4 busy,\n"
      "      5 a rule failed, 6 a dead rule (--fail-on-dead-rules), 7 no input\n"},
-    {"merge", "usage: partnerfit merge [--rules DIR] [--policy FILE] [--out DIR] [--excel] [-q]\n"
+    {"merge", "usage: partnerfit merge [--rules DIR] [--policy FILE] [--out DIR] [--excel]\n"
+              "                        [--delimiter C] [-q]\n"
               "                        SHARD_DIR...\n"
               "\n"
               "Combines the output folders of `partnerfit run --shard K/N` (all N of them)\n"
               "into reports byte-identical to one run's over the same files. The shards must\n"
-              "have used the same rules, policy and --excel; their digests are checked.\n"
+              "have used the same rules, policy, --excel and --delimiter; their digests\n"
+              "are checked.\n"
               "Exit codes as for run.\n"},
     {"check", "usage: partnerfit check [--rules DIR] [--policy FILE] [--strict]\n"
               "\n"

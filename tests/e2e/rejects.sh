@@ -33,6 +33,7 @@ base ctrl | sed 's/Test Org ctrl/"red \\e[31m"/' > "$in/m-ctrl.yaml"
 : > "$in/n-empty.yaml"
 mkfifo "$in/o-fifo.yaml"
 mkdir "$in/p-folder.yaml"
+base inside-folder > "$in/p-folder.yaml/inside.yaml"
 base good-1 > "$in/q-dupid.yaml"
 printf 'id: x\nnotes: [\n' > "$in/r-unclosed.yaml"
 printf 'x: &a [1, *a]\n' > "$in/s-cycle.yaml"
@@ -73,8 +74,8 @@ grep -qF "\"$in/l-latin1.yaml\",4,13,\"\",\"yaml.encoding\"," "$rej" || { cat "$
 ok "l-latin1.yaml rejected: invalid UTF-8 at 4:13"
 grep -qF "\"$in/o-fifo.yaml\",\"\",\"\",\"\",\"input.skipped\",\"is a FIFO" "$rej" || fail "FIFO not reported"
 ok "o-fifo.yaml skipped with a reason"
-grep -qF "\"$in/p-folder.yaml\",\"\",\"\",\"\",\"input.skipped\"," "$rej" || fail "folder named .yaml not reported"
-ok "p-folder.yaml skipped with a reason"
+grep -q "^\"inside-folder\"," "$WORK/out/recommendations.csv" || fail "a folder named p-folder.yaml was not searched"
+ok "p-folder.yaml is a folder like any other: searched"
 
 # the good ones were evaluated, with the text answers kept as text
 rec=$WORK/out/recommendations.csv
@@ -84,10 +85,10 @@ for id in good-1 good-2 good-bom good-utf16; do
     grep -q "^\"$id\"," "$rec" || fail "$id was not evaluated"
     ok "$id evaluated"
 done
-# every intake is accounted for: 21 files hold 22 intakes, 5 evaluated + 17 rejected
+# every intake is accounted for: 21 files hold 22 intakes, 6 evaluated + 16 rejected
 contains "$WORK/out/manifest.yaml" "files: 21"
 contains "$WORK/out/manifest.yaml" "intakes: 22"
-contains "$WORK/out/manifest.yaml" "evaluated: 5"
-contains "$WORK/out/manifest.yaml" "rejected: 17"
+contains "$WORK/out/manifest.yaml" "evaluated: 6"
+contains "$WORK/out/manifest.yaml" "rejected: 16"
 ok "every file accounted for"
 done_testing

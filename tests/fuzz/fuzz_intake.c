@@ -101,7 +101,7 @@ static void csv_roundtrip(const char *s, size_t len)
     pf_buf_t b;
     pf_buf_init(&b);
     size_t n = 0;
-    pf_csv_style_t style = {1, 0};
+    pf_csv_style_t style = {1, 0, ',', 1};
     pf_csv_text(&b, &n, s, len);
     pf_csv_end_row(&b, &n, &style);
     struct csv_parser p;

@@ -263,7 +263,7 @@ static void evaluate(pf_eval_t *ev, int i, pf_buf_t *text)
     pf_buf_t out[16];
     for (size_t r = 0; r < n && r < 16; r++)
         pf_buf_init(&out[r]);
-    pf_csv_style_t style = {0, 0};
+    pf_csv_style_t style = {0, 0, ',', 0};
     pf_err_t err;
     pf_buf_reset(text);
     if (!pf_eval_run(ev, intake[i], SAMPLES[i], out, NULL, NULL, &style, &err))

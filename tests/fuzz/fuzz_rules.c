@@ -164,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t rows[16];
     for (size_t r = 0; r < n; r++)
         pf_buf_init(&out[r]);
-    pf_csv_style_t style = {0, 0};
+    pf_csv_style_t style = {0, 0, ',', 0};
     pf_hits_t hits;
     pf_hits_init(&hits);
     pf_err_t err;

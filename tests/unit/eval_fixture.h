@@ -328,7 +328,7 @@ static inline int run(fx_t *fx, const pf_value_t *in)
     table_free(&fx->recs);
     table_free(&fx->needs);
     pf_err_clear(&fx->err);
-    pf_csv_style_t style = {0, 0};
+    pf_csv_style_t style = {0, 0, ',', 1};
     int ok = pf_eval_run(fx->ev, in, "in/acme.yaml", fx->out, fx->rows, NULL, &style, &fx->err);
     if (ok) {
         parse_csv(&fx->out[0], 13, &fx->recs);

@@ -348,7 +348,7 @@ static void test_header_and_bom(void **state)
 {
     (void)state;
     static const char *const names[] = {"ID", "=name", "say \"x\"", NULL};
-    pf_csv_style_t excel = {.crlf = 1, .bom = 1};
+    pf_csv_style_t excel = {.crlf = 1, .bom = 1, .guard = 1};
     pf_buf_t b;
     pf_buf_init(&b);
     pf_csv_begin_file(&b, &excel);
@@ -362,6 +362,36 @@ static void test_header_and_bom(void **state)
     assert_int_equal(b.len, 0);
     pf_csv_header(&b, names, NULL);
     ASSERT_BYTES(&b, "\"ID\",\"'=name\",\"say \"\"x\"\"\"\n");
+    pf_buf_delete(&b);
+}
+
+/* The guard is the spreadsheet's (--excel): data files keep the value, so
+ * pandas reads "-Minus Holding AB"; ';' between cells also makes the
+ * decimal mark a comma (Excel in such locales). */
+static void test_guard_and_delimiter_per_style(void **state)
+{
+    (void)state;
+    pf_csv_style_t data = {0}, sheet = {.crlf = 1, .bom = 1, .guard = 1},
+                   semi = {.delimiter = ';', .guard = 1};
+    pf_buf_t b;
+    pf_buf_init(&b);
+    size_t cells = 0;
+    pf_csv_cell_text(&b, &cells, "-Minus Holding AB", 17, &data);
+    pf_csv_cell_num(&b, &cells, 12.5, &data);
+    pf_csv_end_row(&b, &cells, &data);
+    ASSERT_BYTES(&b, "\"-Minus Holding AB\",12.5\n");
+    pf_buf_reset(&b);
+    pf_csv_cell_text(&b, &cells, "-Minus Holding AB", 17, &sheet);
+    pf_csv_cell_num(&b, &cells, 12.5, &sheet);
+    pf_csv_end_row(&b, &cells, &sheet);
+    ASSERT_BYTES(&b, "\"'-Minus Holding AB\",12.5\r\n");
+    pf_buf_reset(&b);
+    pf_csv_cell_text(&b, &cells, "a;b", 3, &semi);
+    pf_csv_cell_num(&b, &cells, -12.25, &semi);
+    pf_csv_cell_int(&b, &cells, 7, &semi);
+    pf_csv_cell_text(&b, &cells, "=1+1", 4, &semi);
+    pf_csv_end_row(&b, &cells, &semi);
+    ASSERT_BYTES(&b, "\"a;b\";-12,25;7;\"'=1+1\"\n");
     pf_buf_delete(&b);
 }
 
@@ -457,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_lf),
         cmocka_unit_test(test_roundtrip_crlf),
         cmocka_unit_test(test_header_and_bom),
+        cmocka_unit_test(test_guard_and_delimiter_per_style),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_no_truncation_at_limit),
     };

@@ -365,7 +365,7 @@ static void test_output_appends_and_failure_keeps_buffers(void **state)
     pf_buf_addstr(&out[0], "KEEP0\n");
     pf_buf_addstr(&out[1], "KEEP1\n");
     size_t rows[2] = {99, 99};
-    pf_csv_style_t style = {1, 0};
+    pf_csv_style_t style = {1, 0, ',', 1};
     pf_err_t err;
     const pf_value_t *ok_in = intake(fx, INTAKE_YAML);
     assert_int_equal(pf_eval_run(fx->ev, ok_in, "s", out, rows, NULL, &style, &err), 1);

@@ -19,8 +19,8 @@
 
 #include "pf_ledger.h"
 
-static const pf_csv_style_t PLAIN = {0, 0};
-static const pf_csv_style_t EXCEL = {1, 1};
+static const pf_csv_style_t PLAIN = {0, 0, ',', 0};
+static const pf_csv_style_t EXCEL = {1, 1, ',', 1};
 
 static const size_t ROWS[3] = {3, 7, 0};
 static const unsigned long long OFFS[3] = {120, 4096, 88};

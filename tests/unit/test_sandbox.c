@@ -470,7 +470,7 @@ static void test_hostile_pattern_backtracking(void **state)
         pf_buf_t out[2];
         pf_buf_init(&out[0]);
         pf_buf_init(&out[1]);
-        pf_csv_style_t style = {0, 0};
+        pf_csv_style_t style = {0, 0, ',', 1};
         pf_err_t err;
         int ok = pf_eval_run(fx->ev, in, "s", out, NULL, NULL, &style, &err);
         _exit(ok ? 1 : 0);
