@@ -422,6 +422,15 @@ static void free_reports(pf_eval_t *ev)
     ev->nreports = 0;
 }
 
+/* Freezes the pack's state (pf_view): P at 1, where the snapshot's
+ * reference goes at 2. [-2, +0, e] */
+static int freeze_protected(lua_State *L)
+{
+    int *ref = lua_touserdata(L, 2);
+    *ref = pf_view_freeze_rules(L, 1);
+    return 0;
+}
+
 /* The whole start-up, run under lua_pcall (the lua.c pmain pattern) so an
  * allocation failure anywhere becomes an error, not an abort. [-1, +0, e] */
 static int build_protected(lua_State *L)
@@ -434,7 +443,16 @@ static int build_protected(lua_State *L)
     lua_pushvalue(L, p);
     ev->ref_prelude = luaL_ref(L, LUA_REGISTRYINDEX);
     if (!load_rule_pack(L, ev, p, a->errs)) return 0;
-    ev->ref_upvalues = pf_view_freeze_rules(L, p);
+    /* freezing refuses state it cannot put back (a gmatch iterator made at
+     * load): that is the pack's problem, said as one, not an internal error */
+    lua_pushcfunction(L, freeze_protected);
+    lua_pushvalue(L, p);
+    lua_pushlightuserdata(L, &ev->ref_upvalues);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        add_error(a->errs, "rules.load", lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+        lua_pop(L, 1);
+        return 0;
+    }
     if (ev->nreports == 0 && !read_reports(L, ev, p, a->errs)) return 0;
     lua_pushboolean(L, 1);
     return 1;

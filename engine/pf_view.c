@@ -350,6 +350,9 @@ static void check_c_function(lua_State *L, int f, const freezer_t *fz)
                fz->whose ? fz->whose : "a rule file");
 }
 
+/* The snapshot's stand-in for an upvalue that was nil at load. */
+static const char NIL_UPVALUE = 'n';
+
 /* Records every upvalue of a rule-file function as loaded, _ENV included
  * (a rule function may assign _ENV, and all functions of the file share
  * it), to be put back before each intake, and freezes what they reach.
@@ -374,9 +377,14 @@ static void freeze_function(lua_State *L, int f, const freezer_t *fz)
         lua_rawseti(L, fz->snap, n + 1);
         lua_pushinteger(L, i);
         lua_rawseti(L, fz->snap, n + 2);
-        lua_pushvalue(L, -1);
+        if (lua_isnil(L, -1)) /* a nil would end the snapshot's list */
+            lua_pushlightuserdata(L, (void *)&NIL_UPVALUE);
+        else
+            lua_pushvalue(L, -1);
         lua_rawseti(L, fz->snap, n + 3);
-        if (strcmp(name, "_ENV") != 0) freeze_value(L, lua_gettop(L), fz);
+        /* _ENV too: a file's own `local _ENV = {...}` is a table it keeps
+         * (the sandbox's environments have a metatable and stay as they are) */
+        freeze_value(L, lua_gettop(L), fz);
         lua_pop(L, 1);
     }
 }
@@ -473,8 +481,12 @@ void pf_view_restore_rules(lua_State *L, int ref)
         int i = (int)lua_tointeger(L, -1);
         lua_pop(L, 1);
         lua_rawgeti(L, snap, k + 2); /* value as loaded */
-        lua_setupvalue(L, -2, i);    /* pops it */
-        lua_pop(L, 1);               /* f */
+        if (lua_touserdata(L, -1) == (void *)&NIL_UPVALUE) {
+            lua_pop(L, 1);
+            lua_pushnil(L);
+        }
+        lua_setupvalue(L, -2, i); /* pops it */
+        lua_pop(L, 1);            /* f */
     }
     lua_pop(L, 1);
 }

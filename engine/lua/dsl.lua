@@ -216,10 +216,15 @@ end
 
 -- The functions and tables the rule files handed over, for the host to
 -- freeze: from here on a rule cannot keep state from one intake to the next.
+local RULE_STATE_FIELDS = { "when", "because", "action", "targets" }
+
 function P.rule_objects()
   local out, whose = {}, {} -- whose[i]: the rule or shared name out[i] belongs to, for messages
   for _, r in ipairs(rules) do
-    for _, v in ipairs({ r.when, r.because, r.action, r.targets }) do
+    -- by name, not ipairs over {r.when, ...}: that stops at the first nil,
+    -- and a rule without `when` would leave its other functions unfrozen
+    for _, field in ipairs(RULE_STATE_FIELDS) do
+      local v = r[field]
       if type(v) == "function" or type(v) == "table" then
         out[#out + 1] = v
         whose[#out] = "rule " .. r.id .. " (" .. r.at .. ")"

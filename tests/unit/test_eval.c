@@ -527,6 +527,135 @@ static void test_share_helpers(void **state)
     }
 }
 
+/* ---- nothing a rule can reach survives an intake (issue 10) ---- */
+
+/* Loads the pack in fx->dir, runs the same intake three times on the one
+ * evaluator and expects opt_a first with `score` every time: the intakes
+ * after the first must not see anything of it. */
+static void same_score_each_time(fx_t *fx, const char *score)
+{
+    load(fx);
+    for (int round = 0; round < 3; round++) {
+        run_ok(fx, intake(fx, INTAKE_YAML));
+        assert_string_equal(REC(fx, 1, R_OPT), "opt_a");
+        assert_string_equal(REC(fx, 1, R_SCORE), score);
+    }
+}
+
+/* A rule function that assigns to _ENV: the upvalue is put back. */
+static void test_state_env_assign(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "rule { id = 'env', stage = 'fit', because = 'E.', when = function() return true end,\n"
+        "  score = function()\n"
+        "    local n = (seen or 0) + 1\n"
+        "    _ENV = { seen = n }\n"
+        "    return { opt_a = n }\n"
+        "  end }\n");
+    same_score_each_time(fx, "1");
+}
+
+/* A file-level local _ENV table is frozen like any table the file holds. */
+static void test_state_local_env(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local rule = rule\n"
+        "local _ENV = { n = 0 }\n"
+        "rule { id = 'lenv', stage = 'fit', because = 'L.', when = function() return true end,\n"
+        "  score = function() n = n + 1 return { opt_a = n } end }\n");
+    load(fx);
+    for (int round = 0; round < 2; round++)
+        run_fails(fx, intake(fx, INTAKE_YAML), "rule.error",
+                  "tables of a rule file are read-only once the pack is loaded (tried to set "
+                  "field 'n')");
+}
+
+/* Tables and closures used as keys of a frozen table are frozen too. */
+static void test_state_table_key(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local box = { [{}] = true }\n"
+        "rule { id = 'tkey', stage = 'fit', because = 'K.', when = function() return true end,\n"
+        "  score = function()\n"
+        "    for k in pairs(box) do k[1] = (k[1] or 0) + 1 return { opt_a = k[1] } end\n"
+        "  end }\n");
+    load(fx);
+    for (int round = 0; round < 2; round++)
+        run_fails(fx, intake(fx, INTAKE_YAML), "rule.error",
+                  "tables of a rule file are read-only once the pack is loaded (tried to set "
+                  "item [1])");
+}
+
+static void test_state_function_key(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local function counter() local n = 0 return function() n = n + 1 return n end end\n"
+        "local box = { [counter()] = true }\n"
+        "rule { id = 'fkey', stage = 'fit', because = 'F.', when = function() return true end,\n"
+        "  score = function() for f in pairs(box) do return { opt_a = f() } end end }\n");
+    same_score_each_time(fx, "1");
+}
+
+/* A string.gmatch iterator made at load keeps its position in C: refused. */
+static void test_state_gmatch_at_load(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local words = ('a b c'):gmatch('%a')\n"
+        "rule { id = 'gm', stage = 'fit', because = 'G.',\n"
+        "  score = function() words() return { opt_a = 1 } end }\n");
+    load_fails(fx, "rules.load", NULL, 0,
+               "10-a.lua:2) keeps a library function made while its file loaded (such as a "
+               "string.gmatch iterator)");
+}
+
+/* One used up while loading, or made during an intake, is fine. */
+static void test_state_gmatch_fine(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local n = 0\n"
+        "for _ in ('a b c'):gmatch('%a') do n = n + 1 end\n"
+        "rule { id = 'gm', stage = 'fit', because = 'G.', when = function() return true end,\n"
+        "  score = function()\n"
+        "    local k = 0\n"
+        "    for _ in ('x y'):gmatch('%a') do k = k + 1 end\n"
+        "    return { opt_a = n + k }\n"
+        "  end }\n");
+    same_score_each_time(fx, "5");
+}
+
+/* An upvalue that was nil at load is put back to nil (a nil in the
+ * snapshot used to end its list). */
+static void test_state_upvalue_nil(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local memo\n"
+        "rule { id = 'nilup', stage = 'fit', because = 'N.', when = function() return true end,\n"
+        "  score = function(intake)\n"
+        "    local before = memo\n"
+        "    memo = { intake.id }\n"
+        "    return { opt_a = before and 2 or 1 }\n"
+        "  end }\n");
+    same_score_each_time(fx, "1");
+}
+
+/* A rule without when has its other functions frozen and put back too. */
+static void test_state_rule_without_when(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "local calls = 0\n"
+        "rule { id = 'nowhen', stage = 'fit', because = 'W.',\n"
+        "  score = function() calls = calls + 1 return { opt_a = calls } end }\n");
+    same_score_each_time(fx, "1");
+}
+
 static void test_share_mistakes(void **state)
 {
     fx_t *fx = *state;
@@ -680,6 +809,14 @@ int main(void)
         T(test_load_bytecode_refused),
         T(test_load_empty_folder),
         T(test_share_helpers),
+        T(test_state_env_assign),
+        T(test_state_local_env),
+        T(test_state_table_key),
+        T(test_state_function_key),
+        T(test_state_gmatch_at_load),
+        T(test_state_gmatch_fine),
+        T(test_state_upvalue_nil),
+        T(test_state_rule_without_when),
         T(test_share_mistakes),
         T(test_share_only_while_loading),
         T(test_error_names_rule_file_and_line),
