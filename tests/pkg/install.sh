@@ -14,7 +14,8 @@ for f in rules/*.lua policies/*; do
     cmp -s "$f" "$P/share/partnerfit/$f" || fail "share/partnerfit/$f is not installed as shipped"
 done
 for f in share/man/man1/partnerfit.1.gz share/doc/partnerfit/README.md \
-    share/doc/partnerfit/rules.md share/doc/partnerfit/examples/samples/atlas-marine.yaml; do
+    share/doc/partnerfit/rules.md share/doc/partnerfit/examples/samples/atlas-marine.yaml \
+    share/doc/partnerfit/examples/systemd/partnerfit.service; do
     [ -f "$P/$f" ] || fail "$f is not installed"
 done
 ok "program, rules, policies, man page and docs in bin/ and share/"
