@@ -37,6 +37,13 @@ for f in ./usr/bin/partnerfit ./usr/share/partnerfit/rules/10-needs.lua \
 done
 ok "Depends: $deps; program, rules, policies, man page and docs in /usr"
 
+# apt can satisfy Depends: here (a simulation: installs nothing)
+if command -v apt-get >/dev/null 2>&1; then
+    apt-get install -s "$DEB" >"$WORK/apt.log" 2>&1 ||
+        { cat "$WORK/apt.log" >&2; fail "apt-get cannot install the package's dependencies"; }
+    ok "apt-get install -s resolves its dependencies"
+fi
+
 if [ "$(id -u)" = 0 ] && [ -n "${CI:-}" ] && command -v dpkg >/dev/null 2>&1; then
     # a throwaway CI machine: the real thing, dependencies checked by dpkg
     dpkg -i "$DEB" >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log" >&2; fail "dpkg -i failed"; }
