@@ -32,6 +32,7 @@
 #include "pf_exit.h"
 #include "pf_ledger.h"
 #include "pf_manifest.h"
+#include "pf_paths.h"
 #include "pf_procs.h"
 #include "pf_prev.h"
 #include "pf_scan.h"
@@ -52,8 +53,8 @@ static double monotonic_seconds(void)
 void pf_batch_options_default(pf_batch_options_t *o)
 {
     memset(o, 0, sizeof *o);
-    o->rules_dir = "rules";
-    o->policy_path = "policies/default.yaml";
+    o->rules_dir = pf_paths_default_rules();
+    o->policy_path = pf_paths_default_policy();
     o->out_dir = "reports";
     pf_yread_limits_default(&o->intake_limits);
     pf_eval_limits_default(&o->eval_limits);

@@ -9,6 +9,7 @@
 #include "pf_batch.h"
 #include "pf_exit.h"
 #include "pf_guard.h"
+#include "pf_paths.h"
 #include "pf_tools.h"
 
 static const char USAGE[] =
@@ -286,8 +287,8 @@ static int tool_takes(const char *cmd, const char *opt)
 /* Options shared by the analyst tools; returns -1 when parsed. */
 static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char **paths)
 {
-    o->rules_dir = "rules";
-    o->policy_path = "policies/default.yaml";
+    o->rules_dir = pf_paths_default_rules();
+    o->policy_path = pf_paths_default_policy();
     pf_eval_limits_default(&o->limits);
     o->paths = paths;
     for (int i = 2; i < argc; i++) {
@@ -520,6 +521,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(USAGE, stdout);
+        pf_paths_describe(stdout);
         return PF_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
@@ -528,6 +530,7 @@ int main(int argc, char **argv)
     }
     if (wants_help(argc, argv)) {
         print_help(cmd);
+        if (strcmp(cmd, "types") != 0) pf_paths_describe(stdout); /* types takes no --rules */
         return PF_EXIT_OK;
     }
     split_args_t sp;
