@@ -107,21 +107,26 @@ const char *pf_manifest_field(const pf_value_t *manifest, const char *section, c
     return v && v->kind == PF_VAL_STR ? v->s : "";
 }
 
-long long pf_manifest_previous_files(const char *out_dir)
+/* The manifest in out_dir as values (in doc's arena), or NULL when there
+ * is none that reads. */
+static const pf_value_t *read_previous(const char *out_dir, pf_doc_t *doc)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", out_dir, PF_MANIFEST_NAME);
     pf_yread_limits_t lim;
     pf_yread_limits_default(&lim);
+    pf_err_t err;
+    if (!pf_yread_file(path, &lim, doc, &err)) return NULL;
+    return pf_value_from_node(&doc->arena, doc->root);
+}
+
+long long pf_manifest_previous_files(const char *out_dir)
+{
     pf_doc_t doc;
     pf_doc_init(&doc);
-    pf_err_t err;
-    long long files = -1;
-    if (pf_yread_file(path, &lim, &doc, &err)) {
-        const pf_value_t *v =
-            pf_value_get(pf_value_get(pf_value_from_node(&doc.arena, doc.root), "counts"), "files");
-        if (v && v->kind == PF_VAL_INT && v->i >= 0) files = v->i;
-    }
+    const pf_value_t *v =
+        pf_value_get(pf_value_get(read_previous(out_dir, &doc), "counts"), "files");
+    long long files = v && v->kind == PF_VAL_INT && v->i >= 0 ? v->i : -1;
     pf_doc_delete(&doc);
     return files;
 }
@@ -150,14 +155,10 @@ int pf_manifest_vouches(const char *out_dir, const char *state_name, const char 
                         size_t n, const int *fds)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", out_dir, PF_MANIFEST_NAME);
-    pf_yread_limits_t lim;
-    pf_yread_limits_default(&lim);
     pf_doc_t doc;
     pf_doc_init(&doc);
-    pf_err_t err;
-    int ok = pf_yread_file(path, &lim, &doc, &err);
-    const pf_value_t *root = ok ? pf_value_from_node(&doc.arena, doc.root) : NULL;
+    const pf_value_t *root = read_previous(out_dir, &doc);
+    int ok = root != NULL;
     const pf_value_t *st = pf_value_get(root, "state");
     const pf_value_t *file = pf_value_get(st, "file"), *sha = pf_value_get(st, "sha256");
     char hex[65];

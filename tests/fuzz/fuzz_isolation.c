@@ -28,6 +28,8 @@
 #include "pf_schema.h"
 #include "pf_yread.h"
 
+#include "fuzz_util.h"
+
 #ifndef PF_SOURCE_DIR
 #define PF_SOURCE_DIR "."
 #endif
@@ -46,20 +48,6 @@ static char policy_path[4096];
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void read_yaml(const char *path, pf_doc_t *doc)
-{
-    pf_yread_limits_t lim;
-    pf_yread_limits_default(&lim);
-    lim.max_file_bytes = 4u << 20;
-    lim.max_nodes = 200000;
-    pf_err_t err;
-    pf_doc_init(doc);
-    if (!pf_yread_file(path, &lim, doc, &err)) {
-        fprintf(stderr, "fuzz_isolation: %s:%lu:%lu: %s\n", path, err.line, err.column, err.msg);
-        exit(1);
-    }
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -68,17 +56,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!src) src = PF_SOURCE_DIR;
     char path[4096];
     snprintf(policy_path, sizeof policy_path, "%s/policies/default.yaml", src);
-    read_yaml(policy_path, &policy_doc);
+    fuzz_read_yaml("fuzz_isolation", policy_path, &policy_doc);
     policy = pf_value_from_node(&policy_doc.arena, policy_doc.root);
     snprintf(path, sizeof path, "%s/policies/intake-schema.yaml", src);
-    read_yaml(path, &schema_doc);
+    fuzz_read_yaml("fuzz_isolation", path, &schema_doc);
     pf_errlist_t errs;
     pf_errlist_init(&errs);
     schema = pf_schema_load(schema_doc.root, &errs);
     if (!schema) exit(1);
     for (int i = 0; i < NINTAKES; i++) {
         snprintf(path, sizeof path, "%s/samples/%s.yaml", src, SAMPLES[i]);
-        read_yaml(path, &intake_doc[i]);
+        fuzz_read_yaml("fuzz_isolation", path, &intake_doc[i]);
         if (!pf_schema_validate(schema, intake_doc[i].root, &intake_doc[i].arena, &intake[i], &errs,
                                 0))
             exit(1);

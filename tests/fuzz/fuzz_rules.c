@@ -28,6 +28,8 @@
 #include "pf_schema.h"
 #include "pf_yread.h"
 
+#include "fuzz_util.h"
+
 #ifndef PF_SOURCE_DIR
 #define PF_SOURCE_DIR "."
 #endif
@@ -62,20 +64,6 @@ static void cleanup(void)
     rmdir(tmpdir);
 }
 
-static void read_yaml(const char *path, pf_doc_t *doc)
-{
-    pf_yread_limits_t lim;
-    pf_yread_limits_default(&lim);
-    lim.max_file_bytes = 4u << 20;
-    lim.max_nodes = 200000;
-    pf_err_t err;
-    pf_doc_init(doc);
-    if (!pf_yread_file(path, &lim, doc, &err)) {
-        fprintf(stderr, "fuzz_rules: %s:%lu:%lu: %s\n", path, err.line, err.column, err.msg);
-        exit(1);
-    }
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -85,11 +73,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char path[4096];
 
     snprintf(path, sizeof path, "%s/policies/default.yaml", src);
-    read_yaml(path, &policy_doc);
+    fuzz_read_yaml("fuzz_rules", path, &policy_doc);
     policy = pf_value_from_node(&policy_doc.arena, policy_doc.root);
 
     snprintf(path, sizeof path, "%s/policies/intake-schema.yaml", src);
-    read_yaml(path, &schema_doc);
+    fuzz_read_yaml("fuzz_rules", path, &schema_doc);
     pf_errlist_t errs;
     pf_errlist_init(&errs);
     schema = pf_schema_load(schema_doc.root, &errs);
@@ -99,7 +87,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
 
     snprintf(path, sizeof path, "%s/samples/kestrel-dental.yaml", src);
-    read_yaml(path, &intake_doc);
+    fuzz_read_yaml("fuzz_rules", path, &intake_doc);
     if (!pf_schema_validate(schema, intake_doc.root, &intake_doc.arena, &intake, &errs, 0)) {
         fprintf(stderr, "fuzz_rules: %s does not validate\n", path);
         exit(1);
