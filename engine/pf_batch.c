@@ -251,12 +251,15 @@ typedef struct batch {
     pf_prev_t *prev;  /* --incremental: the previous run's state and reports */
     pf_errlist_t errs;
     /* rules: their identity (from the supervisor's evaluator), the time
-     * the workers spent in each, and the ones disabled for overrunning */
+     * the workers spent in each, and the overruns counted in input order */
     pf_rule_stat_t *rules;
     size_t nrules;
-    int streak_rule;                /* the rule over a limit on the last intakes evaluated... */
-    size_t streak;                  /* ...on how many in a row */
-    unsigned char *disabled;        /* per rule, shared with the workers (1-based) */
+    int streak_rule; /* the rule over a limit on the last intakes evaluated... */
+    size_t streak;   /* ...on how many in a row */
+    /* the rule disabled for the rest of the run (1-based; 0: none), shared
+     * with the workers. One is enough: once a rule is disabled no later
+     * intake is evaluated, so no other rule can overrun again. */
+    int *disabled;
     int progress;                   /* stderr is a terminal */
     double started_at, progress_at; /* monotonic seconds */
 } batch_t;
@@ -385,7 +388,7 @@ static void unique_of(batch_t *b, const pf_value_t *intake, outcome_t *o)
  * supervisor rejects them all, in order; this only saves the work). */
 static int any_rule_disabled(const batch_t *b)
 {
-    return b->disabled && b->disabled[0];
+    return b->disabled && *b->disabled;
 }
 
 /* Validates and evaluates one document into a new outcome. In a file of
@@ -753,9 +756,10 @@ static void write_records(batch_t *b, const pf_ledger_rec_t *base, const size_t 
  * later intake is rejected instead of paying for the overrun again. */
 #define OVERRUNS_TO_DISABLE 3
 
-static int evaluated(const slot_t *s, const outcome_t *o)
+/* A reject of a rule's (kind rule.*): the intake was evaluated, or would
+ * have been. */
+static int rule_reject(const slot_t *s, const outcome_t *o)
 {
-    if (o->ok) return 1;
     return o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0;
 }
 
@@ -764,10 +768,8 @@ static int evaluated(const slot_t *s, const outcome_t *o)
  * later evaluated intake into a reject naming it. */
 static void apply_overruns(batch_t *b, slot_t *s, outcome_t *o)
 {
-    if (!evaluated(s, o) || o->reused) return;
-    int disabled = 0;
-    for (size_t r = 1; r <= b->nrules && !disabled; r++)
-        if (b->disabled[r]) disabled = (int)r;
+    if ((!o->ok && !rule_reject(s, o)) || o->reused) return;
+    int disabled = *b->disabled;
     if (disabled) {
         const pf_rule_stat_t *st = &b->rules[disabled - 1];
         o->ok = 0;
@@ -788,11 +790,9 @@ static void apply_overruns(batch_t *b, slot_t *s, outcome_t *o)
         return;
     }
     b->streak = o->limit_rule == b->streak_rule ? b->streak + 1 : 1;
-
     b->streak_rule = o->limit_rule;
     if (b->streak >= OVERRUNS_TO_DISABLE) {
-        b->disabled[o->limit_rule] = 1;
-        b->disabled[0] = 1; /* the workers look here first */
+        *b->disabled = o->limit_rule; /* the workers stop evaluating at once */
         fprintf(b->log,
                 "partnerfit: rule %s (%s) went over its limits on %d intakes in a row; "
                 "it is disabled and every later intake is rejected\n",
@@ -825,7 +825,7 @@ static void write_outcome(batch_t *b, size_t entry, slot_t *s, outcome_t *o, siz
         what = o->ok ? PF_LEDGER_DUPLICATE : PF_LEDGER_REJECTED;
         rows[b->nreports] = write_rejects(b, path, s, o);
         b->stats->rejected++;
-        if (o->err_count && strncmp(s->errs.items[o->err_first].kind, "rule.", 5) == 0) {
+        if (rule_reject(s, o)) {
             b->stats->rule_errors++;
             what = PF_LEDGER_RULE_ERROR;
         }
@@ -949,7 +949,7 @@ static size_t on_lost(void *ctx, size_t item, const pf_procs_loss_t *loss)
 static int on_doomed(void *ctx, int rule)
 {
     batch_t *b = ctx;
-    return rule > 0 && (size_t)rule <= b->nrules && b->disabled[rule];
+    return rule > 0 && rule == *b->disabled;
 }
 
 /* ---- the workers ---------------------------------------------------------------- */
@@ -959,7 +959,7 @@ static int prepare_workers(batch_t *b)
 {
     b->nrules = pf_eval_rule_stats(b->c.ev, &b->rules);
     b->disabled =
-        mmap(NULL, b->nrules + 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        mmap(NULL, sizeof *b->disabled, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (b->disabled == MAP_FAILED) {
         b->disabled = NULL;
         return 0;
@@ -1030,7 +1030,7 @@ static void batch_delete(batch_t *b)
         slot_delete(b, &b->slots[i]);
     free(b->slots);
     pf_rule_stats_free(b->rules, b->nrules);
-    if (b->disabled) munmap(b->disabled, b->nrules + 1);
+    if (b->disabled) munmap(b->disabled, sizeof *b->disabled);
     pf_slice_delete(&b->slice);
     pf_prev_delete(b->prev);
     pf_scan_delete(&b->scan);

@@ -3,8 +3,9 @@
  * embedded prelude (the rule DSL and the four stages), the policy and the
  * analysts' rule pack, and the limits that keep a hostile rule in check.
  *
- * One pf_eval_t per thread: a lua_State must never be used by two threads
- * at once, and nothing here is global, so N evaluators run on N threads.
+ * One pf_eval_t per worker: a lua_State must never be used by two threads
+ * at once, and nothing here is global, so N evaluators run side by side
+ * (a run gives each its own process: pf_procs.h).
  *
  * Limits (pf_eval_limits_t), per intake: an instruction budget and a
  * monotonic deadline checked in a count hook, a memory cap for the whole

@@ -354,8 +354,8 @@ static int hand_out(pool_t *p, slot_t *s)
 }
 
 /* Kills the workers whose rule code is past its deadline by more than the
- * overrun; returns the poll timeout until the next one might be. */
-static int check_deadlines(pool_t *p)
+ * overrun, or no longer wanted (doomed). */
+static void check_deadlines(pool_t *p)
 {
     long long now = now_ns(), overrun = (long long)(p->job->overrun_seconds * 1e9);
     for (size_t i = 0; i < p->job->nworkers && !p->stop; i++) {
@@ -366,7 +366,6 @@ static int check_deadlines(pool_t *p)
             (p->job->doomed && p->job->doomed(p->job->ctx, atomic_load(&p->beacons[i].rule))))
             replace(p, i, 1, (double)(now - deadline) / 1e9);
     }
-    return POLL_MS;
 }
 
 /* Every worker has work queued for longer than a nap. Then the supervisor
@@ -403,13 +402,13 @@ static void supervise(pool_t *p)
             pfd[i].events = POLLIN;
             pfd[i].revents = 0;
         }
-        int timeout = check_deadlines(p);
+        check_deadlines(p);
         if (p->stop) break;
         if (well_fed(p)) {
             struct timespec nap = {0, NAP_NS};
             nanosleep(&nap, NULL);
         }
-        int n = poll(pfd, nw, timeout);
+        int n = poll(pfd, nw, POLL_MS);
         if (n < 0 && errno != EINTR) break;
         for (size_t i = 0; n > 0 && i < nw && !p->stop; i++) {
             if (!pfd[i].revents || p->slots[i].fd != pfd[i].fd) continue;

@@ -8,7 +8,7 @@
  * leaves the previous reports whole.
  *
  * Also kept here: the per-rule totals of rule_hits.csv, added up intake by
- * intake in input order so they never depend on threads or shards.
+ * intake in input order so they never depend on workers or shards.
  *
  * Owns: its open files (removed unless committed), their names' storage
  * is the evaluator's or static; the rule totals. All freed by

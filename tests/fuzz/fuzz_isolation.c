@@ -30,20 +30,15 @@
 
 #include "fuzz_util.h"
 
-#ifndef PF_SOURCE_DIR
-#define PF_SOURCE_DIR "."
-#endif
-
 #define NINTAKES 3
 static const char *const SAMPLES[NINTAKES] = {"kestrel-dental", "atlas-marine",
                                               "lumenfeld-software"};
-static pf_doc_t policy_doc, schema_doc, intake_doc[NINTAKES];
-static pf_value_t *policy, *intake[NINTAKES];
-static pf_schema_t *schema;
+static fuzz_config_t conf;
+static pf_doc_t intake_doc[NINTAKES];
+static pf_value_t *intake[NINTAKES];
 static pf_eval_config_t cfg;
 static pf_pack_file_t pack_file;
 static pf_pack_t pack;
-static char policy_path[4096];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,34 +47,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *src = getenv("PF_FUZZ_SOURCE_DIR");
-    if (!src) src = PF_SOURCE_DIR;
-    char path[4096];
-    snprintf(policy_path, sizeof policy_path, "%s/policies/default.yaml", src);
-    fuzz_read_yaml("fuzz_isolation", policy_path, &policy_doc);
-    policy = pf_value_from_node(&policy_doc.arena, policy_doc.root);
-    snprintf(path, sizeof path, "%s/policies/intake-schema.yaml", src);
-    fuzz_read_yaml("fuzz_isolation", path, &schema_doc);
-    pf_errlist_t errs;
-    pf_errlist_init(&errs);
-    schema = pf_schema_load(schema_doc.root, &errs);
-    if (!schema) exit(1);
-    for (int i = 0; i < NINTAKES; i++) {
-        snprintf(path, sizeof path, "%s/samples/%s.yaml", src, SAMPLES[i]);
-        fuzz_read_yaml("fuzz_isolation", path, &intake_doc[i]);
-        if (!pf_schema_validate(schema, intake_doc[i].root, &intake_doc[i].arena, &intake[i], &errs,
-                                0))
-            exit(1);
-    }
-    pf_errlist_delete(&errs);
+    fuzz_load_config("fuzz_isolation", &conf);
+    for (int i = 0; i < NINTAKES; i++)
+        intake[i] = fuzz_load_sample("fuzz_isolation", &conf, SAMPLES[i], &intake_doc[i]);
     pack_file.display = "rules/50-fuzz.lua";
     pack.files = &pack_file;
     pack.count = 1;
     strcpy(pack.digest, "fuzz");
     cfg.rules_dir = "rules";
     cfg.pack = &pack;
-    cfg.policy_path = policy_path;
-    cfg.policy = policy;
+    cfg.policy_path = conf.policy_path;
+    cfg.policy = conf.policy;
     cfg.limits.mem_bytes = 32u << 20;
     cfg.limits.instructions = 1000000ULL;
     cfg.limits.seconds = 0.5;

@@ -30,10 +30,6 @@
 
 #include "fuzz_util.h"
 
-#ifndef PF_SOURCE_DIR
-#define PF_SOURCE_DIR "."
-#endif
-
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
@@ -46,9 +42,9 @@
 static char tmpdir[] = "/tmp/pf_fuzz_rules.XXXXXX";
 static char rules_dir[sizeof tmpdir + 16];
 static char rule_file[sizeof rules_dir + 32];
-static pf_doc_t policy_doc, schema_doc, intake_doc;
+static fuzz_config_t conf;
+static pf_doc_t intake_doc;
 static pf_value_t *policy, *intake;
-static pf_schema_t *schema;
 static pf_eval_config_t cfg;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -68,31 +64,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *src = getenv("PF_FUZZ_SOURCE_DIR");
-    if (!src) src = PF_SOURCE_DIR;
+    fuzz_load_config("fuzz_rules", &conf);
+    policy = conf.policy;
+    intake = fuzz_load_sample("fuzz_rules", &conf, "kestrel-dental", &intake_doc);
+    const char *src = conf.src;
     char path[4096];
-
-    snprintf(path, sizeof path, "%s/policies/default.yaml", src);
-    fuzz_read_yaml("fuzz_rules", path, &policy_doc);
-    policy = pf_value_from_node(&policy_doc.arena, policy_doc.root);
-
-    snprintf(path, sizeof path, "%s/policies/intake-schema.yaml", src);
-    fuzz_read_yaml("fuzz_rules", path, &schema_doc);
-    pf_errlist_t errs;
-    pf_errlist_init(&errs);
-    schema = pf_schema_load(schema_doc.root, &errs);
-    if (!schema) {
-        fprintf(stderr, "fuzz_rules: %s does not load\n", path);
-        exit(1);
-    }
-
-    snprintf(path, sizeof path, "%s/samples/kestrel-dental.yaml", src);
-    fuzz_read_yaml("fuzz_rules", path, &intake_doc);
-    if (!pf_schema_validate(schema, intake_doc.root, &intake_doc.arena, &intake, &errs, 0)) {
-        fprintf(stderr, "fuzz_rules: %s does not validate\n", path);
-        exit(1);
-    }
-    pf_errlist_delete(&errs);
 
     if (!mkdtemp(tmpdir)) {
         perror("fuzz_rules: mkdtemp");
@@ -118,10 +94,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     free(text);
 
-    static char policy_path[4096];
-    snprintf(policy_path, sizeof policy_path, "%s/policies/default.yaml", src);
     cfg.rules_dir = rules_dir;
-    cfg.policy_path = policy_path;
+    cfg.policy_path = conf.policy_path;
     cfg.policy = policy;
     cfg.limits.mem_bytes = 32u << 20;
     cfg.limits.instructions = 1000000ULL;
