@@ -17,7 +17,7 @@ files["rules/"] = {
     -- read-only standard libraries (string.dump, math.random/randomseed removed)
     "string", "table", "math", "utf8",
     -- the rule DSL
-    "rule", "policy", "areas", "options",
+    "rule", "decide", "fact", "thresholds", "policy", "areas", "options",
     "sorted_keys", "contains", "count", "sum", "clamp", "days_between", "option_name",
     "share", "shared",
   },

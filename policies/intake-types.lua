@@ -71,10 +71,70 @@
 ---@field unit_critical integer Workloads whose outage stops a business unit.
 ---@field unsupported integer Workloads with no support commitment (tests, experiments, orphans).
 
+---@class Facts the pack's facts (rules/), read as f.<name>
+---@field approach? "develop_skills"|"augment_staff"|"offload" How the organisation wants to work with partners: develop_skills, augment_staff or offload.
+---@field self_service_preference? "low"|"medium"|"high" How much the team prefers to work from the public guidance alone.
+---@field risk_tolerance? "low"|"medium"|"high" How much risk leadership accepts.
+---@field operating_model? "decentralized"|"centralized"|"enterprise"|"distributed" The cloud operating model.
+---@field executive_sponsor? boolean Whether an executive sponsor has committed to the programme.
+---@field regulated? boolean Whether a regulator supervises how the organisation runs and outsources IT.
+---@field inventory_complete? boolean Whether a complete, current inventory of the estate exists.
+---@field paid_subscription? boolean Whether the organisation already has a paid Azure subscription.
+---@field approved_vendor_list? boolean Whether a new supplier must first join an approved vendor list.
+---@field lead_time? integer Days a contract usually takes to sign here (nil when not given).
+---@field support_held "none"|"basic"|"developer"|"standard"|"professional_direct"|"unified" The Azure support plan held today.
+---@field annual_azure_spend number Annual Azure spend today.
+---@field mission_critical integer Workloads whose outage stops the whole business.
+---@field unit_critical integer Workloads whose outage stops a business unit.
+---@field assets any Servers, databases and applications in scope together: the size of the estate.
+---@field greenfield any The intake counts its servers and reports none, nor any database: nothing to migrate.
+---@field enterprise_scale any The estate is larger than the enterprise-scale threshold.
+---@field small_estate any There is an estate to move, and it is small.
+---@field production_workloads any Production workloads without a business-critical label.
+---@field exit_days any Days from the assessment to the datacenter exit, negative once passed; nil without one.
+---@field exit_near any The datacenter exit is near (or has passed).
+---@field exit_in_window any The datacenter exit falls within the window that sets the pace of migration.
+---@field adoption_window? integer Months the organisation gives itself to adopt the cloud (nil when not given).
+---@field on_the_clock any The adoption must be done soon: a short adoption window, or a datacenter exit within the window.
+---@field exit_distance any The datacenter exit's distance in words: 'is N days away' or 'passed N days ago'.
+---@field skill_gap any For every skill the intake lists: the levels the plans need beyond what the team has.
+---@field skill_gaps any The skills short by at least thresholds.skill_gap_levels, in name order.
+---@field short_skills any The same skills as a set: f.short_skills.operations is true when operations is short.
+---@field no_skill_gap any The intake lists skills and none is short at all.
+---@field broad_skill_gap any So many skills are short that few teams close the gaps alone.
+---@field average_maturity any The average maturity over the seven areas, 0 to 5.
+---@field recommended_tier any The support tier the workloads call for.
+---@field recommended_tier_reason any Why the workloads call for that tier.
+---@field recommended_tier_name any The recommended tier as the reports name it.
+---@field support_held_name any The plan held today as the reports name it.
+---@field support_covered any The plan held today already meets the recommended tier.
+---@field support_below_tier any The workloads call for Standard or above, and the plan held is below it.
+---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
+---@field procurement_squeeze any Contracting would use a large share of the days left before the exit.
+
+---@class Thresholds the policy's thresholds, read as thresholds.<name>
+---@field adoption_window_months number An adoption window of at most this many months puts the migration on the clock.
+---@field breadth_focus_areas number This many focus areas or more call for one partner across every methodology.
+---@field broad_gap_skills number This many skill gaps or more is a broad gap that few teams close alone.
+---@field clear_leader_ratio number A top option scoring at least this many times the next shortlisted one is the clear leader.
+---@field contract_lead_days number A contract lead time of at least this many days means starting the review now.
+---@field defined_maturity number Maturity at which practice is defined: areas below it need help, and self-service needs it on a deadline.
+---@field enterprise_assets number More servers, databases and applications than this make an enterprise-scale estate.
+---@field exit_near_days number A datacenter exit at most this many days away is near: migration cannot wait.
+---@field exit_window_days number A datacenter exit at most this many days away sets the pace of migration.
+---@field high_maturity number An average maturity at least this high lets the team lead its own adoption.
+---@field low_maturity number An average maturity below this calls for a partner covering several areas.
+---@field skill_gap_levels number A skill whose needed level exceeds the team's by at least this much is a gap.
+---@field small_estate_assets number An estate of at most this many assets is small: one provider is proportionate.
+---@field squeeze_parts number Contracting that takes 1/this of the days left before the datacenter exit, or more, is on the critical path.
+---@field unified_annual_spend number Annual Azure spend at or above which mission-critical workloads call for Unified support.
+---@field wide_skill_gap_levels number A gap of at least this many levels counts double in the needs stage.
+
 ---@class Ctx
 ---@field as_of string the intake's as-of date (YYYY-MM-DD)
 ---@field need table<string, integer> need level per area, after the needs stage
 ---@field focus_areas string[] areas at or above the policy's focus level
+---@field in_focus table<string, boolean> true for each focus area, after the needs stage
 ---@field score table<string, number> points per option so far
 ---@field shortlisted table<string, boolean> in the engage stage
 ---@field rank table<string, integer> in the engage stage
@@ -87,20 +147,51 @@
 ---@class RuleSpec
 ---@field id string unique id: letters, digits, '.', '_' and '-'
 ---@field stage "needs"|"fit"|"shortlist"|"engage"
----@field because string|fun(intake: Intake, ctx: Ctx): string the reason, as an analyst would sign it
----@field when? fun(intake: Intake, ctx: Ctx): boolean? when the rule fires (default: always)
+---@field because string|fun(intake: Intake, ctx: Ctx, f: Facts): string the reason; text may hold {f.fact} placeholders
+---@field when? string|fun(intake: Intake, ctx: Ctx, f: Facts): boolean? when it fires: one expression, or a function
 ---@field weight? string a key of the policy's weights that multiplies the points
----@field need? table<string, number>|fun(intake: Intake, ctx: Ctx): table<string, number>? needs stage
----@field score? table<string, number>|fun(intake: Intake, ctx: Ctx): table<string, number>? fit stage
----@field exclude? string[]|fun(intake: Intake, ctx: Ctx): string[]? shortlist stage
----@field step? string|fun(intake: Intake, ctx: Ctx): string? engage stage
+---@field need? table<string, number>|fun(intake: Intake, ctx: Ctx, f: Facts): table<string, number>? needs stage
+---@field score? table<string, number>|fun(intake: Intake, ctx: Ctx, f: Facts): table<string, number>? fit stage
+---@field programmes? table<string, number> fit stage: points for programmes; the reason names their carrier
+---@field scale_by_need? string fit stage: an area whose need level scales the table's points
+---@field exclude? string[]|fun(intake: Intake, ctx: Ctx, f: Facts): string[]? shortlist stage
+---@field step? string|fun(intake: Intake, ctx: Ctx, f: Facts): string? engage stage; text may hold placeholders
 ---@field options? "shortlisted"|"top"|"all"|string[] engage stage: rows the step goes to
 ---@field doc? string longer notes for readers of the rule
 ---@field note? string why a retired option is still scored
 
+---@class DecideRow: RuleSpec
+---@field is any the value of the table's field this row applies to
+
+---@class DecideSpec
+---@field on string the question (a.b) or fact (f.name) the rows compare
+---@field stage "needs"|"fit"|"shortlist"|"engage"
+---@field weight? string the weight of every row (a row may give its own)
+---@field rows DecideRow[] one rule per row, each with its own id
+---@field doc? string
+
+---@class FactSpec
+---@field id string the name rules read as f.<id>
+---@field doc string what the fact means (explain shows it)
+---@field answer? string a question's path; the fact is its answer
+---@field default? any the value when that answer is missing
+---@field is? string one expression over f.<fact>, thresholds.<name> and intake
+---@field value? fun(intake: Intake, ctx: Ctx, f: Facts): any
+
 ---Declares a rule.
 ---@param spec RuleSpec
 function rule(spec) end
+
+---Declares a decision table: one rule per row.
+---@param spec DecideSpec
+function decide(spec) end
+
+---Declares a fact, computed once per intake when first read.
+---@param spec FactSpec
+function fact(spec) end
+
+---@type Thresholds the policy's thresholds by name (read-only)
+thresholds = {}
 
 ---@type table read-only policy document
 policy = {}

@@ -2,8 +2,8 @@
 -- minimum score; these rules take out options that must not be pursued first
 -- whatever their score.
 
-local average_maturity = shared.average_maturity
-
+-- Every option that is legacy on the assessment date: a list that depends
+-- on the catalogue, so a function.
 rule {
   id = "shortlist.legacy",
   stage = "shortlist",
@@ -21,10 +21,7 @@ rule {
   id = "shortlist.fasttrack.subscription",
   stage = "shortlist",
   because = "FastTrack for Azure requires an active paid subscription, which the organisation does not have yet.",
-  when = function(intake, ctx)
-    return ctx.lifecycle("fasttrack_for_azure") == "active"
-      and not (intake.procurement or {}).active_paid_subscription
-  end,
+  when = "ctx.lifecycle('fasttrack_for_azure') == 'active' and not f.paid_subscription",
   exclude = { "fasttrack_for_azure" },
 }
 
@@ -33,9 +30,6 @@ rule {
   stage = "shortlist",
   because = "Self-service suits teams with no pressing deadline; a datacenter exit within a year, with a team that "
     .. "is still maturing, rules it out as a first option.",
-  when = function(intake, ctx)
-    local d = ctx.days_until((intake.estate or {}).datacenter_exit)
-    return d ~= nil and d <= 365 and average_maturity(intake) < 3
-  end,
+  when = "f.exit_near and f.average_maturity < thresholds.defined_maturity",
   exclude = { "self_service" },
 }

@@ -8,17 +8,18 @@
 -- weights), never a particular area, option or rule id.
 
 local P, M = ...
-local H, pol = M.helpers, M.policy
+local H, pol, forms = M.helpers, M.policy, M.forms
 local problem = M.problem
 local sorted_keys, finite, closest, one_of = H.sorted_keys, H.finite, H.closest, H.one_of
+local get_path = H.get_path
 local area_ids, area_known = pol.area_ids, pol.area_known
 local option_list, option_by_id, weights = pol.option_list, pol.option_by_id, pol.weights
 
 local STAGES = { "needs", "fit", "shortlist", "engage" }
 local ACTION_FIELD = { needs = "need", fit = "score", shortlist = "exclude", engage = "step" }
 local COMMON_FIELDS = { "id", "stage", "because", "when", "weight", "doc", "note" }
-local STAGE_FIELDS = { needs = { "need" }, fit = { "score" }, shortlist = { "exclude" },
-                       engage = { "step", "options" } }
+local STAGE_FIELDS = { needs = { "need" }, fit = { "score", "programmes", "scale_by_need" },
+                       shortlist = { "exclude" }, engage = { "step", "options" } }
 local STEP_TARGETS = { shortlisted = true, top = true, all = true }
 
 local rules = {}
@@ -28,6 +29,8 @@ local by_id = {}
 M.dsl = { STAGES = STAGES, ACTION_FIELD = ACTION_FIELD, rules = rules, by_stage = by_stage, by_id = by_id }
 
 -- ---- rule { ... }: load-time checks -------------------------------------------------
+
+local template_of -- below: a because or step text, or the function filling in its placeholders
 
 local function check_static_points(r, t, known, what, bad)
   if type(t) ~= "table" then
@@ -79,15 +82,33 @@ end
 
 local function check_action(r, spec, bad)
   local action = spec[ACTION_FIELD[r.stage]]
+  if action == nil and r.stage == "fit" and type(spec.programmes) == "table" then
+    action = {} -- points for programmes alone
+  end
   if action == nil then
     bad("a " .. r.stage .. " rule needs '" .. ACTION_FIELD[r.stage] .. "'")
   elseif type(action) ~= "function" then
     if r.stage == "needs" then check_static_points(r, action, area_known, "area", bad)
     elseif r.stage == "fit" then check_static_points(r, action, option_by_id, "option", bad)
     elseif r.stage == "shortlist" then check_option_list(action, bad, "exclude")
-    elseif type(action) ~= "string" then bad("step must be text or a function returning text") end
+    elseif type(action) ~= "string" then bad("step must be text or a function returning text")
+    else action = template_of(r, action, "step", bad) end
   end
   r.action = action
+  if spec.programmes ~= nil then
+    if type(action) == "function" then bad("programmes goes with a table of score, not a function") end
+    check_static_points(r, spec.programmes, option_by_id, "option", bad)
+    r.programmes = spec.programmes
+  end
+  if spec.scale_by_need ~= nil then
+    if type(action) == "function" then bad("scale_by_need goes with a table of score, not a function") end
+    if not area_known[spec.scale_by_need] then
+      local hint = closest(tostring(spec.scale_by_need), area_ids)
+      bad("scale_by_need: area '" .. tostring(spec.scale_by_need) .. "' is not in the policy" ..
+        (hint and (" (did you mean '" .. hint .. "'?)") or ""))
+    end
+    r.scale_area = spec.scale_by_need
+  end
   if r.stage == "engage" then
     local o = spec.options or "shortlisted"
     if type(o) == "string" then
@@ -97,6 +118,39 @@ local function check_action(r, spec, bad)
     end
     r.targets = o
   end
+end
+
+-- A because or step text: itself, or the function filling in its
+-- {placeholders} (forms.template); the compiled parts are held for the
+-- host to freeze with the rule.
+template_of = function(r, text, what, bad)
+  local t, parts = forms.template(text, r.at, what)
+  if t == nil then
+    bad(parts)
+    return text
+  end
+  if type(t) == "function" then
+    r.templates = r.templates or {}
+    r.templates[what] = true
+    for _, fn in ipairs(parts or {}) do r.held[#r.held + 1] = fn end
+  end
+  return t
+end
+
+-- A when: a function, or one expression in a string (forms.compile)
+local function condition_of(r, when, bad)
+  if when == nil or type(when) == "function" then return when end
+  if type(when) ~= "string" then
+    bad("when must be a function(intake, ctx, f) or one expression in a string")
+    return nil
+  end
+  local fn, err = forms.compile(when, r.at, "when")
+  if not fn then
+    bad(err)
+    return nil
+  end
+  r.condition = when
+  return fn
 end
 
 local loading = true -- rule{} and share{} are only allowed while the rule files load
@@ -116,9 +170,10 @@ local function load_time_call(name, what, arg, shape)
   return at
 end
 
-function P.rule(spec)
-  local at = load_time_call("rule", "declares rules", spec, "{ id = ..., stage = ..., ... }")
-  if not at then return end
+-- declare(spec, at, match) -> the rule spec declares (nil and a problem
+-- recorded when it cannot be one). match, for a row of a decision table,
+-- is the test of the table's field that the row's own `when` adds to.
+local function declare(spec, at, match)
   local id = spec.id
   local function bad(msg)
     problem(at, "rule '" .. tostring(id) .. "': " .. msg)
@@ -136,14 +191,23 @@ function P.rule(spec)
     bad("stage '" .. tostring(stage) .. "' is not one of " .. one_of(STAGES))
     return
   end
-  local r = { id = id, stage = stage, at = at, when = spec.when, because = spec.because,
-              note = spec.note, doc = spec.doc, moved = 0, secs = 0 }
+  local r = { id = id, stage = stage, at = at, because = spec.because,
+              note = spec.note, doc = spec.doc, moved = 0, secs = 0, held = {} }
   check_fields(spec, stage, bad)
-  if spec.when ~= nil and type(spec.when) ~= "function" then
-    bad("when must be a function(intake, ctx)")
+  r.when = condition_of(r, spec.when, bad)
+  if match then -- a row of a decision table: its value, then the row's own condition
+    local own = r.when
+    if own == nil then
+      r.when = match
+    else
+      r.held[#r.held + 1] = own
+      r.when = function(intake, ctx, f) return match(intake, ctx, f) and own(intake, ctx, f) end
+    end
   end
   if type(spec.because) ~= "function" and (type(spec.because) ~= "string" or spec.because == "") then
-    bad("because must be a sentence (text) or a function returning one")
+    bad("because must be a sentence (text, with {placeholders} if need be) or a function returning one")
+  elseif type(spec.because) == "string" then
+    r.because = template_of(r, spec.because, "because", bad)
   end
   if spec.weight ~= nil then
     if weights[spec.weight] == nil then
@@ -153,19 +217,139 @@ function P.rule(spec)
     end
   end
   check_action(r, spec, bad)
-  if type(r.action) == "table" and (stage == "needs" or stage == "fit") then
+  if type(r.action) == "table" and stage == "needs" then
     -- a static table: its keys in policy order, once, instead of every key per intake
-    local order = stage == "needs" and area_ids or {}
-    if stage == "fit" then for i, o in ipairs(option_list) do order[i] = o.id end end
     r.static_keys = {}
-    for _, k in ipairs(order) do
+    for _, k in ipairs(area_ids) do
       if r.action[k] ~= nil then r.static_keys[#r.static_keys + 1] = k end
     end
+  elseif type(r.action) == "table" and stage == "fit" then
+    r.resolves = true -- its keys go to the options carrying them on the date (runner.table_points)
   end
   rules[#rules + 1] = r
   r.index = #rules
   by_stage[stage][#by_stage[stage] + 1] = r
   by_id[id] = r
+  return r
+end
+
+function P.rule(spec)
+  local at = load_time_call("rule", "declares rules", spec, "{ id = ..., stage = ..., ... }")
+  if at then declare(spec, at) end
+end
+
+-- ---- decide { ... }: a decision table --------------------------------------------------
+
+local DECIDE_FIELDS = { on = true, stage = true, weight = true, rows = true, doc = true }
+
+-- the value a decision table decides on: an answer (a dotted path into the
+-- intake) or a fact (f.name)
+local function decided_value(on)
+  local fact = on:match("^f%.([%a_][%w_]*)$")
+  if fact then
+    return function(_, _, f) return f[fact] end, fact
+  end
+  return function(intake) return get_path(intake, on) end, nil
+end
+
+-- decide { on = "culture.approach", stage = "fit", weight = "culture",
+--          rows = { { id = ..., is = "offload", because = ..., score = {...} }, ... } }:
+-- one rule per row, firing when the field has the row's value (and the
+-- row's own `when`, if it has one), so each row keeps its id in reports.
+function P.decide(spec)
+  local at = load_time_call("decide", "declares a decision table", spec,
+    "{ on = <question or f.fact>, stage = ..., rows = { {id = ..., is = ..., ...}, ... } }")
+  if not at then return end
+  for _, k in ipairs(sorted_keys(spec)) do
+    if not DECIDE_FIELDS[k] then
+      local hint = closest(tostring(k), sorted_keys(DECIDE_FIELDS))
+      problem(at, "decide: unknown field '" .. tostring(k) .. "'" ..
+        (hint and (" (did you mean '" .. hint .. "'?)") or " (allowed: doc, on, rows, stage, weight)"))
+    end
+  end
+  if type(spec.on) ~= "string" or not (spec.on:match("^[%a_][%w_.]*$")) then
+    problem(at, "decide needs 'on': the question (a.b) or the fact (f.name) its rows compare")
+    return
+  end
+  if type(spec.rows) ~= "table" or #spec.rows == 0 then
+    problem(at, "decide needs 'rows': a list of { id = ..., is = <value>, because = ..., ... }")
+    return
+  end
+  local value, fact = decided_value(spec.on)
+  if fact then forms.note_fact_use(fact, at) end
+  for i, row in ipairs(spec.rows) do
+    local where = at .. " (row " .. i .. ")"
+    if type(row) ~= "table" or row.is == nil then
+      problem(where, "decide: each row needs 'is', the value it applies to")
+    else
+      local rs = {}
+      for k, v in pairs(row) do if k ~= "is" then rs[k] = v end end
+      rs.stage = rs.stage or spec.stage
+      if rs.weight == nil then rs.weight = spec.weight end
+      local is = row.is
+      local r = declare(rs, at, function(intake, ctx, f) return value(intake, ctx, f) == is end)
+      if r then r.decide = { on = spec.on, is = is, fact = fact } end
+    end
+  end
+end
+
+-- ---- fact { ... } ------------------------------------------------------------------
+
+local FACT_FORMS = { "value", "answer", "is" }
+
+-- fact { id = "assets", doc = "...", value = function(intake, ctx, f) ... end }
+-- fact { id = "approach", doc = "...", answer = "culture.approach" }
+-- fact { id = "enterprise_scale", doc = "...", is = "f.assets > thresholds.enterprise_assets" }
+function P.fact(spec)
+  local at = load_time_call("fact", "declares facts", spec, "{ id = ..., doc = ..., value | answer | is = ... }")
+  if not at then return end
+  local id = spec.id
+  if type(id) ~= "string" or not id:match("^[%a_][%w_]*$") then
+    problem(at, "a fact needs an 'id' made of letters, digits and _")
+    return
+  end
+  local function bad(msg) problem(at, "fact '" .. id .. "': " .. msg) end
+  if forms.facts_by_id[id] then
+    bad("already declared at " .. forms.facts_by_id[id].at)
+    return
+  end
+  if type(spec.doc) ~= "string" or spec.doc == "" then bad("needs 'doc': what the fact means, for explain") end
+  local given = {}
+  for _, k in ipairs(FACT_FORMS) do if spec[k] ~= nil then given[#given + 1] = k end end
+  for _, k in ipairs(sorted_keys(spec)) do
+    if k ~= "id" and k ~= "doc" and k ~= "default" and not H.contains(FACT_FORMS, k) then
+      bad("unknown field '" .. tostring(k) .. "' (allowed: id, doc, value, answer with its default, is)")
+    end
+  end
+  if spec.default ~= nil and spec.answer == nil then bad("default goes with answer") end
+  if #given ~= 1 then
+    bad("give exactly one of value (a function), answer (a question) or is (an expression)")
+    return
+  end
+  local d = { id = id, at = at, doc = spec.doc }
+  if spec.value ~= nil then
+    if type(spec.value) ~= "function" then return bad("value must be a function(intake, ctx, f)") end
+    d.value = spec.value
+  elseif spec.answer ~= nil then
+    if type(spec.answer) ~= "string" or not spec.answer:match("^[%a_][%w_.]*$") then
+      return bad("answer must be a question's path, such as culture.approach")
+    end
+    local path, default = spec.answer, spec.default
+    if type(default) == "table" or type(default) == "function" then
+      return bad("default must be a plain value: text, a number or true/false")
+    end
+    d.answer, d.default = path, default
+    d.value = function(intake)
+      local v = get_path(intake, path)
+      if v == nil then return default end
+      return v
+    end
+  else
+    local fn, err = forms.compile(spec.is, at, "fact '" .. id .. "'")
+    if not fn then return bad(err) end
+    d.value, d.expression = fn, spec.is
+  end
+  forms.add_fact(d)
 end
 
 -- ---- share { ... } and shared ------------------------------------------------------
@@ -211,12 +395,13 @@ local shared_view = setmetatable({}, {
 
 function P.finish()
   loading = false
+  forms.check_uses()
   return M.problems, #rules
 end
 
 -- The functions and tables the rule files handed over, for the host to
 -- freeze: from here on a rule cannot keep state from one intake to the next.
-local RULE_STATE_FIELDS = { "when", "because", "action", "targets" }
+local RULE_STATE_FIELDS = { "when", "because", "action", "targets", "programmes", "held" }
 
 function P.rule_objects()
   local out, whose = {}, {} -- whose[i]: the rule or shared name out[i] belongs to, for messages
@@ -230,6 +415,10 @@ function P.rule_objects()
         whose[#out] = "rule " .. r.id .. " (" .. r.at .. ")"
       end
     end
+  end
+  for _, d in ipairs(forms.facts) do
+    out[#out + 1] = d.value
+    whose[#out] = "fact " .. d.id .. " (" .. d.at .. ")"
   end
   for _, k in ipairs(sorted_keys(shared)) do
     local v = shared[k]
@@ -250,6 +439,9 @@ function M.dsl.publish(policy)
   for i, a in ipairs(area_ids) do area_list[i] = a end
   P.dsl = {
     rule = P.rule,
+    decide = P.decide,
+    fact = P.fact,
+    thresholds = forms.thresholds,
     policy = policy,
     areas = H.readonly(area_list, "areas"),
     options = policy.options,

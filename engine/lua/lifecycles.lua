@@ -40,24 +40,45 @@ lifecycles.status = status
 
 -- The option that carries id on a date: itself while active, or while
 -- legacy with no successor available yet; else the successor it points
--- to, followed as far as needed; nil when nothing carries it then.
-function lifecycles.carrier(id, as_of)
-  local seen = {}
+-- to, followed as far as needed; nil when nothing carries it then. The
+-- second result is true when a successor carries it.
+local function resolve(id, as_of)
+  local seen, via_successor = {}, false
   while id ~= nil and not seen[id] do
     seen[id] = true
     local o = option_by_id[id]
     if o == nil then return nil end
     local s, entry = status(o, as_of)
-    if s == "active" then return id end
+    if s == "active" then return id, via_successor end
     if s == "unavailable" then return nil end
     local nxt = entry and entry.successor
     local nxt_status = nxt and option_by_id[nxt] and status(option_by_id[nxt], as_of)
     if nxt == nil or nxt_status == nil or nxt_status == "unavailable" then
-      return s == "legacy" and id or nil
+      if s == "legacy" then return id, via_successor end
+      return nil
     end
-    id = nxt
+    id, via_successor = nxt, true
   end
   return nil
+end
+
+function lifecycles.carrier(id, as_of)
+  return (resolve(id, as_of))
+end
+
+-- points_carrier(id, as_of) -> the option that gets the points a table
+-- names for id, and whether it is a successor (a report notes that).
+-- Before the option starts, its predecessor's carrier (policy
+-- `predecessor:`), if it names one; otherwise, when nothing carries it, the
+-- points stay on the option named, which is not shortlisted on that date.
+function lifecycles.points_carrier(id, as_of)
+  local o = option_by_id[id]
+  if status(o, as_of) == "unavailable" and o.predecessor ~= nil then
+    return (resolve(o.predecessor, as_of)), false
+  end
+  local c, by_successor = resolve(id, as_of)
+  if c == nil then return id, false end
+  return c, by_successor
 end
 
 -- the lifecycle_note cell of a report row: "" while active

@@ -21,6 +21,8 @@ local pol = {
   max_level = 5, level_labels = {}, focus_level = 3,
   shortlist_size = 3, min_score = 0, excluded_status = {},
   weights = {},
+  -- thresholds: name -> value; threshold_info: name -> {value, min, max, doc, at}
+  thresholds = {}, threshold_info = {},
   id_path = nil, label_path = nil, as_of_path = nil,
   label_column = "label",
   -- texts every intake needs, made once: "area (level)" and "shortlisted (k of n)"
@@ -141,10 +143,15 @@ local function check_options(policy)
         end
       end
       entry.lifecycle = check_lifecycle(o, at)
+      entry.predecessor = o.predecessor
       option_list[#option_list + 1] = entry
       option_by_id[o.id] = entry
     end)
   for _, o in ipairs(option_list) do
+    if o.predecessor ~= nil and not option_by_id[o.predecessor] then
+      problem(o.at, "option '" .. o.id .. "': predecessor '" .. tostring(o.predecessor) .. "' is not in the catalogue")
+      o.predecessor = nil
+    end
     for _, e in ipairs(o.lifecycle) do
       if e.successor ~= nil and not option_by_id[e.successor] then
         problem(e.at, "option '" .. o.id .. "': successor '" .. tostring(e.successor) .. "' is not in the catalogue")
@@ -181,6 +188,30 @@ local function check_weights(policy)
   end
 end
 
+-- thresholds: { name: {value, min, max, doc} }: the tunable numbers rules
+-- compare with, each with the range an analyst may move it in, so a retuned
+-- value is checked here and not found wrong on the first intake.
+local function check_thresholds(policy)
+  local th = policy.thresholds
+  if th == nil then return end
+  for _, k in ipairs(sorted_keys(th)) do
+    local t, at = th[k], policy_at(th, k)
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      problem(at, "threshold '" .. tostring(k) .. "': a name is letters, digits and _")
+    elseif type(t) ~= "table" or not finite(t.value) then
+      problem(at, "threshold '" .. k .. "' needs a number 'value' (and may give min, max and doc)")
+    elseif (t.min ~= nil and not finite(t.min)) or (t.max ~= nil and not finite(t.max)) then
+      problem(at, "threshold '" .. k .. "': min and max must be numbers")
+    elseif (t.min ~= nil and t.value < t.min) or (t.max ~= nil and t.value > t.max) then
+      problem(at, string.format("threshold '%s' is %s, outside its range %s to %s", k, tostring(t.value),
+        t.min ~= nil and tostring(t.min) or "-inf", t.max ~= nil and tostring(t.max) or "inf"))
+    else
+      pol.thresholds[k] = t.value
+      pol.threshold_info[k] = { value = t.value, min = t.min, max = t.max, doc = t.doc, at = at }
+    end
+  end
+end
+
 local function check_intake_fields(policy)
   local f = policy.intake or {}
   pol.id_path = f.id_field or "id"
@@ -199,6 +230,7 @@ function pol.read(policy)
   check_options(policy)
   check_shortlist(policy)
   check_weights(policy)
+  check_thresholds(policy)
   check_intake_fields(policy)
   for _, a in ipairs(area_ids) do
     pol.area_level_text[a] = {}

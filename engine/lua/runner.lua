@@ -15,7 +15,9 @@
 local P, M = ...
 local signed, sorted_keys = M.helpers.signed, M.helpers.sorted_keys
 local POINTS_MAX = M.helpers.POINTS_MAX
-local weights = M.policy.weights
+local pol = M.policy
+local weights, option_list, option_name = pol.weights, pol.option_list, pol.option_name
+local points_carrier = M.lifecycles.points_carrier
 local ACTION_FIELD = M.dsl.ACTION_FIELD
 
 local R = {}
@@ -28,6 +30,7 @@ local probe   -- the probe being run (check), or nil
 local running -- the rule whose code runs, or whose result is checked and added; nil between rules
 local step    -- the part of the evaluation the prelude is in ("the fit stage"), when running is nil
 local hits    -- what each rule that fired did in this evaluation: {index, moved, ...}
+local facts   -- the facts of the intake being evaluated (forms.new_facts), the third argument of rule functions
 local written = 0          -- bytes of report text rules made in this evaluation
 local written_max = math.huge -- the host's output cap per intake (host.output_limit)
 
@@ -38,6 +41,8 @@ function R.trace() return trace end
 function R.set_probe(p) probe = p end
 function R.probe() return probe end
 function R.running() return running end
+function R.set_facts(f) facts = f end
+function R.facts() return facts end
 -- the start of an evaluation: no rule is running yet, no text written
 function R.reset()
   running, step, written = nil, "the start of the evaluation", 0
@@ -81,8 +86,8 @@ R.charge = charge
 -- not hide the others.
 local function call(r, f, intake, ctx)
   running = r
-  if not probe then return f(intake, ctx) end
-  local ok, res = M.host.pcall(f, intake, ctx)
+  if not probe then return f(intake, ctx, facts) end
+  local ok, res = M.host.pcall(f, intake, ctx, facts)
   if ok then return res end
   probe.fail(r, res)
   return nil
@@ -198,6 +203,72 @@ local function check_points(r, t, known, what)
   return true
 end
 
+-- ---- tables of points that name programmes ----------------------------------------
+
+-- A fit rule's table of points names options as ideas: on the assessment
+-- date each key goes to the option that carries it then (lifecycles.lua:
+-- a successor, or a predecessor before the option starts; nothing when
+-- nothing carries it). Keys listed under `programmes` do the same, and the
+-- reason then says which option carries the programme. Resolved once per
+-- rule and date (a corpus has a few thousand dates at most; the memo is
+-- bounded all the same).
+local resolved, resolved_count = {}, 0
+local NO_DATE = {}
+
+local function add_carried(t, points, as_of, notes)
+  for _, o in ipairs(option_list) do
+    local v = points[o.id]
+    if v ~= nil then
+      local c, by_successor = points_carrier(o.id, as_of)
+      if c ~= nil then
+        t[c] = (t[c] or 0) + v
+        if notes and by_successor then
+          notes[#notes + 1] = " (On the assessment date " .. option_name(c) .. " carries what " ..
+            option_name(o.id) .. " offered.)"
+        end
+      end
+    end
+  end
+end
+
+local function resolve_table(r, as_of)
+  local t, notes = {}, {}
+  add_carried(t, r.action, as_of, nil)
+  if r.programmes then add_carried(t, r.programmes, as_of, notes) end
+  local keys = {}
+  for _, o in ipairs(option_list) do
+    if t[o.id] ~= nil then keys[#keys + 1] = o.id end
+  end
+  return { points = t, keys = keys, note = table.concat(notes) }
+end
+
+-- a table's points scaled by the need level of an area: level 3 of 5 gives
+-- 60 % of each, rounded half up
+local function scaled(points, keys, level)
+  local f = level / pol.max_level
+  local t = {}
+  for _, k in ipairs(keys) do t[k] = math.floor(points[k] * f + 0.5) end
+  return t
+end
+
+-- table_points(r, ctx) -> the points of fit rule r's table on ctx's date,
+-- their keys in catalogue order, and the note on successors for its reason
+local function table_points(r, ctx)
+  local date = ctx.as_of or NO_DATE
+  local by_date = resolved[r.index]
+  local entry = by_date and by_date[date]
+  if entry == nil then
+    if resolved_count >= 65536 then resolved, resolved_count = {}, 0 end
+    by_date = resolved[r.index] or {}
+    resolved[r.index] = by_date
+    entry = resolve_table(r, ctx.as_of)
+    by_date[date], resolved_count = entry, resolved_count + 1
+  end
+  if r.scale_area then return scaled(entry.points, entry.keys, ctx.need[r.scale_area]), entry.keys, entry.note end
+  return entry.points, entry.keys, entry.note
+end
+R.table_points = table_points
+
 -- a weighted contribution or the total it makes is out of range: the
 -- rule's problem (fail), so the intake is refused instead of ranked on a
 -- total that wrapped or became inf or NaN
@@ -206,11 +277,11 @@ local function out_of_range(r, k, v, total)
     "of -1e9 to 1e9 points", v, tostring(k), total), r)
 end
 
--- adds a rule's points to totals[key] and its explanation to why[key]
-local function add_points(r, t, keys, totals, why, intake, ctx)
+-- adds a rule's points to totals[key] and its explanation (with the note
+-- on successors, if any) to why[key]
+local function add_points(r, t, keys, totals, why, intake, ctx, note)
   local w = r.weight and weights[r.weight] or 1
   local text
-  if t == r.action and r.static_keys then keys = r.static_keys end -- only the keys it names
   for _, k in ipairs(keys) do
     local v = t[k]
     if v ~= nil and v ~= 0 then
@@ -219,7 +290,10 @@ local function add_points(r, t, keys, totals, why, intake, ctx)
       if v <= POINTS_MAX and v >= -POINTS_MAX and total <= POINTS_MAX and total >= -POINTS_MAX then
         totals[k] = total
         r.moved = r.moved + math.abs(v)
-        text = text or reason(r, intake, ctx)
+        if text == nil then
+          text = reason(r, intake, ctx)
+          if note then text = text .. note end
+        end
         charge(#text + #r.id + 16, r)
         local list = why[k]
         list[#list + 1] = r.id .. " " .. signed(v) .. ": " .. text
@@ -240,7 +314,7 @@ end
 -- traceback of a failing rule reads the same in every path ("in function
 -- <file:line>", not the name of a local variable of the prelude).
 local function invoke(f, intake, ctx)
-  return f(intake, ctx)
+  return f(intake, ctx, facts)
 end
 
 -- The same as points_stage below when nothing is traced, probed or timed
@@ -253,14 +327,16 @@ local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys
     local w = r.when
     if w == nil or invoke(w, intake, ctx) then
       local before = r.moved
-      local t = r.action
+      local t, k, note = r.action, r.static_keys or keys, nil
       if type(t) == "function" then
-        t = invoke(t, intake, ctx)
+        t, k = invoke(t, intake, ctx), keys
         running = nil -- from here on, the prelude's own code runs (check_points names r)
         if t ~= nil and not check_points(r, t, known, what) then t = nil end
+      elseif r.resolves then
+        t, k, note = table_points(r, ctx)
       end
       running = nil
-      if t ~= nil then add_points(r, t, keys, totals, why, intake, ctx) end
+      if t ~= nil then add_points(r, t, k, totals, why, intake, ctx, note) end
       if hits then
         hits[#hits + 1] = r.index
         hits[#hits + 1] = r.moved - before
@@ -282,9 +358,15 @@ function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, 
     local t0, ent = begin_rule(r)
     local fired = fires(r, intake, ctx)
     if fired then
-      local t = action_value(r, intake, ctx)
+      local t, k, note
+      if r.resolves then
+        t, k, note = table_points(r, ctx)
+      else
+        t = action_value(r, intake, ctx)
+        k = type(r.action) == "function" and keys or r.static_keys or keys
+      end
       if t ~= nil and (type(r.action) ~= "function" or check_points(r, t, known, what)) then
-        add_points(r, t, keys, totals, why, intake, ctx)
+        add_points(r, t, k, totals, why, intake, ctx, note)
       end
     end
     end_rule(r, fired, t0)

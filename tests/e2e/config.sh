@@ -19,10 +19,14 @@ cp "$out/recommendations.csv" "$WORK/before.csv"
 
 # a broken policy: exit 2, message with file:line:column, reports untouched
 cp -r policies "$WORK/pol"
+line_of() { grep -n "$1" policies/default.yaml | head -1 | cut -d: -f1; }
+SIZE_LINE=$(line_of '^  size: 3$')
+MIN_SCORE_LINE=$(line_of '^  min_score: 20$')
+SHORTLIST_LINE=$(line_of '^shortlist:$')
 sed 's/^  size: 3$/  size: three/' policies/default.yaml > "$WORK/pol/default.yaml"
 grep -q 'size: three' "$WORK/pol/default.yaml" || fail "test setup: shortlist size line not found"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
-contains "$WORK/log" "$WORK/pol/default.yaml:141:9: expected a whole number, found \"three\""
+contains "$WORK/log" "$WORK/pol/default.yaml:$SIZE_LINE:9: expected a whole number, found \"three\""
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy error changed the reports"
 ok "a broken policy exits 2 and writes nothing"
 
@@ -40,12 +44,12 @@ ok "a focus level above max_level and a word for min_score are refused"
 # an error at its line with "did you mean", never a default taken silently
 sed 's/^  min_score: 20$/  min_scor: 20/' policies/default.yaml > "$WORK/pol/default.yaml"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
-contains "$WORK/log" "$WORK/pol/default.yaml:142:3: unknown field 'min_scor'; did you mean 'min_score'?"
+contains "$WORK/log" "$WORK/pol/default.yaml:$MIN_SCORE_LINE:3: unknown field 'min_scor'; did you mean 'min_score'?"
 expect_exit 2 "$WORK/log" "$PF" check --strict --policy "$WORK/pol/default.yaml"
 contains "$WORK/log" "did you mean 'min_score'?"
 sed 's/^shortlist:$/shortlsit:/' policies/default.yaml > "$WORK/pol/default.yaml"
 expect_exit 2 "$WORK/log" "$PF" diff --base-rules rules --policy "$WORK/pol/default.yaml" samples/
-contains "$WORK/log" "$WORK/pol/default.yaml:140:1: unknown field 'shortlsit'; did you mean 'shortlist'?"
+contains "$WORK/log" "$WORK/pol/default.yaml:$SHORTLIST_LINE:1: unknown field 'shortlsit'; did you mean 'shortlist'?"
 sed 's/{status: retired, from: 2023-07-01,/{status: retird, from: 2023-07-01,/' policies/default.yaml > "$WORK/pol/default.yaml"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
 contains "$WORK/log" 'found "retird"; did you mean "retired"?'

@@ -42,9 +42,11 @@ static void test_reports_described(void **state)
     assert_int_equal(strlen(pf_eval_rules_digest(fx->ev)), 64);
 }
 
+/* fit.base scores opt_old by a function: its keys are literal, where a
+ * table's keys go to the option carrying them (test_points_follow_carrier) */
 static const char SCORING_RULES[] =
     "rule { id = 'fit.base', stage = 'fit', because = 'Base points.', weight = 'base',\n"
-    "  score = { opt_a = 10, opt_b = 10, opt_c = 5, opt_old = 30 } }\n"
+    "  score = function() return { opt_a = 10, opt_b = 10, opt_c = 5, opt_old = 30 } end }\n"
     "rule { id = 'fit.double', stage = 'fit', because = 'Doubled.', weight = 'double',\n"
     "  when = function(intake) return intake.flag == true end,\n"
     "  score = { opt_c = 4 } }\n"
@@ -120,7 +122,7 @@ static void test_ties_follow_catalogue_order(void **state)
     fx_t *fx = *state;
     put(fx, "10-fit.lua",
         "rule { id = 'fit.tie', stage = 'fit', because = 'Equal.',\n"
-        "  score = { opt_old = 20, opt_c = 20, opt_b = 20, opt_a = 20 } }\n");
+        "  score = function() return { opt_old = 20, opt_c = 20, opt_b = 20, opt_a = 20 } end }\n");
     load(fx);
     run_ok(fx, intake(fx, INTAKE_YAML));
     assert_rec(fx, 1, "opt_a", "20", "yes");
@@ -187,8 +189,8 @@ static void test_lifecycle_by_date(void **state)
 {
     fx_t *fx = *state;
     put(fx, "10-fit.lua",
-        "rule { id = 'fit.s', stage = 'fit', because = 'S.', score = { opt_old = 50, opt_a = 20 } "
-        "}\n");
+        "rule { id = 'fit.s', stage = 'fit', because = 'S.',\n"
+        "  score = function() return { opt_old = 50, opt_a = 20 } end }\n");
     load(fx);
     /* legacy on 2021-01-01: still shortlisted (only retired is excluded) */
     run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2021-01-01\n"));
@@ -211,6 +213,36 @@ static void test_lifecycle_by_date(void **state)
                         "not shortlisted: the option is unavailable on 2019-06-01");
 }
 
+/* A table of points names offers: on each date a key's points go to the
+ * option carrying it (itself while active or legacy, its successor once
+ * retired; before it starts it keeps them, and is not shortlisted); under
+ * `programmes` the reason also
+ * names the carrier. A function's keys stay literal (SCORING_RULES). */
+static void test_points_follow_carrier(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-fit.lua",
+        "rule { id = 'fit.s', stage = 'fit', because = 'S.', score = { opt_old = 50, opt_a = 20 } "
+        "}\n"
+        "rule { id = 'fit.p', stage = 'fit', because = 'P.', programmes = { opt_old = 7 } }\n");
+    load(fx);
+    run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2021-01-01\n"));
+    assert_rec(fx, 1, "opt_old", "57", "yes"); /* legacy, no successor: itself */
+    assert_string_equal(REC(fx, 1, R_WHY), "fit.s +50: S.; fit.p +7: P.");
+    run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2022-06-01\n"));
+    assert_rec(fx, 1, "opt_c", "57", "yes"); /* retired: the successor takes the points */
+    assert_string_equal(
+        REC(fx, 1, R_WHY),
+        "fit.s +50: S.; fit.p +7: P. (On the assessment date Option C carries what Old "
+        "Option offered.)");
+    assert_rec(fx, 4, "opt_old", "0", "no");
+    assert_string_equal(REC(fx, 4, R_WHY), "no rule scored this option");
+    run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2019-06-01\n"));
+    /* before it starts nothing carries opt_old: its points stay on it, not shortlisted */
+    assert_rec(fx, 1, "opt_old", "57", "no");
+    assert_rec(fx, 2, "opt_a", "20", "yes");
+}
+
 /* Regression test (was a bug, now fixed): when the intake has no as-of date (the policy names
  * as_of_field but the answer is missing), the shortlist note of a retired option reads "not
  * shortlisted: the option is retired on nil": the prelude formatted
@@ -220,7 +252,8 @@ static void test_lifecycle_without_date(void **state)
 {
     fx_t *fx = *state;
     put(fx, "10-fit.lua",
-        "rule { id = 'fit.s', stage = 'fit', because = 'S.', score = { opt_old = 50 } }\n");
+        "rule { id = 'fit.s', stage = 'fit', because = 'S.', score = function() return { opt_old = "
+        "50 } end }\n");
     load(fx);
     run_ok(fx, intake(fx, "id: a\norg: {name: A}\n"));
     assert_rec(fx, 1, "opt_old", "50", "no");
@@ -474,7 +507,8 @@ static const load_case_t LOAD_CASES[] = {
        "}\n"
        "rule { stage = 'fit', because = 'A.', score = { opt_a = 1 } }\n"}},
      {{"rules.check", "10-a.lua", 1,
-       "rule 'nb': because must be a sentence (text) or a function returning one"},
+       "rule 'nb': because must be a sentence (text, with {placeholders} if need be) or a function "
+       "returning one"},
       {"rules.check", "10-a.lua", 2, "rule 'eb': because must be a sentence"},
       {"rules.check", "10-a.lua", 3, "rule 'na': a fit rule needs 'score'"},
       {"rules.check", "10-a.lua", 4, "rule 'bw': weight 'heavy' is not in the policy's weights"},
@@ -798,6 +832,7 @@ int main(void)
         T(test_ties_follow_catalogue_order),
         T(test_exclude),
         T(test_lifecycle_by_date),
+        T(test_points_follow_carrier),
         T(test_lifecycle_without_date),
         T(test_need_levels_clamp),
         T(test_engage_steps),

@@ -150,7 +150,7 @@ static void test_output_capped_per_intake(void **state)
         "rule { id = 'flood', stage = 'fit',\n"
         "  because = function(intake) return intake.hostile and string.rep('y', 300000) or 'F.' "
         "end,\n"
-        "  score = { opt_a = 1, opt_b = 1, opt_c = 1, opt_old = 1 } }\n");
+        "  score = function() return { opt_a = 1, opt_b = 1, opt_c = 1, opt_old = 1 } end }\n");
     put(fx, "20-normal.lua", NORMAL_RULE);
     load(fx);
     run_fails(fx, intake(fx, HOSTILE_INTAKE), "rule.limit", "rule flood (");

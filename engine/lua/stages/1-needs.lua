@@ -18,6 +18,9 @@ function M.stages.needs(e, intake, ctx)
   local max_level, focus_level = pol.max_level, pol.focus_level
   for _, a in ipairs(area_ids) do
     e.need[a] = clamp(math.floor(e.need_points[a] + 0.5), 0, max_level)
-    if e.need[a] >= focus_level then e.focus[#e.focus + 1] = a end
+    if e.need[a] >= focus_level then
+      e.focus[#e.focus + 1] = a
+      e.in_focus[a] = true
+    end
   end
 end

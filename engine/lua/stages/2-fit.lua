@@ -18,8 +18,11 @@ M.stages = M.stages or {}
 local function would_add(r, intake, ctx, ent)
   local t = r.action
   if type(t) == "function" then
-    local ok, res = M.host.pcall(t, intake, ctx)
+    local ok, res = M.host.pcall(t, intake, ctx, M.runner.facts())
     t = ok and type(res) == "table" and res or nil
+  elseif r.resolves then
+    local ok, res = M.host.pcall(M.runner.table_points, r, ctx)
+    t = ok and res or nil
   end
   if type(t) ~= "table" then return end
   local w = r.weight and weights[r.weight] or 1

@@ -36,6 +36,7 @@ local DSL_ANNOTATIONS = [[
 ---@field as_of string the intake's as-of date (YYYY-MM-DD)
 ---@field need table<string, integer> need level per area, after the needs stage
 ---@field focus_areas string[] areas at or above the policy's focus level
+---@field in_focus table<string, boolean> true for each focus area, after the needs stage
 ---@field score table<string, number> points per option so far
 ---@field shortlisted table<string, boolean> in the engage stage
 ---@field rank table<string, integer> in the engage stage
@@ -48,20 +49,51 @@ local DSL_ANNOTATIONS = [[
 ---@class RuleSpec
 ---@field id string unique id: letters, digits, '.', '_' and '-'
 ---@field stage "needs"|"fit"|"shortlist"|"engage"
----@field because string|fun(intake: Intake, ctx: Ctx): string the reason, as an analyst would sign it
----@field when? fun(intake: Intake, ctx: Ctx): boolean? when the rule fires (default: always)
+---@field because string|fun(intake: Intake, ctx: Ctx, f: Facts): string the reason; text may hold {f.fact} placeholders
+---@field when? string|fun(intake: Intake, ctx: Ctx, f: Facts): boolean? when it fires: one expression, or a function
 ---@field weight? string a key of the policy's weights that multiplies the points
----@field need? table<string, number>|fun(intake: Intake, ctx: Ctx): table<string, number>? needs stage
----@field score? table<string, number>|fun(intake: Intake, ctx: Ctx): table<string, number>? fit stage
----@field exclude? string[]|fun(intake: Intake, ctx: Ctx): string[]? shortlist stage
----@field step? string|fun(intake: Intake, ctx: Ctx): string? engage stage
+---@field need? table<string, number>|fun(intake: Intake, ctx: Ctx, f: Facts): table<string, number>? needs stage
+---@field score? table<string, number>|fun(intake: Intake, ctx: Ctx, f: Facts): table<string, number>? fit stage
+---@field programmes? table<string, number> fit stage: points for programmes; the reason names their carrier
+---@field scale_by_need? string fit stage: an area whose need level scales the table's points
+---@field exclude? string[]|fun(intake: Intake, ctx: Ctx, f: Facts): string[]? shortlist stage
+---@field step? string|fun(intake: Intake, ctx: Ctx, f: Facts): string? engage stage; text may hold placeholders
 ---@field options? "shortlisted"|"top"|"all"|string[] engage stage: rows the step goes to
 ---@field doc? string longer notes for readers of the rule
 ---@field note? string why a retired option is still scored
 
+---@class DecideRow: RuleSpec
+---@field is any the value of the table's field this row applies to
+
+---@class DecideSpec
+---@field on string the question (a.b) or fact (f.name) the rows compare
+---@field stage "needs"|"fit"|"shortlist"|"engage"
+---@field weight? string the weight of every row (a row may give its own)
+---@field rows DecideRow[] one rule per row, each with its own id
+---@field doc? string
+
+---@class FactSpec
+---@field id string the name rules read as f.<id>
+---@field doc string what the fact means (explain shows it)
+---@field answer? string a question's path; the fact is its answer
+---@field default? any the value when that answer is missing
+---@field is? string one expression over f.<fact>, thresholds.<name> and intake
+---@field value? fun(intake: Intake, ctx: Ctx, f: Facts): any
+
 ---Declares a rule.
 ---@param spec RuleSpec
 function rule(spec) end
+
+---Declares a decision table: one rule per row.
+---@param spec DecideSpec
+function decide(spec) end
+
+---Declares a fact, computed once per intake when first read.
+---@param spec FactSpec
+function fact(spec) end
+
+---@type Thresholds the policy's thresholds by name (read-only)
+thresholds = {}
 
 ---@type table read-only policy document
 policy = {}
@@ -123,6 +155,25 @@ function P.types(_, source, schema)
     out[#out + 1] = ""
     i = i + 1
   end
+  out[#out + 1] = "---@class Facts the pack's facts (rules/), read as f.<name>"
+  for _, d in ipairs(M.forms.facts) do
+    local t, optional = "any", ""
+    if d.answer then -- an answer's fact has the question's type
+      local spec = schema
+      for part in d.answer:gmatch("[^.]+") do spec = spec and spec.fields and spec.fields[part] end
+      if spec then
+        t = annotation_type(spec, "Facts." .. d.id, {})
+        optional = d.default == nil and "?" or "" -- nil when the question or an object above it is missing
+      end
+    end
+    out[#out + 1] = "---@field " .. d.id .. optional .. " " .. t .. doc_line(d.doc)
+  end
+  out[#out + 1] = ""
+  out[#out + 1] = "---@class Thresholds the policy's thresholds, read as thresholds.<name>"
+  for _, k in ipairs(sorted_keys(M.policy.threshold_info)) do
+    out[#out + 1] = "---@field " .. k .. " number" .. doc_line(M.policy.threshold_info[k].doc)
+  end
+  out[#out + 1] = ""
   out[#out + 1] = DSL_ANNOTATIONS
   return true, table.concat(out, "\n")
 end

@@ -1,0 +1,275 @@
+-- prelude/forms.lua: the declarative forms of the rule DSL that are not
+-- functions: facts (declared once, computed once per intake, on first read,
+-- and read as f.name), thresholds (the policy's tunable numbers, read as
+-- thresholds.name), conditions (a `when` written as one expression in a
+-- string) and templates (a `because` or `step` with {expression}
+-- placeholders). Owns the fact registry (M.forms.facts in load order,
+-- by_id), the names each compiled text uses (checked at the pack's end, when
+-- every fact is declared) and the thresholds view. Knows no fact, threshold
+-- or question by name.
+--
+-- A condition or placeholder is compiled once, at load, into a function of
+-- (intake, ctx, f) like the ones rule files write, so the runner calls both
+-- kinds the same way; its chunk is named after the rule file's line, so an
+-- error in it points there.
+
+local _, M = ...
+local H, pol = M.helpers, M.policy
+local problem = M.problem
+local closest, sorted_keys = H.closest, H.sorted_keys
+
+local forms = { facts = {}, facts_by_id = {} }
+M.forms = forms
+
+local facts, facts_by_id = forms.facts, forms.facts_by_id
+local uses = {} -- { kind = "fact"|"threshold", name, at, text }: names compiled texts use
+
+-- ---- thresholds -------------------------------------------------------------------
+
+local function unknown_threshold(k)
+  local near = type(k) == "string" and closest(k, sorted_keys(pol.thresholds))
+  return "thresholds." .. tostring(k) .. " is not in the policy's thresholds" ..
+    (near and (" (did you mean '" .. near .. "'?)") or "")
+end
+
+-- What rule files see as `thresholds`: the policy's values by name; a name
+-- the policy lacks is an error at the line that reads it. reads[name] is
+-- set for every name read (check warns of thresholds nothing reads).
+forms.threshold_reads = {}
+forms.thresholds = setmetatable({}, {
+  __index = function(_, k)
+    local v = pol.thresholds[k]
+    if v == nil then error(unknown_threshold(k), 2) end
+    forms.threshold_reads[k] = true
+    return v
+  end,
+  __newindex = function(_, k)
+    error("thresholds are read-only; change " .. tostring(k) .. " in the policy's thresholds", 2)
+  end,
+  __metatable = false,
+})
+
+-- ---- compiling expressions ----------------------------------------------------------
+
+-- The only global name an expression sees: anything else is a mistake,
+-- said at the rule's line when it runs (the names of facts and thresholds
+-- are checked before, at load).
+local EXPRESSION_ENV = setmetatable({ thresholds = forms.thresholds }, {
+  __index = function(_, k)
+    error("'" .. tostring(k) .. "' is not a name an expression can use: write f.<fact>, thresholds.<name>, " ..
+      "intake.<question> or ctx.<field>", 2)
+  end,
+  __newindex = function(_, k) error("an expression cannot set '" .. tostring(k) .. "'", 2) end,
+  __metatable = false,
+})
+
+-- the text of an expression with its string literals emptied, so that a
+-- name inside quotes is not taken for a fact or threshold
+local function without_strings(src)
+  return (src:gsub("(['\"])(.-)%1", "%1%1"))
+end
+
+-- what the keys of ctx's tables are
+local CTX_KEYS = { need = "area", in_focus = "area", score = "option", shortlisted = "option", rank = "option" }
+
+local function note_uses(src, at)
+  local code = " " .. without_strings(src)
+  for name in code:gmatch("[^%w_.]f%.([%a_][%w_]*)") do
+    uses[#uses + 1] = { kind = "fact", name = name, at = at }
+  end
+  for name in code:gmatch("[^%w_.]thresholds%.([%a_][%w_]*)") do
+    uses[#uses + 1] = { kind = "threshold", name = name, at = at }
+  end
+  -- ctx's tables keyed by area or option: a misspelt key would read nil
+  for field, name in code:gmatch("[^%w_.]ctx%.([%a_]+)%.([%a_][%w_]*)") do
+    local kind = CTX_KEYS[field]
+    if kind then uses[#uses + 1] = { kind = kind, name = name, at = at, field = "ctx." .. field } end
+  end
+  for name in src:gmatch("ctx%.lifecycle%(%s*['\"]([^'\"]*)['\"]%s*%)") do
+    uses[#uses + 1] = { kind = "option", name = name, at = at, field = "ctx.lifecycle" }
+  end
+end
+
+-- a fact named outside an expression (decide's `on = "f.name"`)
+function forms.note_fact_use(name, at)
+  uses[#uses + 1] = { kind = "fact", name = name, at = at }
+end
+
+-- compile(src, at, what) -> function(intake, ctx, f) returning the value of
+-- the expression src, or nil and the problem (what: "condition", ...).
+local function compile(src, at, what)
+  if type(src) ~= "string" or src:match("^%s*$") then return nil, what .. " is empty" end
+  if without_strings(src):find("%f[%w_]function%f[^%w_]") then
+    return nil, what .. " is one expression; write a function for more"
+  end
+  -- "return (src)": the parentheses make a second statement a syntax error
+  local fn, err = load("local intake, ctx, f = ...; return (" .. src .. "\n)", "=" .. at, "t", EXPRESSION_ENV)
+  if not fn then
+    return nil, what .. " '" .. src .. "' is not a valid expression: " .. tostring(err):gsub("^.-:%d+: ", "")
+  end
+  note_uses(src, at)
+  return fn
+end
+forms.compile = compile
+
+-- ---- templates ------------------------------------------------------------------------
+
+-- thousands grouping of a whole number: 1000 -> "1,000"
+local function grouped(v)
+  local s = string.format("%d", math.floor(v))
+  local sign, digits = s:match("^(-?)(%d+)$")
+  digits = digits:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
+  return sign .. digits
+end
+
+-- a placeholder's value as text: lists joined with ", ", numbers as Lua
+-- prints them (as `..` would), or with the placeholder's format
+local function shown(v, fmt, part)
+  if v == nil then error("{" .. part .. "} has no value for this intake", 0) end
+  if fmt == "," then return grouped(v) end
+  if fmt then return string.format(fmt, v) end
+  if type(v) == "table" then
+    local items = {}
+    for i, x in ipairs(v) do items[i] = tostring(x) end
+    return table.concat(items, ", ")
+  end
+  return tostring(v)
+end
+
+-- parse(src) -> list of literal texts and { src, fmt } placeholders, or nil
+-- and the problem. {{ and }} stand for literal braces.
+local function parse_template(src)
+  local parts, buf, i = {}, {}, 1
+  while i <= #src do
+    local c = src:sub(i, i)
+    local two = src:sub(i, i + 1)
+    if two == "{{" or two == "}}" then
+      buf[#buf + 1] = c
+      i = i + 2
+    elseif c == "{" then
+      local close = src:find("}", i + 1, true)
+      if not close then return nil, "a '{' without its '}' (write {{ for a brace)" end
+      local inner = src:sub(i + 1, close - 1)
+      local expr, fmt = inner:match("^(.-):([%%,].*)$")
+      parts[#parts + 1] = table.concat(buf)
+      buf = {}
+      parts[#parts + 1] = { src = expr or inner, fmt = fmt }
+      i = close + 1
+    elseif c == "}" then
+      return nil, "a '}' without its '{' (write }} for a brace)"
+    else
+      buf[#buf + 1] = c
+      i = i + 1
+    end
+  end
+  parts[#parts + 1] = table.concat(buf)
+  return parts
+end
+
+-- template(src, at, what) -> src itself when it has no placeholder, or a
+-- function(intake, ctx, f) that fills them in; nil and the problem when a
+-- placeholder does not compile
+function forms.template(src, at, what)
+  if not src:find("[{}]") then return src end
+  local parts, err = parse_template(src)
+  if not parts then return nil, what .. ": " .. err end
+  local fns = {}
+  for i, p in ipairs(parts) do
+    if type(p) == "table" then
+      local fn, cerr = compile(p.src, at, what .. " placeholder {" .. p.src .. "}")
+      if not fn then return nil, cerr end
+      if p.fmt and p.fmt ~= "," and not pcall(string.format, p.fmt, 1) then
+        return nil, what .. ": '" .. p.fmt .. "' is not a format (write %.1f, %d or , for 1,000)"
+      end
+      fns[i] = fn
+    end
+  end
+  return function(intake, ctx, f)
+    local out = {}
+    for i, p in ipairs(parts) do
+      if type(p) == "string" then out[i] = p
+      else out[i] = shown(fns[i](intake, ctx, f), p.fmt, p.src) end
+    end
+    return table.concat(out)
+  end, fns
+end
+
+-- ---- facts ---------------------------------------------------------------------------
+
+-- A sentinel for a fact whose value is nil, so it is computed only once.
+local NIL = {}
+
+local function unknown_fact(k)
+  local near = type(k) == "string" and closest(k, forms.fact_names())
+  return "f." .. tostring(k) .. " is not a declared fact" .. (near and (" (did you mean '" .. near .. "'?)") or "")
+end
+
+function forms.fact_names()
+  local names = {}
+  for i, d in ipairs(facts) do names[i] = d.id end
+  return names
+end
+
+-- forms.add_fact(d): d = { id, at, value = function(intake, ctx, f), doc }
+function forms.add_fact(d)
+  facts[#facts + 1] = d
+  facts_by_id[d.id] = d
+end
+
+-- new_facts(intake, ctx, on_read) -> f: the facts of one intake, each
+-- computed on its first read and kept for the rest of this evaluation
+-- only. on_read(name, value), when given, hears every read (explain).
+-- A fact that reads itself, directly or not, is an error, not a loop.
+function forms.new_facts(intake, ctx, on_read)
+  local memo, computing = {}, {}
+  local f
+  f = setmetatable({}, {
+    __index = function(_, k)
+      local v = memo[k]
+      if v == nil then
+        local d = facts_by_id[k]
+        if d == nil then error(unknown_fact(k), 2) end
+        if computing[k] then error("fact '" .. k .. "' depends on itself (" .. d.at .. ")", 2) end
+        computing[k] = true
+        v = d.value(intake, ctx, f)
+        computing[k] = nil
+        if v == nil then v = NIL end
+        memo[k] = v
+      end
+      if v == NIL then v = nil end
+      if on_read then on_read(k, v) end
+      return v
+    end,
+    __newindex = function(_, k) error("facts are read-only (tried to set f." .. tostring(k) .. ")", 2) end,
+    __metatable = false,
+  })
+  return f
+end
+
+-- The names compiled texts use that nothing declares: problems at their
+-- rule's line. Called once, when the pack has loaded.
+function forms.check_uses()
+  for _, u in ipairs(uses) do
+    if u.kind == "fact" and not facts_by_id[u.name] then
+      problem(u.at, unknown_fact(u.name))
+    elseif u.kind == "area" and not pol.area_known[u.name] then
+      local near = closest(u.name, pol.area_ids)
+      problem(u.at, u.field .. "." .. u.name .. ": '" .. u.name .. "' is not an area of the policy" ..
+        (near and (" (did you mean '" .. near .. "'?)") or ""))
+    elseif u.kind == "option" and not pol.option_by_id[u.name] then
+      local ids = {}
+      for i, o in ipairs(pol.option_list) do ids[i] = o.id end
+      local near = closest(u.name, ids)
+      problem(u.at, u.field .. ": '" .. u.name .. "' is not an option of the catalogue" ..
+        (near and (" (did you mean '" .. near .. "'?)") or ""))
+    elseif u.kind == "threshold" then
+      if pol.thresholds[u.name] == nil then
+        problem(u.at, unknown_threshold(u.name))
+      else
+        forms.threshold_reads[u.name] = true
+      end
+    end
+  end
+end
+
+return forms

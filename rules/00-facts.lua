@@ -1,0 +1,189 @@
+-- The facts the rules decide on, each declared once here and computed once
+-- per intake, when a rule first reads it (as f.name). A fact is an answer
+-- of the intake (answer = "a.b", with a default for a missing one), an
+-- expression over other facts and thresholds (is = "..."), or, where
+-- neither can say it, a function. `partnerfit explain` lists every fact
+-- with its value; `partnerfit check` refuses a rule that reads one not
+-- declared. The numbers they compare with are the policy's thresholds.
+
+-- ---- answers, by the names the rules use ----
+
+fact { id = "approach", answer = "culture.approach",
+  doc = "How the organisation wants to work with partners: develop_skills, augment_staff or offload." }
+fact { id = "self_service_preference", answer = "culture.self_service_preference",
+  doc = "How much the team prefers to work from the public guidance alone." }
+fact { id = "risk_tolerance", answer = "culture.risk_tolerance", doc = "How much risk leadership accepts." }
+fact { id = "operating_model", answer = "culture.operating_model", doc = "The cloud operating model." }
+fact { id = "executive_sponsor", answer = "culture.executive_sponsor",
+  doc = "Whether an executive sponsor has committed to the programme." }
+fact { id = "regulated", answer = "organisation.regulated",
+  doc = "Whether a regulator supervises how the organisation runs and outsources IT." }
+fact { id = "inventory_complete", answer = "estate.inventory_complete",
+  doc = "Whether a complete, current inventory of the estate exists." }
+fact { id = "paid_subscription", answer = "procurement.active_paid_subscription",
+  doc = "Whether the organisation already has a paid Azure subscription." }
+fact { id = "approved_vendor_list", answer = "procurement.approved_vendor_list",
+  doc = "Whether a new supplier must first join an approved vendor list." }
+fact { id = "lead_time", answer = "procurement.contract_lead_time_days",
+  doc = "Days a contract usually takes to sign here (nil when not given)." }
+fact { id = "support_held", answer = "procurement.existing_support_plan", default = "none",
+  doc = "The Azure support plan held today." }
+fact { id = "annual_azure_spend", answer = "estate.annual_azure_spend", default = 0,
+  doc = "Annual Azure spend today." }
+fact { id = "mission_critical", answer = "estate.criticality.mission_critical", default = 0,
+  doc = "Workloads whose outage stops the whole business." }
+fact { id = "unit_critical", answer = "estate.criticality.unit_critical", default = 0,
+  doc = "Workloads whose outage stops a business unit." }
+
+-- ---- the estate ----
+
+fact { id = "assets", doc = "Servers, databases and applications in scope together: the size of the estate.",
+  value = function(intake)
+    local e = intake.estate or {}
+    return (e.servers or 0) + (e.databases or 0) + (e.applications or 0)
+  end }
+
+fact { id = "greenfield", doc = "The intake counts its servers and reports none, nor any database: nothing to migrate.",
+  value = function(intake)
+    local e = intake.estate
+    return e ~= nil and e.servers ~= nil and (e.servers or 0) + (e.databases or 0) == 0
+  end }
+
+fact { id = "enterprise_scale", is = "f.assets > thresholds.enterprise_assets",
+  doc = "The estate is larger than the enterprise-scale threshold." }
+fact { id = "small_estate", is = "f.assets <= thresholds.small_estate_assets and f.assets > 0 and not f.greenfield",
+  doc = "There is an estate to move, and it is small." }
+
+fact { id = "production_workloads", doc = "Production workloads without a business-critical label.",
+  value = function(intake)
+    local c = (intake.estate or {}).criticality or {}
+    return (c.high or 0) + (c.medium or 0) + (c.low or 0)
+  end }
+
+-- ---- time ----
+
+fact { id = "exit_days",
+  doc = "Days from the assessment to the datacenter exit, negative once passed; nil without one.",
+  value = function(intake, ctx) return ctx.days_until((intake.estate or {}).datacenter_exit) end }
+fact { id = "exit_near", is = "f.exit_days ~= nil and f.exit_days <= thresholds.exit_near_days",
+  doc = "The datacenter exit is near (or has passed)." }
+fact { id = "exit_in_window", is = "f.exit_days ~= nil and f.exit_days <= thresholds.exit_window_days",
+  doc = "The datacenter exit falls within the window that sets the pace of migration." }
+fact { id = "adoption_window", answer = "estate.adoption_window_months",
+  doc = "Months the organisation gives itself to adopt the cloud (nil when not given)." }
+fact { id = "on_the_clock", doc = "The adoption must be done soon: a short adoption window, or a datacenter exit "
+    .. "within the window.",
+  is = "(f.adoption_window ~= nil and f.adoption_window <= thresholds.adoption_window_months) or f.exit_in_window" }
+fact { id = "exit_distance", doc = "The datacenter exit's distance in words: 'is N days away' or 'passed N days ago'.",
+  value = function(_, _, f)
+    local d = f.exit_days
+    if d == nil then return nil end
+    if d < 0 then return "passed " .. -d .. " days ago" end
+    return "is " .. d .. " days away"
+  end }
+
+-- ---- the team ----
+
+fact { id = "skill_gap", doc = "For every skill the intake lists: the levels the plans need beyond what the team has.",
+  value = function(intake)
+    local out, s = {}, intake.skills or {}
+    for _, k in ipairs(sorted_keys(s)) do out[k] = (s[k].need or 0) - (s[k].have or 0) end
+    return out
+  end }
+
+fact { id = "skill_gaps", doc = "The skills short by at least thresholds.skill_gap_levels, in name order.",
+  value = function(intake, _, f)
+    local out = {}
+    for _, k in ipairs(sorted_keys(intake.skills or {})) do
+      if f.skill_gap[k] >= thresholds.skill_gap_levels then out[#out + 1] = k end
+    end
+    return out
+  end }
+
+fact { id = "short_skills",
+  doc = "The same skills as a set: f.short_skills.operations is true when operations is short.",
+  value = function(_, _, f)
+    local set = {}
+    for _, k in ipairs(f.skill_gaps) do set[k] = true end
+    return set
+  end }
+
+fact { id = "no_skill_gap", doc = "The intake lists skills and none is short at all.",
+  value = function(intake, _, f)
+    local s = intake.skills
+    if s == nil or #sorted_keys(s) == 0 then return false end
+    for _, k in ipairs(sorted_keys(s)) do
+      if f.skill_gap[k] >= 1 then return false end
+    end
+    return true
+  end }
+
+fact { id = "broad_skill_gap", is = "#f.skill_gaps >= thresholds.broad_gap_skills",
+  doc = "So many skills are short that few teams close the gaps alone." }
+
+fact { id = "average_maturity", doc = "The average maturity over the seven areas, 0 to 5.",
+  value = function(intake)
+    local total = 0
+    for _, a in ipairs(areas) do total = total + (intake.maturity[a] or 0) end
+    return total / #areas
+  end }
+
+-- ---- support ----
+
+-- Azure support plans, lowest first, and how the reports name them.
+local TIER_ORDER = { none = 0, basic = 1, developer = 2, standard = 3, professional_direct = 4, unified = 5 }
+local TIER_NAME = {
+  none = "no support plan", basic = "Basic", developer = "Developer", standard = "Standard",
+  professional_direct = "Professional Direct", unified = "Unified",
+}
+
+fact { id = "recommended_tier", doc = "The support tier the workloads call for.",
+  value = function(_, _, f)
+    if f.mission_critical > 0 and (f.enterprise_scale or f.annual_azure_spend >= thresholds.unified_annual_spend
+        or f.operating_model == "enterprise") then
+      return "unified"
+    elseif f.mission_critical > 0 or f.unit_critical > 0 then
+      return "professional_direct"
+    elseif f.production_workloads > 0 then
+      return "standard"
+    end
+    return "developer"
+  end }
+
+fact { id = "recommended_tier_reason", doc = "Why the workloads call for that tier.",
+  value = function(_, _, f)
+    local tier, mc = f.recommended_tier, f.mission_critical
+    if tier == "unified" then
+      return mc .. " mission-critical workload(s) in an organisation-wide estate call for a negotiated "
+        .. "Unified agreement"
+    elseif tier == "professional_direct" and mc > 0 then
+      return mc .. " mission-critical workload(s) call for Professional Direct: one-hour "
+        .. "severity-A response plus advisory help and a delivery manager"
+    elseif tier == "professional_direct" then
+      return f.unit_critical .. " unit-critical workload(s) call for Professional Direct, the business-critical tier"
+    elseif tier == "standard" then
+      return "production workloads without a business-critical label call for Standard, with "
+        .. "severity-A response under an hour"
+    end
+    return "with no production workloads yet, Developer covers trial and non-production use"
+  end }
+
+fact { id = "recommended_tier_name", doc = "The recommended tier as the reports name it.",
+  value = function(_, _, f) return TIER_NAME[f.recommended_tier] end }
+fact { id = "support_held_name", doc = "The plan held today as the reports name it.",
+  value = function(_, _, f) return TIER_NAME[f.support_held] end }
+fact { id = "support_covered", doc = "The plan held today already meets the recommended tier.",
+  value = function(_, _, f) return TIER_ORDER[f.support_held] >= TIER_ORDER[f.recommended_tier] end }
+fact { id = "support_below_tier", doc = "The workloads call for Standard or above, and the plan held is below it.",
+  value = function(_, _, f)
+    local rec = TIER_ORDER[f.recommended_tier]
+    return rec >= TIER_ORDER.standard and TIER_ORDER[f.support_held] < rec
+  end }
+
+-- ---- procurement ----
+
+fact { id = "review_contracts_early", doc = "Contracting here is slow: a vendor list to join, or a long lead time.",
+  is = "f.approved_vendor_list or (f.lead_time ~= nil and f.lead_time >= thresholds.contract_lead_days)" }
+fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit.",
+  is = "f.lead_time ~= nil and f.exit_days ~= nil and f.exit_days > 0 "
+    .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
