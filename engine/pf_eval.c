@@ -161,6 +161,24 @@ static int host_distance(lua_State *L)
     return 1;
 }
 
+/* host.rule_files() -> { {path = "rules/x.lua", text = ...}, ... }: the
+ * pack as read, in load order, for a tool that reads the rules' text
+ * (check's scan of comparisons). Rules cannot reach host. [-0, +1, m] */
+static int host_rule_files(lua_State *L)
+{
+    const pf_pack_t *pack = pf_eval_of(L)->pack;
+    lua_createtable(L, pack ? (int)pack->count : 0, 0);
+    for (size_t i = 0; pack && i < pack->count; i++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, pack->files[i].display);
+        lua_setfield(L, -2, "path");
+        lua_pushlstring(L, pack->files[i].bytes, pack->files[i].len);
+        lua_setfield(L, -2, "text");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 /* host.where(level) -> "file:line" of a caller: [-(0|1), +1, m] */
 static int host_where(lua_State *L)
 {
@@ -276,7 +294,7 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     /* P.init(host) -> list of policy problems */
     tell_beacon(ev, "the policy check", "");
     lua_getfield(L, -1, "init");
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 8);
     static const luaL_Reg host_functions[] = {{"where", host_where},
                                               {"emit", host_emit},
                                               {"keys", pf_view_keys},
@@ -284,6 +302,7 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
                                               {"distance", host_distance},
                                               {"mark", host_mark},
                                               {"over_output", host_over_output},
+                                              {"rule_files", host_rule_files},
                                               {NULL, NULL}};
     luaL_setfuncs(L, host_functions, 0);
     if (ev->cfg.limits.output_bytes) {

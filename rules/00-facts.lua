@@ -10,8 +10,6 @@
 
 fact { id = "approach", answer = "culture.approach",
   doc = "How the organisation wants to work with partners: develop_skills, augment_staff or offload." }
-fact { id = "self_service_preference", answer = "culture.self_service_preference",
-  doc = "How much the team prefers to work from the public guidance alone." }
 fact { id = "risk_tolerance", answer = "culture.risk_tolerance", doc = "How much risk leadership accepts." }
 fact { id = "operating_model", answer = "culture.operating_model", doc = "The cloud operating model." }
 fact { id = "executive_sponsor", answer = "culture.executive_sponsor",

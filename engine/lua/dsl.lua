@@ -124,7 +124,7 @@ end
 -- {placeholders} (forms.template); the compiled parts are held for the
 -- host to freeze with the rule.
 template_of = function(r, text, what, bad)
-  local t, parts = forms.template(text, r.at, what)
+  local t, parts = forms.template(text, r.at, what, "rule '" .. r.id .. "'")
   if t == nil then
     bad(parts)
     return text
@@ -144,7 +144,7 @@ local function condition_of(r, when, bad)
     bad("when must be a function(intake, ctx, f) or one expression in a string")
     return nil
   end
-  local fn, err = forms.compile(when, r.at, "when")
+  local fn, err = forms.compile(when, r.at, "when", "rule '" .. r.id .. "'")
   if not fn then
     bad(err)
     return nil
@@ -276,7 +276,7 @@ function P.decide(spec)
     return
   end
   local value, fact = decided_value(spec.on)
-  if fact then forms.note_fact_use(fact, at) end
+  if fact then forms.note_fact_use(fact, at, "decide") end
   for i, row in ipairs(spec.rows) do
     local where = at .. " (row " .. i .. ")"
     if type(row) ~= "table" or row.is == nil then
@@ -345,7 +345,7 @@ function P.fact(spec)
       return v
     end
   else
-    local fn, err = forms.compile(spec.is, at, "fact '" .. id .. "'")
+    local fn, err = forms.compile(spec.is, at, "is", "fact '" .. id .. "'")
     if not fn then return bad(err) end
     d.value, d.expression = fn, spec.is
   end

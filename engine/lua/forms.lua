@@ -15,7 +15,6 @@
 
 local _, M = ...
 local H, pol = M.helpers, M.policy
-local problem = M.problem
 local closest, sorted_keys = H.closest, H.sorted_keys
 
 local forms = { facts = {}, facts_by_id = {} }
@@ -72,32 +71,33 @@ end
 -- what the keys of ctx's tables are
 local CTX_KEYS = { need = "area", in_focus = "area", score = "option", shortlisted = "option", rank = "option" }
 
-local function note_uses(src, at)
+local function note_uses(src, at, who)
   local code = " " .. without_strings(src)
   for name in code:gmatch("[^%w_.]f%.([%a_][%w_]*)") do
-    uses[#uses + 1] = { kind = "fact", name = name, at = at }
+    uses[#uses + 1] = { kind = "fact", name = name, at = at, who = who }
   end
   for name in code:gmatch("[^%w_.]thresholds%.([%a_][%w_]*)") do
-    uses[#uses + 1] = { kind = "threshold", name = name, at = at }
+    uses[#uses + 1] = { kind = "threshold", name = name, at = at, who = who }
   end
   -- ctx's tables keyed by area or option: a misspelt key would read nil
   for field, name in code:gmatch("[^%w_.]ctx%.([%a_]+)%.([%a_][%w_]*)") do
     local kind = CTX_KEYS[field]
-    if kind then uses[#uses + 1] = { kind = kind, name = name, at = at, field = "ctx." .. field } end
+    if kind then uses[#uses + 1] = { kind = kind, name = name, at = at, field = "ctx." .. field, who = who } end
   end
   for name in src:gmatch("ctx%.lifecycle%(%s*['\"]([^'\"]*)['\"]%s*%)") do
-    uses[#uses + 1] = { kind = "option", name = name, at = at, field = "ctx.lifecycle" }
+    uses[#uses + 1] = { kind = "option", name = name, at = at, field = "ctx.lifecycle", who = who }
   end
 end
 
 -- a fact named outside an expression (decide's `on = "f.name"`)
-function forms.note_fact_use(name, at)
-  uses[#uses + 1] = { kind = "fact", name = name, at = at }
+function forms.note_fact_use(name, at, who)
+  uses[#uses + 1] = { kind = "fact", name = name, at = at, who = who }
 end
 
--- compile(src, at, what) -> function(intake, ctx, f) returning the value of
--- the expression src, or nil and the problem (what: "condition", ...).
-local function compile(src, at, what)
+-- compile(src, at, what, who) -> function(intake, ctx, f) returning the
+-- value of the expression src, or nil and the problem (what: "when", ...;
+-- who: "rule 'x'" or "fact 'y'", for messages about the names it uses).
+local function compile(src, at, what, who)
   if type(src) ~= "string" or src:match("^%s*$") then return nil, what .. " is empty" end
   if without_strings(src):find("%f[%w_]function%f[^%w_]") then
     return nil, what .. " is one expression; write a function for more"
@@ -107,7 +107,7 @@ local function compile(src, at, what)
   if not fn then
     return nil, what .. " '" .. src .. "' is not a valid expression: " .. tostring(err):gsub("^.-:%d+: ", "")
   end
-  note_uses(src, at)
+  note_uses(src, at, who)
   return fn
 end
 forms.compile = compile
@@ -166,17 +166,17 @@ local function parse_template(src)
   return parts
 end
 
--- template(src, at, what) -> src itself when it has no placeholder, or a
+-- template(src, at, what, who) -> src itself when it has no placeholder, or a
 -- function(intake, ctx, f) that fills them in; nil and the problem when a
 -- placeholder does not compile
-function forms.template(src, at, what)
+function forms.template(src, at, what, who)
   if not src:find("[{}]") then return src end
   local parts, err = parse_template(src)
   if not parts then return nil, what .. ": " .. err end
   local fns = {}
   for i, p in ipairs(parts) do
     if type(p) == "table" then
-      local fn, cerr = compile(p.src, at, what .. " placeholder {" .. p.src .. "}")
+      local fn, cerr = compile(p.src, at, what .. " placeholder {" .. p.src .. "}", who)
       if not fn then return nil, cerr end
       if p.fmt and p.fmt ~= "," and not pcall(string.format, p.fmt, 1) then
         return nil, what .. ": '" .. p.fmt .. "' is not a format (write %.1f, %d or , for 1,000)"
@@ -198,6 +198,12 @@ end
 
 -- A sentinel for a fact whose value is nil, so it is computed only once.
 local NIL = {}
+
+-- while check probes the pack: the set of facts read (nil otherwise)
+local fact_reads
+function forms.record_fact_reads(set)
+  fact_reads, forms.fact_reads = set, set
+end
 
 local function unknown_fact(k)
   local near = type(k) == "string" and closest(k, forms.fact_names())
@@ -237,6 +243,7 @@ function forms.new_facts(intake, ctx, on_read)
         memo[k] = v
       end
       if v == NIL then v = nil end
+      if fact_reads then fact_reads[k] = true end
       if on_read then on_read(k, v) end
       return v
     end,
@@ -249,22 +256,24 @@ end
 -- The names compiled texts use that nothing declares: problems at their
 -- rule's line. Called once, when the pack has loaded.
 function forms.check_uses()
+  -- a problem at the line of the rule or fact whose text names the thing
+  local function problem(at, msg, who) M.problem(at, (who and (who .. ": ") or "") .. msg) end
   for _, u in ipairs(uses) do
     if u.kind == "fact" and not facts_by_id[u.name] then
-      problem(u.at, unknown_fact(u.name))
+      problem(u.at, unknown_fact(u.name), u.who)
     elseif u.kind == "area" and not pol.area_known[u.name] then
       local near = closest(u.name, pol.area_ids)
       problem(u.at, u.field .. "." .. u.name .. ": '" .. u.name .. "' is not an area of the policy" ..
-        (near and (" (did you mean '" .. near .. "'?)") or ""))
+        (near and (" (did you mean '" .. near .. "'?)") or ""), u.who)
     elseif u.kind == "option" and not pol.option_by_id[u.name] then
       local ids = {}
       for i, o in ipairs(pol.option_list) do ids[i] = o.id end
       local near = closest(u.name, ids)
       problem(u.at, u.field .. ": '" .. u.name .. "' is not an option of the catalogue" ..
-        (near and (" (did you mean '" .. near .. "'?)") or ""))
+        (near and (" (did you mean '" .. near .. "'?)") or ""), u.who)
     elseif u.kind == "threshold" then
       if pol.thresholds[u.name] == nil then
-        problem(u.at, unknown_threshold(u.name))
+        problem(u.at, unknown_threshold(u.name), u.who)
       else
         forms.threshold_reads[u.name] = true
       end

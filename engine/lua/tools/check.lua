@@ -79,6 +79,7 @@ function P.check(_, _, schema)
     end,
   }
   R.set_probe(probe)
+  M.forms.record_fact_reads({})
   local ok, err = pcall(function()
     -- every date the catalogue changes on, so each lifecycle stage is seen
     local dates, seen_date = { "2026-01-01" }, { ["2026-01-01"] = true }
@@ -100,21 +101,28 @@ function P.check(_, _, schema)
   end)
   R.set_probe(nil)
   if not ok then add("prelude", "check stopped: " .. tostring(err)) end
+  M.check_forms.problems(schema, add)
   local errors = #found
+  M.check_forms.warnings(add)
+  M.forms.record_fact_reads(nil)
   -- warnings: options no rule ever scores, retired options scored without a note
   for _, r in ipairs(fit_rules) do
     if type(r.action) == "table" then
       for k in pairs(r.action) do scored[k] = true end
     end
+    for k in pairs(r.programmes or {}) do scored[k] = true end
   end
   for _, o in ipairs(option_list) do
     if not scored[o.id] then add(o.at, "warning: no rule ever scores option '" .. o.id .. "'") end
+    -- a table's points for a retired option go to its successor; with none,
+    -- they stay on an option that is never shortlisted again
     local last = o.lifecycle[#o.lifecycle]
-    if last and last.status == "retired" then
+    if last and last.status == "retired" and last.successor == nil then
       for _, r in ipairs(fit_rules) do
-        if type(r.action) == "table" and r.action[o.id] and r.note == nil then
+        local named = type(r.action) == "table" and r.action[o.id] or (r.programmes and r.programmes[o.id])
+        if named and r.note == nil then
           add(r.at, "warning: rule '" .. r.id .. "' scores option '" .. o.id .. "', retired since " ..
-            last.from .. ", without a note saying why")
+            last.from .. " with no successor, without a note saying why")
         end
       end
     end

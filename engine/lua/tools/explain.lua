@@ -109,10 +109,50 @@ local function explain_ranking(out, e)
   end
 end
 
+-- ---- facts ------------------------------------------------------------------------
+
+-- a fact's value as a line shows it: text quoted, lists and sets in braces
+local function fact_text(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) ~= "table" then return tostring(v) end
+  local items = {}
+  if #v > 0 then
+    for i, x in ipairs(v) do items[i] = tostring(x) end
+  else
+    for _, k in ipairs(sorted_keys(v)) do
+      items[#items + 1] = v[k] == true and tostring(k) or (tostring(k) .. "=" .. tostring(v[k]))
+    end
+  end
+  return "{" .. table.concat(items, ", ") .. "}"
+end
+
+-- every declared fact of the pack with its value for this intake (or the
+-- error computing it), in declaration order: { id, value | error, doc }
+local function fact_values(e)
+  local out = {}
+  for i, d in ipairs(M.forms.facts) do
+    local ok, v = pcall(function() return e.facts[d.id] end)
+    out[i] = { id = d.id, doc = d.doc, at = d.at }
+    if ok then out[i].value = v else out[i].error = tostring(v) end
+  end
+  return out
+end
+
+local function explain_facts(out, e)
+  local facts = fact_values(e)
+  if #facts == 0 then return end
+  out[#out + 1] = ""
+  out[#out + 1] = "Facts"
+  for _, x in ipairs(facts) do
+    out[#out + 1] = "  " .. x.id .. " = " .. (x.error and ("error: " .. x.error) or fact_text(x.value))
+  end
+end
+
 -- explain.text(e, id, label, source) -> the explanation of a traced record
 function explain.text(e, id, label, source)
   local out = { "Intake " .. id .. " (" .. label .. ")  " .. tostring(source),
                 "assessed on " .. tostring(e.as_of) }
+  explain_facts(out, e)
   for _, stage in ipairs(STAGES) do
     explain_stage(out, e, stage)
     if stage == "shortlist" then explain_ranking(out, e) end
@@ -178,8 +218,12 @@ local function explain_data(e, id, label, source)
   end
   local needs = {}
   for i, a in ipairs(area_ids) do needs[i] = { area = a, level = e.need[a], label = level_labels[e.need[a]] } end
-  return { intake = id, label = label, source = source, as_of = e.as_of, needs = needs, rules = rules_out,
-           ranking = ranking, top = e.top }
+  local facts = {}
+  for i, x in ipairs(fact_values(e)) do
+    facts[i] = { id = x.id, value = x.value, error = x.error, where = x.at }
+  end
+  return { intake = id, label = label, source = source, as_of = e.as_of, facts = facts, needs = needs,
+           rules = rules_out, ranking = ranking, top = e.top }
 end
 
 -- explain(intake, source, {format = "text"|"json"}) -> true, the explanation
