@@ -1,12 +1,6 @@
 -- Stage 4: begin contract and paperwork reviews. These rules add next steps
 -- to report rows; they never change scores or the shortlist.
 
--- Options that are bought from an outside party under a contract.
-local CONTRACTED = {
-  "csp", "azure_expert_msp", "ammp", "azure_migrate_modernize", "azure_innovate", "azure_accelerate",
-  "solution_assessment",
-}
-
 rule {
   id = "engage.support.tier",
   stage = "engage",
@@ -43,18 +37,21 @@ local function contract_step(_, _, f)
   return table.concat(parts) .. "."
 end
 
--- One rule per contracted option, so that the step appears only on the rows
--- of options that made the shortlist.
-for _, id in ipairs(CONTRACTED) do
-  rule {
-    id = "engage.contract." .. id,
-    stage = "engage",
-    because = "Contracting takes time, more so when a supplier must first be added to an approved vendor list; "
-      .. "reviewing terms early removes a barrier for when the teams need help most.",
-    options = { id },
-    when = "ctx.shortlisted." .. id .. " and f.review_contracts_early",
-    step = contract_step,
-  }
+-- One rule per option the catalogue marks as contracted (bought from an
+-- outside party under a contract), so that the step appears only on the
+-- rows of options that made the shortlist.
+for _, o in ipairs(options) do
+  if o.contracted then
+    rule {
+      id = "engage.contract." .. o.id,
+      stage = "engage",
+      because = "Contracting takes time, more so when a supplier must first be added to an approved vendor list; "
+        .. "reviewing terms early removes a barrier for when the teams need help most.",
+      options = { o.id },
+      when = "ctx.shortlisted." .. o.id .. " and f.review_contracts_early",
+      step = contract_step,
+    }
+  end
 end
 
 rule {
