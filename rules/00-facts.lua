@@ -111,7 +111,7 @@ fact { id = "no_skill_gap", doc = "The intake lists skills and none is short at 
     local s = intake.skills
     if s == nil or #sorted_keys(s) == 0 then return false end
     for _, k in ipairs(sorted_keys(s)) do
-      if f.skill_gap[k] >= 1 then return false end
+      if f.skill_gap[k] > 0 then return false end
     end
     return true
   end }
