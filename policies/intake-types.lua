@@ -73,7 +73,6 @@
 
 ---@class Facts the pack's facts (rules/), read as f.<name>
 ---@field approach? "develop_skills"|"augment_staff"|"offload" How the organisation wants to work with partners: develop_skills, augment_staff or offload.
----@field self_service_preference? "low"|"medium"|"high" How much the team prefers to work from the public guidance alone.
 ---@field risk_tolerance? "low"|"medium"|"high" How much risk leadership accepts.
 ---@field operating_model? "decentralized"|"centralized"|"enterprise"|"distributed" The cloud operating model.
 ---@field executive_sponsor? boolean Whether an executive sponsor has committed to the programme.

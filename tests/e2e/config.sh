@@ -23,6 +23,8 @@ line_of() { grep -n "$1" policies/default.yaml | head -1 | cut -d: -f1; }
 SIZE_LINE=$(line_of '^  size: 3$')
 MIN_SCORE_LINE=$(line_of '^  min_score: 20$')
 SHORTLIST_LINE=$(line_of '^shortlist:$')
+PLAN_LINE=$(line_of '^  - {id: plan, name: Plan}$')
+CSP_LINE=$(line_of '^  - id: csp$')
 sed 's/^  size: 3$/  size: three/' policies/default.yaml > "$WORK/pol/default.yaml"
 grep -q 'size: three' "$WORK/pol/default.yaml" || fail "test setup: shortlist size line not found"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
@@ -65,8 +67,8 @@ sed -e 's/^  - {id: plan, name: Plan}$/  - {id: strategy, name: Plan}/' \
     -e 's/^  - id: csp$/  - id: "c s p"/' policies/default.yaml > "$WORK/pol/default.yaml"
 grep -q 'id: "c s p"' "$WORK/pol/default.yaml" || fail "test setup: option line not found"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
-contains "$WORK/log" "$WORK/pol/default.yaml:19:5: area 'strategy' is listed twice"
-contains "$WORK/log" "$WORK/pol/default.yaml:41:5: options[1] needs an 'id' of letters, digits and _"
+contains "$WORK/log" "$WORK/pol/default.yaml:$PLAN_LINE:5: area 'strategy' is listed twice"
+contains "$WORK/log" "$WORK/pol/default.yaml:$CSP_LINE:5: options[1] needs an 'id' of letters, digits and _"
 ok "a policy area listed twice and an option without a proper id are named at their lines"
 
 # a shortlist far longer than the catalogue is allowed and costs nothing:

@@ -95,4 +95,27 @@ contains "$WORK/out" "  assets = 330"
 contains "$WORK/out" "  skill_gaps = {cloud_architecture, iac_devops}"
 grep -q "read: .*f.assets=330" "$WORK/out" || fail "no rule's reads show f.assets=330"
 ok "explain lists the facts and each rule's reads of them"
+
+# ---- test: expectations of facts ------------------------------------------------------
+cat > facts.yaml <<'YAML'
+cases:
+  - name: wrong facts
+    intake: {id: x, assessed_on: 2026-01-01, organisation: {name: E}, culture: {approach: offload},
+             maturity: {strategy: 3, plan: 3, ready: 3, migrate: 3, innovate: 3, govern: 3, manage: 3},
+             estate: {servers: 1200}}
+    expect:
+      facts: {assets: "< 1000", skill_gaps: [ai], enterprise_scale: true}
+  - name: a misspelt fact
+    intake: {id: y, assessed_on: 2026-01-01, organisation: {name: E}, culture: {approach: offload},
+             maturity: {strategy: 3, plan: 3, ready: 3, migrate: 3, innovate: 3, govern: 3, manage: 3}}
+    expect:
+      facts: {asets: 0}
+YAML
+expect_exit 1 "$WORK/log" sh -c "\"$PF\" test facts.yaml > \"$WORK/out\""
+contains "$WORK/out" "expected fact assets: < 1000"
+contains "$WORK/out" "got fact assets: 1200"
+contains "$WORK/out" "expected fact skill_gaps: [ai]"
+contains "$WORK/out" "bad expectation: facts: 'asets' is not a declared fact (did you mean 'assets'?)"
+grep -q "fact enterprise_scale" "$WORK/out" && fail "a fact that holds was reported"
+ok "rule tests hold facts to expected values, and a misspelt fact is the test's own failure"
 done_testing

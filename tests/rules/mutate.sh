@@ -15,8 +15,10 @@
 # How a rule is mutated: line 1 of the copied rule file gets a prefix that
 # shadows the DSL function `rule` with a local wrapper, which changes the spec
 # of the rule with that id before handing it to the real `rule`. This works
-# for every formatting and for rules generated in loops (fit.need.<area>,
-# engage.contract.<option>), and keeps the line numbers of the file.
+# for every formatting, for rules generated in loops (fit.need.<area>,
+# engage.contract.<option>) and, shadowing `decide` the same way, for the
+# rows of decision tables; it keeps the line numbers of the file. "inert"
+# also drops a fit rule's `programmes`.
 #
 # Rule ids come from the rule_hits.csv of a run over samples/. The tests
 # written for the rule's own file (tests/rules/edges/<file>.yaml) run first;
@@ -88,11 +90,13 @@ fi
 mutate() {
     case $3 in
         off) body='spec.when = function() return false end' ;;
-        inert) body='local f = ({ needs = "need", fit = "score", shortlist = "exclude" })[spec.stage]; if f then spec[f] = {} end' ;;
+        inert) body='local f = ({ needs = "need", fit = "score", shortlist = "exclude" })[stage]; if f then spec[f] = {}; spec.programmes = nil end' ;;
     esac
     rm -rf "$WORK/rules"
     cp -R rules "$WORK/rules"
-    prefix="local rule = (function(real) return function(spec) if type(spec) == \"table\" and spec.id == \"$1\" then $body end return real(spec) end end)(rule) "
+    # rule{} and the rows of decide{} (a row's stage is the table's unless it gives one)
+    prefix="local rule = (function(real) return function(spec) if type(spec) == \"table\" and spec.id == \"$1\" then local stage = spec.stage; $body end return real(spec) end end)(rule) "
+    prefix="$prefix local decide = (function(real) return function(d) if type(d) == \"table\" and type(d.rows) == \"table\" then for _, spec in ipairs(d.rows) do if type(spec) == \"table\" and spec.id == \"$1\" then local stage = spec.stage or d.stage; $body end end end return real(d) end end)(decide) "
     awk -v p="$prefix" 'NR == 1 { $0 = p $0 } { print }' "rules/$2" >"$WORK/rules/$2"
 }
 

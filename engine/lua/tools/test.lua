@@ -1,6 +1,6 @@
 -- prelude/tools/test.lua: `partnerfit test`, one intake's evaluation held
 -- to the expectations of a rule test (tests/rules/): top, shortlist,
--- (not_)shortlisted, need, score, rank, (not_)fired, steps. Expectations
+-- (not_)shortlisted, need, score, rank, (not_)fired, steps, facts. Expectations
 -- that could never fail (unknown keys, options, areas or rules, a scalar
 -- where a list belongs, an empty expect) are failures of the test itself.
 -- A failure comes with the intake's explanation. Knows the expectation
@@ -28,6 +28,14 @@ local function compare(actual, want)
   return ok, tostring(want)
 end
 
+-- a fact's value (or an expected one) as text: lists as [a, b]
+local function fact_shown(v)
+  if type(v) ~= "table" then return tostring(v) end
+  local items = {}
+  for i, x in ipairs(v) do items[i] = tostring(x) end
+  return "[" .. table.concat(items, ", ") .. "]"
+end
+
 local function shortlist_of(e)
   local ids = {}
   for _, o in ipairs(e.order) do
@@ -45,7 +53,7 @@ local function fired_set(e)
 end
 
 local EXPECT_KEYS = { "top", "shortlist", "shortlisted", "not_shortlisted", "need", "score", "rank",
-                      "fired", "not_fired", "steps" }
+                      "fired", "not_fired", "steps", "facts" }
 
 -- Problems with the expectations themselves: a test that cannot fail is
 -- worse than none, so a scalar where a list belongs, an unknown option,
@@ -90,6 +98,18 @@ local function expectation_problems(expect)
         if not known then
           bad(k .. ": " .. (k == "need" and "area '" or "option '") .. tostring(id) .. "' does not exist")
         end
+      end
+    end
+  end
+  local facts = expect.facts
+  if facts ~= nil and type(facts) ~= "table" then
+    bad("facts must be a mapping, e.g. facts: {assets: 1200}")
+  elseif facts ~= nil then
+    for _, name in ipairs(sorted_keys(facts)) do
+      if not M.forms.facts_by_id[name] then
+        local near = H.closest(tostring(name), M.forms.fact_names())
+        bad("facts: '" .. tostring(name) .. "' is not a declared fact" ..
+          (near and (" (did you mean '" .. near .. "'?)") or ""))
       end
     end
   end
@@ -157,6 +177,16 @@ local function check_expectations(e, expect)
     for i, rid in ipairs(expect.steps[id]) do want[i] = rid end
     if table.concat(want, " ") ~= table.concat(got_rules, " ") then
       failed("steps of " .. id, "[" .. table.concat(want, ", ") .. "]", "[" .. table.concat(got_rules, ", ") .. "]")
+    end
+  end
+  for _, name in ipairs(sorted_keys(expect.facts or {})) do
+    local want, ok, value = expect.facts[name], pcall(function() return e.facts[name] end)
+    local shown = ok and fact_shown(value) or ("error: " .. tostring(value))
+    if type(want) == "number" or (type(want) == "string" and type(value) == "number") then
+      local same, shown_want = compare(type(value) == "number" and value or 0 / 0, want)
+      if not (ok and same) then failed("fact " .. name, shown_want, shown) end
+    elseif not ok or fact_shown(want) ~= shown then
+      failed("fact " .. name, fact_shown(want), shown)
     end
   end
   local fired = fired_set(e)
