@@ -1,8 +1,9 @@
 -- prelude/tools/check.lua: `partnerfit check`, the rule pack run on intakes
 -- built from the schema through a probe: low, high and minimal answers, dated
 -- on each day the catalogue changes; then the low and the high answers with
--- one answer changed (to each value of an enum, or a map keyed by one holding
--- one key alone), each change on one of those dates in turn. A rule that fails
+-- one answer changed (to each value of an enum, a map keyed by one holding one
+-- key alone, a number to its bounds and middle), each change on one of those
+-- dates in turn. A rule that fails
 -- on an intake the schema allows, or reads a question the schema lacks, is an
 -- error of that rule; options no rule scores, and retired options scored
 -- without a note, are warnings. Knows the schema description's shape, no
@@ -19,6 +20,16 @@ local fit_rules = M.dsl.by_stage.fit
 
 local PROBE_VARIANTS = { "low", "high", "minimal" }
 local CHANGED_VARIANTS = { "low", "high" } -- the answers one change is made to
+
+-- The numbers a question is probed with: its bounds and their middle. One
+-- with no maximum gets one far above any count or amount a rule would
+-- compare with. A number answer is a float, as the host passes it.
+local function numbers(spec)
+  local lo = spec.min or 0
+  local hi = spec.max or lo + 1000000000
+  if spec.type == "number" then return { lo + 0.0, (lo + hi) / 2, hi + 0.0 } end
+  return { lo, (lo + hi) // 2, hi }
+end
 
 local function probe_value(spec, variant, date)
   local t = spec.type
@@ -43,8 +54,8 @@ local function probe_value(spec, variant, date)
   elseif t == "enum" then
     return variant == "high" and spec.values[#spec.values] or spec.values[1]
   elseif t == "integer" or t == "number" then
-    local lo, hi = spec.min or 0, spec.max or (spec.min or 0) + 1000
-    return variant == "high" and hi or lo
+    local n = numbers(spec)
+    return variant == "high" and n[3] or n[1]
   elseif t == "boolean" then
     return variant == "high"
   elseif t == "date" then
@@ -54,9 +65,10 @@ local function probe_value(spec, variant, date)
 end
 
 -- ---- one answer changed --------------------------------------------------------
--- Low and high answers never reach a middle enum value, nor a map with some of
--- its keys but not the others: so each is tried once on the low and once on
--- the high answers. Check runs within one intake's instruction limit, which
+-- Low and high answers never reach a middle enum value, a number between its
+-- bounds (nor one bound while the others are at theirs), nor a map with some
+-- of its keys but not the others: so each is tried once on the low and once
+-- on the high answers. Check runs within one intake's instruction limit, which
 -- allows some 850 evaluations of the shipped pack; a change on every date
 -- would take most of it (a pack twice the size would go over), so the dates
 -- take turns and every change is seen on two of them.
@@ -84,6 +96,8 @@ local function changes(spec, path, label, out)
     under("*", spec.values, label .. ".*")
   elseif t == "enum" then
     out[#out + 1] = { path = path, label = label, values = spec.values }
+  elseif t == "integer" or t == "number" then
+    out[#out + 1] = { path = path, label = label, values = numbers(spec) }
   end
   return out
 end
