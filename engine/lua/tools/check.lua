@@ -2,12 +2,11 @@
 -- built from the schema through a probe: low, high and minimal answers, dated
 -- on each day the catalogue changes; then the low and the high answers with
 -- one answer changed (to each value of an enum, a map keyed by one holding one
--- key alone, a number to its bounds and middle), each change on one of those
--- dates in turn. A rule that fails
--- on an intake the schema allows, or reads a question the schema lacks, is an
--- error of that rule; options no rule scores, and retired options scored
--- without a note, are warnings. Knows the schema description's shape, no
--- domain id.
+-- key alone, a number to its bounds and middle), the dates taking turns. A
+-- rule that fails on an intake the schema allows, or reads a question the
+-- schema lacks, is an error of that rule; options no rule scores, and retired
+-- options scored without a note, are warnings. Knows the schema description's
+-- shape, no domain id.
 
 local P, M = ...
 local pol, R = M.policy, M.runner
@@ -68,10 +67,10 @@ end
 -- Low and high answers never reach a middle enum value, a number between its
 -- bounds (nor one bound while the others are at theirs), nor a map with some
 -- of its keys but not the others: so each is tried once on the low and once
--- on the high answers. Check runs within one intake's instruction limit, which
--- allows some 850 evaluations of the shipped pack; a change on every date
--- would take most of it (a pack twice the size would go over), so the dates
--- take turns and every change is seen on two of them.
+-- on the high answers. Check runs within one intake's instruction limit (20
+-- million), which allows some 850 evaluations of the 76-rule pack: each
+-- change on every date would take most of that, and a pack twice the size
+-- would go over, so the dates take turns and each change is seen on two.
 
 -- The changes worth trying, each { path = keys from the intake's root ("*":
 -- every item of a list or key of a map), label = the path as the analyst
@@ -143,8 +142,8 @@ local function join(path, k)
 end
 
 -- A probe intake as a read-only view cheap enough to run some hundreds of
--- times (the tracker runs a function on every read, about three times the
--- cost of the rules themselves). A present answer is a table lookup; only a
+-- times (the tracker runs a function on every read: an evaluation through it
+-- costs nearly three through this). A present answer is a table lookup; only a
 -- read of an absent one reaches a function: the tracker of an empty table
 -- at that path, kept in trackers, which reports a question the schema
 -- lacks in the same words and at the same rule line as on the first probes.
