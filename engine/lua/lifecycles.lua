@@ -81,6 +81,29 @@ function lifecycles.points_carrier(id, as_of)
   return c, by_successor
 end
 
+-- conditions_carrier(id, as_of) -> the option an entry condition written
+-- for id applies to on a date (a shortlist rule's exclude list): the
+-- option carrying id, when every successor on the way inherits its
+-- predecessor's conditions (a lifecycle entry may say
+-- inherits_conditions: false); nil when one does not; id itself when
+-- nothing carries it.
+function lifecycles.conditions_carrier(id, as_of)
+  local seen = {}
+  while not seen[id] do
+    seen[id] = true
+    local o = option_by_id[id]
+    if o == nil then return nil end
+    local s, entry = status(o, as_of)
+    local nxt = entry and entry.successor
+    if s == "active" or s == "unavailable" or nxt == nil then return id end
+    local nxt_status = option_by_id[nxt] and status(option_by_id[nxt], as_of)
+    if nxt_status == nil or nxt_status == "unavailable" then return id end
+    if not entry.inherits_conditions then return nil end
+    id = nxt
+  end
+  return id
+end
+
 -- the lifecycle_note cell of a report row: "" while active
 function lifecycles.note(o, as_of)
   local s, e = status(o, as_of)

@@ -120,7 +120,8 @@ local function check_lifecycle(o, at)
       end
       previous = e.from
       entries[#entries + 1] = { status = e.status, from = e.from, note = e.note,
-                                successor = e.successor, source = e.source, at = eat }
+                                successor = e.successor, source = e.source, at = eat,
+                                inherits_conditions = e.inherits_conditions ~= false }
     end
   end
   if #entries == 0 and o.lifecycle ~= nil then

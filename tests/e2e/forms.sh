@@ -88,6 +88,25 @@ expect_exit 2 "$WORK/log" "$PF" check
 contains "$WORK/log" "unknown field 'valu'; did you mean 'value'?"
 ok "thresholds are checked at load; one nothing reads is a warning"
 
+# ---- entry conditions follow a programme to its successor unless the policy says not ----
+cp "$SRC/policies/default.yaml" policies/default.yaml
+cat > rules/99-cond.lua <<'LUA'
+rule { id = "t.needs_nomination", stage = "shortlist", because = "Needs a nomination.",
+  exclude = { "fasttrack_for_azure" } }
+LUA
+# thornbury-council is dated 2026-10-21, when Azure Accelerate carries FastTrack's offer
+expect_exit 0 "$WORK/log" "$PF" run --quiet --out cond "$SRC/samples/thornbury-council.yaml"
+grep '"azure_accelerate"' cond/recommendations.csv | grep -q "t.needs_nomination" &&
+    fail "an entry condition went to a successor the policy says does not inherit it"
+sed 's/successor: azure_accelerate, inherits_conditions: false,/successor: azure_accelerate,/' \
+    "$SRC/policies/default.yaml" > policies/default.yaml
+expect_exit 0 "$WORK/log" "$PF" run --quiet --out cond2 "$SRC/samples/thornbury-council.yaml"
+grep '"azure_accelerate"' cond2/recommendations.csv | grep -q "excluded by t.needs_nomination: Needs a nomination." ||
+    fail "an entry condition did not follow the programme to its successor"
+rm rules/99-cond.lua
+cp "$SRC/policies/default.yaml" policies/default.yaml
+ok "an exclusion written for a programme applies to its successor unless the catalogue says it has its own conditions"
+
 # ---- explain shows the facts with their values ---------------------------------------
 cp "$SRC/policies/default.yaml" policies/default.yaml
 expect_exit 0 "$WORK/log" sh -c "\"$PF\" explain \"$SRC/samples/greystone-logistics.yaml\" > \"$WORK/out\""

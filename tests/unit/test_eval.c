@@ -243,6 +243,24 @@ static void test_points_follow_carrier(void **state)
     assert_rec(fx, 2, "opt_a", "20", "yes");
 }
 
+/* An exclude list names offers too: on a date after opt_old retired, an
+ * entry condition written for it excludes its successor opt_c. */
+static void test_exclusions_follow_carrier(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-fit.lua",
+        "rule { id = 'fit.s', stage = 'fit', because = 'S.', score = { opt_a = 20, opt_c = 30 } }\n"
+        "rule { id = 'shortlist.old', stage = 'shortlist', because = 'Needs X.', exclude = { "
+        "'opt_old' } }\n");
+    load(fx);
+    run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2024-01-01\n"));
+    assert_rec(fx, 1, "opt_c", "30", "no");
+    assert_string_equal(REC(fx, 1, R_NOTE), "excluded by shortlist.old: Needs X.");
+    assert_rec(fx, 2, "opt_a", "20", "yes");
+    run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2021-01-01\n"));
+    assert_rec(fx, 1, "opt_c", "30", "yes"); /* opt_old is only legacy: it is excluded itself */
+}
+
 /* Regression test (was a bug, now fixed): when the intake has no as-of date (the policy names
  * as_of_field but the answer is missing), the shortlist note of a retired option reads "not
  * shortlisted: the option is retired on nil": the prelude formatted
@@ -833,6 +851,7 @@ int main(void)
         T(test_exclude),
         T(test_lifecycle_by_date),
         T(test_points_follow_carrier),
+        T(test_exclusions_follow_carrier),
         T(test_lifecycle_without_date),
         T(test_need_levels_clamp),
         T(test_engage_steps),

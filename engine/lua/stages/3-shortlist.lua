@@ -8,7 +8,7 @@
 local _, M = ...
 local pol, R = M.policy, M.runner
 local signed = M.helpers.signed
-local lifecycle = M.lifecycles.status
+local lifecycle, conditions_carrier = M.lifecycles.status, M.lifecycles.conditions_carrier
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
 local action_value, fail, charge = R.action_value, R.fail, R.charge
 local shortlist_rules = M.dsl.by_stage.shortlist
@@ -17,8 +17,23 @@ local excluded_status, shortlisted_text = pol.excluded_status, pol.shortlisted_t
 
 M.stages = M.stages or {}
 
-local function valid_exclusions(r, list)
-  if type(r.action) ~= "function" then return list end
+-- A list written in the rule names offers, like a table of points: each
+-- entry excludes the option carrying it on the date, unless a successor
+-- does not take on its predecessor's entry conditions (lifecycles.lua).
+local function carried_exclusions(list, as_of)
+  local out, seen = {}, {}
+  for _, id in ipairs(list) do
+    local c = conditions_carrier(id, as_of)
+    if c ~= nil and not seen[c] then
+      seen[c] = true
+      out[#out + 1] = c
+    end
+  end
+  return out
+end
+
+local function valid_exclusions(r, list, as_of)
+  if type(r.action) ~= "function" then return carried_exclusions(list, as_of) end
   if type(list) ~= "table" then
     fail("exclude returned " .. type(list) .. ", expected a list of option ids", r)
     return {}
@@ -38,7 +53,7 @@ local function apply_exclusions(e, intake, ctx)
     local fired = fires(r, intake, ctx)
     local list = fired and action_value(r, intake, ctx)
     if list then
-      list = valid_exclusions(r, list)
+      list = valid_exclusions(r, list, ctx.as_of)
       local text
       for _, id in ipairs(list) do
         text = text or reason(r, intake, ctx)
