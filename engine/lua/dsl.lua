@@ -11,7 +11,6 @@ local P, M = ...
 local H, pol, forms = M.helpers, M.policy, M.forms
 local problem = M.problem
 local sorted_keys, finite, closest, one_of = H.sorted_keys, H.finite, H.closest, H.one_of
-local get_path = H.get_path
 local area_ids, area_known = pol.area_ids, pol.area_known
 local option_list, option_by_id, weights = pol.option_list, pol.option_by_id, pol.weights
 
@@ -249,7 +248,7 @@ local function decided_value(on)
   if fact then
     return function(_, _, f) return f[fact] end, fact
   end
-  return function(intake) return get_path(intake, on) end, nil
+  return H.path_reader(on), nil
 end
 
 -- decide { on = "culture.approach", stage = "fit", weight = "culture",
@@ -339,8 +338,9 @@ function P.fact(spec)
       return bad("default must be a plain value: text, a number or true/false")
     end
     d.answer, d.default = path, default
+    local read = H.path_reader(path)
     d.value = function(intake)
-      local v = get_path(intake, path)
+      local v = read(intake)
       if v == nil then return default end
       return v
     end

@@ -102,13 +102,15 @@ local function compile(src, at, what, who)
   if without_strings(src):find("%f[%w_]function%f[^%w_]") then
     return nil, what .. " is one expression; write a function for more"
   end
-  -- "return (src)": the parentheses make a second statement a syntax error
-  local fn, err = load("local intake, ctx, f = ...; return (" .. src .. "\n)", "=" .. at, "t", EXPRESSION_ENV)
-  if not fn then
+  -- "return (src)": the parentheses make a second statement a syntax error;
+  -- the chunk returns the function (named parameters: no vararg call)
+  local chunk, err = load("return function(intake, ctx, f) return (" .. src .. "\n) end", "=" .. at, "t",
+    EXPRESSION_ENV)
+  if not chunk then
     return nil, what .. " '" .. src .. "' is not a valid expression: " .. tostring(err):gsub("^.-:%d+: ", "")
   end
   note_uses(src, at, who)
-  return fn
+  return chunk()
 end
 forms.compile = compile
 
@@ -196,9 +198,6 @@ end
 
 -- ---- facts ---------------------------------------------------------------------------
 
--- A sentinel for a fact whose value is nil, so it is computed only once.
-local NIL = {}
-
 -- while check probes the pack: the set of facts read (nil otherwise)
 local fact_reads
 function forms.record_fact_reads(set)
@@ -224,33 +223,57 @@ end
 
 -- new_facts(intake, ctx, on_read) -> f: the facts of one intake, each
 -- computed on its first read and kept for the rest of this evaluation
--- only. on_read(name, value), when given, hears every read (explain).
--- A fact that reads itself, directly or not, is an error, not a loop.
+-- only. f itself stays empty, so that writing to it is always an error; a
+-- computed value is read from the memo behind it without a function call
+-- (__index a table), and the memo's own __index computes a missing one. A
+-- fact that reads itself, directly or not, is an error, not a loop.
+--
+-- In a run, one f and one memo serve every intake of the state: the memo
+-- is emptied at each new_facts, so nothing of one intake is seen by the
+-- next, and nothing is made per intake. on_read(name, value), when given
+-- (explain, test) or while check records reads, hears every read: then a
+-- fresh f, whose every read goes through a function.
+local READ_ONLY = function(_, k) error("facts are read-only (tried to set f." .. tostring(k) .. ")", 2) end
+
+local cur = { intake = nil, ctx = nil } -- the intake the shared memo computes for
+local memo, nils, computing = {}, {}, {}
+local shared_f = setmetatable({}, { __index = memo, __newindex = READ_ONLY, __metatable = false })
+
+setmetatable(memo, {
+  __index = function(_, k)
+    if nils[k] then return nil end
+    local d = facts_by_id[k]
+    if d == nil then error(unknown_fact(k), 2) end -- level 2: the line reading f.<k>
+    if computing[k] then error("fact '" .. k .. "' depends on itself (" .. d.at .. ")", 2) end
+    computing[k] = true
+    local v = d.value(cur.intake, cur.ctx, shared_f)
+    computing[k] = nil
+    if v == nil then nils[k] = true else rawset(memo, k, v) end
+    return v
+  end,
+})
+
+local function empty(t)
+  for k in next, t do t[k] = nil end
+end
+
 function forms.new_facts(intake, ctx, on_read)
-  local memo, computing = {}, {}
-  local f
-  f = setmetatable({}, {
+  empty(memo)
+  empty(nils)
+  empty(computing) -- a fact that failed midway is not half-computed next time
+  cur.intake, cur.ctx = intake, ctx
+  if on_read == nil and fact_reads == nil then return shared_f end
+  return setmetatable({}, {
     __index = function(_, k)
+      if facts_by_id[k] == nil then error(unknown_fact(k), 2) end
       local v = memo[k]
-      if v == nil then
-        local d = facts_by_id[k]
-        if d == nil then error(unknown_fact(k), 2) end
-        if computing[k] then error("fact '" .. k .. "' depends on itself (" .. d.at .. ")", 2) end
-        computing[k] = true
-        v = d.value(intake, ctx, f)
-        computing[k] = nil
-        if v == nil then v = NIL end
-        memo[k] = v
-      end
-      if v == NIL then v = nil end
       if fact_reads then fact_reads[k] = true end
       if on_read then on_read(k, v) end
       return v
     end,
-    __newindex = function(_, k) error("facts are read-only (tried to set f." .. tostring(k) .. ")", 2) end,
+    __newindex = READ_ONLY,
     __metatable = false,
   })
-  return f
 end
 
 -- The names compiled texts use that nothing declares: problems at their

@@ -144,6 +144,49 @@ function H.get_path(t, path)
   return t
 end
 
+-- path_reader("a.b.c") -> function(t) returning t.a.b.c, or nil where a
+-- step is missing or not a table: get_path with the path split once
+function H.path_reader(path)
+  local parts = {}
+  for part in string.gmatch(path, "[^.]+") do parts[#parts + 1] = part end
+  local n = #parts
+  if n == 1 then
+    local a = parts[1]
+    return function(t) return t[a] end
+  elseif n == 2 then
+    local a, b = parts[1], parts[2]
+    return function(t)
+      local x = t[a]
+      if type(x) ~= "table" then return nil end
+      return x[b]
+    end
+  end
+  return function(t)
+    for i = 1, n do
+      if type(t) ~= "table" then return nil end
+      t = t[parts[i]]
+      if t == nil then return nil end
+    end
+    return t
+  end
+end
+
+-- switchable_view(what) -> view, show(t): a read-only view made once whose
+-- contents are switched with show(t) (each evaluation shows its own
+-- record: no view is made per intake). Reads are table lookups, as in
+-- H.readonly.
+function H.switchable_view(what)
+  local mt = { __metatable = false }
+  mt.__index = {}
+  mt.__newindex = function(_, k) error(what .. " is read-only (tried to set '" .. tostring(k) .. "')", 2) end
+  mt.__len = function() return #mt.__index end
+  mt.__pairs = function(view)
+    local t = mt.__index
+    return function(_, k) return next(t, k) end, view, nil
+  end
+  return setmetatable({}, mt), function(t) mt.__index = t end
+end
+
 function H.readonly(t, what)
   return setmetatable({}, {
     __index = t,

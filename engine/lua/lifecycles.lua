@@ -104,6 +104,36 @@ function lifecycles.conditions_carrier(id, as_of)
   return id
 end
 
+-- The catalogue's change dates, sorted: every status, carrier and note is
+-- the same on two dates between the same two changes, so what depends on
+-- lifecycles alone can be kept per epoch instead of per date.
+local change_dates
+
+-- epoch(as_of) -> 0 before the first change, k on or after the k-th
+-- (as_of nil: the last, as status() takes every entry then)
+function lifecycles.epoch(as_of)
+  if change_dates == nil then
+    local seen = {}
+    change_dates = {}
+    for _, o in pairs(option_by_id) do
+      for _, e in ipairs(o.lifecycle) do
+        if not seen[e.from] then
+          seen[e.from] = true
+          change_dates[#change_dates + 1] = e.from
+        end
+      end
+    end
+    table.sort(change_dates)
+  end
+  if as_of == nil then return #change_dates end
+  local lo, hi = 0, #change_dates -- the number of change dates <= as_of, by bisection
+  while lo < hi do
+    local mid = (lo + hi + 1) // 2
+    if change_dates[mid] <= as_of then lo = mid else hi = mid - 1 end
+  end
+  return lo
+end
+
 -- the lifecycle_note cell of a report row: "" while active
 function lifecycles.note(o, as_of)
   local s, e = status(o, as_of)

@@ -207,13 +207,12 @@ end
 
 -- A fit rule's table of points names options as ideas: on the assessment
 -- date each key goes to the option that carries it then (lifecycles.lua:
--- a successor, or a predecessor before the option starts; nothing when
--- nothing carries it). Keys listed under `programmes` do the same, and the
--- reason then says which option carries the programme. Resolved once per
--- rule and date (a corpus has a few thousand dates at most; the memo is
--- bounded all the same).
-local resolved, resolved_count = {}, 0
-local NO_DATE = {}
+-- a successor, or a predecessor before the option starts). Keys listed
+-- under `programmes` do the same, and the reason then says which option
+-- carries the programme. Resolved once per rule and lifecycle epoch (the
+-- span between two changes of the catalogue: a handful), not per date.
+local resolved = {} -- [rule index][epoch] -> { points, keys, note }
+local epoch_of = M.lifecycles.epoch
 
 local function add_carried(t, points, as_of, notes)
   for _, o in ipairs(option_list) do
@@ -253,16 +252,21 @@ end
 
 -- table_points(r, ctx) -> the points of fit rule r's table on ctx's date,
 -- their keys in catalogue order, and the note on successors for its reason
+local last_date, last_epoch = false, nil -- the epoch of the date asked last
+
 local function table_points(r, ctx)
-  local date = ctx.as_of or NO_DATE
-  local by_date = resolved[r.index]
-  local entry = by_date and by_date[date]
+  local as_of = ctx.as_of
+  if as_of ~= last_date then last_date, last_epoch = as_of, epoch_of(as_of) end
+  local epoch = last_epoch
+  local by_epoch = resolved[r.index]
+  if by_epoch == nil then
+    by_epoch = {}
+    resolved[r.index] = by_epoch
+  end
+  local entry = by_epoch[epoch]
   if entry == nil then
-    if resolved_count >= 65536 then resolved, resolved_count = {}, 0 end
-    by_date = resolved[r.index] or {}
-    resolved[r.index] = by_date
     entry = resolve_table(r, ctx.as_of)
-    by_date[date], resolved_count = entry, resolved_count + 1
+    by_epoch[epoch] = entry
   end
   if r.scale_area then return scaled(entry.points, entry.keys, ctx.need[r.scale_area]), entry.keys, entry.note end
   return entry.points, entry.keys, entry.note

@@ -58,6 +58,8 @@ rule { id = "t.func", stage = "fit", because = "x", score = { csp = 1 },
 rule { id = "t.life", stage = "fit", because = "x", score = { csp = 1 },
   when = "ctx.lifecycle('ammp') == 'retierd'" }
 decide { on = "culture.aproach", stage = "fit", rows = { { id = "t.nopath", is = "x", because = "x", score = { csp = 1 } } } }
+fact { id = "t_typo", doc = "x", answer = "culture.aproach" }
+rule { id = "t.reads_typo", stage = "fit", because = "x", score = { csp = 1 }, when = "f.t_typo == nil" }
 LUA
 expect_exit 2 "$WORK/log" sh -c "\"$PF\" check > \"$WORK/out\" 2>&1"
 contains "$WORK/out" "$b:1: rule 't.row.typo': decide on culture.approach row is = 'offlaod' is not one of its values (develop_skills, augment_staff, offload): did you mean 'offload'?"
@@ -66,6 +68,8 @@ contains "$WORK/out" "did you mean 'develop_skills'?"
 contains "$WORK/out" "$b:6: compares intake.culture.risk_tolerance (culture.risk_tolerance) with 'lowest' is not one of its values (low, medium, high)"
 contains "$WORK/out" "$b:8: compares ctx.lifecycle('ammp') (an option's lifecycle status) with 'retierd' is not one of its values"
 contains "$WORK/out" "$b:9: rule 't.nopath': decide on 'culture.aproach', but the schema has no question culture.aproach"
+contains "$WORK/out" "$b:10: fact 't_typo' answers 'culture.aproach', but the schema has no such question (did you mean 'approach'?)"
+grep -q "prelude/" "$WORK/out" && fail "check blamed a line of the engine for a misspelt question"
 grep -q "t.row.ok" "$WORK/out" && fail "a row with a valid value was reported"
 ok "check refuses table rows and comparisons with values the schema never gives"
 

@@ -241,6 +241,9 @@ function P.check(_, _, schema)
         probe.variant .. "): " .. tostring(msg))
     end,
     unknown = function(path, why, candidates, where)
+      -- a read made by the engine for a fact's answer or a table's question
+      -- (prelude code): said at the fact's or table's own line instead
+      if tostring(where):match("^prelude/") then return end
       local hint = candidates and closest(path:match("[^.%[]+$") or path, candidates)
       local running = R.running()
       add(where, "rule '" .. (running and running.id or "?") .. "' reads '" .. path .. "', but " .. why ..

@@ -120,8 +120,23 @@ local function check_comparisons(schema, add)
   end
 end
 
+-- facts that answer a question: the question must be in the schema
+local function check_answers(schema, add)
+  for _, d in ipairs(forms.facts) do
+    if d.answer and not spec_of(schema, d.answer) then
+      local parent, last = d.answer:match("^(.-)%.?([^.]+)$")
+      local pspec = parent == "" and schema or spec_of(schema, parent)
+      local names = pspec and pspec.fields and sorted_keys(pspec.fields) or {}
+      local hint = closest(last, names)
+      add(d.at, "fact '" .. d.id .. "' answers '" .. d.answer .. "', but the schema has no such question" ..
+        (hint and (" (did you mean '" .. hint .. "'?)") or ""))
+    end
+  end
+end
+
 -- problems(schema, add): what check reports as errors from the pack's text
 function check_forms.problems(schema, add)
+  check_answers(schema, add)
   check_decisions(schema, add)
   check_comparisons(schema, add)
 end
