@@ -1,7 +1,7 @@
 /*
  * fuzz_rules - libFuzzer harness over rule loading and evaluation: the
  * input is one rule file, written into a private temporary rules folder
- * next to a copy of the pack's shared helpers (rules/00-shared.lua, so the
+ * next to a copy of the pack's facts (rules/00-facts.lua, so the
  * pack's files, the seeds, load as they do in the pack);
  * pf_eval_new builds the sandbox with the real policy (policies/default.yaml)
  * and loads it; when that succeeds the evaluator runs on one sample intake
@@ -81,8 +81,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(1);
     }
     atexit(cleanup);
-    snprintf(path, sizeof path, "%s/rules/00-shared.lua", src);
-    snprintf(shared_file, sizeof shared_file, "%s/00-shared.lua", rules_dir);
+    snprintf(path, sizeof path, "%s/rules/00-facts.lua", src);
+    snprintf(shared_file, sizeof shared_file, "%s/00-facts.lua", rules_dir);
     char *text;
     size_t len;
     pf_err_t ioerr;
