@@ -15,7 +15,9 @@
 ---@field skills? table<"cloud_architecture"|"networking"|"identity"|"security"|"governance"|"operations"|"iac_devops"|"data"|"cloud_native"|"ai"|"finops", Intake.skills.value> Skills the team has today and needs for its plans, per skill area, each 0 to 5 (0 none, 5 expert in depth). Areas not listed are not rated.
 
 ---@class Intake.culture How the organisation prefers to work with outside help.
+---@field adoption_phase? "exploring"|"planning"|"migrating"|"operating" Where the adoption stands: exploring (no plan yet), planning (an adoption plan is being drafted), migrating (workloads are moving) or operating (most workloads already run in the cloud).
 ---@field approach "develop_skills"|"augment_staff"|"offload" What the organisation mainly wants from a partner: develop_skills (its own people learn with expert guidance), augment_staff (extra hands working inside its teams) or offload (a partner takes whole processes off its hands).
+---@field area_approach? table<"strategy"|"plan"|"ready"|"migrate"|"innovate"|"govern"|"manage", "develop_skills"|"augment_staff"|"offload"> The approach for an area where it differs from the organisation's default above, for example manage: offload when operations are to be handed over while the rest is learnt in-house.
 ---@field executive_sponsor boolean true when a named executive sponsors the cloud programme and can commit budget.
 ---@field operating_model? "decentralized"|"centralized"|"enterprise"|"distributed" CAF cloud operating model: decentralized (workload teams decide), centralized (a central IT team runs the cloud), enterprise (a cloud centre of excellence sets guardrails at scale) or distributed (a mix across business units or acquisitions).
 ---@field risk_tolerance "low"|"medium"|"high" How much delivery and operational risk leadership accepts: low, medium or high.
@@ -25,10 +27,12 @@
 ---@field adoption_window_months? integer Months in which the organisation intends to move or rebuild the workloads counted above.
 ---@field annual_azure_spend? number Planned Azure consumption per year, in US dollars.
 ---@field applications? integer Applications in scope.
+---@field counts_estimated boolean true when the counts of servers, databases and applications are estimates (a guess or a rough sample) rather than counted.
 ---@field criticality? Intake.estate.criticality Number of workloads at each criticality level, from the organisation's own classification. Levels left out count as zero.
 ---@field databases? integer Database instances and other data sources in scope.
 ---@field datacenter_exit? string Date by which a datacenter must be vacated (lease end, hardware end of life), if there is one.
 ---@field inventory_complete boolean true only when the counts above come from a current, complete inventory; false when they are estimates or the portfolio has not been discovered.
+---@field production_in_azure boolean true when production workloads already run in Azure today.
 ---@field servers? integer Physical and virtual servers in scope.
 
 ---@class Intake.help.item One area where help is requested.
@@ -53,11 +57,14 @@
 ---@field size "small"|"medium"|"large"|"enterprise" Head count band: small is under 250 staff, medium 250 to 999, large 1,000 to 9,999, enterprise 10,000 or more.
 
 ---@class Intake.procurement How the organisation buys services; contracting takes time, so this shapes the next steps.
+---@field account_team boolean true when a Microsoft account team covers the organisation (it nominates customers for Microsoft programmes and engineering help).
 ---@field active_paid_subscription boolean true when the organisation has at least one paid (not trial or free) Azure subscription.
 ---@field approved_vendor_list boolean true when a new supplier must first be added to an approved vendor list.
 ---@field billing_preference? "single_invoice"|"direct"|"pay_as_you_go"|"enterprise_agreement" How the organisation wants to pay for Azure: single_invoice (one bill from one counterpart for licences, consumption and services), direct (buys from Microsoft online), pay_as_you_go (monthly on consumption) or enterprise_agreement (a negotiated Microsoft agreement).
 ---@field contract_lead_time_days? integer The organisation's own typical time, in calendar days, from choosing a supplier to a signed contract. No standard figure exists; ask procurement.
----@field existing_support_plan "none"|"basic"|"developer"|"standard"|"professional_direct"|"unified" Azure support plan held today; none when there is no Azure subscription yet.
+---@field existing_support_plan "none"|"basic"|"developer"|"standard"|"professional_direct"|"unified"|"premier" Azure support plan held today; none when there is no Azure subscription yet.
+---@field incumbent_partner "none"|"csp"|"azure_expert_msp"|"other_partner" A partner already under contract or on the approved vendor list: none, a Cloud Solution Provider, an Azure Expert MSP or another partner. An incumbent can often be extended faster than a new supplier can be contracted.
+---@field support_via_csp boolean true when Azure support is already bought through a Cloud Solution Provider.
 
 ---@class Intake.skills.value Current and required depth of one skill.
 ---@field have integer Depth the team has today.
@@ -81,7 +88,8 @@
 ---@field paid_subscription? boolean Whether the organisation already has a paid Azure subscription.
 ---@field approved_vendor_list? boolean Whether a new supplier must first join an approved vendor list.
 ---@field lead_time? integer Days a contract usually takes to sign here (nil when not given).
----@field support_held "none"|"basic"|"developer"|"standard"|"professional_direct"|"unified" The Azure support plan held today.
+---@field support_plan_answer "none"|"basic"|"developer"|"standard"|"professional_direct"|"unified"|"premier" The Azure support plan held today, as the intake names it.
+---@field support_held any The Azure support plan held today; Premier is read as Unified, its later name.
 ---@field annual_azure_spend number Annual Azure spend today.
 ---@field mission_critical integer Workloads whose outage stops the whole business.
 ---@field unit_critical integer Workloads whose outage stops a business unit.

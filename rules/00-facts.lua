@@ -24,8 +24,13 @@ fact { id = "approved_vendor_list", answer = "procurement.approved_vendor_list",
   doc = "Whether a new supplier must first join an approved vendor list." }
 fact { id = "lead_time", answer = "procurement.contract_lead_time_days",
   doc = "Days a contract usually takes to sign here (nil when not given)." }
-fact { id = "support_held", answer = "procurement.existing_support_plan", default = "none",
-  doc = "The Azure support plan held today." }
+fact { id = "support_plan_answer", answer = "procurement.existing_support_plan", default = "none",
+  doc = "The Azure support plan held today, as the intake names it." }
+fact { id = "support_held", doc = "The Azure support plan held today; Premier is read as Unified, its later name.",
+  value = function(_, _, f)
+    if f.support_plan_answer == "premier" then return "unified" end
+    return f.support_plan_answer
+  end }
 fact { id = "annual_azure_spend", answer = "estate.annual_azure_spend", default = 0,
   doc = "Annual Azure spend today." }
 fact { id = "mission_critical", answer = "estate.criticality.mission_critical", default = 0,
@@ -169,7 +174,10 @@ fact { id = "recommended_tier_reason", doc = "Why the workloads call for that ti
 fact { id = "recommended_tier_name", doc = "The recommended tier as the reports name it.",
   value = function(_, _, f) return TIER_NAME[f.recommended_tier] end }
 fact { id = "support_held_name", doc = "The plan held today as the reports name it.",
-  value = function(_, _, f) return TIER_NAME[f.support_held] end }
+  value = function(_, _, f)
+    if f.support_plan_answer == "premier" then return "Premier, now called Unified" end
+    return TIER_NAME[f.support_held]
+  end }
 fact { id = "support_covered", doc = "The plan held today already meets the recommended tier.",
   value = function(_, _, f) return TIER_ORDER[f.support_held] >= TIER_ORDER[f.recommended_tier] end }
 fact { id = "support_below_tier", doc = "The workloads call for Standard or above, and the plan held is below it.",

@@ -253,6 +253,12 @@ setmetatable(memo, {
   end,
 })
 
+-- after a fact's computation failed and the caller carried on (check's
+-- probes, explain's list of facts): no fact is still being computed
+function forms.clear_computing()
+  for k in next, computing do computing[k] = nil end
+end
+
 local function empty(t)
   for k in next, t do t[k] = nil end
 end

@@ -89,6 +89,7 @@ local function call(r, f, intake, ctx)
   if not probe then return f(intake, ctx, facts) end
   local ok, res = M.host.pcall(f, intake, ctx, facts)
   if ok then return res end
+  M.forms.clear_computing() -- the failure may have left a fact half-computed
   probe.fail(r, res)
   return nil
 end

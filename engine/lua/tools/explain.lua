@@ -133,7 +133,10 @@ local function fact_values(e)
   for i, d in ipairs(M.forms.facts) do
     local ok, v = pcall(function() return e.facts[d.id] end)
     out[i] = { id = d.id, doc = d.doc, at = d.at }
-    if ok then out[i].value = v else out[i].error = tostring(v) end
+    if ok then out[i].value = v else
+      out[i].error = tostring(v)
+      M.forms.clear_computing()
+    end
   end
   return out
 end
