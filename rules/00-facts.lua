@@ -20,6 +20,20 @@ fact { id = "inventory_complete", answer = "estate.inventory_complete",
   doc = "Whether a complete, current inventory of the estate exists." }
 fact { id = "paid_subscription", answer = "procurement.active_paid_subscription",
   doc = "Whether the organisation already has a paid Azure subscription." }
+fact { id = "counts_estimated", answer = "estate.counts_estimated", default = false,
+  doc = "Whether the intake says its counts of servers, databases and applications are estimates." }
+fact { id = "production_in_azure", answer = "estate.production_in_azure", default = false,
+  doc = "Whether production workloads already run in Azure." }
+fact { id = "incumbent_partner", answer = "procurement.incumbent_partner", default = "none",
+  doc = "A partner already under contract or on the approved vendor list." }
+fact { id = "support_via_csp", answer = "procurement.support_via_csp", default = false,
+  doc = "Whether Azure support is bought through a Cloud Solution Provider today." }
+fact { id = "account_team", answer = "procurement.account_team", default = false,
+  doc = "Whether a Microsoft account team covers the organisation." }
+fact { id = "adoption_phase", answer = "culture.adoption_phase",
+  doc = "Where the adoption stands: exploring, planning, migrating or operating." }
+fact { id = "organisation_size", answer = "organisation.size", default = "medium",
+  doc = "The head-count band: small, medium, large or enterprise." }
 fact { id = "approved_vendor_list", answer = "procurement.approved_vendor_list",
   doc = "Whether a new supplier must first join an approved vendor list." }
 fact { id = "lead_time", answer = "procurement.contract_lead_time_days",
@@ -54,6 +68,12 @@ fact { id = "greenfield", doc = "The intake counts its servers and reports none,
 
 fact { id = "enterprise_scale", is = "f.assets > thresholds.enterprise_assets",
   doc = "The estate is larger than the enterprise-scale threshold." }
+fact { id = "estate_estimated", is = "f.counts_estimated or not f.inventory_complete",
+  doc = "The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them." }
+fact { id = "counted_enterprise_scale", is = "f.enterprise_scale and not f.estate_estimated",
+  doc = "Enterprise scale on counted numbers, not on an estimate." }
+fact { id = "small_organisation", is = "f.organisation_size == 'small' or f.small_estate",
+  doc = "A small organisation or a small estate: one provider is proportionate, a broad managed service is not." }
 fact { id = "small_estate", is = "f.assets <= thresholds.small_estate_assets and f.assets > 0 and not f.greenfield",
   doc = "There is an estate to move, and it is small." }
 
@@ -142,7 +162,8 @@ local TIER_NAME = {
 
 fact { id = "recommended_tier", doc = "The support tier the workloads call for.",
   value = function(_, _, f)
-    if f.mission_critical > 0 and (f.enterprise_scale or f.annual_azure_spend >= thresholds.unified_annual_spend
+    if f.mission_critical > 0 and (f.counted_enterprise_scale
+        or f.annual_azure_spend >= thresholds.unified_annual_spend
         or f.operating_model == "enterprise") then
       return "unified"
     elseif f.mission_critical > 0 or f.unit_critical > 0 then
@@ -193,3 +214,25 @@ fact { id = "review_contracts_early", doc = "Contracting here is slow: a vendor 
 fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit.",
   is = "f.lead_time ~= nil and f.exit_days ~= nil and f.exit_days > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
+
+-- ---- the approach per area ----
+
+fact { id = "offloaded_areas", doc = "Areas the organisation wants a partner to run, where that differs from its "
+    .. "default approach (culture.area_approach), in area order.",
+  value = function(intake)
+    local out, by_area = {}, (intake.culture or {}).area_approach or {}
+    for _, a in ipairs(areas) do
+      if by_area[a] == "offload" then out[#out + 1] = a end
+    end
+    return out
+  end }
+
+-- ---- contracting against the deadline ----
+
+fact { id = "days_short", doc = "Days by which the contract lead time overruns the days left before the datacenter "
+    .. "exit (0 when it fits; nil without both dates).",
+  value = function(_, _, f)
+    if f.lead_time == nil or f.exit_days == nil or f.exit_days < 0 then return nil end
+    local short = f.lead_time - f.exit_days
+    return short > 0 and short or 0
+  end }

@@ -88,7 +88,7 @@ rule {
   because = "With {f.assets} servers, databases and applications in scope (more than about "
     .. "{thresholds.enterprise_assets:,}), planning, landing zones, governance and the migration itself have to "
     .. "work at enterprise scale.",
-  when = "f.enterprise_scale",
+  when = "f.counted_enterprise_scale",
   need = { plan = 1, ready = 1, migrate = 1, govern = 1 },
 }
 
@@ -129,6 +129,15 @@ rule {
     .. "before partners can be engaged with confidence.",
   when = "not f.executive_sponsor",
   need = { strategy = 1 },
+}
+
+rule {
+  id = "needs.phase.exploring",
+  stage = "needs",
+  because = "The organisation is still exploring the cloud with no adoption plan, so the business case and the plan "
+    .. "come before any partner is engaged.",
+  when = "f.adoption_phase == 'exploring'",
+  need = { strategy = 1, plan = 1 },
 }
 
 rule {

@@ -40,6 +40,16 @@ decide {
   },
 }
 
+rule {
+  id = "fit.culture.offload.areas",
+  stage = "fit",
+  weight = "culture",
+  because = "The organisation wants a partner to run {f.offloaded_areas} while it keeps the rest in-house; running "
+    .. "such processes end to end is what an Azure Expert MSP is audited for.",
+  when = "#f.offloaded_areas > 0 and f.approach ~= 'offload'",
+  score = { azure_expert_msp = 15 },
+}
+
 -- How much the team wants to work from the public guidance alone.
 decide {
   on = "culture.self_service_preference",
@@ -96,7 +106,7 @@ decide {
       because = "A distributed model mixes business units at different maturity; a partner audited across every "
         .. "CAF methodology can serve each unit at its own level.",
       score = { azure_expert_msp = 10, csp = 5 } },
-    { id = "fit.culture.model.centralized_at_scale", is = "centralized", when = "f.enterprise_scale",
+    { id = "fit.culture.model.centralized_at_scale", is = "centralized", when = "f.counted_enterprise_scale",
       because = "A centralized team suits a few hundred workloads; with {f.assets} in scope it will need partner "
         .. "capacity or an enterprise-scale programme.",
       score = { azure_expert_msp = 10 }, programmes = { ammp = 5 } },

@@ -54,7 +54,8 @@ rule {
   weight = "needs",
   because = "{#ctx.focus_areas} of the seven areas need help ({ctx.focus_areas}); one partner audited across every "
     .. "methodology avoids stitching several together, and in-house alone is unrealistic.",
-  when = "#ctx.focus_areas >= thresholds.breadth_focus_areas and f.approach ~= 'develop_skills'",
+  when = "#ctx.focus_areas >= thresholds.breadth_focus_areas and f.approach ~= 'develop_skills' "
+    .. "and not f.broad_skill_gap and not f.small_organisation",
   score = { azure_expert_msp = 15, self_service = -10 },
 }
 
@@ -83,7 +84,10 @@ rule {
   weight = "maturity",
   because = "Average maturity across the seven areas is only {f.average_maturity:%.1f} of 5; a partner that can "
     .. "cover several areas at once is safer than learning everything in-house.",
-  when = "f.average_maturity < thresholds.low_maturity",
+  -- a thin team is one signal: the broad skill gap or the breadth of need
+  -- owns it when they fire, and this rule does not count it again
+  when = "f.average_maturity < thresholds.low_maturity and not f.broad_skill_gap "
+    .. "and #ctx.focus_areas < thresholds.breadth_focus_areas",
   score = { azure_expert_msp = 5, self_service = -15 },
 }
 
@@ -93,8 +97,20 @@ rule {
   weight = "skills",
   because = "{#f.skill_gaps} skill areas are two or more levels short of what the plans need ({f.skill_gaps}); "
     .. "few teams close that many gaps alone, which is where a broad managed partner helps.",
-  when = "f.broad_skill_gap and f.approach ~= 'develop_skills'",
+  when = "f.broad_skill_gap and f.approach ~= 'develop_skills' and not f.small_organisation",
   score = { azure_expert_msp = 15, self_service = -15 },
+}
+
+rule {
+  id = "fit.skills.broad_gap.small",
+  stage = "fit",
+  weight = "skills",
+  because = "A small organisation short of many skills ({f.skill_gaps}) or needing help in many areas needs extra "
+    .. "hands it can buy in proportion: one solution provider that moves, bills and supports, rather than a broad "
+    .. "managed service.",
+  when = "(f.broad_skill_gap or #ctx.focus_areas >= thresholds.breadth_focus_areas) and f.small_organisation "
+    .. "and f.approach ~= 'develop_skills'",
+  score = { csp = 15, self_service = -15 },
 }
 
 rule {

@@ -8,9 +8,21 @@ rule {
   because = "More than about {thresholds.enterprise_assets:,} servers, databases and applications ({f.assets}) are "
     .. "to move within two years: that is an enterprise-scale programme, best run with a migration programme and a "
     .. "partner with capacity, not by a small in-house team.",
-  when = "f.enterprise_scale and f.on_the_clock",
+  when = "f.counted_enterprise_scale and f.on_the_clock",
   score = { azure_expert_msp = 15, solution_assessment = 5, self_service = -15 },
   programmes = { ammp = 25 },
+}
+
+rule {
+  id = "fit.scale.enterprise.estimated",
+  stage = "fit",
+  weight = "scale",
+  because = "An estimate of {f.assets} servers, databases and applications, on a two-year clock, points to an "
+    .. "enterprise-scale programme, but nobody has counted them yet: the assessment comes first, and a migration "
+    .. "programme and partner capacity count for less until the estate is known.",
+  when = "f.enterprise_scale and f.estate_estimated and f.on_the_clock",
+  score = { solution_assessment = 10, azure_expert_msp = 5, self_service = -5 },
+  programmes = { ammp = 10 },
 }
 
 rule {
@@ -19,7 +31,7 @@ rule {
   weight = "scale",
   because = "The estate is large ({f.assets} servers, databases and applications) but not on a two-year clock, so "
     .. "a migration programme and a capable partner help without being urgent.",
-  when = "f.enterprise_scale and not f.on_the_clock",
+  when = "f.counted_enterprise_scale and not f.on_the_clock",
   score = { azure_expert_msp = 10 },
   programmes = { ammp = 10 },
 }

@@ -22,6 +22,25 @@ decide {
   },
 }
 
+-- A partner already under contract or on the vendor list can be extended
+-- faster than a new one can be contracted, which matters when contracting
+-- is slow or the exit is near.
+decide {
+  on = "procurement.incumbent_partner",
+  stage = "fit",
+  weight = "procurement",
+  rows = {
+    { id = "fit.procurement.incumbent.csp", is = "csp", when = "f.review_contracts_early or f.exit_near",
+      because = "A Cloud Solution Provider is already under contract or on the approved vendor list; extending it "
+        .. "avoids the lead time of contracting a new supplier.",
+      score = { csp = 10 } },
+    { id = "fit.procurement.incumbent.msp", is = "azure_expert_msp", when = "f.review_contracts_early or f.exit_near",
+      because = "An Azure Expert MSP is already under contract or on the approved vendor list; extending it avoids "
+        .. "the lead time of contracting a new supplier.",
+      score = { azure_expert_msp = 10 } },
+  },
+}
+
 rule {
   id = "fit.procurement.no_subscription",
   stage = "fit",

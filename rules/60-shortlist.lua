@@ -2,19 +2,44 @@
 -- minimum score; these rules take out options that must not be pursued first
 -- whatever their score.
 
--- Every option that is legacy on the assessment date: a list that depends
--- on the catalogue, so a function.
+-- The options that are legacy on the assessment date, those whose successor
+-- has started and those whose successor has not: lists that depend on the
+-- catalogue, so functions.
 rule {
   id = "shortlist.legacy",
   stage = "shortlist",
-  because = "A legacy programme stays in the report for reference, but its successor is what to pursue now.",
+  because = "A legacy programme stays in the report for reference, but its successor has started and is what to "
+    .. "pursue now.",
   exclude = function(_, ctx)
     local out = {}
     for _, o in ipairs(options) do
-      if ctx.lifecycle(o.id) == "legacy" then out[#out + 1] = o.id end
+      if ctx.lifecycle(o.id) == "legacy" and ctx.carrier(o.id) ~= o.id then out[#out + 1] = o.id end
     end
     return out
   end,
+}
+
+rule {
+  id = "shortlist.legacy.gap",
+  stage = "shortlist",
+  because = "The programme is winding down and what replaces it has not started on this date: ask the Microsoft "
+    .. "account team or a partner which route is open before counting on it.",
+  exclude = function(_, ctx)
+    local out = {}
+    for _, o in ipairs(options) do
+      if ctx.lifecycle(o.id) == "legacy" and ctx.carrier(o.id) == o.id then out[#out + 1] = o.id end
+    end
+    return out
+  end,
+}
+
+rule {
+  id = "shortlist.support.covered",
+  stage = "shortlist",
+  because = "The support plan held today already meets the tier the workloads call for: there is nothing to buy, so "
+    .. "it takes no place on the shortlist.",
+  when = "f.support_covered",
+  exclude = { "azure_support" },
 }
 
 rule {

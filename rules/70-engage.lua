@@ -10,31 +10,51 @@ rule {
     local text = "Recommended tier: " .. f.recommended_tier_name .. " - " .. f.recommended_tier_reason .. "."
     if f.support_covered then
       return text .. " The " .. f.support_held_name .. " plan held today already covers this; review it at renewal."
+    elseif f.production_in_azure then
+      return text .. " Held today: " .. f.support_held_name .. "; production already runs in Azure, so upgrade now."
     end
     return text .. " Held today: " .. f.support_held_name .. "; upgrade before the first production workload goes live."
   end,
 }
 
--- The contract step: its clauses depend on what the intake says of lead
--- time, vendor lists and the exit date.
-local function contract_step(_, _, f)
-  local parts = { "Start contract and paperwork review now" }
-  local lt = f.lead_time
-  if lt ~= nil then parts[#parts + 1] = ": contracting usually takes " .. lt .. " days here" end
-  if f.approved_vendor_list then
-    parts[#parts + 1] = (lt ~= nil and "," or ":")
-      .. " and the supplier may first need to join the approved vendor list"
+-- What to do when the contract cannot be signed in time: an incumbent
+-- extended, a framework supplier, or a bridging engagement.
+local function when_too_slow(f)
+  if f.incumbent_partner ~= "none" then
+    return "extend the incumbent partner's contract for the first phase, or start a bridging engagement while the "
+      .. "new contract is signed"
   end
-  local d = f.exit_days
-  if d ~= nil and lt ~= nil then
-    if d < 0 then
-      parts[#parts + 1] = "; the datacenter-exit date has already passed"
-    else
-      parts[#parts + 1] = "; " .. (d - lt >= 0 and (d - lt) or 0) .. " of the " .. d
-        .. " days before the datacenter exit remain once the contract is signed"
+  return "use a framework or pre-approved supplier, or start a bridging engagement while the contract is signed"
+end
+
+-- The contract step of one option: with whom (a programme is contracted
+-- through the qualifying partner that delivers it), and clauses that
+-- depend on what the intake says of lead time, vendor lists and the exit.
+local function contract_step(o)
+  local with = o.through_partner and " with the qualifying partner that delivers " .. o.name or ""
+  return function(_, _, f)
+    local parts = { "Start contract and paperwork review" .. with .. " now" }
+    local lt = f.lead_time
+    if lt ~= nil then parts[#parts + 1] = ": contracting usually takes " .. lt .. " days here" end
+    if f.approved_vendor_list then
+      parts[#parts + 1] = (lt ~= nil and "," or ":")
+        .. " and the supplier may first need to join the approved vendor list"
     end
+    local d = f.exit_days
+    if d ~= nil and lt ~= nil then
+      if d < 0 then
+        parts[#parts + 1] = "; the datacenter-exit date has already passed, so " .. when_too_slow(f)
+      elseif lt >= d then
+        local over = lt > d and ((lt - d) .. " days more than") or "as long as"
+        parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit, so "
+          .. when_too_slow(f)
+      else
+        parts[#parts + 1] = "; " .. (d - lt) .. " of the " .. d
+          .. " days before the datacenter exit remain once the contract is signed"
+      end
+    end
+    return table.concat(parts) .. "."
   end
-  return table.concat(parts) .. "."
 end
 
 -- One rule per option the catalogue marks as contracted (bought from an
@@ -49,7 +69,7 @@ for _, o in ipairs(options) do
         .. "reviewing terms early removes a barrier for when the teams need help most.",
       options = { o.id },
       when = "ctx.shortlisted." .. o.id .. " and f.review_contracts_early",
-      step = contract_step,
+      step = contract_step(o),
     }
   end
 end
@@ -61,8 +81,14 @@ rule {
     .. "is on the critical path and must be escalated.",
   options = "top",
   when = "f.procurement_squeeze",
-  step = "Escalate procurement: a {f.lead_time}-day contract cycle takes a large share of the {f.exit_days} days "
-    .. "left before the datacenter exit; ask for an expedited or framework route.",
+  step = function(_, _, f)
+    if f.days_short > 0 or f.lead_time == f.exit_days then
+      return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle does not fit in the " .. f.exit_days
+        .. " days left before the datacenter exit (" .. f.days_short .. " days short); " .. when_too_slow(f) .. "."
+    end
+    return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle uses " .. f.lead_time .. " of the "
+      .. f.exit_days .. " days left before the datacenter exit; ask for an expedited or framework route."
+  end,
 }
 
 -- The leader is compared with every other shortlisted option: a loop.
@@ -72,11 +98,13 @@ rule {
   because = "When one option clearly outscores the rest, the guidance is to start the contract review with it "
     .. "rather than wait for the full plan.",
   options = "top",
-  when = function(_, ctx)
+  when = function(_, ctx, f)
     local top = ctx.top
     if top == nil or top == "self_service" or top == "azure_support" or not ctx.shortlisted[top] then
       return false
     end
+    -- the assessment comes first when nobody knows the estate: no commitment yet
+    if ctx.shortlisted.solution_assessment and not f.inventory_complete then return false end
     local second = 0
     for _, o in ipairs(options) do
       if o.id ~= top and ctx.shortlisted[o.id] and ctx.score[o.id] > second then second = ctx.score[o.id] end
@@ -84,6 +112,12 @@ rule {
     return ctx.score[top] >= thresholds.clear_leader_ratio * second
   end,
   step = function(_, ctx)
+    for _, o in ipairs(options) do
+      if o.id == ctx.top and o.through_partner then
+        return option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
+          .. "the contract and paperwork review with that partner now."
+      end
+    end
     return option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
   end,
 }
@@ -94,9 +128,20 @@ rule {
   because = "A Cloud Solution Provider is the first point of contact for support, so buying a direct plan as well "
     .. "can mean paying twice.",
   options = { "csp", "azure_support" },
-  when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support",
+  when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp",
   step = "Decide whether technical support comes through the Cloud Solution Provider or a direct Azure support "
     .. "plan, and write the escalation path into the contract.",
+}
+
+rule {
+  id = "engage.support.via_csp",
+  stage = "engage",
+  because = "Support bought through a Cloud Solution Provider is answered by the provider first; its terms decide "
+    .. "whether a direct plan is needed at all.",
+  options = { "azure_support" },
+  when = "f.support_via_csp and ctx.shortlisted.azure_support",
+  step = "Support is bought through a Cloud Solution Provider today: check that its response times meet the "
+    .. "recommended tier before buying a direct plan.",
 }
 
 rule {
@@ -115,8 +160,14 @@ rule {
   because = "FastTrack for Azure is reached through a Microsoft nomination, not bought from a supplier.",
   options = { "fasttrack_for_azure" },
   when = "ctx.shortlisted.fasttrack_for_azure and ctx.lifecycle('fasttrack_for_azure') == 'active'",
-  step = "Ask the Microsoft account team for a nomination now, alongside any partner search, and confirm the "
-    .. "paid subscription it will run on.",
+  step = function(_, _, f)
+    if not f.account_team then
+      return "Without a Microsoft account team, ask a partner to request the nomination now, and confirm the paid "
+        .. "subscription it will run on."
+    end
+    return "Ask the Microsoft account team for a nomination now, alongside any partner search, and confirm the "
+      .. "paid subscription it will run on."
+  end,
 }
 
 rule {

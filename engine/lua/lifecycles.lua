@@ -134,18 +134,44 @@ function lifecycles.epoch(as_of)
   return lo
 end
 
--- the lifecycle_note cell of a report row: "" while active
+-- how a lifecycle entry's source qualifies its claim in a report
+local SOURCE_TEXT = { secondary = " (secondary source)", approximate = " (date approximate)" }
+
+-- what a report says of a successor on a date: from when it starts, or
+-- that it is itself succeeded and which option carries the offer now
+local function successor_text(id, as_of)
+  local succ = option_by_id[id]
+  local text = "successor: " .. (succ and succ.name or id) .. " (" .. id .. ")"
+  if succ == nil then return text end
+  local s, entry = status(succ, as_of)
+  if s == "unavailable" then
+    return text .. ", from " .. succ.lifecycle[1].from .. "; none is available on " .. (as_of or "this date")
+  elseif s ~= "active" then
+    local now = resolve(id, as_of)
+    text = text .. ", itself " .. s .. " since " .. entry.from
+    if now ~= nil and now ~= id then
+      text = text .. "; on " .. (as_of or "this date") .. " " .. option_by_id[now].name .. " (" .. now ..
+        ") carries the offer"
+    end
+  end
+  return text
+end
+
+-- the lifecycle_note cell of a report row: "" while active; the entry's
+-- source qualifies it (secondary, approximate), and the successor is named
+-- as it stands on the date
 function lifecycles.note(o, as_of)
   local s, e = status(o, as_of)
   if s == "active" then return "" end
   if s == "unavailable" then
     return "not yet available on " .. (as_of or "the assessment date") .. " (from " .. o.lifecycle[1].from .. ")"
   end
-  local note = s .. " since " .. e.from
-  if e.note then note = note .. ": " .. tostring(e.note) end
-  if e.successor then
-    local succ = option_by_id[e.successor]
-    note = note .. "; successor: " .. (succ and succ.name or e.successor) .. " (" .. e.successor .. ")"
+  local note = s .. " since " .. e.from .. (SOURCE_TEXT[e.source] or "")
+  if e.note then
+    local text = tostring(e.note)
+    if e.successor then text = text:gsub("%.$", "") end -- the successor follows after "; "
+    note = note .. ": " .. text
   end
+  if e.successor then note = note .. "; " .. successor_text(e.successor, as_of) end
   return note
 end

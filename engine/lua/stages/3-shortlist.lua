@@ -92,9 +92,44 @@ local function rank_options(e)
   e.order = order
 end
 
+-- points as a report shows them: 12, 7.5
+local function points(x)
+  return (signed(x):gsub("^%+", ""))
+end
+
+-- The margin of each competing option (one that could take a place: not
+-- excluded, available, at the minimum score) to its neighbours, so a
+-- reader tells a firm result from a fragile one: a tie is named with its
+-- partners and how it was broken; a shortlisted option says how far ahead
+-- of the next it is; the first left out, how far behind the last place.
+local function margins(e, competing, taken)
+  local score = e.score
+  for i, o in ipairs(competing) do
+    local s = score[o.id]
+    local tied = {}
+    for _, p in ipairs(competing) do
+      if p ~= o and score[p.id] == s then tied[#tied + 1] = p.id end
+    end
+    local note = e.shortlist_note[o.id]
+    if #tied > 0 then
+      note = note .. "; tied with " .. table.concat(tied, " and ") .. " at " .. points(s) ..
+        " (catalogue order decides)"
+    elseif i <= taken and competing[i + 1] then
+      local nxt = competing[i + 1]
+      note = note .. "; " .. points(s - score[nxt.id]) .. " points ahead of " .. nxt.id
+    elseif i == taken then
+      note = note .. "; no other option reaches the minimum score of " .. points(pol.min_score)
+    elseif i == taken + 1 then
+      local last = competing[taken]
+      note = note .. "; " .. points(score[last.id] - s) .. " points behind " .. last.id .. ", the last place"
+    end
+    e.shortlist_note[o.id] = note
+  end
+end
+
 local function select_shortlist(e, ctx)
   local min_score, shortlist_size = pol.min_score, pol.shortlist_size
-  local taken = 0
+  local taken, competing = 0, {}
   for i, o in ipairs(e.order) do
     e.rank[o.id] = i
     local status = lifecycle(o, ctx.as_of)
@@ -104,17 +139,21 @@ local function select_shortlist(e, ctx)
     elseif status == "unavailable" or excluded_status[status] then
       note = "not shortlisted: the option is " .. status .. " on " .. (ctx.as_of or "the assessment date")
     elseif e.score[o.id] < min_score then
-      note = "below the minimum score of " .. signed(min_score):gsub("^%+", "")
-    elseif taken >= shortlist_size then
-      note = "the shortlist is full (" .. shortlist_size .. " options)"
+      note = "below the minimum score of " .. points(min_score)
     else
-      taken = taken + 1
-      e.shortlisted[o.id] = true
-      note = shortlisted_text[taken]
-      if taken == 1 then e.top = o.id end
+      competing[#competing + 1] = o
+      if taken >= shortlist_size then
+        note = "the shortlist is full (" .. shortlist_size .. " options)"
+      else
+        taken = taken + 1
+        e.shortlisted[o.id] = true
+        note = shortlisted_text[taken]
+        if taken == 1 then e.top = o.id end
+      end
     end
     e.shortlist_note[o.id] = note
   end
+  margins(e, competing, taken)
   for _, o in ipairs(option_list) do
     e.shortlisted[o.id] = e.shortlisted[o.id] or false
   end
