@@ -86,6 +86,13 @@
 ---@field regulated? boolean Whether a regulator supervises how the organisation runs and outsources IT.
 ---@field inventory_complete? boolean Whether a complete, current inventory of the estate exists.
 ---@field paid_subscription? boolean Whether the organisation already has a paid Azure subscription.
+---@field counts_estimated boolean Whether the intake says its counts of servers, databases and applications are estimates.
+---@field production_in_azure boolean Whether production workloads already run in Azure.
+---@field incumbent_partner "none"|"csp"|"azure_expert_msp"|"other_partner" A partner already under contract or on the approved vendor list.
+---@field support_via_csp boolean Whether Azure support is bought through a Cloud Solution Provider today.
+---@field account_team boolean Whether a Microsoft account team covers the organisation.
+---@field adoption_phase? "exploring"|"planning"|"migrating"|"operating" Where the adoption stands: exploring, planning, migrating or operating.
+---@field organisation_size "small"|"medium"|"large"|"enterprise" The head-count band: small, medium, large or enterprise.
 ---@field approved_vendor_list? boolean Whether a new supplier must first join an approved vendor list.
 ---@field lead_time? integer Days a contract usually takes to sign here (nil when not given).
 ---@field support_plan_answer "none"|"basic"|"developer"|"standard"|"professional_direct"|"unified"|"premier" The Azure support plan held today, as the intake names it.
@@ -96,6 +103,9 @@
 ---@field assets any Servers, databases and applications in scope together: the size of the estate.
 ---@field greenfield any The intake counts its servers and reports none, nor any database: nothing to migrate.
 ---@field enterprise_scale any The estate is larger than the enterprise-scale threshold.
+---@field estate_estimated any The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them.
+---@field counted_enterprise_scale any Enterprise scale on counted numbers, not on an estimate.
+---@field small_organisation any A small organisation or a small estate: one provider is proportionate, a broad managed service is not.
 ---@field small_estate any There is an estate to move, and it is small.
 ---@field production_workloads any Production workloads without a business-critical label.
 ---@field exit_days any Days from the assessment to the datacenter exit, negative once passed; nil without one.
@@ -118,6 +128,8 @@
 ---@field support_below_tier any The workloads call for Standard or above, and the plan held is below it.
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
 ---@field procurement_squeeze any Contracting would use a large share of the days left before the exit.
+---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
+---@field days_short any Days by which the contract lead time overruns the days left before the datacenter exit (0 when it fits; nil without both dates).
 
 ---@class Thresholds the policy's thresholds, read as thresholds.<name>
 ---@field adoption_window_months number An adoption window of at most this many months puts the migration on the clock.

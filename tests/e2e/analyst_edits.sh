@@ -28,25 +28,26 @@ ok "a threshold retuned in the policy: diff shows the one intake it moves, and t
 cat > row.patch <<'PATCH'
 --- a/rules/20-fit-culture.lua
 +++ b/rules/20-fit-culture.lua
-@@ -96,6 +96,9 @@
+@@ -106,6 +106,9 @@
        because = "A distributed model mixes business units at different maturity; a partner audited across every "
          .. "CAF methodology can serve each unit at its own level.",
        score = { azure_expert_msp = 10, csp = 5 } },
 +    { id = "fit.culture.model.centralized_small", is = "centralized", when = "f.small_estate",
 +      because = "A centralized team with a small estate ({f.assets} assets) can run it with one provider's help.",
 +      score = { csp = 5 } },
-     { id = "fit.culture.model.centralized_at_scale", is = "centralized", when = "f.enterprise_scale",
+     { id = "fit.culture.model.centralized_at_scale", is = "centralized", when = "f.counted_enterprise_scale",
        because = "A centralized team suits a few hundred workloads; with {f.assets} in scope it will need partner "
          .. "capacity or an enterprise-scale programme.",
 PATCH
+before=$("$PF" check | sed -n 's/^partnerfit check: \([0-9]*\) rules.*/\1/p')
 patch -p1 --quiet < row.patch || fail "the row patch does not apply to rules/20-fit-culture.lua"
 grep -q "function" row.patch && fail "the row patch holds a function"
 expect_exit 0 "$WORK/log" sh -c "\"$PF\" check > check.out"
-contains check.out "77 rules: 0 problems, 0 warnings"
+contains check.out "$((before + 1)) rules: 0 problems, 0 warnings"
 expect_exit 0 "$WORK/log" "$PF" run --quiet --out row samples/
 contains row/rule_hits.csv '"fit.culture.model.centralized_small","fit","rules/20-fit-culture.lua:'
 expect_exit 1 "$WORK/log" sh -c "\"$PF\" diff --base-rules rules.shipped --out rowdiff samples/ > rowdiff.out"
-contains rowdiff/diff.csv '"lindqvist-arkitekter","csp","score changed",1,1,80,87.5'
+contains rowdiff/diff.csv '"lindqvist-arkitekter","csp","score changed",1,1,95,102.5'
 contains row/recommendations.csv "fit.culture.model.centralized_small +7.5: A centralized team with a small estate (22 assets)"
 ok "a row added to a decision table is its own rule: checked, counted and shown by diff"
 rm -r rules && cp -r rules.shipped rules

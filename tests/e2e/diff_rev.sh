@@ -23,7 +23,7 @@ contains "$WORK/diff0.txt" "intakes with any change:   0"
 echo 'rule { id = "t.boost", stage = "fit", because = "test", score = { self_service = 1000 } }' \
     > "$repo/rules/99-boost.lua"
 (cd "$repo" && expect_exit 1 "$WORK/log" sh -c "\"$PF\" diff --base-rev HEAD --out \"$WORK/d1\" samples/ > \"$WORK/diff1.txt\"")
-contains "$WORK/d1/diff.csv" '"kestrel-dental","self_service","entered shortlist",10,1,-92.5,907.5,"no","yes"'
+contains "$WORK/d1/diff.csv" '"kestrel-dental","self_service","entered shortlist",10,1,-67.5,932.5,"no","yes"'
 # committed, the same change is the baseline: nothing differs from HEAD, all from HEAD~1
 GIT add -A
 GIT commit -qm boost

@@ -82,19 +82,21 @@ static void test_scoring_weights_and_ranking(void **state)
     assert_string_equal(REC(fx, 2, R_WHY), "fit.base +5: Base points.; fit.double +8: Doubled.");
     assert_string_equal(REC(fx, 2, R_NEXT), "Call C.");
     assert_string_equal(REC(fx, 2, R_LIFE), "");
-    assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2)");
+    assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2); 1.5 points ahead of opt_b");
 
     /* opt_b: 10 + 3 x 0.5 */
     assert_rec(fx, 3, "opt_b", "11.5", "yes");
     assert_string_equal(REC(fx, 3, R_WHY), "fit.base +10: Base points.; fit.half +1.5: Halved.");
     assert_string_equal(REC(fx, 3, R_NEXT), "");
-    assert_string_equal(REC(fx, 3, R_NOTE), "shortlisted (2 of 2)");
+    assert_string_equal(REC(fx, 3, R_NOTE), "shortlisted (2 of 2); 1.5 points ahead of opt_a");
 
     /* opt_a: 10, at the minimum, but the shortlist is full; no next step */
     assert_rec(fx, 4, "opt_a", "10", "no");
     assert_string_equal(REC(fx, 4, R_AREAS), "alpha (0); beta (0)");
     assert_string_equal(REC(fx, 4, R_NEXT), "");
-    assert_string_equal(REC(fx, 4, R_NOTE), "the shortlist is full (2 options)");
+    assert_string_equal(
+        REC(fx, 4, R_NOTE),
+        "the shortlist is full (2 options); 1.5 points behind opt_b, the last place");
 
     /* needs: no needs rules */
     assert_string_equal(fx->needs.cell[0][N_AREA], "alpha");
@@ -108,9 +110,10 @@ static void test_scoring_weights_and_ranking(void **state)
     run_ok(fx, intake(fx, INTAKE_YAML));
     assert_rec(fx, 1, "opt_old", "30", "no");
     assert_rec(fx, 2, "opt_b", "11.5", "yes");
-    assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2)");
+    assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2); 1.5 points ahead of opt_a");
     assert_rec(fx, 3, "opt_a", "10", "yes");
-    assert_string_equal(REC(fx, 3, R_NOTE), "shortlisted (2 of 2)");
+    assert_string_equal(REC(fx, 3, R_NOTE),
+                        "shortlisted (2 of 2); no other option reaches the minimum score of 10");
     assert_string_equal(REC(fx, 3, R_NEXT), "Call A.");
     assert_rec(fx, 4, "opt_c", "5", "no");
     assert_string_equal(REC(fx, 4, R_NOTE), "below the minimum score of 10");
@@ -128,7 +131,8 @@ static void test_ties_follow_catalogue_order(void **state)
     assert_rec(fx, 1, "opt_a", "20", "yes");
     assert_rec(fx, 2, "opt_b", "20", "yes");
     assert_rec(fx, 3, "opt_c", "20", "no");
-    assert_string_equal(REC(fx, 3, R_NOTE), "the shortlist is full (2 options)");
+    assert_string_equal(REC(fx, 3, R_NOTE), "the shortlist is full (2 options); tied with opt_a "
+                                            "and opt_b at 20 (catalogue order decides)");
     assert_rec(fx, 4, "opt_old", "20", "no");
     assert_string_equal(REC(fx, 4, R_NOTE), "not shortlisted: the option is retired on 2024-01-01");
     /* an option no rule scored */
@@ -166,9 +170,10 @@ static void test_exclude(void **state)
     assert_string_equal(REC(fx, 1, R_NOTE), "excluded by sl.no_a: Not now.");
     assert_string_equal(REC(fx, 1, R_NEXT), "");
     assert_rec(fx, 2, "opt_b", "20", "yes");
-    assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2)");
+    assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2); 5 points ahead of opt_c");
     assert_rec(fx, 3, "opt_c", "15", "yes");
-    assert_string_equal(REC(fx, 3, R_NOTE), "shortlisted (2 of 2)");
+    assert_string_equal(REC(fx, 3, R_NOTE),
+                        "shortlisted (2 of 2); no other option reaches the minimum score of 10");
     assert_string_equal(REC(fx, 3, R_NEXT), "Call C.");
     /* two rules exclude the same option: both named */
     run_ok(fx, intake(fx, "id: x\norg: {name: X}\nassessed_on: 2024-01-01\ndrop: opt_a\n"));
@@ -178,7 +183,8 @@ static void test_exclude(void **state)
     assert_rec(fx, 2, "opt_b", "20", "no");
     assert_string_equal(REC(fx, 2, R_NOTE), "excluded by sl.drop: Asked: opt_b");
     assert_rec(fx, 3, "opt_c", "15", "yes");
-    assert_string_equal(REC(fx, 3, R_NOTE), "shortlisted (1 of 2)");
+    assert_string_equal(REC(fx, 3, R_NOTE),
+                        "shortlisted (1 of 2); no other option reaches the minimum score of 10");
     /* an exclude function naming an unknown option is a rule error */
     run_fails(fx, intake(fx, "id: x\norg: {name: X}\nassessed_on: 2024-01-01\ndrop: opt_z\n"),
               "rule.error", "exclude returned unknown option 'opt_z'");
@@ -196,7 +202,7 @@ static void test_lifecycle_by_date(void **state)
     run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2021-01-01\n"));
     assert_rec(fx, 1, "opt_old", "50", "yes");
     assert_string_equal(REC(fx, 1, R_LIFE), "legacy since 2020-01-01");
-    assert_string_equal(REC(fx, 1, R_NOTE), "shortlisted (1 of 2)");
+    assert_string_equal(REC(fx, 1, R_NOTE), "shortlisted (1 of 2); 30 points ahead of opt_a");
     /* retired from 2022-06-01 (the day itself counts) */
     run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2022-06-01\n"));
     assert_rec(fx, 1, "opt_old", "50", "no");
@@ -204,7 +210,8 @@ static void test_lifecycle_by_date(void **state)
                         "retired since 2022-06-01: Replaced; successor: Option C (opt_c)");
     assert_string_equal(REC(fx, 1, R_NOTE), "not shortlisted: the option is retired on 2022-06-01");
     assert_rec(fx, 2, "opt_a", "20", "yes");
-    assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2)");
+    assert_string_equal(REC(fx, 2, R_NOTE),
+                        "shortlisted (1 of 2); no other option reaches the minimum score of 10");
     /* before its first entry: not yet available */
     run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2019-06-01\n"));
     assert_rec(fx, 1, "opt_old", "50", "no");
