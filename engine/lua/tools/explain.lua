@@ -96,8 +96,8 @@ local function explain_ranking(out, e)
     if nxt then margin = "  (" .. signed(score - e.score[nxt.id]) .. " over #" .. (rank + 1) .. ")" end
     out[#out + 1] = string.format("  %2d. %-28s %7s  %s%s", rank, o.id, signed(score):gsub("^%+", ""),
       e.shortlisted[o.id] and "shortlisted" or "-", margin)
+    out[#out + 1] = "      " .. e.shortlist_note[o.id] -- with the margin or tie a reader needs
     if not e.shortlisted[o.id] then
-      out[#out + 1] = "      " .. e.shortlist_note[o.id]
       if rank <= shortlist_size + 2 and not e.excluded[o.id] then
         local r, pts = closest_miss(e, o.id)
         if r then
