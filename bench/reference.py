@@ -16,10 +16,12 @@ The rules' logic is ported, not read: when rules/*.lua change, this file
 must follow, and `compare` says when it has not. The policy is read, as the
 pack reads it: every number a rule compares with comes from its
 `thresholds:`, the contract steps go to the options marked `contracted:
-true`, and the points a score table names go to the option carrying that
+true`, the points a score table names go to the option carrying that
 programme on the assessment date (lifecycles, successors and `predecessor:`,
-as engine/lua/lifecycles.lua points_carrier). So a retuned threshold or an
-edited catalogue needs no change here. The port keeps the pack's shape:
+as engine/lua/lifecycles.lua points_carrier), and so do the options a
+shortlist rule's list excludes, unless a lifecycle entry says
+`inherits_conditions: false` (conditions_carrier). So a retuned threshold or
+an edited catalogue needs no change here. The port keeps the pack's shape:
 facts computed once per intake on first read (f.name, rules/00-facts.lua),
 thresholds read as T.name, decision tables as rows of data (decide).
 
@@ -462,6 +464,42 @@ def points_carrier(ctx, oid):
     return c, by_successor
 
 
+def conditions_carrier(ctx, oid):
+    """lifecycles.lua conditions_carrier: the option an entry condition written for oid
+    (a shortlist rule's exclude list) applies to on ctx's date: the option carrying
+    oid, when every successor on the way inherits its predecessor's conditions (a
+    lifecycle entry may say `inherits_conditions: false`); None when one does not;
+    oid itself when nothing carries it."""
+    by_id = ctx.pol.option_by_id
+    seen = set()
+    while oid not in seen:
+        seen.add(oid)
+        if oid not in by_id:
+            return None
+        s, entry = ctx.status(oid)
+        nxt = entry.get("successor") if entry else None
+        if s == "active" or s == "unavailable" or nxt is None:
+            return oid
+        nxt_status = ctx.status(nxt)[0] if nxt in by_id else None
+        if nxt_status is None or nxt_status == "unavailable":
+            return oid
+        if entry.get("inherits_conditions") is False:
+            return None
+        oid = nxt
+    return oid
+
+
+def carried_exclusions(ctx, ids):
+    """3-shortlist.lua carried_exclusions: a static exclude list names offers, like a
+    table of points: each entry excludes the option carrying it on the date."""
+    out = []
+    for oid in ids:
+        c = conditions_carrier(ctx, oid)
+        if c is not None and c not in out:
+            out.append(c)
+    return out
+
+
 class Ctx:
     """What a rule sees as ctx."""
 
@@ -631,6 +669,8 @@ def evaluate(pol, pack, intake, source):
         if fires(r, intake, ctx, f):
             lst = action_value(r, intake, ctx, f)
             if lst is not None:
+                if not callable(r.action):  # a list written in the rule follows programmes
+                    lst = carried_exclusions(ctx, lst)
                 text = None
                 for oid in lst:
                     if text is None:
@@ -829,7 +869,7 @@ def build_pack(pol):
         s = i.get("skills")
         if not s:
             return False
-        return all(f.skill_gap[k] < 1 for k in s)
+        return all(f.skill_gap[k] <= 0 for k in s)
 
     fact("skill_gap", skill_gap)
     fact("skill_gaps", lambda i, c, f: [k for k, g in f.skill_gap.items()
