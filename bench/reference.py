@@ -13,7 +13,17 @@ weights, shortlist settings), and write recommendations.csv, needs.csv and
 rejects.csv in partnerfit's CSV format.
 
 The rules' logic is ported, not read: when rules/*.lua change, this file
-must follow, and `compare` says when it has not.
+must follow, and `compare` says when it has not. The policy is read, as the
+pack reads it: every number a rule compares with comes from its
+`thresholds:`, the contract steps go to the options marked `contracted:
+true`, the points a score table names go to the option carrying that
+programme on the assessment date (lifecycles, successors and `predecessor:`,
+as engine/lua/lifecycles.lua points_carrier), and so do the options a
+shortlist rule's list excludes, unless a lifecycle entry says
+`inherits_conditions: false` (conditions_carrier). So a retuned threshold or
+an edited catalogue needs no change here. The port keeps the pack's shape:
+facts computed once per intake on first read (f.name, rules/00-facts.lua),
+thresholds read as T.name, decision tables as rows of data (decide).
 
 `compare` checks the reference against partnerfit's reports: the same
 intakes evaluated and rejected, and for every intake the same scores, ranks
@@ -288,6 +298,57 @@ def signed(x):
     return "+" + s if x >= 0 else s
 
 
+def lua_str(v):
+    """A value as Lua's tostring (and `..`) shows it: 3 -> "3", 3.0 -> "3.0", 3.5 -> "3.5"."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        s = "%.14g" % v
+        return s + ".0" if re.fullmatch(r"-?[0-9]+", s) else s
+    return str(v)
+
+
+def show(v):
+    """A template placeholder's value as text (forms.lua shown): lists joined with ", "."""
+    if v is None:
+        raise ValueError("a placeholder has no value for this intake")
+    if isinstance(v, (list, tuple)):
+        return ", ".join(lua_str(x) for x in v)
+    return lua_str(v)
+
+
+def grouped(v):
+    """A placeholder with the format `,` (forms.lua grouped): 1000 -> "1,000"."""
+    return "{:,}".format(math.floor(v))
+
+
+class Thresholds:
+    """The policy's `thresholds:` as the rules read them: T.name is the value."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+    def __getattr__(self, name):
+        raise KeyError("thresholds.%s is not in the policy's thresholds" % name)
+
+
+def read_thresholds(raw):
+    values = {}
+    for name, t in (raw.get("thresholds") or {}).items():
+        v = t.get("value") if isinstance(t, dict) else None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            sys.exit("reference.py: threshold '%s' needs a number 'value'" % name)
+        lo, hi = t.get("min"), t.get("max")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            sys.exit("reference.py: threshold '%s' is %s, outside its range %s to %s"
+                     % (name, lua_str(v), lua_str(lo) if lo is not None else "-inf",
+                        lua_str(hi) if hi is not None else "inf"))
+        values[name] = v
+    return values
+
+
 class Policy:
     def __init__(self, raw):
         self.raw = raw
@@ -307,15 +368,22 @@ class Policy:
                 "areas": [a for a in o.get("areas", []) if a in self.area_name],
                 "next_step": o.get("next_step"),
                 "lifecycle": [dict(e) for e in o.get("lifecycle", [])],
+                "contracted": o.get("contracted") is True,
+                "predecessor": o.get("predecessor"),
             }
             self.options.append(entry)
             self.option_by_id[o["id"]] = entry
         self.option_ids = [o["id"] for o in self.options]
+        for o in self.options:
+            if o["predecessor"] is not None and o["predecessor"] not in self.option_by_id:
+                sys.exit("reference.py: option '%s': predecessor '%s' is not in the catalogue"
+                         % (o["id"], o["predecessor"]))
         s = raw.get("shortlist", {})
         self.shortlist_size = s.get("size", 3)
         self.min_score = s.get("min_score", 0)
         self.excluded_status = set(s.get("exclude_status", []))
         self.weights = dict(raw.get("weights", {}))
+        self.thresholds = read_thresholds(raw)
         f = raw.get("intake", {})
         self.id_path = f.get("id_field", "id")
         self.label_path = f.get("label_field")
@@ -323,6 +391,13 @@ class Policy:
         self.label_column = f.get("label_column") or (
             self.label_path.rsplit(".", 1)[0].rsplit(".", 1)[-1]
             if self.label_path and "." in self.label_path else "label")
+
+    def option_name(self, oid):  # the DSL's option_name
+        o = self.option_by_id.get(oid)
+        return o["name"] if o else str(oid)
+
+
+# ---- lifecycles (engine/lua/lifecycles.lua) -------------------------------
 
 
 def lifecycle(o, as_of):
@@ -340,7 +415,8 @@ def lifecycle_note(pol, o, as_of):
     if status == "active":
         return ""
     if status == "unavailable":
-        return "not yet available on %s (from %s)" % (as_of, o["lifecycle"][0]["from"])
+        return "not yet available on %s (from %s)" % (as_of or "the assessment date",
+                                                       o["lifecycle"][0]["from"])
     note = status + " since " + e["from"]
     if e.get("note") is not None:
         note += ": " + str(e["note"])
@@ -350,66 +426,191 @@ def lifecycle_note(pol, o, as_of):
     return note
 
 
+def resolve(ctx, oid):
+    """lifecycles.lua resolve: the option that carries oid on ctx's date (itself while
+    active, or while legacy with no successor available yet; else its successor,
+    followed as far as needed), and whether a successor carries it; None when
+    nothing carries it then."""
+    by_id = ctx.pol.option_by_id
+    seen, via_successor = set(), False
+    while oid is not None and oid not in seen:
+        seen.add(oid)
+        if oid not in by_id:
+            return None, False
+        s, entry = ctx.status(oid)
+        if s == "active":
+            return oid, via_successor
+        if s == "unavailable":
+            return None, False
+        nxt = entry.get("successor") if entry else None
+        nxt_status = ctx.status(nxt)[0] if nxt is not None and nxt in by_id else None
+        if nxt is None or nxt_status is None or nxt_status == "unavailable":
+            return (oid, via_successor) if s == "legacy" else (None, False)
+        oid, via_successor = nxt, True
+    return None, False
+
+
+def points_carrier(ctx, oid):
+    """lifecycles.lua points_carrier: the option that gets the points a table names
+    for oid, and whether it is a successor. Before the option starts, its
+    predecessor's carrier (policy `predecessor:`), if it names one; otherwise,
+    when nothing carries it, the points stay on the option named."""
+    o = ctx.pol.option_by_id[oid]
+    if ctx.status(oid)[0] == "unavailable" and o["predecessor"] is not None:
+        return resolve(ctx, o["predecessor"])[0], False
+    c, by_successor = resolve(ctx, oid)
+    if c is None:
+        return oid, False
+    return c, by_successor
+
+
+def conditions_carrier(ctx, oid):
+    """lifecycles.lua conditions_carrier: the option an entry condition written for oid
+    (a shortlist rule's exclude list) applies to on ctx's date: the option carrying
+    oid, when every successor on the way inherits its predecessor's conditions (a
+    lifecycle entry may say `inherits_conditions: false`); None when one does not;
+    oid itself when nothing carries it."""
+    by_id = ctx.pol.option_by_id
+    seen = set()
+    while oid not in seen:
+        seen.add(oid)
+        if oid not in by_id:
+            return None
+        s, entry = ctx.status(oid)
+        nxt = entry.get("successor") if entry else None
+        if s == "active" or s == "unavailable" or nxt is None:
+            return oid
+        nxt_status = ctx.status(nxt)[0] if nxt in by_id else None
+        if nxt_status is None or nxt_status == "unavailable":
+            return oid
+        if entry.get("inherits_conditions") is False:
+            return None
+        oid = nxt
+    return oid
+
+
+def carried_exclusions(ctx, ids):
+    """3-shortlist.lua carried_exclusions: a static exclude list names offers, like a
+    table of points: each entry excludes the option carrying it on the date."""
+    out = []
+    for oid in ids:
+        c = conditions_carrier(ctx, oid)
+        if c is not None and c not in out:
+            out.append(c)
+    return out
+
+
 class Ctx:
     """What a rule sees as ctx."""
 
-    __slots__ = ("pol", "as_of", "need", "score", "shortlisted", "rank", "focus_areas", "top",
-                 "_life", "_days")
+    __slots__ = ("pol", "as_of", "need", "in_focus", "score", "shortlisted", "rank",
+                 "focus_areas", "top", "_status")
 
     def __init__(self, pol, as_of):
         self.pol = pol
         self.as_of = as_of
         self.need = {a: 0 for a in pol.areas}
+        self.in_focus = {}
         self.score = {o: 0 for o in pol.option_ids}
         self.shortlisted = {}
         self.rank = {}
         self.focus_areas = []
         self.top = None
-        self._life = {}
-        self._days = {}
+        self._status = {}
 
     def days_until(self, date):
-        if date is None:
-            return None
-        d = self._days.get(date)
-        if d is None:
-            d = self._days[date] = days_between(self.as_of, date)
-        return d
+        return days_between(self.as_of, date)
 
-    def lifecycle_entry(self, oid):
-        s = self._life.get(oid)
+    def status(self, oid):  # (status, lifecycle entry in force), once per option and intake
+        s = self._status.get(oid)
         if s is None:
-            s = self._life[oid] = lifecycle(self.pol.option_by_id[oid], self.as_of)
+            s = self._status[oid] = lifecycle(self.pol.option_by_id[oid], self.as_of)
         return s
 
     def lifecycle(self, oid):
-        return self.lifecycle_entry(oid)[0]
+        return self.status(oid)[0]
+
+    def carrier(self, oid):
+        return resolve(self, oid)[0]
+
+
+class Facts:
+    """The facts of one intake (rules/00-facts.lua), read as f.name: each computed
+    on its first read and kept for this intake only."""
+
+    def __init__(self, defs, intake, ctx):
+        self._defs, self._intake, self._ctx = defs, intake, ctx
+
+    def __getattr__(self, name):
+        fn = self._defs.get(name)
+        if fn is None:
+            raise AttributeError("f.%s is not a declared fact" % name)
+        v = fn(self._intake, self._ctx, self)
+        self.__dict__[name] = v
+        return v
 
 
 class Rule:
-    __slots__ = ("id", "stage", "weight", "because", "when", "action", "targets")
-
-    def __init__(self, id, stage, because, action, when=None, weight=None, options=None):
-        self.id, self.stage, self.weight = id, stage, weight
-        self.because, self.when, self.action = because, when, action
-        self.targets = options if options is not None else "shortlisted"
+    __slots__ = ("id", "stage", "weight", "because", "when", "action", "targets",
+                 "programmes", "scale_area", "resolves", "index")
 
 
-def fires(r, intake, ctx):
-    return r.when is None or bool(r.when(intake, ctx))
+class Pack:
+    def __init__(self):
+        self.needs, self.fit, self.shortlist, self.engage = [], [], [], []
+        self.facts = {}
+        self.count = 0
+        self.resolved = {}  # (rule index, date) -> the points of a static fit table on that date
 
 
-def reason(r, intake, ctx):
+def fires(r, intake, ctx, f):
+    return r.when is None or bool(r.when(intake, ctx, f))
+
+
+def reason(r, intake, ctx, f):
     b = r.because
-    return b(intake, ctx) if callable(b) else b
+    return b(intake, ctx, f) if callable(b) else b
 
 
-def action_value(r, intake, ctx):
+def action_value(r, intake, ctx, f):
     a = r.action
-    return a(intake, ctx) if callable(a) else a
+    return a(intake, ctx, f) if callable(a) else a
 
 
-def add_points(pol, r, t, keys, totals, why, intake, ctx):
+def add_carried(ctx, t, points, notes):
+    """runner.lua add_carried: each key's points go to the option carrying it on the date."""
+    pol = ctx.pol
+    for o in pol.options:
+        v = points.get(o["id"])
+        if v is not None:
+            c, by_successor = points_carrier(ctx, o["id"])
+            if c is not None:
+                t[c] = t.get(c, 0) + v
+                if notes is not None and by_successor:
+                    notes.append(" (On the assessment date " + pol.option_name(c) + " carries what "
+                                 + pol.option_name(o["id"]) + " offered.)")
+
+
+def table_points(pack, r, ctx):
+    """runner.lua table_points: a static fit table resolved on ctx's date (once per rule
+    and date), scaled by an area's need level for scale_by_need; and the note on
+    successors for its reason."""
+    key = (r.index, ctx.as_of)
+    entry = pack.resolved.get(key)
+    if entry is None:
+        t, notes = {}, []
+        add_carried(ctx, t, r.action, None)
+        if r.programmes:
+            add_carried(ctx, t, r.programmes, notes)
+        entry = pack.resolved[key] = (t, "".join(notes))
+    t, note = entry
+    if r.scale_area is not None:
+        level = ctx.need[r.scale_area] / ctx.pol.max_level
+        t = {k: math.floor(v * level + 0.5) for k, v in t.items()}
+    return t, note
+
+
+def add_points(pol, r, t, keys, totals, why, intake, ctx, f, note=""):
     w = pol.weights[r.weight] if r.weight else 1
     text = None
     for k in keys:
@@ -418,7 +619,7 @@ def add_points(pol, r, t, keys, totals, why, intake, ctx):
             v = v * w
             totals[k] = totals[k] + v
             if text is None:
-                text = reason(r, intake, ctx)
+                text = reason(r, intake, ctx, f) + note
             why[k].append(r.id + " " + signed(v) + ": " + text)
 
 
@@ -437,36 +638,43 @@ def get_path(t, path):
 def evaluate(pol, pack, intake, source):
     as_of = get_path(intake, pol.as_of_path)
     ctx = Ctx(pol, as_of)
+    f = Facts(pack.facts, intake, ctx)
     need_points = {a: 0 for a in pol.areas}
     need_why = {a: [] for a in pol.areas}
     why = {o: [] for o in pol.option_ids}
     steps = {o: [] for o in pol.option_ids}
     excluded = {}
     # needs
-    for r in pack["needs"]:
-        if fires(r, intake, ctx):
-            t = action_value(r, intake, ctx)
+    for r in pack.needs:
+        if fires(r, intake, ctx, f):
+            t = action_value(r, intake, ctx, f)
             if t is not None:
-                add_points(pol, r, t, pol.areas, need_points, need_why, intake, ctx)
+                add_points(pol, r, t, pol.areas, need_points, need_why, intake, ctx, f)
     for a in pol.areas:
         ctx.need[a] = min(max(math.floor(need_points[a] + 0.5), 0), pol.max_level)
         if ctx.need[a] >= pol.focus_level:
             ctx.focus_areas.append(a)
+            ctx.in_focus[a] = True
     # fit
-    for r in pack["fit"]:
-        if fires(r, intake, ctx):
-            t = action_value(r, intake, ctx)
+    for r in pack.fit:
+        if fires(r, intake, ctx, f):
+            if r.resolves:
+                t, note = table_points(pack, r, ctx)
+            else:
+                t, note = action_value(r, intake, ctx, f), ""
             if t is not None:
-                add_points(pol, r, t, pol.option_ids, ctx.score, why, intake, ctx)
+                add_points(pol, r, t, pol.option_ids, ctx.score, why, intake, ctx, f, note)
     # shortlist
-    for r in pack["shortlist"]:
-        if fires(r, intake, ctx):
-            lst = action_value(r, intake, ctx)
+    for r in pack.shortlist:
+        if fires(r, intake, ctx, f):
+            lst = action_value(r, intake, ctx, f)
             if lst is not None:
+                if not callable(r.action):  # a list written in the rule follows programmes
+                    lst = carried_exclusions(ctx, lst)
                 text = None
                 for oid in lst:
                     if text is None:
-                        text = reason(r, intake, ctx)
+                        text = reason(r, intake, ctx, f)
                     excluded.setdefault(oid, []).append(r.id + ": " + text)
     score = ctx.score
     order = sorted(pol.options, key=lambda o: (-score[o["id"]], o["index"]))
@@ -475,11 +683,12 @@ def evaluate(pol, pack, intake, source):
     for i, o in enumerate(order, 1):
         oid = o["id"]
         ctx.rank[oid] = i
-        status = lifecycle(o, as_of)[0]
+        status = ctx.lifecycle(oid)
         if oid in excluded:
             note = "excluded by " + "; ".join(excluded[oid])
         elif status == "unavailable" or status in pol.excluded_status:
-            note = "not shortlisted: the option is %s on %s" % (status, as_of)
+            note = "not shortlisted: the option is %s on %s" % (status,
+                                                                as_of or "the assessment date")
         elif score[oid] < pol.min_score:
             note = "below the minimum score of " + signed(pol.min_score).lstrip("+")
         elif taken >= pol.shortlist_size:
@@ -494,9 +703,9 @@ def evaluate(pol, pack, intake, source):
     for oid in pol.option_ids:
         ctx.shortlisted.setdefault(oid, False)
     # engage
-    for r in pack["engage"]:
-        if fires(r, intake, ctx):
-            text = action_value(r, intake, ctx)
+    for r in pack.engage:
+        if fires(r, intake, ctx, f):
+            text = action_value(r, intake, ctx, f)
             if text:
                 t = r.targets
                 if t == "all":
@@ -532,90 +741,197 @@ def evaluate(pol, pack, intake, source):
                       source))
     return recs, needs
 
-
 # --------------------------------------------------------------------------
-# The rule pack, ported from rules/*.lua (same ids, order, points, reasons)
+# The rule pack, ported from rules/*.lua (same ids, order, points, reasons).
+# As in the pack, every number a rule compares with is the policy's
+# thresholds (T.name), the facts are declared once (f.name, computed on
+# first read), the contracted options and the programmes a score names are
+# the catalogue's, and decision tables are rows of data.
 # --------------------------------------------------------------------------
 
 
 def build_pack(pol):
-    P = pol
-    OPTIONS = P.raw["options"]  # the `options` a rule file sees: the raw catalogue
-    AREAS = P.areas
-    FOCUS, MAX = P.raw["needs"]["focus_level"], P.raw["needs"]["max_level"]
-    rules = []
+    T = Thresholds(pol.thresholds)
+    AREAS = pol.areas
+    OPTIONS = pol.raw["options"]  # the `options` a rule file sees: the policy's catalogue
+    option_name = pol.option_name
+    pack = Pack()
+    facts = pack.facts
 
-    def rule(**kw):
-        rules.append(Rule(**kw))
+    # ---- fact { ... }, rule { ... }, decide { ... } -----------------------------
 
-    # shared helpers (each Lua file has its own copy; they are the same)
-    def estate(i):
-        return i.get("estate") or {}
+    def fact(id, value=None, answer=None, default=None):
+        if answer is not None:
+            def value(i, c, f, path=answer, default=default):
+                v = get_path(i, path)
+                return default if v is None else v
+        facts[id] = value
 
-    def crit(i):
-        return estate(i).get("criticality") or {}
+    ACTION_FIELD = {"needs": "need", "fit": "score", "shortlist": "exclude", "engage": "step"}
 
-    def proc(i):
-        return i.get("procurement") or {}
+    def rule(id, stage, because, when=None, weight=None, need=None, score=None,
+             programmes=None, scale_by_need=None, exclude=None, step=None, options=None):
+        action = {"need": need, "score": score, "exclude": exclude,
+                  "step": step}[ACTION_FIELD[stage]]
+        if action is None and stage == "fit" and programmes is not None:
+            action = {}  # points for programmes alone
+        r = Rule()
+        r.id, r.stage, r.weight, r.because = id, stage, weight, because
+        r.when, r.action = when, action
+        r.programmes, r.scale_area = programmes, scale_by_need
+        r.targets = options if options is not None else "shortlisted"
+        r.resolves = stage == "fit" and isinstance(action, dict)  # keys go to their carriers
+        r.index = pack.count
+        pack.count += 1
+        getattr(pack, stage).append(r)
 
-    def assets(i):
-        e = estate(i)
+    def decide(on, stage, rows, weight=None):
+        """One rule per row, firing when the answer (or fact f.name) `on` is the row's
+        `is`, and the row's own `when`, if it has one."""
+        if on.startswith("f."):
+            def value(i, c, f, name=on[2:]):
+                return getattr(f, name)
+        else:
+            def value(i, c, f, path=on):
+                return get_path(i, path)
+        for row in rows:
+            spec = {k: v for k, v in row.items() if k not in ("is", "when")}
+            spec.setdefault("stage", stage)
+            spec.setdefault("weight", weight)
+            own = row.get("when")
+            if own is None:
+                def when(i, c, f, is_=row["is"]):
+                    return value(i, c, f) == is_
+            else:
+                def when(i, c, f, is_=row["is"], own=own):
+                    return value(i, c, f) == is_ and own(i, c, f)
+            rule(when=when, **spec)
+
+    # ---- 00-facts.lua ------------------------------------------------------------
+
+    fact("approach", answer="culture.approach")
+    fact("risk_tolerance", answer="culture.risk_tolerance")
+    fact("operating_model", answer="culture.operating_model")
+    fact("executive_sponsor", answer="culture.executive_sponsor")
+    fact("regulated", answer="organisation.regulated")
+    fact("inventory_complete", answer="estate.inventory_complete")
+    fact("paid_subscription", answer="procurement.active_paid_subscription")
+    fact("approved_vendor_list", answer="procurement.approved_vendor_list")
+    fact("lead_time", answer="procurement.contract_lead_time_days")
+    fact("support_held", answer="procurement.existing_support_plan", default="none")
+    fact("annual_azure_spend", answer="estate.annual_azure_spend", default=0)
+    fact("mission_critical", answer="estate.criticality.mission_critical", default=0)
+    fact("unit_critical", answer="estate.criticality.unit_critical", default=0)
+
+    def assets(i, c, f):
+        e = i.get("estate") or {}
         return (e.get("servers") or 0) + (e.get("databases") or 0) + (e.get("applications") or 0)
 
-    def skill_gaps(i, lo):
-        s = i.get("skills") or {}
-        return [k for k in sorted(s) if (s[k].get("need") or 0) - (s[k].get("have") or 0) >= lo]
-
-    def gap(i, skill):
-        v = (i.get("skills") or {}).get(skill)
-        if v is None:
-            return 0
-        return (v.get("need") or 0) - (v.get("have") or 0)
-
-    def average_maturity(i):
-        m = i["maturity"]
-        return sum(m.get(a) or 0 for a in AREAS) / len(AREAS)
-
-    def greenfield(i):
+    def greenfield(i, c, f):
         e = i.get("estate")
         return e is not None and e.get("servers") is not None and \
             (e.get("servers") or 0) + (e.get("databases") or 0) == 0
 
-    def option_name(oid):  # the DSL's option_name
-        o = P.option_by_id.get(oid)
-        return o["name"] if o else str(oid)
+    def production_workloads(i, c, f):
+        k = (i.get("estate") or {}).get("criticality") or {}
+        return (k.get("high") or 0) + (k.get("medium") or 0) + (k.get("low") or 0)
 
-    def carrier(ctx, oid):  # ctx.carrier: who carries a programme on the date
-        seen = set()
-        while oid is not None and oid not in seen:
-            seen.add(oid)
-            o = P.option_by_id.get(oid)
-            if o is None:
-                return None
-            status, entry = ctx.lifecycle_entry(oid)
-            if status == "active":
-                return oid
-            if status == "unavailable":
-                return None
-            nxt = entry.get("successor") if entry else None
-            nxt_status = ctx.lifecycle(nxt) if nxt is not None and nxt in P.option_by_id else None
-            if nxt is None or nxt_status is None or nxt_status == "unavailable":
-                return oid if status == "legacy" else None
-            oid = nxt
-        return None
+    fact("assets", assets)
+    fact("greenfield", greenfield)
+    fact("enterprise_scale", lambda i, c, f: f.assets > T.enterprise_assets)
+    fact("small_estate", lambda i, c, f: f.assets <= T.small_estate_assets and f.assets > 0
+         and not f.greenfield)
+    fact("production_workloads", production_workloads)
 
-    def via(ctx, oid):  # ctx.successor_note
-        cur = carrier(ctx, oid) if oid in P.option_by_id else None
-        if cur is None or cur == oid:
-            return ""
-        return (" (On the assessment date " + option_name(cur) + " carries what "
-                + option_name(oid) + " offered.)")
+    def exit_distance(i, c, f):
+        d = f.exit_days
+        if d is None:
+            return None
+        if d < 0:
+            return "passed " + lua_str(-d) + " days ago"
+        return "is " + lua_str(d) + " days away"
 
-    def add(t, key, points):
-        if key is not None:
-            t[key] = t.get(key, 0) + points
+    fact("exit_days", lambda i, c, f: c.days_until((i.get("estate") or {}).get("datacenter_exit")))
+    fact("exit_near", lambda i, c, f: f.exit_days is not None and f.exit_days <= T.exit_near_days)
+    fact("exit_in_window", lambda i, c, f: f.exit_days is not None
+         and f.exit_days <= T.exit_window_days)
+    fact("adoption_window", answer="estate.adoption_window_months")
+    fact("on_the_clock", lambda i, c, f: (f.adoption_window is not None
+                                          and f.adoption_window <= T.adoption_window_months)
+         or f.exit_in_window)
+    fact("exit_distance", exit_distance)
 
-    # ---- 10-needs.lua ----------------------------------------------------
+    def skill_gap(i, c, f):
+        s = i.get("skills") or {}
+        return {k: (s[k].get("need") or 0) - (s[k].get("have") or 0) for k in sorted(s)}
+
+    def no_skill_gap(i, c, f):
+        s = i.get("skills")
+        if not s:
+            return False
+        return all(f.skill_gap[k] <= 0 for k in s)
+
+    fact("skill_gap", skill_gap)
+    fact("skill_gaps", lambda i, c, f: [k for k, g in f.skill_gap.items()
+                                        if g >= T.skill_gap_levels])
+    fact("short_skills", lambda i, c, f: set(f.skill_gaps))
+    fact("no_skill_gap", no_skill_gap)
+    fact("broad_skill_gap", lambda i, c, f: len(f.skill_gaps) >= T.broad_gap_skills)
+    fact("average_maturity", lambda i, c, f: sum(i["maturity"].get(a) or 0 for a in AREAS)
+         / len(AREAS))
+
+    TIER_ORDER = {"none": 0, "basic": 1, "developer": 2, "standard": 3,
+                  "professional_direct": 4, "unified": 5}
+    TIER_NAME = {"none": "no support plan", "basic": "Basic", "developer": "Developer",
+                 "standard": "Standard", "professional_direct": "Professional Direct",
+                 "unified": "Unified"}
+
+    def recommended_tier(i, c, f):
+        if f.mission_critical > 0 and (f.enterprise_scale
+                                       or f.annual_azure_spend >= T.unified_annual_spend
+                                       or f.operating_model == "enterprise"):
+            return "unified"
+        if f.mission_critical > 0 or f.unit_critical > 0:
+            return "professional_direct"
+        if f.production_workloads > 0:
+            return "standard"
+        return "developer"
+
+    def recommended_tier_reason(i, c, f):
+        tier, mc = f.recommended_tier, f.mission_critical
+        if tier == "unified":
+            return (lua_str(mc) + " mission-critical workload(s) in an organisation-wide estate "
+                    "call for a negotiated Unified agreement")
+        if tier == "professional_direct" and mc > 0:
+            return (lua_str(mc) + " mission-critical workload(s) call for Professional Direct: "
+                    "one-hour severity-A response plus advisory help and a delivery manager")
+        if tier == "professional_direct":
+            return (lua_str(f.unit_critical) + " unit-critical workload(s) call for Professional "
+                    "Direct, the business-critical tier")
+        if tier == "standard":
+            return ("production workloads without a business-critical label call for Standard, "
+                    "with severity-A response under an hour")
+        return "with no production workloads yet, Developer covers trial and non-production use"
+
+    def support_below_tier(i, c, f):
+        rec = TIER_ORDER[f.recommended_tier]
+        return rec >= TIER_ORDER["standard"] and TIER_ORDER[f.support_held] < rec
+
+    fact("recommended_tier", recommended_tier)
+    fact("recommended_tier_reason", recommended_tier_reason)
+    fact("recommended_tier_name", lambda i, c, f: TIER_NAME[f.recommended_tier])
+    fact("support_held_name", lambda i, c, f: TIER_NAME[f.support_held])
+    fact("support_covered", lambda i, c, f: TIER_ORDER[f.support_held]
+         >= TIER_ORDER[f.recommended_tier])
+    fact("support_below_tier", support_below_tier)
+
+    fact("review_contracts_early", lambda i, c, f: f.approved_vendor_list
+         or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
+    fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
+         and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
+
+    # ---- 10-needs.lua -------------------------------------------------------------
+
     SKILL_AREAS = {
         "cloud_architecture": ["plan", "ready"], "networking": ["ready"],
         "identity": ["ready", "govern"], "security": ["ready", "govern"],
@@ -624,754 +940,552 @@ def build_pack(pol):
         "finops": ["strategy", "govern"],
     }
     URGENCY_POINTS = {"low": 1, "medium": 2, "high": 3}
+    GAP_POINTS = {"gap": 1, "wide": 2}
 
-    def maturity_need(i, ctx):
+    def maturity_need(i, c, f):
         t = {}
         for a in AREAS:
             m = i["maturity"].get(a) or 0
-            if m < 3:
-                add(t, a, 3 - m)
+            if m < T.defined_maturity:
+                t[a] = T.defined_maturity - m
         return t
 
     rule(id="needs.maturity", stage="needs",
-         because="Below defined practice (maturity 3) an area needs outside help in proportion "
-         "to how far it falls short: 3 points at maturity 0, 2 at 1, 1 at 2.",
-         action=maturity_need)
+         because="Below defined practice (maturity " + show(T.defined_maturity) + ") an area needs "
+         "outside help in proportion to how far it falls short: 3 points at maturity 0, 2 at 1, "
+         "1 at 2.",
+         need=maturity_need)
 
-    def help_need(i, ctx):
+    def help_need(i, c, f):
         t = {}
         for h in i["help"]:
-            add(t, h["area"], URGENCY_POINTS.get(h.get("urgency") or "medium") or 2)
+            t[h["area"]] = t.get(h["area"], 0) + URGENCY_POINTS[h.get("urgency") or "medium"]
         return t
 
     rule(id="needs.help.requested", stage="needs",
          because="The team asked for help in this area itself; the more urgent the request, the "
          "higher the need (1 point low, 2 medium, 3 high).",
-         when=lambda i, c: i.get("help") is not None and len(i["help"]) > 0,
-         action=help_need)
+         when=lambda i, c, f: i.get("help") is not None and len(i["help"]) > 0,
+         need=help_need)
 
-    def gaps_because(i, ctx):
-        return ("Skills the plans require but the team lacks (" + ", ".join(skill_gaps(i, 2))
-                + ") raise the need in the areas that depend on them: 1 point for a gap of 2 "
-                "levels, 2 for 3 or more.")
-
-    def gaps_need(i, ctx):
+    def gaps_need(i, c, f):
         best = {}
-        s = i.get("skills") or {}
-        for k in sorted(s):
-            g = (s[k].get("need") or 0) - (s[k].get("have") or 0)
-            pts = 2 if g >= 3 else 1 if g == 2 else 0
-            if pts > 0:
-                for a in SKILL_AREAS.get(k, []):
-                    if pts > best.get(a, 0):
-                        best[a] = pts
+        for k in f.skill_gaps:
+            wide = f.skill_gap[k] >= T.wide_skill_gap_levels
+            pts = GAP_POINTS["wide"] if wide else GAP_POINTS["gap"]
+            for a in SKILL_AREAS.get(k, []):
+                if pts > best.get(a, 0):
+                    best[a] = pts
         return best
 
-    rule(id="needs.skills.gaps", stage="needs", because=gaps_because,
-         when=lambda i, c: len(skill_gaps(i, 2)) > 0, action=gaps_need)
+    rule(id="needs.skills.gaps", stage="needs",
+         because=lambda i, c, f: "Skills the plans require but the team lacks ("
+         + show(f.skill_gaps) + ") raise the need in the areas that depend on them: 1 point for a "
+         "gap of 2 levels, 2 for 3 or more.",
+         when=lambda i, c, f: len(f.skill_gaps) > 0, need=gaps_need)
 
     rule(id="needs.estate.unknown", stage="needs",
-         because="There is no complete, current inventory of the estate, so the portfolio must "
-         "be discovered and assessed before an adoption plan can be trusted.",
-         when=lambda i, c: not estate(i).get("inventory_complete"), action={"plan": 2})
+         because="There is no complete, current inventory of the estate, so the portfolio must be "
+         "discovered and assessed before an adoption plan can be trusted.",
+         when=lambda i, c, f: not f.inventory_complete, need={"plan": 2})
 
     rule(id="needs.scale.enterprise", stage="needs",
-         because=lambda i, c: "With " + str(assets(i)) + " servers, databases and applications "
-         "in scope (more than about 1,000), planning, landing zones, governance and the "
-         "migration itself have to work at enterprise scale.",
-         when=lambda i, c: assets(i) > 1000,
-         action={"plan": 1, "ready": 1, "migrate": 1, "govern": 1})
+         because=lambda i, c, f: "With " + show(f.assets) + " servers, databases and applications "
+         "in scope (more than about " + grouped(T.enterprise_assets) + "), planning, landing "
+         "zones, governance and the migration itself have to work at enterprise scale.",
+         when=lambda i, c, f: f.enterprise_scale,
+         need={"plan": 1, "ready": 1, "migrate": 1, "govern": 1})
 
-    def exit_because(i, ctx):
-        d = ctx.days_until(estate(i).get("datacenter_exit"))
+    def exit_because(i, c, f):
+        d = f.exit_days
         if d < 0:
-            return ("The datacenter-exit date has already passed (" + str(-d) + " days ago), "
+            return ("The datacenter-exit date has already passed (" + lua_str(-d) + " days ago), "
                     "so migration, and the planning and landing zone it depends on, cannot wait.")
-        if d <= 365:
-            return ("The datacenter must be vacated within " + str(d) + " days, which "
+        if f.exit_near:
+            return ("The datacenter must be vacated within " + lua_str(d) + " days, which "
                     "compresses migration and the planning and landing zone it depends on.")
-        return ("The datacenter must be vacated within " + str(d)
-                + " days (under two years), which sets the pace of migration.")
-
-    def exit_when(i, ctx):
-        d = ctx.days_until(estate(i).get("datacenter_exit"))
-        return d is not None and d <= 730
-
-    def exit_need(i, ctx):
-        d = ctx.days_until(estate(i).get("datacenter_exit"))
-        if d <= 365:
-            return {"migrate": 2, "plan": 1, "ready": 1}
-        return {"migrate": 1}
+        return ("The datacenter must be vacated within " + lua_str(d) + " days (under two years), "
+                "which sets the pace of migration.")
 
     rule(id="needs.time.datacenter_exit", stage="needs", because=exit_because,
-         when=exit_when, action=exit_need)
+         when=lambda i, c, f: f.exit_in_window,
+         need=lambda i, c, f: ({"migrate": 2, "plan": 1, "ready": 1} if f.exit_near
+                               else {"migrate": 1}))
 
     rule(id="needs.criticality.mission", stage="needs",
-         because=lambda i, c: str(crit(i).get("mission_critical")) + " mission-critical "
-         "workload(s) must be operated and governed without gaps, which raises the need for "
-         "help in Manage and Govern.",
-         when=lambda i, c: (crit(i).get("mission_critical") or 0) > 0,
-         action={"manage": 1, "govern": 1})
+         because=lambda i, c, f: show(f.mission_critical) + " mission-critical workload(s) must be "
+         "operated and governed without gaps, which raises the need for help in Manage and Govern.",
+         when=lambda i, c, f: f.mission_critical > 0, need={"manage": 1, "govern": 1})
 
     rule(id="needs.sponsor.missing", stage="needs",
          because="No executive sponsor has committed to the programme yet, so the business case "
          "and strategy need work before partners can be engaged with confidence.",
-         when=lambda i, c: not i["culture"].get("executive_sponsor"), action={"strategy": 1})
+         when=lambda i, c, f: not f.executive_sponsor, need={"strategy": 1})
 
     rule(id="needs.regulated", stage="needs",
-         because="A regulator supervises how this organisation runs and outsources IT, so "
-         "controls and evidence (Govern) need more than the usual attention.",
-         when=lambda i, c: i["organisation"].get("regulated"), action={"govern": 1})
+         because="A regulator supervises how this organisation runs and outsources IT, so controls "
+         "and evidence (Govern) need more than the usual attention.",
+         when=lambda i, c, f: f.regulated, need={"govern": 1})
 
     rule(id="needs.greenfield", stage="needs",
-         because="The organisation reports no servers or databases to move, so there is nothing "
-         "to migrate; low Migrate maturity is not a need here.",
-         when=lambda i, c: greenfield(i), action={"migrate": -5})
+         because="The organisation reports no servers or databases to move, so there is nothing to "
+         "migrate; low Migrate maturity is not a need here.",
+         when=lambda i, c, f: f.greenfield, need={"migrate": -5})
 
-    # ---- 20-fit-culture.lua ---------------------------------------------
-    def culture(i):
-        return i["culture"]
+    # ---- 20-fit-culture.lua ---------------------------------------------------------
 
     rule(id="fit.baseline.self_service", stage="fit", weight="baseline",
          because="The Cloud Adoption Framework treats adoption as self-service by default, so "
          "doing the work in-house stays a candidate until other signals outweigh it.",
-         action={"self_service": 15})
+         score={"self_service": 15})
 
-    def develop_score(i, ctx):
-        t = {"self_service": 5, "azure_expert_msp": -5}
-        add(t, carrier(ctx, "fasttrack_for_azure"), 20)
-        return t
-
-    rule(id="fit.culture.develop_skills", stage="fit", weight="culture",
-         because=lambda i, c: "The team wants to grow its own skills and has real gaps to close ("
-         + ", ".join(skill_gaps(i, 2)) + "); Microsoft engineers guiding it from set-up to "
-         "production suit that best, and a provider that does the work for it suits it less."
-         + via(c, "fasttrack_for_azure"),
-         when=lambda i, c: culture(i)["approach"] == "develop_skills"
-         and len(skill_gaps(i, 2)) > 0,
-         action=develop_score)
-
-    rule(id="fit.culture.develop_skills.no_gaps", stage="fit", weight="culture",
-         because="The team wants to build its skills itself and reports no material gaps, so "
+    decide(on="culture.approach", stage="fit", weight="culture", rows=[
+        {"id": "fit.culture.develop_skills", "is": "develop_skills",
+         "when": lambda i, c, f: len(f.skill_gaps) > 0,
+         "because": lambda i, c, f: "The team wants to grow its own skills and has real gaps to "
+         "close (" + show(f.skill_gaps) + "); Microsoft engineers guiding it from set-up to "
+         "production suit that best, and a provider that does the work for it suits it less.",
+         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "programmes": {"fasttrack_for_azure": 20}},
+        {"id": "fit.culture.develop_skills.no_gaps", "is": "develop_skills",
+         "when": lambda i, c, f: len(f.skill_gaps) == 0,
+         "because": "The team wants to build its skills itself and reports no material gaps, so "
          "guided self-service is enough.",
-         when=lambda i, c: culture(i)["approach"] == "develop_skills"
-         and len(skill_gaps(i, 2)) == 0,
-         action={"self_service": 15})
-
-    rule(id="fit.culture.augment_staff", stage="fit", weight="culture",
-         because="The organisation wants extra hands inside its own teams, which solution "
+         "score": {"self_service": 15}},
+        {"id": "fit.culture.augment_staff", "is": "augment_staff",
+         "because": "The organisation wants extra hands inside its own teams, which solution "
          "providers and managed service partners supply.",
-         when=lambda i, c: culture(i)["approach"] == "augment_staff",
-         action={"csp": 10, "azure_expert_msp": 10})
+         "score": {"csp": 10, "azure_expert_msp": 10}},
+        {"id": "fit.culture.offload", "is": "offload",
+         "because": "The organisation wants whole processes taken off its hands; an Azure Expert "
+         "MSP is built to run them end to end, and doing it in-house is the opposite of what was "
+         "asked.",
+         "score": {"azure_expert_msp": 25, "csp": 5, "self_service": -20}},
+    ])
 
-    rule(id="fit.culture.offload", stage="fit", weight="culture",
-         because="The organisation wants whole processes taken off its hands; an Azure Expert "
-         "MSP is built to run them end to end, and doing it in-house is the opposite of what "
-         "was asked.",
-         when=lambda i, c: culture(i)["approach"] == "offload",
-         action={"azure_expert_msp": 25, "csp": 5, "self_service": -20})
-
-    rule(id="fit.culture.self_service.high", stage="fit", weight="culture",
-         because="The team strongly prefers to do the work itself from the public guidance, so "
+    decide(on="culture.self_service_preference", stage="fit", weight="culture", rows=[
+        {"id": "fit.culture.self_service.high", "is": "high",
+         "because": "The team strongly prefers to do the work itself from the public guidance, so "
          "self-service fits its culture and a fully managed service does not.",
-         when=lambda i, c: culture(i).get("self_service_preference") == "high",
-         action={"self_service": 20, "azure_expert_msp": -10})
-
-    rule(id="fit.culture.self_service.low", stage="fit", weight="culture",
-         because="The team does not want to work things out from documentation alone, so "
+         "score": {"self_service": 20, "azure_expert_msp": -10}},
+        {"id": "fit.culture.self_service.low", "is": "low",
+         "because": "The team does not want to work things out from documentation alone, so "
          "self-service is a weak fit and a partner relationship a stronger one.",
-         when=lambda i, c: culture(i).get("self_service_preference") == "low",
-         action={"self_service": -15, "azure_expert_msp": 5, "csp": 5})
+         "score": {"self_service": -15, "azure_expert_msp": 5, "csp": 5}},
+    ])
 
     rule(id="fit.culture.risk.low", stage="fit", weight="culture",
          because="Leadership accepts little risk, which favours audited partners and a support "
          "contract with guaranteed response times over learning by doing.",
-         when=lambda i, c: culture(i).get("risk_tolerance") == "low",
-         action={"azure_expert_msp": 5, "azure_support": 10, "self_service": -10})
-
-    def sponsor_score(i, ctx):
-        t = {"solution_assessment": 10}
-        add(t, carrier(ctx, "ammp"), -10)
-        return t
+         when=lambda i, c, f: f.risk_tolerance == "low",
+         score={"azure_expert_msp": 5, "azure_support": 10, "self_service": -10})
 
     rule(id="fit.culture.sponsor.missing", stage="fit", weight="culture",
-         because=lambda i, c: "No executive sponsor has committed yet: funded Microsoft "
-         "programmes expect a committed plan, so a bounded, data-driven assessment that builds "
-         "the business case is the easier first step." + via(c, "ammp"),
-         when=lambda i, c: not culture(i).get("executive_sponsor"), action=sponsor_score)
+         because="No executive sponsor has committed yet: funded Microsoft programmes expect a "
+         "committed plan, so a bounded, data-driven assessment that builds the business case is "
+         "the easier first step.",
+         when=lambda i, c, f: not f.executive_sponsor,
+         score={"solution_assessment": 10}, programmes={"ammp": -10})
 
-    rule(id="fit.culture.model.decentralized", stage="fit", weight="culture",
-         because="In a decentralized model each workload team buys and runs its own cloud, which "
-         "suits a provider that provisions subscriptions and bills per team, and teams that "
+    decide(on="culture.operating_model", stage="fit", weight="culture", rows=[
+        {"id": "fit.culture.model.decentralized", "is": "decentralized",
+         "because": "In a decentralized model each workload team buys and runs its own cloud, "
+         "which suits a provider that provisions subscriptions and bills per team, and teams that "
          "serve themselves.",
-         when=lambda i, c: culture(i).get("operating_model") == "decentralized",
-         action={"csp": 10, "self_service": 5})
-
-    rule(id="fit.culture.model.enterprise", stage="fit", weight="culture",
-         because="An enterprise operating model with a cloud centre of excellence needs an "
-         "organisation-wide support agreement and partners audited across every CAF "
-         "methodology.",
-         when=lambda i, c: culture(i).get("operating_model") == "enterprise",
-         action={"azure_support": 10, "azure_expert_msp": 5})
-
-    rule(id="fit.culture.model.distributed", stage="fit", weight="culture",
-         because="A distributed model mixes business units at different maturity; a partner "
+         "score": {"csp": 10, "self_service": 5}},
+        {"id": "fit.culture.model.enterprise", "is": "enterprise",
+         "because": "An enterprise operating model with a cloud centre of excellence needs an "
+         "organisation-wide support agreement and partners audited across every CAF methodology.",
+         "score": {"azure_support": 10, "azure_expert_msp": 5}},
+        {"id": "fit.culture.model.distributed", "is": "distributed",
+         "because": "A distributed model mixes business units at different maturity; a partner "
          "audited across every CAF methodology can serve each unit at its own level.",
-         when=lambda i, c: culture(i).get("operating_model") == "distributed",
-         action={"azure_expert_msp": 10, "csp": 5})
+         "score": {"azure_expert_msp": 10, "csp": 5}},
+        {"id": "fit.culture.model.centralized_at_scale", "is": "centralized",
+         "when": lambda i, c, f: f.enterprise_scale,
+         "because": lambda i, c, f: "A centralized team suits a few hundred workloads; with "
+         + show(f.assets) + " in scope it will need partner capacity or an enterprise-scale "
+         "programme.",
+         "score": {"azure_expert_msp": 10}, "programmes": {"ammp": 5}},
+    ])
 
-    def central_score(i, ctx):
-        t = {"azure_expert_msp": 10}
-        add(t, carrier(ctx, "ammp"), 5)
-        return t
-
-    rule(id="fit.culture.model.centralized_at_scale", stage="fit", weight="culture",
-         because=lambda i, c: "A centralized team suits a few hundred workloads; with "
-         + str(assets(i)) + " in scope it will need partner capacity or an enterprise-scale "
-         "programme." + via(c, "ammp"),
-         when=lambda i, c: culture(i).get("operating_model") == "centralized"
-         and assets(i) > 1000,
-         action=central_score)
-
-    # ---- 30-fit-needs.lua ------------------------------------------------
-    def focus(ctx, area):
-        return (ctx.need.get(area) or 0) >= FOCUS
-
-    def scaled(ctx, area, points):
-        f = (ctx.need.get(area) or 0) / MAX
-        return {k: math.floor(points[k] * f + 0.5) for k in sorted(points)}
-
-    def p_strategy(ctx):
-        t = {"solution_assessment": 10, "azure_expert_msp": 5}
-        add(t, carrier(ctx, "fasttrack_for_azure"), 5)
-        return t
-
-    def p_plan(ctx):
-        t = {"solution_assessment": 20}
-        add(t, carrier(ctx, "ammp"), 10)
-        return t
-
-    def p_ready(ctx):
-        t = {"azure_expert_msp": 5, "csp": 5}
-        add(t, carrier(ctx, "fasttrack_for_azure"), 15)
-        return t
-
-    def p_migrate(ctx):
-        t = {"azure_expert_msp": 5, "csp": 5}
-        add(t, carrier(ctx, "ammp"), 25)
-        return t
-
-    def p_innovate(ctx):
-        t = {}
-        add(t, carrier(ctx, "azure_innovate") or carrier(ctx, "ammp"), 25)
-        add(t, carrier(ctx, "fasttrack_for_azure"), 10)
-        return t
+    # ---- 30-fit-needs.lua --------------------------------------------------------------
 
     AREA_HELP = [
         ("strategy", "Strategy is a focus area: a data-driven assessment or a consulting partner "
          "can build the business case and technology strategy, and Microsoft engineers can help "
-         "shape the vision.", p_strategy),
+         "shape the vision.",
+         {"solution_assessment": 10, "azure_expert_msp": 5, "fasttrack_for_azure": 5}),
         ("plan", "Plan is a focus area: discovering the portfolio and assessing the estate with "
-         "tooling is exactly what a Solution Assessment delivers, and migration programmes "
-         "bring assessment tools too.", p_plan),
-        ("ready", "Ready is a focus area: a landing zone is best built with expert guidance or "
-         "by a partner that also provisions the subscriptions.", p_ready),
+         "tooling is exactly what a Solution Assessment delivers, and migration programmes bring "
+         "assessment tools too.",
+         {"solution_assessment": 20, "ammp": 10}),
+        ("ready", "Ready is a focus area: a landing zone is best built with expert guidance or by "
+         "a partner that also provisions the subscriptions.",
+         {"azure_expert_msp": 5, "csp": 5, "fasttrack_for_azure": 15}),
         ("migrate", "Migrate is a focus area: a migration programme brings partners, Microsoft "
-         "staff, free tooling and offers that lower the cost of moving workloads.", p_migrate),
+         "staff, free tooling and offers that lower the cost of moving workloads.",
+         {"azure_expert_msp": 5, "csp": 5, "ammp": 25}),
         ("innovate", "Innovate is a focus area: building or re-architecting solutions benefits "
-         "from innovation funding and from Microsoft engineers who have built similar "
-         "solutions.", p_innovate),
-        ("govern", "Govern is a focus area: ongoing governance and controls are a managed "
-         "service that Azure Expert MSPs are audited to deliver.",
-         lambda ctx: {"azure_expert_msp": 15}),
+         "from innovation funding and from Microsoft engineers who have built similar solutions.",
+         {"azure_innovate": 25, "fasttrack_for_azure": 10}),
+        ("govern", "Govern is a focus area: ongoing governance and controls are a managed service "
+         "that Azure Expert MSPs are audited to deliver.",
+         {"azure_expert_msp": 15}),
         ("manage", "Manage is a focus area: operating the platform and workloads calls for a "
          "managed service provider, or at least a provider or support plan that answers when "
-         "things break.", lambda ctx: {"azure_expert_msp": 15, "csp": 10, "azure_support": 10}),
+         "things break.",
+         {"azure_expert_msp": 15, "csp": 10, "azure_support": 10}),
     ]
     for area, because, points in AREA_HELP:
         rule(id="fit.need." + area, stage="fit", weight="needs", because=because,
-             when=lambda i, c, area=area: focus(c, area),
-             action=lambda i, c, area=area, points=points: scaled(c, area, points(c)))
+             when=lambda i, c, f, area=area: c.in_focus.get(area), score=points,
+             scale_by_need=area)
 
     rule(id="fit.need.breadth", stage="fit", weight="needs",
-         because=lambda i, c: str(len(c.focus_areas)) + " of the seven areas need help ("
-         + ", ".join(c.focus_areas) + "); one partner audited across every methodology avoids "
+         because=lambda i, c, f: show(len(c.focus_areas)) + " of the seven areas need help ("
+         + show(c.focus_areas) + "); one partner audited across every methodology avoids "
          "stitching several together, and in-house alone is unrealistic.",
-         when=lambda i, c: len(c.focus_areas) >= 5 and culture(i)["approach"] != "develop_skills",
-         action={"azure_expert_msp": 15, "self_service": -10})
+         when=lambda i, c, f: len(c.focus_areas) >= T.breadth_focus_areas
+         and f.approach != "develop_skills",
+         score={"azure_expert_msp": 15, "self_service": -10})
 
     rule(id="fit.need.none", stage="fit", weight="needs",
-         because="No area reaches the focus level, so the team can carry on with the CAF "
-         "guidance on its own.",
-         when=lambda i, c: len(c.focus_areas) == 0, action={"self_service": 25})
+         because="No area reaches the focus level, so the team can carry on with the CAF guidance "
+         "on its own.",
+         when=lambda i, c, f: len(c.focus_areas) == 0, score={"self_service": 25})
 
     rule(id="fit.maturity.high", stage="fit", weight="maturity",
-         because=lambda i, c: "Average maturity across the seven areas is %.1f of 5, high enough "
-         "for the team to lead its own adoption." % average_maturity(i),
-         when=lambda i, c: average_maturity(i) >= 3.5, action={"self_service": 20})
+         because=lambda i, c, f: "Average maturity across the seven areas is %.1f of 5, high "
+         "enough for the team to lead its own adoption." % f.average_maturity,
+         when=lambda i, c, f: f.average_maturity >= T.high_maturity, score={"self_service": 20})
 
     rule(id="fit.maturity.low", stage="fit", weight="maturity",
-         because=lambda i, c: "Average maturity across the seven areas is only %.1f of 5; a "
+         because=lambda i, c, f: "Average maturity across the seven areas is only %.1f of 5; a "
          "partner that can cover several areas at once is safer than learning everything "
-         "in-house." % average_maturity(i),
-         when=lambda i, c: average_maturity(i) < 1.5,
-         action={"azure_expert_msp": 5, "self_service": -15})
+         "in-house." % f.average_maturity,
+         when=lambda i, c, f: f.average_maturity < T.low_maturity,
+         score={"azure_expert_msp": 5, "self_service": -15})
 
-    def broad_because(i, ctx):
-        g = skill_gaps(i, 2)
-        return (str(len(g)) + " skill areas are two or more levels short of what the plans need ("
-                + ", ".join(g) + "); few teams close that many gaps alone, which is where a "
-                "broad managed partner helps.")
+    rule(id="fit.skills.broad_gap", stage="fit", weight="skills",
+         because=lambda i, c, f: show(len(f.skill_gaps)) + " skill areas are two or more levels "
+         "short of what the plans need (" + show(f.skill_gaps) + "); few teams close that many "
+         "gaps alone, which is where a broad managed partner helps.",
+         when=lambda i, c, f: f.broad_skill_gap and f.approach != "develop_skills",
+         score={"azure_expert_msp": 15, "self_service": -15})
 
-    rule(id="fit.skills.broad_gap", stage="fit", weight="skills", because=broad_because,
-         when=lambda i, c: len(skill_gaps(i, 2)) >= 5
-         and culture(i)["approach"] != "develop_skills",
-         action={"azure_expert_msp": 15, "self_service": -15})
-
-    def learn_because(i, ctx):
-        g = skill_gaps(i, 2)
-        return (str(len(g)) + " skill areas are two or more levels short (" + ", ".join(g)
-                + ") and the team wants to close them itself; that many gaps need structured "
-                "guidance from Microsoft engineers, not reading alone."
-                + via(ctx, "fasttrack_for_azure"))
-
-    def learn_score(i, ctx):
-        t = {"self_service": -10}
-        add(t, carrier(ctx, "fasttrack_for_azure"), 10)
-        return t
-
-    rule(id="fit.skills.broad_gap.learn", stage="fit", weight="skills", because=learn_because,
-         when=lambda i, c: len(skill_gaps(i, 2)) >= 5
-         and culture(i)["approach"] == "develop_skills",
-         action=learn_score)
+    rule(id="fit.skills.broad_gap.learn", stage="fit", weight="skills",
+         because=lambda i, c, f: show(len(f.skill_gaps)) + " skill areas are two or more levels "
+         "short (" + show(f.skill_gaps) + ") and the team wants to close them itself; that many "
+         "gaps need structured guidance from Microsoft engineers, not reading alone.",
+         when=lambda i, c, f: f.broad_skill_gap and f.approach == "develop_skills",
+         score={"self_service": -10}, programmes={"fasttrack_for_azure": 10})
 
     rule(id="fit.skills.no_gap", stage="fit", weight="skills",
          because="The team already has every skill its plans call for, which is the main "
          "precondition of self-service.",
-         when=lambda i, c: i.get("skills") is not None and len(i["skills"]) > 0
-         and len(skill_gaps(i, 1)) == 0,
-         action={"self_service": 15})
+         when=lambda i, c, f: f.no_skill_gap, score={"self_service": 15})
 
     rule(id="fit.skills.operations", stage="fit", weight="skills",
          because="Operations skills (keeping the platform ready, administered, monitored and "
-         "protected) are short by two levels or more; a managed service or a support plan "
-         "covers the gap while it is closed.",
-         when=lambda i, c: gap(i, "operations") >= 2,
-         action={"azure_expert_msp": 10, "azure_support": 5})
-
-    def build_score(i, ctx):
-        t = {}
-        add(t, carrier(ctx, "azure_innovate") or carrier(ctx, "ammp"), 10)
-        add(t, carrier(ctx, "fasttrack_for_azure"), 5)
-        return t
+         "protected) are short by two levels or more; a managed service or a support plan covers "
+         "the gap while it is closed.",
+         when=lambda i, c, f: "operations" in f.short_skills,
+         score={"azure_expert_msp": 10, "azure_support": 5})
 
     rule(id="fit.skills.build", stage="fit", weight="skills",
-         because=lambda i, c: "AI, data or cloud-native skills are short for the solutions the "
-         "team wants to build; expert engineers and innovation funding shorten the learning "
-         "curve." + via(c, "azure_innovate"),
-         when=lambda i, c: focus(c, "innovate") and (gap(i, "ai") >= 2 or gap(i, "data") >= 2
-                                                     or gap(i, "cloud_native") >= 2),
-         action=build_score)
+         because="AI, data or cloud-native skills are short for the solutions the team wants to "
+         "build; expert engineers and innovation funding shorten the learning curve.",
+         when=lambda i, c, f: c.in_focus.get("innovate") and (
+             "ai" in f.short_skills or "data" in f.short_skills
+             or "cloud_native" in f.short_skills),
+         score={"fasttrack_for_azure": 5}, programmes={"azure_innovate": 10})
 
     rule(id="fit.skills.finops", stage="fit", weight="skills",
          because="FinOps skills are short; a provider's consolidated billing and cost reporting "
          "gives spending control while the team learns to manage cloud costs.",
-         when=lambda i, c: gap(i, "finops") >= 2, action={"csp": 5, "azure_expert_msp": 5})
+         when=lambda i, c, f: "finops" in f.short_skills, score={"csp": 5, "azure_expert_msp": 5})
 
-    # ---- 40-fit-estate.lua -------------------------------------------------
-    def exit_days(i, ctx):
-        return ctx.days_until(estate(i).get("datacenter_exit"))
-
-    def within_two_years(i, ctx):
-        w = estate(i).get("adoption_window_months")
-        d = exit_days(i, ctx)
-        return (w is not None and w <= 24) or (d is not None and d <= 730)
-
-    def enterprise_score(i, ctx):
-        t = {"azure_expert_msp": 15, "solution_assessment": 5, "self_service": -15}
-        add(t, carrier(ctx, "ammp"), 25)
-        return t
+    # ---- 40-fit-estate.lua -------------------------------------------------------------
 
     rule(id="fit.scale.enterprise", stage="fit", weight="scale",
-         because=lambda i, c: "More than about 1,000 servers, databases and applications ("
-         + str(assets(i)) + ") are to move within two years: that is an enterprise-scale "
-         "programme, best run with a migration programme and a partner with capacity, not by a "
-         "small in-house team." + via(c, "ammp"),
-         when=lambda i, c: assets(i) > 1000 and within_two_years(i, c),
-         action=enterprise_score)
-
-    def unhurried_score(i, ctx):
-        t = {"azure_expert_msp": 10}
-        add(t, carrier(ctx, "ammp"), 10)
-        return t
+         because=lambda i, c, f: "More than about " + grouped(T.enterprise_assets) + " servers, "
+         "databases and applications (" + show(f.assets) + ") are to move within two years: that "
+         "is an enterprise-scale programme, best run with a migration programme and a partner with "
+         "capacity, not by a small in-house team.",
+         when=lambda i, c, f: f.enterprise_scale and f.on_the_clock,
+         score={"azure_expert_msp": 15, "solution_assessment": 5, "self_service": -15},
+         programmes={"ammp": 25})
 
     rule(id="fit.scale.large_unhurried", stage="fit", weight="scale",
-         because=lambda i, c: "The estate is large (" + str(assets(i)) + " servers, databases "
+         because=lambda i, c, f: "The estate is large (" + show(f.assets) + " servers, databases "
          "and applications) but not on a two-year clock, so a migration programme and a capable "
-         "partner help without being urgent." + via(c, "ammp"),
-         when=lambda i, c: assets(i) > 1000 and not within_two_years(i, c),
-         action=unhurried_score)
-
-    def small_score(i, ctx):
-        t = {"csp": 10, "azure_expert_msp": -15}
-        add(t, carrier(ctx, "ammp"), -20)
-        return t
+         "partner help without being urgent.",
+         when=lambda i, c, f: f.enterprise_scale and not f.on_the_clock,
+         score={"azure_expert_msp": 10}, programmes={"ammp": 10})
 
     rule(id="fit.scale.small", stage="fit", weight="scale",
-         because=lambda i, c: "The estate is small (" + str(assets(i)) + " servers, databases "
+         because=lambda i, c, f: "The estate is small (" + show(f.assets) + " servers, databases "
          "and applications); one provider that moves, bills and supports it is proportionate, "
          "while an Expert MSP's breadth or a multi-party migration programme is more than it "
-         "needs." + via(c, "ammp"),
-         when=lambda i, c: assets(i) <= 50 and not greenfield(i) and assets(i) > 0,
-         action=small_score)
+         "needs.",
+         when=lambda i, c, f: f.small_estate,
+         score={"csp": 10, "azure_expert_msp": -15}, programmes={"ammp": -20})
 
-    def green_because(i, ctx):
-        cur = carrier(ctx, "ammp")
-        if cur is not None and cur == carrier(ctx, "azure_innovate"):
-            return ("There are no existing servers or databases, so there is no estate to "
-                    "assess; " + option_name(cur) + " still applies because it also funds new "
-                    "solutions.")
-        return "There are no existing servers or databases, so there is no estate to assess or migrate."
+    # what a table cannot say: migration funding does not apply without an
+    # estate, but a bundle that also carries innovation funding still does
+    def green_because(i, c, f):
+        cur = c.carrier("ammp")
+        if cur is not None and cur == c.carrier("azure_innovate"):
+            return ("There are no existing servers or databases, so there is no estate to assess; "
+                    + option_name(cur) + " still applies because it also funds new solutions.")
+        return ("There are no existing servers or databases, so there is no estate to assess or "
+                "migrate.")
 
-    def green_score(i, ctx):
+    def green_score(i, c, f):
         t = {"solution_assessment": -15}
-        cur = carrier(ctx, "ammp")
-        if cur is not None and cur == (carrier(ctx, "azure_innovate") or ""):
-            return t
-        add(t, cur, -20)
+        cur = c.carrier("ammp")
+        if cur is not None and cur != c.carrier("azure_innovate"):
+            t[cur] = -20
         return t
 
     rule(id="fit.scale.greenfield", stage="fit", weight="scale", because=green_because,
-         when=lambda i, c: greenfield(i), action=green_score)
+         when=lambda i, c, f: f.greenfield, score=green_score)
 
-    def near_because(i, ctx):
-        d = exit_days(i, ctx)
-        when_text = ("passed " + str(-d) + " days ago") if d < 0 else ("is " + str(d) + " days away")
-        return ("The datacenter-exit deadline " + when_text + ": the migration needs a "
-                "programme's tooling and offers plus a partner's extra capacity now, and learning "
-                "everything in-house would take too long." + via(ctx, "ammp"))
-
-    def near_when(i, ctx):
-        d = exit_days(i, ctx)
-        return d is not None and d <= 365 and assets(i) > 0
-
-    def near_score(i, ctx):
-        t = {"azure_expert_msp": 15, "self_service": -20}
-        add(t, carrier(ctx, "ammp"), 20)
-        return t
-
-    rule(id="fit.time.exit_near", stage="fit", weight="time", because=near_because,
-         when=near_when, action=near_score)
-
-    def two_when(i, ctx):
-        d = exit_days(i, ctx)
-        return d is not None and 365 < d <= 730 and assets(i) > 0
-
-    def two_score(i, ctx):
-        t = {"azure_expert_msp": 5}
-        add(t, carrier(ctx, "ammp"), 10)
-        return t
+    rule(id="fit.time.exit_near", stage="fit", weight="time",
+         because=lambda i, c, f: "The datacenter-exit deadline " + show(f.exit_distance) + ": "
+         "the migration needs a programme's tooling and offers plus a partner's extra capacity "
+         "now, and learning everything in-house would take too long.",
+         when=lambda i, c, f: f.exit_near and f.assets > 0,
+         score={"azure_expert_msp": 15, "self_service": -20}, programmes={"ammp": 20})
 
     rule(id="fit.time.exit_within_two_years", stage="fit", weight="time",
-         because=lambda i, c: "The datacenter must be vacated in " + str(exit_days(i, c))
+         because=lambda i, c, f: "The datacenter must be vacated in " + show(f.exit_days)
          + " days: enough time to plan, but the migration has to run to a fixed date, which a "
-         "migration programme supports." + via(c, "ammp"),
-         when=two_when, action=two_score)
+         "migration programme supports.",
+         when=lambda i, c, f: f.exit_in_window and not f.exit_near and f.assets > 0,
+         score={"azure_expert_msp": 5}, programmes={"ammp": 10})
 
     rule(id="fit.estate.unknown", stage="fit", weight="estate",
          because="The estate has not been fully inventoried; a Solution Assessment collects the "
-         "data with tooling and turns it into cost and migration recommendations before "
-         "anything is committed.",
-         when=lambda i, c: not estate(i).get("inventory_complete") and not greenfield(i),
-         action={"solution_assessment": 30})
+         "data with tooling and turns it into cost and migration recommendations before anything "
+         "is committed.",
+         when=lambda i, c, f: not f.inventory_complete and not f.greenfield,
+         score={"solution_assessment": 30})
 
     rule(id="fit.estate.known", stage="fit", weight="estate",
          because="The inventory is complete and planning is not a focus area, so a separate "
          "assessment would add little.",
-         when=lambda i, c: estate(i).get("inventory_complete")
-         and (c.need.get("plan") or 0) < FOCUS,
-         action={"solution_assessment": -10})
+         when=lambda i, c, f: f.inventory_complete and not c.in_focus.get("plan"),
+         score={"solution_assessment": -10})
 
-    # ---- 45-fit-support.lua -------------------------------------------------
-    TIER_ORDER = {"none": 0, "basic": 1, "developer": 2, "standard": 3,
-                  "professional_direct": 4, "unified": 5}
-    TIER_NAME = {"none": "no support plan", "basic": "Basic", "developer": "Developer",
-                 "standard": "Standard", "professional_direct": "Professional Direct",
-                 "unified": "Unified"}
-
-    def org_wide(i, mc):
-        return mc > 0 and (assets(i) > 1000
-                           or (estate(i).get("annual_azure_spend") or 0) >= 1000000
-                           or culture(i).get("operating_model") == "enterprise")
-
-    def recommended_tier(i):
-        c = crit(i)
-        mc, uc = c.get("mission_critical") or 0, c.get("unit_critical") or 0
-        if org_wide(i, mc):
-            return "unified"
-        if mc + uc > 0:
-            return "professional_direct"
-        if (c.get("high") or 0) + (c.get("medium") or 0) + (c.get("low") or 0) > 0:
-            return "standard"
-        return "developer"
-
-    def held(i):
-        return proc(i).get("existing_support_plan") or "none"
+    # ---- 45-fit-support.lua -------------------------------------------------------------
 
     rule(id="fit.support.mission_critical", stage="fit", weight="support",
-         because=lambda i, c: str(crit(i).get("mission_critical")) + " mission-critical "
-         "workload(s) need a severity-A response within an hour and proactive guidance: a "
-         "higher support tier, or a managed partner that provides one.",
-         when=lambda i, c: (crit(i).get("mission_critical") or 0) > 0,
-         action={"azure_support": 30, "azure_expert_msp": 5})
+         because=lambda i, c, f: show(f.mission_critical) + " mission-critical workload(s) need a "
+         "severity-A response within an hour and proactive guidance: a higher support tier, or a "
+         "managed partner that provides one.",
+         when=lambda i, c, f: f.mission_critical > 0,
+         score={"azure_support": 30, "azure_expert_msp": 5})
 
     rule(id="fit.support.unit_critical", stage="fit", weight="support",
-         because=lambda i, c: str(crit(i).get("unit_critical")) + " unit-critical workload(s) "
-         "stop a business unit when they fail; business-critical support with a one-hour "
-         "response fits them.",
-         when=lambda i, c: (crit(i).get("mission_critical") or 0) == 0
-         and (crit(i).get("unit_critical") or 0) > 0,
-         action={"azure_support": 20})
-
-    def production_when(i, ctx):
-        c = crit(i)
-        return (c.get("mission_critical") or 0) + (c.get("unit_critical") or 0) == 0 and \
-            (c.get("high") or 0) + (c.get("medium") or 0) + (c.get("low") or 0) > 0
+         because=lambda i, c, f: show(f.unit_critical) + " unit-critical workload(s) stop a "
+         "business unit when they fail; business-critical support with a one-hour response fits "
+         "them.",
+         when=lambda i, c, f: f.mission_critical == 0 and f.unit_critical > 0,
+         score={"azure_support": 20})
 
     rule(id="fit.support.production", stage="fit", weight="support",
-         because="Production workloads run without a business-critical label; a production "
-         "support plan with technical help is still needed once they are in Azure.",
-         when=production_when, action={"azure_support": 10})
-
-    def below_when(i, ctx):
-        t = recommended_tier(i)
-        return TIER_ORDER[t] >= TIER_ORDER["standard"] and TIER_ORDER[held(i)] < TIER_ORDER[t]
+         because="Production workloads run without a business-critical label; a production support "
+         "plan with technical help is still needed once they are in Azure.",
+         when=lambda i, c, f: f.mission_critical + f.unit_critical == 0
+         and f.production_workloads > 0,
+         score={"azure_support": 10})
 
     rule(id="fit.support.below_tier", stage="fit", weight="support",
-         because=lambda i, c: "Support held today (" + TIER_NAME[held(i)] + ") is below the "
-         + TIER_NAME[recommended_tier(i)] + " tier these workloads call for.",
-         when=below_when, action={"azure_support": 10})
+         because=lambda i, c, f: "Support held today (" + show(f.support_held_name) + ") is below "
+         "the " + show(f.recommended_tier_name) + " tier these workloads call for.",
+         when=lambda i, c, f: f.support_below_tier, score={"azure_support": 10})
 
     rule(id="fit.support.covered", stage="fit", weight="support",
-         because=lambda i, c: "Support held today (" + TIER_NAME[held(i)] + ") already meets "
-         "the " + TIER_NAME[recommended_tier(i)] + " tier these workloads call for, so no "
+         because=lambda i, c, f: "Support held today (" + show(f.support_held_name) + ") already "
+         "meets the " + show(f.recommended_tier_name) + " tier these workloads call for, so no "
          "support purchase is needed now.",
-         when=lambda i, c: TIER_ORDER[held(i)] >= TIER_ORDER[recommended_tier(i)],
-         action={"azure_support": -30})
+         when=lambda i, c, f: f.support_covered, score={"azure_support": -30})
 
-    def regulated_because(i, ctx):
+    # points and a reason that depend on the approach
+    def regulated_because(i, c, f):
         text = ("A regulator expects evidence that critical IT is run under control; a support "
                 "contract with defined response times makes that case more easily than "
                 "self-service")
-        if culture(i)["approach"] != "develop_skills":
-            return text + ", and work handed to a partner should go to one that is third-party audited."
+        if f.approach != "develop_skills":
+            return (text + ", and work handed to a partner should go to one that is third-party "
+                    "audited.")
         return text + "."
 
-    def regulated_score(i, ctx):
+    def regulated_score(i, c, f):
         t = {"azure_support": 10, "self_service": -10}
-        if culture(i)["approach"] != "develop_skills":
+        if f.approach != "develop_skills":
             t["azure_expert_msp"] = 10
         return t
 
     rule(id="fit.regulation.regulated", stage="fit", weight="regulation",
-         because=regulated_because, when=lambda i, c: i["organisation"].get("regulated"),
-         action=regulated_score)
+         because=regulated_because, when=lambda i, c, f: f.regulated, score=regulated_score)
 
-    # ---- 50-fit-procurement.lua --------------------------------------------
-    rule(id="fit.procurement.single_invoice", stage="fit", weight="procurement",
-         because="One invoice covering licences, consumption and services is what a Cloud "
+    # ---- 50-fit-procurement.lua ------------------------------------------------------------
+
+    decide(on="procurement.billing_preference", stage="fit", weight="procurement", rows=[
+        {"id": "fit.procurement.single_invoice", "is": "single_invoice",
+         "because": "One invoice covering licences, consumption and services is what a Cloud "
          "Solution Provider offers, and an Azure Expert MSP can bill the same way.",
-         when=lambda i, c: proc(i).get("billing_preference") == "single_invoice",
-         action={"csp": 25, "azure_expert_msp": 10})
-
-    rule(id="fit.procurement.pay_as_you_go", stage="fit", weight="procurement",
-         because="Monthly pay-as-you-go billing is the flexible model that solution providers "
+         "score": {"csp": 25, "azure_expert_msp": 10}},
+        {"id": "fit.procurement.pay_as_you_go", "is": "pay_as_you_go",
+         "because": "Monthly pay-as-you-go billing is the flexible model that solution providers "
          "and managed service partners run for their customers.",
-         when=lambda i, c: proc(i).get("billing_preference") == "pay_as_you_go",
-         action={"csp": 10, "azure_expert_msp": 5})
-
-    rule(id="fit.procurement.enterprise_agreement", stage="fit", weight="procurement",
-         because="Azure is bought under an enterprise agreement directly with Microsoft, so a "
-         "reseller's billing adds little, while support can be negotiated alongside the "
-         "agreement.",
-         when=lambda i, c: proc(i).get("billing_preference") == "enterprise_agreement",
-         action={"csp": -10, "azure_support": 5})
+         "score": {"csp": 10, "azure_expert_msp": 5}},
+        {"id": "fit.procurement.enterprise_agreement", "is": "enterprise_agreement",
+         "because": "Azure is bought under an enterprise agreement directly with Microsoft, so a "
+         "reseller's billing adds little, while support can be negotiated alongside the agreement.",
+         "score": {"csp": -10, "azure_support": 5}},
+    ])
 
     rule(id="fit.procurement.no_subscription", stage="fit", weight="procurement",
-         because="There is no paid Azure subscription yet; a Cloud Solution Provider can "
-         "provision the first subscriptions and billing as part of its service.",
-         when=lambda i, c: not proc(i).get("active_paid_subscription"), action={"csp": 10})
+         because="There is no paid Azure subscription yet; a Cloud Solution Provider can provision "
+         "the first subscriptions and billing as part of its service.",
+         when=lambda i, c, f: not f.paid_subscription, score={"csp": 10})
 
-    # ---- 60-shortlist.lua ---------------------------------------------------
+    # ---- 60-shortlist.lua --------------------------------------------------------------------
+
     rule(id="shortlist.legacy", stage="shortlist",
-         because="A legacy programme stays in the report for reference, but its successor is "
-         "what to pursue now.",
-         action=lambda i, c: [o["id"] for o in OPTIONS if c.lifecycle(o["id"]) == "legacy"])
+         because="A legacy programme stays in the report for reference, but its successor is what "
+         "to pursue now.",
+         exclude=lambda i, c, f: [o["id"] for o in OPTIONS if c.lifecycle(o["id"]) == "legacy"])
 
     rule(id="shortlist.fasttrack.subscription", stage="shortlist",
-         because="FastTrack for Azure requires an active paid subscription, which the "
-         "organisation does not have yet.",
-         when=lambda i, c: c.lifecycle("fasttrack_for_azure") == "active"
-         and not proc(i).get("active_paid_subscription"),
-         action=["fasttrack_for_azure"])
-
-    def deadline_when(i, ctx):
-        d = ctx.days_until((i.get("estate") or {}).get("datacenter_exit"))
-        return d is not None and d <= 365 and average_maturity(i) < 3
+         because="FastTrack for Azure requires an active paid subscription, which the organisation "
+         "does not have yet.",
+         when=lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
+         and not f.paid_subscription,
+         exclude=["fasttrack_for_azure"])
 
     rule(id="shortlist.self_service.deadline", stage="shortlist",
          because="Self-service suits teams with no pressing deadline; a datacenter exit within a "
          "year, with a team that is still maturing, rules it out as a first option.",
-         when=deadline_when, action=["self_service"])
+         when=lambda i, c, f: f.exit_near and f.average_maturity < T.defined_maturity,
+         exclude=["self_service"])
 
-    # ---- 70-engage.lua ------------------------------------------------------
-    CONTRACTED = ["csp", "azure_expert_msp", "ammp", "azure_migrate_modernize",
-                  "azure_innovate", "azure_accelerate", "solution_assessment"]
+    # ---- 70-engage.lua -------------------------------------------------------------------------
 
-    def tier_with_reason(i):
-        c = crit(i)
-        mc, uc = c.get("mission_critical") or 0, c.get("unit_critical") or 0
-        if org_wide(i, mc):
-            return "unified", (str(mc) + " mission-critical workload(s) in an organisation-wide "
-                               "estate call for a negotiated Unified agreement")
-        if mc > 0:
-            return "professional_direct", (str(mc) + " mission-critical workload(s) call for "
-                                           "Professional Direct: one-hour severity-A response "
-                                           "plus advisory help and a delivery manager")
-        if uc > 0:
-            return "professional_direct", (str(uc) + " unit-critical workload(s) call for "
-                                           "Professional Direct, the business-critical tier")
-        if (c.get("high") or 0) + (c.get("medium") or 0) + (c.get("low") or 0) > 0:
-            return "standard", ("production workloads without a business-critical label call "
-                                "for Standard, with severity-A response under an hour")
-        return "developer", ("with no production workloads yet, Developer covers trial and "
-                             "non-production use")
-
-    def lead_time(i):
-        return proc(i).get("contract_lead_time_days")
-
-    def tier_step(i, ctx):
-        tier, why = tier_with_reason(i)
-        has = proc(i).get("existing_support_plan") or "none"
-        text = "Recommended tier: " + TIER_NAME[tier] + " - " + why + "."
-        if TIER_ORDER[has] >= TIER_ORDER[tier]:
-            return (text + " The " + TIER_NAME[has] + " plan held today already covers this; "
+    def tier_step(i, c, f):
+        text = ("Recommended tier: " + f.recommended_tier_name + " - " + f.recommended_tier_reason
+                + ".")
+        if f.support_covered:
+            return (text + " The " + f.support_held_name + " plan held today already covers this; "
                     "review it at renewal.")
-        return (text + " Held today: " + TIER_NAME[has] + "; upgrade before the first "
+        return (text + " Held today: " + f.support_held_name + "; upgrade before the first "
                 "production workload goes live.")
 
     rule(id="engage.support.tier", stage="engage",
          because="The support tier follows the criticality of the workloads, compared with the "
          "plan held today.",
-         options=["azure_support"], action=tier_step)
+         options=["azure_support"], step=tier_step)
 
-    def contract_step(i, ctx):
+    def contract_step(i, c, f):
         parts = ["Start contract and paperwork review now"]
-        lt = lead_time(i)
+        lt = f.lead_time
         if lt is not None:
-            parts.append(": contracting usually takes " + str(lt) + " days here")
-        if proc(i).get("approved_vendor_list"):
+            parts.append(": contracting usually takes " + lua_str(lt) + " days here")
+        if f.approved_vendor_list:
             parts.append(("," if lt is not None else ":")
                          + " and the supplier may first need to join the approved vendor list")
-        d = ctx.days_until(estate(i).get("datacenter_exit"))
+        d = f.exit_days
         if d is not None and lt is not None:
             if d < 0:
                 parts.append("; the datacenter-exit date has already passed")
             else:
-                parts.append("; " + str(d - lt if d - lt >= 0 else 0) + " of the " + str(d)
+                parts.append("; " + lua_str(d - lt if d - lt >= 0 else 0) + " of the " + lua_str(d)
                              + " days before the datacenter exit remain once the contract is "
                              "signed")
         return "".join(parts) + "."
 
-    for oid in CONTRACTED:
-        def contract_when(i, ctx, oid=oid):
-            lt = lead_time(i)
-            return ctx.shortlisted[oid] and (bool(proc(i).get("approved_vendor_list"))
-                                             or (lt is not None and lt >= 60))
-
-        rule(id="engage.contract." + oid, stage="engage",
-             because="Contracting takes time, more so when a supplier must first be added to an "
-             "approved vendor list; reviewing terms early removes a barrier for when the teams "
-             "need help most.",
-             options=[oid], when=contract_when, action=contract_step)
-
-    def squeeze_when(i, ctx):
-        lt = lead_time(i)
-        d = ctx.days_until(estate(i).get("datacenter_exit"))
-        return lt is not None and d is not None and d > 0 and lt * 3 >= d
+    # one rule per option the catalogue marks as contracted
+    for o in OPTIONS:
+        if o.get("contracted"):
+            rule(id="engage.contract." + o["id"], stage="engage",
+                 because="Contracting takes time, more so when a supplier must first be added to "
+                 "an approved vendor list; reviewing terms early removes a barrier for when the "
+                 "teams need help most.",
+                 options=[o["id"]],
+                 when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid] and f.review_contracts_early,
+                 step=contract_step)
 
     rule(id="engage.contract.deadline_squeeze", stage="engage",
          because="When contracting would use up a third or more of the time left before a "
          "datacenter exit, procurement is on the critical path and must be escalated.",
-         options="top", when=squeeze_when,
-         action=lambda i, c: "Escalate procurement: a " + str(lead_time(i)) + "-day contract "
-         "cycle takes a large share of the " + str(c.days_until(estate(i).get("datacenter_exit")))
-         + " days left before the datacenter exit; ask for an expedited or framework route.")
+         options="top", when=lambda i, c, f: f.procurement_squeeze,
+         step=lambda i, c, f: "Escalate procurement: a " + show(f.lead_time) + "-day contract "
+         "cycle takes a large share of the " + show(f.exit_days) + " days left before the "
+         "datacenter exit; ask for an expedited or framework route.")
 
-    def leader_when(i, ctx):
-        top = ctx.top
-        if top is None or top == "self_service" or top == "azure_support" \
-                or not ctx.shortlisted[top]:
+    def leader_when(i, c, f):
+        top = c.top
+        if top is None or top == "self_service" or top == "azure_support" or not c.shortlisted[top]:
             return False
         second = 0
         for o in OPTIONS:
-            if o["id"] != top and ctx.shortlisted[o["id"]] and ctx.score[o["id"]] > second:
-                second = ctx.score[o["id"]]
-        return ctx.score[top] >= 1.5 * second
+            if o["id"] != top and c.shortlisted[o["id"]] and c.score[o["id"]] > second:
+                second = c.score[o["id"]]
+        return c.score[top] >= T.clear_leader_ratio * second
 
     rule(id="engage.clear_leader", stage="engage",
          because="When one option clearly outscores the rest, the guidance is to start the "
          "contract review with it rather than wait for the full plan.",
          options="top", when=leader_when,
-         action=lambda i, c: option_name(c.top) + " is the clear leader: open the contract and "
+         step=lambda i, c, f: option_name(c.top) + " is the clear leader: open the contract and "
          "paperwork review with it now.")
 
     rule(id="engage.csp.support_overlap", stage="engage",
-         because="A Cloud Solution Provider is the first point of contact for support, so buying "
-         "a direct plan as well can mean paying twice.",
+         because="A Cloud Solution Provider is the first point of contact for support, so buying a "
+         "direct plan as well can mean paying twice.",
          options=["csp", "azure_support"],
-         when=lambda i, c: c.shortlisted["csp"] and c.shortlisted["azure_support"],
-         action="Decide whether technical support comes through the Cloud Solution Provider or "
-         "a direct Azure support plan, and write the escalation path into the contract.")
+         when=lambda i, c, f: c.shortlisted["csp"] and c.shortlisted["azure_support"],
+         step="Decide whether technical support comes through the Cloud Solution Provider or a "
+         "direct Azure support plan, and write the escalation path into the contract.")
 
     rule(id="engage.msp.regulated", stage="engage",
-         because="Regulators expect outsourcing to be checked against their rules before "
-         "contracts are signed.",
+         because="Regulators expect outsourcing to be checked against their rules before contracts "
+         "are signed.",
          options=["azure_expert_msp"],
-         when=lambda i, c: i["organisation"].get("regulated") and c.shortlisted["azure_expert_msp"],
-         action="Ask each candidate for its third-party audit report and check it against the "
+         when=lambda i, c, f: f.regulated and c.shortlisted["azure_expert_msp"],
+         step="Ask each candidate for its third-party audit report and check it against the "
          "regulator's outsourcing requirements before contract review.")
 
     rule(id="engage.fasttrack.nomination", stage="engage",
-         because="FastTrack for Azure is reached through a Microsoft nomination, not bought from "
-         "a supplier.",
+         because="FastTrack for Azure is reached through a Microsoft nomination, not bought from a "
+         "supplier.",
          options=["fasttrack_for_azure"],
-         when=lambda i, c: c.shortlisted["fasttrack_for_azure"]
+         when=lambda i, c, f: c.shortlisted["fasttrack_for_azure"]
          and c.lifecycle("fasttrack_for_azure") == "active",
-         action="Ask the Microsoft account team for a nomination now, alongside any partner "
-         "search, and confirm the paid subscription it will run on.")
+         step="Ask the Microsoft account team for a nomination now, alongside any partner search, "
+         "and confirm the paid subscription it will run on.")
 
     rule(id="engage.assessment.first", stage="engage",
          because="Migration proposals and programme funding rest on an estate inventory, which "
          "this organisation does not have yet.",
          options=["solution_assessment"],
-         when=lambda i, c: c.shortlisted["solution_assessment"]
-         and not estate(i).get("inventory_complete"),
-         action="Run the assessment first: its inventory is the input partners and programmes "
-         "need for firm proposals.")
+         when=lambda i, c, f: c.shortlisted["solution_assessment"] and not f.inventory_complete,
+         step="Run the assessment first: its inventory is the input partners and programmes need "
+         "for firm proposals.")
 
     rule(id="engage.sponsor.missing", stage="engage",
          because="Multi-year managed services and funded programmes need someone who can commit "
          "budget.",
          options="top",
-         when=lambda i, c: not culture(i).get("executive_sponsor") and c.top != "self_service",
-         action="Name an executive sponsor before signing anything beyond the first, bounded "
+         when=lambda i, c, f: not f.executive_sponsor and c.top != "self_service",
+         step="Name an executive sponsor before signing anything beyond the first, bounded "
          "engagement.")
 
-    pack = {"needs": [], "fit": [], "shortlist": [], "engage": []}
-    for r in rules:
-        pack[r.stage].append(r)
-    return pack, len(rules)
+    return pack
 
 
 # --------------------------------------------------------------------------
@@ -1430,7 +1544,8 @@ def cmd_run(args):
     raw_schema = read_config(schema_path)
     root = build_spec({"type": "object", "fields": raw_schema["fields"]}, raw_schema["enums"])
     unique = [name for name, f in root.fields if f.unique]
-    pack, nrules = build_pack(pol)
+    pack = build_pack(pol)
+    nrules = pack.count
 
     files = []
     for p in args.paths:

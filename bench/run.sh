@@ -4,15 +4,17 @@
 # program crashed or the benchmark itself could not run.
 #
 #   sh bench/run.sh [--intakes N] [--seed S] [--repeat R] [--full] [--record]
-#                   [--profile] [--work DIR] [--clean]
+#                   [--profile] [--retune-intakes N] [--work DIR] [--clean]
 #
 # One run: build partnerfit (Release) and the bench tools in build-bench/,
 # generate a seeded synthetic corpus under /tmp, then on that same corpus
 # measure (a) the floor: libyaml parsing alone, (b) partnerfit --jobs 1 and
 # --jobs 2, (c) the Python reference (PyYAML's C loader, the whole rule pack
-# ported) and check that it agrees with partnerfit, (d) the rule-pack load
-# time. --full adds the 200,000-intake memory check; --record writes the
-# figures into docs/benchmarks.md; --profile profiles partnerfit --jobs 1.
+# ported) and check that it agrees with partnerfit, under the shipped policy
+# and under a retuned copy of it (every threshold moved: the reference reads
+# them from the policy, as the pack does), (d) the rule-pack load time.
+# --full adds the 200,000-intake memory check; --record writes the figures
+# into docs/benchmarks.md; --profile profiles partnerfit --jobs 1.
 # See docs/benchmarks.md for what each figure means.
 #
 # Compiler flags are kept in variables and split on purpose:
@@ -30,6 +32,8 @@ usage: sh bench/run.sh [options]
   --record        write the figures into docs/benchmarks.md
   --profile       profile partnerfit --jobs 1 (perf, else callgrind)
   --profile-intakes N  corpus size for the profile               [2000]
+  --retune-intakes N   corpus size for the reference check under a
+                       retuned policy (untimed)                  [5000]
   --work DIR      corpora, reports and logs            [${TMPDIR:-/tmp}/partnerfit-bench]
   --clean         remove the work folder (corpora included) at the end
 EOF
@@ -43,6 +47,7 @@ FULL_INTAKES=200000
 RECORD=0
 PROFILE=0
 PROFILE_INTAKES=2000
+RETUNE_INTAKES=5000
 CLEAN=0
 WORK=${TMPDIR:-/tmp}/partnerfit-bench
 
@@ -65,6 +70,7 @@ while [ $# -gt 0 ]; do
     --repeat) [ $# -ge 2 ] || die "$1 needs a value"; number "$1" "$2"; REPEAT=$2; shift 2 ;;
     --full-intakes) [ $# -ge 2 ] || die "$1 needs a value"; number "$1" "$2"; FULL_INTAKES=$2; shift 2 ;;
     --profile-intakes) [ $# -ge 2 ] || die "$1 needs a value"; number "$1" "$2"; PROFILE_INTAKES=$2; shift 2 ;;
+    --retune-intakes) [ $# -ge 2 ] || die "$1 needs a value"; number "$1" "$2"; RETUNE_INTAKES=$2; shift 2 ;;
     --work) [ $# -ge 2 ] || die "$1 needs a value"; WORK=$2; shift 2 ;;
     --full) FULL=1; shift ;;
     --record) RECORD=1; shift ;;
@@ -254,7 +260,72 @@ measure version "$LOAD_REPS" "0" "$PF" --version
 say "checking the reference against partnerfit"
 "$PY" bench/reference.py compare "$OUT/jobs1" "$OUT/python" >"$LOG/compare.out" 2>&1 ||
     { cat "$LOG/compare.out" >&2; CRASHED="$CRASHED compare"; }
-cmpv() { sed -n "s/^compare\.$1 //p" "$LOG/compare.out"; }
+# cmpv NAME [FILE]: a figure of reference.py compare's output
+cmpv() { sed -n "s/^compare\.$1 //p" "${2:-$LOG/compare.out}"; }
+
+# The same check under a retuned policy: a copy of policies/ (the schema is
+# found beside the policy) with every threshold moved, run by partnerfit
+# and the reference alike on a corpus of --retune-intakes (the main one when
+# the sizes are equal). Not timed. A threshold the policy gains and this
+# list lacks is named, so the check keeps covering them all.
+RETUNE="enterprise_assets=600 small_estate_assets=120 adoption_window_months=18
+    exit_window_days=500 exit_near_days=300 skill_gap_levels=1 wide_skill_gap_levels=2
+    broad_gap_skills=4 breadth_focus_areas=4 defined_maturity=2.5 high_maturity=3.2
+    low_maturity=1.8 unified_annual_spend=250000 contract_lead_days=45 squeeze_parts=2
+    clear_leader_ratio=1.25"
+RETUNED=$WORK/policy-retuned
+rm -rf "$RETUNED"
+cp -r policies "$RETUNED"
+for kv in $RETUNE; do
+    k=${kv%%=*} v=${kv#*=}
+    sed "s/^\(  $k: {value: \)[^,}]*/\1$v/" "$RETUNED/default.yaml" >"$RETUNED/default.yaml.new"
+    grep -q "^  $k: {value: ${v}[,}]" "$RETUNED/default.yaml.new" ||
+        die "retuned policy: no threshold '$k' in policies/default.yaml (update RETUNE in bench/run.sh)"
+    mv "$RETUNED/default.yaml.new" "$RETUNED/default.yaml"
+done
+awk '/^thresholds:/ {t = 1; next} t && /^[^ #]/ {t = 0}
+    t && /^  [A-Za-z_][A-Za-z0-9_]*: *[{]/ {sub(/^  /, ""); sub(/:.*/, ""); print}' policies/default.yaml |
+    while read -r k; do
+        case " $RETUNE " in
+        *" $k="*) ;;
+        *) say "note: the retuned policy leaves threshold '$k' as it is (add it to RETUNE in bench/run.sh)" ;;
+        esac
+    done
+# untimed_run NAME COMMAND...: exits 0 or 1 (rejected intakes) are fine
+untimed_run() {
+    name=$1
+    shift
+    set +e
+    "$@" >"$LOG/$name.out" 2>"$LOG/$name.err"
+    code=$?
+    set -e
+    case $code in
+    0 | 1) ;;
+    *)
+        say "$name: '$*' exited with $code (see $LOG/$name.err)"
+        CRASHED="$CRASHED $name"
+        ;;
+    esac
+}
+corpus "$RETUNE_INTAKES"
+RCORPUS=$CORPUS
+say "checking the reference against partnerfit under a retuned policy ($RETUNED), $RETUNE_INTAKES intakes"
+# the shipped policy's reports on that corpus, to show that the retune moves them
+RBASE=$OUT/jobs1
+if [ "$RCORPUS" != "$MAIN" ]; then
+    RBASE=$OUT/retuned-base
+    untimed_run retuned-base "$PF" run -q --out "$RBASE" "$RCORPUS"
+fi
+untimed_run retuned-pf "$PF" run -q --policy "$RETUNED/default.yaml" --out "$OUT/retuned-pf" "$RCORPUS"
+untimed_run retuned-py "$PY" bench/reference.py run -q --policy "$RETUNED/default.yaml" \
+    --out "$OUT/retuned-py" "$RCORPUS"
+"$PY" bench/reference.py compare "$OUT/retuned-pf" "$OUT/retuned-py" >"$LOG/compare-retuned.out" 2>&1 ||
+    { cat "$LOG/compare-retuned.out" >&2; CRASHED="$CRASHED compare-retuned"; }
+# the retune must move partnerfit's reports, or the check proves nothing
+RETUNE_MOVES=yes
+cmp -s "$RBASE/recommendations.csv" "$OUT/retuned-pf/recommendations.csv" && RETUNE_MOVES=no
+rm -rf "$OUT/retuned-base" "$OUT/retuned-pf" "$OUT/retuned-py"
+
 SAME_J=yes
 for f in recommendations.csv needs.csv rejects.csv; do
     cmp -s "$OUT/jobs1/$f" "$OUT/jobs2/$f" || SAME_J=no
@@ -366,6 +437,11 @@ row() { # label name
     echo "Reference check (Python against partnerfit --jobs 1, same corpus): scores and ranks agree for $(cmpv scores_ranks) of the intakes evaluated by both, shortlists $(cmpv shortlists), need levels $(cmpv need_levels), whole recommendation rows $(cmpv recommendation_rows), whole needs rows $(cmpv needs_rows); rejected files the same: $(cmpv rejected_same) ($(cmpv rejected_partnerfit) rejected); recommendations.csv byte-identical: $(cmpv identical_recommendations), needs.csv: $(cmpv identical_needs). Reports of --jobs 1 and --jobs 2 byte-identical: $SAME_J."
     diff_line=$(cmpv first_difference)
     [ -z "$diff_line" ] || echo "First difference: $diff_line"
+    R=$LOG/compare-retuned.out
+    echo
+    echo "Reference check under a retuned policy (every threshold moved, bench/run.sh RETUNE; $RETUNE_INTAKES intakes, seed $SEED): scores and ranks agree for $(cmpv scores_ranks "$R") of the intakes evaluated by both, shortlists $(cmpv shortlists "$R"), need levels $(cmpv need_levels "$R"), whole recommendation rows $(cmpv recommendation_rows "$R"), whole needs rows $(cmpv needs_rows "$R"); rejected files the same: $(cmpv rejected_same "$R") ($(cmpv rejected_partnerfit "$R") rejected); recommendations.csv byte-identical: $(cmpv identical_recommendations "$R"), needs.csv: $(cmpv identical_needs "$R"). The retune changes partnerfit's recommendations: $RETUNE_MOVES."
+    diff_line=$(cmpv first_difference "$R")
+    [ -z "$diff_line" ] || echo "First difference under the retuned policy: $diff_line"
 } >"$WORK/results.md"
 
 echo
