@@ -47,7 +47,7 @@ rule {
   because = "The organisation wants a partner to run {f.offloaded_areas} while it keeps the rest in-house; running "
     .. "such processes end to end is what an Azure Expert MSP is audited for.",
   when = "#f.offloaded_areas > 0 and f.approach ~= 'offload'",
-  score = { azure_expert_msp = 15 },
+  score = { azure_expert_msp = 20 },
 }
 
 -- How much the team wants to work from the public guidance alone.
@@ -109,6 +109,6 @@ decide {
     { id = "fit.culture.model.centralized_at_scale", is = "centralized", when = "f.counted_enterprise_scale",
       because = "A centralized team suits a few hundred workloads; with {f.assets} in scope it will need partner "
         .. "capacity or an enterprise-scale programme.",
-      score = { azure_expert_msp = 10 }, programmes = { ammp = 5 } },
+      score = { azure_expert_msp = 5 }, programmes = { ammp = 10 } },
   },
 }

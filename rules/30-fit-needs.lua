@@ -63,8 +63,9 @@ rule {
   id = "fit.need.none",
   stage = "fit",
   weight = "needs",
-  because = "No area reaches the focus level, so the team can carry on with the CAF guidance on its own.",
-  when = "#ctx.focus_areas == 0",
+  because = "No area reaches the focus level, no skill is short and no deadline presses, so the team can carry on "
+    .. "with the CAF guidance on its own.",
+  when = "#ctx.focus_areas == 0 and #f.skill_gaps == 0 and not f.on_the_clock",
   score = { self_service = 25 },
 }
 

@@ -9,8 +9,8 @@ rule {
     .. "to move within two years: that is an enterprise-scale programme, best run with a migration programme and a "
     .. "partner with capacity, not by a small in-house team.",
   when = "f.counted_enterprise_scale and f.on_the_clock",
-  score = { azure_expert_msp = 15, solution_assessment = 5, self_service = -15 },
-  programmes = { ammp = 25 },
+  score = { azure_expert_msp = 10, solution_assessment = 5, self_service = -15 },
+  programmes = { ammp = 35 },
 }
 
 rule {
@@ -21,8 +21,8 @@ rule {
     .. "enterprise-scale programme, but nobody has counted them yet: the assessment comes first, and a migration "
     .. "programme and partner capacity count for less until the estate is known.",
   when = "f.enterprise_scale and f.estate_estimated and f.on_the_clock",
-  score = { solution_assessment = 10, azure_expert_msp = 5, self_service = -5 },
-  programmes = { ammp = 10 },
+  score = { solution_assessment = 10, self_service = -5 },
+  programmes = { ammp = 15 },
 }
 
 rule {
@@ -32,8 +32,8 @@ rule {
   because = "The estate is large ({f.assets} servers, databases and applications) but not on a two-year clock, so "
     .. "a migration programme and a capable partner help without being urgent.",
   when = "f.counted_enterprise_scale and not f.on_the_clock",
-  score = { azure_expert_msp = 10 },
-  programmes = { ammp = 10 },
+  score = { azure_expert_msp = 5 },
+  programmes = { ammp = 20 },
 }
 
 rule {
@@ -46,6 +46,17 @@ rule {
   when = "f.small_estate",
   score = { csp = 10, azure_expert_msp = -15 },
   programmes = { ammp = -20 },
+}
+
+rule {
+  id = "fit.scale.migration_on_the_clock",
+  stage = "fit",
+  weight = "scale",
+  because = "{f.assets} servers, databases and applications are to move within {f.adoption_window} months: below "
+    .. "enterprise scale, but a fixed window where a migration programme's tooling and offers still pay.",
+  when = "f.on_the_clock and not f.exit_in_window and not f.enterprise_scale and not f.small_estate and f.assets > 0",
+  score = { azure_expert_msp = 5, self_service = -5 },
+  programmes = { ammp = 20 },
 }
 
 -- Migration funding does not apply without an estate, but where the
@@ -79,8 +90,8 @@ rule {
   because = "The datacenter-exit deadline {f.exit_distance}: the migration needs a programme's tooling and offers "
     .. "plus a partner's extra capacity now, and learning everything in-house would take too long.",
   when = "f.exit_near and f.assets > 0",
-  score = { azure_expert_msp = 15, self_service = -20 },
-  programmes = { ammp = 20 },
+  score = { azure_expert_msp = 10, self_service = -20 },
+  programmes = { ammp = 25 },
 }
 
 rule {
@@ -90,8 +101,8 @@ rule {
   because = "The datacenter must be vacated in {f.exit_days} days: enough time to plan, but the migration has to run "
     .. "to a fixed date, which a migration programme supports.",
   when = "f.exit_in_window and not f.exit_near and f.assets > 0",
-  score = { azure_expert_msp = 5 },
-  programmes = { ammp = 10 },
+  score = { azure_expert_msp = 5, self_service = -5 },
+  programmes = { ammp = 20 },
 }
 
 rule {
