@@ -90,8 +90,8 @@ rule {
   because = "The datacenter-exit deadline {f.exit_distance}: the migration needs a programme's tooling and offers "
     .. "plus a partner's extra capacity now, and learning everything in-house would take too long.",
   when = "f.exit_near and f.assets > 0",
-  score = { azure_expert_msp = 10, self_service = -20 },
-  programmes = { ammp = 25 },
+  score = { azure_expert_msp = 15, self_service = -20 },
+  programmes = { ammp = 30 },
 }
 
 rule {
