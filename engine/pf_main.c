@@ -17,7 +17,9 @@ static const char USAGE[] =
     "       partnerfit check [--rules DIR] [--policy FILE] [--strict]\n"
     "       partnerfit test [--rules DIR] [--policy FILE] [--name TEXT] [--junit FILE]\n"
     "                       [DIR|FILE...]   (default tests/rules)\n"
-    "       partnerfit explain [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
+    "       partnerfit explain [--rules DIR] [--policy FILE] [--format text|json]\n"
+    "                          [--sensitivity] FILE\n"
+    "       partnerfit sensitivity [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
     "       partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR] [--policy FILE]\n"
     "                       [--out DIR] PATH...\n"
     "       partnerfit diff --base-rev REV [--rules DIR] [--policy FILE]   (baseline from git)\n"
@@ -61,6 +63,8 @@ static const char USAGE[] =
     "         --name TEXT runs the cases whose name contains TEXT, --junit FILE also\n"
     "         writes JUnit XML for a CI server\n"
     "explain  the trace of one intake: every rule, what it read, what it added\n"
+    "sensitivity  which single answer of one intake, changed by one step, moves\n"
+    "         its top option or shortlist (explain --sensitivity is the same)\n"
     "diff     a baseline and a candidate rule pack/policy over the same intakes:\n"
     "         writes diff.csv, prints a summary; exit 1 when anything changed\n"
     "types    Lua Language Server annotations for rule files, from the schema\n"
@@ -268,7 +272,8 @@ static const struct tool_options {
 } TOOL_OPTIONS[] = {
     {"check", {"--rules", "--policy", "--strict", NULL}},
     {"test", {"--rules", "--policy", "--name", "--junit", NULL}},
-    {"explain", {"--rules", "--policy", "--format", NULL}},
+    {"explain", {"--rules", "--policy", "--format", "--sensitivity", NULL}},
+    {"sensitivity", {"--rules", "--policy", "--format", NULL}},
     {"diff", {"--rules", "--policy", "--base-rules", "--base-policy", "--base-rev", "--out", NULL}},
     {"types", {"--policy", "--out", NULL}},
     {"isolation", {"--rules", "--policy", "--orders", "--seed", NULL}},
@@ -302,6 +307,10 @@ static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char *
             return usage_error("this command does not take the option '%s'", a);
         if (strcmp(a, "--strict") == 0) {
             o->strict = 1;
+            continue;
+        }
+        if (strcmp(a, "--sensitivity") == 0) {
+            o->sensitivity = 1;
             continue;
         }
         if (strcmp(a, "--orders") == 0 || strcmp(a, "--seed") == 0) {
@@ -429,11 +438,26 @@ static const struct command_help {
              "and folders given [tests/rules]. --name TEXT runs only the cases whose name\n"
              "contains TEXT; --junit FILE also writes JUnit XML. Exit 0 when all pass,\n"
              "1 on a failure, 2 when no case is found or the pack cannot load.\n"},
-    {"explain",
-     "usage: partnerfit explain [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
+    {"explain", "usage: partnerfit explain [--rules DIR] [--policy FILE] [--format text|json]\n"
+                "                          [--sensitivity] FILE\n"
+                "\n"
+                "The trace of one intake: every rule, whether it fired, what it read and what\n"
+                "it added, the ranking and the shortlist. --sensitivity prints what\n"
+                "`partnerfit sensitivity FILE` does instead.\n"},
+    {"sensitivity",
+     "usage: partnerfit sensitivity [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
      "\n"
-     "The trace of one intake: every rule, whether it fired, what it read and what\n"
-     "it added, the ranking and the shortlist.\n"},
+     "Which single answer of one intake, changed by one step, changes its top option\n"
+     "or its shortlist. The steps come from the intake schema: an integer by 1 on a\n"
+     "scale of at most ten values and by 10 % (at least 1) otherwise, a number by\n"
+     "10 %, an enum of an ordered scale (low, medium, high) to its neighbours and any\n"
+     "other enum to each other value, a boolean flipped, a date by 30 days, a list\n"
+     "item or map entry removed, a list item named by an enum added; every changed\n"
+     "intake stays valid for the schema. One evaluation per step. Prints each change\n"
+     "that moves the outcome (path, old -> new, what moved, a policy threshold it\n"
+     "crosses) sorted by path, then \"N of M one-step changes move the top option,\n"
+     "K move the shortlist\". Exit 0, or 1 when the intake cannot be read or\n"
+     "evaluated.\n"},
     {"diff", "usage: partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR]\n"
              "                       [--policy FILE] [--out DIR] PATH...\n"
              "       partnerfit diff --base-rev REV [--rules DIR] [--policy FILE] [--out DIR]\n"
@@ -548,6 +572,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "check") == 0) return tool_command(argc, argv, pf_cmd_check);
     if (strcmp(cmd, "test") == 0) return tool_command(argc, argv, pf_cmd_test);
     if (strcmp(cmd, "explain") == 0) return tool_command(argc, argv, pf_cmd_explain);
+    if (strcmp(cmd, "sensitivity") == 0) return tool_command(argc, argv, pf_cmd_sensitivity);
     if (strcmp(cmd, "diff") == 0) return tool_command(argc, argv, pf_cmd_diff);
     if (strcmp(cmd, "types") == 0) return tool_command(argc, argv, pf_cmd_types);
     if (strcmp(cmd, "isolation") == 0) return tool_command(argc, argv, pf_cmd_isolation);

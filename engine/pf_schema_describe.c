@@ -7,8 +7,9 @@
 #include "pf_schema_int.h"
 
 /* Room for every entry a spec can have: type, required, doc, default, min,
- * max, max_length, pattern, values, items, keys and fields. */
-#define SPEC_ENTRIES_MAX 12
+ * max, max_length, pattern, values, items, min_items, max_items, keys and
+ * fields. */
+#define SPEC_ENTRIES_MAX 14
 
 /* A min or max in the type of its field; a date's stays text. */
 static void add_bound(pf_arena_t *a, pf_value_t *m, const char *key, const spec_t *sp, int is_max)
@@ -51,6 +52,10 @@ static pf_value_t *describe_spec(pf_arena_t *a, const spec_t *sp)
         *pf_value_add(a, m, "values") = *values;
     }
     if (sp->type == T_LIST) *pf_value_add(a, m, "items") = *describe_spec(a, sp->items);
+    if (sp->type == T_LIST || sp->type == T_MAP) {
+        pf_value_add_int(a, m, "min_items", (long long)sp->min_items);
+        pf_value_add_int(a, m, "max_items", (long long)sp->max_items);
+    }
     if (sp->type == T_MAP) {
         if (sp->keys) *pf_value_add(a, m, "keys") = *describe_spec(a, sp->keys);
         *pf_value_add(a, m, "values") = *describe_spec(a, sp->items);

@@ -1,5 +1,5 @@
 /*
- * pf_tools.c - check, explain, test and types (see pf_tools.h); the
+ * pf_tools.c - check, explain, sensitivity, test and types (see pf_tools.h); the
  * session every analyst command opens. diff is pf_diff.c.
  * The logic of each lives in the prelude; this file loads, reads, calls and
  * prints.
@@ -182,19 +182,69 @@ int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log)
     return code;
 }
 
-/* ---- explain ------------------------------------------------------------------ */
+/* ---- explain and sensitivity: one intake -------------------------------------- */
 
-int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
+/* The --format of a command on one intake: "text" (the default) or "json";
+ * NULL after saying why it cannot run. */
+static const char *intake_format(const pf_tools_options_t *o, const char *cmd, FILE *log)
 {
     if (o->npaths != 1) {
-        fprintf(log, "partnerfit: explain takes one intake file\n");
-        return PF_EXIT_CONFIG;
+        fprintf(log, "partnerfit: %s takes one intake file\n", cmd);
+        return NULL;
     }
     const char *format = o->format ? o->format : "text";
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
         fprintf(log, "partnerfit: --format is text or json, not '%s'\n", format);
-        return PF_EXIT_CONFIG;
+        return NULL;
     }
+    return format;
+}
+
+/* What a tool on one intake gets besides the intake, built in arena a. */
+typedef pf_value_t *(*tool_arg_fn)(const pf_session_t *s, pf_arena_t *a, const char *format);
+
+static pf_value_t *explain_arg(const pf_session_t *s, pf_arena_t *a, const char *format)
+{
+    (void)s;
+    return text_option(a, "format", format);
+}
+
+/* {format, schema}: the steps come from the schema's description. */
+static pf_value_t *sensitivity_arg(const pf_session_t *s, pf_arena_t *a, const char *format)
+{
+    pf_value_t *m = pf_value_map(a, 2);
+    pf_value_add_str(a, m, "format", format);
+    *pf_value_add(a, m, "schema") = *pf_schema_describe(s->cfg.schema, a);
+    return m;
+}
+
+/* Runs the prelude's tool on the intake read from path and prints its
+ * text: PF_EXIT_OK, or failed after printing why the tool failed. */
+static int run_intake_tool(pf_session_t *s, const char *tool, const char *path,
+                           const pf_value_t *intake, pf_value_t *arg, int failed, FILE *out,
+                           FILE *log)
+{
+    pf_buf_t text;
+    pf_buf_init(&text);
+    pf_err_t err;
+    int verdict, code = PF_EXIT_OK;
+    if (pf_eval_tool(s->ev, tool, intake, path, arg, &verdict, &text, &err)) {
+        fputs(text.data ? text.data : "", out);
+    } else {
+        pf_log_error(log, path, &err);
+        code = failed;
+    }
+    pf_buf_delete(&text);
+    return code;
+}
+
+/* A command on one intake file: reads it (exit 1 when it cannot be read),
+ * runs the tool with make_arg's options (exit failed when the tool fails). */
+static int intake_command(const pf_tools_options_t *o, const char *tool, tool_arg_fn make_arg,
+                          int failed, FILE *out, FILE *log)
+{
+    const char *format = intake_format(o, tool, log);
+    if (!format) return PF_EXIT_CONFIG;
     pf_session_t s;
     if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
     pf_yread_limits_t lim;
@@ -204,28 +254,31 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
     pf_errlist_t errs;
     pf_errlist_init(&errs);
     pf_value_t *intake;
-    int code = PF_EXIT_OK;
+    int code;
     if (!pf_intake_read(&s.cfg, o->paths[0], &lim, 0, &doc, &intake, &errs)) {
         print_errors(log, o->paths[0], &errs);
         code = PF_EXIT_REJECTS;
     } else {
-        pf_buf_t text;
-        pf_buf_init(&text);
-        pf_err_t err;
-        int verdict;
-        if (pf_eval_tool(s.ev, "explain", intake, o->paths[0],
-                         text_option(&doc.arena, "format", format), &verdict, &text, &err)) {
-            fputs(text.data ? text.data : "", out);
-        } else {
-            pf_log_error(log, o->paths[0], &err);
-            code = PF_EXIT_RULE_ERRORS;
-        }
-        pf_buf_delete(&text);
+        code = run_intake_tool(&s, tool, o->paths[0], intake, make_arg(&s, &doc.arena, format),
+                               failed, out, log);
     }
     pf_errlist_delete(&errs);
     pf_doc_delete(&doc);
     pf_session_close(&s);
     return code;
+}
+
+int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
+{
+    if (o->sensitivity) return pf_cmd_sensitivity(o, out, log);
+    return intake_command(o, "explain", explain_arg, PF_EXIT_RULE_ERRORS, out, log);
+}
+
+/* An intake that cannot be evaluated is, for an analyst, one that cannot
+ * be read: exit 1 either way. */
+int pf_cmd_sensitivity(const pf_tools_options_t *o, FILE *out, FILE *log)
+{
+    return intake_command(o, "sensitivity", sensitivity_arg, PF_EXIT_REJECTS, out, log);
 }
 
 /* ---- test --------------------------------------------------------------------- */

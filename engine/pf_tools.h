@@ -4,6 +4,8 @@
  *
  *   check    load everything, probe every rule with schema-built intakes
  *   explain  the trace of one intake, as text or JSON
+ *   sensitivity  which answer of one intake, changed by one step, moves its
+ *            top option or shortlist (steps from the schema), text or JSON
  *   test     rule tests: intakes with expected outcomes, in YAML files
  *   diff     a baseline pack and a candidate over the same intakes (pf_diff.c)
  *   types    editor annotations (Lua Language Server) from the schema
@@ -26,7 +28,8 @@ typedef struct pf_tools_options {
     const char *base_policy_path; /* diff */
     const char *base_rev;         /* diff: the baseline is --rules/--policy at this git revision */
     const char *out;              /* diff: folder; types: file */
-    const char *format;           /* explain: "text" or "json" */
+    const char *format;           /* explain, sensitivity: "text" or "json" */
+    int sensitivity;              /* explain: the sensitivity report instead */
     int strict;                   /* check: warnings fail too */
     const char *name;             /* test: only the cases whose name contains this */
     const char *junit;            /* test: also write the results as JUnit XML to this file */
@@ -39,6 +42,8 @@ typedef struct pf_tools_options {
 
 int pf_cmd_check(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log);
+/* Exit 0, or 1 when the intake cannot be read or evaluated. */
+int pf_cmd_sensitivity(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_test(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_diff(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_types(const pf_tools_options_t *o, FILE *out, FILE *log);

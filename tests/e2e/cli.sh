@@ -22,11 +22,11 @@ ok "--name=value is --name value; after -- every word is a path"
 # every command answers --help on stdout with exit 0 with its own page
 # (not the whole usage), every option the page names is one the command
 # takes, and it runs nothing
-for cmd in run merge check test explain diff types isolation; do
+for cmd in run merge check test explain sensitivity diff types isolation; do
     expect_exit 0 "$WORK/log" sh -c "\"$PF\" $cmd --help > \"$WORK/help.txt\""
     head -n 1 "$WORK/help.txt" | grep -q "^usage: partnerfit $cmd " ||
         { cat "$WORK/help.txt" >&2; fail "$cmd --help does not start with its own usage"; }
-    for other in run merge check test explain diff types isolation; do
+    for other in run merge check test explain sensitivity diff types isolation; do
         [ "$other" = "$cmd" ] && continue
         if grep -q "usage: partnerfit $other " "$WORK/help.txt"; then fail "$cmd --help shows the usage of $other"; fi
     done

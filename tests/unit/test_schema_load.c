@@ -225,7 +225,10 @@ static void test_describe_example(void **state)
     assert_int_equal(pf_value_get(strategy, "max")->i, 5);
     assert_int_equal(pf_value_get(described(fields, "budget"), "min")->kind, PF_VAL_NUM);
 
-    const pf_value_t *item = pf_value_get(described(fields, "help"), "items");
+    const pf_value_t *help = described(fields, "help");
+    assert_int_equal(pf_value_get(help, "min_items")->i, 0);
+    assert_int_equal(pf_value_get(help, "max_items")->i, 7);
+    const pf_value_t *item = pf_value_get(help, "items");
     assert_string_equal(pf_value_get(item, "type")->s, "object");
     assert_null(pf_value_get(item, "required")); /* list items are always required */
     const pf_value_t *area = described(pf_value_get(item, "fields"), "area");

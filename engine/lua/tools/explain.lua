@@ -197,6 +197,8 @@ local function json(v)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
+explain.json = json -- the same JSON for the other tools (sensitivity)
+
 local function explain_data(e, id, label, source)
   local rules_out = {}
   for i, ent in ipairs(e.trace.entries) do
