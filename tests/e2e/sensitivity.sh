@@ -8,8 +8,11 @@
 # changes the top option; 10 % more databases (995) or applications (990)
 # does not.
 sed -E 's/^  servers: [0-9]+/  servers: 520/; s/^  databases: [0-9]+/  databases: 250/;
-        s/^  applications: [0-9]+/  applications: 200/' samples/fernhill-foods.yaml >"$WORK/near.yaml"
+        s/^  applications: [0-9]+/  applications: 200/; s/^  inventory_complete: false/  inventory_complete: true/' \
+    samples/fernhill-foods.yaml >"$WORK/near.yaml"
 grep -q "^  servers: 520" "$WORK/near.yaml" || fail "test setup: servers not changed"
+# counted, not estimated: an estimate over the threshold counts for less (assessment first)
+grep -q "^  inventory_complete: true" "$WORK/near.yaml" || fail "test setup: inventory not set"
 expect_exit 0 "$WORK/log" sh -c "\"$PF\" sensitivity \"$WORK/near.yaml\" > \"$WORK/near.txt\""
 contains "$WORK/near.txt" "  estate.servers: 520 -> 572: top "
 contains "$WORK/near.txt" "crosses thresholds.enterprise_assets = 1000 (enterprise_scale: false -> true)"
