@@ -63,9 +63,12 @@ rule {
   id = "fit.need.none",
   stage = "fit",
   weight = "needs",
-  because = "No area reaches the focus level, no skill is short and no deadline presses, so the team can carry on "
-    .. "with the CAF guidance on its own.",
-  when = "#ctx.focus_areas == 0 and #f.skill_gaps == 0 and not f.on_the_clock",
+  -- no clock, no exit date at all and no enterprise-scale estate: "carry on
+  -- alone" must not snap on one day or one month past a window
+  because = "No area reaches the focus level, no skill is short, no deadline presses and the estate is not at "
+    .. "enterprise scale, so the team can carry on with the CAF guidance on its own.",
+  when = "#ctx.focus_areas == 0 and #f.skill_gaps == 0 and not f.on_the_clock and f.exit_days == nil "
+    .. "and not f.enterprise_scale",
   score = { self_service = 25 },
 }
 
