@@ -3,20 +3,24 @@
 -- whatever their score.
 
 -- The options that are legacy on the assessment date, those whose successor
--- has started and those whose successor has not: lists that depend on the
--- catalogue, so functions.
+-- has started (carried by another option) or not (still carried by
+-- themselves): lists that depend on the catalogue, so functions.
+local function legacy_options(ctx, successor_started)
+  local out = {}
+  for _, o in ipairs(options) do
+    if ctx.lifecycle(o.id) == "legacy" and (ctx.carrier(o.id) ~= o.id) == successor_started then
+      out[#out + 1] = o.id
+    end
+  end
+  return out
+end
+
 rule {
   id = "shortlist.legacy",
   stage = "shortlist",
   because = "A legacy programme stays in the report for reference, but its successor has started and is what to "
     .. "pursue now.",
-  exclude = function(_, ctx)
-    local out = {}
-    for _, o in ipairs(options) do
-      if ctx.lifecycle(o.id) == "legacy" and ctx.carrier(o.id) ~= o.id then out[#out + 1] = o.id end
-    end
-    return out
-  end,
+  exclude = function(_, ctx) return legacy_options(ctx, true) end,
 }
 
 rule {
@@ -24,13 +28,7 @@ rule {
   stage = "shortlist",
   because = "The programme is winding down and what replaces it has not started on this date: ask the Microsoft "
     .. "account team or a partner which route is open before counting on it.",
-  exclude = function(_, ctx)
-    local out = {}
-    for _, o in ipairs(options) do
-      if ctx.lifecycle(o.id) == "legacy" and ctx.carrier(o.id) == o.id then out[#out + 1] = o.id end
-    end
-    return out
-  end,
+  exclude = function(_, ctx) return legacy_options(ctx, false) end,
 }
 
 rule {

@@ -109,9 +109,9 @@ end
 -- lifecycles alone can be kept per epoch instead of per date.
 local change_dates
 
--- epoch(as_of) -> 0 before the first change, k on or after the k-th
--- (as_of nil: the last, as status() takes every entry then)
-function lifecycles.epoch(as_of)
+-- change_dates() -> the sorted dates on which some option's status changes
+-- (a new list, for check's probes too)
+function lifecycles.change_dates()
   if change_dates == nil then
     local seen = {}
     change_dates = {}
@@ -125,6 +125,13 @@ function lifecycles.epoch(as_of)
     end
     table.sort(change_dates)
   end
+  return { table.unpack(change_dates) }
+end
+
+-- epoch(as_of) -> 0 before the first change, k on or after the k-th
+-- (as_of nil: the last, as status() takes every entry then)
+function lifecycles.epoch(as_of)
+  if change_dates == nil then lifecycles.change_dates() end
   if as_of == nil then return #change_dates end
   local lo, hi = 0, #change_dates -- the number of change dates <= as_of, by bisection
   while lo < hi do

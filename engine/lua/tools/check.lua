@@ -180,15 +180,8 @@ end
 -- every date the catalogue changes on, so each lifecycle stage is seen,
 -- and a fixed recent one
 local function probe_dates()
-  local dates, seen_date = { "2026-01-01" }, { ["2026-01-01"] = true }
-  for _, o in ipairs(option_list) do
-    for _, l in ipairs(o.lifecycle) do
-      if not seen_date[l.from] then
-        seen_date[l.from] = true
-        dates[#dates + 1] = l.from
-      end
-    end
-  end
+  local dates = M.lifecycles.change_dates()
+  if not M.helpers.contains(dates, "2026-01-01") then dates[#dates + 1] = "2026-01-01" end
   table.sort(dates)
   return dates
 end
