@@ -17,6 +17,13 @@
  * range, a misspelt field, an enum in the wrong case, a missing required
  * answer), so the rejects path is exercised as in a real export.
  *
+ * The answers the schema gained later (estate.counts_estimated and
+ * production_in_azure, culture.area_approach and adoption_phase,
+ * procurement.incumbent_partner, support_via_csp and account_team, and
+ * premier, Unified's earlier name, as the support plan held) come at modest
+ * rates from a second stream per intake, so every other answer of an intake
+ * is the one the generator gave before they were added.
+ *
  * Prints one line on stdout: files, bytes, bad intakes.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -52,6 +59,25 @@ static long range(long lo, long hi)
 static int chance(int percent)
 {
     return range(0, 99) < percent;
+}
+
+/* The second stream of an intake (the answers added later): the same
+ * generator on its own state, so drawing from it leaves the first alone. */
+static uint64_t extra_state;
+
+static long xrange(long lo, long hi)
+{
+    uint64_t saved = rng_state;
+    rng_state = extra_state;
+    long v = range(lo, hi);
+    extra_state = rng_state;
+    rng_state = saved;
+    return v;
+}
+
+static int xchance(int percent)
+{
+    return xrange(0, 99) < percent;
 }
 
 /* Log-uniform integer in [0, max]: many small estates, few huge ones. */
@@ -106,6 +132,8 @@ static const char *const BILLING[] = {"single_invoice", "direct", "pay_as_you_go
                                       "enterprise_agreement"};
 static const char *const PLAN[] = {
     "none", "basic", "developer", "standard", "professional_direct", "unified"};
+static const char *const PHASE[] = {"exploring", "planning", "migrating", "operating"};
+static const char *const INCUMBENT[] = {"none", "csp", "azure_expert_msp", "other_partner"};
 
 static const char *const NOTE_OPEN[] = {"The infrastructure team",
                                         "Leadership",
@@ -315,6 +343,18 @@ static void intake(out_t *o, long index, mistake_t bad, char *id, size_t idsz)
     if (chance(85)) put(o, "  risk_tolerance: %s\n", PICK(LEVEL3));
     if (chance(90)) put(o, "  executive_sponsor: %s\n", chance(70) ? "true" : "false");
     if (chance(85)) put(o, "  operating_model: %s\n", PICK(MODEL));
+    if (xchance(30)) put(o, "  adoption_phase: %s\n", PHASE[xrange(0, 3)]);
+    if (xchance(15)) {
+        /* one or two areas run differently from the default, mostly handed over */
+        long a0 = xrange(0, 6), n = xrange(1, 2);
+        put(o, "  area_approach: {");
+        for (long k = 0; k < n; k++) {
+            long a = (a0 + k * 3) % 7;
+            const char *ap = xchance(65) ? "offload" : APPROACH[xrange(0, 1)];
+            put(o, "%s%s: %s", k ? ", " : "", AREA[a], ap);
+        }
+        put(o, "}\n");
+    }
 
     long nskills = range(0, 11);
     if (nskills) {
@@ -345,6 +385,8 @@ static void intake(out_t *o, long index, mistake_t bad, char *id, size_t idsz)
         put(o, "  servers: %ld\n  databases: %ld\n  applications: %ld\n", servers, databases, apps);
         if (chance(90)) put(o, "  inventory_complete: %s\n", chance(55) ? "true" : "false");
         if (chance(45)) put(o, "  adoption_window_months: %ld\n", range(1, 60));
+        if (xchance(25)) put(o, "  counts_estimated: %s\n", xchance(55) ? "true" : "false");
+        if (xchance(25)) put(o, "  production_in_azure: %s\n", xchance(50) ? "true" : "false");
         if (chance(85)) {
             put(o, "  criticality:\n");
             long total = servers + apps + 1;
@@ -378,8 +420,15 @@ static void intake(out_t *o, long index, mistake_t bad, char *id, size_t idsz)
         } else if (bad == M_MISSPELT_FIELD) {
             put(o, "  billing_preferense: direct\n");
         }
-        if (chance(85)) put(o, "  existing_support_plan: %s\n", PICK(PLAN));
+        if (chance(85)) {
+            const char *plan = PICK(PLAN);
+            if (strcmp(plan, "unified") == 0 && xchance(40)) plan = "premier"; /* read as unified */
+            put(o, "  existing_support_plan: %s\n", plan);
+        }
         if (chance(85)) put(o, "  active_paid_subscription: %s\n", chance(70) ? "true" : "false");
+        if (xchance(25)) put(o, "  incumbent_partner: %s\n", INCUMBENT[xrange(0, 3)]);
+        if (xchance(20)) put(o, "  support_via_csp: %s\n", xchance(50) ? "true" : "false");
+        if (xchance(40)) put(o, "  account_team: %s\n", xchance(60) ? "true" : "false");
     } else if (bad == M_MISSPELT_FIELD) {
         put(o, "procurment:\n  billing_preference: direct\n");
     }
@@ -441,6 +490,8 @@ int main(int argc, char **argv)
         }
         /* each intake has its own stream: any one can be regenerated alone */
         rng_state = seed * 0x9E3779B97F4A7C15ULL ^ (unsigned long long)i * 0xD1B54A32D192ED03ULL;
+        extra_state = (seed + 0x632BE59BD9B4E019ULL) * 0xD1B54A32D192ED03ULL ^
+                      ((unsigned long long)i + 1) * 0xBF58476D1CE4E5B9ULL;
         mistake_t bad = M_NONE;
         if (range(0, 999) < bad_per_mille) {
             bad = (mistake_t)range(M_MATURITY_RANGE, M_BAD_DATE);

@@ -16,12 +16,15 @@ The rules' logic is ported, not read: when rules/*.lua change, this file
 must follow, and `compare` says when it has not. The policy is read, as the
 pack reads it: every number a rule compares with comes from its
 `thresholds:`, the contract steps go to the options marked `contracted:
-true`, the points a score table names go to the option carrying that
-programme on the assessment date (lifecycles, successors and `predecessor:`,
-as engine/lua/lifecycles.lua points_carrier), and so do the options a
-shortlist rule's list excludes, unless a lifecycle entry says
-`inherits_conditions: false` (conditions_carrier). So a retuned threshold or
-an edited catalogue needs no change here. The port keeps the pack's shape:
+true` (with the qualifying partner that delivers those marked
+`through_partner: true`), the points a score table names go to the option
+carrying that programme on the assessment date (lifecycles, successors and
+`predecessor:`, as engine/lua/lifecycles.lua points_carrier), and so do the
+options a shortlist rule's list excludes, unless a lifecycle entry says
+`inherits_conditions: false` (conditions_carrier); lifecycle notes give the
+entry's source and the successor as it stands on the date, and shortlist
+notes the margins and ties (3-shortlist.lua margins). So a retuned threshold
+or an edited catalogue needs no change here. The port keeps the pack's shape:
 facts computed once per intake on first read (f.name, rules/00-facts.lua),
 thresholds read as T.name, decision tables as rows of data (decide).
 
@@ -369,11 +372,13 @@ class Policy:
                 "next_step": o.get("next_step"),
                 "lifecycle": [dict(e) for e in o.get("lifecycle", [])],
                 "contracted": o.get("contracted") is True,
+                "through_partner": o.get("through_partner") is True,
                 "predecessor": o.get("predecessor"),
             }
             self.options.append(entry)
             self.option_by_id[o["id"]] = entry
         self.option_ids = [o["id"] for o in self.options]
+        self.notes = {}  # (option, date) -> lifecycle note
         for o in self.options:
             if o["predecessor"] is not None and o["predecessor"] not in self.option_by_id:
                 sys.exit("reference.py: option '%s': predecessor '%s' is not in the catalogue"
@@ -410,6 +415,30 @@ def lifecycle(o, as_of):
     return status, entry
 
 
+# how a lifecycle entry's source qualifies its claim in a report
+SOURCE_TEXT = {"secondary": " (secondary source)", "approximate": " (date approximate)"}
+
+
+def successor_text(pol, oid, as_of):
+    """lifecycles.lua successor_text: the successor as it stands on the date: from when
+    it starts, or that it is itself succeeded and which option carries the offer now."""
+    succ = pol.option_by_id.get(oid)
+    text = "successor: " + (succ["name"] if succ else oid) + " (" + oid + ")"
+    if succ is None:
+        return text
+    s, entry = lifecycle(succ, as_of)
+    if s == "unavailable":
+        return (text + ", from " + succ["lifecycle"][0]["from"] + "; none is available on "
+                + (as_of or "this date"))
+    if s != "active":
+        now = resolve_on(pol, oid, as_of)
+        text += ", itself " + s + " since " + entry["from"]
+        if now is not None and now != oid:
+            text += ("; on " + (as_of or "this date") + " " + pol.option_by_id[now]["name"]
+                     + " (" + now + ") carries the offer")
+    return text
+
+
 def lifecycle_note(pol, o, as_of):
     status, e = lifecycle(o, as_of)
     if status == "active":
@@ -417,13 +446,29 @@ def lifecycle_note(pol, o, as_of):
     if status == "unavailable":
         return "not yet available on %s (from %s)" % (as_of or "the assessment date",
                                                        o["lifecycle"][0]["from"])
-    note = status + " since " + e["from"]
+    note = status + " since " + e["from"] + SOURCE_TEXT.get(e.get("source"), "")
     if e.get("note") is not None:
-        note += ": " + str(e["note"])
+        text = lua_str(e["note"])
+        if e.get("successor") is not None and text.endswith("."):
+            text = text[:-1]  # the successor follows after "; "
+        note += ": " + text
     if e.get("successor") is not None:
-        s = pol.option_by_id.get(e["successor"])
-        note += "; successor: " + (s["name"] if s else e["successor"]) + " (" + e["successor"] + ")"
+        note += "; " + successor_text(pol, e["successor"], as_of)
     return note
+
+
+def note_on(pol, o, as_of):
+    """lifecycle_note, kept per option and date (it depends on the catalogue alone)."""
+    key = (o["id"], as_of)
+    n = pol.notes.get(key)
+    if n is None:
+        n = pol.notes[key] = lifecycle_note(pol, o, as_of)
+    return n
+
+
+def resolve_on(pol, oid, as_of):
+    """resolve on a date, outside an intake's ctx (the lifecycle note)."""
+    return resolve(Ctx(pol, as_of), oid)[0]
 
 
 def resolve(ctx, oid):
@@ -623,6 +668,36 @@ def add_points(pol, r, t, keys, totals, why, intake, ctx, f, note=""):
             why[k].append(r.id + " " + signed(v) + ": " + text)
 
 
+def points_text(x):
+    """3-shortlist.lua points: points as a report shows them: 12, 7.5."""
+    s = signed(x)
+    return s[1:] if s.startswith("+") else s
+
+
+def margins(pol, score, shortlist_note, competing, taken):
+    """3-shortlist.lua margins: each competing option's margin to its neighbours (a
+    tie named with its partners, a shortlisted option's lead over the next, the
+    first left out's distance to the last place)."""
+    n = len(competing)
+    for i, oid in enumerate(competing, 1):
+        s = score[oid]
+        tied = [p for p in competing if p != oid and score[p] == s]
+        note = shortlist_note[oid]
+        if tied:
+            note += ("; tied with " + " and ".join(tied) + " at " + points_text(s)
+                     + " (catalogue order decides)")
+        elif i <= taken and i < n:
+            nxt = competing[i]
+            note += "; " + points_text(s - score[nxt]) + " points ahead of " + nxt
+        elif i == taken:
+            note += "; no other option reaches the minimum score of " + points_text(pol.min_score)
+        elif i == taken + 1:
+            last = competing[taken - 1]
+            note += ("; " + points_text(score[last] - s) + " points behind " + last
+                     + ", the last place")
+        shortlist_note[oid] = note
+
+
 def get_path(t, path):
     if path is None:
         return None
@@ -679,6 +754,7 @@ def evaluate(pol, pack, intake, source):
     score = ctx.score
     order = sorted(pol.options, key=lambda o: (-score[o["id"]], o["index"]))
     taken = 0
+    competing = []
     shortlist_note = {}
     for i, o in enumerate(order, 1):
         oid = o["id"]
@@ -690,16 +766,19 @@ def evaluate(pol, pack, intake, source):
             note = "not shortlisted: the option is %s on %s" % (status,
                                                                 as_of or "the assessment date")
         elif score[oid] < pol.min_score:
-            note = "below the minimum score of " + signed(pol.min_score).lstrip("+")
-        elif taken >= pol.shortlist_size:
-            note = "the shortlist is full (%d options)" % pol.shortlist_size
+            note = "below the minimum score of " + points_text(pol.min_score)
         else:
-            taken += 1
-            ctx.shortlisted[oid] = True
-            note = "shortlisted (%d of %d)" % (taken, pol.shortlist_size)
-            if taken == 1:
-                ctx.top = oid
+            competing.append(oid)
+            if taken >= pol.shortlist_size:
+                note = "the shortlist is full (%d options)" % pol.shortlist_size
+            else:
+                taken += 1
+                ctx.shortlisted[oid] = True
+                note = "shortlisted (%d of %d)" % (taken, pol.shortlist_size)
+                if taken == 1:
+                    ctx.top = oid
         shortlist_note[oid] = note
+    margins(pol, score, shortlist_note, competing, taken)
     for oid in pol.option_ids:
         ctx.shortlisted.setdefault(oid, False)
     # engage
@@ -732,7 +811,7 @@ def evaluate(pol, pack, intake, source):
         recs.append((iid, label, rank, oid, o["name"], score[oid],
                      "yes" if ctx.shortlisted[oid] else "no", covered,
                      "; ".join(why[oid]) if why[oid] else "no rule scored this option",
-                     " ".join(nxt), lifecycle_note(pol, o, as_of), shortlist_note[oid], source))
+                     " ".join(nxt), note_on(pol, o, as_of), shortlist_note[oid], source))
     needs = []
     for a in pol.areas:
         lv = ctx.need[a]
@@ -816,9 +895,19 @@ def build_pack(pol):
     fact("regulated", answer="organisation.regulated")
     fact("inventory_complete", answer="estate.inventory_complete")
     fact("paid_subscription", answer="procurement.active_paid_subscription")
+    fact("counts_estimated", answer="estate.counts_estimated", default=False)
+    fact("production_in_azure", answer="estate.production_in_azure", default=False)
+    fact("incumbent_partner", answer="procurement.incumbent_partner", default="none")
+    fact("support_via_csp", answer="procurement.support_via_csp", default=False)
+    fact("account_team", answer="procurement.account_team", default=False)
+    fact("adoption_phase", answer="culture.adoption_phase")
+    fact("organisation_size", answer="organisation.size", default="medium")
     fact("approved_vendor_list", answer="procurement.approved_vendor_list")
     fact("lead_time", answer="procurement.contract_lead_time_days")
-    fact("support_held", answer="procurement.existing_support_plan", default="none")
+    fact("support_plan_answer", answer="procurement.existing_support_plan", default="none")
+    # Premier is read as Unified, its later name
+    fact("support_held", lambda i, c, f: "unified" if f.support_plan_answer == "premier"
+         else f.support_plan_answer)
     fact("annual_azure_spend", answer="estate.annual_azure_spend", default=0)
     fact("mission_critical", answer="estate.criticality.mission_critical", default=0)
     fact("unit_critical", answer="estate.criticality.unit_critical", default=0)
@@ -839,6 +928,9 @@ def build_pack(pol):
     fact("assets", assets)
     fact("greenfield", greenfield)
     fact("enterprise_scale", lambda i, c, f: f.assets > T.enterprise_assets)
+    fact("estate_estimated", lambda i, c, f: f.counts_estimated or not f.inventory_complete)
+    fact("counted_enterprise_scale", lambda i, c, f: f.enterprise_scale and not f.estate_estimated)
+    fact("small_organisation", lambda i, c, f: f.organisation_size == "small" or f.small_estate)
     fact("small_estate", lambda i, c, f: f.assets <= T.small_estate_assets and f.assets > 0
          and not f.greenfield)
     fact("production_workloads", production_workloads)
@@ -887,7 +979,7 @@ def build_pack(pol):
                  "unified": "Unified"}
 
     def recommended_tier(i, c, f):
-        if f.mission_critical > 0 and (f.enterprise_scale
+        if f.mission_critical > 0 and (f.counted_enterprise_scale
                                        or f.annual_azure_spend >= T.unified_annual_spend
                                        or f.operating_model == "enterprise"):
             return "unified"
@@ -920,7 +1012,8 @@ def build_pack(pol):
     fact("recommended_tier", recommended_tier)
     fact("recommended_tier_reason", recommended_tier_reason)
     fact("recommended_tier_name", lambda i, c, f: TIER_NAME[f.recommended_tier])
-    fact("support_held_name", lambda i, c, f: TIER_NAME[f.support_held])
+    fact("support_held_name", lambda i, c, f: "Premier, now called Unified"
+         if f.support_plan_answer == "premier" else TIER_NAME[f.support_held])
     fact("support_covered", lambda i, c, f: TIER_ORDER[f.support_held]
          >= TIER_ORDER[f.recommended_tier])
     fact("support_below_tier", support_below_tier)
@@ -929,6 +1022,19 @@ def build_pack(pol):
          or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
+
+    def offloaded_areas(i, c, f):
+        by_area = (i.get("culture") or {}).get("area_approach") or {}
+        return [a for a in AREAS if by_area.get(a) == "offload"]
+
+    def days_short(i, c, f):
+        if f.lead_time is None or f.exit_days is None or f.exit_days < 0:
+            return None
+        short = f.lead_time - f.exit_days
+        return short if short > 0 else 0
+
+    fact("offloaded_areas", offloaded_areas)
+    fact("days_short", days_short)
 
     # ---- 10-needs.lua -------------------------------------------------------------
 
@@ -993,7 +1099,7 @@ def build_pack(pol):
          because=lambda i, c, f: "With " + show(f.assets) + " servers, databases and applications "
          "in scope (more than about " + grouped(T.enterprise_assets) + "), planning, landing "
          "zones, governance and the migration itself have to work at enterprise scale.",
-         when=lambda i, c, f: f.enterprise_scale,
+         when=lambda i, c, f: f.counted_enterprise_scale,
          need={"plan": 1, "ready": 1, "migrate": 1, "govern": 1})
 
     def exit_because(i, c, f):
@@ -1021,6 +1127,11 @@ def build_pack(pol):
          because="No executive sponsor has committed to the programme yet, so the business case "
          "and strategy need work before partners can be engaged with confidence.",
          when=lambda i, c, f: not f.executive_sponsor, need={"strategy": 1})
+
+    rule(id="needs.phase.exploring", stage="needs",
+         because="The organisation is still exploring the cloud with no adoption plan, so the "
+         "business case and the plan come before any partner is engaged.",
+         when=lambda i, c, f: f.adoption_phase == "exploring", need={"strategy": 1, "plan": 1})
 
     rule(id="needs.regulated", stage="needs",
          because="A regulator supervises how this organisation runs and outsources IT, so controls "
@@ -1063,6 +1174,13 @@ def build_pack(pol):
          "score": {"azure_expert_msp": 25, "csp": 5, "self_service": -20}},
     ])
 
+    rule(id="fit.culture.offload.areas", stage="fit", weight="culture",
+         because=lambda i, c, f: "The organisation wants a partner to run " + show(f.offloaded_areas)
+         + " while it keeps the rest in-house; running such processes end to end is what an "
+         "Azure Expert MSP is audited for.",
+         when=lambda i, c, f: len(f.offloaded_areas) > 0 and f.approach != "offload",
+         score={"azure_expert_msp": 20})
+
     decide(on="culture.self_service_preference", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.self_service.high", "is": "high",
          "because": "The team strongly prefers to do the work itself from the public guidance, so "
@@ -1102,11 +1220,11 @@ def build_pack(pol):
          "audited across every CAF methodology can serve each unit at its own level.",
          "score": {"azure_expert_msp": 10, "csp": 5}},
         {"id": "fit.culture.model.centralized_at_scale", "is": "centralized",
-         "when": lambda i, c, f: f.enterprise_scale,
+         "when": lambda i, c, f: f.counted_enterprise_scale,
          "because": lambda i, c, f: "A centralized team suits a few hundred workloads; with "
          + show(f.assets) + " in scope it will need partner capacity or an enterprise-scale "
          "programme.",
-         "score": {"azure_expert_msp": 10}, "programmes": {"ammp": 5}},
+         "score": {"azure_expert_msp": 5}, "programmes": {"ammp": 10}},
     ])
 
     # ---- 30-fit-needs.lua --------------------------------------------------------------
@@ -1147,13 +1265,19 @@ def build_pack(pol):
          + show(c.focus_areas) + "); one partner audited across every methodology avoids "
          "stitching several together, and in-house alone is unrealistic.",
          when=lambda i, c, f: len(c.focus_areas) >= T.breadth_focus_areas
-         and f.approach != "develop_skills",
+         and f.approach != "develop_skills" and not f.broad_skill_gap
+         and not f.small_organisation,
          score={"azure_expert_msp": 15, "self_service": -10})
 
+    # no clock, no exit date at all and no enterprise-scale estate: "carry on alone"
+    # must not snap on one day or one month past a window
     rule(id="fit.need.none", stage="fit", weight="needs",
-         because="No area reaches the focus level, so the team can carry on with the CAF guidance "
-         "on its own.",
-         when=lambda i, c, f: len(c.focus_areas) == 0, score={"self_service": 25})
+         because="No area reaches the focus level, no skill is short, no deadline presses and the "
+         "estate is not at enterprise scale, so the team can carry on with the CAF guidance on "
+         "its own.",
+         when=lambda i, c, f: len(c.focus_areas) == 0 and len(f.skill_gaps) == 0
+         and not f.on_the_clock and f.exit_days is None and not f.enterprise_scale,
+         score={"self_service": 25})
 
     rule(id="fit.maturity.high", stage="fit", weight="maturity",
          because=lambda i, c, f: "Average maturity across the seven areas is %.1f of 5, high "
@@ -1164,15 +1288,26 @@ def build_pack(pol):
          because=lambda i, c, f: "Average maturity across the seven areas is only %.1f of 5; a "
          "partner that can cover several areas at once is safer than learning everything "
          "in-house." % f.average_maturity,
-         when=lambda i, c, f: f.average_maturity < T.low_maturity,
+         # a thin team is one signal: the broad skill gap or the breadth of need owns it
+         when=lambda i, c, f: f.average_maturity < T.low_maturity and not f.broad_skill_gap
+         and len(c.focus_areas) < T.breadth_focus_areas,
          score={"azure_expert_msp": 5, "self_service": -15})
 
     rule(id="fit.skills.broad_gap", stage="fit", weight="skills",
          because=lambda i, c, f: show(len(f.skill_gaps)) + " skill areas are two or more levels "
          "short of what the plans need (" + show(f.skill_gaps) + "); few teams close that many "
          "gaps alone, which is where a broad managed partner helps.",
-         when=lambda i, c, f: f.broad_skill_gap and f.approach != "develop_skills",
+         when=lambda i, c, f: f.broad_skill_gap and f.approach != "develop_skills"
+         and not f.small_organisation,
          score={"azure_expert_msp": 15, "self_service": -15})
+
+    rule(id="fit.skills.broad_gap.small", stage="fit", weight="skills",
+         because=lambda i, c, f: "A small organisation short of many skills (" + show(f.skill_gaps)
+         + ") or needing help in many areas needs extra hands it can buy in proportion: one "
+         "solution provider that moves, bills and supports, rather than a broad managed service.",
+         when=lambda i, c, f: (f.broad_skill_gap or len(c.focus_areas) >= T.breadth_focus_areas)
+         and f.small_organisation and f.approach != "develop_skills",
+         score={"csp": 15, "self_service": -15})
 
     rule(id="fit.skills.broad_gap.learn", stage="fit", weight="skills",
          because=lambda i, c, f: show(len(f.skill_gaps)) + " skill areas are two or more levels "
@@ -1213,16 +1348,24 @@ def build_pack(pol):
          "databases and applications (" + show(f.assets) + ") are to move within two years: that "
          "is an enterprise-scale programme, best run with a migration programme and a partner with "
          "capacity, not by a small in-house team.",
-         when=lambda i, c, f: f.enterprise_scale and f.on_the_clock,
-         score={"azure_expert_msp": 15, "solution_assessment": 5, "self_service": -15},
-         programmes={"ammp": 25})
+         when=lambda i, c, f: f.counted_enterprise_scale and f.on_the_clock,
+         score={"azure_expert_msp": 10, "solution_assessment": 5, "self_service": -15},
+         programmes={"ammp": 35})
+
+    rule(id="fit.scale.enterprise.estimated", stage="fit", weight="scale",
+         because=lambda i, c, f: "An estimate of " + show(f.assets) + " servers, databases and "
+         "applications, on a two-year clock, points to an enterprise-scale programme, but nobody "
+         "has counted them yet: the assessment comes first, and a migration programme and partner "
+         "capacity count for less until the estate is known.",
+         when=lambda i, c, f: f.enterprise_scale and f.estate_estimated and f.on_the_clock,
+         score={"solution_assessment": 10, "self_service": -5}, programmes={"ammp": 15})
 
     rule(id="fit.scale.large_unhurried", stage="fit", weight="scale",
          because=lambda i, c, f: "The estate is large (" + show(f.assets) + " servers, databases "
          "and applications) but not on a two-year clock, so a migration programme and a capable "
          "partner help without being urgent.",
-         when=lambda i, c, f: f.enterprise_scale and not f.on_the_clock,
-         score={"azure_expert_msp": 10}, programmes={"ammp": 10})
+         when=lambda i, c, f: f.counted_enterprise_scale and not f.on_the_clock,
+         score={"azure_expert_msp": 5}, programmes={"ammp": 20})
 
     rule(id="fit.scale.small", stage="fit", weight="scale",
          because=lambda i, c, f: "The estate is small (" + show(f.assets) + " servers, databases "
@@ -1231,6 +1374,14 @@ def build_pack(pol):
          "needs.",
          when=lambda i, c, f: f.small_estate,
          score={"csp": 10, "azure_expert_msp": -15}, programmes={"ammp": -20})
+
+    rule(id="fit.scale.migration_on_the_clock", stage="fit", weight="scale",
+         because=lambda i, c, f: show(f.assets) + " servers, databases and applications are to "
+         "move within " + show(f.adoption_window) + " months: below enterprise scale, but a fixed "
+         "window where a migration programme's tooling and offers still pay.",
+         when=lambda i, c, f: f.on_the_clock and not f.exit_in_window and not f.enterprise_scale
+         and not f.small_estate and f.assets > 0,
+         score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
 
     # what a table cannot say: migration funding does not apply without an
     # estate, but a bundle that also carries innovation funding still does
@@ -1257,14 +1408,14 @@ def build_pack(pol):
          "the migration needs a programme's tooling and offers plus a partner's extra capacity "
          "now, and learning everything in-house would take too long.",
          when=lambda i, c, f: f.exit_near and f.assets > 0,
-         score={"azure_expert_msp": 15, "self_service": -20}, programmes={"ammp": 20})
+         score={"azure_expert_msp": 15, "self_service": -20}, programmes={"ammp": 30})
 
     rule(id="fit.time.exit_within_two_years", stage="fit", weight="time",
          because=lambda i, c, f: "The datacenter must be vacated in " + show(f.exit_days)
          + " days: enough time to plan, but the migration has to run to a fixed date, which a "
          "migration programme supports.",
          when=lambda i, c, f: f.exit_in_window and not f.exit_near and f.assets > 0,
-         score={"azure_expert_msp": 5}, programmes={"ammp": 10})
+         score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
 
     rule(id="fit.estate.unknown", stage="fit", weight="estate",
          because="The estate has not been fully inventoried; a Solution Assessment collects the "
@@ -1349,6 +1500,20 @@ def build_pack(pol):
          "score": {"csp": -10, "azure_support": 5}},
     ])
 
+    # an incumbent can be extended faster than a new supplier can be contracted
+    decide(on="procurement.incumbent_partner", stage="fit", weight="procurement", rows=[
+        {"id": "fit.procurement.incumbent.csp", "is": "csp",
+         "when": lambda i, c, f: f.review_contracts_early or f.exit_near,
+         "because": "A Cloud Solution Provider is already under contract or on the approved vendor "
+         "list; extending it avoids the lead time of contracting a new supplier.",
+         "score": {"csp": 10}},
+        {"id": "fit.procurement.incumbent.msp", "is": "azure_expert_msp",
+         "when": lambda i, c, f: f.review_contracts_early or f.exit_near,
+         "because": "An Azure Expert MSP is already under contract or on the approved vendor list; "
+         "extending it avoids the lead time of contracting a new supplier.",
+         "score": {"azure_expert_msp": 10}},
+    ])
+
     rule(id="fit.procurement.no_subscription", stage="fit", weight="procurement",
          because="There is no paid Azure subscription yet; a Cloud Solution Provider can provision "
          "the first subscriptions and billing as part of its service.",
@@ -1356,10 +1521,24 @@ def build_pack(pol):
 
     # ---- 60-shortlist.lua --------------------------------------------------------------------
 
+    # the legacy options whose successor has started, and those whose successor has not
     rule(id="shortlist.legacy", stage="shortlist",
-         because="A legacy programme stays in the report for reference, but its successor is what "
-         "to pursue now.",
-         exclude=lambda i, c, f: [o["id"] for o in OPTIONS if c.lifecycle(o["id"]) == "legacy"])
+         because="A legacy programme stays in the report for reference, but its successor has "
+         "started and is what to pursue now.",
+         exclude=lambda i, c, f: [o["id"] for o in OPTIONS if c.lifecycle(o["id"]) == "legacy"
+                                  and c.carrier(o["id"]) != o["id"]])
+
+    rule(id="shortlist.legacy.gap", stage="shortlist",
+         because="The programme is winding down and what replaces it has not started on this "
+         "date: ask the Microsoft account team or a partner which route is open before counting "
+         "on it.",
+         exclude=lambda i, c, f: [o["id"] for o in OPTIONS if c.lifecycle(o["id"]) == "legacy"
+                                  and c.carrier(o["id"]) == o["id"]])
+
+    rule(id="shortlist.support.covered", stage="shortlist",
+         because="The support plan held today already meets the tier the workloads call for: "
+         "there is nothing to buy, so it takes no place on the shortlist.",
+         when=lambda i, c, f: f.support_covered, exclude=["azure_support"])
 
     rule(id="shortlist.fasttrack.subscription", stage="shortlist",
          because="FastTrack for Azure requires an active paid subscription, which the organisation "
@@ -1382,6 +1561,9 @@ def build_pack(pol):
         if f.support_covered:
             return (text + " The " + f.support_held_name + " plan held today already covers this; "
                     "review it at renewal.")
+        if f.production_in_azure:
+            return (text + " Held today: " + f.support_held_name + "; production already runs in "
+                    "Azure, so upgrade now.")
         return (text + " Held today: " + f.support_held_name + "; upgrade before the first "
                 "production workload goes live.")
 
@@ -1390,23 +1572,44 @@ def build_pack(pol):
          "plan held today.",
          options=["azure_support"], step=tier_step)
 
-    def contract_step(i, c, f):
-        parts = ["Start contract and paperwork review now"]
-        lt = f.lead_time
-        if lt is not None:
-            parts.append(": contracting usually takes " + lua_str(lt) + " days here")
-        if f.approved_vendor_list:
-            parts.append(("," if lt is not None else ":")
-                         + " and the supplier may first need to join the approved vendor list")
-        d = f.exit_days
-        if d is not None and lt is not None:
-            if d < 0:
-                parts.append("; the datacenter-exit date has already passed")
-            else:
-                parts.append("; " + lua_str(d - lt if d - lt >= 0 else 0) + " of the " + lua_str(d)
-                             + " days before the datacenter exit remain once the contract is "
-                             "signed")
-        return "".join(parts) + "."
+    def when_too_slow(f):
+        """What to do when the contract cannot be signed in time."""
+        if f.incumbent_partner != "none":
+            return ("extend the incumbent partner's contract for the first phase, or start a "
+                    "bridging engagement while the new contract is signed")
+        return ("use a framework or pre-approved supplier, or start a bridging engagement while "
+                "the contract is signed")
+
+    def contract_step(o):
+        """The contract step of one option: a programme is contracted through the
+        qualifying partner that delivers it."""
+        with_ = (" with the qualifying partner that delivers " + option_name(o["id"])
+                 if o.get("through_partner") else "")
+
+        def step(i, c, f):
+            parts = ["Start contract and paperwork review" + with_ + " now"]
+            lt = f.lead_time
+            if lt is not None:
+                parts.append(": contracting usually takes " + lua_str(lt) + " days here")
+            if f.approved_vendor_list:
+                parts.append(("," if lt is not None else ":")
+                             + " and the supplier may first need to join the approved vendor "
+                             "list")
+            d = f.exit_days
+            if d is not None and lt is not None:
+                if d < 0:
+                    parts.append("; the datacenter-exit date has already passed, so "
+                                 + when_too_slow(f))
+                elif lt >= d:
+                    over = (lua_str(lt - d) + " days more than") if lt > d else "as long as"
+                    parts.append("; that is " + over + " the " + lua_str(d) + " days left before "
+                                 "the datacenter exit, so " + when_too_slow(f))
+                else:
+                    parts.append("; " + lua_str(d - lt) + " of the " + lua_str(d)
+                                 + " days before the datacenter exit remain once the contract is "
+                                 "signed")
+            return "".join(parts) + "."
+        return step
 
     # one rule per option the catalogue marks as contracted
     for o in OPTIONS:
@@ -1417,19 +1620,38 @@ def build_pack(pol):
                  "teams need help most.",
                  options=[o["id"]],
                  when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid] and f.review_contracts_early,
-                 step=contract_step)
+                 step=contract_step(o))
+
+    def squeeze_step(i, c, f):
+        if f.days_short > 0 or f.lead_time == f.exit_days:
+            return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle does "
+                    "not fit in the " + lua_str(f.exit_days) + " days left before the datacenter "
+                    "exit (" + lua_str(f.days_short) + " days short); " + when_too_slow(f) + ".")
+        return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle uses "
+                + lua_str(f.lead_time) + " of the " + lua_str(f.exit_days) + " days left before "
+                "the datacenter exit; ask for an expedited or framework route.")
 
     rule(id="engage.contract.deadline_squeeze", stage="engage",
          because="When contracting would use up a third or more of the time left before a "
          "datacenter exit, procurement is on the critical path and must be escalated.",
          options="top", when=lambda i, c, f: f.procurement_squeeze,
-         step=lambda i, c, f: "Escalate procurement: a " + show(f.lead_time) + "-day contract "
-         "cycle takes a large share of the " + show(f.exit_days) + " days left before the "
-         "datacenter exit; ask for an expedited or framework route.")
+         step=squeeze_step)
+
+    def leader_step(i, c, f):
+        for o in OPTIONS:
+            if o["id"] == c.top and o.get("through_partner"):
+                return (option_name(c.top) + " is the clear leader: choose a qualifying partner "
+                        "that delivers it and open the contract and paperwork review with that "
+                        "partner now.")
+        return (option_name(c.top) + " is the clear leader: open the contract and paperwork "
+                "review with it now.")
 
     def leader_when(i, c, f):
         top = c.top
         if top is None or top == "self_service" or top == "azure_support" or not c.shortlisted[top]:
+            return False
+        # the assessment comes first when nobody knows the estate: no commitment yet
+        if c.shortlisted["solution_assessment"] and not f.inventory_complete:
             return False
         second = 0
         for o in OPTIONS:
@@ -1440,17 +1662,24 @@ def build_pack(pol):
     rule(id="engage.clear_leader", stage="engage",
          because="When one option clearly outscores the rest, the guidance is to start the "
          "contract review with it rather than wait for the full plan.",
-         options="top", when=leader_when,
-         step=lambda i, c, f: option_name(c.top) + " is the clear leader: open the contract and "
-         "paperwork review with it now.")
+         options="top", when=leader_when, step=leader_step)
 
     rule(id="engage.csp.support_overlap", stage="engage",
          because="A Cloud Solution Provider is the first point of contact for support, so buying a "
          "direct plan as well can mean paying twice.",
          options=["csp", "azure_support"],
-         when=lambda i, c, f: c.shortlisted["csp"] and c.shortlisted["azure_support"],
+         when=lambda i, c, f: c.shortlisted["csp"] and c.shortlisted["azure_support"]
+         and not f.support_via_csp,
          step="Decide whether technical support comes through the Cloud Solution Provider or a "
          "direct Azure support plan, and write the escalation path into the contract.")
+
+    rule(id="engage.support.via_csp", stage="engage",
+         because="Support bought through a Cloud Solution Provider is answered by the provider "
+         "first; its terms decide whether a direct plan is needed at all.",
+         options=["azure_support"],
+         when=lambda i, c, f: f.support_via_csp and c.shortlisted["azure_support"],
+         step="Support is bought through a Cloud Solution Provider today: check that its response "
+         "times meet the recommended tier before buying a direct plan.")
 
     rule(id="engage.msp.regulated", stage="engage",
          because="Regulators expect outsourcing to be checked against their rules before contracts "
@@ -1466,8 +1695,10 @@ def build_pack(pol):
          options=["fasttrack_for_azure"],
          when=lambda i, c, f: c.shortlisted["fasttrack_for_azure"]
          and c.lifecycle("fasttrack_for_azure") == "active",
-         step="Ask the Microsoft account team for a nomination now, alongside any partner search, "
-         "and confirm the paid subscription it will run on.")
+         step=lambda i, c, f: "Ask the Microsoft account team for a nomination now, alongside any "
+         "partner search, and confirm the paid subscription it will run on." if f.account_team
+         else "Without a Microsoft account team, ask a partner to request the nomination now, and "
+         "confirm the paid subscription it will run on.")
 
     rule(id="engage.assessment.first", stage="engage",
          because="Migration proposals and programme funding rest on an estate inventory, which "
