@@ -105,6 +105,18 @@ rule {
   programmes = { ammp = 20 },
 }
 
+-- An exit beyond the window is still a fixed date: without this rule the
+-- programme's points fell away one day past the window (sensitivity check).
+rule {
+  id = "fit.time.exit_later",
+  stage = "fit",
+  weight = "time",
+  because = "The datacenter must be vacated in {f.exit_days} days: beyond the two-year window, but still a fixed "
+    .. "date that a migration programme's planning and tooling help the team meet.",
+  when = "f.exit_days ~= nil and not f.exit_in_window and f.assets > 0",
+  programmes = { ammp = 20 },
+}
+
 rule {
   id = "fit.estate.unknown",
   stage = "fit",
