@@ -67,8 +67,10 @@ rule {
   -- alone" must not snap on one day or one month past a window
   because = "No area reaches the focus level, no skill is short, no deadline presses and the estate is not at "
     .. "enterprise scale, so the team can carry on with the CAF guidance on its own.",
+  -- a capable team is one signal: high maturity (fit.maturity.high) owns it
+  -- when it fires, and this rule does not count it again
   when = "#ctx.focus_areas == 0 and #f.skill_gaps == 0 and not f.on_the_clock and f.exit_days == nil "
-    .. "and not f.enterprise_scale",
+    .. "and not f.enterprise_scale and f.average_maturity < thresholds.high_maturity",
   score = { self_service = 25 },
 }
 
