@@ -7,7 +7,7 @@
 
 local _, M = ...
 local H, pol, lifecycles, stages = M.helpers, M.policy, M.lifecycles, M.stages
-local days_between, get_path = H.days_between, H.get_path
+local days_between = H.days_between
 local option_name = pol.option_name
 local lifecycle, carrier = lifecycles.status, lifecycles.carrier
 local area_ids, option_list, option_by_id = pol.area_ids, pol.option_list, pol.option_by_id
@@ -22,11 +22,12 @@ local stage_needs, stage_fit, stage_shortlist, stage_engage =
 -- time in a state), so no view or closure is made per intake. cur is the
 -- record being evaluated.
 local cur = { as_of = nil }
-local VIEWS = { need = "need", score = "score", shortlisted = "shortlisted", rank = "rank",
-                focus_areas = "focus", in_focus = "in_focus" }
-local show = {}   -- ctx field -> function showing the record's table in its view
+-- ctx field and the record's table it shows
+local VIEWS = { { "need", "need" }, { "score", "score" }, { "shortlisted", "shortlisted" }, { "rank", "rank" },
+                { "focus_areas", "focus" }, { "in_focus", "in_focus" } }
+local show = {}   -- i -> function showing the record's table in view VIEWS[i]
 local ctx_data = {}
-for field in pairs(VIEWS) do ctx_data[field], show[field] = H.switchable_view("ctx." .. field) end
+for i, v in ipairs(VIEWS) do ctx_data[v[1]], show[i] = H.switchable_view("ctx." .. v[1]) end
 
 function ctx_data.days_until(date) return days_between(cur.as_of, date) end
 function ctx_data.lifecycle(id)
@@ -78,7 +79,7 @@ local function new_evaluation(as_of)
     e.score[o.id], e.why[o.id], e.steps[o.id] = 0, {}, {}
   end
   cur.e, cur.as_of = e, as_of
-  for field, key in pairs(VIEWS) do show[field](e[key]) end
+  for i, v in ipairs(VIEWS) do show[i](e[v[2]]) end
   return e
 end
 
@@ -101,7 +102,7 @@ end
 
 function M.evaluate(intake)
   reset_runner()
-  local as_of = get_path(intake, pol.as_of_path)
+  local as_of = pol.read_as_of(intake)
   local e = new_evaluation(as_of)
   e.facts = new_facts(intake, fact_ctx, current_trace() and note_fact_read or nil)
   set_facts(e.facts)

@@ -23,6 +23,11 @@ M.forms = forms
 local facts, facts_by_id = forms.facts, forms.facts_by_id
 local uses = {} -- { kind = "fact"|"threshold", name, at, text }: names compiled texts use
 
+-- while check probes the pack: the set of facts read (nil otherwise); its
+-- being set also tells the thresholds view to note names read, which a
+-- normal run does not pay for
+local fact_reads
+
 -- ---- thresholds -------------------------------------------------------------------
 
 local function unknown_threshold(k)
@@ -32,14 +37,15 @@ local function unknown_threshold(k)
 end
 
 -- What rule files see as `thresholds`: the policy's values by name; a name
--- the policy lacks is an error at the line that reads it. reads[name] is
--- set for every name read (check warns of thresholds nothing reads).
+-- the policy lacks is an error at the line that reads it. While check
+-- probes, threshold_reads[name] is set for every name read (check warns of
+-- thresholds nothing reads).
 forms.threshold_reads = {}
 forms.thresholds = setmetatable({}, {
   __index = function(_, k)
     local v = pol.thresholds[k]
     if v == nil then error(unknown_threshold(k), 2) end
-    forms.threshold_reads[k] = true
+    if fact_reads then forms.threshold_reads[k] = true end
     return v
   end,
   __newindex = function(_, k)
@@ -198,8 +204,6 @@ end
 
 -- ---- facts ---------------------------------------------------------------------------
 
--- while check probes the pack: the set of facts read (nil otherwise)
-local fact_reads
 function forms.record_fact_reads(set)
   fact_reads, forms.fact_reads = set, set
 end

@@ -133,20 +133,11 @@ function H.in_points_range(x)
   return type(x) == "number" and x <= H.POINTS_MAX and x >= -H.POINTS_MAX
 end
 
--- a dotted path into a table: "organisation.name"
-function H.get_path(t, path)
-  if path == nil then return nil end
-  for part in string.gmatch(path, "[^.]+") do
-    if type(t) ~= "table" then return nil end
-    t = t[part]
-    if t == nil then return nil end
-  end
-  return t
-end
-
 -- path_reader("a.b.c") -> function(t) returning t.a.b.c, or nil where a
--- step is missing or not a table: get_path with the path split once
+-- step is missing or not a table (path nil: always nil); the path is split
+-- once, not at every read
 function H.path_reader(path)
+  if path == nil then return function() return nil end end
   local parts = {}
   for part in string.gmatch(path, "[^.]+") do parts[#parts + 1] = part end
   local n = #parts

@@ -218,6 +218,9 @@ local function check_intake_fields(policy)
   pol.id_path = f.id_field or "id"
   pol.label_path = f.label_field
   pol.as_of_path = f.as_of_field
+  -- read for every intake: the paths split once
+  pol.read_id, pol.read_label = H.path_reader(pol.id_path), H.path_reader(pol.label_path)
+  pol.read_as_of = H.path_reader(pol.as_of_path)
   pol.label_column = f.label_column or (pol.label_path and pol.label_path:match("([^.]+)%.[^.]+$")) or "label"
 end
 

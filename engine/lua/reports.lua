@@ -6,7 +6,6 @@
 
 local P, M = ...
 local pol, R = M.policy, M.runner
-local get_path = M.helpers.get_path
 local lifecycle_note = M.lifecycles.note
 local evaluate = M.evaluate
 local rules = M.dsl.rules
@@ -37,7 +36,7 @@ end
 
 -- intake_names(intake) -> its id and its label, as text
 function reports.intake_names(intake)
-  return tostring(get_path(intake, pol.id_path) or ""), tostring(get_path(intake, pol.label_path) or "")
+  return tostring(pol.read_id(intake) or ""), tostring(pol.read_label(intake) or "")
 end
 local intake_names = reports.intake_names
 

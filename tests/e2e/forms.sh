@@ -73,6 +73,18 @@ grep -q "prelude/" "$WORK/out" && fail "check blamed a line of the engine for a 
 grep -q "t.row.ok" "$WORK/out" && fail "a row with a valid value was reported"
 ok "check refuses table rows and comparisons with values the schema never gives"
 
+# ---- a fact that fails on a probe is that failure for every rule reading it ---------
+# (regression: the second reader was told the fact "depends on itself")
+cat > rules/99-bad.lua <<'LUA'
+fact { id = "t_servers_plus", doc = "x", value = function(intake) return intake.estate.servers + 1 end }
+rule { id = "t.one", stage = "fit", because = "x", score = { csp = 1 }, when = "f.t_servers_plus > 10" }
+rule { id = "t.two", stage = "fit", because = "x", score = { csp = 1 }, when = "f.t_servers_plus > 20" }
+LUA
+expect_exit 2 "$WORK/log" sh -c "\"$PF\" check > \"$WORK/out\" 2>&1"
+contains "$WORK/out" "$b:3: rule 't.two' fails on an intake the schema allows"
+grep -q "depends on itself" "$WORK/out" && fail "a fact that failed once was reported as a cycle"
+ok "a fact that fails is reported as that failure for each rule reading it, not as a cycle"
+
 # ---- thresholds in the policy: range checked at load; one nothing reads is a warning --
 rm rules/99-bad.lua
 sed 's/^  enterprise_assets: {value: 1000, min: 1,/  enterprise_assets: {value: 0, min: 1,/' \
