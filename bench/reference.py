@@ -1270,13 +1270,15 @@ def build_pack(pol):
          score={"azure_expert_msp": 15, "self_service": -10})
 
     # no clock, no exit date at all and no enterprise-scale estate: "carry on alone"
-    # must not snap on one day or one month past a window
+    # must not snap on one day or one month past a window; high maturity owns
+    # the capable-team signal
     rule(id="fit.need.none", stage="fit", weight="needs",
          because="No area reaches the focus level, no skill is short, no deadline presses and the "
          "estate is not at enterprise scale, so the team can carry on with the CAF guidance on "
          "its own.",
          when=lambda i, c, f: len(c.focus_areas) == 0 and len(f.skill_gaps) == 0
-         and not f.on_the_clock and f.exit_days is None and not f.enterprise_scale,
+         and not f.on_the_clock and f.exit_days is None and not f.enterprise_scale
+         and f.average_maturity < T.high_maturity,
          score={"self_service": 25})
 
     rule(id="fit.maturity.high", stage="fit", weight="maturity",
@@ -1416,6 +1418,13 @@ def build_pack(pol):
          "migration programme supports.",
          when=lambda i, c, f: f.exit_in_window and not f.exit_near and f.assets > 0,
          score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
+
+    rule(id="fit.time.exit_later", stage="fit", weight="time",
+         because=lambda i, c, f: "The datacenter must be vacated in " + show(f.exit_days)
+         + " days: beyond the two-year window, but still a fixed date that a migration "
+         "programme's planning and tooling help the team meet.",
+         when=lambda i, c, f: f.exit_days is not None and not f.exit_in_window and f.assets > 0,
+         score={}, programmes={"ammp": 20})
 
     rule(id="fit.estate.unknown", stage="fit", weight="estate",
          because="The estate has not been fully inventoried; a Solution Assessment collects the "
