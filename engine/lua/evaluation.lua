@@ -12,7 +12,7 @@ local option_name = pol.option_name
 local lifecycle, carrier = lifecycles.status, lifecycles.carrier
 local area_ids, option_list, option_by_id = pol.area_ids, pol.option_list, pol.option_by_id
 local reset_runner, enter = M.runner.reset, M.runner.enter
-local set_facts, current_trace = M.runner.set_facts, M.runner.trace
+local set_facts, current_trace, set_contrib = M.runner.set_facts, M.runner.trace, M.runner.set_contrib
 local new_facts = M.forms.new_facts
 local stage_needs, stage_fit, stage_shortlist, stage_engage =
   stages.needs, stages.fit, stages.shortlist, stages.engage
@@ -70,7 +70,7 @@ local fact_ctx = setmetatable({}, {
 local function new_evaluation(as_of)
   local e = { need = {}, need_points = {}, need_why = {}, focus = {}, in_focus = {}, score = {}, why = {},
               excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, shortlist_note = {},
-              option_ids = {}, as_of = as_of }
+              option_ids = {}, contrib = {}, as_of = as_of }
   for _, a in ipairs(area_ids) do
     e.need[a], e.need_points[a], e.need_why[a] = 0, 0, {}
   end
@@ -79,6 +79,7 @@ local function new_evaluation(as_of)
     e.score[o.id], e.why[o.id], e.steps[o.id] = 0, {}, {}
   end
   cur.e, cur.as_of = e, as_of
+  set_contrib(e.contrib)
   for i, v in ipairs(VIEWS) do show[i](e[v[2]]) end
   return e
 end
@@ -117,5 +118,6 @@ function M.evaluate(intake)
   stage_engage(e, intake, ctx)
   enter("the end of the evaluation")
   set_facts(nil)
+  set_contrib(nil)
   return e
 end

@@ -213,6 +213,24 @@ local function check_thresholds(policy)
   end
 end
 
+-- intake.attributes: the answers intakes.csv carries to slice a batch by
+-- (industry, size...), each a column name and the question it reads
+local function check_attributes(list)
+  pol.attributes = {}
+  local seen = {}
+  for i, a in ipairs(list) do
+    local at = "intake.attributes[" .. i .. "]"
+    if type(a.column) ~= "string" or not a.column:match("^[%a_][%w_]*$") then
+      problem(at, "column '" .. tostring(a.column) .. "': a column name is letters, digits and _")
+    elseif seen[a.column] then
+      problem(at, "column '" .. a.column .. "' is named twice")
+    else
+      seen[a.column] = true
+      pol.attributes[#pol.attributes + 1] = { column = a.column, field = a.field, read = H.path_reader(a.field) }
+    end
+  end
+end
+
 local function check_intake_fields(policy)
   local f = policy.intake or {}
   pol.id_path = f.id_field or "id"
@@ -222,6 +240,8 @@ local function check_intake_fields(policy)
   pol.read_id, pol.read_label = H.path_reader(pol.id_path), H.path_reader(pol.label_path)
   pol.read_as_of = H.path_reader(pol.as_of_path)
   pol.label_column = f.label_column or (pol.label_path and pol.label_path:match("([^.]+)%.[^.]+$")) or "label"
+  pol.as_of_column = pol.as_of_path and pol.as_of_path:match("([^.]+)$") or "as_of"
+  check_attributes(f.attributes or {})
 end
 
 -- Checks the policy document and fills M.policy; problems go to M.problem.

@@ -12,6 +12,7 @@ local rules = M.dsl.rules
 local area_ids, area_name = pol.area_ids, pol.area_name
 local level_labels, area_level_text = pol.level_labels, pol.area_level_text
 local collect_hits, take_hits = R.collect_hits, R.take_hits
+local option_name = pol.option_name
 
 local reports = {}
 M.reports = reports
@@ -26,7 +27,25 @@ function reports.describe()
     { name = "needs.csv",
       columns = { "intake_id", label_column, "area_id", "area_name", "need_level",
                   "need_label", "drivers", "source" } },
+    { name = "contributions.csv",
+      columns = { "intake_id", label_column, "kind", "target_id", "target_name", "rule_id",
+                  "points", "reason", "source" } },
+    { name = "intakes.csv", columns = reports.intake_columns() },
   }
+end
+
+-- intakes.csv: one row per intake, its attributes (policy intake.attributes)
+-- and its outcome, with one need column per area, to slice a batch by
+function reports.intake_columns()
+  local cols = { "intake_id", pol.label_column }
+  for _, a in ipairs(pol.attributes) do cols[#cols + 1] = a.column end
+  for _, c in ipairs({ pol.as_of_column, "top_option", "top_score", "lead_over_next", "tied_at_top",
+                       "shortlist", "shortlist_size" }) do
+    cols[#cols + 1] = c
+  end
+  for _, a in ipairs(area_ids) do cols[#cols + 1] = "need_" .. a end
+  cols[#cols + 1] = "source"
+  return cols
 end
 
 local function joined(list, empty)
@@ -39,6 +58,40 @@ function reports.intake_names(intake)
   return tostring(pol.read_id(intake) or ""), tostring(pol.read_label(intake) or "")
 end
 local intake_names = reports.intake_names
+
+-- the kinds of contributions.csv: what a rule did to an area or option
+local CONTRIB_KIND = { area = "need", option = "fit", exclusion = "exclusion", step = "step" }
+
+-- the one row of intakes.csv: emit(4, ...) with a variable number of cells
+local intake_cells = {}
+local function emit_intake_row(e, intake, id, label, source)
+  local cells, n = intake_cells, 2
+  cells[1], cells[2] = id, label
+  for _, a in ipairs(pol.attributes) do
+    n = n + 1
+    cells[n] = a.read(intake)
+  end
+  local short, top = {}, e.top
+  for _, o in ipairs(e.order) do
+    if e.shortlisted[o.id] then short[#short + 1] = o.id end
+  end
+  local score = e.score
+  local second = e.order[2]
+  local lead = top and second and score[top] - score[second.id] or nil
+  local tied = top and second and score[second.id] == score[top]
+  for _, v in ipairs({ e.as_of or false, top or false, top and score[top] or false, lead or false,
+                       top and (tied and "yes" or "no") or false, table.concat(short, "; "), #short }) do
+    n = n + 1
+    cells[n] = v or nil
+  end
+  for _, a in ipairs(area_ids) do
+    n = n + 1
+    cells[n] = e.need[a]
+  end
+  n = n + 1
+  cells[n] = source
+  M.host.emit(4, table.unpack(cells, 1, n))
+end
 
 -- Hands each row to the host as it is made (host.emit(report, cells...)):
 -- no table per row. Report 1 is recommendations, 2 needs (P.reports).
@@ -63,6 +116,13 @@ local function emit_rows(e, intake, source)
     emit(2, id, label, a, area_name[a], e.need[a], level_labels[e.need[a]],
          joined(e.need_why[a], "no rule raised this area"), source)
   end
+  local c = e.contrib
+  for i = 1, #c, 5 do
+    local kind, key = CONTRIB_KIND[c[i]], c[i + 1]
+    emit(3, id, label, kind, key, kind == "need" and area_name[key] or option_name(key), c[i + 2],
+         c[i + 3] or nil, c[i + 4], source)
+  end
+  emit_intake_row(e, intake, id, label, source)
 end
 
 -- evaluate(intake, source) writes the rows of each report through

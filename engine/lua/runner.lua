@@ -31,6 +31,8 @@ local running -- the rule whose code runs, or whose result is checked and added;
 local step    -- the part of the evaluation the prelude is in ("the fit stage"), when running is nil
 local hits    -- what each rule that fired did in this evaluation: {index, moved, ...}
 local facts   -- the facts of the intake being evaluated (forms.new_facts), the third argument of rule functions
+local contrib -- what each rule did to each key in this evaluation, flat: kind, key, rule id, points, text, ...
+local contrib_kind -- the kind of key the points stage running adds to: "area" or "option"
 local written = 0          -- bytes of report text rules made in this evaluation
 local written_max = math.huge -- the host's output cap per intake (host.output_limit)
 
@@ -43,6 +45,16 @@ function R.probe() return probe end
 function R.running() return running end
 function R.set_facts(f) facts = f end
 function R.facts() return facts end
+-- the list contributions are recorded in for this evaluation (contributions.csv)
+function R.set_contrib(list) contrib = list end
+-- records one contribution: a rule's points to a key, or (points nil) its
+-- exclusion of an option or a next step for it
+function R.contribute(kind, key, rule_id, points, text)
+  local c = contrib
+  if c == nil then return end
+  local n = #c
+  c[n + 1], c[n + 2], c[n + 3], c[n + 4], c[n + 5] = kind, key, rule_id, points or false, text
+end
 -- the start of an evaluation: no rule is running yet, no text written
 function R.reset()
   running, step, written = nil, "the start of the evaluation", 0
@@ -302,6 +314,11 @@ local function add_points(r, t, keys, totals, why, intake, ctx, note)
         charge(#text + #r.id + 16, r)
         local list = why[k]
         list[#list + 1] = r.id .. " " .. signed(v) .. ": " .. text
+        local c = contrib
+        if c then
+          local n = #c
+          c[n + 1], c[n + 2], c[n + 3], c[n + 4], c[n + 5] = contrib_kind, k, r.id, v, text
+        end
       if trace then
         local eff = trace.current.effects
         eff[#eff + 1] = { key = k, points = v }
@@ -326,6 +343,7 @@ end
 -- (a normal run): the bookkeeping inline instead of four calls per rule,
 -- which was a fifth of the instructions of an evaluation.
 local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+  contrib_kind = what
   for _, r in ipairs(rules_of_stage) do
     running = r
     mark(r.index)
@@ -359,6 +377,7 @@ function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, 
   if not (trace or probe or clock) then
     return points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
   end
+  contrib_kind = what
   for _, r in ipairs(rules_of_stage) do
     local t0, ent = begin_rule(r)
     local fired = fires(r, intake, ctx)

@@ -150,11 +150,11 @@ same_files "$new" "$out" || fail "the run after the kills does not give the whol
 ok "the next run sweeps the temporary files (and only them) and writes whole reports"
 rm -f "$out/.keep.tmp.notmine" "$out/notes.txt"
 
-# ---- a full disk and a read-only folder: a 64 KiB tmpfs as the output folder ------
+# ---- a full disk and a read-only folder: a 256 KiB tmpfs as the output folder ------
 
 tiny=$WORK/tiny
 mkdir "$tiny"
-if mount -t tmpfs -o size=64k tmpfs "$tiny" 2>/dev/null; then
+if mount -t tmpfs -o size=256k tmpfs "$tiny" 2>/dev/null; then
     trap 'umount "$tiny" 2>/dev/null || true' EXIT
     mkdir "$WORK/two"
     cp samples/atlas-marine.yaml samples/kestrel-dental.yaml "$WORK/two/"

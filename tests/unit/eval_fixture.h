@@ -46,6 +46,8 @@ static const char POLICY_YAML[] =
     "  id_field: id\n"
     "  label_field: org.name\n"
     "  as_of_field: assessed_on\n"
+    "  attributes:\n"
+    "    - {column: sector, field: org.sector}\n"
     "areas:\n"
     "  - {id: alpha, name: Alpha}\n"
     "  - {id: beta, name: Beta}\n"
@@ -103,10 +105,30 @@ enum {
 };
 /* needs.csv columns */
 enum { N_ID, N_LABEL, N_AREA, N_NAME, N_LEVEL, N_LEVEL_LABEL, N_DRIVERS, N_SRC };
+/* contributions.csv columns */
+enum { C_ID, C_LABEL, C_KIND, C_TARGET, C_TARGET_NAME, C_RULE, C_POINTS, C_REASON, C_SRC, C_NCOLS };
+/* intakes.csv columns with the fixture's policy (one attribute, three areas) */
+enum {
+    I_ID,
+    I_LABEL,
+    I_SECTOR,
+    I_AS_OF,
+    I_TOP,
+    I_TOP_SCORE,
+    I_LEAD,
+    I_TIED,
+    I_SHORTLIST,
+    I_SHORTLIST_SIZE,
+    I_NEED_ALPHA,
+    I_NEED_BETA,
+    I_NEED_GAMMA,
+    I_SRC,
+    I_NCOLS
+};
 
 /* ---- CSV re-parse --------------------------------------------------------------- */
 
-#define MAX_ROWS 16
+#define MAX_ROWS 64
 #define MAX_COLS 16
 
 typedef struct table {
@@ -168,6 +190,7 @@ static inline size_t row_where(const table_t *t, size_t col, const char *value)
 /* ---- fixture ------------------------------------------------------------------- */
 
 #define MAX_DOCS 64
+#define FX_REPORTS 4 /* recommendations, needs, contributions, intakes */
 
 typedef struct fx {
     pf_doc_t policy_doc;
@@ -178,9 +201,9 @@ typedef struct fx {
     char dir[64];
     pf_eval_limits_t limits;
     pf_eval_t *ev;
-    pf_buf_t out[2];
-    size_t rows[2];
-    table_t recs, needs;
+    pf_buf_t out[FX_REPORTS];
+    size_t rows[FX_REPORTS];
+    table_t recs, needs, contribs, intakes;
     pf_err_t err;
     pf_errlist_t errs;
     const void *param; /* the test's initial state (a case of a table), or NULL */
@@ -208,8 +231,8 @@ static inline int setup(void **state)
     assert_non_null(mkdtemp(fx->dir));
     pf_eval_limits_default(&fx->limits);
     fx->limits.mem_bytes = 16u << 20;
-    pf_buf_init(&fx->out[0]);
-    pf_buf_init(&fx->out[1]);
+    for (size_t r = 0; r < FX_REPORTS; r++)
+        pf_buf_init(&fx->out[r]);
     pf_errlist_init(&fx->errs);
     alarm(60); /* a hang fails the program instead of blocking the suite */
     *state = fx;
@@ -236,10 +259,12 @@ static inline int teardown(void **state)
         pf_doc_delete(&fx->docs[i]);
     pf_doc_delete(&fx->policy_doc);
     pf_arena_delete(&fx->arena);
-    pf_buf_delete(&fx->out[0]);
-    pf_buf_delete(&fx->out[1]);
+    for (size_t r = 0; r < FX_REPORTS; r++)
+        pf_buf_delete(&fx->out[r]);
     table_free(&fx->recs);
     table_free(&fx->needs);
+    table_free(&fx->contribs);
+    table_free(&fx->intakes);
     pf_errlist_delete(&fx->errs);
     free(fx);
     return 0;
@@ -291,7 +316,7 @@ static inline void load(fx_t *fx)
         fail_msg("pf_eval_new failed with %zu problems", fx->errs.count);
     }
     assert_int_equal(fx->errs.count, 0);
-    assert_int_equal(pf_eval_report_count(fx->ev), 2);
+    assert_int_equal(pf_eval_report_count(fx->ev), FX_REPORTS);
 }
 
 /* Expects pf_eval_new to fail with a problem of this kind whose message
@@ -323,18 +348,25 @@ static inline void load_fails(fx_t *fx, const char *kind, const char *file, int 
 /* Runs one intake into fresh buffers; on success parses both reports. */
 static inline int run(fx_t *fx, const pf_value_t *in)
 {
-    pf_buf_reset(&fx->out[0]);
-    pf_buf_reset(&fx->out[1]);
+    for (size_t r = 0; r < FX_REPORTS; r++)
+        pf_buf_reset(&fx->out[r]);
     table_free(&fx->recs);
     table_free(&fx->needs);
+    table_free(&fx->contribs);
+    table_free(&fx->intakes);
     pf_err_clear(&fx->err);
     pf_csv_style_t style = {0, 0, ',', 1};
     int ok = pf_eval_run(fx->ev, in, "in/acme.yaml", fx->out, fx->rows, NULL, &style, &fx->err);
     if (ok) {
         parse_csv(&fx->out[0], 13, &fx->recs);
         parse_csv(&fx->out[1], 8, &fx->needs);
+        parse_csv(&fx->out[2], C_NCOLS, &fx->contribs);
+        parse_csv(&fx->out[3], I_NCOLS, &fx->intakes);
         assert_int_equal(fx->rows[0], fx->recs.rows);
         assert_int_equal(fx->rows[1], fx->needs.rows);
+        assert_int_equal(fx->rows[2], fx->contribs.rows);
+        assert_int_equal(fx->rows[3], 1);
+        assert_int_equal(fx->intakes.rows, 1);
     }
     return ok;
 }

@@ -24,7 +24,9 @@ static void test_reports_described(void **state)
     load(fx);
     assert_string_equal(pf_eval_report_name(fx->ev, 0), "recommendations.csv");
     assert_string_equal(pf_eval_report_name(fx->ev, 1), "needs.csv");
-    assert_null(pf_eval_report_name(fx->ev, 2));
+    assert_string_equal(pf_eval_report_name(fx->ev, 2), "contributions.csv");
+    assert_string_equal(pf_eval_report_name(fx->ev, 3), "intakes.csv");
+    assert_null(pf_eval_report_name(fx->ev, 4));
     const char *const *c = pf_eval_report_columns(fx->ev, 0);
     static const char *const want[] = {
         "intake_id",   "org",       "rank",           "option_id",
@@ -38,6 +40,18 @@ static void test_reports_described(void **state)
     assert_string_equal(c[1], "org");
     assert_string_equal(c[4], "need_level");
     assert_null(c[8]);
+    c = pf_eval_report_columns(fx->ev, 2);
+    assert_string_equal(c[C_KIND], "kind");
+    assert_string_equal(c[C_POINTS], "points");
+    assert_null(c[C_NCOLS]);
+    /* intakes.csv: the policy's attributes, the as-of question, one column per area */
+    c = pf_eval_report_columns(fx->ev, 3);
+    assert_string_equal(c[I_LABEL], "org");
+    assert_string_equal(c[I_SECTOR], "sector");
+    assert_string_equal(c[I_AS_OF], "assessed_on");
+    assert_string_equal(c[I_NEED_ALPHA], "need_alpha");
+    assert_string_equal(c[I_NEED_GAMMA], "need_gamma");
+    assert_null(c[I_NCOLS]);
     assert_int_equal(pf_eval_rule_count(fx->ev), 1);
     assert_int_equal(strlen(pf_eval_rules_digest(fx->ev)), 64);
 }
@@ -359,6 +373,73 @@ static void test_engage_steps(void **state)
     assert_string_equal(REC(fx, 4, R_NEXT), "Listed after opt_a. [eng.list] Everyone. [eng.all]");
 }
 
+/* contributions.csv holds what each rule did, one row per rule and target,
+ * so nobody splits the why cell: a rule's points summed per option give its
+ * score, exclusions and steps are rows of their own, and intakes.csv has
+ * the outcome in one row. */
+static void test_contributions_and_intake_row(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "05-needs.lua",
+        "rule { id = 'need.a', stage = 'needs', because = 'Alpha; needed.', need = { alpha = 2 } "
+        "}\n");
+    put(fx, "10-fit.lua",
+        "rule { id = 'fit.s', stage = 'fit', because = 'S, with a comma.', score = { opt_a = 30, "
+        "opt_b = 20, opt_c = 15 } }\n"
+        "rule { id = 'fit.w', stage = 'fit', because = 'W.', weight = 'half', score = { opt_b = 9 "
+        "} }\n");
+    put(fx, "20-sl.lua",
+        "rule { id = 'sl.no_a', stage = 'shortlist', because = 'Not now.', exclude = { 'opt_a' } "
+        "}\n");
+    put(fx, "30-engage.lua",
+        "rule { id = 'eng.top', stage = 'engage', because = 'E.', options = 'top', step = 'Go.' "
+        "}\n");
+    load(fx);
+    run_ok(fx, intake(fx, "id: acme-1\norg: {name: Acme, sector: retail}\n"
+                          "assessed_on: 2024-01-01\n"));
+    const table_t *c = &fx->contribs;
+    assert_int_equal(c->rows, 7); /* 1 need, 3 + 1 fit, 1 exclusion, 1 step */
+    size_t r = row_where(c, C_RULE, "need.a");
+    assert_string_equal(c->cell[r][C_KIND], "need");
+    assert_string_equal(c->cell[r][C_TARGET], "alpha");
+    assert_string_equal(c->cell[r][C_TARGET_NAME], "Alpha");
+    assert_string_equal(c->cell[r][C_REASON], "Alpha; needed.");
+    /* the weighted points, as added */
+    r = row_where(c, C_RULE, "fit.w");
+    assert_string_equal(c->cell[r][C_TARGET], "opt_b");
+    assert_string_equal(c->cell[r][C_POINTS], "4.5");
+    /* points per option add up to the score in recommendations.csv */
+    for (size_t k = 0; k < fx->recs.rows; k++) {
+        double sum = 0;
+        for (size_t j = 0; j < c->rows; j++)
+            if (strcmp(c->cell[j][C_KIND], "fit") == 0 &&
+                strcmp(c->cell[j][C_TARGET], fx->recs.cell[k][R_OPT]) == 0)
+                sum += atof(c->cell[j][C_POINTS]);
+        assert_true(sum == atof(fx->recs.cell[k][R_SCORE]));
+    }
+    r = row_where(c, C_KIND, "exclusion");
+    assert_string_equal(c->cell[r][C_TARGET], "opt_a");
+    assert_string_equal(c->cell[r][C_RULE], "sl.no_a");
+    assert_string_equal(c->cell[r][C_POINTS], "");
+    r = row_where(c, C_KIND, "step");
+    assert_string_equal(c->cell[r][C_TARGET], "opt_b"); /* the top once opt_a is excluded */
+    assert_string_equal(c->cell[r][C_REASON], "Go.");
+    const table_t *in = &fx->intakes;
+    assert_string_equal(in->cell[0][I_ID], "acme-1");
+    assert_string_equal(in->cell[0][I_SECTOR], "retail");
+    assert_string_equal(in->cell[0][I_AS_OF], "2024-01-01");
+    assert_string_equal(in->cell[0][I_TOP], "opt_b");
+    assert_string_equal(in->cell[0][I_TOP_SCORE], "24.5");
+    assert_string_equal(in->cell[0][I_SHORTLIST], "opt_b; opt_c");
+    assert_string_equal(in->cell[0][I_SHORTLIST_SIZE], "2");
+    assert_string_equal(in->cell[0][I_NEED_ALPHA], "2");
+    assert_string_equal(in->cell[0][I_NEED_BETA], "0");
+    assert_string_equal(in->cell[0][I_SRC], "in/acme.yaml");
+    /* a missing attribute is an empty cell, not the previous intake's */
+    run_ok(fx, intake(fx, INTAKE_YAML));
+    assert_string_equal(fx->intakes.cell[0][I_SECTOR], "");
+}
+
 static void test_rule_files_load_in_byte_order(void **state)
 {
     fx_t *fx = *state;
@@ -417,12 +498,12 @@ static void test_output_appends_and_failure_keeps_buffers(void **state)
         "rule { id = 'fit.s', stage = 'fit', because = 'S.', score = { opt_a = 30 },\n"
         "  when = function(i) if i.boom then error('boom') end return true end }\n");
     load(fx);
-    pf_buf_t out[2];
-    pf_buf_init(&out[0]);
-    pf_buf_init(&out[1]);
+    pf_buf_t out[FX_REPORTS];
+    for (size_t r = 0; r < FX_REPORTS; r++)
+        pf_buf_init(&out[r]);
     pf_buf_addstr(&out[0], "KEEP0\n");
     pf_buf_addstr(&out[1], "KEEP1\n");
-    size_t rows[2] = {99, 99};
+    size_t rows[FX_REPORTS] = {99, 99, 99, 99};
     pf_csv_style_t style = {1, 0, ',', 1};
     pf_err_t err;
     const pf_value_t *ok_in = intake(fx, INTAKE_YAML);
@@ -441,8 +522,8 @@ static void test_output_appends_and_failure_keeps_buffers(void **state)
     assert_int_equal(strlen(out[0].data), len0);
     assert_int_equal(rows[0], 0);
     assert_int_equal(rows[1], 0);
-    pf_buf_delete(&out[0]);
-    pf_buf_delete(&out[1]);
+    for (size_t r = 0; r < FX_REPORTS; r++)
+        pf_buf_delete(&out[r]);
 }
 
 /* Regression test (was a bug, now fixed): `rule` stays callable while intakes are evaluated. A
@@ -862,6 +943,7 @@ int main(void)
         T(test_lifecycle_without_date),
         T(test_need_levels_clamp),
         T(test_engage_steps),
+        T(test_contributions_and_intake_row),
         T(test_rule_files_load_in_byte_order),
         T(test_determinism),
         T(test_output_appends_and_failure_keeps_buffers),

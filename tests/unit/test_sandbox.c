@@ -467,9 +467,9 @@ static void test_hostile_pattern_backtracking(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         alarm(0);
-        pf_buf_t out[2];
-        pf_buf_init(&out[0]);
-        pf_buf_init(&out[1]);
+        pf_buf_t out[FX_REPORTS];
+        for (size_t r = 0; r < FX_REPORTS; r++)
+            pf_buf_init(&out[r]);
         pf_csv_style_t style = {0, 0, ',', 1};
         pf_err_t err;
         int ok = pf_eval_run(fx->ev, in, "s", out, NULL, NULL, &style, &err);

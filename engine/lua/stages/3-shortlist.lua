@@ -10,7 +10,7 @@ local pol, R = M.policy, M.runner
 local signed = M.helpers.signed
 local lifecycle, conditions_carrier = M.lifecycles.status, M.lifecycles.conditions_carrier
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
-local action_value, fail, charge = R.action_value, R.fail, R.charge
+local action_value, fail, charge, contribute = R.action_value, R.fail, R.charge, R.contribute
 local shortlist_rules = M.dsl.by_stage.shortlist
 local option_list, option_by_id = pol.option_list, pol.option_by_id
 local excluded_status, shortlisted_text = pol.excluded_status, pol.shortlisted_text
@@ -61,6 +61,7 @@ local function apply_exclusions(e, intake, ctx)
         local x = e.excluded[id] or {}
         x[#x + 1] = r.id .. ": " .. text
         e.excluded[id] = x
+        contribute("exclusion", id, r.id, nil, text)
         r.moved = r.moved + 1
         if ent then
           local eff = ent.effects

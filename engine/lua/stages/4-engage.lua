@@ -7,7 +7,7 @@
 local _, M = ...
 local R = M.runner
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
-local action_value, fail, charge = R.action_value, R.fail, R.charge
+local action_value, fail, charge, contribute = R.action_value, R.fail, R.charge, R.contribute
 local engage_rules = M.dsl.by_stage.engage
 
 M.stages = M.stages or {}
@@ -41,6 +41,7 @@ function M.stages.engage(e, intake, ctx)
         charge(#text + #r.id + 4, r)
         local list = e.steps[id]
         list[#list + 1] = text .. " [" .. r.id .. "]"
+        contribute("step", id, r.id, nil, text)
         r.moved = r.moved + 1
         if ent then
           local eff = ent.effects
