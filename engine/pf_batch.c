@@ -29,9 +29,11 @@
 #include <unistd.h>
 
 #include "pf_batch_int.h"
+#include "pf_brief.h"
 #include "pf_exit.h"
 #include "pf_ledger.h"
 #include "pf_manifest.h"
+#include "pf_overview.h"
 #include "pf_paths.h"
 #include "pf_procs.h"
 #include "pf_prev.h"
@@ -164,6 +166,7 @@ int pf_batch_lock(pf_batch_core_t *c)
     int lock = take_lock(c);
     if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
     pf_out_sweep(c->opt->out_dir);
+    pf_briefs_sweep(c->opt->out_dir);
     return PF_EXIT_OK;
 }
 
@@ -175,10 +178,34 @@ int pf_batch_open(pf_batch_core_t *c)
                            c->opt->incremental ? digest : NULL);
 }
 
+/* index.html from the closed reports and the manifest so far (with the
+ * run's date when SOURCE_DATE_EPOCH gives one: the page stays the same
+ * bytes for the same inputs). */
+static int write_overview(pf_batch_core_t *c)
+{
+    pf_arena_t arena;
+    pf_arena_init(&arena);
+    pf_value_t *m = pf_manifest_value(&c->manifest, &c->res, &arena);
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    long long secs = epoch && *epoch ? strtoll(epoch, &end, 10) : -1;
+    if (secs >= 0 && !*end) {
+        time_t t = (time_t)secs;
+        struct tm tm;
+        char date[32];
+        if (gmtime_r(&t, &tm) && strftime(date, sizeof date, "%Y-%m-%d", &tm))
+            pf_value_add_str(&arena, m, "run_date", date);
+    }
+    int ok = pf_overview_write(c->ev, &c->res, m, c->log);
+    pf_arena_delete(&arena);
+    return ok;
+}
+
 int pf_batch_finish(pf_batch_core_t *c)
 {
     if (!pf_results_close(&c->res)) return 0;
     c->stats->reject_rows = c->res.files[c->res.rejects].rows;
+    if (!write_overview(c)) return 0;
     /* The manifest says what the reports hold: written after them, renamed last. */
     pf_buf_t text;
     pf_buf_init(&text);
@@ -188,6 +215,7 @@ int pf_batch_finish(pf_batch_core_t *c)
     if (!ok) pf_log_error(c->log, NULL, &err);
     ok = ok && pf_results_commit(&c->res, PF_MANIFEST_NAME, text.data, text.len);
     pf_buf_delete(&text);
+    if (ok && !c->res.briefs) pf_briefs_remove_stale(c->opt->out_dir);
     return ok;
 }
 
@@ -247,8 +275,9 @@ typedef struct batch {
     size_t head;
     size_t nreports; /* the evaluator's reports */
     pf_scan_t scan;
-    pf_slice_t slice; /* the files this run takes, and how reports show them */
-    pf_prev_t *prev;  /* --incremental: the previous run's state and reports */
+    pf_slice_t slice;   /* the files this run takes, and how reports show them */
+    pf_prev_t *prev;    /* --incremental: the previous run's state and reports */
+    pf_briefs_t briefs; /* --briefs: the briefs folder being written */
     pf_errlist_t errs;
     /* rules: their identity (from the supervisor's evaluator), the time
      * the workers spent in each, and the overruns counted in input order */
@@ -1035,7 +1064,62 @@ static void batch_delete(batch_t *b)
     pf_prev_delete(b->prev);
     pf_scan_delete(&b->scan);
     pf_errlist_delete(&b->errs);
+    if (b->opt->briefs) pf_briefs_delete(&b->briefs);
     pf_batch_core_delete(&b->c);
+}
+
+/* ---- briefs (--briefs) ------------------------------------------------------------- */
+
+/* The briefs of one file's intakes: read again, checked, rendered by the
+ * supervisor's evaluator. A document the run rejected is skipped here too
+ * (its reason is in rejects.csv already). */
+static int briefs_of_file(batch_t *b, pf_briefs_t *bs, size_t index, pf_buf_t *source)
+{
+    size_t e = pf_slice_entry(&b->slice, index);
+    const pf_scan_entry_t *entry = &b->scan.items[e];
+    pf_err_t err;
+    char *buf = NULL;
+    size_t len = 0;
+    if (entry->skip_reason ||
+        !pf_read_file_as(entry->path, &entry->id, b->opt->intake_limits.max_file_bytes, &buf, &len,
+                         &err))
+        return 1;
+    int several = several_documents(buf, len), ok = 1;
+    pf_yread_t r;
+    pf_yread_init(&r, buf, len, &b->opt->intake_limits);
+    pf_errlist_t errs;
+    pf_errlist_init(&errs);
+    for (size_t n = 1; ok && n <= b->opt->max_file_docs; n++) {
+        pf_doc_t doc;
+        pf_doc_init(&doc);
+        int rc = pf_yread_next(&r, &doc, &err);
+        pf_value_t *intake;
+        pf_errlist_reset(&errs);
+        if (rc == 1 && !pf_node_is_null(doc.root) &&
+            pf_intake_check(&b->c.cfg, doc.root, &doc.arena, &intake, &errs, 1)) {
+            pf_buf_reset(source);
+            pf_buf_addstr(source, pf_slice_path(&b->slice, e));
+            if (several) pf_buf_printf(source, "#%zu", n);
+            ok = pf_briefs_add(bs, b->c.ev, &b->c.res, intake, source->data);
+        }
+        pf_doc_delete(&doc);
+        if (rc != 1) break;
+    }
+    pf_errlist_delete(&errs);
+    pf_yread_delete(&r);
+    free(buf);
+    return ok;
+}
+
+static int write_briefs(batch_t *b, pf_briefs_t *bs)
+{
+    pf_buf_t source;
+    pf_buf_init(&source);
+    int ok = 1;
+    for (size_t i = 0; ok && i < b->slice.count; i++)
+        ok = briefs_of_file(b, bs, i, &source);
+    pf_buf_delete(&source);
+    return ok;
 }
 
 /* The previous run's state, when --incremental finds one made the same way. */
@@ -1118,8 +1202,15 @@ static int run(batch_t *b)
                 b->stats->intakes, b->stats->evaluated, b->stats->rejected);
         return PF_EXIT_IO;
     }
+    if (b->opt->briefs) {
+        if (!pf_briefs_begin(&b->briefs, b->opt->out_dir, b->opt->briefs_filter, &b->c.res,
+                             b->log) ||
+            !write_briefs(b, &b->briefs))
+            return PF_EXIT_IO;
+    }
     write_rule_hits(b);
     if (!pf_batch_finish(&b->c)) return PF_EXIT_IO;
+    if (b->opt->briefs && !pf_briefs_commit(&b->briefs)) return PF_EXIT_IO;
     return pf_batch_exit_code(&b->c);
 }
 

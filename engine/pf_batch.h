@@ -32,16 +32,18 @@ typedef struct pf_batch_options {
     pf_yread_limits_t intake_limits;
     pf_eval_limits_t eval_limits;
     size_t max_errors_per_intake; /* rejects rows per intake, 0 = all */
-    size_t jobs;             /* worker processes, each with its own Lua state [pf_batch_cpus] */
-    int timings;             /* time each rule (rule_hits.csv time_ms) */
-    int fail_on_dead_rules;  /* exit 6 when a rule fired on no intake */
-    size_t shard_k, shard_n; /* take only files with hash(path) % n == k; n = 0: all */
-    int incremental;         /* reuse the rows of unchanged files (partnerfit-state.csv) */
-    int quiet;               /* no progress line, even on a terminal */
-    int allow_empty;         /* write (empty) reports when no intake file is found */
-    unsigned max_drop;       /* 1-100: refuse a run with that share fewer files than the
-                                previous manifest's (a half-mounted share); 0: off */
-    size_t max_file_docs;    /* intakes (YAML documents) read from one file */
+    size_t jobs;               /* worker processes, each with its own Lua state [pf_batch_cpus] */
+    int timings;               /* time each rule (rule_hits.csv time_ms) */
+    int fail_on_dead_rules;    /* exit 6 when a rule fired on no intake */
+    size_t shard_k, shard_n;   /* take only files with hash(path) % n == k; n = 0: all */
+    int incremental;           /* reuse the rows of unchanged files (partnerfit-state.csv) */
+    int quiet;                 /* no progress line, even on a terminal */
+    int allow_empty;           /* write (empty) reports when no intake file is found */
+    unsigned max_drop;         /* 1-100: refuse a run with that share fewer files than the
+                                  previous manifest's (a half-mounted share); 0: off */
+    size_t max_file_docs;      /* intakes (YAML documents) read from one file */
+    int briefs;                /* write an HTML brief per intake into briefs/ (pf_brief.h) */
+    const char *briefs_filter; /* only for intake ids matching this shell pattern; NULL: all */
 } pf_batch_options_t;
 
 void pf_batch_options_default(pf_batch_options_t *o);

@@ -22,6 +22,11 @@ void pf_csvin_init(pf_csvin_t *in)
     pf_buf_init(&in->text);
 }
 
+void pf_csvin_set_delim(pf_csvin_t *in, char delim)
+{
+    csv_set_delim(&in->csv, (unsigned char)delim);
+}
+
 void pf_csvin_delete(pf_csvin_t *in)
 {
     csv_free(&in->csv);

@@ -21,7 +21,7 @@
 
 #include "pf_common.h"
 
-#define PF_CSVIN_MAX_FIELDS 16 /* fields kept per record; more are counted */
+#define PF_CSVIN_MAX_FIELDS 64 /* fields kept per record; more are counted */
 
 typedef struct pf_csvin {
     struct csv_parser csv;
@@ -43,6 +43,9 @@ typedef struct pf_csvin {
 
 void pf_csvin_init(pf_csvin_t *in);
 void pf_csvin_delete(pf_csvin_t *in);
+
+/* The field delimiter of the files to read (',' unless set). */
+void pf_csvin_set_delim(pf_csvin_t *in, char delim);
 
 /* Reads fp from its current position, which is taken as offset off. */
 void pf_csvin_open(pf_csvin_t *in, FILE *fp, unsigned long long off);

@@ -949,3 +949,40 @@ int pf_eval_tool_read(pf_eval_t *ev, const char *tool, const pf_value_t *intake,
     tool_args_t args = {ev, tool, intake, NULL, source, &verdict, NULL, read, ud};
     return run_tool(ev, &args, err);
 }
+
+typedef struct feed_args {
+    pf_eval_t *ev;
+    const char *fn;
+    const char *const *cells;
+    const size_t *lens;
+    size_t n;
+} feed_args_t;
+
+/* Calls P.<fn>(cell, ...) with the row's cells as strings: [-1, +0, e] */
+static int feed_protected(lua_State *L)
+{
+    feed_args_t *a = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
+    if (lua_getfield(L, -1, a->fn) != LUA_TFUNCTION)
+        return luaL_error(L, "internal: the prelude has no function '%s'", a->fn);
+    luaL_checkstack(L, (int)a->n + 2, "a report row");
+    for (size_t i = 0; i < a->n; i++)
+        lua_pushlstring(L, a->cells[i], a->lens[i]);
+    lua_call(L, (int)a->n, 0);
+    return 0;
+}
+
+int pf_eval_feed(pf_eval_t *ev, const char *fn, const char *const *cells, const size_t *lens,
+                 size_t n, pf_err_t *err)
+{
+    if (!ev->L) return restart_failed(ev, err);
+    feed_args_t args = {ev, fn, cells, lens, n};
+    lua_State *L = ev->L;
+    lua_pushcfunction(L, feed_protected);
+    lua_pushlightuserdata(L, &args);
+    pf_limits_arm(ev);
+    int status = protected_call(L, 1, 0);
+    pf_limits_disarm(ev);
+    if (status == LUA_OK) return 1;
+    return fail_evaluation(ev, status, err);
+}

@@ -142,4 +142,13 @@ typedef void (*pf_eval_reader_t)(lua_State *L, void *ud);
 int pf_eval_tool_read(pf_eval_t *ev, const char *tool, const pf_value_t *intake, const char *source,
                       pf_eval_reader_t read, void *ud, pf_err_t *err);
 
+/*
+ * Hands one row of text cells to P.<fn>(cell, ...), under the limits of
+ * one evaluation per call, for a prelude tool that takes a report row by
+ * row (the overview reads a run's reports this way, so a batch of any size
+ * is a series of small calls). Returns 1, or 0 with err.
+ */
+int pf_eval_feed(pf_eval_t *ev, const char *fn, const char *const *cells, const size_t *lens,
+                 size_t n, pf_err_t *err);
+
 #endif

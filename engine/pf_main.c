@@ -20,6 +20,7 @@ static const char USAGE[] =
     "       partnerfit explain [--rules DIR] [--policy FILE] [--format text|json]\n"
     "                          [--sensitivity] FILE\n"
     "       partnerfit sensitivity [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
+    "       partnerfit brief [--rules DIR] [--policy FILE] [--out FILE] FILE\n"
     "       partnerfit diff --base-rules DIR [--base-policy FILE] [--rules DIR] [--policy FILE]\n"
     "                       [--out DIR] PATH...\n"
     "       partnerfit diff --base-rev REV [--rules DIR] [--policy FILE]   (baseline from git)\n"
@@ -54,6 +55,9 @@ static const char USAGE[] =
     "  --allow-empty   write empty reports when no intake file is found (else exit 7)\n"
     "  --max-drop P    exit 7, writing nothing, when P% fewer intake files are found\n"
     "                  than the previous run's manifest counted (a half-mounted share)\n"
+    "  --briefs        also write an HTML brief per intake into OUT/briefs/ (listed\n"
+    "                  in briefs.csv); index.html, the overview, is written every run\n"
+    "  --briefs-for P  briefs only for intake ids matching the shell pattern P\n"
     "  -q, --quiet     no progress or summary line on stderr\n"
     "\n"
     "check    load the policy, schema and rules and probe every rule with intakes\n"
@@ -65,6 +69,7 @@ static const char USAGE[] =
     "explain  the trace of one intake: every rule, what it read, what it added\n"
     "sensitivity  which single answer of one intake, changed by one step, moves\n"
     "         its top option or shortlist (explain --sensitivity is the same)\n"
+    "brief    one intake's HTML brief for the customer (to stdout or --out FILE)\n"
     "diff     a baseline and a candidate rule pack/policy over the same intakes:\n"
     "         writes diff.csv, prints a summary; exit 1 when anything changed\n"
     "types    Lua Language Server annotations for rule files, from the schema\n"
@@ -105,8 +110,8 @@ static int usage_error(const char *fmt, const char *arg)
 /* Options of `run` that `merge` has no use for (it reads no intake and
  * evaluates nothing): refused there rather than ignored. */
 static const char *const RUN_ONLY[] = {
-    "--shard",       "--incremental",   "--jobs",        "-j",         "--timings",
-    "--max-file-mb", "--max-file-docs", "--allow-empty", "--max-drop", NULL};
+    "--shard",         "--incremental", "--jobs",     "-j",       "--timings",    "--max-file-mb",
+    "--max-file-docs", "--allow-empty", "--max-drop", "--briefs", "--briefs-for", NULL};
 
 static int merge_refuses(const char *opt)
 {
@@ -169,6 +174,13 @@ static int parse_run(int argc, char **argv, cli_t *c)
             c->batch.max_file_docs = (size_t)n;
         } else if (strcmp(a, "--incremental") == 0) {
             c->batch.incremental = 1;
+        } else if (strcmp(a, "--briefs") == 0) {
+            c->batch.briefs = 1;
+        } else if (strcmp(a, "--briefs-for") == 0) {
+            if (i + 1 >= argc || !argv[i + 1][0])
+                return usage_error("option '%s' needs a pattern of intake ids, e.g. 'acme-*'", a);
+            c->batch.briefs = 1;
+            c->batch.briefs_filter = argv[++i];
         } else if (strcmp(a, "--allow-empty") == 0) {
             c->batch.allow_empty = 1;
         } else if (strcmp(a, "--max-drop") == 0) {
@@ -274,6 +286,7 @@ static const struct tool_options {
     {"test", {"--rules", "--policy", "--name", "--junit", NULL}},
     {"explain", {"--rules", "--policy", "--format", "--sensitivity", NULL}},
     {"sensitivity", {"--rules", "--policy", "--format", NULL}},
+    {"brief", {"--rules", "--policy", "--out", NULL}},
     {"diff", {"--rules", "--policy", "--base-rules", "--base-policy", "--base-rev", "--out", NULL}},
     {"types", {"--policy", "--out", NULL}},
     {"isolation", {"--rules", "--policy", "--orders", "--seed", NULL}},
@@ -444,6 +457,15 @@ static const struct command_help {
                 "The trace of one intake: every rule, whether it fired, what it read and what\n"
                 "it added, the ranking and the shortlist. --sensitivity prints what\n"
                 "`partnerfit sensitivity FILE` does instead.\n"},
+    {"brief", "usage: partnerfit brief [--rules DIR] [--policy FILE] [--out FILE] FILE\n"
+              "\n"
+              "One intake's brief: a self-contained HTML page (no script, no request to\n"
+              "anywhere) with the need per area, the ranking with the shortlist cut, the\n"
+              "reasons and next steps of each shortlisted option, contracting against the\n"
+              "deadlines, lifecycle notes and the answers the result rests on; printable on\n"
+              "A4. To stdout, or written whole to --out FILE. Texts and colours come from the\n"
+              "policy's brief section. Exit 0; 1 when the intake cannot be read; 5 when a\n"
+              "rule fails on it.\n"},
     {"sensitivity",
      "usage: partnerfit sensitivity [--rules DIR] [--policy FILE] [--format text|json] FILE\n"
      "\n"
@@ -573,6 +595,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "test") == 0) return tool_command(argc, argv, pf_cmd_test);
     if (strcmp(cmd, "explain") == 0) return tool_command(argc, argv, pf_cmd_explain);
     if (strcmp(cmd, "sensitivity") == 0) return tool_command(argc, argv, pf_cmd_sensitivity);
+    if (strcmp(cmd, "brief") == 0) return tool_command(argc, argv, pf_cmd_brief);
     if (strcmp(cmd, "diff") == 0) return tool_command(argc, argv, pf_cmd_diff);
     if (strcmp(cmd, "types") == 0) return tool_command(argc, argv, pf_cmd_types);
     if (strcmp(cmd, "isolation") == 0) return tool_command(argc, argv, pf_cmd_isolation);

@@ -22,7 +22,7 @@ static void put(pf_arena_t *a, pf_value_t *parent, const char *key, const pf_val
     *pf_value_add(a, parent, key) = *child;
 }
 
-static pf_value_t *manifest_value(const pf_manifest_t *m, pf_results_t *res, pf_arena_t *a)
+pf_value_t *pf_manifest_value(const pf_manifest_t *m, pf_results_t *res, pf_arena_t *a)
 {
     char hex[65];
     pf_value_t *root = pf_value_map(a, 8);
@@ -61,6 +61,7 @@ static pf_value_t *manifest_value(const pf_manifest_t *m, pf_results_t *res, pf_
     pf_value_add_int(a, counts, "reject_rows", (long long)m->stats->reject_rows);
     pf_value_add_int(a, counts, "rule_errors", (long long)m->stats->rule_errors);
     pf_value_add_int(a, counts, "rules_never_fired", (long long)m->stats->dead_rules);
+    if (res->briefs) pf_value_add_int(a, counts, "briefs", (long long)res->files[res->briefs].rows);
     put(a, root, "counts", counts);
 
     pf_value_t *reports = pf_value_list(a, res->nfiles);
@@ -96,7 +97,7 @@ int pf_manifest_text(const pf_manifest_t *m, pf_results_t *res, pf_buf_t *out, p
 {
     pf_arena_t arena;
     pf_arena_init(&arena);
-    int ok = pf_yemit_buf(out, manifest_value(m, res, &arena), err);
+    int ok = pf_yemit_buf(out, pf_manifest_value(m, res, &arena), err);
     pf_arena_delete(&arena);
     return ok;
 }

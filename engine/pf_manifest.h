@@ -28,6 +28,10 @@ typedef struct pf_manifest {
     size_t shard_k, shard_n; /* shard_n = 0: not a shard */
 } pf_manifest_t;
 
+/* The manifest of a run whose files res holds (closed), as a value in
+ * arena a (for the overview, which shows it). */
+pf_value_t *pf_manifest_value(const pf_manifest_t *m, pf_results_t *res, pf_arena_t *a);
+
 /* The manifest of a run whose files res holds (closed: their digests are
  * taken), as YAML text appended to out. 0 with err set on failure. */
 int pf_manifest_text(const pf_manifest_t *m, pf_results_t *res, pf_buf_t *out, pf_err_t *err);

@@ -57,11 +57,16 @@ void pf_results_write(pf_results_t *r, size_t file, const char *p, size_t n, siz
     f->bytes += n;
 }
 
-/* Opens the next file, name, and writes its header; its index in *at. */
+/* Opens the next file, name, and writes its header (none when cols is
+ * NULL); its index in *at. */
 static int open_file(pf_results_t *r, const char *name, const char *const *cols, int listed,
                      size_t *at)
 {
     pf_err_t err;
+    if (r->nfiles >= sizeof r->files / sizeof r->files[0]) {
+        fprintf(r->log, "partnerfit: internal error: too many result files\n");
+        return 0;
+    }
     pf_result_file_t *f = &r->files[r->nfiles];
     *at = r->nfiles++;
     f->name = name;
@@ -72,6 +77,7 @@ static int open_file(pf_results_t *r, const char *name, const char *const *cols,
         return 0;
     }
     f->opened = 1;
+    if (!cols) return 1;
     pf_buf_reset(&r->line);
     pf_csv_begin_file(&r->line, r->style);
     pf_csv_header(&r->line, cols, r->style);
@@ -108,6 +114,27 @@ int pf_results_open(pf_results_t *r, const pf_eval_t *ev, int shard_index, const
     pf_ledger_write_config(state_digest, r->style, &r->line);
     pf_results_write(r, r->ledger[state], r->line.data, r->line.len, 0);
     return 1;
+}
+
+int pf_results_add_file(pf_results_t *r, const char *name, const char *const *cols, size_t *at)
+{
+    return open_file(r, name, cols, 1, at);
+}
+
+int pf_results_finish_file(pf_results_t *r, size_t file)
+{
+    pf_err_t err;
+    if (r->io_failed || !pf_out_finish(&r->files[file].out, &err)) {
+        if (!r->io_failed) pf_log_error(r->log, NULL, &err);
+        r->io_failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+const char *pf_results_temp_path(const pf_results_t *r, size_t file)
+{
+    return r->files[file].out.tmp_path;
 }
 
 void pf_results_reject(pf_results_t *r, const char *path, const pf_err_t *e)
@@ -210,9 +237,13 @@ int pf_results_close(pf_results_t *r)
 
 void pf_results_digest(pf_results_t *r, size_t file, char hex[65])
 {
-    unsigned char d[32];
-    pf_sha256_final(&r->files[file].sha, d);
-    pf_sha256_tohex(d, hex);
+    pf_result_file_t *f = &r->files[file];
+    if (!f->hex[0]) {
+        unsigned char d[32];
+        pf_sha256_final(&f->sha, d);
+        pf_sha256_tohex(d, f->hex);
+    }
+    memcpy(hex, f->hex, 65);
 }
 
 int pf_results_commit(pf_results_t *r, const char *name, const char *text, size_t len)

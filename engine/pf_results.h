@@ -50,7 +50,8 @@ typedef struct pf_result_file {
     size_t rows;
     size_t bytes;
     int opened;
-    int listed; /* named in the manifest: every file but the state */
+    int listed;   /* named in the manifest: every file but the state */
+    char hex[65]; /* its SHA-256 once taken ("" before) */
 } pf_result_file_t;
 
 typedef struct pf_results {
@@ -63,6 +64,7 @@ typedef struct pf_results {
     size_t rejects;   /* rejects.csv: files[nreports] */
     size_t hits;      /* rule_hits.csv */
     size_t ledger[2]; /* by pf_ledger_kind_t: shard-index.csv, partnerfit-state.csv; 0 = none */
+    size_t briefs;    /* briefs.csv (run --briefs); 0 = none */
     int io_failed;    /* a write failed (said once): the run stops */
     pf_buf_t line;    /* scratch: one row */
     pf_buf_t cell;    /* scratch: one cell's text */
@@ -81,6 +83,16 @@ void pf_results_delete(pf_results_t *r);
  * by state_digest, when that is not NULL. 0 after saying why. */
 int pf_results_open(pf_results_t *r, const pf_eval_t *ev, int shard_index,
                     const char *state_digest);
+
+/* Opens one more file, name (static storage), listed in the manifest:
+ * with a CSV header of cols, or none when cols is NULL (a page). Its index
+ * in *at. Also after pf_results_close, for a file made from the others
+ * (then finish it with pf_results_finish_file). 0 after saying why. */
+int pf_results_add_file(pf_results_t *r, const char *name, const char *const *cols, size_t *at);
+/* Finishes one file (flushed, synced, closed, not yet renamed). 0 after saying why. */
+int pf_results_finish_file(pf_results_t *r, size_t file);
+/* A finished file's temporary path, to read it back before the commit. */
+const char *pf_results_temp_path(const pf_results_t *r, size_t file);
 
 /* Appends n bytes holding rows rows to file. */
 void pf_results_write(pf_results_t *r, size_t file, const char *p, size_t n, size_t rows);
@@ -105,7 +117,7 @@ size_t pf_results_rule_hits(pf_results_t *r, pf_rule_stat_t *st, size_t n, size_
 
 /* Flushes and closes every file (still under its temporary name). */
 int pf_results_close(pf_results_t *r);
-/* A closed file's SHA-256, in hex (once per file). */
+/* A closed file's SHA-256, in hex (taken once, then remembered). */
 void pf_results_digest(pf_results_t *r, size_t file, char hex[65]);
 /* Writes the manifest (name, text) and renames every file into place, the
  * manifest last. 0 after saying why. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_brief.h"
 #include "pf_config.h"
 #include "pf_exit.h"
 #include "pf_out.h"
@@ -272,6 +273,61 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
 {
     if (o->sensitivity) return pf_cmd_sensitivity(o, out, log);
     return intake_command(o, "explain", explain_arg, PF_EXIT_RULE_ERRORS, out, log);
+}
+
+/* ---- brief ------------------------------------------------------------------- */
+
+/* The page to --out FILE (whole or not at all) or to out. */
+static int put_page(const pf_tools_options_t *o, const pf_brief_t *b, FILE *out, FILE *log)
+{
+    if (!o->out)
+        return fwrite(b->html.data, 1, b->html.len, out) == b->html.len ? PF_EXIT_OK : PF_EXIT_IO;
+    char dir[4096];
+    const char *slash = strrchr(o->out, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - o->out) : 1, slash ? o->out : ".");
+    pf_out_file_t f = {0};
+    pf_err_t err;
+    int ok = pf_out_open(&f, dir, slash ? slash + 1 : o->out, &err) &&
+             pf_out_write(&f, b->html.data, b->html.len) && pf_out_commit(&f, &err);
+    pf_out_abort(&f);
+    if (!ok) pf_log_error(log, o->out, &err);
+    return ok ? PF_EXIT_OK : PF_EXIT_IO;
+}
+
+/* partnerfit brief FILE [--out FILE]: one intake's HTML brief. */
+int pf_cmd_brief(const pf_tools_options_t *o, FILE *out, FILE *log)
+{
+    if (o->npaths != 1) {
+        fprintf(log, "partnerfit: brief takes one intake file\n");
+        return PF_EXIT_CONFIG;
+    }
+    pf_session_t s;
+    if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
+    pf_yread_limits_t lim;
+    pf_yread_limits_default(&lim);
+    pf_doc_t doc;
+    pf_doc_init(&doc);
+    pf_errlist_t errs;
+    pf_errlist_init(&errs);
+    pf_brief_t b;
+    pf_brief_init(&b);
+    pf_value_t *intake;
+    pf_err_t err;
+    int code;
+    if (!pf_intake_read(&s.cfg, o->paths[0], &lim, 0, &doc, &intake, &errs)) {
+        print_errors(log, o->paths[0], &errs);
+        code = PF_EXIT_REJECTS;
+    } else if (!pf_brief_render(s.ev, intake, o->paths[0], &b, &err)) {
+        pf_log_error(log, o->paths[0], &err);
+        code = PF_EXIT_RULE_ERRORS;
+    } else {
+        code = put_page(o, &b, out, log);
+    }
+    pf_brief_delete(&b);
+    pf_errlist_delete(&errs);
+    pf_doc_delete(&doc);
+    pf_session_close(&s);
+    return code;
 }
 
 /* An intake that cannot be evaluated is, for an analyst, one that cannot

@@ -6,6 +6,7 @@
  *   explain  the trace of one intake, as text or JSON
  *   sensitivity  which answer of one intake, changed by one step, moves its
  *            top option or shortlist (steps from the schema), text or JSON
+ *   brief    one intake's HTML brief (pf_brief.h), to stdout or --out FILE
  *   test     rule tests: intakes with expected outcomes, in YAML files
  *   diff     a baseline pack and a candidate over the same intakes (pf_diff.c)
  *   types    editor annotations (Lua Language Server) from the schema
@@ -27,7 +28,7 @@ typedef struct pf_tools_options {
     const char *base_rules_dir;   /* diff */
     const char *base_policy_path; /* diff */
     const char *base_rev;         /* diff: the baseline is --rules/--policy at this git revision */
-    const char *out;              /* diff: folder; types: file */
+    const char *out;              /* diff: folder; types, brief: file */
     const char *format;           /* explain, sensitivity: "text" or "json" */
     int sensitivity;              /* explain: the sensitivity report instead */
     int strict;                   /* check: warnings fail too */
@@ -45,6 +46,8 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log);
 /* Exit 0, or 1 when the intake cannot be read or evaluated. */
 int pf_cmd_sensitivity(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_test(const pf_tools_options_t *o, FILE *out, FILE *log);
+/* Exit 0; 1 when the intake cannot be read; 5 when a rule fails on it. */
+int pf_cmd_brief(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_diff(const pf_tools_options_t *o, FILE *out, FILE *log);
 int pf_cmd_types(const pf_tools_options_t *o, FILE *out, FILE *log);
 /* (pf_isolation.c) Each intake on a fresh evaluator and on a warm one in

@@ -244,6 +244,34 @@ local function check_intake_fields(policy)
   check_attributes(f.attributes or {})
 end
 
+-- brief: the texts and colours of the HTML pages, each with a fallback so
+-- a policy without the section still gets readable pages
+local BRIEF_COLOURS = { text = "#1f2937", muted = "#4b5563", accent = "#1d4f91", need = "#b45309",
+                        shortlisted = "#1d6b3a", other = "#9ca3af", excluded = "#e5e7eb", cut = "#b91c1c" }
+local BRIEF_SECTIONS = { "summary", "needs", "options", "shortlist", "timeline", "lifecycle", "answers" }
+local function read_brief(policy)
+  local b = type(policy.brief) == "table" and policy.brief or {}
+  local out = { title = b.title or "Brief", subtitle = b.subtitle, prepared_by = b.prepared_by,
+                colours = {}, sections = {}, deadlines = {} }
+  local colours = type(b.colours) == "table" and b.colours or {}
+  for k, v in pairs(BRIEF_COLOURS) do out.colours[k] = M.html.colour(colours[k], v) end
+  local sections = type(b.sections) == "table" and b.sections or {}
+  for _, k in ipairs(BRIEF_SECTIONS) do
+    local s = type(sections[k]) == "table" and sections[k] or {}
+    out.sections[k] = { title = s.title or (k:sub(1, 1):upper() .. k:sub(2)), intro = s.intro }
+  end
+  local t = type(b.timeline) == "table" and b.timeline or {}
+  out.read_lead_time = H.path_reader(t.lead_time_field)
+  out.lead_time_label = t.lead_time_label or "Lead time"
+  for _, d in ipairs(type(t.deadlines) == "table" and t.deadlines or {}) do
+    out.deadlines[#out.deadlines + 1] = { read = H.path_reader(d.field), label = d.label or d.field }
+  end
+  local o = type(b.overview) == "table" and b.overview or {}
+  out.overview = { title = o.title or "Batch overview", intro = o.intro,
+                   brief_links = math.tointeger(o.brief_links) or 2000 }
+  pol.brief = out
+end
+
 -- Checks the policy document and fills M.policy; problems go to M.problem.
 function pol.read(policy)
   check_areas(policy)
@@ -256,6 +284,7 @@ function pol.read(policy)
   check_weights(policy)
   check_thresholds(policy)
   check_intake_fields(policy)
+  read_brief(policy)
   for _, a in ipairs(area_ids) do
     pol.area_level_text[a] = {}
     for level = 0, pol.max_level do pol.area_level_text[a][level] = a .. " (" .. level .. ")" end

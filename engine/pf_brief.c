@@ -1,0 +1,228 @@
+/*
+ * pf_brief.c - one intake's brief through the prelude, and a run's briefs
+ * written into a hidden folder that replaces briefs/ at the commit.
+ */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lua.h>
+
+#include "pf_brief.h"
+#include "pf_csv.h"
+#include "pf_out.h"
+#include "pf_sha256.h"
+
+static const char *const INDEX_COLUMNS[] = {"intake_id", "label", "file", "bytes", "sha256", NULL};
+
+void pf_brief_init(pf_brief_t *b)
+{
+    pf_buf_init(&b->id);
+    pf_buf_init(&b->label);
+    pf_buf_init(&b->file);
+    pf_buf_init(&b->html);
+}
+
+void pf_brief_delete(pf_brief_t *b)
+{
+    pf_buf_delete(&b->id);
+    pf_buf_delete(&b->label);
+    pf_buf_delete(&b->file);
+    pf_buf_delete(&b->html);
+}
+
+int pf_brief_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && n <= 200 && name[0] != '.' && !strchr(name, '/') &&
+           strcmp(name + n - 5, ".html") == 0;
+}
+
+/* One text field of the table on top into buf ("" when not text).
+ * [-0, +0, -] */
+static void take_field(lua_State *L, const char *key, pf_buf_t *buf)
+{
+    size_t len = 0;
+    lua_getfield(L, -1, key);
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : "";
+    pf_buf_reset(buf);
+    pf_buf_add(buf, s, len);
+    pf_buf_addc(buf, '\0');
+    buf->len--; /* NUL-terminated, not counted */
+    lua_pop(L, 1);
+}
+
+/* Reads the tool's {id, label, file, html}, on top of L's stack. [-0, +0, -] */
+static void read_brief(lua_State *L, void *ud)
+{
+    pf_brief_t *b = ud;
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        pf_buf_reset(&b->file); /* an unsafe (empty) name: refused by the caller */
+        return;
+    }
+    take_field(L, "id", &b->id);
+    take_field(L, "label", &b->label);
+    take_field(L, "file", &b->file);
+    take_field(L, "html", &b->html);
+}
+
+int pf_brief_render(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_brief_t *b,
+                    pf_err_t *err)
+{
+    pf_buf_reset(&b->file);
+    if (!pf_eval_tool_read(ev, "brief", intake, source, read_brief, b, err)) return 0;
+    if (b->file.len == 0 || !pf_brief_name_ok(b->file.data)) {
+        pf_err_set(err, "brief.name", 0, 0, "",
+                   "the brief's file name '%s' is not a plain .html name",
+                   b->file.len ? b->file.data : "");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- a run's briefs -------------------------------------------------------------- */
+
+int pf_briefs_begin(pf_briefs_t *bs, const char *out_dir, const char *filter, pf_results_t *res,
+                    FILE *log)
+{
+    memset(bs, 0, sizeof *bs);
+    bs->out_dir = out_dir;
+    bs->filter = filter && *filter ? filter : NULL;
+    bs->log = log;
+    pf_brief_init(&bs->page);
+    size_t n = strlen(out_dir) + 32;
+    bs->tmp_dir = pf_xmalloc(n);
+    snprintf(bs->tmp_dir, n, "%s/.briefs-XXXXXX", out_dir);
+    if (!mkdtemp(bs->tmp_dir)) {
+        fprintf(log, "partnerfit: cannot make a folder for the briefs in %s: %s\n", out_dir,
+                strerror(errno));
+        free(bs->tmp_dir);
+        bs->tmp_dir = NULL;
+        return 0;
+    }
+    chmod(bs->tmp_dir, 0755);
+    return pf_results_add_file(res, PF_BRIEFS_INDEX, INDEX_COLUMNS, &res->briefs);
+}
+
+/* The index row of one written brief. */
+static void index_row(pf_results_t *res, const pf_brief_t *b, const char *hex)
+{
+    pf_buf_t *l = &res->line;
+    size_t cells = 0;
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", PF_BRIEFS_DIR, b->file.data);
+    pf_buf_reset(l);
+    pf_csv_cell_text(l, &cells, b->id.data, b->id.len, res->style);
+    pf_csv_cell_text(l, &cells, b->label.data, b->label.len, res->style);
+    pf_csv_cell_text(l, &cells, path, strlen(path), res->style);
+    pf_csv_cell_int(l, &cells, (long long)b->html.len, res->style);
+    pf_csv_cell_text(l, &cells, hex, 64, res->style);
+    pf_csv_end_row(l, &cells, res->style);
+    pf_results_write(res, res->briefs, l->data, l->len, 1);
+}
+
+int pf_briefs_add(pf_briefs_t *bs, pf_eval_t *ev, pf_results_t *res, const pf_value_t *intake,
+                  const char *source)
+{
+    pf_brief_t *b = &bs->page;
+    pf_err_t err;
+    if (!pf_brief_render(ev, intake, source, b, &err)) {
+        /* the reports already hold this intake's reject or rule error */
+        bs->skipped++;
+        return 1;
+    }
+    if (bs->filter && fnmatch(bs->filter, b->id.data, 0) != 0) return 1;
+    char final[4096];
+    snprintf(final, sizeof final, "%s/%s", bs->tmp_dir, b->file.data);
+    if (access(final, F_OK) == 0) return 1; /* a duplicate id: the first one's brief stays */
+    pf_out_file_t f = {0};
+    int ok = pf_out_open(&f, bs->tmp_dir, b->file.data, &err) &&
+             pf_out_write(&f, b->html.data, b->html.len) && pf_out_rename(&f, &err);
+    pf_out_abort(&f);
+    if (!ok) {
+        pf_log_error(bs->log, NULL, &err);
+        return 0;
+    }
+    char hex[65];
+    pf_sha256_hex(b->html.data, b->html.len, hex);
+    index_row(res, b, hex);
+    bs->written++;
+    return 1;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 ? 0 : 0; /* best effort: what cannot go stays */
+}
+
+static void remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int pf_briefs_commit(pf_briefs_t *bs)
+{
+    if (!bs->tmp_dir) return 0;
+    pf_err_t err;
+    char final[4096], old[4096];
+    snprintf(final, sizeof final, "%s/%s", bs->out_dir, PF_BRIEFS_DIR);
+    snprintf(old, sizeof old, "%s/.briefs-old-XXXXXX", bs->out_dir);
+    struct stat st;
+    int had = lstat(final, &st) == 0;
+    if (had && (!mkdtemp(old) || rename(final, old) != 0)) {
+        fprintf(bs->log, "partnerfit: cannot move the previous %s aside: %s\n", final,
+                strerror(errno));
+        return 0;
+    }
+    if (rename(bs->tmp_dir, final) != 0) {
+        fprintf(bs->log, "partnerfit: cannot put the briefs in place at %s: %s\n", final,
+                strerror(errno));
+        return 0;
+    }
+    free(bs->tmp_dir);
+    bs->tmp_dir = NULL;
+    if (had) remove_tree(old);
+    return pf_out_sync_dir(bs->out_dir, &err);
+}
+
+void pf_briefs_delete(pf_briefs_t *bs)
+{
+    if (bs->tmp_dir) remove_tree(bs->tmp_dir);
+    free(bs->tmp_dir);
+    bs->tmp_dir = NULL;
+    pf_brief_delete(&bs->page);
+}
+
+void pf_briefs_remove_stale(const char *out_dir)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", out_dir, PF_BRIEFS_INDEX);
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) remove(path);
+    snprintf(path, sizeof path, "%s/%s", out_dir, PF_BRIEFS_DIR);
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
+}
+
+void pf_briefs_sweep(const char *out_dir)
+{
+    DIR *d = opendir(out_dir);
+    if (!d) return;
+    struct dirent *de;
+    char path[4096];
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, ".briefs-", 8) != 0) continue;
+        snprintf(path, sizeof path, "%s/%s", out_dir, de->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
+    }
+    closedir(d);
+}

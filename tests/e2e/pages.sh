@@ -1,0 +1,157 @@
+# The HTML pages as a reader gets them: index.html on every run, a brief per
+# intake with --briefs, rendered by headless Chromium (screenshots at desktop
+# and phone widths, an A4 PDF print read back with pdftotext, the DOM after
+# rendering), checked for what they must hold, for no script and no request
+# to anywhere, for headings, table headers and chart text; a hostile name
+# and a hostile rule text stay text; the same run gives the same bytes; the
+# tidy reports load in Python's csv module and in csvkit with no splitting.
+. "$(dirname "$0")/../lib.sh"
+CHECK="python3 tests/e2e/pages_check.py"
+command -v chromium >/dev/null 2>&1 || fail "chromium is not installed (sh .ci/install-deps)"
+
+# chromium URL OUTPUT-FLAG...: headless, no sandbox (CI runs as root), no
+# network at all (a proxy that does not exist); console messages logged
+browse() {
+    url=$1
+    shift
+    HOME="$WORK/home" timeout 120 chromium --headless=new --no-sandbox --disable-gpu \
+        --no-first-run --disable-extensions --proxy-server=127.0.0.1:9 \
+        --enable-logging=stderr --v=0 --hide-scrollbars "$@" "$url" 2>>"$WORK/chromium.log"
+}
+mkdir -p "$WORK/home"
+
+expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/out" --briefs samples/
+[ -f "$WORK/out/index.html" ] || fail "no index.html"
+n=$(ls "$WORK/out/briefs" | grep -c '\.html$')
+[ "$n" = 15 ] || fail "$n briefs for 15 intakes"
+contains "$WORK/out/manifest.yaml" "file: index.html"
+contains "$WORK/out/manifest.yaml" "file: briefs.csv"
+contains "$WORK/out/manifest.yaml" "briefs: 15"
+ok "run --briefs writes index.html and 15 briefs, both in the manifest"
+
+# briefs.csv's digests are the files' own
+tail -n +2 "$WORK/out/briefs.csv" | while IFS=, read -r id label file bytes sha; do
+    f=$(echo "$file" | tr -d '"')
+    got=$(sha256sum "$WORK/out/$f" | cut -d' ' -f1)
+    [ "\"$got\"" = "$sha" ] || [ "$got" = "$sha" ] || fail "$f: digest $got, briefs.csv says $sha"
+done
+ok "briefs.csv lists each brief with its SHA-256"
+
+# partnerfit brief FILE gives the bytes of the run's brief
+expect_exit 0 "$WORK/log" "$PF" brief --out "$WORK/one.html" samples/cortexa-ai.yaml
+cmp -s "$WORK/one.html" "$WORK/out/briefs/cortexa-ai.html" || fail "brief FILE differs from the run's brief"
+ok "partnerfit brief FILE writes the same page as run --briefs"
+
+# ---- rendered in Chromium ---------------------------------------------------------
+# pick COLUMN REPORT INTAKE [FILTER-COLUMN VALUE]: the cells of COLUMN for
+# the intake's rows (where each FILTER-COLUMN is its VALUE), one a line
+pick() {
+    python3 - "$@" <<'PY'
+import csv, sys
+col, report, intake = sys.argv[1:4]
+flt = list(zip(sys.argv[4::2], sys.argv[5::2]))
+for r in csv.DictReader(open(report, newline="", encoding="utf-8-sig")):
+    if r["intake_id"] == intake and all(r[k] == v for k, v in flt):
+        print(r[col])
+PY
+}
+top=$(pick option_name "$WORK/out/recommendations.csv" halden-medtech rank 1)
+[ -n "$top" ] || fail "no top option for halden-medtech"
+for intake in halden-medtech cortexa-ai; do
+    page="$WORK/out/briefs/$intake.html"
+    browse "file://$page" --dump-dom >"$WORK/$intake.dom.html" || fail "chromium could not render $page"
+    browse "file://$page" --window-size=1280,1800 --screenshot="$WORK/$intake-desktop.png"
+    browse "file://$page" --window-size=390,1600 --screenshot="$WORK/$intake-phone.png"
+    browse "file://$page" --no-pdf-header-footer --print-to-pdf="$WORK/$intake.pdf"
+    for f in "$WORK/$intake-desktop.png" "$WORK/$intake-phone.png" "$WORK/$intake.pdf"; do
+        [ "$(wc -c <"$f")" -gt 20000 ] || fail "$f is missing or blank"
+    done
+    # every shortlisted option, every area and the reasons, in the rendered DOM
+    pick option_name "$WORK/out/recommendations.csv" "$intake" shortlisted yes >"$WORK/want"
+    pick area_name "$WORK/out/needs.csv" "$intake" >>"$WORK/want"
+    first=$(pick option_id "$WORK/out/recommendations.csv" "$intake" rank 1)
+    pick reason "$WORK/out/contributions.csv" "$intake" kind fit target_id "$first" | head -3 >>"$WORK/want"
+    [ "$(wc -l <"$WORK/want")" -ge 9 ] || fail "$intake: too little to look for"
+    set --
+    while IFS= read -r line; do set -- "$@" "$line"; done <"$WORK/want"
+    $CHECK page "$WORK/$intake.dom.html" "$@" "The answers this rests on" >"$WORK/check.log" 2>&1 ||
+        { cat "$WORK/check.log" >&2; fail "the rendered brief of $intake"; }
+    pdftotext -layout "$WORK/$intake.pdf" "$WORK/$intake.txt"
+    pages=$(pdfinfo "$WORK/$intake.pdf" | awk '/^Pages:/ {print $2}')
+    [ "$pages" -ge 3 ] && [ "$pages" -le 14 ] || fail "$intake prints on $pages pages"
+    pdfinfo "$WORK/$intake.pdf" | grep -q "(A4)" || fail "$intake does not print on A4"
+    for t in "Where outside help is needed" "How the options rank" "Next steps, in order"; do
+        grep -qF "$t" "$WORK/$intake.txt" || fail "'$t' not in the PDF of $intake"
+    done
+    ok "brief of $intake: rendered DOM complete, screenshots at 1280 and 390 px, A4 PDF of $pages pages"
+done
+grep -qF "$top" "$WORK/halden-medtech.txt" || fail "the top option $top is not in the PDF"
+ok "the printed brief names the top option ($top)"
+
+browse "file://$WORK/out/index.html" --dump-dom >"$WORK/index.dom.html"
+browse "file://$WORK/out/index.html" --window-size=1280,1800 --screenshot="$WORK/index-desktop.png"
+$CHECK page "$WORK/index.dom.html" "Need level per area over all intakes" "Rules that never fired" \
+    "Kestrel" "Azure support plan" >"$WORK/check.log" 2>&1 || { cat "$WORK/check.log" >&2; fail "index.html"; }
+ok "index.html renders with counts, heat map, options, rules and links to the briefs"
+grep -E "CONSOLE|Uncaught|Refused to" "$WORK/chromium.log" && fail "console messages while rendering"
+ok "no console message and no refused load while rendering"
+
+$CHECK contrast policies/default.yaml || fail "the brief colours do not pass WCAG AA"
+ok "the policy's colours pass WCAG AA contrast"
+
+# ---- hostile text stays text ------------------------------------------------------
+mkdir -p "$WORK/hostile" "$WORK/rules"
+cp rules/*.lua "$WORK/rules/"
+cat >"$WORK/rules/99-hostile.lua" <<'LUA'
+rule {
+  id = "fit.hostile_text",
+  stage = "fit",
+  because = "</td></table><script>alert('rule')</script><img src=x onerror=alert(2)>",
+  score = { csp = 1 },
+}
+LUA
+sed 's/^  name: Kestrel Dental Group.*/  name: "<script>alert(1)<\/script>\\"><img src=x onerror=alert(1)> \&amp; Co"/' \
+    samples/kestrel-dental.yaml >"$WORK/hostile/evil.yaml"
+grep -q 'script' "$WORK/hostile/evil.yaml" || fail "the hostile sample was not made"
+printf 'id: rtl-name\n' >"$WORK/hostile/rtl.yaml"
+sed -n '/^assessed_on/,$p' samples/kestrel-dental.yaml | sed "s/^  name: .*/  name: \"Acme $(printf '\342\200\256')gnp.exe\"/" >>"$WORK/hostile/rtl.yaml"
+expect_exit 1 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$WORK/hout" --briefs "$WORK/hostile"
+b=$(ls "$WORK/hout/briefs/")
+[ "$(echo "$b" | wc -l)" = 1 ] || fail "briefs: $b"
+contains "$WORK/hout/rejects.csv" "rtl.yaml"
+browse "file://$WORK/hout/briefs/$b" --dump-dom >"$WORK/evil.dom.html"
+$CHECK page "$WORK/evil.dom.html" "<script>alert(1)</script>\"><img src=x onerror=alert(1)> &amp; Co" \
+    "</td></table><script>alert('rule')</script>" >"$WORK/check.log" 2>&1 ||
+    { cat "$WORK/check.log" >&2; fail "a hostile name or rule text became markup"; }
+browse "file://$WORK/hout/index.html" --dump-dom >"$WORK/hindex.dom.html"
+$CHECK page "$WORK/hindex.dom.html" "rtl.yaml" >"$WORK/check.log" 2>&1 ||
+    { cat "$WORK/check.log" >&2; fail "the overview of a hostile batch"; }
+ok "a hostile organisation name and rule text render as text; an RTL override is rejected and listed"
+
+# ---- deterministic and filtered ----------------------------------------------------
+expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/again" --briefs samples/
+for f in index.html briefs.csv briefs/halden-medtech.html briefs/atlas-marine.html; do
+    cmp -s "$WORK/out/$f" "$WORK/again/$f" || fail "$f differs between two runs"
+done
+ok "two runs give byte-identical pages"
+expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/again" --briefs-for 'h*' samples/
+[ "$(ls "$WORK/again/briefs")" = "halden-medtech.html" ] || fail "--briefs-for h*: $(ls "$WORK/again/briefs")"
+ok "--briefs-for takes a pattern of ids, and a run replaces the previous briefs folder whole"
+expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/again" samples/
+[ -f "$WORK/again/index.html" ] && [ ! -f "$WORK/again/briefs.csv" ] || fail "a run without --briefs"
+ok "without --briefs, index.html is still written and briefs.csv is not listed"
+
+# ---- tidy data -------------------------------------------------------------------------
+$CHECK tidy "$WORK/out" || fail "the tidy reports do not agree with the others"
+for f in contributions.csv intakes.csv; do
+    n=$(python3 -c "import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1], newline=''))))" "$WORK/out/$f")
+    m=$(csvjson "$WORK/out/$f" | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+    [ "$n" = "$m" ] && [ "$n" -gt 0 ] || fail "$f: csv reads $n rows, csvkit $m"
+    csvstat --count "$WORK/out/$f" >/dev/null || fail "csvkit cannot read $f"
+done
+ok "contributions.csv and intakes.csv load in csv and csvkit alike, and add up to the reports"
+expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/excel" --excel --delimiter ';' samples/
+$CHECK page "$WORK/excel/index.html" "Need level per area over all intakes" || fail "index.html of an --excel run"
+grep -q '>15</td>' "$WORK/excel/index.html" || fail "index.html of an --excel ';' run lost its counts"
+ok "index.html reads the reports of an --excel ';' run too"
+done_testing
