@@ -248,6 +248,8 @@ measure pair "$REPEAT" "0 1" sh -c '"$1" run -q --jobs 1 --out "$2" "$4" & p=$!
     a=0; "$1" run -q --jobs 1 --out "$3" "$4" || a=$?
     b=0; wait "$p" || b=$?
     [ "$a" -ge "$b" ] && exit "$a"; exit "$b"' pair "$PF" "$OUT/pair-a" "$OUT/pair-b" "$MAIN"
+say "(b) partnerfit --jobs 2 --briefs (a brief per intake besides the reports), $REPEAT runs"
+measure briefs2 "$REPEAT" "0 1" "$PF" run -q --jobs 2 --briefs --out "$OUT/briefs2" "$MAIN"
 say "(c) Python reference, $REPEAT runs"
 measure python "$REPEAT" "0 1" "$PY" bench/reference.py run -q --out "$OUT/python" "$MAIN"
 say "(d) rule-pack load"
@@ -414,6 +416,7 @@ row() { # label name
     row "(b) partnerfit run --jobs 1" jobs1 "$N"
     row "(b) partnerfit run --jobs 2" jobs2 "$N"
     row "(b) control: two partnerfit --jobs 1 processes at once (aggregate)" pair "$((2 * N))"
+    row "(b) partnerfit run --jobs 2 --briefs (the briefs are rendered after the reports, one process)" briefs2 "$N"
     row "(c) Python reference, 1 process (CSafeLoader, whole pack)" python "$N"
     if [ "$FULL" = 1 ]; then
         row "(--full) partnerfit run --jobs 1, $FULL_INTAKES intakes" full1 "$FULL_INTAKES"
