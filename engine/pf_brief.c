@@ -2,9 +2,10 @@
  * pf_brief.c - one intake's brief through the prelude, and a run's briefs
  * written into a hidden folder that replaces briefs/ at the commit.
  */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* syncfs; nftw */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -127,6 +128,30 @@ static void index_row(pf_results_t *res, const pf_brief_t *b, const char *hex)
     pf_results_write(res, res->briefs, l->data, l->len, 1);
 }
 
+/* Writes the page into the hidden folder: 1, or 2 when a brief of that
+ * name was written before in this run (a duplicate id keeps the first, as
+ * the reports do), 0 after saying why. Not synced one by one: the folder
+ * is synced once before it is put in place (pf_briefs_commit). */
+static int write_page(pf_briefs_t *bs, const pf_brief_t *b)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", bs->tmp_dir, b->file.data);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno == EEXIST) return 2;
+    size_t done = 0;
+    while (fd >= 0 && done < b->html.len) {
+        ssize_t n = write(fd, b->html.data + done, b->html.len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += (size_t)n;
+    }
+    int e = fd < 0 || done < b->html.len ? (errno ? errno : EIO) : 0;
+    if (fd >= 0 && close(fd) != 0 && !e) e = errno;
+    if (!e) return 1;
+    fprintf(bs->log, "partnerfit: cannot write the brief %s: %s\n", path, strerror(e));
+    return 0;
+}
+
 int pf_briefs_add(pf_briefs_t *bs, pf_eval_t *ev, pf_results_t *res, const pf_value_t *intake,
                   const char *source)
 {
@@ -138,17 +163,8 @@ int pf_briefs_add(pf_briefs_t *bs, pf_eval_t *ev, pf_results_t *res, const pf_va
         return 1;
     }
     if (bs->filter && fnmatch(bs->filter, b->id.data, 0) != 0) return 1;
-    char final[4096];
-    snprintf(final, sizeof final, "%s/%s", bs->tmp_dir, b->file.data);
-    if (access(final, F_OK) == 0) return 1; /* a duplicate id: the first one's brief stays */
-    pf_out_file_t f = {0};
-    int ok = pf_out_open(&f, bs->tmp_dir, b->file.data, &err) &&
-             pf_out_write(&f, b->html.data, b->html.len) && pf_out_rename(&f, &err);
-    pf_out_abort(&f);
-    if (!ok) {
-        pf_log_error(bs->log, NULL, &err);
-        return 0;
-    }
+    int wrote = write_page(bs, b);
+    if (wrote != 1) return wrote == 2;
     char hex[65];
     pf_sha256_hex(b->html.data, b->html.len, hex);
     index_row(res, b, hex);
@@ -161,7 +177,8 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     (void)st;
     (void)flag;
     (void)ftw;
-    return remove(path) == 0 ? 0 : 0; /* best effort: what cannot go stays */
+    remove(path); /* best effort: what cannot go stays */
+    return 0;
 }
 
 static void remove_tree(const char *dir)
@@ -176,6 +193,15 @@ int pf_briefs_commit(pf_briefs_t *bs)
     char final[4096], old[4096];
     snprintf(final, sizeof final, "%s/%s", bs->out_dir, PF_BRIEFS_DIR);
     snprintf(old, sizeof old, "%s/.briefs-old-XXXXXX", bs->out_dir);
+    /* every brief on disk before the folder takes its name */
+    int dfd = open(bs->tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || syncfs(dfd) != 0) {
+        fprintf(bs->log, "partnerfit: cannot sync the briefs in %s: %s\n", bs->tmp_dir,
+                strerror(errno));
+        if (dfd >= 0) close(dfd);
+        return 0;
+    }
+    close(dfd);
     struct stat st;
     int had = lstat(final, &st) == 0;
     if (had && (!mkdtemp(old) || rename(final, old) != 0)) {

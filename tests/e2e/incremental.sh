@@ -21,7 +21,7 @@ same_as_full() {
     [ "$out/manifest.nostate" ] && grep -q '^state:' "$out/manifest.yaml" ||
         fail "the incremental run's manifest does not name its state ($2)"
     cp "$WORK/full/manifest.yaml" "$WORK/full/manifest.nostate"
-    for f in recommendations.csv needs.csv rejects.csv rule_hits.csv manifest.nostate; do
+    for f in recommendations.csv needs.csv contributions.csv intakes.csv index.html rejects.csv rule_hits.csv manifest.nostate; do
         if ! cmp -s "$out/$f" "$WORK/full/$f"; then
             diff "$out/$f" "$WORK/full/$f" | head -10 >&2 || true
             fail "$f of the incremental run differs from a full run's ($2)"
@@ -59,7 +59,7 @@ expect_exit 1 "$WORK/log" "$PF" run --excel --incremental --out "$WORK/xl" "$in"
 expect_exit 1 "$WORK/log" "$PF" run --excel --incremental --out "$WORK/xl" "$in"
 contains "$WORK/log" "$reused"
 expect_exit 1 "$WORK/full.log" "$PF" run --excel --out "$WORK/xl-full" "$in"
-for f in recommendations.csv needs.csv rejects.csv rule_hits.csv; do
+for f in recommendations.csv needs.csv contributions.csv intakes.csv index.html rejects.csv rule_hits.csv; do
     cmp -s "$WORK/xl/$f" "$WORK/xl-full/$f" || fail "$f of an --excel incremental run differs"
 done
 ok "--excel: as many intakes reused as without ($reused), reports identical to a full --excel run"

@@ -99,6 +99,17 @@ ok "no console message and no refused load while rendering"
 $CHECK contrast policies/default.yaml || fail "the brief colours do not pass WCAG AA"
 ok "the policy's colours pass WCAG AA contrast"
 
+# ---- contracting against a deadline it cannot meet ---------------------------------
+mkdir -p "$WORK/late"
+sed 's/^  datacenter_exit: .*/  datacenter_exit: 2026-09-01/' samples/thornbury-council.yaml >"$WORK/late/late.yaml"
+expect_exit 0 "$WORK/log" "$PF" brief --out "$WORK/late.html" "$WORK/late/late.yaml"
+expect_exit 0 "$WORK/log" "$PF" brief --out "$WORK/ontime.html" samples/thornbury-council.yaml
+$CHECK page "$WORK/late.html" "Datacenter exit on 2026-09-01, 78 days after the assessment: 192 days short" ||
+    fail "a lead time past the deadline is not said in days"
+$CHECK page "$WORK/ontime.html" "655 days after the assessment: 385 days to spare" || fail "the timeline of thornbury"
+$CHECK absent "$WORK/late.html" "days to spare" || fail "the late brief says there is time to spare"
+ok "the timeline says how many days short or to spare, from the policy's questions"
+
 # ---- hostile text stays text ------------------------------------------------------
 mkdir -p "$WORK/hostile" "$WORK/rules"
 cp rules/*.lua "$WORK/rules/"
@@ -127,6 +138,17 @@ browse "file://$WORK/hout/index.html" --dump-dom >"$WORK/hindex.dom.html"
 $CHECK page "$WORK/hindex.dom.html" "rtl.yaml" >"$WORK/check.log" 2>&1 ||
     { cat "$WORK/check.log" >&2; fail "the overview of a hostile batch"; }
 ok "a hostile organisation name and rule text render as text; an RTL override is rejected and listed"
+
+# ---- a duplicate id: the first file's brief, as in the reports ----------------------
+mkdir -p "$WORK/dup"
+cp samples/kestrel-dental.yaml "$WORK/dup/a.yaml"
+sed 's/^  name: .*/  name: Second Of Two/' samples/kestrel-dental.yaml >"$WORK/dup/b.yaml"
+expect_exit 1 "$WORK/log" "$PF" run --out "$WORK/dout" --briefs "$WORK/dup"
+[ "$(ls "$WORK/dout/briefs" | wc -l)" = 1 ] || fail "two briefs for one id"
+[ "$(wc -l <"$WORK/dout/briefs.csv")" = 2 ] || fail "briefs.csv lists the duplicate"
+$CHECK page "$WORK/dout/briefs/kestrel-dental.html" "Kestrel Dental" || fail "the duplicate's brief won"
+$CHECK absent "$WORK/dout/briefs/kestrel-dental.html" "Second Of Two" || fail "the duplicate's brief won"
+ok "a duplicate id keeps the first file's brief and one briefs.csv row"
 
 # ---- deterministic and filtered ----------------------------------------------------
 expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/again" --briefs samples/

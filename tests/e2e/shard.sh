@@ -26,14 +26,14 @@ for k in 0 1 2; do
     [ "$code" -le 1 ] || { cat "$WORK/log$k" >&2; fail "shard $k exited $code"; }
 done
 expect_exit 1 "$WORK/log" "$PF" merge --out "$WORK/merged" "$WORK/shard0" "$WORK/shard1" "$WORK/shard2"
-for f in recommendations.csv needs.csv rejects.csv rule_hits.csv manifest.yaml; do
+for f in recommendations.csv needs.csv contributions.csv intakes.csv index.html rejects.csv rule_hits.csv manifest.yaml; do
     if ! cmp -s "$WORK/single/$f" "$WORK/merged/$f"; then
         diff "$WORK/single/$f" "$WORK/merged/$f" | head -20 >&2 || true
         fail "$f of the merged shards differs from the single run's"
     fi
 done
 contains "$WORK/merged/rejects.csv" '"intake.duplicate_id"'
-ok "3 shards merged give byte-identical reports, duplicates across shards included"
+ok "3 shards merged give byte-identical reports (the tidy ones and index.html too), duplicates across shards included"
 
 # each file went to exactly one shard
 total=0

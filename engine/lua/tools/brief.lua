@@ -131,8 +131,10 @@ local function options(out, e)
   for rank, o in ipairs(e.order) do
     local s, listed = e.score[o.id], e.shortlisted[o.id]
     local colour = listed and c.shortlisted or (e.excluded[o.id] and c.excluded or c.other)
+    local prev, nxt = e.order[rank - 1], e.order[rank + 1]
+    local tied = (prev and e.score[prev.id] == s) or (nxt and e.score[nxt.id] == s)
     spec.bars[#spec.bars + 1] = { label = o.name, value = s, colour = colour, outline = e.excluded[o.id] ~= nil,
-                                  text = num(s) .. (listed and " shortlisted" or "") }
+                                  text = num(s) .. (listed and " shortlisted" or "") .. (tied and " (tied)" or "") }
     desc[#desc + 1] = rank .. ". " .. o.name .. " " .. num(s) .. (listed and " (shortlisted)" or "")
     rows[#rows + 1] = { tostring(rank), esc(o.name), num(s), listed and "yes" or "no", bdi(e.shortlist_note[o.id]) }
   end
@@ -181,13 +183,14 @@ local function timeline(out, e, intake)
   local b = pol.brief
   local lead = b.read_lead_time(intake)
   if type(lead) ~= "number" or not e.as_of then return end
-  local marks, lines, max = {}, {}, lead
+  local marks, lines, said, max = {}, {}, { b.lead_time_label .. ": " .. lead .. " days" }, lead
   for _, d in ipairs(b.deadlines) do
     local date = d.read(intake)
     if type(date) == "string" then
       local ok, days = pcall(days_between, e.as_of, date)
       if ok and days then
         marks[#marks + 1] = { value = days, label = d.label .. " (" .. days .. " days)", colour = b.colours.cut }
+        said[#said + 1] = d.label .. ": " .. days .. " days"
         local gap = days - lead
         lines[#lines + 1] = "<li>" .. esc(d.label) .. " on " .. esc(date) .. ", " .. days .. " days after the " ..
           "assessment: " .. (gap >= 0 and (gap .. " days to spare once the contract is signed.") or
@@ -199,7 +202,7 @@ local function timeline(out, e, intake)
   if #marks == 0 then return end
   section(out, "timeline")
   local spec = { id = "timeline-chart", title = b.lead_time_label .. " against the deadlines, in days",
-                 desc = b.lead_time_label .. ": " .. lead .. " days.", max = max * 1.1,
+                 desc = table.concat(said, "; ") .. ".", max = max * 1.1,
                  bars = { { label = b.lead_time_label, value = lead, colour = b.colours.accent,
                             text = lead .. " days" } },
                  marks = marks }
@@ -212,7 +215,8 @@ local function lifecycles(out, e)
   for _, o in ipairs(e.order) do
     local note = lifecycle_note(o, e.as_of)
     if note ~= "" then
-      rows[#rows + 1] = { esc(o.name), esc((lifecycle_status(o, e.as_of))), esc(note) }
+      local status = lifecycle_status(o, e.as_of)
+      rows[#rows + 1] = { esc(o.name), esc(status == "unavailable" and "not yet available" or status), esc(note) }
     end
   end
   if #rows == 0 then return end
@@ -228,9 +232,10 @@ local function answers(out, e)
     if ent.fired then
       for _, read in ipairs(ent.reads) do
         local path, value = read:match("^([^=]+)=(.*)$")
-        if path and not path:match("^f%.") and not seen[path] then
+        -- a read past the end of a list (nil) is how a rule found the end, not an answer
+        if path and not path:match("^f%.") and value ~= "nil" and not seen[path] then
           seen[path] = true
-          rows[#rows + 1] = { "<code>" .. esc(path) .. "</code>", bdi(value) }
+          rows[#rows + 1] = { "<code>" .. esc(path) .. "</code>", bdi((value:gsub('^"(.*)"$', "%1"))) }
         end
       end
     end
