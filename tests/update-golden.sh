@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 bin=${1:-build/partnerfit}
 out=$(mktemp -d)
 "$bin" run --quiet --out "$out" samples/
-for f in recommendations.csv needs.csv contributions.csv intakes.csv rejects.csv rule_hits.csv manifest.yaml; do cp "$out/$f" tests/golden/; done
+for f in recommendations.csv needs.csv contributions.csv intakes.csv rejects.csv rule_hits.csv index.html manifest.yaml; do cp "$out/$f" tests/golden/; done
 rm -rf "$out"
 git --no-pager diff --stat -- tests/golden || true

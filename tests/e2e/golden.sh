@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/out" samples/
-for f in recommendations.csv needs.csv contributions.csv intakes.csv rejects.csv rule_hits.csv manifest.yaml; do
+for f in recommendations.csv needs.csv contributions.csv intakes.csv rejects.csv rule_hits.csv index.html manifest.yaml; do
     if ! cmp -s "tests/golden/$f" "$WORK/out/$f"; then
         diff -u "tests/golden/$f" "$WORK/out/$f" | head -40 >&2 || true
         fail "$f differs from tests/golden/$f"
@@ -18,7 +18,7 @@ done
 
 # determinism: the same run again, and from a copy of the inputs in another order of creation
 expect_exit 0 "$WORK/log2" "$PF" run --out "$WORK/again" samples/
-for f in recommendations.csv needs.csv contributions.csv intakes.csv rejects.csv rule_hits.csv manifest.yaml; do
+for f in recommendations.csv needs.csv contributions.csv intakes.csv rejects.csv rule_hits.csv index.html manifest.yaml; do
     cmp -s "$WORK/out/$f" "$WORK/again/$f" || fail "$f differs between two identical runs"
 done
 ok "two runs give byte-identical reports"
