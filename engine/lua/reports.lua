@@ -12,7 +12,6 @@ local rules = M.dsl.rules
 local area_ids, area_name = pol.area_ids, pol.area_name
 local level_labels, area_level_text = pol.level_labels, pol.area_level_text
 local collect_hits, take_hits = R.collect_hits, R.take_hits
-local option_name = pol.option_name
 
 local reports = {}
 M.reports = reports
@@ -27,9 +26,10 @@ function reports.describe()
     { name = "needs.csv",
       columns = { "intake_id", label_column, "area_id", "area_name", "need_level",
                   "need_label", "drivers", "source" } },
+    -- lean on purpose: the largest report per intake, and intakes.csv has
+    -- each intake's label and source, the policy the names of areas and options
     { name = "contributions.csv",
-      columns = { "intake_id", label_column, "kind", "target_id", "target_name", "rule_id",
-                  "points", "reason", "source" } },
+      columns = { "intake_id", "kind", "target_id", "rule_id", "points", "reason" } },
     { name = "intakes.csv", columns = reports.intake_columns() },
   }
 end
@@ -118,9 +118,7 @@ local function emit_rows(e, intake, source)
   end
   local c = e.contrib
   for i = 1, #c, 5 do
-    local kind, key = CONTRIB_KIND[c[i]], c[i + 1]
-    emit(3, id, label, kind, key, kind == "need" and area_name[key] or option_name(key), c[i + 2],
-         c[i + 3] or nil, c[i + 4], source)
+    emit(3, id, CONTRIB_KIND[c[i]], c[i + 1], c[i + 2], c[i + 3] or nil, c[i + 4])
   end
   emit_intake_row(e, intake, id, label, source)
 end

@@ -106,7 +106,7 @@ enum {
 /* needs.csv columns */
 enum { N_ID, N_LABEL, N_AREA, N_NAME, N_LEVEL, N_LEVEL_LABEL, N_DRIVERS, N_SRC };
 /* contributions.csv columns */
-enum { C_ID, C_LABEL, C_KIND, C_TARGET, C_TARGET_NAME, C_RULE, C_POINTS, C_REASON, C_SRC, C_NCOLS };
+enum { C_ID, C_KIND, C_TARGET, C_RULE, C_POINTS, C_REASON, C_NCOLS };
 /* intakes.csv columns with the fixture's policy (one attribute, three areas) */
 enum {
     I_ID,

@@ -402,7 +402,6 @@ static void test_contributions_and_intake_row(void **state)
     size_t r = row_where(c, C_RULE, "need.a");
     assert_string_equal(c->cell[r][C_KIND], "need");
     assert_string_equal(c->cell[r][C_TARGET], "alpha");
-    assert_string_equal(c->cell[r][C_TARGET_NAME], "Alpha");
     assert_string_equal(c->cell[r][C_REASON], "Alpha; needed.");
     /* the weighted points, as added */
     r = row_where(c, C_RULE, "fit.w");
