@@ -239,6 +239,40 @@ static int run_intake_tool(pf_session_t *s, const char *tool, const char *path,
     return code;
 }
 
+/* One intake file read for a command: the session, the document and the
+ * typed intake. */
+typedef struct one_intake {
+    pf_session_t s;
+    pf_doc_t doc;
+    pf_errlist_t errs;
+    pf_value_t *intake;
+} one_intake_t;
+
+/* Opens the command's session and reads its one intake file: PF_EXIT_OK,
+ * PF_EXIT_CONFIG when the pack cannot load, PF_EXIT_REJECTS when the file
+ * cannot be read (said on log). Close with one_intake_close either way. */
+static int one_intake_open(one_intake_t *t, const pf_tools_options_t *o, FILE *log)
+{
+    pf_doc_init(&t->doc);
+    pf_errlist_init(&t->errs);
+    t->intake = NULL;
+    if (!pf_session_open(&t->s, o->rules_dir, o->policy_path, &o->limits, log))
+        return PF_EXIT_CONFIG;
+    pf_yread_limits_t lim;
+    pf_yread_limits_default(&lim);
+    if (pf_intake_read(&t->s.cfg, o->paths[0], &lim, 0, &t->doc, &t->intake, &t->errs))
+        return PF_EXIT_OK;
+    print_errors(log, o->paths[0], &t->errs);
+    return PF_EXIT_REJECTS;
+}
+
+static void one_intake_close(one_intake_t *t)
+{
+    pf_errlist_delete(&t->errs);
+    pf_doc_delete(&t->doc);
+    pf_session_close(&t->s);
+}
+
 /* A command on one intake file: reads it (exit 1 when it cannot be read),
  * runs the tool with make_arg's options (exit failed when the tool fails). */
 static int intake_command(const pf_tools_options_t *o, const char *tool, tool_arg_fn make_arg,
@@ -246,26 +280,12 @@ static int intake_command(const pf_tools_options_t *o, const char *tool, tool_ar
 {
     const char *format = intake_format(o, tool, log);
     if (!format) return PF_EXIT_CONFIG;
-    pf_session_t s;
-    if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
-    pf_yread_limits_t lim;
-    pf_yread_limits_default(&lim);
-    pf_doc_t doc;
-    pf_doc_init(&doc);
-    pf_errlist_t errs;
-    pf_errlist_init(&errs);
-    pf_value_t *intake;
-    int code;
-    if (!pf_intake_read(&s.cfg, o->paths[0], &lim, 0, &doc, &intake, &errs)) {
-        print_errors(log, o->paths[0], &errs);
-        code = PF_EXIT_REJECTS;
-    } else {
-        code = run_intake_tool(&s, tool, o->paths[0], intake, make_arg(&s, &doc.arena, format),
-                               failed, out, log);
-    }
-    pf_errlist_delete(&errs);
-    pf_doc_delete(&doc);
-    pf_session_close(&s);
+    one_intake_t t;
+    int code = one_intake_open(&t, o, log);
+    if (code == PF_EXIT_OK)
+        code = run_intake_tool(&t.s, tool, o->paths[0], t.intake,
+                               make_arg(&t.s, &t.doc.arena, format), failed, out, log);
+    one_intake_close(&t);
     return code;
 }
 
@@ -301,32 +321,19 @@ int pf_cmd_brief(const pf_tools_options_t *o, FILE *out, FILE *log)
         fprintf(log, "partnerfit: brief takes one intake file\n");
         return PF_EXIT_CONFIG;
     }
-    pf_session_t s;
-    if (!command_session(&s, o, log)) return PF_EXIT_CONFIG;
-    pf_yread_limits_t lim;
-    pf_yread_limits_default(&lim);
-    pf_doc_t doc;
-    pf_doc_init(&doc);
-    pf_errlist_t errs;
-    pf_errlist_init(&errs);
+    one_intake_t t;
     pf_brief_t b;
     pf_brief_init(&b);
-    pf_value_t *intake;
     pf_err_t err;
-    int code;
-    if (!pf_intake_read(&s.cfg, o->paths[0], &lim, 0, &doc, &intake, &errs)) {
-        print_errors(log, o->paths[0], &errs);
-        code = PF_EXIT_REJECTS;
-    } else if (!pf_brief_render(s.ev, intake, o->paths[0], &b, &err)) {
+    int code = one_intake_open(&t, o, log);
+    if (code == PF_EXIT_OK && !pf_brief_render(t.s.ev, t.intake, o->paths[0], &b, &err)) {
         pf_log_error(log, o->paths[0], &err);
         code = PF_EXIT_RULE_ERRORS;
-    } else {
+    } else if (code == PF_EXIT_OK) {
         code = put_page(o, &b, out, log);
     }
     pf_brief_delete(&b);
-    pf_errlist_delete(&errs);
-    pf_doc_delete(&doc);
-    pf_session_close(&s);
+    one_intake_close(&t);
     return code;
 }
 

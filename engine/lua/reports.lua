@@ -12,6 +12,7 @@ local rules = M.dsl.rules
 local area_ids, area_name = pol.area_ids, pol.area_name
 local level_labels, area_level_text = pol.level_labels, pol.area_level_text
 local collect_hits, take_hits = R.collect_hits, R.take_hits
+local shortlisted_ids = M.stages.shortlisted_ids
 
 local reports = {}
 M.reports = reports
@@ -71,10 +72,7 @@ local function emit_intake_row(e, intake, id, label, source)
     n = n + 1
     cells[n] = a.read(intake)
   end
-  local short, top = {}, e.top
-  for _, o in ipairs(e.order) do
-    if e.shortlisted[o.id] then short[#short + 1] = o.id end
-  end
+  local short, top = shortlisted_ids(e), e.top
   local score = e.score
   local second = e.order[2]
   local lead = top and second and score[top] - score[second.id] or nil

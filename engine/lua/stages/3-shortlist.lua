@@ -160,6 +160,15 @@ local function select_shortlist(e, ctx)
   end
 end
 
+-- the ids of the shortlisted options, in rank order (after the stage ran)
+function M.stages.shortlisted_ids(e)
+  local ids = {}
+  for _, o in ipairs(e.order) do
+    if e.shortlisted[o.id] then ids[#ids + 1] = o.id end
+  end
+  return ids
+end
+
 function M.stages.shortlist(e, intake, ctx)
   apply_exclusions(e, intake, ctx)
   rank_options(e)

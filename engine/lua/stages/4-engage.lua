@@ -9,6 +9,7 @@ local R = M.runner
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
 local action_value, fail, charge, contribute = R.action_value, R.fail, R.charge, R.contribute
 local engage_rules = M.dsl.by_stage.engage
+local shortlisted_ids = M.stages.shortlisted_ids
 
 M.stages = M.stages or {}
 
@@ -16,13 +17,7 @@ local function step_targets(r, e)
   local t = r.targets
   if t == "all" then return e.option_ids end
   if t == "top" then return { e.top } end
-  if t == "shortlisted" then
-    local ids = {}
-    for _, o in ipairs(e.order) do
-      if e.shortlisted[o.id] then ids[#ids + 1] = o.id end
-    end
-    return ids
-  end
+  if t == "shortlisted" then return shortlisted_ids(e) end
   return t
 end
 

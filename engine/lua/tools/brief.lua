@@ -66,13 +66,7 @@ local function cover(out, e, intake, id, label)
   out[#out + 1] = "</dl>\n</header>\n"
 end
 
-local function shortlist_ids(e)
-  local ids = {}
-  for _, o in ipairs(e.order) do
-    if e.shortlisted[o.id] then ids[#ids + 1] = o.id end
-  end
-  return ids
-end
+local shortlist_ids = M.stages.shortlisted_ids
 
 local function summary(out, e)
   section(out, "summary")

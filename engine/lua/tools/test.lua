@@ -36,13 +36,7 @@ local function fact_shown(v)
   return "[" .. table.concat(items, ", ") .. "]"
 end
 
-local function shortlist_of(e)
-  local ids = {}
-  for _, o in ipairs(e.order) do
-    if e.shortlisted[o.id] then ids[#ids + 1] = o.id end
-  end
-  return ids
-end
+local shortlist_of = M.stages.shortlisted_ids
 
 local function fired_set(e)
   local set = {}
