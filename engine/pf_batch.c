@@ -205,7 +205,10 @@ int pf_batch_finish(pf_batch_core_t *c)
 {
     if (!pf_results_close(&c->res)) return 0;
     c->stats->reject_rows = c->res.files[c->res.rejects].rows;
-    if (!write_overview(c)) return 0;
+    /* the overview is for people: without it the reports still stand */
+    if (!write_overview(c))
+        fprintf(c->log, "partnerfit: warning: %s not written (the reports are)\n",
+                PF_OVERVIEW_NAME);
     /* The manifest says what the reports hold: written after them, renamed last. */
     pf_buf_t text;
     pf_buf_init(&text);

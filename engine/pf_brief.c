@@ -46,7 +46,7 @@ int pf_brief_name_ok(const char *name)
 }
 
 /* One text field of the table on top into buf ("" when not text).
- * [-0, +0, -] */
+ * [-0, +0, m] */
 static void take_field(lua_State *L, const char *key, pf_buf_t *buf)
 {
     size_t len = 0;

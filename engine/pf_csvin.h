@@ -21,7 +21,7 @@
 
 #include "pf_common.h"
 
-#define PF_CSVIN_MAX_FIELDS 64 /* fields kept per record; more are counted */
+#define PF_CSVIN_MAX_FIELDS 256 /* fields kept per record; more are counted */
 
 typedef struct pf_csvin {
     struct csv_parser csv;

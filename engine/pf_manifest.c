@@ -25,7 +25,7 @@ static void put(pf_arena_t *a, pf_value_t *parent, const char *key, const pf_val
 pf_value_t *pf_manifest_value(const pf_manifest_t *m, pf_results_t *res, pf_arena_t *a)
 {
     char hex[65];
-    pf_value_t *root = pf_value_map(a, 8);
+    pf_value_t *root = pf_value_map(a, 10); /* 7 sections, state or shard or both, run_date */
     pf_value_add_str(a, root, "partnerfit", PF_VERSION);
 
     pf_value_t *rules = pf_value_map(a, 3);

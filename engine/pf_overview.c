@@ -26,18 +26,27 @@ static int feed_report(pf_eval_t *ev, const pf_results_t *res, size_t file, FILE
         fprintf(log, "partnerfit: cannot read %s back for the overview\n", res->files[file].name);
         return 0;
     }
+    int c0 = getc(fp), c1 = getc(fp), c2 = getc(fp); /* a UTF-8 BOM (--excel) */
+    if (!(c0 == 0xEF && c1 == 0xBB && c2 == 0xBF)) rewind(fp);
     pf_csvin_t in;
     pf_csvin_init(&in);
     if (res->style && res->style->delimiter) pf_csvin_set_delim(&in, res->style->delimiter);
-    pf_csvin_open(&in, fp, 0);
+    pf_csvin_open(&in, fp, (unsigned long long)ftell(fp));
     const char *cells[PF_CSVIN_MAX_FIELDS + 1];
     size_t lens[PF_CSVIN_MAX_FIELDS + 1];
     cells[0] = res->files[file].name;
     lens[0] = strlen(cells[0]);
     int ok = 1;
     pf_err_t err;
+    int said = 0;
     while (ok && pf_csvin_next(&in)) {
         size_t n = in.kept;
+        if (in.fields > n && !said) {
+            fprintf(log,
+                    "partnerfit: %s has more than %d columns; the overview reads the first %d\n",
+                    res->files[file].name, PF_CSVIN_MAX_FIELDS, PF_CSVIN_MAX_FIELDS);
+            said = 1;
+        }
         for (size_t i = 0; i < n; i++)
             cells[i + 1] = pf_csvin_field(&in, i, &lens[i + 1]);
         ok = pf_eval_feed(ev, "overview_row", cells, lens, n + 1, &err);

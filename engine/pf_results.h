@@ -58,7 +58,8 @@ typedef struct pf_results {
     const char *out_dir;
     const pf_csv_style_t *style;
     FILE *log;
-    pf_result_file_t files[PF_RESULTS_MAX_REPORTS + 4];
+    /* reports, rejects, rule hits, two ledgers, briefs.csv, index.html */
+    pf_result_file_t files[PF_RESULTS_MAX_REPORTS + 6];
     size_t nfiles;
     size_t nreports;  /* the evaluator's reports: files[0 .. nreports-1] */
     size_t rejects;   /* rejects.csv: files[nreports] */

@@ -187,7 +187,7 @@ local function timeline(out, e, intake)
         said[#said + 1] = d.label .. ": " .. days .. " days"
         local gap = days - lead
         lines[#lines + 1] = "<li>" .. esc(d.label) .. " on " .. esc(date) .. ", " .. days .. " days after the " ..
-          "assessment: " .. (gap >= 0 and (gap .. " days to spare once the contract is signed.") or
+          "assessment: " .. (gap >= 0 and (gap .. " days to spare after the lead time.") or
             ("<strong>" .. -gap .. " days short</strong>: contracting alone would run past it.")) .. "</li>"
         if days > max then max = days end
       end
