@@ -167,6 +167,7 @@ int pf_batch_lock(pf_batch_core_t *c)
     if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
     pf_out_sweep(c->opt->out_dir);
     pf_briefs_sweep(c->opt->out_dir);
+    c->prev_briefs = pf_manifest_previous_lists(c->opt->out_dir, PF_BRIEFS_INDEX);
     return PF_EXIT_OK;
 }
 
@@ -216,9 +217,10 @@ int pf_batch_finish(pf_batch_core_t *c)
     pf_err_set(&err, "io", 0, 0, "", "cannot write %s in %s", PF_MANIFEST_NAME, c->opt->out_dir);
     int ok = pf_manifest_text(&c->manifest, &c->res, &text, &err);
     if (!ok) pf_log_error(c->log, NULL, &err);
+    ok = ok && (!c->briefs || pf_briefs_commit(c->briefs));
     ok = ok && pf_results_commit(&c->res, PF_MANIFEST_NAME, text.data, text.len);
     pf_buf_delete(&text);
-    if (ok && !c->res.briefs) pf_briefs_remove_stale(c->opt->out_dir);
+    if (ok && !c->res.briefs && c->prev_briefs) pf_briefs_remove_stale(c->opt->out_dir);
     return ok;
 }
 
@@ -1189,6 +1191,8 @@ static int run(batch_t *b)
     if (!enough_input(b)) return PF_EXIT_NO_INPUT;
     int code = pf_batch_lock(&b->c);
     if (code != PF_EXIT_OK) return code;
+    if (b->opt->briefs && !pf_briefs_may_replace(b->opt->out_dir, b->c.prev_briefs, b->log))
+        return PF_EXIT_IO;
     if (!pf_batch_open(&b->c)) return PF_EXIT_IO;
     b->nreports = b->c.res.nreports;
     if (!prepare_workers(b)) return PF_EXIT_IO;
@@ -1210,10 +1214,10 @@ static int run(batch_t *b)
                              b->log) ||
             !write_briefs(b, &b->briefs))
             return PF_EXIT_IO;
+        b->c.briefs = &b->briefs;
     }
     write_rule_hits(b);
     if (!pf_batch_finish(&b->c)) return PF_EXIT_IO;
-    if (b->opt->briefs && !pf_briefs_commit(&b->briefs)) return PF_EXIT_IO;
     return pf_batch_exit_code(&b->c);
 }
 

@@ -28,6 +28,8 @@ typedef struct pf_batch_core {
     pf_idset_t ids;         /* unique ids, in input order */
     pf_manifest_t manifest; /* what the manifest names */
     int lock_fd;
+    int prev_briefs;          /* the previous manifest in the folder lists briefs.csv */
+    struct pf_briefs *briefs; /* run --briefs: put in place with the reports; else NULL */
 } pf_batch_core_t;
 
 /* Starts a core with the options; stats are zeroed. */
@@ -44,7 +46,9 @@ int pf_batch_configure(pf_batch_core_t *c);
 int pf_batch_lock(pf_batch_core_t *c);
 /* Opens the result files the options ask for; 0 after saying why. */
 int pf_batch_open(pf_batch_core_t *c);
-/* Closes the result files, writes the manifest and commits them all. */
+/* Closes the result files, writes index.html and the manifest, and
+ * commits them all (the briefs of run --briefs just before); removes the
+ * previous run's briefs when this one wrote none. */
 int pf_batch_finish(pf_batch_core_t *c);
 /* The outcome of a run or merge that finished, as an exit code. */
 int pf_batch_exit_code(const pf_batch_core_t *c);

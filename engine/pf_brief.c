@@ -183,16 +183,30 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static void remove_tree(const char *dir)
 {
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+int pf_briefs_may_replace(const char *out_dir, int ours, FILE *log)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", out_dir, PF_BRIEFS_DIR);
+    if (lstat(path, &st) != 0) return 1;
+    if (S_ISDIR(st.st_mode) && ours) return 1;
+    fprintf(log,
+            "partnerfit: %s exists and is not a briefs folder a previous run wrote (%s); "
+            "nothing written: move it, or write to another --out\n",
+            path,
+            S_ISDIR(st.st_mode) ? "the previous manifest lists no briefs.csv"
+                                : "it is not a folder");
+    return 0;
 }
 
 int pf_briefs_commit(pf_briefs_t *bs)
 {
     if (!bs->tmp_dir) return 0;
-    pf_err_t err;
-    char final[4096], old[4096];
+    char final[4096];
     snprintf(final, sizeof final, "%s/%s", bs->out_dir, PF_BRIEFS_DIR);
-    snprintf(old, sizeof old, "%s/.briefs-old-XXXXXX", bs->out_dir);
     /* every brief on disk before the folder takes its name */
     int dfd = open(bs->tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || syncfs(dfd) != 0) {
@@ -204,20 +218,22 @@ int pf_briefs_commit(pf_briefs_t *bs)
     close(dfd);
     struct stat st;
     int had = lstat(final, &st) == 0;
-    if (had && (!mkdtemp(old) || rename(final, old) != 0)) {
-        fprintf(bs->log, "partnerfit: cannot move the previous %s aside: %s\n", final,
-                strerror(errno));
-        return 0;
-    }
-    if (rename(bs->tmp_dir, final) != 0) {
+    /* one rename: briefs/ is never missing, and the old one is then under
+     * the hidden name, removed below (or by the next run's sweep) */
+    int rc = had ? renameat2(AT_FDCWD, bs->tmp_dir, AT_FDCWD, final, RENAME_EXCHANGE)
+                 : rename(bs->tmp_dir, final);
+    if (rc != 0) {
         fprintf(bs->log, "partnerfit: cannot put the briefs in place at %s: %s\n", final,
                 strerror(errno));
         return 0;
     }
+    if (had) remove_tree(bs->tmp_dir);
     free(bs->tmp_dir);
     bs->tmp_dir = NULL;
-    if (had) remove_tree(old);
-    return pf_out_sync_dir(bs->out_dir, &err);
+    pf_err_t err;
+    if (pf_out_sync_dir(bs->out_dir, &err)) return 1;
+    pf_log_error(bs->log, NULL, &err);
+    return 0;
 }
 
 void pf_briefs_delete(pf_briefs_t *bs)

@@ -49,6 +49,12 @@ typedef struct pf_briefs {
     FILE *log;
 } pf_briefs_t;
 
+/* Whether a run may write OUT/briefs/: it is absent, or a folder a previous
+ * run wrote (ours: its manifest, read before anything is written, lists
+ * briefs.csv). Anything else (a file, a link, someone's own folder) is
+ * left alone and the run refused: 0 after saying why. */
+int pf_briefs_may_replace(const char *out_dir, int ours, FILE *log);
+
 /* Starts a run's briefs: the hidden folder made, briefs.csv opened in res.
  * 0 after saying why. */
 int pf_briefs_begin(pf_briefs_t *bs, const char *out_dir, const char *filter, pf_results_t *res,
@@ -59,11 +65,15 @@ int pf_briefs_begin(pf_briefs_t *bs, const char *out_dir, const char *filter, pf
  * the run; a failed rendering is said and skipped). */
 int pf_briefs_add(pf_briefs_t *bs, pf_eval_t *ev, pf_results_t *res, const pf_value_t *intake,
                   const char *source);
-/* After the reports are committed: briefs/ replaced by this run's folder. */
+/* Just before the reports are committed (the manifest renamed last):
+ * this run's folder synced and exchanged with briefs/ in one rename, the
+ * previous one removed. 0 after saying why (nothing changed then). */
 int pf_briefs_commit(pf_briefs_t *bs);
 void pf_briefs_delete(pf_briefs_t *bs);
-/* After a run without --briefs committed: the previous run's briefs/ and
- * briefs.csv removed, since the new reports no longer match them. */
+/* After a run without --briefs committed over one with (ours: the
+ * previous manifest listed briefs.csv): the old briefs/ and briefs.csv
+ * removed, since the new reports no longer match them. A link or a file
+ * called briefs is never followed or removed. */
 void pf_briefs_remove_stale(const char *out_dir);
 /* Removes hidden brief folders that killed runs left in out_dir. */
 void pf_briefs_sweep(const char *out_dir);

@@ -132,6 +132,20 @@ long long pf_manifest_previous_files(const char *out_dir)
     return files;
 }
 
+int pf_manifest_previous_lists(const char *out_dir, const char *name)
+{
+    pf_doc_t doc;
+    pf_doc_init(&doc);
+    const pf_value_t *reports = pf_value_get(read_previous(out_dir, &doc), "reports");
+    int found = 0;
+    for (size_t i = 0; reports && reports->kind == PF_VAL_LIST && i < reports->count; i++) {
+        const pf_value_t *f = pf_value_get(&reports->items[i], "file");
+        found = found || (f && f->kind == PF_VAL_STR && strcmp(f->s, name) == 0);
+    }
+    pf_doc_delete(&doc);
+    return found;
+}
+
 /* SHA-256 (hex) of what fd holds, read from its start. 0 on a read error. */
 static int digest_fd(int fd, char hex[65])
 {

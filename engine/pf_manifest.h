@@ -40,6 +40,10 @@ int pf_manifest_text(const pf_manifest_t *m, pf_results_t *res, pf_buf_t *out, p
  * there is none or it cannot be read. */
 long long pf_manifest_previous_files(const char *out_dir);
 
+/* Whether the manifest in out_dir (the previous run's) lists the report
+ * name: 0 when it does not or there is none. */
+int pf_manifest_previous_lists(const char *out_dir, const char *name);
+
 /* The text at section.key of a manifest read back ("" when absent). */
 const char *pf_manifest_field(const pf_value_t *manifest, const char *section, const char *key);
 

@@ -160,11 +160,31 @@ expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/again" --briefs-for 'h*' sample
 [ "$(ls "$WORK/again/briefs")" = "halden-medtech.html" ] || fail "--briefs-for h*: $(ls "$WORK/again/briefs")"
 ok "--briefs-for takes a pattern of ids, and a run replaces the previous briefs folder whole"
 expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/again" samples/
-[ -f "$WORK/again/index.html" ] && [ ! -f "$WORK/again/briefs.csv" ] || fail "a run without --briefs"
-ok "without --briefs, index.html is still written and briefs.csv is not listed"
+[ -f "$WORK/again/index.html" ] && [ ! -e "$WORK/again/briefs.csv" ] && [ ! -e "$WORK/again/briefs" ] ||
+    fail "a run without --briefs left the previous run's briefs"
+ok "without --briefs, index.html is still written and the previous run's briefs are removed"
+
+# a briefs folder, file or link partnerfit did not write is never touched
+mkdir -p "$WORK/mine/briefs/sub" "$WORK/elsewhere"
+echo mine >"$WORK/mine/briefs/sub/notes.txt"
+echo theirs >"$WORK/elsewhere/keep.html"
+expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/mine" samples/kestrel-dental.yaml
+[ -f "$WORK/mine/briefs/sub/notes.txt" ] || fail "a run removed a briefs folder it did not write"
+expect_exit 3 "$WORK/log" "$PF" run --briefs --out "$WORK/mine" samples/kestrel-dental.yaml
+contains "$WORK/log" "is not a briefs folder a previous run wrote"
+[ -f "$WORK/mine/briefs/sub/notes.txt" ] || fail "run --briefs replaced a briefs folder it did not write"
+mkdir -p "$WORK/linked"
+ln -s "$WORK/elsewhere" "$WORK/linked/briefs"
+expect_exit 3 "$WORK/log" "$PF" run --briefs --out "$WORK/linked" samples/kestrel-dental.yaml
+expect_exit 0 "$WORK/log" "$PF" run --briefs --out "$WORK/ours" samples/kestrel-dental.yaml
+rm -rf "$WORK/ours/briefs" && ln -s "$WORK/elsewhere" "$WORK/ours/briefs"
+expect_exit 0 "$WORK/log" "$PF" run --out "$WORK/ours" samples/kestrel-dental.yaml
+[ -f "$WORK/elsewhere/keep.html" ] && [ -L "$WORK/ours/briefs" ] || fail "a briefs link was followed or removed"
+ok "someone's own briefs folder, or a link called briefs, is left alone (run --briefs refuses with exit 3)"
 
 # the run date only when the operator gives one, with every kind of run
 SOURCE_DATE_EPOCH=1700000000 expect_exit 0 "$WORK/log" "$PF" run --incremental --shard 0/2 --out "$WORK/dated" samples/
+unset SOURCE_DATE_EPOCH # dash keeps an assignment made before a function call
 $CHECK page "$WORK/dated/index.html" "Run on 2023-11-14." || fail "SOURCE_DATE_EPOCH gives no run date"
 $CHECK absent "$WORK/out/index.html" "Run on" || fail "a run date without SOURCE_DATE_EPOCH"
 ok "index.html names the run date from SOURCE_DATE_EPOCH (also with --incremental --shard), none otherwise"
