@@ -283,6 +283,9 @@ typedef struct batch {
     pf_slice_t slice;   /* the files this run takes, and how reports show them */
     pf_prev_t *prev;    /* --incremental: the previous run's state and reports */
     pf_briefs_t briefs; /* --briefs: the briefs folder being written */
+    /* --briefs: the intakes not evaluated, as (scan entry, document)
+     * pairs in input order (a few bytes a reject, nothing an intake) */
+    pf_buf_t not_evaluated;
     pf_errlist_t errs;
     /* rules: their identity (from the supervisor's evaluator), the time
      * the workers spent in each, and the overruns counted in input order */
@@ -864,6 +867,10 @@ static void write_outcome(batch_t *b, size_t entry, slot_t *s, outcome_t *o, siz
             what = PF_LEDGER_RULE_ERROR;
         }
         o->ok = 0;
+        if (b->opt->briefs) {
+            uint32_t pair[2] = {(uint32_t)entry, (uint32_t)doc};
+            pf_buf_add(&b->not_evaluated, pair, sizeof pair);
+        }
     }
     const pf_hit_t *hits = s->hits.items ? s->hits.items + o->hits_first : NULL;
     size_t nhits = o->hits_end - o->hits_first;
@@ -1070,15 +1077,30 @@ static void batch_delete(batch_t *b)
     pf_scan_delete(&b->scan);
     pf_errlist_delete(&b->errs);
     if (b->opt->briefs) pf_briefs_delete(&b->briefs);
+    pf_buf_delete(&b->not_evaluated);
     pf_batch_core_delete(&b->c);
 }
 
 /* ---- briefs (--briefs) ------------------------------------------------------------- */
 
+/* Whether the n-th document of scan entry e was left out of the reports
+ * (rejected, a duplicate, a rule error): the pairs come in input order,
+ * and so do the questions, so one cursor walks them. */
+static int not_evaluated(batch_t *b, size_t *cursor, size_t e, size_t n)
+{
+    const uint32_t *p = (const uint32_t *)(const void *)b->not_evaluated.data;
+    size_t count = b->not_evaluated.len / (2 * sizeof *p);
+    while (*cursor < count &&
+           (p[2 * *cursor] < e || (p[2 * *cursor] == e && p[2 * *cursor + 1] < n)))
+        (*cursor)++;
+    return *cursor < count && p[2 * *cursor] == e && p[2 * *cursor + 1] == n;
+}
+
 /* The briefs of one file's intakes: read again, checked, rendered by the
- * supervisor's evaluator. A document the run rejected is skipped here too
- * (its reason is in rejects.csv already). */
-static int briefs_of_file(batch_t *b, pf_briefs_t *bs, size_t index, pf_buf_t *source)
+ * supervisor's evaluator; an intake the run left out of the reports gets
+ * none (its reason is in rejects.csv). */
+static int briefs_of_file(batch_t *b, pf_briefs_t *bs, size_t index, pf_buf_t *source,
+                          size_t *cursor)
 {
     size_t e = pf_slice_entry(&b->slice, index);
     const pf_scan_entry_t *entry = &b->scan.items[e];
@@ -1100,7 +1122,7 @@ static int briefs_of_file(batch_t *b, pf_briefs_t *bs, size_t index, pf_buf_t *s
         int rc = pf_yread_next(&r, &doc, &err);
         pf_value_t *intake;
         pf_errlist_reset(&errs);
-        if (rc == 1 && !pf_node_is_null(doc.root) &&
+        if (rc == 1 && !not_evaluated(b, cursor, e, n) && !pf_node_is_null(doc.root) &&
             pf_intake_check(&b->c.cfg, doc.root, &doc.arena, &intake, &errs, 1)) {
             pf_buf_reset(source);
             pf_buf_addstr(source, pf_slice_path(&b->slice, e));
@@ -1121,9 +1143,14 @@ static int write_briefs(batch_t *b, pf_briefs_t *bs)
     pf_buf_t source;
     pf_buf_init(&source);
     int ok = 1;
+    size_t cursor = 0;
     for (size_t i = 0; ok && i < b->slice.count; i++)
-        ok = briefs_of_file(b, bs, i, &source);
+        ok = briefs_of_file(b, bs, i, &source, &cursor);
     pf_buf_delete(&source);
+    if (bs->skipped)
+        fprintf(b->log,
+                "partnerfit: %zu brief(s) not written: the page could not be made (above)\n",
+                bs->skipped);
     return ok;
 }
 

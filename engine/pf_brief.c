@@ -73,18 +73,38 @@ static void read_brief(lua_State *L, void *ud)
     take_field(L, "html", &b->html);
 }
 
+/* The tool's answer checked at the boundary: a plain .html file name. */
+static int name_checked(const pf_brief_t *b, pf_err_t *err)
+{
+    if (b->file.len && pf_brief_name_ok(b->file.data)) return 1;
+    pf_err_set(err, "brief.name", 0, 0, "", "the brief's file name '%s' is not a plain .html name",
+               b->file.len ? b->file.data : "");
+    return 0;
+}
+
+int pf_brief_name(pf_eval_t *ev, const pf_value_t *intake, pf_brief_t *b, pf_err_t *err)
+{
+    pf_buf_reset(&b->file);
+    return pf_eval_tool_read(ev, "brief_name", intake, "", read_brief, b, err) &&
+           name_checked(b, err);
+}
+
 int pf_brief_render(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_brief_t *b,
                     pf_err_t *err)
 {
     pf_buf_reset(&b->file);
     if (!pf_eval_tool_read(ev, "brief", intake, source, read_brief, b, err)) return 0;
-    if (b->file.len == 0 || !pf_brief_name_ok(b->file.data)) {
-        pf_err_set(err, "brief.name", 0, 0, "",
-                   "the brief's file name '%s' is not a plain .html name",
-                   b->file.len ? b->file.data : "");
-        return 0;
+    /* rule text on the page as in the reports: bytes that are not clean
+     * UTF-8, and control characters other than line ends, shown as \xHH */
+    if (!pf_text_clean(b->html.data, b->html.len, 1)) {
+        pf_buf_t clean;
+        pf_buf_init(&clean);
+        pf_text_escape(&clean, b->html.data, b->html.len, 1);
+        pf_buf_t tmp = b->html;
+        b->html = clean;
+        pf_buf_delete(&tmp);
     }
-    return 1;
+    return name_checked(b, err);
 }
 
 /* ---- a run's briefs -------------------------------------------------------------- */
@@ -137,7 +157,15 @@ static int write_page(pf_briefs_t *bs, const pf_brief_t *b)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", bs->tmp_dir, b->file.data);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0 && errno == EEXIST) return 2;
+    if (fd < 0 && errno == EEXIST) {
+        /* ids are unique in the reports, so two of them met on one name */
+        fprintf(bs->log,
+                "partnerfit: the brief of '%s' is not written: an earlier intake's brief has "
+                "its file name %s\n",
+                b->id.data, b->file.data);
+        bs->skipped++;
+        return 2;
+    }
     size_t done = 0;
     while (fd >= 0 && done < b->html.len) {
         ssize_t n = write(fd, b->html.data + done, b->html.len - done);
@@ -157,12 +185,16 @@ int pf_briefs_add(pf_briefs_t *bs, pf_eval_t *ev, pf_results_t *res, const pf_va
 {
     pf_brief_t *b = &bs->page;
     pf_err_t err;
+    if (bs->filter &&
+        (!pf_brief_name(ev, intake, b, &err) || fnmatch(bs->filter, b->id.data, 0) != 0))
+        return 1;
     if (!pf_brief_render(ev, intake, source, b, &err)) {
-        /* the reports already hold this intake's reject or rule error */
+        /* evaluated in the reports, yet its page failed (a limit met while
+         * the page was made): said, counted, the run goes on */
+        pf_log_error(bs->log, source, &err);
         bs->skipped++;
         return 1;
     }
-    if (bs->filter && fnmatch(bs->filter, b->id.data, 0) != 0) return 1;
     int wrote = write_page(bs, b);
     if (wrote != 1) return wrote == 2;
     char hex[65];

@@ -36,6 +36,10 @@ void pf_brief_delete(pf_brief_t *b);
 int pf_brief_render(pf_eval_t *ev, const pf_value_t *intake, const char *source, pf_brief_t *b,
                     pf_err_t *err);
 
+/* Only the intake's id, label and brief file name (no evaluation, html
+ * left empty): 1, or 0 with err. */
+int pf_brief_name(pf_eval_t *ev, const pf_value_t *intake, pf_brief_t *b, pf_err_t *err);
+
 /* A brief's file name as the host accepts it: a plain name ending in
  * ".html", no '/', not starting with '.', at most 200 bytes. */
 int pf_brief_name_ok(const char *name);

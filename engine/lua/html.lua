@@ -202,9 +202,11 @@ function H.file_name(id)
   local safe = id:gsub("[^%w._-]", "_"):gsub("^%.", "_")
   if #safe > 80 then safe = safe:sub(1, 80) end
   if safe == id and safe ~= "" then return safe .. ".html" end
-  local h = 2166136261
+  -- 64-bit FNV-1a (integer arithmetic wraps): two ids meeting on one name
+  -- would take a deliberate search of 2^32 tries
+  local h = -3750763034362895579 -- 0xcbf29ce484222325
   for i = 1, #id do
-    h = ((h ~ id:byte(i)) * 16777619) & 0xffffffff
+    h = (h ~ id:byte(i)) * 1099511628211
   end
-  return string.format("%s-%08x.html", safe, h)
+  return string.format("%s-%016x.html", safe, h)
 end

@@ -214,16 +214,24 @@ local function check_thresholds(policy)
 end
 
 -- intake.attributes: the answers intakes.csv carries to slice a batch by
--- (industry, size...), each a column name and the question it reads
+-- (industry, size...), each a column name and the question it reads; a
+-- name intakes.csv already has is refused (reports.intake_columns)
+local FIXED_COLUMNS = { "intake_id", "top_option", "top_score", "lead_over_next", "tied_at_top", "shortlist",
+                        "shortlist_size", "source" }
 local function check_attributes(list)
   pol.attributes = {}
   local seen = {}
+  for _, c in ipairs(FIXED_COLUMNS) do seen[c] = "a column intakes.csv always has" end
+  seen[pol.label_column] = "the label column"
+  if pol.as_of_column then seen[pol.as_of_column] = "the as-of column" end
   for i, a in ipairs(list) do
     local at = "intake.attributes[" .. i .. "]"
     if type(a.column) ~= "string" or not a.column:match("^[%a_][%w_]*$") then
       problem(at, "column '" .. tostring(a.column) .. "': a column name is letters, digits and _")
+    elseif a.column:match("^need_") then
+      problem(at, "column '" .. a.column .. "': need_<area> columns are intakes.csv's own")
     elseif seen[a.column] then
-      problem(at, "column '" .. a.column .. "' is named twice")
+      problem(at, "column '" .. a.column .. "' is " .. (seen[a.column] == true and "named twice" or seen[a.column]))
     else
       seen[a.column] = true
       pol.attributes[#pol.attributes + 1] = { column = a.column, field = a.field, read = H.path_reader(a.field) }

@@ -63,6 +63,19 @@ local intake_names = reports.intake_names
 -- the kinds of contributions.csv: what a rule did to an area or option
 local CONTRIB_KIND = { area = "need", option = "fit", exclusion = "exclusion", step = "step" }
 
+-- an attribute's cell: a scalar as it is; a list of scalars (a multi-choice
+-- answer) joined with "; "; anything else, which a cell cannot hold, empty
+function reports.attribute_text(v)
+  if type(v) ~= "table" then return v end
+  local items = {}
+  for i, x in ipairs(v) do
+    if type(x) == "table" then return nil end
+    items[i] = tostring(x)
+  end
+  return table.concat(items, "; ")
+end
+local attribute_text = reports.attribute_text
+
 -- the one row of intakes.csv: emit(4, ...) with a variable number of cells
 local intake_cells = {}
 local function emit_intake_row(e, intake, id, label, source)
@@ -70,13 +83,14 @@ local function emit_intake_row(e, intake, id, label, source)
   cells[1], cells[2] = id, label
   for _, a in ipairs(pol.attributes) do
     n = n + 1
-    cells[n] = a.read(intake)
+    cells[n] = attribute_text(a.read(intake))
   end
   local short, top = shortlisted_ids(e), e.top
-  local score = e.score
-  local second = e.order[2]
-  local lead = top and second and score[top] - score[second.id] or nil
-  local tied = top and second and score[second.id] == score[top]
+  -- the lead is over the option ranked just below the top one (an option
+  -- ranked above it, excluded or unavailable, is not what it beat)
+  local score, second = e.score, top and e.order[e.rank[top] + 1]
+  local lead = second and score[top] - score[second.id] or nil
+  local tied = second and score[second.id] == score[top]
   for _, v in ipairs({ e.as_of or false, top or false, top and score[top] or false, lead or false,
                        top and (tied and "yes" or "no") or false, table.concat(short, "; "), #short }) do
     n = n + 1

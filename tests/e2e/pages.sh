@@ -99,6 +99,16 @@ ok "no console message and no refused load while rendering"
 $CHECK contrast policies/default.yaml || fail "the brief colours do not pass WCAG AA"
 ok "the policy's colours pass WCAG AA contrast"
 
+# ---- intake.attributes: a name intakes.csv has already is refused at load -----------
+sed 's/^    - {column: business_unit_of, field: organisation.business_unit_of}/    - {column: shortlist, field: organisation.business_unit_of}\
+    - {column: need_extra, field: organisation.name}/' policies/default.yaml >"$WORK/clash.yaml"
+grep -q 'column: shortlist' "$WORK/clash.yaml" || fail "test setup: attribute line not found"
+cp policies/intake-schema.yaml policies/policy-schema.yaml "$WORK/"
+expect_exit 2 "$WORK/log" "$PF" check --policy "$WORK/clash.yaml"
+contains "$WORK/log" "column 'shortlist' is a column intakes.csv always has"
+contains "$WORK/log" "column 'need_extra': need_<area> columns are intakes.csv's own"
+ok "an attribute column that clashes with intakes.csv's own is a load error at its place"
+
 # ---- contracting against a deadline it cannot meet ---------------------------------
 mkdir -p "$WORK/late"
 sed 's/^  datacenter_exit: .*/  datacenter_exit: 2026-09-01/' samples/thornbury-council.yaml >"$WORK/late/late.yaml"
@@ -120,16 +130,25 @@ rule {
   because = "</td></table><script>alert('rule')</script><img src=x onerror=alert(2)>",
   score = { csp = 1 },
 }
+rule {
+  id = "fit.fails_on_one",
+  stage = "fit",
+  because = "A rule that fails on one intake.",
+  when = function(i) if i.id == "boom-1" then error("boom") end return false end,
+  score = { csp = 1 },
+}
 LUA
+sed 's/^id: .*/id: boom-1/' samples/atlas-marine.yaml >"$WORK/hostile/boom.yaml"
 sed 's/^  name: Kestrel Dental Group.*/  name: "<script>alert(1)<\/script>\\"><img src=x onerror=alert(1)> \&amp; Co"/' \
     samples/kestrel-dental.yaml >"$WORK/hostile/evil.yaml"
 grep -q 'script' "$WORK/hostile/evil.yaml" || fail "the hostile sample was not made"
 printf 'id: rtl-name\n' >"$WORK/hostile/rtl.yaml"
 sed -n '/^assessed_on/,$p' samples/kestrel-dental.yaml | sed "s/^  name: .*/  name: \"Acme $(printf '\342\200\256')gnp.exe\"/" >>"$WORK/hostile/rtl.yaml"
-expect_exit 1 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$WORK/hout" --briefs "$WORK/hostile"
+expect_exit 5 "$WORK/log" "$PF" run --rules "$WORK/rules" --out "$WORK/hout" --briefs "$WORK/hostile"
 b=$(ls "$WORK/hout/briefs/")
-[ "$(echo "$b" | wc -l)" = 1 ] || fail "briefs: $b"
+[ "$(echo "$b" | wc -l)" = 1 ] || fail "briefs: $b (an intake in rejects.csv got one)"
 contains "$WORK/hout/rejects.csv" "rtl.yaml"
+contains "$WORK/hout/rejects.csv" "fit.fails_on_one"
 browse "file://$WORK/hout/briefs/$b" --dump-dom >"$WORK/evil.dom.html"
 $CHECK page "$WORK/evil.dom.html" "<script>alert(1)</script>\"><img src=x onerror=alert(1)> &amp; Co" \
     "</td></table><script>alert('rule')</script>" >"$WORK/check.log" 2>&1 ||
@@ -137,7 +156,7 @@ $CHECK page "$WORK/evil.dom.html" "<script>alert(1)</script>\"><img src=x onerro
 browse "file://$WORK/hout/index.html" --dump-dom >"$WORK/hindex.dom.html"
 $CHECK page "$WORK/hindex.dom.html" "rtl.yaml" >"$WORK/check.log" 2>&1 ||
     { cat "$WORK/check.log" >&2; fail "the overview of a hostile batch"; }
-ok "a hostile organisation name and rule text render as text; an RTL override is rejected and listed"
+ok "a hostile organisation name and rule text render as text; an RTL override and a rule error are in rejects.csv, with no brief"
 
 # ---- a duplicate id: the first file's brief, as in the reports ----------------------
 mkdir -p "$WORK/dup"

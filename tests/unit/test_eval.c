@@ -429,6 +429,9 @@ static void test_contributions_and_intake_row(void **state)
     assert_string_equal(in->cell[0][I_AS_OF], "2024-01-01");
     assert_string_equal(in->cell[0][I_TOP], "opt_b");
     assert_string_equal(in->cell[0][I_TOP_SCORE], "24.5");
+    /* opt_a (30, excluded) ranks above the top: the lead is over opt_c */
+    assert_string_equal(in->cell[0][I_LEAD], "9.5");
+    assert_string_equal(in->cell[0][I_TIED], "no");
     assert_string_equal(in->cell[0][I_SHORTLIST], "opt_b; opt_c");
     assert_string_equal(in->cell[0][I_SHORTLIST_SIZE], "2");
     assert_string_equal(in->cell[0][I_NEED_ALPHA], "2");

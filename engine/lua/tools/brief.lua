@@ -113,14 +113,15 @@ end
 local function options(out, e)
   section(out, "options")
   local c = pol.brief.colours
-  local max, taken = pol.min_score, 0
-  for _, o in ipairs(e.order) do
+  -- the cut goes under the last shortlisted option, wherever it ranks
+  local max, cut = pol.min_score, 0
+  for rank, o in ipairs(e.order) do
     if e.score[o.id] > max then max = e.score[o.id] end
-    if e.shortlisted[o.id] then taken = taken + 1 end
+    if e.shortlisted[o.id] then cut = rank end
   end
   local spec = { id = "options-chart", title = "Score per option, in rank order", max = max * 1.05, bars = {},
                  marks = { { value = pol.min_score, label = "minimum " .. num(pol.min_score), colour = c.cut } },
-                 cut_after = taken, cut_label = "shortlist cut", cut_colour = c.cut }
+                 cut_after = cut, cut_label = "shortlist cut", cut_colour = c.cut }
   local desc, rows = {}, {}
   for rank, o in ipairs(e.order) do
     local s, listed = e.score[o.id], e.shortlisted[o.id]
@@ -257,6 +258,13 @@ function brief.html(intake, source)
   out[#out + 1] = "<footer><p>Made by partnerfit from " .. bdi(source) .. " with policy " ..
     esc(pol.version or "") .. ". The same questionnaire, rules and policy always give this page.</p></footer>\n"
   return HT.page(pol.brief.title .. ": " .. (label ~= "" and label or id), pol.brief.colours, out), id, label
+end
+
+-- P.brief_name(intake) -> true, { id, label, file }: what the page would
+-- be called, with no evaluation (for a filter on ids)
+function P.brief_name(intake)
+  local id, label = intake_names(intake)
+  return true, { id = id, label = label, file = HT.file_name(id) }
 end
 
 -- P.brief(intake, source) -> true, { id = the intake's id, file = its
