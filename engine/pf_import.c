@@ -163,7 +163,7 @@ static int load_answer(answer_t *a, const pf_value_t *e, const pf_value_t *desc,
                   unique);
         return 0;
     }
-    const pf_value_t *sp = question_spec(desc, a->question, log, path, e);
+    const pf_value_t *sp = question_spec(desc, a->question, log, path, pf_value_get(e, "question"));
     if (!sp) return 0;
     a->is_list = spec_is(sp, "list");
     const pf_value_t *item = a->is_list ? pf_value_get(sp, "items") : NULL;
@@ -331,7 +331,7 @@ static int table_read(table_t *t, const char *text, size_t n, pf_err_t *err)
         pf_err_set(err, "io.memory", 0, 0, "", "cannot start the CSV parser");
         return 0;
     }
-    csv_set_opts(&p, CSV_STRICT_FINI);
+    csv_set_opts(&p, CSV_STRICT | CSV_STRICT_FINI);
     int ok = 1;
     for (size_t i = 0; ok && i < n; i++) {
         if (t->in_record == 0 && text[i] != '\n' && text[i] != '\r') t->rec_line = t->line;
@@ -501,6 +501,30 @@ typedef struct importer {
 static const char *const REJECT_COLUMNS[] = {"row",   "line", "column",   "question",
                                              "value", "kind", "expected", NULL};
 
+/* A cell's text for the report: controls and bytes that are no UTF-8 as
+ * \xHH, characters the intake reader refuses as <U+200B>. */
+static void show_text(pf_buf_t *out, const char *s)
+{
+    size_t n = strlen(s);
+    if (!pf_text_clean(s, n, 0)) {
+        pf_text_escape(out, s, n, 0);
+        return;
+    }
+    while (n) {
+        size_t at;
+        uint32_t cp = pf_unicode_first_refused((const unsigned char *)s, n, &at);
+        if (!cp) break;
+        pf_buf_add(out, s, at);
+        pf_buf_printf(out, "<U+%04X>", (unsigned)cp);
+        size_t len = 1;
+        while (at + len < n && ((unsigned char)s[at + len] & 0xC0) == 0x80)
+            len++;
+        s += at + len;
+        n -= at + len;
+    }
+    pf_buf_add(out, s, n);
+}
+
 static void reject(importer_t *im, const row_t *r, const answer_t *a, const char *question,
                    const char *value, const char *kind, const char *expected)
 {
@@ -514,7 +538,7 @@ static void reject(importer_t *im, const row_t *r, const answer_t *a, const char
                      &im->style);
     pf_buf_t v;
     pf_buf_init(&v);
-    if (value) pf_text_escape(&v, value, strlen(value), 0);
+    if (value) show_text(&v, value);
     pf_csv_cell_text(b, &cells, v.data ? v.data : "", v.len, &im->style);
     pf_buf_delete(&v);
     pf_csv_cell_text(b, &cells, kind, strlen(kind), &im->style);
