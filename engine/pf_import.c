@@ -616,7 +616,8 @@ static int convert_date(const char *fmt, const char *s, char out[11])
     }
     if (*s && *s != ' ' && *s != 'T') return 0;
     if (y < 0 || m < 0 || d < 0) return 0;
-    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
     return 1;
 }
 
@@ -825,10 +826,12 @@ static void import_row(importer_t *im, size_t index)
     }
     char *id = row_id(im, &r);
     if (im->unique) tnode_path(&r.arena, &r.root, im->unique)->text = id;
-    pf_buf_t yaml;
+    pf_buf_t yaml, text; /* the row as read back; the file as written */
     pf_buf_init(&yaml);
-    pf_doc_t doc;
+    pf_buf_init(&text);
+    pf_doc_t doc, doc2;
     pf_doc_init(&doc);
+    pf_doc_init(&doc2);
     pf_errlist_t errs;
     pf_errlist_init(&errs);
     pf_value_t *typed = NULL;
@@ -866,20 +869,21 @@ static void import_row(importer_t *im, size_t index)
                 given->items[i].s = unique_id;
                 given->items[i].len = strlen(unique_id);
             }
-        pf_buf_reset(&yaml);
-        pf_doc_delete(&doc);
-        pf_doc_init(&doc);
-        /* what is written must read back as an intake, as it will in `run` */
-        if (!pf_yemit_buf(&yaml, given, &err) || !check_text(im, &r, &yaml, &doc, &typed, &errs)) {
+        /* what is written must read back as an intake, as it will in `run`;
+         * given still points into doc, which stays until the end */
+        pf_value_t *again = NULL;
+        if (!pf_yemit_buf(&text, given, &err) || !check_text(im, &r, &text, &doc2, &again, &errs)) {
             reject(im, &r, NULL, NULL, NULL, "import.internal",
                    "an intake that reads back: please report this row");
             ok = 0;
         }
     }
-    if (ok && write_intake(im, file_id, &yaml)) im->imported++;
+    if (ok && write_intake(im, file_id, &text)) im->imported++;
     if (!ok) im->rejected++;
     pf_errlist_delete(&errs);
+    pf_doc_delete(&doc2);
     pf_doc_delete(&doc);
+    pf_buf_delete(&text);
     pf_buf_delete(&yaml);
     pf_arena_delete(&r.arena);
 }
