@@ -122,8 +122,7 @@ static int check_policy_shape(pf_config_t *c, const char *policy_path, FILE *log
     return ok;
 }
 
-int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_path,
-                   const pf_eval_limits_t *limits, int timings, FILE *log)
+int pf_config_load_schema(pf_config_t *c, const char *policy_path, FILE *log)
 {
     if (!read_config(policy_path, &c->policy_text, &c->policy_len, &c->policy_doc, log)) return 0;
     c->policy = pf_value_from_node(&c->policy_doc.arena, c->policy_doc.root);
@@ -132,7 +131,13 @@ int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_pat
         return 0;
     }
     if (!check_policy_shape(c, policy_path, log)) return 0;
-    if (!load_schema(c, policy_path, log)) return 0;
+    return load_schema(c, policy_path, log);
+}
+
+int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_path,
+                   const pf_eval_limits_t *limits, int timings, FILE *log)
+{
+    if (!pf_config_load_schema(c, policy_path, log)) return 0;
     /* read once: a state rebuilt mid-run, and every worker, uses this copy */
     pf_errlist_t errs;
     pf_errlist_init(&errs);

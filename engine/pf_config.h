@@ -37,6 +37,11 @@ void pf_config_delete(pf_config_t *c);
 int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_path,
                    const pf_eval_limits_t *limits, int timings, FILE *log);
 
+/* Loads only the policy and its schema (no rule pack, no evaluator), for
+ * the commands that work from the schema alone: template, schema, import.
+ * Returns 1, or 0 after printing every problem found. */
+int pf_config_load_schema(pf_config_t *c, const char *policy_path, FILE *log);
+
 /* A new evaluator for this configuration, or NULL after printing why. */
 pf_eval_t *pf_config_evaluator(const pf_config_t *c, FILE *log);
 

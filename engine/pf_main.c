@@ -9,7 +9,9 @@
 #include "pf_batch.h"
 #include "pf_exit.h"
 #include "pf_guard.h"
+#include "pf_import.h"
 #include "pf_paths.h"
+#include "pf_template.h"
 #include "pf_tools.h"
 
 static const char USAGE[] =
@@ -28,6 +30,10 @@ static const char USAGE[] =
     "       partnerfit types [--policy FILE] [--out FILE]\n"
     "       partnerfit isolation [--rules DIR] [--policy FILE] [--orders N] [--seed S] PATH...\n"
     "       partnerfit merge [--rules DIR] [--policy FILE] [--out DIR] SHARD_DIR...\n"
+    "       partnerfit template [--policy FILE] [--example] [--out FILE]\n"
+    "       partnerfit schema [--policy FILE] [--json-schema] [--out FILE]\n"
+    "       partnerfit import --map MAP.yaml --out DIR [--rejects FILE] [--policy FILE]\n"
+    "                         [-q] FORM.csv\n"
     "       partnerfit --help | --version\n"
     "\n"
     "Reads the YAML intake questionnaires in each PATH (a file, or a folder searched\n"
@@ -78,6 +84,11 @@ static const char USAGE[] =
     "merge    combine the output folders of `run --shard K/N` (all N of them) into\n"
     "         reports identical to one run's; same --rules, --policy, --excel,\n"
     "         --delimiter\n"
+    "template a blank intake from the schema, each question with its help, values\n"
+    "         and ranges as comments; --example fills in example answers\n"
+    "schema   the intake schema as data; --json-schema as a JSON Schema for editors\n"
+    "import   one intake file per response row of a form export (CSV), by a map;\n"
+    "         rows that cannot be imported go to import-rejects.csv (exit 1)\n"
     "\n"
     "reports (in --out): recommendations.csv, needs.csv, rejects.csv, rule_hits.csv,\n"
     "                    manifest.yaml\n"
@@ -290,6 +301,9 @@ static const struct tool_options {
     {"diff", {"--rules", "--policy", "--base-rules", "--base-policy", "--base-rev", "--out", NULL}},
     {"types", {"--policy", "--out", NULL}},
     {"isolation", {"--rules", "--policy", "--orders", "--seed", NULL}},
+    {"template", {"--policy", "--example", "--out", NULL}},
+    {"schema", {"--policy", "--json-schema", "--out", NULL}},
+    {"import", {"--policy", "--map", "--out", "--rejects", "--quiet", "-q", NULL}},
     {NULL, {NULL}},
 };
 
@@ -326,6 +340,12 @@ static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char *
             o->sensitivity = 1;
             continue;
         }
+        if (strcmp(a, "--example") == 0 || strcmp(a, "--json-schema") == 0 ||
+            strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            int *flag = a[2] == 'e' ? &o->example : a[2] == 'j' ? &o->json_schema : &o->quiet;
+            *flag = 1;
+            continue;
+        }
         if (strcmp(a, "--orders") == 0 || strcmp(a, "--seed") == 0) {
             char *end;
             if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
@@ -356,6 +376,10 @@ static int parse_tool(int argc, char **argv, pf_tools_options_t *o, const char *
             target = &o->name;
         else if (strcmp(a, "--junit") == 0)
             target = &o->junit;
+        else if (strcmp(a, "--map") == 0)
+            target = &o->map;
+        else if (strcmp(a, "--rejects") == 0)
+            target = &o->rejects;
         else
             return usage_error("unknown option '%s'", a);
         if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
@@ -501,6 +525,34 @@ static const struct command_help {
      "intake whose rows differ is printed with the order and what ran before it.\n"
      "Exit 0 when none differs, 1 when one does (the pack carries state between\n"
      "intakes or depends on pairs order), 2 when the pack cannot load.\n"},
+    {"template", "usage: partnerfit template [--policy FILE] [--example] [--out FILE]\n"
+                 "\n"
+                 "Writes a blank intake made from the intake schema the policy names, in the\n"
+                 "questionnaire's order: every question with its help text, whether it is\n"
+                 "required, its allowed values, range and default as comments. Fill in the\n"
+                 "answers and check the file with `partnerfit run FILE`. --example fills in an\n"
+                 "example answer for every question, one per line, and one entry for every\n"
+                 "list and map. To stdout, or to FILE. Exit 0, 2 when the schema cannot load.\n"},
+    {"schema", "usage: partnerfit schema [--policy FILE] [--json-schema] [--out FILE]\n"
+               "\n"
+               "The intake schema the policy names, as data (YAML). --json-schema writes it as\n"
+               "a JSON Schema (draft 2020-12) for the YAML language server, so an editor\n"
+               "completes question names and values and flags mistakes while you type; the\n"
+               "shipped copy is policies/intake.schema.json. To stdout, or to FILE.\n"},
+    {"import",
+     "usage: partnerfit import --map MAP.yaml --out DIR [--rejects FILE] [--policy FILE]\n"
+     "                         [-q] FORM.csv\n"
+     "\n"
+     "Turns a form or spreadsheet export (CSV, UTF-8 with or without a byte order\n"
+     "mark) into intakes: one file DIR/ID.yaml per response row, as the map says\n"
+     "(which column answers which question, how answers become values, how the id is\n"
+     "made). Each file is checked against the intake schema before it is written.\n"
+     "A row that cannot be imported is listed in the rejects report [DIR/import-\n"
+     "rejects.csv] with its row, column, question and what was expected. The same\n"
+     "CSV gives the same files, byte for byte.\n"
+     "Exit 0 every row imported, 1 some rows rejected (the others were written),\n"
+     "2 usage, map or schema error or a mapped column missing (nothing written),\n"
+     "3 I/O error.\n"},
     {NULL, NULL},
 };
 
@@ -576,7 +628,9 @@ int main(int argc, char **argv)
     }
     if (wants_help(argc, argv)) {
         print_help(cmd);
-        if (strcmp(cmd, "types") != 0) pf_paths_describe(stdout); /* types takes no --rules */
+        if (strcmp(cmd, "types") != 0 && strcmp(cmd, "template") != 0 &&
+            strcmp(cmd, "schema") != 0 && strcmp(cmd, "import") != 0)
+            pf_paths_describe(stdout); /* these take no --rules */
         return PF_EXIT_OK;
     }
     split_args_t sp;
@@ -599,5 +653,8 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "diff") == 0) return tool_command(argc, argv, pf_cmd_diff);
     if (strcmp(cmd, "types") == 0) return tool_command(argc, argv, pf_cmd_types);
     if (strcmp(cmd, "isolation") == 0) return tool_command(argc, argv, pf_cmd_isolation);
+    if (strcmp(cmd, "template") == 0) return tool_command(argc, argv, pf_cmd_template);
+    if (strcmp(cmd, "schema") == 0) return tool_command(argc, argv, pf_cmd_schema);
+    if (strcmp(cmd, "import") == 0) return tool_command(argc, argv, pf_cmd_import);
     return usage_error("unknown command '%s'", cmd);
 }

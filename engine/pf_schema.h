@@ -54,7 +54,7 @@ const char *pf_schema_unique_field(const pf_schema_t *s);
 /*
  * The schema as data, for tooling (rule checks, editor annotations, docs):
  * a map per field spec with type, required, doc, default, min, max,
- * max_length, pattern, values (enum), items (list), min_items/max_items
+ * min_length (when above 0), max_length, pattern, values (enum), items (list), min_items/max_items
  * (list and map), keys/values (map) and fields (object, in declaration
  * order). Lives in arena, keys and text copied: it does not need the
  * schema to outlive it.

@@ -7,9 +7,9 @@
 #include "pf_schema_int.h"
 
 /* Room for every entry a spec can have: type, required, doc, default, min,
- * max, max_length, pattern, values, items, min_items, max_items, keys and
- * fields. */
-#define SPEC_ENTRIES_MAX 14
+ * max, min_length, max_length, pattern, values, items, min_items, max_items,
+ * keys and fields. */
+#define SPEC_ENTRIES_MAX 15
 
 /* A min or max in the type of its field; a date's stays text. */
 static void add_bound(pf_arena_t *a, pf_value_t *m, const char *key, const spec_t *sp, int is_max)
@@ -42,6 +42,7 @@ static pf_value_t *describe_spec(pf_arena_t *a, const spec_t *sp)
     if (sp->has_min) add_bound(a, m, "min", sp, 0);
     if (sp->has_max) add_bound(a, m, "max", sp, 1);
     if (sp->type == T_STRING || sp->type == T_TEXT) {
+        if (sp->min_length) pf_value_add_int(a, m, "min_length", (long long)sp->min_length);
         pf_value_add_int(a, m, "max_length", (long long)sp->max_length);
         if (sp->pattern) pf_value_add_str(a, m, "pattern", sp->pattern);
     }

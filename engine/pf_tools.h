@@ -36,6 +36,11 @@ typedef struct pf_tools_options {
     const char *junit;            /* test: also write the results as JUnit XML to this file */
     unsigned orders;              /* isolation: warm orders to try [4] */
     unsigned long long seed;      /* isolation: seed of the shuffled orders */
+    int example;                  /* template: example answers filled in */
+    int json_schema;              /* schema: as a JSON Schema */
+    const char *map;              /* import: the mapping of form columns to questions */
+    const char *rejects;          /* import: the rejects report [OUT/import-rejects.csv] */
+    int quiet;                    /* import: no summary line */
     const char *const *paths;
     size_t npaths;
     pf_eval_limits_t limits;
