@@ -250,6 +250,10 @@ measure pair "$REPEAT" "0 1" sh -c '"$1" run -q --jobs 1 --out "$2" "$4" & p=$!
     [ "$a" -ge "$b" ] && exit "$a"; exit "$b"' pair "$PF" "$OUT/pair-a" "$OUT/pair-b" "$MAIN"
 say "(b) partnerfit --jobs 2 --briefs (a brief per intake besides the reports), $REPEAT runs"
 measure briefs2 "$REPEAT" "0 1" "$PF" run -q --jobs 2 --briefs --out "$OUT/briefs2" "$MAIN"
+say "(b) the overview alone: one --timings run, which says how long index.html took"
+"$PF" run -q --timings --jobs 2 --out "$OUT/timed" "$MAIN" 2>"$LOG/overview.err" || true
+OVERVIEW_MS=$(sed -n 's/^partnerfit: index.html written in \([0-9.]*\) ms$/\1/p' "$LOG/overview.err")
+[ -n "$OVERVIEW_MS" ] || { say "no overview time in $LOG/overview.err"; CRASHED="$CRASHED overview"; OVERVIEW_MS=0; }
 say "(c) Python reference, $REPEAT runs"
 measure python "$REPEAT" "0 1" "$PY" bench/reference.py run -q --out "$OUT/python" "$MAIN"
 say "(d) rule-pack load"
@@ -428,6 +432,7 @@ row() { # label name
     echo "| (d) rule-pack load: pf_eval_new (sandbox, prelude, policy, $RULES rules), median of $LOAD_REPS | $(fmt %.2f "$LOAD_MS") |"
     echo "| (d) partnerfit run --jobs 1 on an empty folder (process, policy, schema, one pack load, empty reports, fsync) | $(fmt %.2f "$EMPTY_MS") |"
     echo "| partnerfit --version (process start alone) | $(fmt %.2f "$VERSION_MS") |"
+    echo "| index.html, the overview of the $N intakes (read back from the reports, one --timings run) | $(fmt %.1f "$OVERVIEW_MS") |"
     echo
     echo "| target (issue 5) | measured | verdict |"
     echo "|---|---:|---|"

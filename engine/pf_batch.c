@@ -197,7 +197,13 @@ static int write_overview(pf_batch_core_t *c)
         if (gmtime_r(&t, &tm) && strftime(date, sizeof date, "%Y-%m-%d", &tm))
             pf_value_add_str(&arena, m, "run_date", date);
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int ok = pf_overview_write(c->ev, &c->res, m, c->log);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (ok && c->opt->timings) /* what the overview costs, for bench/run.sh */
+        fprintf(c->log, "partnerfit: %s written in %.1f ms\n", PF_OVERVIEW_NAME,
+                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     pf_arena_delete(&arena);
     return ok;
 }
