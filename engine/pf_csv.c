@@ -111,6 +111,13 @@ void pf_csv_cell_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len,
     pf_buf_delete(&cell);
 }
 
+void pf_csv_cell_encoded(pf_buf_t *b, size_t *row_cells, const char *enc, size_t len,
+                         const pf_csv_style_t *style)
+{
+    start_cell(b, row_cells, style ? style->delimiter : GUARDED.delimiter);
+    pf_buf_add(b, enc, len);
+}
+
 void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len)
 {
     pf_csv_cell_text(b, row_cells, s, len, &GUARDED);

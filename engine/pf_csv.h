@@ -34,6 +34,11 @@ void pf_csv_cell_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len,
 void pf_csv_cell_int(pf_buf_t *b, size_t *row_cells, long long v, const pf_csv_style_t *style);
 void pf_csv_cell_num(pf_buf_t *b, size_t *row_cells, double v, const pf_csv_style_t *style);
 
+/* A cell whose bytes pf_csv_cell_text wrote before (quoted, guarded, cut
+ * as the style says), appended again after the style's delimiter. */
+void pf_csv_cell_encoded(pf_buf_t *b, size_t *row_cells, const char *enc, size_t len,
+                         const pf_csv_style_t *style);
+
 /* Each cell function adds a separating comma first unless the row is empty
  * so far; *row_cells counts the cells in the current row. */
 void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len);

@@ -33,6 +33,8 @@
 #define MSG_MAX 1024 /* error messages are cut here */
 
 static int host_emit(lua_State *L);
+struct pf_cell_cache;
+static void cell_cache_free(struct pf_cell_cache *c);
 
 /* ==================================================================== */
 /* Error messages                                                        */
@@ -542,6 +544,7 @@ void pf_eval_delete(pf_eval_t *ev)
     pf_rule_stats_free(ev->carry, ev->ncarry);
     pf_rule_stats_free(ev->labels, ev->nlabels);
     pf_pack_delete(ev->own_pack);
+    cell_cache_free(ev->cells);
     free(ev);
 }
 
@@ -585,8 +588,93 @@ typedef struct run_args {
     size_t *marks; /* out[r].len before this intake */
 } run_args_t;
 
+/* ---- encoded report cells, kept by the string they came from ---------- */
+
+/* Most long cells are a rule's reason, the same Lua string intake after
+ * intake: its checked, escaped and quoted bytes are kept and appended again
+ * instead of being made anew. A slot is keyed by the string's address and
+ * length, and a hit is confirmed by comparing the bytes, so an address the
+ * collector gave to another string never returns the wrong text. A string
+ * is kept only when its slot saw that address just before: one made fresh
+ * for each intake costs no copy. */
+#define CELL_CACHE_SLOTS 1024
+#define CELL_CACHE_MIN 40 /* bytes: a shorter cell is made faster than found */
+#define CELL_CACHE_MAX                                                                             \
+    2048 /* bytes: a longer one is rare and not kept (at most                                      \
+          * about 6 MB held, whatever the rules write) */
+
+typedef struct pf_cell_slot {
+    const void *seen; /* the address last seen in this slot (never read through) */
+    const void *key;  /* the address kept, with its length, raw bytes and cell */
+    size_t len;
+    char *raw, *enc;
+    size_t enc_len;
+    const pf_csv_style_t *style;
+} pf_cell_slot_t;
+
+struct pf_cell_cache {
+    pf_cell_slot_t slot[CELL_CACHE_SLOTS];
+};
+
+static void cell_cache_free(struct pf_cell_cache *c)
+{
+    for (size_t i = 0; c && i < CELL_CACHE_SLOTS; i++) {
+        free(c->slot[i].raw);
+        free(c->slot[i].enc);
+    }
+    free(c);
+}
+
+/* One text cell made the slow way: checked (escaped when it is not clean
+ * UTF-8), then quoted, guarded and cut as the style says. */
+static void text_cell(pf_buf_t *b, size_t *cells, const char *s, size_t len,
+                      const pf_csv_style_t *style)
+{
+    if (pf_text_clean(s, len, 0)) {
+        pf_csv_cell_text(b, cells, s, len, style);
+        return;
+    }
+    pf_buf_t esc;
+    pf_buf_init(&esc);
+    pf_text_escape(&esc, s, len, 0);
+    pf_csv_cell_text(b, cells, esc.data, esc.len, style);
+    pf_buf_delete(&esc);
+}
+
+static void cached_text_cell(pf_eval_t *ev, pf_buf_t *b, size_t *cells, const char *s, size_t len,
+                             const pf_csv_style_t *style)
+{
+    if (len < CELL_CACHE_MIN || len > CELL_CACHE_MAX) {
+        text_cell(b, cells, s, len, style);
+        return;
+    }
+    if (!ev->cells) ev->cells = pf_xcalloc(1, sizeof *ev->cells);
+    pf_cell_slot_t *c = &ev->cells->slot[((uintptr_t)s >> 4) % CELL_CACHE_SLOTS];
+    if (c->key == s && c->len == len && c->style == style && memcmp(c->raw, s, len) == 0) {
+        pf_csv_cell_encoded(b, cells, c->enc, c->enc_len, style);
+        return;
+    }
+    size_t before = b->len, delim = *cells > 0;
+    text_cell(b, cells, s, len, style);
+    if (c->seen != s) {
+        c->seen = s;
+        return;
+    }
+    free(c->raw);
+    free(c->enc);
+    c->key = s;
+    c->len = len;
+    c->style = style;
+    c->raw = pf_xmalloc(len);
+    memcpy(c->raw, s, len);
+    c->enc_len = b->len - before - delim;
+    c->enc = pf_xmalloc(c->enc_len ? c->enc_len : 1);
+    memcpy(c->enc, b->data + before + delim, c->enc_len);
+}
+
 /* Writes the values at stack indices first..last as one CSV row: [-0, +0, e] */
-static void write_cells(lua_State *L, int first, int last, pf_buf_t *b, const pf_csv_style_t *style)
+static void write_cells(pf_eval_t *ev, lua_State *L, int first, int last, pf_buf_t *b,
+                        const pf_csv_style_t *style)
 {
     size_t cells = 0, len;
     for (int i = first; i <= last; i++) {
@@ -594,15 +682,7 @@ static void write_cells(lua_State *L, int first, int last, pf_buf_t *b, const pf
         case LUA_TSTRING: {
             /* rules write text: shown escaped when it is not clean UTF-8 */
             const char *s = lua_tolstring(L, i, &len);
-            if (pf_text_clean(s, len, 0)) {
-                pf_csv_cell_text(b, &cells, s, len, style);
-            } else {
-                pf_buf_t esc;
-                pf_buf_init(&esc);
-                pf_text_escape(&esc, s, len, 0);
-                pf_csv_cell_text(b, &cells, esc.data, esc.len, style);
-                pf_buf_delete(&esc);
-            }
+            cached_text_cell(ev, b, &cells, s, len, style);
             break;
         }
         case LUA_TNUMBER:
@@ -641,7 +721,7 @@ static int host_emit(lua_State *L)
     int n = lua_gettop(L) - 1;
     if ((size_t)n != ncols)
         return luaL_error(L, "internal: a report row has %d cells, expected %d", n, (int)ncols);
-    write_cells(L, 2, n + 1, &a->out[r - 1], a->style);
+    write_cells(ev, L, 2, n + 1, &a->out[r - 1], a->style);
     if (a->rows) a->rows[r - 1]++;
     /* the rows are held in C memory, outside the state's cap: capped here */
     size_t written = 0;

@@ -58,6 +58,8 @@ struct pf_eval {
     /* rule time of states closed by a rebuild, added to the live ones */
     pf_rule_stat_t *carry;
     size_t ncarry;
+    /* report cells already written, by the Lua string they came from */
+    struct pf_cell_cache *cells;
 };
 
 /* The evaluator lives in the state's extra space, for the hook and the
