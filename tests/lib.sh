@@ -40,6 +40,20 @@ contains() {
     grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "'$2' not found in $1"; }
 }
 
+# small_intake ID: a small valid intake, for tests that change one thing in it
+small_intake() {
+    cat <<YAML
+id: $1
+assessed_on: 2026-01-15
+organisation:
+  name: Test Org $1
+  country: NO
+maturity: {strategy: 2, plan: 2, ready: 1, migrate: 1, innovate: 1, govern: 1, manage: 1}
+culture:
+  approach: augment_staff
+YAML
+}
+
 done_testing() {
     echo "$PASSED passed, 0 failed"
 }

@@ -15,18 +15,7 @@ $PY -c "import jsonschema, yaml" 2>/dev/null ||
 # ---- bad intakes: one mistake each in a small valid intake ------------------------------
 bad=$WORK/bad
 mkdir -p "$bad"
-base() {
-    cat <<YAML
-id: $1
-assessed_on: 2026-01-15
-organisation:
-  name: Test Org $1
-  country: NO
-maturity: {strategy: 2, plan: 2, ready: 1, migrate: 1, innovate: 1, govern: 1, manage: 1}
-culture:
-  approach: augment_staff
-YAML
-}
+base() { small_intake "$1"; }
 base ok-minimal >"$bad/ok-minimal.yaml"
 base ok-nulls >"$bad/ok-nulls.yaml"; printf 'estate:\n  servers: ~\n  databases:\nnotes: null\n' >>"$bad/ok-nulls.yaml"
 base ok-flow >"$bad/ok-flow.yaml"; printf 'help: [{area: plan}, {area: ready, urgency: high}]\nskills: {ai: {have: 1}}\n' >>"$bad/ok-flow.yaml"

@@ -5,18 +5,7 @@
 in=$WORK/in
 mkdir -p "$in"
 # a small valid intake; each case below changes one thing in it
-base() {
-    cat <<YAML
-id: $1
-assessed_on: 2026-01-15
-organisation:
-  name: Test Org $1
-  country: NO
-maturity: {strategy: 2, plan: 2, ready: 1, migrate: 1, innovate: 1, govern: 1, manage: 1}
-culture:
-  approach: augment_staff
-YAML
-}
+base() { small_intake "$1"; }
 base good-1 > "$in/a-good.yaml"
 base good-2 > "$in/b-good.yml"
 printf '\357\273\277' > "$in/c-bom.yaml"; base good-bom >> "$in/c-bom.yaml"
