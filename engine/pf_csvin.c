@@ -22,6 +22,13 @@ void pf_csvin_init(pf_csvin_t *in)
     pf_buf_init(&in->text);
 }
 
+void pf_csvin_open_file(pf_csvin_t *in, FILE *fp)
+{
+    int c0 = getc(fp), c1 = getc(fp), c2 = getc(fp);
+    if (!(c0 == 0xEF && c1 == 0xBB && c2 == 0xBF)) rewind(fp);
+    pf_csvin_open(in, fp, (unsigned long long)ftell(fp));
+}
+
 void pf_csvin_set_delim(pf_csvin_t *in, char delim)
 {
     csv_set_delim(&in->csv, (unsigned char)delim);

@@ -47,6 +47,10 @@ void pf_csvin_delete(pf_csvin_t *in);
 /* The field delimiter of the files to read (',' unless set). */
 void pf_csvin_set_delim(pf_csvin_t *in, char delim);
 
+/* Reads fp from its start, past a UTF-8 byte order mark if the file
+ * begins with one (a report written with --excel). */
+void pf_csvin_open_file(pf_csvin_t *in, FILE *fp);
+
 /* Reads fp from its current position, which is taken as offset off. */
 void pf_csvin_open(pf_csvin_t *in, FILE *fp, unsigned long long off);
 

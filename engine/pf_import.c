@@ -925,20 +925,10 @@ static int find_columns(importer_t *im)
 /* The rejects report, whole or not at all. */
 static int write_rejects(importer_t *im, const char *path)
 {
-    char *dir = pf_xstrdup(path), *slash = strrchr(dir, '/');
-    const char *name = slash ? slash + 1 : path;
-    if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
-    pf_out_file_t f = {0};
     pf_err_t err;
-    int ok = pf_out_open(&f, dir[0] ? dir : "/", name, &err) &&
-             pf_out_write(&f, im->rejects.data, im->rejects.len) && pf_out_commit(&f, &err);
-    if (!ok) pf_log_error(im->log, path, &err);
-    pf_out_abort(&f);
-    free(dir);
-    return ok;
+    if (pf_out_write_file(path, im->rejects.data, im->rejects.len, &err)) return 1;
+    pf_log_error(im->log, path, &err);
+    return 0;
 }
 
 static int import_form(importer_t *im, const char *form)

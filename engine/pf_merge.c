@@ -59,9 +59,7 @@ static FILE *open_in(merge_t *m, const char *dir, const char *name, pf_csvin_t *
         fprintf(m->c.log, "partnerfit: %s: cannot open: %s\n", path, strerror(errno));
         return NULL;
     }
-    int c0 = getc(fp), c1 = getc(fp), c2 = getc(fp); /* a UTF-8 BOM (--excel) */
-    if (!(c0 == 0xEF && c1 == 0xBB && c2 == 0xBF)) rewind(fp);
-    pf_csvin_open(in, fp, (unsigned long long)ftell(fp));
+    pf_csvin_open_file(in, fp);
     pf_csvin_next(in); /* the header */
     return fp;
 }

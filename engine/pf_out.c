@@ -246,6 +246,24 @@ int pf_out_rename(pf_out_file_t *f, pf_err_t *err)
     return 1;
 }
 
+int pf_out_write_file(const char *path, const void *p, size_t n, pf_err_t *err)
+{
+    char *dir = pf_xstrdup(path), *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    pf_out_file_t f = {0};
+    int ok = pf_out_open(&f, dir[0] ? dir : "/", name, err) && pf_out_write(&f, p, n) &&
+             pf_out_commit(&f, err);
+    if (!ok && f.failed && err)
+        pf_err_set(err, "io", 0, 0, "", "cannot write %s: %s", path, strerror(f.write_errno));
+    pf_out_abort(&f);
+    free(dir);
+    return ok;
+}
+
 int pf_out_commit(pf_out_file_t *f, pf_err_t *err)
 {
     int ok = pf_out_rename(f, err);

@@ -42,6 +42,10 @@ int pf_out_rename(pf_out_file_t *f, pf_err_t *err);
  * zeroed, so a later pf_out_abort() is harmless). Returns 1, or 0 with err;
  * on failure before the rename the previous NAME is untouched. */
 int pf_out_commit(pf_out_file_t *f, pf_err_t *err);
+/* The whole of p[0..n) as the file at path (its folder: the part before
+ * the last '/', or "."), through a temporary file: open, write, commit.
+ * Returns 1, or 0 with err; the previous file at path is then untouched. */
+int pf_out_write_file(const char *path, const void *p, size_t n, pf_err_t *err);
 /* Closes and removes the temporary file if any; frees the paths. Safe on a
  * zeroed, committed or already aborted pf_out_file_t. */
 void pf_out_abort(pf_out_file_t *f);

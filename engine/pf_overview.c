@@ -26,12 +26,10 @@ static int feed_report(pf_eval_t *ev, const pf_results_t *res, size_t file, FILE
         fprintf(log, "partnerfit: cannot read %s back for the overview\n", res->files[file].name);
         return 0;
     }
-    int c0 = getc(fp), c1 = getc(fp), c2 = getc(fp); /* a UTF-8 BOM (--excel) */
-    if (!(c0 == 0xEF && c1 == 0xBB && c2 == 0xBF)) rewind(fp);
     pf_csvin_t in;
     pf_csvin_init(&in);
     if (res->style && res->style->delimiter) pf_csvin_set_delim(&in, res->style->delimiter);
-    pf_csvin_open(&in, fp, (unsigned long long)ftell(fp));
+    pf_csvin_open_file(&in, fp);
     const char *cells[PF_CSVIN_MAX_FIELDS + 1];
     size_t lens[PF_CSVIN_MAX_FIELDS + 1];
     cells[0] = res->files[file].name;

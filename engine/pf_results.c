@@ -224,14 +224,8 @@ size_t pf_results_rule_hits(pf_results_t *r, pf_rule_stat_t *st, size_t n, size_
 
 int pf_results_close(pf_results_t *r)
 {
-    pf_err_t err;
-    for (size_t i = 0; i < r->nfiles; i++) {
-        if (r->io_failed || !pf_out_finish(&r->files[i].out, &err)) {
-            if (!r->io_failed) pf_log_error(r->log, NULL, &err);
-            r->io_failed = 1;
-            return 0;
-        }
-    }
+    for (size_t i = 0; i < r->nfiles; i++)
+        if (!pf_results_finish_file(r, i)) return 0;
     return 1;
 }
 

@@ -674,22 +674,9 @@ static int write_text(const char *path, const pf_buf_t *text, FILE *out, FILE *l
         return PF_EXIT_OK;
     }
     pf_err_t err;
-    pf_out_file_t f = {0};
-    char *dir = pf_xstrdup(path), *slash = strrchr(dir, '/');
-    const char *name = slash ? slash + 1 : path;
-    if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
-    int code = PF_EXIT_OK;
-    if (!pf_out_open(&f, dir[0] ? dir : "/", name, &err) ||
-        !pf_out_write(&f, text->data, text->len) || !pf_out_rename(&f, &err)) {
-        pf_log_error(log, path, &err);
-        code = PF_EXIT_IO;
-    }
-    pf_out_abort(&f);
-    free(dir);
-    return code;
+    if (pf_out_write_file(path, text->data, text->len, &err)) return PF_EXIT_OK;
+    pf_log_error(log, path, &err);
+    return PF_EXIT_IO;
 }
 
 /* Loads the schema and hands its description to render; prints the text. */

@@ -297,21 +297,15 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
 
 /* ---- brief ------------------------------------------------------------------- */
 
-/* The page to --out FILE (whole or not at all) or to out. */
-static int put_page(const pf_tools_options_t *o, const pf_brief_t *b, FILE *out, FILE *log)
+/* text to the file path (whole or not at all), or to out when path is
+ * NULL: PF_EXIT_OK, or PF_EXIT_IO after saying why. */
+static int put_text(const char *path, const char *text, size_t len, FILE *out, FILE *log)
 {
-    if (!o->out)
-        return fwrite(b->html.data, 1, b->html.len, out) == b->html.len ? PF_EXIT_OK : PF_EXIT_IO;
-    char dir[4096];
-    const char *slash = strrchr(o->out, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - o->out) : 1, slash ? o->out : ".");
-    pf_out_file_t f = {0};
     pf_err_t err;
-    int ok = pf_out_open(&f, dir, slash ? slash + 1 : o->out, &err) &&
-             pf_out_write(&f, b->html.data, b->html.len) && pf_out_commit(&f, &err);
-    pf_out_abort(&f);
-    if (!ok) pf_log_error(log, o->out, &err);
-    return ok ? PF_EXIT_OK : PF_EXIT_IO;
+    if (!path) return fwrite(text ? text : "", 1, len, out) == len ? PF_EXIT_OK : PF_EXIT_IO;
+    if (pf_out_write_file(path, text, len, &err)) return PF_EXIT_OK;
+    pf_log_error(log, path, &err);
+    return PF_EXIT_IO;
 }
 
 /* partnerfit brief FILE [--out FILE]: one intake's HTML brief. */
@@ -330,7 +324,7 @@ int pf_cmd_brief(const pf_tools_options_t *o, FILE *out, FILE *log)
         pf_log_error(log, o->paths[0], &err);
         code = PF_EXIT_RULE_ERRORS;
     } else if (code == PF_EXIT_OK) {
-        code = put_page(o, &b, out, log);
+        code = put_text(o->out, b.html.data, b.html.len, out, log);
     }
     pf_brief_delete(&b);
     one_intake_close(&t);
@@ -412,19 +406,7 @@ static int write_junit(test_run_t *t, const char *path, FILE *log)
                   t->passed + t->failed, t->failed);
     pf_buf_add(&doc, t->junit.data ? t->junit.data : "", t->junit.len);
     pf_buf_addstr(&doc, "</testsuite>\n");
-    pf_out_file_t f = {0};
-    pf_err_t err;
-    char *dir = pf_xstrdup(path), *slash = strrchr(dir, '/');
-    const char *name = slash ? slash + 1 : path;
-    if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
-    int ok = pf_out_open(&f, dir, name, &err) && pf_out_write(&f, doc.data, doc.len) &&
-             pf_out_rename(&f, &err);
-    if (!ok) pf_log_error(log, path, &err);
-    pf_out_abort(&f);
-    free(dir);
+    int ok = put_text(path, doc.data, doc.len, NULL, log) == PF_EXIT_OK;
     pf_buf_delete(&doc);
     return ok;
 }
@@ -594,23 +576,8 @@ int pf_cmd_types(const pf_tools_options_t *o, FILE *out, FILE *log)
     if (!schema_tool(&s, "types", s.cfg.schema_path, &verdict, &text, &err)) {
         pf_log_error(log, NULL, &err);
         code = PF_EXIT_IO;
-    } else if (o->out) {
-        pf_out_file_t f = {0};
-        char *dir = pf_xstrdup(o->out), *slash = strrchr(dir, '/');
-        const char *name = slash ? slash + 1 : o->out;
-        if (slash)
-            *slash = '\0';
-        else
-            strcpy(dir, ".");
-        if (!pf_out_open(&f, dir, name, &err) || !pf_out_write(&f, text.data, text.len) ||
-            !pf_out_rename(&f, &err)) {
-            pf_log_error(log, o->out, &err);
-            code = PF_EXIT_IO;
-        }
-        pf_out_abort(&f);
-        free(dir);
     } else {
-        fputs(text.data ? text.data : "", out);
+        code = put_text(o->out, text.data, text.len, out, log);
     }
     pf_buf_delete(&text);
     pf_session_close(&s);

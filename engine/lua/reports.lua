@@ -62,6 +62,7 @@ local intake_names = reports.intake_names
 
 -- the kinds of contributions.csv: what a rule did to an area or option
 local CONTRIB_KIND = { area = "need", option = "fit", exclusion = "exclusion", step = "step" }
+reports.CONTRIB_KIND = CONTRIB_KIND
 
 -- an attribute's cell: a scalar as it is; a list of scalars (a multi-choice
 -- answer) joined with "; "; anything else, which a cell cannot hold, empty
@@ -91,11 +92,10 @@ local function emit_intake_row(e, intake, id, label, source)
   local score, second = e.score, top and e.order[e.rank[top] + 1]
   local lead = second and score[top] - score[second.id] or nil
   local tied = second and score[second.id] == score[top]
-  for _, v in ipairs({ e.as_of or false, top or false, top and score[top] or false, lead or false,
-                       top and (tied and "yes" or "no") or false, table.concat(short, "; "), #short }) do
-    n = n + 1
-    cells[n] = v or nil
-  end
+  cells[n + 1], cells[n + 2], cells[n + 3] = e.as_of, top, top and score[top] or nil
+  cells[n + 4], cells[n + 5] = lead, top and (tied and "yes" or "no") or nil
+  cells[n + 6], cells[n + 7] = table.concat(short, "; "), #short
+  n = n + 7
   for _, a in ipairs(area_ids) do
     n = n + 1
     cells[n] = e.need[a]

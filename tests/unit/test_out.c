@@ -217,6 +217,28 @@ static void test_finish_then_rename(void **state)
 
 /* ---- failures ---------------------------------------------------------------------- */
 
+/* pf_out_write_file: the whole text at a path, through a temporary file;
+ * a failure (here: a missing folder) says where and leaves no debris. */
+static void test_write_file_by_path(void **state)
+{
+    const char *dir = *state;
+    write_file(dir, "out.html", "old");
+    char *path = pft_path_in(dir, "out.html");
+    pf_err_t err;
+    assert_int_equal(pf_out_write_file(path, "new page", 8, &err), 1);
+    char *got = read_file(dir, "out.html");
+    assert_string_equal(got, "new page");
+    free(got);
+    assert_listing(dir, "out.html");
+    char *missing = pft_path_in(dir, "nope/out.html");
+    pf_err_clear(&err);
+    assert_int_equal(pf_out_write_file(missing, "x", 1, &err), 0);
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+    assert_listing(dir, "out.html");
+    free(missing);
+    free(path);
+}
+
 static void test_open_missing_folder(void **state)
 {
     const char *dir = *state;
@@ -436,6 +458,7 @@ int main(void)
         T(test_abort_keeps_old),
         T(test_finish_then_rename),
         T(test_open_missing_folder),
+        T(test_write_file_by_path),
         T(test_open_bad_names),
         T(test_open_read_only_folder),
         T(test_write_failure_keeps_old),

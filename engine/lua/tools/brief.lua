@@ -35,7 +35,7 @@ end
 -- the contributions of the evaluation, by kind and then by target
 local function contributions(e)
   local by = { need = {}, fit = {}, exclusion = {}, step = {} }
-  local KIND = { area = "need", option = "fit", exclusion = "exclusion", step = "step" }
+  local KIND = M.reports.CONTRIB_KIND
   local c = e.contrib
   for i = 1, #c, 5 do
     local kind, key = KIND[c[i]], c[i + 1]
