@@ -900,6 +900,8 @@ def build_pack(pol):
     fact("incumbent_partner", answer="procurement.incumbent_partner", default="none")
     fact("support_via_csp", answer="procurement.support_via_csp", default=False)
     fact("account_team", answer="procurement.account_team", default=False)
+    fact("self_service_preference", answer="culture.self_service_preference", default="medium")
+    fact("billing_preference", answer="procurement.billing_preference")
     fact("adoption_phase", answer="culture.adoption_phase")
     fact("organisation_size", answer="organisation.size", default="medium")
     fact("approved_vendor_list", answer="procurement.approved_vendor_list")
@@ -1017,11 +1019,18 @@ def build_pack(pol):
     fact("support_covered", lambda i, c, f: TIER_ORDER[f.support_held]
          >= TIER_ORDER[f.recommended_tier])
     fact("support_below_tier", support_below_tier)
+    # support comes with a CSP (bought through one, or one invoice wanted) at Standard or below
+    fact("support_through_csp", lambda i, c, f: (f.support_via_csp
+                                                 or f.billing_preference == "single_invoice")
+         and TIER_ORDER[f.recommended_tier] <= TIER_ORDER["standard"])
 
     fact("review_contracts_early", lambda i, c, f: f.approved_vendor_list
          or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
+
+    fact("fasttrack_closed", lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
+         and not f.paid_subscription)
 
     def offloaded_areas(i, c, f):
         by_area = (i.get("culture") or {}).get("area_approach") or {}
@@ -1150,16 +1159,40 @@ def build_pack(pol):
          "doing the work in-house stays a candidate until other signals outweigh it.",
          score={"self_service": 15})
 
+    OFFLOAD_POINTS = {"all": 25, "per_area": 5}
+
+    def building(c, f):
+        return f.greenfield or c.in_focus.get("innovate")
+
     decide(on="culture.approach", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.develop_skills", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) > 0,
+         "when": lambda i, c, f: len(f.skill_gaps) > 0 and not f.fasttrack_closed,
          "because": lambda i, c, f: "The team wants to grow its own skills and has real gaps to "
          "close (" + show(f.skill_gaps) + "); Microsoft engineers guiding it from set-up to "
          "production suit that best, and a provider that does the work for it suits it less.",
          "score": {"self_service": 5, "azure_expert_msp": -5},
          "programmes": {"fasttrack_for_azure": 20}},
+        # FastTrack closed for want of a paid subscription: the partner-delivered programme
+        {"id": "fit.culture.develop_skills.build_via_partner", "is": "develop_skills",
+         "when": lambda i, c, f: len(f.skill_gaps) > 0 and f.fasttrack_closed and building(c, f),
+         "because": lambda i, c, f: "The team wants to grow its own skills for what it builds ("
+         + show(f.skill_gaps) + "), but FastTrack for Azure is closed to it without a paid "
+         "subscription; the innovation programme, reached through a qualifying partner, brings "
+         "Microsoft expertise and skilling to the build instead.",
+         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "programmes": {"azure_innovate": 20}},
+        {"id": "fit.culture.develop_skills.migrate_via_partner", "is": "develop_skills",
+         "when": lambda i, c, f: len(f.skill_gaps) > 0 and f.fasttrack_closed and f.assets > 0
+         and not building(c, f),
+         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.skill_gaps)
+         + "), but FastTrack for Azure is closed to it without a paid subscription; the migration "
+         "programme, reached through a qualifying partner, brings step-by-step guidance and skill "
+         "building instead.",
+         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "programmes": {"ammp": 20}},
+        # one disposition: a strong self-service preference owns it
         {"id": "fit.culture.develop_skills.no_gaps", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) == 0,
+         "when": lambda i, c, f: len(f.skill_gaps) == 0 and f.self_service_preference != "high",
          "because": "The team wants to build its skills itself and reports no material gaps, so "
          "guided self-service is enough.",
          "score": {"self_service": 15}},
@@ -1171,15 +1204,18 @@ def build_pack(pol):
          "because": "The organisation wants whole processes taken off its hands; an Azure Expert "
          "MSP is built to run them end to end, and doing it in-house is the opposite of what was "
          "asked.",
-         "score": {"azure_expert_msp": 25, "csp": 5, "self_service": -20}},
+         "score": {"azure_expert_msp": OFFLOAD_POINTS["all"], "csp": 5, "self_service": -20}},
     ])
 
     rule(id="fit.culture.offload.areas", stage="fit", weight="culture",
          because=lambda i, c, f: "The organisation wants a partner to run " + show(f.offloaded_areas)
          + " while it keeps the rest in-house; running such processes end to end is what an "
-         "Azure Expert MSP is audited for.",
+         "Azure Expert MSP is audited for, in proportion to how much is handed over.",
          when=lambda i, c, f: len(f.offloaded_areas) > 0 and f.approach != "offload",
-         score={"azure_expert_msp": 20})
+         # weighed by its size: a share per area, up to handing over everything
+         score=lambda i, c, f: {"azure_expert_msp": min(len(f.offloaded_areas)
+                                                        * OFFLOAD_POINTS["per_area"],
+                                                        OFFLOAD_POINTS["all"])})
 
     decide(on="culture.self_service_preference", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.self_service.high", "is": "high",
@@ -1443,10 +1479,17 @@ def build_pack(pol):
 
     rule(id="fit.support.mission_critical", stage="fit", weight="support",
          because=lambda i, c, f: show(f.mission_critical) + " mission-critical workload(s) need a "
-         "severity-A response within an hour and proactive guidance: a higher support tier, or a "
-         "managed partner that provides one.",
+         "severity-A response within an hour and proactive guidance: a higher support tier.",
          when=lambda i, c, f: f.mission_critical > 0,
-         score={"azure_support": 30, "azure_expert_msp": 5})
+         score={"azure_support": 30})
+
+    # a need already met earns nothing for anyone
+    rule(id="fit.support.mission_critical.partner", stage="fit", weight="support",
+         because=lambda i, c, f: "The plan held today (" + show(f.support_held_name) + ") does not "
+         "give the " + show(f.mission_critical) + " mission-critical workload(s) the response they "
+         "need; a managed partner that provides it is another way to close the gap.",
+         when=lambda i, c, f: f.mission_critical > 0 and not f.support_covered,
+         score={"azure_expert_msp": 5})
 
     rule(id="fit.support.unit_critical", stage="fit", weight="support",
          because=lambda i, c, f: show(f.unit_critical) + " unit-critical workload(s) stop a "
@@ -1549,11 +1592,25 @@ def build_pack(pol):
          "there is nothing to buy, so it takes no place on the shortlist.",
          when=lambda i, c, f: f.support_covered, exclude=["azure_support"])
 
+    rule(id="shortlist.support.through_csp", stage="shortlist",
+         because="Support comes with the Cloud Solution Provider (bought through one today, or part "
+         "of the one invoice wanted), and the workloads need no more than its first-line support "
+         "covers: a direct plan is nothing separate to buy, so it takes no place on the shortlist.",
+         when=lambda i, c, f: f.support_through_csp, exclude=["azure_support"])
+
+    rule(id="shortlist.msp.small", stage="shortlist",
+         because="A small organisation that wants extra hands rather than whole processes run for "
+         "it buys help in proportion: one solution provider, not an audited managed service built "
+         "for consumption at scale.",
+         when=lambda i, c, f: f.small_organisation and not f.enterprise_scale
+         and f.approach != "offload" and len(f.offloaded_areas) == 0
+         and f.incumbent_partner != "azure_expert_msp",
+         exclude=["azure_expert_msp"])
+
     rule(id="shortlist.fasttrack.subscription", stage="shortlist",
          because="FastTrack for Azure requires an active paid subscription, which the organisation "
          "does not have yet.",
-         when=lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
-         and not f.paid_subscription,
+         when=lambda i, c, f: f.fasttrack_closed,
          exclude=["fasttrack_for_azure"])
 
     rule(id="shortlist.self_service.deadline", stage="shortlist",
