@@ -578,6 +578,13 @@ class Ctx:
     def carrier(self, oid):
         return resolve(self, oid)[0]
 
+    def successor_note(self, oid):  # ctx.successor_note: which option carries oid now
+        c = resolve(self, oid)[0]
+        if c is None or c == oid:
+            return ""
+        return (" (On the assessment date " + self.pol.option_name(c) + " carries what "
+                + self.pol.option_name(oid) + " offered.)")
+
 
 class Facts:
     """The facts of one intake (rules/00-facts.lua), read as f.name: each computed
@@ -932,6 +939,15 @@ def build_pack(pol):
     fact("enterprise_scale", lambda i, c, f: f.assets > T.enterprise_assets)
     fact("estate_estimated", lambda i, c, f: f.counts_estimated or not f.inventory_complete)
     fact("counted_enterprise_scale", lambda i, c, f: f.enterprise_scale and not f.estate_estimated)
+    def enterprise_share(i, c, f):
+        lo, hi = T.enterprise_band_assets, T.enterprise_assets
+        if f.estate_estimated or f.assets <= lo:
+            return 0
+        if f.assets >= hi or lo >= hi:
+            return 1
+        return (f.assets - lo) / (hi - lo)
+
+    fact("enterprise_share", enterprise_share)
     fact("small_organisation", lambda i, c, f: f.organisation_size == "small" or f.small_estate)
     fact("small_estate", lambda i, c, f: f.assets <= T.small_estate_assets and f.assets > 0
          and not f.greenfield)
@@ -1160,6 +1176,7 @@ def build_pack(pol):
          score={"self_service": 15})
 
     OFFLOAD_POINTS = {"all": 25, "per_area": 5}
+    CENTRAL_AT_SCALE = {"msp": 5, "programme": 10}
 
     def building(c, f):
         return f.greenfield or c.in_focus.get("innovate")
@@ -1241,6 +1258,17 @@ def build_pack(pol):
          when=lambda i, c, f: not f.executive_sponsor,
          score={"solution_assessment": 10}, programmes={"ammp": -10})
 
+    def central_nearing_score(i, c, f):
+        t = {}
+        msp = math.floor(CENTRAL_AT_SCALE["msp"] * f.enterprise_share + 0.5)
+        programme = math.floor(CENTRAL_AT_SCALE["programme"] * f.enterprise_share + 0.5)
+        if msp != 0:
+            t["azure_expert_msp"] = msp
+        cur = c.carrier("ammp")
+        if cur is not None and programme != 0:
+            t[cur] = programme
+        return t
+
     decide(on="culture.operating_model", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.model.decentralized", "is": "decentralized",
          "because": "In a decentralized model each workload team buys and runs its own cloud, "
@@ -1260,7 +1288,16 @@ def build_pack(pol):
          "because": lambda i, c, f: "A centralized team suits a few hundred workloads; with "
          + show(f.assets) + " in scope it will need partner capacity or an enterprise-scale "
          "programme.",
-         "score": {"azure_expert_msp": 5}, "programmes": {"ammp": 10}},
+         "score": {"azure_expert_msp": CENTRAL_AT_SCALE["msp"]},
+         "programmes": {"ammp": CENTRAL_AT_SCALE["programme"]}},
+        # below the line the same load phases in with the counted estate
+        {"id": "fit.culture.model.centralized_nearing_scale", "is": "centralized",
+         "when": lambda i, c, f: f.enterprise_share > 0 and not f.enterprise_scale,
+         "because": lambda i, c, f: "A centralized team suits a few hundred workloads; "
+         + show(f.assets) + " counted ones bring it close to the enterprise line, and the need for "
+         "partner capacity or an enterprise-scale programme grows with them."
+         + c.successor_note("ammp"),
+         "score": central_nearing_score},
     ])
 
     # ---- 30-fit-needs.lua --------------------------------------------------------------
@@ -1381,6 +1418,14 @@ def build_pack(pol):
 
     # ---- 40-fit-estate.lua -------------------------------------------------------------
 
+    # the enterprise line is "more than about 1,000": below it a counted estate on
+    # the clock earns the enterprise points in proportion to its share of the band
+    ENTERPRISE = {"programme": 35, "msp": 10, "assessment": 5, "self_service": -15}
+    MID_SIZE = {"programme": 20, "msp": 5, "assessment": 0, "self_service": -5}
+
+    def share_of(points, share):
+        return math.floor(points * share + 0.5)
+
     rule(id="fit.scale.enterprise", stage="fit", weight="scale",
          because=lambda i, c, f: "More than about " + grouped(T.enterprise_assets) + " servers, "
          "databases and applications (" + show(f.assets) + ") are to move within two years: that "
@@ -1420,6 +1465,24 @@ def build_pack(pol):
          when=lambda i, c, f: f.on_the_clock and not f.exit_in_window and not f.enterprise_scale
          and not f.small_estate and f.assets > 0,
          score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
+
+    def nearing_score(i, c, f):
+        base = {} if f.exit_in_window else MID_SIZE
+        t = {}
+        for option, key in (("azure_expert_msp", "msp"), ("solution_assessment", "assessment"),
+                            ("self_service", "self_service"), (c.carrier("ammp"), "programme")):
+            p = share_of(ENTERPRISE[key] - base.get(key, 0), f.enterprise_share)
+            if option is not None and p != 0:
+                t[option] = p
+        return t
+
+    rule(id="fit.scale.nearing_enterprise", stage="fit", weight="scale",
+         because=lambda i, c, f: show(f.assets) + " counted servers, databases and applications "
+         "are to move within two years: close to the enterprise line, so the case for an "
+         "enterprise-scale programme and a partner with capacity grows with the estate ("
+         + "%d" % share_of(100, f.enterprise_share) + " % of the way)." + c.successor_note("ammp"),
+         when=lambda i, c, f: f.enterprise_share > 0 and not f.enterprise_scale and f.on_the_clock,
+         score=nearing_score)
 
     # what a table cannot say: migration funding does not apply without an
     # estate, but a bundle that also carries innovation funding still does

@@ -107,6 +107,7 @@
 ---@field enterprise_scale any The estate is larger than the enterprise-scale threshold.
 ---@field estate_estimated any The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them.
 ---@field counted_enterprise_scale any Enterprise scale on counted numbers, not on an estimate.
+---@field enterprise_share any How far a counted estate has come from the start of the band below enterprise scale (thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above; always 0 for an estimated estate, which weighs less than a counted one.
 ---@field small_organisation any A small organisation or a small estate: one provider is proportionate, a broad managed service is not.
 ---@field small_estate any There is an estate to move, and it is small.
 ---@field production_workloads any Production workloads without a business-critical label.
@@ -143,6 +144,7 @@
 ---@field contract_lead_days number A contract lead time of at least this many days means starting the review now.
 ---@field defined_maturity number Maturity at which practice is defined: areas below it need help, and self-service needs it on a deadline.
 ---@field enterprise_assets number More servers, databases and applications than this make an enterprise-scale estate.
+---@field enterprise_band_assets number Above this many counted assets an estate is nearing enterprise scale: the enterprise-scale points phase in with its size up to enterprise_assets, so they do not snap on at one asset more.
 ---@field exit_near_days number A datacenter exit at most this many days away is near: migration cannot wait.
 ---@field exit_window_days number A datacenter exit at most this many days away sets the pace of migration.
 ---@field high_maturity number An average maturity at least this high lets the team lead its own adoption.

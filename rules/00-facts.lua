@@ -76,6 +76,16 @@ fact { id = "estate_estimated", is = "f.counts_estimated or not f.inventory_comp
   doc = "The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them." }
 fact { id = "counted_enterprise_scale", is = "f.enterprise_scale and not f.estate_estimated",
   doc = "Enterprise scale on counted numbers, not on an estimate." }
+fact { id = "enterprise_share",
+  doc = "How far a counted estate has come from the start of the band below enterprise scale "
+    .. "(thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above; "
+    .. "always 0 for an estimated estate, which weighs less than a counted one.",
+  value = function(_, _, f)
+    local lo, hi = thresholds.enterprise_band_assets, thresholds.enterprise_assets
+    if f.estate_estimated or f.assets <= lo then return 0 end
+    if f.assets >= hi or lo >= hi then return 1 end
+    return (f.assets - lo) / (hi - lo)
+  end }
 fact { id = "small_organisation", is = "f.organisation_size == 'small' or f.small_estate",
   doc = "A small organisation or a small estate: one provider is proportionate, a broad managed service is not." }
 fact { id = "small_estate", is = "f.assets <= thresholds.small_estate_assets and f.assets > 0 and not f.greenfield",

@@ -18,6 +18,9 @@ rule {
 -- offload approach), or a share for each area handed over on its own.
 local OFFLOAD_POINTS = { all = 25, per_area = 5 }
 
+-- What a centralized team at enterprise scale adds (fit.culture.model.centralized_at_scale).
+local CENTRAL_AT_SCALE = { msp = 5, programme = 10 }
+
 -- How the organisation wants to work with partners.
 decide {
   on = "culture.approach",
@@ -138,6 +141,24 @@ decide {
     { id = "fit.culture.model.centralized_at_scale", is = "centralized", when = "f.counted_enterprise_scale",
       because = "A centralized team suits a few hundred workloads; with {f.assets} in scope it will need partner "
         .. "capacity or an enterprise-scale programme.",
-      score = { azure_expert_msp = 5 }, programmes = { ammp = 10 } },
+      score = { azure_expert_msp = CENTRAL_AT_SCALE.msp }, programmes = { ammp = CENTRAL_AT_SCALE.programme } },
+    -- below the enterprise line the same load phases in with the counted
+    -- estate (f.enterprise_share), so it does not snap on at one asset more
+    { id = "fit.culture.model.centralized_nearing_scale", is = "centralized",
+      when = "f.enterprise_share > 0 and not f.enterprise_scale",
+      because = function(_, ctx, f)
+        return "A centralized team suits a few hundred workloads; " .. f.assets .. " counted ones bring it close to "
+          .. "the enterprise line, and the need for partner capacity or an enterprise-scale programme grows with them."
+          .. ctx.successor_note("ammp")
+      end,
+      score = function(_, ctx, f)
+        local t = {}
+        local msp = math.floor(CENTRAL_AT_SCALE.msp * f.enterprise_share + 0.5)
+        local programme = math.floor(CENTRAL_AT_SCALE.programme * f.enterprise_share + 0.5)
+        if msp ~= 0 then t.azure_expert_msp = msp end
+        local cur = ctx.carrier("ammp")
+        if cur ~= nil and programme ~= 0 then t[cur] = programme end
+        return t
+      end },
   },
 }
