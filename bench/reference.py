@@ -578,6 +578,13 @@ class Ctx:
     def carrier(self, oid):
         return resolve(self, oid)[0]
 
+    def successor_note(self, oid):  # ctx.successor_note: which option carries oid now
+        c = resolve(self, oid)[0]
+        if c is None or c == oid:
+            return ""
+        return (" (On the assessment date " + self.pol.option_name(c) + " carries what "
+                + self.pol.option_name(oid) + " offered.)")
+
 
 class Facts:
     """The facts of one intake (rules/00-facts.lua), read as f.name: each computed
@@ -900,6 +907,8 @@ def build_pack(pol):
     fact("incumbent_partner", answer="procurement.incumbent_partner", default="none")
     fact("support_via_csp", answer="procurement.support_via_csp", default=False)
     fact("account_team", answer="procurement.account_team", default=False)
+    fact("self_service_preference", answer="culture.self_service_preference", default="medium")
+    fact("billing_preference", answer="procurement.billing_preference")
     fact("adoption_phase", answer="culture.adoption_phase")
     fact("organisation_size", answer="organisation.size", default="medium")
     fact("approved_vendor_list", answer="procurement.approved_vendor_list")
@@ -930,6 +939,15 @@ def build_pack(pol):
     fact("enterprise_scale", lambda i, c, f: f.assets > T.enterprise_assets)
     fact("estate_estimated", lambda i, c, f: f.counts_estimated or not f.inventory_complete)
     fact("counted_enterprise_scale", lambda i, c, f: f.enterprise_scale and not f.estate_estimated)
+    def enterprise_share(i, c, f):
+        lo, hi = T.enterprise_band_assets, T.enterprise_assets
+        if f.estate_estimated or f.assets <= lo:
+            return 0
+        if f.assets >= hi or lo >= hi:
+            return 1
+        return (f.assets - lo) / (hi - lo)
+
+    fact("enterprise_share", enterprise_share)
     fact("small_organisation", lambda i, c, f: f.organisation_size == "small" or f.small_estate)
     fact("small_estate", lambda i, c, f: f.assets <= T.small_estate_assets and f.assets > 0
          and not f.greenfield)
@@ -1017,11 +1035,18 @@ def build_pack(pol):
     fact("support_covered", lambda i, c, f: TIER_ORDER[f.support_held]
          >= TIER_ORDER[f.recommended_tier])
     fact("support_below_tier", support_below_tier)
+    # support comes with a CSP (bought through one, or one invoice wanted) at Standard or below
+    fact("support_through_csp", lambda i, c, f: (f.support_via_csp
+                                                 or f.billing_preference == "single_invoice")
+         and TIER_ORDER[f.recommended_tier] <= TIER_ORDER["standard"])
 
     fact("review_contracts_early", lambda i, c, f: f.approved_vendor_list
          or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
+
+    fact("fasttrack_closed", lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
+         and not f.paid_subscription)
 
     def offloaded_areas(i, c, f):
         by_area = (i.get("culture") or {}).get("area_approach") or {}
@@ -1150,16 +1175,41 @@ def build_pack(pol):
          "doing the work in-house stays a candidate until other signals outweigh it.",
          score={"self_service": 15})
 
+    OFFLOAD_POINTS = {"all": 25, "per_area": 5}
+    CENTRAL_AT_SCALE = {"msp": 5, "programme": 10}
+
+    def building(c, f):
+        return f.greenfield or c.in_focus.get("innovate")
+
     decide(on="culture.approach", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.develop_skills", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) > 0,
+         "when": lambda i, c, f: len(f.skill_gaps) > 0 and not f.fasttrack_closed,
          "because": lambda i, c, f: "The team wants to grow its own skills and has real gaps to "
          "close (" + show(f.skill_gaps) + "); Microsoft engineers guiding it from set-up to "
          "production suit that best, and a provider that does the work for it suits it less.",
          "score": {"self_service": 5, "azure_expert_msp": -5},
          "programmes": {"fasttrack_for_azure": 20}},
+        # FastTrack closed for want of a paid subscription: the partner-delivered programme
+        {"id": "fit.culture.develop_skills.build_via_partner", "is": "develop_skills",
+         "when": lambda i, c, f: len(f.skill_gaps) > 0 and f.fasttrack_closed and building(c, f),
+         "because": lambda i, c, f: "The team wants to grow its own skills for what it builds ("
+         + show(f.skill_gaps) + "), but FastTrack for Azure is closed to it without a paid "
+         "subscription; the innovation programme, reached through a qualifying partner, brings "
+         "Microsoft expertise and skilling to the build instead.",
+         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "programmes": {"azure_innovate": 20}},
+        {"id": "fit.culture.develop_skills.migrate_via_partner", "is": "develop_skills",
+         "when": lambda i, c, f: len(f.skill_gaps) > 0 and f.fasttrack_closed and f.assets > 0
+         and not building(c, f),
+         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.skill_gaps)
+         + "), but FastTrack for Azure is closed to it without a paid subscription; the migration "
+         "programme, reached through a qualifying partner, brings step-by-step guidance and skill "
+         "building instead.",
+         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "programmes": {"ammp": 20}},
+        # one disposition: a strong self-service preference owns it
         {"id": "fit.culture.develop_skills.no_gaps", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) == 0,
+         "when": lambda i, c, f: len(f.skill_gaps) == 0 and f.self_service_preference != "high",
          "because": "The team wants to build its skills itself and reports no material gaps, so "
          "guided self-service is enough.",
          "score": {"self_service": 15}},
@@ -1171,15 +1221,18 @@ def build_pack(pol):
          "because": "The organisation wants whole processes taken off its hands; an Azure Expert "
          "MSP is built to run them end to end, and doing it in-house is the opposite of what was "
          "asked.",
-         "score": {"azure_expert_msp": 25, "csp": 5, "self_service": -20}},
+         "score": {"azure_expert_msp": OFFLOAD_POINTS["all"], "csp": 5, "self_service": -20}},
     ])
 
     rule(id="fit.culture.offload.areas", stage="fit", weight="culture",
          because=lambda i, c, f: "The organisation wants a partner to run " + show(f.offloaded_areas)
          + " while it keeps the rest in-house; running such processes end to end is what an "
-         "Azure Expert MSP is audited for.",
+         "Azure Expert MSP is audited for, in proportion to how much is handed over.",
          when=lambda i, c, f: len(f.offloaded_areas) > 0 and f.approach != "offload",
-         score={"azure_expert_msp": 20})
+         # weighed by its size: a share per area, up to handing over everything
+         score=lambda i, c, f: {"azure_expert_msp": min(len(f.offloaded_areas)
+                                                        * OFFLOAD_POINTS["per_area"],
+                                                        OFFLOAD_POINTS["all"])})
 
     decide(on="culture.self_service_preference", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.self_service.high", "is": "high",
@@ -1205,6 +1258,17 @@ def build_pack(pol):
          when=lambda i, c, f: not f.executive_sponsor,
          score={"solution_assessment": 10}, programmes={"ammp": -10})
 
+    def central_nearing_score(i, c, f):
+        t = {}
+        msp = math.floor(CENTRAL_AT_SCALE["msp"] * f.enterprise_share + 0.5)
+        programme = math.floor(CENTRAL_AT_SCALE["programme"] * f.enterprise_share + 0.5)
+        if msp != 0:
+            t["azure_expert_msp"] = msp
+        cur = c.carrier("ammp")
+        if cur is not None and programme != 0:
+            t[cur] = programme
+        return t
+
     decide(on="culture.operating_model", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.model.decentralized", "is": "decentralized",
          "because": "In a decentralized model each workload team buys and runs its own cloud, "
@@ -1224,7 +1288,16 @@ def build_pack(pol):
          "because": lambda i, c, f: "A centralized team suits a few hundred workloads; with "
          + show(f.assets) + " in scope it will need partner capacity or an enterprise-scale "
          "programme.",
-         "score": {"azure_expert_msp": 5}, "programmes": {"ammp": 10}},
+         "score": {"azure_expert_msp": CENTRAL_AT_SCALE["msp"]},
+         "programmes": {"ammp": CENTRAL_AT_SCALE["programme"]}},
+        # below the line the same load phases in with the counted estate
+        {"id": "fit.culture.model.centralized_nearing_scale", "is": "centralized",
+         "when": lambda i, c, f: f.enterprise_share > 0 and not f.enterprise_scale,
+         "because": lambda i, c, f: "A centralized team suits a few hundred workloads; "
+         + show(f.assets) + " counted ones bring it close to the enterprise line, and the need for "
+         "partner capacity or an enterprise-scale programme grows with them."
+         + c.successor_note("ammp"),
+         "score": central_nearing_score},
     ])
 
     # ---- 30-fit-needs.lua --------------------------------------------------------------
@@ -1345,6 +1418,14 @@ def build_pack(pol):
 
     # ---- 40-fit-estate.lua -------------------------------------------------------------
 
+    # the enterprise line is "more than about 1,000": below it a counted estate on
+    # the clock earns the enterprise points in proportion to its share of the band
+    ENTERPRISE = {"programme": 35, "msp": 10, "assessment": 5, "self_service": -15}
+    MID_SIZE = {"programme": 20, "msp": 5, "assessment": 0, "self_service": -5}
+
+    def share_of(points, share):
+        return math.floor(points * share + 0.5)
+
     rule(id="fit.scale.enterprise", stage="fit", weight="scale",
          because=lambda i, c, f: "More than about " + grouped(T.enterprise_assets) + " servers, "
          "databases and applications (" + show(f.assets) + ") are to move within two years: that "
@@ -1384,6 +1465,24 @@ def build_pack(pol):
          when=lambda i, c, f: f.on_the_clock and not f.exit_in_window and not f.enterprise_scale
          and not f.small_estate and f.assets > 0,
          score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
+
+    def nearing_score(i, c, f):
+        base = {} if f.exit_in_window else MID_SIZE
+        t = {}
+        for option, key in (("azure_expert_msp", "msp"), ("solution_assessment", "assessment"),
+                            ("self_service", "self_service"), (c.carrier("ammp"), "programme")):
+            p = share_of(ENTERPRISE[key] - base.get(key, 0), f.enterprise_share)
+            if option is not None and p != 0:
+                t[option] = p
+        return t
+
+    rule(id="fit.scale.nearing_enterprise", stage="fit", weight="scale",
+         because=lambda i, c, f: show(f.assets) + " counted servers, databases and applications "
+         "are to move within two years: close to the enterprise line, so the case for an "
+         "enterprise-scale programme and a partner with capacity grows with the estate ("
+         + "%d" % share_of(100, f.enterprise_share) + " % of the way)." + c.successor_note("ammp"),
+         when=lambda i, c, f: f.enterprise_share > 0 and not f.enterprise_scale and f.on_the_clock,
+         score=nearing_score)
 
     # what a table cannot say: migration funding does not apply without an
     # estate, but a bundle that also carries innovation funding still does
@@ -1443,10 +1542,17 @@ def build_pack(pol):
 
     rule(id="fit.support.mission_critical", stage="fit", weight="support",
          because=lambda i, c, f: show(f.mission_critical) + " mission-critical workload(s) need a "
-         "severity-A response within an hour and proactive guidance: a higher support tier, or a "
-         "managed partner that provides one.",
+         "severity-A response within an hour and proactive guidance: a higher support tier.",
          when=lambda i, c, f: f.mission_critical > 0,
-         score={"azure_support": 30, "azure_expert_msp": 5})
+         score={"azure_support": 30})
+
+    # a need already met earns nothing for anyone
+    rule(id="fit.support.mission_critical.partner", stage="fit", weight="support",
+         because=lambda i, c, f: "The plan held today (" + show(f.support_held_name) + ") does not "
+         "give the " + show(f.mission_critical) + " mission-critical workload(s) the response they "
+         "need; a managed partner that provides it is another way to close the gap.",
+         when=lambda i, c, f: f.mission_critical > 0 and not f.support_covered,
+         score={"azure_expert_msp": 5})
 
     rule(id="fit.support.unit_critical", stage="fit", weight="support",
          because=lambda i, c, f: show(f.unit_critical) + " unit-critical workload(s) stop a "
@@ -1549,11 +1655,25 @@ def build_pack(pol):
          "there is nothing to buy, so it takes no place on the shortlist.",
          when=lambda i, c, f: f.support_covered, exclude=["azure_support"])
 
+    rule(id="shortlist.support.through_csp", stage="shortlist",
+         because="Support comes with the Cloud Solution Provider (bought through one today, or part "
+         "of the one invoice wanted), and the workloads need no more than its first-line support "
+         "covers: a direct plan is nothing separate to buy, so it takes no place on the shortlist.",
+         when=lambda i, c, f: f.support_through_csp, exclude=["azure_support"])
+
+    rule(id="shortlist.msp.small", stage="shortlist",
+         because="A small organisation that wants extra hands rather than whole processes run for "
+         "it buys help in proportion: one solution provider, not an audited managed service built "
+         "for consumption at scale.",
+         when=lambda i, c, f: f.small_organisation and not f.enterprise_scale
+         and f.approach != "offload" and len(f.offloaded_areas) == 0
+         and f.incumbent_partner != "azure_expert_msp",
+         exclude=["azure_expert_msp"])
+
     rule(id="shortlist.fasttrack.subscription", stage="shortlist",
          because="FastTrack for Azure requires an active paid subscription, which the organisation "
          "does not have yet.",
-         when=lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
-         and not f.paid_subscription,
+         when=lambda i, c, f: f.fasttrack_closed,
          exclude=["fasttrack_for_azure"])
 
     rule(id="shortlist.self_service.deadline", stage="shortlist",

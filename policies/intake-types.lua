@@ -91,6 +91,8 @@
 ---@field incumbent_partner "none"|"csp"|"azure_expert_msp"|"other_partner" A partner already under contract or on the approved vendor list.
 ---@field support_via_csp boolean Whether Azure support is bought through a Cloud Solution Provider today.
 ---@field account_team boolean Whether a Microsoft account team covers the organisation.
+---@field self_service_preference "low"|"medium"|"high" How strongly the team prefers to do the work itself from the public guidance: low, medium or high.
+---@field billing_preference? "single_invoice"|"direct"|"pay_as_you_go"|"enterprise_agreement" How the organisation wants to be billed for Azure (nil when not given).
 ---@field adoption_phase? "exploring"|"planning"|"migrating"|"operating" Where the adoption stands: exploring, planning, migrating or operating.
 ---@field organisation_size "small"|"medium"|"large"|"enterprise" The head-count band: small, medium, large or enterprise.
 ---@field approved_vendor_list? boolean Whether a new supplier must first join an approved vendor list.
@@ -105,6 +107,7 @@
 ---@field enterprise_scale any The estate is larger than the enterprise-scale threshold.
 ---@field estate_estimated any The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them.
 ---@field counted_enterprise_scale any Enterprise scale on counted numbers, not on an estimate.
+---@field enterprise_share any How far a counted estate has come from the start of the band below enterprise scale (thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above; always 0 for an estimated estate, which weighs less than a counted one.
 ---@field small_organisation any A small organisation or a small estate: one provider is proportionate, a broad managed service is not.
 ---@field small_estate any There is an estate to move, and it is small.
 ---@field production_workloads any Production workloads without a business-critical label.
@@ -126,8 +129,10 @@
 ---@field support_held_name any The plan held today as the reports name it.
 ---@field support_covered any The plan held today already meets the recommended tier.
 ---@field support_below_tier any The workloads call for Standard or above, and the plan held is below it.
+---@field support_through_csp any Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the workloads call for no more than Standard, which a provider's first-line support covers.
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
 ---@field procurement_squeeze any Contracting would use a large share of the days left before the exit.
+---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
 ---@field days_short any Days by which the contract lead time overruns the days left before the datacenter exit (0 when it fits; nil without both dates).
 
@@ -139,6 +144,7 @@
 ---@field contract_lead_days number A contract lead time of at least this many days means starting the review now.
 ---@field defined_maturity number Maturity at which practice is defined: areas below it need help, and self-service needs it on a deadline.
 ---@field enterprise_assets number More servers, databases and applications than this make an enterprise-scale estate.
+---@field enterprise_band_assets number Above this many counted assets an estate is nearing enterprise scale: the enterprise-scale points phase in with its size up to enterprise_assets, so they do not snap on at one asset more.
 ---@field exit_near_days number A datacenter exit at most this many days away is near: migration cannot wait.
 ---@field exit_window_days number A datacenter exit at most this many days away sets the pace of migration.
 ---@field high_maturity number An average maturity at least this high lets the team lead its own adoption.

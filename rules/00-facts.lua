@@ -30,6 +30,10 @@ fact { id = "support_via_csp", answer = "procurement.support_via_csp", default =
   doc = "Whether Azure support is bought through a Cloud Solution Provider today." }
 fact { id = "account_team", answer = "procurement.account_team", default = false,
   doc = "Whether a Microsoft account team covers the organisation." }
+fact { id = "self_service_preference", answer = "culture.self_service_preference", default = "medium",
+  doc = "How strongly the team prefers to do the work itself from the public guidance: low, medium or high." }
+fact { id = "billing_preference", answer = "procurement.billing_preference",
+  doc = "How the organisation wants to be billed for Azure (nil when not given)." }
 fact { id = "adoption_phase", answer = "culture.adoption_phase",
   doc = "Where the adoption stands: exploring, planning, migrating or operating." }
 fact { id = "organisation_size", answer = "organisation.size", default = "medium",
@@ -72,6 +76,16 @@ fact { id = "estate_estimated", is = "f.counts_estimated or not f.inventory_comp
   doc = "The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them." }
 fact { id = "counted_enterprise_scale", is = "f.enterprise_scale and not f.estate_estimated",
   doc = "Enterprise scale on counted numbers, not on an estimate." }
+fact { id = "enterprise_share",
+  doc = "How far a counted estate has come from the start of the band below enterprise scale "
+    .. "(thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above; "
+    .. "always 0 for an estimated estate, which weighs less than a counted one.",
+  value = function(_, _, f)
+    local lo, hi = thresholds.enterprise_band_assets, thresholds.enterprise_assets
+    if f.estate_estimated or f.assets <= lo then return 0 end
+    if f.assets >= hi or lo >= hi then return 1 end
+    return (f.assets - lo) / (hi - lo)
+  end }
 fact { id = "small_organisation", is = "f.organisation_size == 'small' or f.small_estate",
   doc = "A small organisation or a small estate: one provider is proportionate, a broad managed service is not." }
 fact { id = "small_estate", is = "f.assets <= thresholds.small_estate_assets and f.assets > 0 and not f.greenfield",
@@ -207,6 +221,14 @@ fact { id = "support_below_tier", doc = "The workloads call for Standard or abov
     return rec >= TIER_ORDER.standard and TIER_ORDER[f.support_held] < rec
   end }
 
+fact { id = "support_through_csp",
+  doc = "Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the "
+    .. "workloads call for no more than Standard, which a provider's first-line support covers.",
+  value = function(_, _, f)
+    return (f.support_via_csp or f.billing_preference == "single_invoice")
+      and TIER_ORDER[f.recommended_tier] <= TIER_ORDER.standard
+  end }
+
 -- ---- procurement ----
 
 fact { id = "review_contracts_early", doc = "Contracting here is slow: a vendor list to join, or a long lead time.",
@@ -214,6 +236,10 @@ fact { id = "review_contracts_early", doc = "Contracting here is slow: a vendor 
 fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit.",
   is = "f.lead_time ~= nil and f.exit_days ~= nil and f.exit_days > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
+
+fact { id = "fasttrack_closed", is = "ctx.lifecycle('fasttrack_for_azure') == 'active' and not f.paid_subscription",
+  doc = "FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an "
+    .. "active paid subscription, which there is not." }
 
 -- ---- the approach per area ----
 

@@ -14,18 +14,45 @@ rule {
   score = { self_service = 15 },
 }
 
+-- What handing work over to an Azure Expert MSP earns it: everything (the
+-- offload approach), or a share for each area handed over on its own.
+local OFFLOAD_POINTS = { all = 25, per_area = 5 }
+
+-- What a centralized team at enterprise scale adds (fit.culture.model.centralized_at_scale).
+local CENTRAL_AT_SCALE = { msp = 5, programme = 10 }
+
 -- How the organisation wants to work with partners.
 decide {
   on = "culture.approach",
   stage = "fit",
   weight = "culture",
   rows = {
-    { id = "fit.culture.develop_skills", is = "develop_skills", when = "#f.skill_gaps > 0",
+    { id = "fit.culture.develop_skills", is = "develop_skills",
+      when = "#f.skill_gaps > 0 and not f.fasttrack_closed",
       because = "The team wants to grow its own skills and has real gaps to close ({f.skill_gaps}); Microsoft "
         .. "engineers guiding it from set-up to production suit that best, and a provider that does the work for "
         .. "it suits it less.",
       score = { self_service = 5, azure_expert_msp = -5 }, programmes = { fasttrack_for_azure = 20 } },
-    { id = "fit.culture.develop_skills.no_gaps", is = "develop_skills", when = "#f.skill_gaps == 0",
+    -- FastTrack closed for want of a paid subscription: the guided route is
+    -- the partner-delivered programme that fits the work, not a stranded option
+    { id = "fit.culture.develop_skills.build_via_partner", is = "develop_skills",
+      when = "#f.skill_gaps > 0 and f.fasttrack_closed and (f.greenfield or ctx.in_focus.innovate)",
+      because = "The team wants to grow its own skills for what it builds ({f.skill_gaps}), but FastTrack for Azure "
+        .. "is closed to it without a paid subscription; the innovation programme, reached through a qualifying "
+        .. "partner, brings Microsoft expertise and skilling to the build instead.",
+      score = { self_service = 5, azure_expert_msp = -5 }, programmes = { azure_innovate = 20 } },
+    { id = "fit.culture.develop_skills.migrate_via_partner", is = "develop_skills",
+      when = "#f.skill_gaps > 0 and f.fasttrack_closed and f.assets > 0 "
+        .. "and not (f.greenfield or ctx.in_focus.innovate)",
+      because = "The team wants to grow its own skills ({f.skill_gaps}), but FastTrack for Azure is closed to it "
+        .. "without a paid subscription; the migration programme, reached through a qualifying partner, brings "
+        .. "step-by-step guidance and skill building instead.",
+      score = { self_service = 5, azure_expert_msp = -5 }, programmes = { ammp = 20 } },
+    -- a team that wants to do the work itself is one disposition: a strong
+    -- self-service preference (fit.culture.self_service.high) owns it when
+    -- it is stated, and this row does not count it again
+    { id = "fit.culture.develop_skills.no_gaps", is = "develop_skills",
+      when = "#f.skill_gaps == 0 and f.self_service_preference ~= 'high'",
       because = "The team wants to build its skills itself and reports no material gaps, so guided self-service "
         .. "is enough.",
       score = { self_service = 15 } },
@@ -36,7 +63,7 @@ decide {
     { id = "fit.culture.offload", is = "offload",
       because = "The organisation wants whole processes taken off its hands; an Azure Expert MSP is built to run "
         .. "them end to end, and doing it in-house is the opposite of what was asked.",
-      score = { azure_expert_msp = 25, csp = 5, self_service = -20 } },
+      score = { azure_expert_msp = OFFLOAD_POINTS.all, csp = 5, self_service = -20 } },
   },
 }
 
@@ -45,9 +72,14 @@ rule {
   stage = "fit",
   weight = "culture",
   because = "The organisation wants a partner to run {f.offloaded_areas} while it keeps the rest in-house; running "
-    .. "such processes end to end is what an Azure Expert MSP is audited for.",
+    .. "such processes end to end is what an Azure Expert MSP is audited for, in proportion to how much is handed "
+    .. "over.",
   when = "#f.offloaded_areas > 0 and f.approach ~= 'offload'",
-  score = { azure_expert_msp = 20 },
+  -- the ask is weighed by its size: each area handed over adds its share,
+  -- up to what handing over everything earns (fit.culture.offload)
+  score = function(_, _, f)
+    return { azure_expert_msp = math.min(#f.offloaded_areas * OFFLOAD_POINTS.per_area, OFFLOAD_POINTS.all) }
+  end,
 }
 
 -- How much the team wants to work from the public guidance alone.
@@ -109,6 +141,24 @@ decide {
     { id = "fit.culture.model.centralized_at_scale", is = "centralized", when = "f.counted_enterprise_scale",
       because = "A centralized team suits a few hundred workloads; with {f.assets} in scope it will need partner "
         .. "capacity or an enterprise-scale programme.",
-      score = { azure_expert_msp = 5 }, programmes = { ammp = 10 } },
+      score = { azure_expert_msp = CENTRAL_AT_SCALE.msp }, programmes = { ammp = CENTRAL_AT_SCALE.programme } },
+    -- below the enterprise line the same load phases in with the counted
+    -- estate (f.enterprise_share), so it does not snap on at one asset more
+    { id = "fit.culture.model.centralized_nearing_scale", is = "centralized",
+      when = "f.enterprise_share > 0 and not f.enterprise_scale",
+      because = function(_, ctx, f)
+        return "A centralized team suits a few hundred workloads; " .. f.assets .. " counted ones bring it close to "
+          .. "the enterprise line, and the need for partner capacity or an enterprise-scale programme grows with them."
+          .. ctx.successor_note("ammp")
+      end,
+      score = function(_, ctx, f)
+        local t = {}
+        local msp = math.floor(CENTRAL_AT_SCALE.msp * f.enterprise_share + 0.5)
+        local programme = math.floor(CENTRAL_AT_SCALE.programme * f.enterprise_share + 0.5)
+        if msp ~= 0 then t.azure_expert_msp = msp end
+        local cur = ctx.carrier("ammp")
+        if cur ~= nil and programme ~= 0 then t[cur] = programme end
+        return t
+      end },
   },
 }

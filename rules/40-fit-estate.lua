@@ -1,6 +1,15 @@
 -- Stage 2 (part 3): options that fit the estate: how big it is, how fast it
 -- must move (adoption window, datacenter exit) and how well it is known.
 
+-- The enterprise line is "more than about 1,000": below it, a counted
+-- estate on the clock earns the enterprise-scale points in proportion to how
+-- far into the band it is (f.enterprise_share), on top of what the mid-size
+-- rule gives, so nothing snaps on at one asset more. An estimated estate
+-- has no share. Points are whole, rounded half up, before the weight.
+local ENTERPRISE = { programme = 35, msp = 10, assessment = 5, self_service = -15 }  -- fit.scale.enterprise
+local MID_SIZE = { programme = 20, msp = 5, assessment = 0, self_service = -5 }     -- fit.scale.migration_on_the_clock
+local function share_of(points, share) return math.floor(points * share + 0.5) end
+
 rule {
   id = "fit.scale.enterprise",
   stage = "fit",
@@ -9,8 +18,9 @@ rule {
     .. "to move within two years: that is an enterprise-scale programme, best run with a migration programme and a "
     .. "partner with capacity, not by a small in-house team.",
   when = "f.counted_enterprise_scale and f.on_the_clock",
-  score = { azure_expert_msp = 10, solution_assessment = 5, self_service = -15 },
-  programmes = { ammp = 35 },
+  score = { azure_expert_msp = ENTERPRISE.msp, solution_assessment = ENTERPRISE.assessment,
+    self_service = ENTERPRISE.self_service },
+  programmes = { ammp = ENTERPRISE.programme },
 }
 
 rule {
@@ -55,8 +65,36 @@ rule {
   because = "{f.assets} servers, databases and applications are to move within {f.adoption_window} months: below "
     .. "enterprise scale, but a fixed window where a migration programme's tooling and offers still pay.",
   when = "f.on_the_clock and not f.exit_in_window and not f.enterprise_scale and not f.small_estate and f.assets > 0",
-  score = { azure_expert_msp = 5, self_service = -5 },
-  programmes = { ammp = 20 },
+  score = { azure_expert_msp = MID_SIZE.msp, self_service = MID_SIZE.self_service },
+  programmes = { ammp = MID_SIZE.programme },
+}
+
+rule {
+  id = "fit.scale.nearing_enterprise",
+  stage = "fit",
+  weight = "scale",
+  because = function(_, ctx, f)
+    return f.assets .. " counted servers, databases and applications are to move within two years: close to the "
+      .. "enterprise line, so the case for an enterprise-scale programme and a partner with capacity grows with the "
+      .. "estate (" .. string.format("%d", share_of(100, f.enterprise_share)) .. " % of the way)."
+      .. ctx.successor_note("ammp")
+  end,
+  when = "f.enterprise_share > 0 and not f.enterprise_scale and f.on_the_clock",
+  score = function(_, ctx, f)
+    -- under an adoption window the mid-size rule already gives its share;
+    -- under a datacenter exit the exit rules stand in for it on both sides
+    local base = f.exit_in_window and {} or MID_SIZE
+    local t = {}
+    local function add(option, key)
+      local p = share_of(ENTERPRISE[key] - (base[key] or 0), f.enterprise_share)
+      if option ~= nil and p ~= 0 then t[option] = p end
+    end
+    add("azure_expert_msp", "msp")
+    add("solution_assessment", "assessment")
+    add("self_service", "self_service")
+    add(ctx.carrier("ammp"), "programme")
+    return t
+  end,
 }
 
 -- Migration funding does not apply without an estate, but where the

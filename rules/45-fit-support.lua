@@ -9,9 +9,21 @@ rule {
   stage = "fit",
   weight = "support",
   because = "{f.mission_critical} mission-critical workload(s) need a severity-A response within an hour and "
-    .. "proactive guidance: a higher support tier, or a managed partner that provides one.",
+    .. "proactive guidance: a higher support tier.",
   when = "f.mission_critical > 0",
-  score = { azure_support = 30, azure_expert_msp = 5 },
+  score = { azure_support = 30 },
+}
+
+-- A need already met earns nothing for anyone: once the plan held covers
+-- the tier, the managed partner's share of the support case goes too.
+rule {
+  id = "fit.support.mission_critical.partner",
+  stage = "fit",
+  weight = "support",
+  because = "The plan held today ({f.support_held_name}) does not give the {f.mission_critical} mission-critical "
+    .. "workload(s) the response they need; a managed partner that provides it is another way to close the gap.",
+  when = "f.mission_critical > 0 and not f.support_covered",
+  score = { azure_expert_msp = 5 },
 }
 
 rule {

@@ -41,10 +41,30 @@ rule {
 }
 
 rule {
+  id = "shortlist.support.through_csp",
+  stage = "shortlist",
+  because = "Support comes with the Cloud Solution Provider (bought through one today, or part of the one invoice "
+    .. "wanted), and the workloads need no more than its first-line support covers: a direct plan is nothing "
+    .. "separate to buy, so it takes no place on the shortlist.",
+  when = "f.support_through_csp",
+  exclude = { "azure_support" },
+}
+
+rule {
+  id = "shortlist.msp.small",
+  stage = "shortlist",
+  because = "A small organisation that wants extra hands rather than whole processes run for it buys help in "
+    .. "proportion: one solution provider, not an audited managed service built for consumption at scale.",
+  when = "f.small_organisation and not f.enterprise_scale and f.approach ~= 'offload' and #f.offloaded_areas == 0 "
+    .. "and f.incumbent_partner ~= 'azure_expert_msp'",
+  exclude = { "azure_expert_msp" },
+}
+
+rule {
   id = "shortlist.fasttrack.subscription",
   stage = "shortlist",
   because = "FastTrack for Azure requires an active paid subscription, which the organisation does not have yet.",
-  when = "ctx.lifecycle('fasttrack_for_azure') == 'active' and not f.paid_subscription",
+  when = "f.fasttrack_closed",
   exclude = { "fasttrack_for_azure" },
 }
 
