@@ -697,7 +697,7 @@ def margins(pol, score, shortlist_note, competing, taken):
             nxt = competing[i]
             note += "; " + points_text(s - score[nxt]) + " points ahead of " + nxt
         elif i == taken:
-            note += "; no other option reaches the minimum score of " + points_text(pol.min_score)
+            note += "; no other eligible option reaches the minimum score of " + points_text(pol.min_score)
         elif i == taken + 1:
             last = competing[taken - 1]
             note += ("; " + points_text(score[last] - s) + " points behind " + last
@@ -1670,6 +1670,15 @@ def build_pack(pol):
          and f.incumbent_partner != "azure_expert_msp",
          exclude=["azure_expert_msp"])
 
+    rule(id="shortlist.programme.small", stage="shortlist",
+         because="A small organisation with a small estate moves it with one provider: a "
+         "migration programme's nominations, funding requests and several parties are out of "
+         "proportion to a few dozen workloads, unless it is building something new, where the "
+         "programme's innovation funding still fits.",
+         when=lambda i, c, f: f.small_organisation and f.small_estate
+         and not c.in_focus.get("innovate"),
+         exclude=["ammp"])
+
     rule(id="shortlist.fasttrack.subscription", stage="shortlist",
          because="FastTrack for Azure requires an active paid subscription, which the organisation "
          "does not have yet.",
@@ -1690,6 +1699,9 @@ def build_pack(pol):
         if f.support_covered:
             return (text + " The " + f.support_held_name + " plan held today already covers this; "
                     "review it at renewal.")
+        if f.support_through_csp:
+            return (text + " Support comes with the Cloud Solution Provider: write response times "
+                    "that meet it into the provider's contract instead of buying a direct plan.")
         if f.production_in_azure:
             return (text + " Held today: " + f.support_held_name + "; production already runs in "
                     "Azure, so upgrade now.")

@@ -61,6 +61,16 @@ rule {
 }
 
 rule {
+  id = "shortlist.programme.small",
+  stage = "shortlist",
+  because = "A small organisation with a small estate moves it with one provider: a migration programme's "
+    .. "nominations, funding requests and several parties are out of proportion to a few dozen workloads, unless "
+    .. "it is building something new, where the programme's innovation funding still fits.",
+  when = "f.small_organisation and f.small_estate and not ctx.in_focus.innovate",
+  exclude = { "ammp" },
+}
+
+rule {
   id = "shortlist.fasttrack.subscription",
   stage = "shortlist",
   because = "FastTrack for Azure requires an active paid subscription, which the organisation does not have yet.",

@@ -10,6 +10,9 @@ rule {
     local text = "Recommended tier: " .. f.recommended_tier_name .. " - " .. f.recommended_tier_reason .. "."
     if f.support_covered then
       return text .. " The " .. f.support_held_name .. " plan held today already covers this; review it at renewal."
+    elseif f.support_through_csp then
+      return text .. " Support comes with the Cloud Solution Provider: write response times that meet it into the "
+        .. "provider's contract instead of buying a direct plan."
     elseif f.production_in_azure then
       return text .. " Held today: " .. f.support_held_name .. "; production already runs in Azure, so upgrade now."
     end

@@ -32,7 +32,7 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
     if r["shortlisted"] == "yes":
         if "fit.support.covered" in why:
             bad.append(f"{i}/{o}: shortlisted on a reason that says no purchase is needed")
-        if not ("points ahead of" in note or "tied with" in note or "no other option reaches" in note):
+        if not ("points ahead of" in note or "tied with" in note or "no other eligible option reaches" in note):
             bad.append(f"{i}/{o}: shortlisted without its margin: {note}")
     if " 0 of the " in step or "a large share" in step:
         bad.append(f"{i}/{o}: a next step counts no days left: {step[:160]}")

@@ -126,8 +126,9 @@ static void test_scoring_weights_and_ranking(void **state)
     assert_rec(fx, 2, "opt_b", "11.5", "yes");
     assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2); 1.5 points ahead of opt_a");
     assert_rec(fx, 3, "opt_a", "10", "yes");
-    assert_string_equal(REC(fx, 3, R_NOTE),
-                        "shortlisted (2 of 2); no other option reaches the minimum score of 10");
+    assert_string_equal(
+        REC(fx, 3, R_NOTE),
+        "shortlisted (2 of 2); no other eligible option reaches the minimum score of 10");
     assert_string_equal(REC(fx, 3, R_NEXT), "Call A.");
     assert_rec(fx, 4, "opt_c", "5", "no");
     assert_string_equal(REC(fx, 4, R_NOTE), "below the minimum score of 10");
@@ -186,8 +187,9 @@ static void test_exclude(void **state)
     assert_rec(fx, 2, "opt_b", "20", "yes");
     assert_string_equal(REC(fx, 2, R_NOTE), "shortlisted (1 of 2); 5 points ahead of opt_c");
     assert_rec(fx, 3, "opt_c", "15", "yes");
-    assert_string_equal(REC(fx, 3, R_NOTE),
-                        "shortlisted (2 of 2); no other option reaches the minimum score of 10");
+    assert_string_equal(
+        REC(fx, 3, R_NOTE),
+        "shortlisted (2 of 2); no other eligible option reaches the minimum score of 10");
     assert_string_equal(REC(fx, 3, R_NEXT), "Call C.");
     /* two rules exclude the same option: both named */
     run_ok(fx, intake(fx, "id: x\norg: {name: X}\nassessed_on: 2024-01-01\ndrop: opt_a\n"));
@@ -197,8 +199,9 @@ static void test_exclude(void **state)
     assert_rec(fx, 2, "opt_b", "20", "no");
     assert_string_equal(REC(fx, 2, R_NOTE), "excluded by sl.drop: Asked: opt_b");
     assert_rec(fx, 3, "opt_c", "15", "yes");
-    assert_string_equal(REC(fx, 3, R_NOTE),
-                        "shortlisted (1 of 2); no other option reaches the minimum score of 10");
+    assert_string_equal(
+        REC(fx, 3, R_NOTE),
+        "shortlisted (1 of 2); no other eligible option reaches the minimum score of 10");
     /* an exclude function naming an unknown option is a rule error */
     run_fails(fx, intake(fx, "id: x\norg: {name: X}\nassessed_on: 2024-01-01\ndrop: opt_z\n"),
               "rule.error", "exclude returned unknown option 'opt_z'");
@@ -224,8 +227,9 @@ static void test_lifecycle_by_date(void **state)
                         "retired since 2022-06-01: Replaced; successor: Option C (opt_c)");
     assert_string_equal(REC(fx, 1, R_NOTE), "not shortlisted: the option is retired on 2022-06-01");
     assert_rec(fx, 2, "opt_a", "20", "yes");
-    assert_string_equal(REC(fx, 2, R_NOTE),
-                        "shortlisted (1 of 2); no other option reaches the minimum score of 10");
+    assert_string_equal(
+        REC(fx, 2, R_NOTE),
+        "shortlisted (1 of 2); no other eligible option reaches the minimum score of 10");
     /* before its first entry: not yet available */
     run_ok(fx, intake(fx, "id: a\norg: {name: A}\nassessed_on: 2019-06-01\n"));
     assert_rec(fx, 1, "opt_old", "50", "no");

@@ -119,7 +119,7 @@ local function margins(e, competing, taken)
       local nxt = competing[i + 1]
       note = note .. "; " .. points(s - score[nxt.id]) .. " points ahead of " .. nxt.id
     elseif i == taken then
-      note = note .. "; no other option reaches the minimum score of " .. points(pol.min_score)
+      note = note .. "; no other eligible option reaches the minimum score of " .. points(pol.min_score)
     elseif i == taken + 1 then
       local last = competing[taken]
       note = note .. "; " .. points(score[last.id] - s) .. " points behind " .. last.id .. ", the last place"

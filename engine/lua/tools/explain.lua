@@ -163,9 +163,12 @@ function explain.text(e, id, label, source)
   out[#out + 1] = ""
   out[#out + 1] = "Next steps"
   for _, o in ipairs(e.order) do
-    if #e.steps[o.id] > 0 or e.shortlisted[o.id] then
-      out[#out + 1] = "  " .. o.id .. ": " .. table.concat(e.steps[o.id], " ")
-    end
+    -- the same text as the next_step column: the catalogue's step for a
+    -- shortlisted option first, then what the engage rules added
+    local steps = {}
+    if e.shortlisted[o.id] and o.next_step then steps[1] = tostring(o.next_step) .. " [catalogue]" end
+    for _, st in ipairs(e.steps[o.id]) do steps[#steps + 1] = st end
+    if #steps > 0 then out[#out + 1] = "  " .. o.id .. ": " .. table.concat(steps, " ") end
   end
   return table.concat(out, "\n") .. "\n"
 end
