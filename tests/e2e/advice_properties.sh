@@ -7,7 +7,9 @@
 #   - no next step counts "0 of the N days" or speaks of "a large share";
 #   - no contract review is opened with a Microsoft programme itself;
 #   - no lifecycle note calls anything "the current route";
-#   - every shortlisted row says its margin, its tie, or that nothing follows.
+#   - every shortlisted row says its margin, its tie, or that nothing follows;
+#   - an option left out because there is nothing to buy is not told to buy
+#     or upgrade in its next step.
 . "$(dirname "$0")/../lib.sh"
 
 CC=${CC:-cc}
@@ -34,6 +36,8 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
             bad.append(f"{i}/{o}: shortlisted on a reason that says no purchase is needed")
         if not ("points ahead of" in note or "tied with" in note or "no other eligible option reaches" in note):
             bad.append(f"{i}/{o}: shortlisted without its margin: {note}")
+    elif "shortlist.support." in note and ("upgrade" in step or "buy or upgrade" in step):
+        bad.append(f"{i}/{o}: left out as nothing to buy, yet told to buy: {step[:160]}")
     if " 0 of the " in step or "a large share" in step:
         bad.append(f"{i}/{o}: a next step counts no days left: {step[:160]}")
     if "the current route" in life:
