@@ -1438,10 +1438,11 @@ def build_pack(pol):
     rule(id="fit.scale.enterprise.estimated", stage="fit", weight="scale",
          because=lambda i, c, f: "An estimate of " + show(f.assets) + " servers, databases and "
          "applications, on a two-year clock, points to an enterprise-scale programme, but nobody "
-         "has counted them yet: the assessment comes first, and a migration programme and partner "
-         "capacity count for less until the estate is known.",
+         "has counted them yet: the assessment that counts them comes first, until then the "
+         "programme earns only what a mid-sized estate on the clock earns, and a managed-service "
+         "contract sized on the guess waits for the count.",
          when=lambda i, c, f: f.enterprise_scale and f.estate_estimated and f.on_the_clock,
-         score={"solution_assessment": 10, "self_service": -5}, programmes={"ammp": 15})
+         score={"solution_assessment": 25, "azure_expert_msp": -5})
 
     rule(id="fit.scale.large_unhurried", stage="fit", weight="scale",
          because=lambda i, c, f: "The estate is large (" + show(f.assets) + " servers, databases "
@@ -1460,10 +1461,11 @@ def build_pack(pol):
 
     rule(id="fit.scale.migration_on_the_clock", stage="fit", weight="scale",
          because=lambda i, c, f: show(f.assets) + " servers, databases and applications are to "
-         "move within " + show(f.adoption_window) + " months: below enterprise scale, but a fixed "
-         "window where a migration programme's tooling and offers still pay.",
-         when=lambda i, c, f: f.on_the_clock and not f.exit_in_window and not f.enterprise_scale
-         and not f.small_estate and f.assets > 0,
+         "move within " + show(f.adoption_window) + " months: below enterprise scale, or an "
+         "estimate not yet counted, but a fixed window where a migration programme's tooling and "
+         "offers still pay.",
+         when=lambda i, c, f: f.on_the_clock and not f.exit_in_window
+         and not f.counted_enterprise_scale and not f.small_estate and f.assets > 0,
          score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
 
     def nearing_score(i, c, f):
@@ -1533,9 +1535,9 @@ def build_pack(pol):
          score={"solution_assessment": 30})
 
     rule(id="fit.estate.known", stage="fit", weight="estate",
-         because="The inventory is complete and planning is not a focus area, so a separate "
-         "assessment would add little.",
-         when=lambda i, c, f: f.inventory_complete and not c.in_focus.get("plan"),
+         because="The inventory is complete, its counts are counted rather than estimated, and "
+         "planning is not a focus area, so a separate assessment would add little.",
+         when=lambda i, c, f: not f.estate_estimated and not c.in_focus.get("plan"),
          score={"solution_assessment": -10})
 
     # ---- 45-fit-support.lua -------------------------------------------------------------
@@ -1792,7 +1794,7 @@ def build_pack(pol):
         if top is None or top == "self_service" or top == "azure_support" or not c.shortlisted[top]:
             return False
         # the assessment comes first when nobody knows the estate: no commitment yet
-        if c.shortlisted["solution_assessment"] and not f.inventory_complete:
+        if c.shortlisted["solution_assessment"] and f.estate_estimated:
             return False
         second = 0
         for o in OPTIONS:
@@ -1842,12 +1844,12 @@ def build_pack(pol):
          "confirm the paid subscription it will run on.")
 
     rule(id="engage.assessment.first", stage="engage",
-         because="Migration proposals and programme funding rest on an estate inventory, which "
-         "this organisation does not have yet.",
+         because="Migration proposals and programme funding rest on a counted estate inventory, "
+         "which this organisation does not have yet.",
          options=["solution_assessment"],
-         when=lambda i, c, f: c.shortlisted["solution_assessment"] and not f.inventory_complete,
-         step="Run the assessment first: its inventory is the input partners and programmes need "
-         "for firm proposals.")
+         when=lambda i, c, f: c.shortlisted["solution_assessment"] and f.estate_estimated,
+         step="Run the assessment first: its counted inventory is the input partners and "
+         "programmes need for firm proposals.")
 
     rule(id="engage.sponsor.missing", stage="engage",
          because="Multi-year managed services and funded programmes need someone who can commit "

@@ -28,11 +28,13 @@ rule {
   stage = "fit",
   weight = "scale",
   because = "An estimate of {f.assets} servers, databases and applications, on a two-year clock, points to an "
-    .. "enterprise-scale programme, but nobody has counted them yet: the assessment comes first, and a migration "
-    .. "programme and partner capacity count for less until the estate is known.",
+    .. "enterprise-scale programme, but nobody has counted them yet: the assessment that counts them comes first, "
+    .. "until then the programme earns only what a mid-sized estate on the clock earns, and a managed-service "
+    .. "contract sized on the guess waits for the count.",
   when = "f.enterprise_scale and f.estate_estimated and f.on_the_clock",
-  score = { solution_assessment = 10, self_service = -5 },
-  programmes = { ammp = 15 },
+  -- the mid-size rule fires as well: the assessment first, the programme
+  -- at its mid-size points, the MSP's capacity points taken back
+  score = { solution_assessment = 25, azure_expert_msp = -MID_SIZE.msp },
 }
 
 rule {
@@ -63,8 +65,10 @@ rule {
   stage = "fit",
   weight = "scale",
   because = "{f.assets} servers, databases and applications are to move within {f.adoption_window} months: below "
-    .. "enterprise scale, but a fixed window where a migration programme's tooling and offers still pay.",
-  when = "f.on_the_clock and not f.exit_in_window and not f.enterprise_scale and not f.small_estate and f.assets > 0",
+    .. "enterprise scale, or an estimate not yet counted, but a fixed window where a migration programme's tooling "
+    .. "and offers still pay.",
+  when = "f.on_the_clock and not f.exit_in_window and not f.counted_enterprise_scale and not f.small_estate "
+    .. "and f.assets > 0",
   score = { azure_expert_msp = MID_SIZE.msp, self_service = MID_SIZE.self_service },
   programmes = { ammp = MID_SIZE.programme },
 }
@@ -169,7 +173,8 @@ rule {
   id = "fit.estate.known",
   stage = "fit",
   weight = "estate",
-  because = "The inventory is complete and planning is not a focus area, so a separate assessment would add little.",
-  when = "f.inventory_complete and not ctx.in_focus.plan",
+  because = "The inventory is complete, its counts are counted rather than estimated, and planning is not a focus "
+    .. "area, so a separate assessment would add little.",
+  when = "not f.estate_estimated and not ctx.in_focus.plan",
   score = { solution_assessment = -10 },
 }

@@ -107,7 +107,7 @@ rule {
       return false
     end
     -- the assessment comes first when nobody knows the estate: no commitment yet
-    if ctx.shortlisted.solution_assessment and not f.inventory_complete then return false end
+    if ctx.shortlisted.solution_assessment and f.estate_estimated then return false end
     local second = 0
     for _, o in ipairs(options) do
       if o.id ~= top and ctx.shortlisted[o.id] and ctx.score[o.id] > second then second = ctx.score[o.id] end
@@ -176,11 +176,12 @@ rule {
 rule {
   id = "engage.assessment.first",
   stage = "engage",
-  because = "Migration proposals and programme funding rest on an estate inventory, which this organisation does "
-    .. "not have yet.",
+  because = "Migration proposals and programme funding rest on a counted estate inventory, which this "
+    .. "organisation does not have yet.",
   options = { "solution_assessment" },
-  when = "ctx.shortlisted.solution_assessment and not f.inventory_complete",
-  step = "Run the assessment first: its inventory is the input partners and programmes need for firm proposals.",
+  when = "ctx.shortlisted.solution_assessment and f.estate_estimated",
+  step = "Run the assessment first: its counted inventory is the input partners and programmes need for firm "
+    .. "proposals.",
 }
 
 rule {
