@@ -8,7 +8,9 @@
 #
 # One run: build partnerfit (Release) and the bench tools in build-bench/,
 # generate a seeded synthetic corpus under /tmp, then on that same corpus
-# measure (a) the floor: libyaml parsing alone, (b) partnerfit --jobs 1 and
+# measure (a) the floor: libyaml parsing alone, (a') the re-based floor: (a)
+# plus writing again, through libcsv, the report bytes that (b) wrote, with
+# SHA-256, fsync and rename (bench/parse_floor.c --write), (b) partnerfit --jobs 1 and
 # --jobs 2, (c) the Python reference (PyYAML's C loader, the whole rule pack
 # ported) and check that it agrees with partnerfit, under the shipped policy
 # and under a retuned copy of it (every threshold moved: the reference reads
@@ -162,7 +164,8 @@ NETTLE_LIBS=$(pkg-config --libs nettle)
 {
     $CC $CWARN -o "$TOOLS/gen_intakes" bench/gen_intakes.c &&
         $CC $CWARN -o "$TOOLS/runstat" bench/runstat.c &&
-        $CC $CWARN $YAML_CFLAGS -o "$TOOLS/parse_floor" bench/parse_floor.c $YAML_LIBS &&
+        $CC $CWARN -Iengine $YAML_CFLAGS -o "$TOOLS/parse_floor" bench/parse_floor.c engine/pf_sha256.c \
+            $YAML_LIBS $NETTLE_LIBS -lcsv &&
         $CC $CWARN -Iengine $LUA_CFLAGS -o "$TOOLS/pack_load" bench/pack_load.c \
             "$BUILD/libpfcore.a" $LUA_LIBS $YAML_LIBS $NETTLE_LIBS -lcsv -lpthread -lm
 } >"$LOG/tools.log" 2>&1 || { cat "$LOG/tools.log" >&2; die "building the bench tools failed"; }
@@ -239,6 +242,24 @@ say "(a) floor: libyaml parse only, $REPEAT runs"
 measure floor "$REPEAT" "0" "$TOOLS/parse_floor" "$MAIN"
 say "(b) partnerfit --jobs 1, $REPEAT runs"
 measure jobs1 "$REPEAT" "0 1" "$PF" run -q --jobs 1 --out "$OUT/jobs1" "$MAIN"
+say "(a') re-based floor: the parse-only floor plus the same report bytes as --jobs 1 wrote, $REPEAT runs"
+# The reports of the first --jobs 1 run are what the floor writes again;
+# its own clock leaves their loading out (bench/parse_floor.c), so the
+# medians come from its "elapsed_s", not from runstat's wall time.
+: >"$STATS/rebased"
+i=0
+while [ "$i" -lt "$REPEAT" ]; do
+    i=$((i + 1))
+    rm -rf "$OUT/rebased" && mkdir -p "$OUT/rebased"
+    "$TOOLS/parse_floor" --write "$OUT/jobs1" "$OUT/rebased" "$MAIN" >"$LOG/rebased.out" 2>&1 ||
+        die "the re-based floor failed (see $LOG/rebased.out)"
+    for f in "$OUT"/jobs1/*.csv; do
+        cmp -s "$f" "$OUT/rebased/${f##*/}" || die "the re-based floor did not write ${f##*/} as partnerfit did"
+    done
+    awk '{for (i = 1; i < NF; i++) if ($i == "elapsed_s") print "wall_s", $(i + 1), "user_s 0 sys_s 0 maxrss_kb 0 exit 0"}' \
+        "$LOG/rebased.out" >>"$STATS/rebased"
+done
+rm -rf "$OUT/rebased"
 say "(b) partnerfit --jobs 2, $REPEAT runs"
 measure jobs2 "$REPEAT" "0 1" "$PF" run -q --jobs 2 --out "$OUT/jobs2" "$MAIN"
 say "(b) control: two independent partnerfit --jobs 1 processes at once, $REPEAT runs"
@@ -274,7 +295,7 @@ cmpv() { sed -n "s/^compare\.$1 //p" "${2:-$LOG/compare.out}"; }
 # and the reference alike on a corpus of --retune-intakes (the main one when
 # the sizes are equal). Not timed. A threshold the policy gains and this
 # list lacks is named, so the check keeps covering them all.
-RETUNE="enterprise_assets=600 small_estate_assets=120 adoption_window_months=18
+RETUNE="enterprise_assets=600 enterprise_band_assets=300 small_estate_assets=120 adoption_window_months=18
     exit_window_days=500 exit_near_days=300 skill_gap_levels=1 wide_skill_gap_levels=2
     broad_gap_skills=4 breadth_focus_areas=4 defined_maturity=2.5 high_maturity=3.2
     low_maturity=1.8 unified_annual_spend=250000 contract_lead_days=45 squeeze_parts=2
@@ -357,6 +378,7 @@ W_J2=$(wall jobs2)
 W_PY=$(wall python)
 rate() { if [ "$(calc "$1 > 0")" = 1 ]; then calc "$2 / $1"; else echo 0; fi; }
 R_FLOOR=$(rate "$W_FLOOR" "$N")
+R_REBASED=$(rate "$(wall rebased)" "$N")
 R_J1=$(rate "$W_J1" "$N")
 R_J2=$(rate "$W_J2" "$N")
 R_PY=$(rate "$W_PY" "$N")
@@ -368,14 +390,15 @@ VERSION_MS=$(calc "$(wall version) * 1000")
 mb() { calc "$1 / 1024"; }
 
 P_FLOOR=$(calc "$R_FLOOR > 0 ? 100 * $R_J1 / $R_FLOOR : 0")
+P_REBASED=$(calc "$R_REBASED > 0 ? 100 * $R_J1 / $R_REBASED : 0")
 X_J2=$(calc "$R_J1 > 0 ? $R_J2 / $R_J1 : 0")
 X_PY=$(calc "$R_PY > 0 ? $R_J1 / $R_PY : 0")
 R_PAIR=$(rate "$(wall pair)" "$((2 * N))")
 X_PAIR=$(calc "$R_J1 > 0 ? $R_PAIR / $R_J1 : 0")
 verdict() { if [ "$(calc "$1")" = 1 ]; then echo PASS; else echo FAIL; fi; }
-V_FLOOR=$(verdict "$P_FLOOR >= 50")
-V_J2=$(verdict "$X_J2 >= 1.7")
-V_PY=$(verdict "$X_PY >= 10")
+V_FLOOR=$(verdict "$P_REBASED >= 50")
+V_J2=$(verdict "$X_J2 >= 1.8")
+V_PY=$(verdict "$X_PY >= 4")
 V_LOAD=$(verdict "$LOAD_MS > 0 && $LOAD_MS < 20")
 if [ "$FULL" = 1 ]; then
     RSS_FULL_KB=$(calc "$(peak full1) > $(peak full2) ? $(peak full1) : $(peak full2)")
@@ -417,6 +440,7 @@ row() { # label name
     echo "| measurement | wall (s) | intakes/s | CPU user+sys (s) | peak RSS (MB) |"
     echo "|---|---:|---:|---:|---:|"
     row "(a) floor: find, read and parse with libyaml only, 1 thread" floor "$N"
+    row "(a') re-based floor: (a) plus the report bytes of (b) written with csv_write, SHA-256, fsync, rename (wall of that part; CPU and RSS not measured)" rebased "$N"
     row "(b) partnerfit run --jobs 1" jobs1 "$N"
     row "(b) partnerfit run --jobs 2" jobs2 "$N"
     row "(b) control: two partnerfit --jobs 1 processes at once (aggregate)" pair "$((2 * N))"
@@ -434,11 +458,12 @@ row() { # label name
     echo "| partnerfit --version (process start alone) | $(fmt %.2f "$VERSION_MS") |"
     echo "| index.html, the overview of the $N intakes (read back from the reports, one --timings run) | $(fmt %.1f "$OVERVIEW_MS") |"
     echo
-    echo "| target (issue 5) | measured | verdict |"
+    echo "| target (issue 16) | measured | verdict |"
     echo "|---|---:|---|"
-    echo "| one job at least 50% of the parse-only floor | $(fmt %.1f "$P_FLOOR")% | $V_FLOOR |"
-    echo "| two jobs at least 1.7x one job (two separate processes reach $(fmt %.2f "$X_PAIR")x here) | $(fmt %.2f "$X_J2")x | $V_J2 |"
-    echo "| at least 10x the Python reference, job for job | $(fmt %.2f "$X_PY")x | $V_PY |"
+    echo "| one job at least 50% of the re-based floor (a') | $(fmt %.1f "$P_REBASED")% | $V_FLOOR |"
+    echo "| (beside it) one job's share of the parse-only floor (a) | $(fmt %.1f "$P_FLOOR")% | - |"
+    echo "| two jobs at least 1.8x one job (two separate processes reach $(fmt %.2f "$X_PAIR")x here) | $(fmt %.2f "$X_J2")x | $V_J2 |"
+    echo "| at least 4x the Python reference, job for job (a direction, not a gate) | $(fmt %.2f "$X_PY")x | $V_PY |"
     echo "| peak RSS under 64 MB at $FULL_INTAKES intakes | $RSS_FULL | $V_RSS |"
     echo "| rule-pack load under 20 ms | $(fmt %.2f "$LOAD_MS") ms | $V_LOAD |"
     echo
@@ -473,16 +498,17 @@ Figures from `sh bench/run.sh --record` (see bench/run.sh --help).
 
 ## History
 
-| date | machine | commit | corpus | floor/s | jobs 1/s | jobs 2/s | Python/s | % floor | 2 jobs | vs Python | RSS at full | load ms |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| date | machine | commit | corpus | floor/s | jobs 1/s | jobs 2/s | Python/s | % floor | 2 jobs | vs Python | RSS at full | load ms | re-based/s | % re-based |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 <!-- bench:history:end -->
 EOF
     fi
-    printf '| %s | %s CPUs, %s | %s | %s | %s | %s | %s | %s | %s%% %s | %sx %s | %sx %s | %s %s | %s %s |\n' \
+    printf '| %s | %s CPUs, %s | %s | %s | %s | %s | %s | %s | %s%% | %sx %s | %sx %s | %s %s | %s %s | %s | %s%% %s |\n' \
         "$DATE" "$NPROC" "$CPU_MODEL" "$COMMIT" "$N" \
         "$(fmt %.0f "$R_FLOOR")" "$(fmt %.0f "$R_J1")" "$(fmt %.0f "$R_J2")" "$(fmt %.0f "$R_PY")" \
-        "$(fmt %.1f "$P_FLOOR")" "$V_FLOOR" "$(fmt %.2f "$X_J2")" "$V_J2" \
+        "$(fmt %.1f "$P_FLOOR")" "$(fmt %.2f "$X_J2")" "$V_J2" \
         "$(fmt %.2f "$X_PY")" "$V_PY" "$RSS_FULL" "$V_RSS" "$(fmt %.2f "$LOAD_MS")" "$V_LOAD" \
+        "$(fmt %.0f "$R_REBASED")" "$(fmt %.1f "$P_REBASED")" "$V_FLOOR" \
         >"$WORK/history-row.md"
     awk -v latest="$WORK/results.md" -v hist="$WORK/history-row.md" '
         /<!-- bench:latest:end -->/ {
