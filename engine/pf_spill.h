@@ -35,7 +35,7 @@
 
 /* Memory a log or set holds before it moves to disk (the tables of a
  * thousand intakes fit). */
-#define PF_SPILL_BUDGET ((size_t)1 << 20)
+#define PF_SPILL_BUDGET ((size_t)256 << 10)
 
 /* The budget for this process: PARTNERFIT_SPILL_BYTES when it is set to
  * a number, else PF_SPILL_BUDGET. */
