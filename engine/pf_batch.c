@@ -167,6 +167,9 @@ int pf_batch_lock(pf_batch_core_t *c)
     if (lock <= 0) return lock == 0 ? PF_EXIT_BUSY : PF_EXIT_IO;
     pf_out_sweep(c->opt->out_dir);
     pf_briefs_sweep(c->opt->out_dir);
+    /* the ids go to disk past their budget, beside the reports */
+    pf_idset_delete(&c->ids);
+    pf_idset_init_in(&c->ids, c->opt->out_dir);
     c->prev_briefs = pf_manifest_previous_lists(c->opt->out_dir, PF_BRIEFS_INDEX);
     return PF_EXIT_OK;
 }
@@ -284,14 +287,15 @@ typedef struct batch {
     slot_t *slots;
     size_t nslots;
     size_t head;
-    size_t nreports; /* the evaluator's reports */
-    pf_scan_t scan;
+    size_t nreports;    /* the evaluator's reports */
     pf_slice_t slice;   /* the files this run takes, and how reports show them */
+    pf_buf_t item_buf;  /* the strings of the file being written */
+    pf_buf_t owner_buf; /* the strings of a duplicate id's first file */
     pf_prev_t *prev;    /* --incremental: the previous run's state and reports */
     pf_briefs_t briefs; /* --briefs: the briefs folder being written */
-    /* --briefs: the intakes not evaluated, as (scan entry, document)
+    /* --briefs: the intakes not evaluated, as (file taken, document)
      * pairs in input order (a few bytes a reject, nothing an intake) */
-    pf_buf_t not_evaluated;
+    pf_spill_log_t not_evaluated;
     pf_errlist_t errs;
     /* rules: their identity (from the supervisor's evaluator), the time
      * the workers spent in each, and the overruns counted in input order */
@@ -313,8 +317,9 @@ typedef struct worker {
     pf_eval_t *ev; /* the supervisor's evaluator, as it was at the fork */
     pf_procs_worker_t *pw;
     pf_beacon_t *beacon;
-    slot_t slot;  /* the file being worked on */
-    pf_buf_t msg; /* an outcome, as sent */
+    slot_t slot;       /* the file being worked on */
+    pf_buf_t msg;      /* an outcome, as sent */
+    pf_buf_t item_buf; /* the strings of that file's slice item */
 } worker_t;
 
 /* On a terminal, one line on stderr that rewrites itself: intakes done,
@@ -654,26 +659,32 @@ static void produce(worker_t *w, size_t index, size_t resume)
 {
     batch_t *b = w->b;
     slot_t *s = &w->slot;
-    size_t e = pf_slice_entry(&b->slice, index);
-    const pf_scan_entry_t *entry = &b->scan.items[e];
+    pf_slice_item_t entry;
     pf_err_t err;
     char *buf = NULL;
     size_t len = 0;
     s->digest[0] = '\0';
-    if (entry->skip_reason) {
-        pf_err_set(&err, "input.skipped", 0, 0, "", "%s", entry->skip_reason);
+    if (!pf_slice_get(&b->slice, index, &entry, &w->item_buf)) {
+        pf_err_set(&err, "internal", 0, 0, "", "the list of files cannot be read back: %s",
+                   strerror(errno ? errno : EIO));
         outcome_reject(s, slot_outcome(b, s), &err);
         ship(w, s);
         return;
     }
-    if (!pf_read_file_as(entry->path, &entry->id, b->opt->intake_limits.max_file_bytes, &buf, &len,
+    if (entry.skip_reason) {
+        pf_err_set(&err, "input.skipped", 0, 0, "", "%s", entry.skip_reason);
+        outcome_reject(s, slot_outcome(b, s), &err);
+        ship(w, s);
+        return;
+    }
+    if (!pf_read_file_as(entry.path, &entry.id, b->opt->intake_limits.max_file_bytes, &buf, &len,
                          &err)) {
         outcome_reject(s, slot_outcome(b, s), &err);
         ship(w, s);
         return;
     }
     if (b->prev || b->opt->incremental) pf_sha256_hex(buf, len, s->digest);
-    if (b->prev && !resume && reuse_file(b, s, pf_slice_path(&b->slice, e))) {
+    if (b->prev && !resume && reuse_file(b, s, entry.shown)) {
         ship(w, s);
         free(buf);
         return;
@@ -700,7 +711,7 @@ static void produce(worker_t *w, size_t index, size_t resume)
         } else if (rc == 1) {
             atomic_store(&w->beacon->line, several ? doc.root->line : 0);
             pf_buf_reset(&s->source);
-            pf_buf_addstr(&s->source, pf_slice_path(&b->slice, e));
+            pf_buf_addstr(&s->source, entry.shown);
             if (several) pf_buf_printf(&s->source, "#%zu", n);
             evaluate_document(w, s, &doc, s->source.data, several);
         } else if (rc < 0 || n == 1) { /* a reader error ends the file; so does emptiness */
@@ -749,15 +760,22 @@ static void worker_finish(void *wctx, pf_procs_worker_t *pw)
 /* The first intake in order keeps an id; a later one with the same id is
  * rejected. Checked here, in order, so the outcome never depends on which
  * worker finished first. */
-static int claim_unique(batch_t *b, size_t entry, slot_t *s, outcome_t *o)
+static int claim_unique(batch_t *b, size_t index, slot_t *s, outcome_t *o)
 {
     if (!o->unique) return 1;
     pf_id_owner_t first;
-    if (pf_idset_claim(&b->c.ids, o->unique, (uint32_t)entry, o->unique_line, &first)) return 1;
+    int rc = pf_idset_claim(&b->c.ids, o->unique, (uint32_t)index, o->unique_line, &first);
+    if (rc < 0 && !b->c.res.io_failed) { /* the set's file: the run stops, the reports stand */
+        fprintf(b->log, "partnerfit: cannot keep the unique ids in %s: %s\n", b->opt->out_dir,
+                strerror(b->c.ids.ids.err));
+        b->c.res.io_failed = 1;
+    }
+    if (rc != 0) return 1;
+    pf_slice_item_t owner;
+    if (!pf_slice_get(&b->slice, first.who, &owner, &b->owner_buf)) owner.shown = "?";
     o->err_first = s->errs.count;
     pf_idset_duplicate_error(pf_errlist_add(&s->errs), pf_schema_unique_field(b->c.cfg.schema),
-                             o->unique, o->unique_line, o->unique_column,
-                             pf_slice_path(&b->slice, first.who), first.line);
+                             o->unique, o->unique_line, o->unique_column, owner.shown, first.line);
     o->err_count = 1;
     return 0;
 }
@@ -844,11 +862,12 @@ static void apply_overruns(batch_t *b, slot_t *s, outcome_t *o)
     }
 }
 
-/* Writes one intake, the doc-th of its file. */
-static void write_outcome(batch_t *b, size_t entry, slot_t *s, outcome_t *o, size_t doc)
+/* Writes one intake, the doc-th of file (the index-th taken). */
+static void write_outcome(batch_t *b, size_t index, const pf_slice_item_t *file, slot_t *s,
+                          outcome_t *o, size_t doc)
 {
     pf_results_t *res = &b->c.res;
-    const char *path = pf_slice_path(&b->slice, entry);
+    const char *path = file->shown;
     const char *what = PF_LEDGER_EVALUATED;
     size_t rows[MAX_REPORTS + 1] = {0};
     b->stats->reused += o->reused;
@@ -857,7 +876,7 @@ static void write_outcome(batch_t *b, size_t entry, slot_t *s, outcome_t *o, siz
     for (size_t r = 0; r < b->nreports; r++)
         off[r] = pf_results_bytes(res, r);
     off[b->nreports] = pf_results_bytes(res, res->rejects);
-    if (o->ok && claim_unique(b, entry, s, o)) {
+    if (o->ok && claim_unique(b, index, s, o)) {
         for (size_t r = 0; r < b->nreports; r++) {
             pf_results_write(res, r, s->bufs[r].data + o->begin[r], o->end[r] - o->begin[r],
                              o->rows[r]);
@@ -874,14 +893,14 @@ static void write_outcome(batch_t *b, size_t entry, slot_t *s, outcome_t *o, siz
         }
         o->ok = 0;
         if (b->opt->briefs) {
-            uint32_t pair[2] = {(uint32_t)entry, (uint32_t)doc};
-            pf_buf_add(&b->not_evaluated, pair, sizeof pair);
+            uint32_t pair[2] = {(uint32_t)index, (uint32_t)doc};
+            pf_spill_log_add(&b->not_evaluated, pair, sizeof pair);
         }
     }
     const pf_hit_t *hits = s->hits.items ? s->hits.items + o->hits_first : NULL;
     size_t nhits = o->hits_end - o->hits_first;
     pf_results_add_hits(res, hits, nhits);
-    pf_ledger_rec_t rec = {.seq = entry,
+    pf_ledger_rec_t rec = {.seq = file->entry,
                            .path = path,
                            .doc = doc,
                            .digest = s->digest,
@@ -901,9 +920,14 @@ static int write_ready(batch_t *b)
 {
     while (b->head < b->slice.count) {
         slot_t *s = &b->slots[b->head % b->nslots];
-        size_t entry = pf_slice_entry(&b->slice, b->head);
+        pf_slice_item_t file;
+        if (s->count && !pf_slice_get(&b->slice, b->head, &file, &b->item_buf)) {
+            fprintf(b->log, "partnerfit: the list of files in %s cannot be read back: %s\n",
+                    b->opt->out_dir, strerror(errno ? errno : EIO));
+            return 0;
+        }
         for (size_t i = 0; i < s->count; i++)
-            write_outcome(b, entry, s, &s->items[i], ++s->written);
+            write_outcome(b, b->head, &file, s, &s->items[i], ++s->written);
         slot_clear(b, s);
         if (!s->complete) break;
         s->complete = 0;
@@ -1053,6 +1077,7 @@ static int evaluate_all(batch_t *b)
     int rc = pf_procs_run(&job);
     slot_delete(b, &w.slot);
     pf_buf_delete(&w.msg);
+    pf_buf_delete(&w.item_buf);
     if (rc < 0) {
         fprintf(b->log, "partnerfit: cannot start worker processes: %s\n", strerror(errno));
         return 0;
@@ -1080,26 +1105,29 @@ static void batch_delete(batch_t *b)
     if (b->disabled) munmap(b->disabled, sizeof *b->disabled);
     pf_slice_delete(&b->slice);
     pf_prev_delete(b->prev);
-    pf_scan_delete(&b->scan);
+    pf_buf_delete(&b->item_buf);
+    pf_buf_delete(&b->owner_buf);
     pf_errlist_delete(&b->errs);
     if (b->opt->briefs) pf_briefs_delete(&b->briefs);
-    pf_buf_delete(&b->not_evaluated);
+    pf_spill_log_delete(&b->not_evaluated);
     pf_batch_core_delete(&b->c);
 }
 
 /* ---- briefs (--briefs) ------------------------------------------------------------- */
 
-/* Whether the n-th document of scan entry e was left out of the reports
- * (rejected, a duplicate, a rule error): the pairs come in input order,
- * and so do the questions, so one cursor walks them. */
+/* Whether the n-th document of the e-th file taken was left out of the
+ * reports (rejected, a duplicate, a rule error): the pairs come in input
+ * order, and so do the questions, so one cursor walks them. A pair that
+ * cannot be read back counts as left out: no brief rather than a wrong one. */
 static int not_evaluated(batch_t *b, size_t *cursor, size_t e, size_t n)
 {
-    const uint32_t *p = (const uint32_t *)(const void *)b->not_evaluated.data;
-    size_t count = b->not_evaluated.len / (2 * sizeof *p);
-    while (*cursor < count &&
-           (p[2 * *cursor] < e || (p[2 * *cursor] == e && p[2 * *cursor + 1] < n)))
-        (*cursor)++;
-    return *cursor < count && p[2 * *cursor] == e && p[2 * *cursor + 1] == n;
+    uint32_t p[2];
+    size_t count = (size_t)(pf_spill_log_size(&b->not_evaluated) / sizeof p);
+    for (; *cursor < count; (*cursor)++) {
+        if (!pf_spill_log_read(&b->not_evaluated, *cursor * sizeof p, p, sizeof p)) return 1;
+        if (p[0] > e || (p[0] == e && p[1] >= n)) return p[0] == e && p[1] == n;
+    }
+    return 0;
 }
 
 /* The briefs of one file's intakes: read again, checked, rendered by the
@@ -1108,13 +1136,13 @@ static int not_evaluated(batch_t *b, size_t *cursor, size_t e, size_t n)
 static int briefs_of_file(batch_t *b, pf_briefs_t *bs, size_t index, pf_buf_t *source,
                           size_t *cursor)
 {
-    size_t e = pf_slice_entry(&b->slice, index);
-    const pf_scan_entry_t *entry = &b->scan.items[e];
+    pf_slice_item_t entry;
     pf_err_t err;
     char *buf = NULL;
     size_t len = 0;
-    if (entry->skip_reason ||
-        !pf_read_file_as(entry->path, &entry->id, b->opt->intake_limits.max_file_bytes, &buf, &len,
+    if (!pf_slice_get(&b->slice, index, &entry, &b->item_buf)) return 0;
+    if (entry.skip_reason ||
+        !pf_read_file_as(entry.path, &entry.id, b->opt->intake_limits.max_file_bytes, &buf, &len,
                          &err))
         return 1;
     int several = several_documents(buf, len), ok = 1;
@@ -1128,10 +1156,10 @@ static int briefs_of_file(batch_t *b, pf_briefs_t *bs, size_t index, pf_buf_t *s
         int rc = pf_yread_next(&r, &doc, &err);
         pf_value_t *intake;
         pf_errlist_reset(&errs);
-        if (rc == 1 && !not_evaluated(b, cursor, e, n) && !pf_node_is_null(doc.root) &&
+        if (rc == 1 && !not_evaluated(b, cursor, index, n) && !pf_node_is_null(doc.root) &&
             pf_intake_check(&b->c.cfg, doc.root, &doc.arena, &intake, &errs, 1)) {
             pf_buf_reset(source);
-            pf_buf_addstr(source, pf_slice_path(&b->slice, e));
+            pf_buf_addstr(source, entry.shown);
             if (several) pf_buf_printf(source, "#%zu", n);
             ok = pf_briefs_add(bs, b->c.ev, &b->c.res, intake, source->data);
         }
@@ -1194,7 +1222,7 @@ static int paths_exist(batch_t *b)
  * (how a half-mounted share looks). 1 to go on. */
 static int enough_input(batch_t *b)
 {
-    size_t found = b->scan.count;
+    size_t found = b->slice.offered;
     if (found == 0 && !b->opt->allow_empty) {
         fprintf(b->log, "partnerfit: no intake file (*.yaml, *.yml) under the paths given; "
                         "no reports written (--allow-empty writes empty ones)\n");
@@ -1211,6 +1239,50 @@ static int enough_input(batch_t *b)
     return 1;
 }
 
+/* Walks the paths given into the slice (the run's share of the files),
+ * which keeps them in the output folder past its memory budget: the run
+ * holds the folder's lock by now, so nothing else sweeps it. Then the
+ * guards against too little input. */
+static int scan_inputs(batch_t *b)
+{
+    const char *dir = b->opt->out_dir;
+    pf_slice_delete(&b->slice);
+    pf_slice_init(&b->slice, dir, b->opt->shard_k, b->opt->shard_n);
+    pf_spill_log_delete(&b->not_evaluated);
+    pf_spill_log_init(&b->not_evaluated, dir, pf_spill_budget());
+    pf_scan_t scan;
+    pf_scan_init_in(&scan, dir, pf_slice_add, &b->slice);
+    for (size_t i = 0; i < b->opt->npaths; i++)
+        pf_scan_add(&scan, b->opt->paths[i]);
+    int failed = scan.failed || !pf_slice_finish(&b->slice);
+    int err = scan.seen.err ? scan.seen.err : pf_slice_error(&b->slice);
+    pf_scan_finish(&scan);
+    pf_scan_delete(&scan);
+    if (failed && err == EOVERFLOW) {
+        fprintf(b->log, "partnerfit: more than %lu files; split the input into several runs\n",
+                (unsigned long)UINT32_MAX - 2);
+        return PF_EXIT_IO;
+    }
+    if (failed) {
+        fprintf(b->log, "partnerfit: cannot keep the list of files in %s: %s\n", dir,
+                strerror(err ? err : EIO));
+        return PF_EXIT_IO;
+    }
+    return enough_input(b) ? PF_EXIT_OK : PF_EXIT_NO_INPUT;
+}
+
+/* A run that stops for want of input leaves no trace: when the output
+ * folder was made for it (by the lock), the lock file and the folder go. */
+static void forget_out_dir(batch_t *b)
+{
+    pf_buf_t lock;
+    pf_buf_init(&lock);
+    pf_buf_printf(&lock, "%s/%s", b->opt->out_dir, LOCK_NAME);
+    unlink(lock.data);
+    rmdir(b->opt->out_dir);
+    pf_buf_delete(&lock);
+}
+
 static int run(batch_t *b)
 {
     if (!pf_batch_configure(&b->c)) {
@@ -1218,11 +1290,12 @@ static int run(batch_t *b)
         return PF_EXIT_CONFIG;
     }
     if (!paths_exist(b)) return PF_EXIT_CONFIG;
-    for (size_t i = 0; i < b->opt->npaths; i++)
-        pf_scan_add(&b->scan, b->opt->paths[i]);
-    pf_scan_finish(&b->scan);
-    if (!enough_input(b)) return PF_EXIT_NO_INPUT;
+    struct stat st;
+    int had_out_dir = stat(b->opt->out_dir, &st) == 0;
     int code = pf_batch_lock(&b->c);
+    if (code != PF_EXIT_OK) return code;
+    code = scan_inputs(b);
+    if (code == PF_EXIT_NO_INPUT && !had_out_dir) forget_out_dir(b);
     if (code != PF_EXIT_OK) return code;
     if (b->opt->briefs && !pf_briefs_may_replace(b->opt->out_dir, b->c.prev_briefs, b->log))
         return PF_EXIT_IO;
@@ -1230,8 +1303,6 @@ static int run(batch_t *b)
     b->nreports = b->c.res.nreports;
     if (!prepare_workers(b)) return PF_EXIT_IO;
     if (b->opt->incremental) b->prev = load_prev(b);
-    if (!pf_slice_take(&b->slice, &b->scan, b->opt->shard_k, b->opt->shard_n, b->log))
-        return PF_EXIT_IO;
     b->stats->files = b->slice.count;
     b->progress = !b->opt->quiet && isatty(fileno(b->log));
     b->started_at = monotonic_seconds();
@@ -1262,8 +1333,8 @@ int pf_batch_run(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE *l
     b.opt = opt;
     b.stats = stats;
     b.log = log;
-    pf_scan_init(&b.scan);
-    pf_slice_init(&b.slice);
+    pf_slice_init(&b.slice, NULL, 0, 0);
+    pf_spill_log_init(&b.not_evaluated, NULL, 0);
     pf_errlist_init(&b.errs);
     int code = run(&b);
     batch_delete(&b);

@@ -1,6 +1,5 @@
 /*
- * pf_hash.h - the one string hash the batch uses (64-bit FNV-1a): for the
- * unique-id set, the previous run's file table and the --shard split.
+ * pf_hash.h - the string hash of the --shard split (64-bit FNV-1a).
  * The split must give every machine the same shards, so the function is
  * fixed here and never seeded.
  *

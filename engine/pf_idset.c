@@ -1,85 +1,71 @@
 /*
- * pf_idset.c - the unique-id set: open addressing over packed records.
+ * pf_idset.c - the unique-id set over a pf_spill_set: the id is the key,
+ * the value its first owner (4 bytes), line (8 bytes) and name.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "pf_hash.h"
 #include "pf_idset.h"
 
 void pf_idset_init(pf_idset_t *set)
 {
-    set->slots = NULL;
-    set->count = set->cap = 0;
-    pf_arena_init(&set->records);
+    pf_idset_init_in(set, NULL);
+}
+
+void pf_idset_init_in(pf_idset_t *set, const char *dir)
+{
+    pf_spill_set_init(&set->ids, dir, pf_spill_budget());
+    set->count = 0;
+    pf_buf_init(&set->scratch);
 }
 
 void pf_idset_delete(pf_idset_t *set)
 {
-    free(set->slots);
-    pf_arena_delete(&set->records);
+    pf_spill_set_delete(&set->ids);
+    pf_buf_delete(&set->scratch);
     pf_idset_init(set);
 }
 
-static void idset_grow(pf_idset_t *set)
-{
-    size_t cap = set->cap ? set->cap * 2 : 1024;
-    char **slots = pf_xcalloc(cap, sizeof *slots);
-    for (size_t i = 0; i < set->cap; i++) {
-        if (!set->slots[i]) continue;
-        size_t j = pf_hash_str(set->slots[i]) & (cap - 1);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = set->slots[i];
-    }
-    free(set->slots);
-    set->slots = slots;
-    set->cap = cap;
-}
+/* The value stored with an id: who, line, then the name's bytes. */
+#define VALUE_HEAD (sizeof(uint32_t) + sizeof(uint64_t))
 
-/* The owner stored behind a record's id. */
-static pf_id_owner_t record_owner(const char *record)
+/* Claims id with the value (who, line, name); on a duplicate the first
+ * value is read back from the set's scratch. */
+static int claim(pf_idset_t *set, const char *id, uint32_t who, unsigned long line,
+                 const char *name, pf_id_owner_t *first, pf_buf_t *first_name)
 {
-    pf_id_owner_t o;
-    const unsigned char *p = (const unsigned char *)record + strlen(record) + 1;
-    memcpy(&o.who, p, sizeof o.who); /* records are packed, so not aligned */
-    p += sizeof o.who;
-    o.line = 0;
-    for (unsigned shift = 0;; shift += 7, p++) {
-        o.line |= (unsigned long)(*p & 0x7F) << shift;
-        if (!(*p & 0x80)) break;
-    }
-    return o;
+    size_t nlen = name ? strlen(name) : 0;
+    char head[VALUE_HEAD];
+    uint64_t line64 = line;
+    memcpy(head, &who, sizeof who);
+    memcpy(head + sizeof who, &line64, sizeof line64);
+    pf_buf_reset(&set->scratch);
+    pf_buf_add(&set->scratch, head, sizeof head);
+    if (nlen) pf_buf_add(&set->scratch, name, nlen);
+    size_t vlen = set->scratch.len;
+    /* the value to store sits at the front of scratch, the first owner's
+     * value is appended behind it on a duplicate */
+    int rc = pf_spill_set_claim(&set->ids, id, strlen(id), set->scratch.data, vlen, &set->scratch);
+    if (rc == 1) set->count++;
+    if (rc != 0) return rc;
+    const char *v = set->scratch.data + vlen;
+    if (set->scratch.len - vlen < VALUE_HEAD) return -1; /* not a value this set wrote */
+    memcpy(&first->who, v, sizeof first->who);
+    memcpy(&line64, v + sizeof first->who, sizeof line64);
+    first->line = (unsigned long)line64;
+    if (first_name) pf_buf_add(first_name, v + VALUE_HEAD, set->scratch.len - vlen - VALUE_HEAD);
+    return 0;
 }
 
 int pf_idset_claim(pf_idset_t *set, const char *id, uint32_t who, unsigned long line,
                    pf_id_owner_t *first)
 {
-    if (4 * (set->count + 1) > 3 * set->cap) idset_grow(set);
-    size_t i = pf_hash_str(id) & (set->cap - 1);
-    while (set->slots[i]) {
-        if (strcmp(set->slots[i], id) == 0) {
-            *first = record_owner(set->slots[i]);
-            return 0;
-        }
-        i = (i + 1) & (set->cap - 1);
-    }
-    unsigned char varint[(sizeof line * 8 + 6) / 7];
-    size_t nv = 0;
-    do {
-        varint[nv] = (unsigned char)(line & 0x7F);
-        line >>= 7;
-        if (line) varint[nv] |= 0x80;
-        nv++;
-    } while (line);
-    size_t n = strlen(id) + 1;
-    char *record = pf_arena_bytes(&set->records, n + sizeof who + nv);
-    memcpy(record, id, n);
-    memcpy(record + n, &who, sizeof who);
-    memcpy(record + n + sizeof who, varint, nv);
-    set->slots[i] = record;
-    set->count++;
-    return 1;
+    return claim(set, id, who, line, NULL, first, NULL);
+}
+
+int pf_idset_claim_named(pf_idset_t *set, const char *id, const char *name, unsigned long line,
+                         pf_id_owner_t *first, pf_buf_t *first_name)
+{
+    return claim(set, id, 0, line, name, first, first_name);
 }
 
 void pf_idset_duplicate_error(pf_err_t *e, const char *field, const char *id, unsigned long line,

@@ -4,12 +4,14 @@
  * a later one with the same id is rejected with a message that names the
  * first one's file and line.
  *
- * Every id stays until the set is deleted. An id costs one record packed
- * in an arena (the id and its NUL, the owner in 4 bytes, the line as a
- * varint: 1-3 bytes in any real file) and one 8-byte slot in a table that
- * fills to 3/4 before it doubles.
+ * Every id stays until the set is deleted, in a pf_spill_set: in memory
+ * up to its budget, then in an unlinked file in the output folder (when
+ * the set was given one), so a million ids take the memory of a few
+ * thousand. The check stays exact: two ids are the same only when their
+ * bytes are.
  *
- * Owns: the ids and their owners, freed by pf_idset_delete.
+ * Owns: the ids and their owners (and the set's temporary files), freed
+ * by pf_idset_delete.
  */
 #ifndef PF_IDSET_H
 #define PF_IDSET_H
@@ -17,28 +19,37 @@
 #include <stdint.h>
 
 #include "pf_common.h"
+#include "pf_spill.h"
 
-/* Where an id was first used: who (a number the caller gives: a scan entry
- * in a run, a path's place in a merge) and the line. A run keeps every id
- * until it ends, so the owner is a number, not a path. */
+/* Where an id was first used: who (a number the caller gives: a file's
+ * place in a run, a row in an import) and the line. */
 typedef struct pf_id_owner {
     uint32_t who;
     unsigned long line;
 } pf_id_owner_t;
 
 typedef struct pf_idset {
-    char **slots; /* a record (it starts with the id), or NULL */
-    size_t count, cap;
-    pf_arena_t records;
+    pf_spill_set_t ids; /* id -> who, line and the owner's name */
+    size_t count;
+    pf_buf_t scratch; /* the value of the id met again */
 } pf_idset_t;
 
+/* A set in memory only. */
 void pf_idset_init(pf_idset_t *set);
+/* A set that moves to unlinked files in dir past its memory budget. */
+void pf_idset_init_in(pf_idset_t *set, const char *dir);
 void pf_idset_delete(pf_idset_t *set);
 
 /* Records id with its owner and returns 1 when it is new; else returns 0
- * and where it was first used in *first. */
+ * and where it was first used in *first; -1 on an I/O error of the set's
+ * file (errno in set->ids.err). */
 int pf_idset_claim(pf_idset_t *set, const char *id, uint32_t who, unsigned long line,
                    pf_id_owner_t *first);
+/* The same with the owner's name kept with the id (a merge names the
+ * path): on a duplicate, the first owner's name is appended to
+ * first_name. */
+int pf_idset_claim_named(pf_idset_t *set, const char *id, const char *name, unsigned long line,
+                         pf_id_owner_t *first, pf_buf_t *first_name);
 
 /* The rejection of an intake (id at line:column) whose unique id an earlier
  * one (first_path, first_line) already has; field is the schema's unique

@@ -43,10 +43,8 @@ typedef struct shard_in {
 typedef struct merge {
     pf_batch_core_t c;
     size_t nreports;
-    pf_arena_t path_arena; /* the paths that own unique ids */
-    const char **paths;    /* those paths, in order (pf_id_owner_t.who) */
-    size_t npaths, paths_cap;
-    pf_hits_t hits; /* one intake's hits, read back from its record */
+    pf_buf_t first_path; /* the path that first used a duplicate id */
+    pf_hits_t hits;      /* one intake's hits, read back from its record */
 } merge_t;
 
 /* Opens a shard's file and reads its header into in; NULL after saying why. */
@@ -143,25 +141,6 @@ static void copy_rows(merge_t *m, shard_in_t *s, size_t r, size_t n, int keep)
         if (keep) pf_results_write(res, file, in->raw.data, in->raw.len, 1);
 }
 
-/* The owner number of path for the id set: one copy of each path that
- * holds a unique id, in order. */
-static uint32_t path_owner(merge_t *m, const char *path)
-{
-    size_t last = m->npaths;
-    if (!last || strcmp(m->paths[last - 1], path) != 0) { /* one copy per file */
-        if (last == m->paths_cap) {
-            m->paths_cap = m->paths_cap ? m->paths_cap * 2 : 256;
-            m->paths = pf_xrealloc(m->paths, m->paths_cap * sizeof *m->paths);
-        }
-        m->paths[m->npaths++] = pf_arena_strndup(&m->path_arena, path, strlen(path));
-    }
-    if (m->npaths > UINT32_MAX) {
-        fprintf(stderr, "partnerfit: more than %lu files to merge\n", (unsigned long)UINT32_MAX);
-        abort();
-    }
-    return (uint32_t)(m->npaths - 1);
-}
-
 /* Writes one intake of a shard as the single run would have. */
 static void merge_intake(merge_t *m, shard_in_t *s)
 {
@@ -181,8 +160,16 @@ static void merge_intake(merge_t *m, shard_in_t *s)
     pf_results_add_hits(&c->res, m->hits.items, m->hits.count);
     pf_id_owner_t first;
     int taken = 0; /* the id was used before */
-    if ((evaluated || dup) && unique[0])
-        taken = !pf_idset_claim(&c->ids, unique, path_owner(m, path), line, &first);
+    pf_buf_reset(&m->first_path);
+    if ((evaluated || dup) && unique[0]) {
+        int rc = pf_idset_claim_named(&c->ids, unique, path, line, &first, &m->first_path);
+        if (rc < 0 && !c->res.io_failed) { /* the set's file: the merge stops */
+            fprintf(c->log, "partnerfit: cannot keep the unique ids in %s: %s\n", c->opt->out_dir,
+                    strerror(c->ids.ids.err));
+            c->res.io_failed = 1;
+        }
+        taken = rc == 0;
+    }
     if (evaluated && !taken) {
         for (size_t r = 0; r <= m->nreports; r++)
             copy_rows(m, s, r, rows[r], 1);
@@ -193,7 +180,7 @@ static void merge_intake(merge_t *m, shard_in_t *s)
         pf_err_t e;
         pf_idset_duplicate_error(&e, pf_schema_unique_field(c->cfg.schema), unique, line,
                                  (unsigned long)pf_ledger_number(rec, PF_LEDGER_COLUMN),
-                                 m->paths[first.who], first.line);
+                                 m->first_path.data, first.line);
         pf_results_reject(&c->res, path, &e);
         c->stats->rejected++;
     } else {
@@ -387,12 +374,11 @@ int pf_batch_merge(const pf_batch_options_t *opt, pf_batch_stats_t *stats, FILE 
     merge_t m;
     memset(&m, 0, sizeof m);
     pf_batch_core_init(&m.c, opt, stats, log);
-    pf_arena_init(&m.path_arena);
+    pf_buf_init(&m.first_path);
     pf_hits_init(&m.hits);
     int code = merge(&m);
     pf_hits_delete(&m.hits);
-    pf_arena_delete(&m.path_arena);
-    free(m.paths);
+    pf_buf_delete(&m.first_path);
     pf_batch_core_delete(&m.c);
     return code;
 }

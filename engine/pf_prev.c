@@ -2,42 +2,44 @@
  * pf_prev.c - the previous run's state, for --incremental: loaded as
  * offsets into partnerfit-state.csv, read again record by record.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "pf_hash.h"
 #include "pf_manifest.h"
 #include "pf_prev.h"
 #include "pf_results.h"
 #include "pf_sha256.h"
+#include "pf_spill.h"
 
-/* Where one intake's record stands in the previous partnerfit-state.csv.
- * The record is read again when the intake is reused, so the run keeps 16
- * bytes per intake of the previous state, not the records (which hold its
- * id, rule hits and spans: over 600 bytes an intake held in memory). */
+/* Where one intake's record stands in the previous partnerfit-state.csv,
+ * as a record of the items log. The record is read again when the intake
+ * is reused, so the run keeps no record (each holds its id, rule hits and
+ * spans: over 600 bytes an intake). */
 typedef struct prev_intake {
-    unsigned long long off;
-    size_t len;
+    uint64_t off, len;
 } prev_intake_t;
 
-/* A file of the previous run: its intakes are items[first .. first+count-1]. */
+/* A file of the previous run, as the files set keeps it under its path:
+ * its intakes are items first .. first + count - 1. */
 typedef struct prev_file {
-    size_t hash;
-    size_t first, count;
-    int reusable;
+    uint64_t first, count;
+    uint64_t reusable;
 } prev_file_t;
 
 struct pf_prev {
-    prev_intake_t *items;
-    size_t count, cap;
-    prev_file_t *files;
-    size_t nfiles, fcap;
-    size_t *table; /* open addressing over files: index + 1, 0 = empty */
-    size_t tcap;
+    pf_spill_log_t items; /* prev_intake_t, one per previous intake */
+    size_t count;         /* previous intakes */
+    pf_spill_set_t files; /* path -> prev_file_t */
+    prev_file_t last;     /* the file being read (its path in last_path) */
+    pf_buf_t last_path;
     int state_fd;                        /* the previous partnerfit-state.csv */
     int damaged;                         /* a record that does not read, or out of order */
+    int failed;                          /* the items or files could not be kept */
     int fds[PF_RESULTS_MAX_REPORTS + 1]; /* the previous reports, then rejects.csv */
 };
 
@@ -75,61 +77,47 @@ void pf_prev_delete(pf_prev_t *p)
     if (p->state_fd >= 0) close(p->state_fd);
     for (size_t r = 0; r <= PF_RESULTS_MAX_REPORTS; r++)
         if (p->fds[r] >= 0) close(p->fds[r]);
-    free(p->items);
-    free(p->files);
-    free(p->table);
+    pf_spill_log_delete(&p->items);
+    pf_spill_set_delete(&p->files);
+    pf_buf_delete(&p->last_path);
     free(p);
 }
 
-/* The record rd just read, into the previous state; last_path is the path
- * of the record before it. */
-static void prev_add(pf_prev_t *p, const pf_ledger_reader_t *rd, pf_buf_t *last_path)
+/* The file whose records were just read, into the files set; a path met
+ * a second time is a damaged state (its first intakes would be lost). */
+static void prev_file_done(pf_prev_t *p)
 {
-    if (p->count == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 256;
-        p->items = pf_xrealloc(p->items, p->cap * sizeof *p->items);
-    }
-    p->items[p->count].off = rd->in.off;
-    p->items[p->count].len = rd->in.raw.len;
+    if (!p->last.count) return;
+    int rc = pf_spill_set_claim(&p->files, p->last_path.data, p->last_path.len, &p->last,
+                                sizeof p->last, NULL);
+    if (rc < 0) p->failed = 1;
+    if (rc == 0) p->damaged = 1;
+    p->last.count = 0;
+}
+
+/* The record rd just read, into the previous state. */
+static void prev_add(pf_prev_t *p, const pf_ledger_reader_t *rd)
+{
+    prev_intake_t it = {rd->in.off, rd->in.raw.len};
+    if (pf_spill_log_add(&p->items, &it, sizeof it) == UINT64_MAX) p->failed = 1;
     size_t plen;
     const char *path = pf_ledger_text(rd, PF_LEDGER_PATH, &plen);
-    prev_file_t *last = p->nfiles ? &p->files[p->nfiles - 1] : NULL;
-    if (!last || strcmp(last_path->data, path) != 0) {
-        if (p->nfiles == p->fcap) {
-            p->fcap = p->fcap ? p->fcap * 2 : 256;
-            p->files = pf_xrealloc(p->files, p->fcap * sizeof *p->files);
-        }
-        last = &p->files[p->nfiles++];
-        last->hash = pf_hash_str(path);
-        last->first = p->count;
-        last->count = 0;
-        last->reusable = 1;
-        pf_buf_reset(last_path);
-        pf_buf_add(last_path, path, plen);
+    if (!p->last.count || p->last_path.len != plen || memcmp(p->last_path.data, path, plen) != 0) {
+        prev_file_done(p);
+        p->last.first = p->count;
+        p->last.reusable = 1;
+        pf_buf_reset(&p->last_path);
+        pf_buf_add(&p->last_path, path, plen);
     }
-    last->count++;
+    p->last.count++;
     /* a file's records are its documents 1, 2, 3...: a gap or a repeat is a
      * damaged state, and reusing it could drop or double an intake */
-    if (pf_ledger_number(rd, PF_LEDGER_DOC) != last->count) p->damaged = 1;
+    if (pf_ledger_number(rd, PF_LEDGER_DOC) != p->last.count) p->damaged = 1;
     /* duplicates and rule failures depend on other files or on limits */
     const char *outcome = pf_ledger_text(rd, PF_LEDGER_OUTCOME, NULL);
     if (strcmp(outcome, PF_LEDGER_EVALUATED) != 0 && strcmp(outcome, PF_LEDGER_REJECTED) != 0)
-        last->reusable = 0;
+        p->last.reusable = 0;
     p->count++;
-}
-
-static void prev_index(pf_prev_t *p)
-{
-    p->tcap = 16;
-    while (p->tcap < p->nfiles * 2)
-        p->tcap *= 2;
-    p->table = pf_xcalloc(p->tcap, sizeof *p->table);
-    for (size_t i = 0; i < p->nfiles; i++) {
-        size_t j = p->files[i].hash & (p->tcap - 1);
-        while (p->table[j])
-            j = (j + 1) & (p->tcap - 1);
-        p->table[j] = i + 1;
-    }
 }
 
 /* Every whole record of a state file headed by digest; 0 when the file is
@@ -138,17 +126,15 @@ static int read_records(pf_prev_t *p, FILE *fp, const char *digest)
 {
     pf_ledger_reader_t rd;
     pf_ledger_reader_init(&rd, PF_LEDGER_STATE);
-    pf_buf_t last_path;
-    pf_buf_init(&last_path);
     int ok =
         pf_ledger_open(&rd, fp) && pf_ledger_next(&rd) == 1 && pf_ledger_is_config(&rd, digest);
     for (int rc; ok && (rc = pf_ledger_next(&rd)) != 0;) {
         if (rc == 1)
-            prev_add(p, &rd, &last_path);
+            prev_add(p, &rd);
         else
             p->damaged = 1; /* never skip a record: its intake would vanish */
     }
-    pf_buf_delete(&last_path);
+    prev_file_done(p);
     pf_ledger_reader_delete(&rd);
     return ok;
 }
@@ -165,10 +151,23 @@ pf_prev_t *pf_prev_load(const char *out_dir, const char *digest, const char *con
     }
     pf_prev_t *p = pf_xcalloc(1, sizeof *p);
     p->state_fd = -1; /* 0 is a descriptor (stdin) */
+    pf_spill_log_init(&p->items, out_dir, pf_spill_budget());
+    pf_spill_set_init(&p->files, out_dir, pf_spill_budget());
+    pf_buf_init(&p->last_path);
     for (size_t r = 0; r <= PF_RESULTS_MAX_REPORTS; r++)
         p->fds[r] = -1;
     int ok = read_records(p, fp, digest);
     fclose(fp);
+    /* the workers read both after the fork: nothing may wait in memory */
+    if (p->failed || !pf_spill_log_flush(&p->items) || !pf_spill_set_flush(&p->files)) {
+        int e = p->items.err ? p->items.err : p->files.err ? p->files.err : EIO;
+        fprintf(log,
+                "partnerfit: cannot keep the previous state of %s: %s; evaluating every "
+                "intake\n",
+                out_dir, strerror(e));
+        pf_prev_delete(p);
+        return NULL;
+    }
     if (ok && p->damaged) {
         fprintf(log,
                 "partnerfit: the state in %s is damaged (a record does not read, or is out "
@@ -200,22 +199,21 @@ pf_prev_t *pf_prev_load(const char *out_dir, const char *digest, const char *con
         pf_prev_delete(p);
         return NULL;
     }
-    prev_index(p);
     return p;
 }
 
 int pf_prev_find(const pf_prev_t *p, const char *path, size_t *first, size_t *count)
 {
-    if (!p || !p->tcap) return 0;
-    size_t h = pf_hash_str(path);
-    for (size_t i = h & (p->tcap - 1); p->table[i]; i = (i + 1) & (p->tcap - 1)) {
-        const prev_file_t *f = &p->files[p->table[i] - 1];
-        if (f->hash != h) continue;
-        *first = f->first;
-        *count = f->count;
-        return f->reusable;
-    }
-    return 0;
+    if (!p) return 0;
+    pf_buf_t v;
+    pf_buf_init(&v);
+    prev_file_t f = {0, 0, 0};
+    int found = pf_spill_set_find(&p->files, path, strlen(path), &v) == 1 && v.len == sizeof f;
+    if (found) memcpy(&f, v.data, sizeof f);
+    pf_buf_delete(&v);
+    *first = (size_t)f.first;
+    *count = (size_t)f.count;
+    return found && f.reusable;
 }
 
 /* Appends len bytes at off of fd to out; 1 when all were read. */
@@ -235,9 +233,11 @@ static int read_span(int fd, unsigned long long off, unsigned long long len, pf_
 
 int pf_prev_record(const pf_prev_t *p, size_t item, pf_buf_t *scratch, pf_ledger_reader_t *rd)
 {
-    const prev_intake_t *it = &p->items[item];
+    prev_intake_t it;
     pf_buf_reset(scratch);
-    return read_span(p->state_fd, it->off, it->len, scratch) &&
+    return item < p->count &&
+           pf_spill_log_read(&p->items, (uint64_t)item * sizeof it, &it, sizeof it) &&
+           read_span(p->state_fd, it.off, it.len, scratch) &&
            pf_ledger_parse(rd, scratch->data, scratch->len);
 }
 

@@ -6,10 +6,11 @@
  * The state is used only when its "#config" record carries the digest of
  * everything besides the intakes' own bytes that shapes their rows
  * (engine, rules, policy, schema, options); anything else is evaluated
- * again. Memory: 16 bytes per previous intake (where its record stands in
- * the state file; the record is read again when its file comes up) and
- * one entry per previous file, found by a hash of its path; the path and
- * the file's digest are checked against its first record on reuse.
+ * again. Memory: none per intake. Where each previous record stands in the
+ * state file (16 bytes an intake; the record is read again when its file
+ * comes up) and each previous file's place under its path are kept in
+ * pf_spill logs and sets, on disk past their budget; the file's digest is
+ * checked against its first record on reuse.
  *
  * Owns: the open files and the tables, freed by pf_prev_delete. After
  * loading it is only read, so every worker may use it at once.

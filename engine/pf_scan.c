@@ -22,89 +22,53 @@
 
 /* ---- the (dev, ino) set --------------------------------------------------- */
 
-/* One slot is the key alone, 16 bytes; the key (0, 0) marks a free slot,
- * and a real object with that key, should one exist, is kept in
- * pf_scan_t.seen_zero instead. With one slot per file listed this set is
- * the largest thing a scan holds besides the paths, so it fills to 3/4
- * before it doubles, and a batch frees it before the intakes are read. */
-typedef struct seen_slot {
-    uint64_t dev, ino;
-} seen_slot_t;
-
-static size_t id_hash(uint64_t dev, uint64_t ino)
-{
-    /* A 64-bit mix so inode numbers handed out in sequence spread out. */
-    uint64_t h = ino ^ (dev * 0x9E3779B97F4A7C15u);
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9u;
-    h ^= h >> 29;
-    return (size_t)h;
-}
-
-static int seen_free(const seen_slot_t *slot)
-{
-    return slot->dev == 0 && slot->ino == 0;
-}
-
-/* Open addressing with linear probing; cap is a power of two. */
-static seen_slot_t *seen_find(seen_slot_t *slots, size_t cap, uint64_t dev, uint64_t ino)
-{
-    size_t i = id_hash(dev, ino) & (cap - 1);
-    while (!seen_free(&slots[i]) && !(slots[i].dev == dev && slots[i].ino == ino))
-        i = (i + 1) & (cap - 1);
-    return &slots[i];
-}
-
-static void seen_grow(pf_scan_t *s)
-{
-    size_t cap = s->seen_cap ? s->seen_cap * 2 : 64;
-    seen_slot_t *old = s->seen, *slots = pf_xcalloc(cap, sizeof *slots);
-    for (size_t i = 0; i < s->seen_cap; i++)
-        if (!seen_free(&old[i])) *seen_find(slots, cap, old[i].dev, old[i].ino) = old[i];
-    free(old);
-    s->seen = slots;
-    s->seen_cap = cap;
-}
-
-/* Records the object st describes; returns 0 if it was recorded before. */
+/* Records the object st describes; returns 0 if it was recorded before
+ * (or the set's file failed: then the scan is marked failed, and nothing
+ * more is listed). */
 static int seen_add(pf_scan_t *s, const struct stat *st)
 {
-    uint64_t dev = (uint64_t)st->st_dev, ino = (uint64_t)st->st_ino;
-    if (dev == 0 && ino == 0) {
-        if (s->seen_zero) return 0;
-        s->seen_zero = 1;
-        return 1;
-    }
-    if (4 * (s->seen_count + 1) > 3 * s->seen_cap) seen_grow(s);
-    seen_slot_t *slot = seen_find(s->seen, s->seen_cap, dev, ino);
-    if (!seen_free(slot)) return 0;
-    slot->dev = dev;
-    slot->ino = ino;
-    s->seen_count++;
-    return 1;
+    if (s->failed) return 0;
+    uint64_t key[2] = {(uint64_t)st->st_dev, (uint64_t)st->st_ino};
+    int rc = pf_spill_set_claim(&s->seen, key, sizeof key, NULL, 0, NULL);
+    if (rc < 0) s->failed = 1;
+    return rc == 1;
 }
 
 /* ---- entries ---------------------------------------------------------------- */
 
-static void add_entry(pf_scan_t *s, const char *path, const char *reason)
+/* One entry, in order: handed to the sink, or kept in the list. */
+static void add_entry_as(pf_scan_t *s, const char *path, const char *reason, const pf_file_id_t *id)
 {
-    if (s->count == s->cap) {
+    pf_scan_entry_t e = {(char *)path, (char *)reason, {0, 0, 0}};
+    if (id) e.id = *id;
+    if (s->failed) return;
+    s->count++;
+    if (s->sink) {
+        if (!s->sink(s->sink_ctx, &e)) s->failed = 1;
+        return;
+    }
+    if (s->count > s->cap) {
         s->cap = s->cap ? s->cap * 2 : 16;
         s->items = pf_xrealloc(s->items, s->cap * sizeof *s->items);
     }
-    pf_scan_entry_t *e = &s->items[s->count++];
-    e->path = pf_arena_strndup(&s->strings, path, strlen(path));
-    e->skip_reason = reason ? pf_arena_strndup(&s->strings, reason, strlen(reason)) : NULL;
-    memset(&e->id, 0, sizeof e->id);
+    e.path = pf_arena_strndup(&s->strings, path, strlen(path));
+    e.skip_reason = reason ? pf_arena_strndup(&s->strings, reason, strlen(reason)) : NULL;
+    s->items[s->count - 1] = e;
+}
+
+static void add_entry(pf_scan_t *s, const char *path, const char *reason)
+{
+    add_entry_as(s, path, reason, NULL);
 }
 
 /* The system's message as a reason: "no such file or directory". strerror
  * is thread-safe in glibc since 2.32, which is all this program targets. */
 static void add_errno(pf_scan_t *s, const char *path, int errnum)
 {
-    add_entry(s, path, strerror(errnum));
-    char *reason = s->items[s->count - 1].skip_reason;
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", strerror(errnum));
     if (reason[0] >= 'A' && reason[0] <= 'Z') reason[0] = (char)(reason[0] - 'A' + 'a');
+    add_entry(s, path, reason);
 }
 
 static const char *not_regular_reason(mode_t mode)
@@ -122,11 +86,8 @@ static const char *not_regular_reason(mode_t mode)
 static void take_file(pf_scan_t *s, const char *path, const struct stat *st, int via_link)
 {
     if (!seen_add(s, st)) return;
-    add_entry(s, path, S_ISREG(st->st_mode) ? NULL : not_regular_reason(st->st_mode));
-    pf_file_id_t *id = &s->items[s->count - 1].id;
-    id->dev = (unsigned long long)st->st_dev;
-    id->ino = (unsigned long long)st->st_ino;
-    id->via_link = via_link;
+    pf_file_id_t id = {(unsigned long long)st->st_dev, (unsigned long long)st->st_ino, via_link};
+    add_entry_as(s, path, S_ISREG(st->st_mode) ? NULL : not_regular_reason(st->st_mode), &id);
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -298,22 +259,28 @@ static void walk_dir(const walk_t *w, const char *dir, const struct stat *st, in
 
 void pf_scan_init(pf_scan_t *s)
 {
+    pf_scan_init_in(s, NULL, NULL, NULL);
+}
+
+void pf_scan_init_in(pf_scan_t *s, const char *dir, pf_scan_sink_t sink, void *ctx)
+{
     memset(s, 0, sizeof *s);
+    pf_spill_set_init(&s->seen, dir, pf_spill_budget());
+    s->sink = sink;
+    s->sink_ctx = ctx;
 }
 
 void pf_scan_delete(pf_scan_t *s)
 {
     free(s->items);
     pf_arena_delete(&s->strings);
-    free(s->seen);
+    pf_spill_set_delete(&s->seen);
     pf_scan_init(s);
 }
 
 void pf_scan_finish(pf_scan_t *s)
 {
-    free(s->seen);
-    s->seen = NULL;
-    s->seen_count = s->seen_cap = 0;
+    pf_spill_set_delete(&s->seen);
     s->finished = 1;
 }
 

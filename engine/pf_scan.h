@@ -17,10 +17,12 @@
  * pf_scan_open_entry.
  *
  * Owns: a pf_scan_t owns all entries and their strings until pf_scan_delete().
- * A batch lists every file before it reads one (the count and the order
- * must be known), so the list is kept small: the strings are packed in one
- * pool, and the set that drops duplicates can be freed once the list is
- * complete (pf_scan_finish).
+ * A scan either lists its entries (the analyst commands, a few files) or
+ * hands each to a sink as it is found (a run, which keeps them on disk:
+ * pf_slice); then it keeps nothing per file. The set that drops
+ * duplicates (and stops folder loops) is a pf_spill_set: given a folder
+ * (pf_scan_init_in), it moves to an unlinked file there past its memory
+ * budget, so a million files take the memory of a few thousand.
  */
 #ifndef PF_SCAN_H
 #define PF_SCAN_H
@@ -28,6 +30,7 @@
 #include <stddef.h>
 
 #include "pf_common.h"
+#include "pf_spill.h"
 
 typedef struct pf_scan_entry {
     char *path;        /* as found: the given path joined with names below it */
@@ -35,16 +38,22 @@ typedef struct pf_scan_entry {
     pf_file_id_t id;   /* what the scan saw at path (dev, ino; reached by a link) */
 } pf_scan_entry_t;
 
+/* Takes one entry as it is found (in order); the entry's strings live only
+ * for the call. Returns 0 to say it failed (the scan then stops handing
+ * entries over and pf_scan_failed says so). */
+typedef int (*pf_scan_sink_t)(void *ctx, const pf_scan_entry_t *entry);
+
 typedef struct pf_scan {
-    pf_scan_entry_t *items;
-    size_t count, cap;
+    pf_scan_entry_t *items; /* without a sink: every entry */
+    size_t count, cap;      /* entries found (with a sink too) */
     /* private: the bytes of every path and reason */
     pf_arena_t strings;
     /* private: (dev, ino) of files listed and folders entered, to drop
-     * duplicates and to stop directory loops (a hash set) */
-    void *seen;
-    size_t seen_count, seen_cap;
-    int seen_zero; /* (0, 0) was seen: that key marks a free slot */
+     * duplicates and to stop directory loops */
+    pf_spill_set_t seen;
+    pf_scan_sink_t sink;
+    void *sink_ctx;
+    int failed; /* the sink or the seen set failed: the list is not whole */
     int finished;
 } pf_scan_t;
 
@@ -52,13 +61,18 @@ typedef struct pf_scan {
  * skip reason instead of being entered. */
 #define PF_SCAN_MAX_DEPTH 64
 
+/* A scan that lists its entries, every one in memory. */
 void pf_scan_init(pf_scan_t *s);
+/* A scan that hands its entries to sink and keeps its duplicate set in
+ * memory up to the budget, then in unlinked files in dir. */
+void pf_scan_init_in(pf_scan_t *s, const char *dir, pf_scan_sink_t sink, void *ctx);
 void pf_scan_delete(pf_scan_t *s);
-/* Adds every intake under path. Never fails: problems become entries. */
+/* Adds every intake under path. Never fails on what it finds: problems
+ * become entries (only the sink or the duplicate set's file can fail). */
 void pf_scan_add(pf_scan_t *s, const char *path);
-/* Says no path will be added any more: frees the duplicate set, which is
- * as large as the list itself. The entries stay as they are; adding a
- * path after this aborts (it could list a file twice). */
+/* Says no path will be added any more: frees the duplicate set. The
+ * entries stay as they are; adding a path after this aborts (it could
+ * list a file twice). */
 void pf_scan_finish(pf_scan_t *s);
 
 #endif

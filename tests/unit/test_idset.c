@@ -1,8 +1,8 @@
 /*
  * test_idset.c - pf_idset: a new id is claimed, a second claim of the same
  * id fails and names the first owner and line, owners and lines survive
- * the table's growth past many ids, lines of every varint length, and the
- * duplicate message.
+ * the table's growth past many ids, lines of every varint length, the
+ * duplicate message, and the same on disk with a tiny memory budget.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,9 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pf_idset.h"
 
@@ -92,7 +94,7 @@ static void test_growth_keeps_every_id(void **state)
         assert_int_equal(pf_idset_claim(set, id, i, i + 1, &first), 1);
     }
     assert_int_equal(set->count, N);
-    assert_true(4 * set->count <= 3 * set->cap); /* the fill bound holds */
+    assert_true(4 * set->ids.count <= 3 * set->ids.cap); /* the fill bound holds */
     for (uint32_t i = 0; i < N; i += 7) {
         snprintf(id, sizeof id, "org-%u", i);
         assert_int_equal(pf_idset_claim(set, id, 0, 0, &first), 0);
@@ -111,6 +113,56 @@ static void test_delete_then_reuse(void **state)
     pf_idset_delete(set);
     assert_int_equal(set->count, 0);
     assert_int_equal(pf_idset_claim(set, "a", 2, 2, &first), 1);
+}
+
+/* With a budget of a few hundred bytes the set moves to files in a
+ * folder at once: every duplicate is still found, across any number of
+ * table doublings on disk, with its first owner, line and name; the files
+ * are gone from the folder from the start. */
+static void test_spilled_set_is_exact(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pf-idset-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("PARTNERFIT_SPILL_BYTES", "300", 1);
+    pf_idset_t set;
+    pf_idset_init_in(&set, dir);
+    unsetenv("PARTNERFIT_SPILL_BYTES");
+    enum { N = 3000 };
+    char id[32], name[64];
+    pf_id_owner_t first;
+    pf_buf_t first_name;
+    pf_buf_init(&first_name);
+    for (uint32_t i = 0; i < N; i++) { /* every third id a second time, later */
+        snprintf(id, sizeof id, "org-%u", i);
+        assert_int_equal(pf_idset_claim(&set, id, i, i + 1, &first), 1);
+        if (i % 3 == 0 && i >= 300) {
+            snprintf(id, sizeof id, "org-%u", i - 300);
+            assert_int_equal(pf_idset_claim(&set, id, 99999, 5, &first), 0);
+            assert_int_equal(first.who, i - 300);
+            assert_int_equal(first.line, i - 299);
+        }
+    }
+    assert_true(pf_spill_set_on_disk(&set.ids));
+    assert_int_equal(set.count, N);
+    for (uint32_t i = 0; i < N; i++) { /* the names a merge keeps */
+        snprintf(id, sizeof id, "named-%u", i);
+        snprintf(name, sizeof name, "shard/%u.yaml", i);
+        assert_int_equal(pf_idset_claim_named(&set, id, name, i, &first, &first_name), 1);
+    }
+    for (uint32_t i = 0; i < N; i += 97) {
+        snprintf(id, sizeof id, "named-%u", i);
+        pf_buf_reset(&first_name);
+        assert_int_equal(pf_idset_claim_named(&set, id, "later.yaml", 1, &first, &first_name), 0);
+        snprintf(name, sizeof name, "shard/%u.yaml", i);
+        assert_int_equal(first_name.len, strlen(name));
+        assert_memory_equal(first_name.data, name, first_name.len);
+        assert_int_equal(first.line, i);
+    }
+    assert_int_equal(pf_idset_claim(&set, "org-0x", 1, 1, &first), 1); /* a prefix is not it */
+    assert_int_equal(rmdir(dir), 0); /* nothing left in the folder, even now */
+    pf_idset_delete(&set);
+    pf_buf_delete(&first_name);
 }
 
 static void test_duplicate_message(void **state)
@@ -138,6 +190,7 @@ int main(void)
         T(test_claim_then_duplicate),        T(test_ids_differ_by_case_and_prefix),
         T(test_lines_and_owners_round_trip), T(test_growth_keeps_every_id),
         T(test_delete_then_reuse),           T(test_duplicate_message),
+        T(test_spilled_set_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * test_slice.c - pf_slice: names shown escaped (bad UTF-8, control bytes,
  * backslashes) or as they are; N shards split a scan exactly, each in
- * scan order; the whole scan without --shard.
+ * scan order; the whole scan without --shard; the same read back from
+ * files when the budget is one byte.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pf_slice.h"
 
@@ -34,48 +36,67 @@ static void test_escape(void **state)
     free(e);
 }
 
-/* A scan built by hand: the slice reads only items[].path and count. */
-static void fake_scan(pf_scan_t *scan, pf_scan_entry_t *items, char (*names)[48], size_t n)
+/* Entries as a scan hands them over: in/intake-N.yaml, one name that
+ * needs escaping, one skipped. */
+static void offer_all(pf_slice_t *s, size_t n)
 {
-    memset(scan, 0, sizeof *scan);
     for (size_t i = 0; i < n; i++) {
-        snprintf(names[i], sizeof names[i], "in/intake-%zu.yaml", i);
-        items[i].path = names[i];
-        items[i].skip_reason = NULL;
+        char name[48];
+        snprintf(name, sizeof name, "in/intake-%zu.yaml", i);
+        if (i == 3) name[3] = '\x01';
+        pf_scan_entry_t e = {
+            name, i == 5 ? "is a FIFO, not a regular file" : NULL, {7, 1000 + i, i == 9}};
+        assert_int_equal(pf_slice_add(s, &e), 1);
     }
-    names[3][3] = '\x01'; /* one name that needs escaping */
-    scan->items = items;
-    scan->count = n;
+    assert_int_equal(pf_slice_finish(s), 1);
 }
 
-static void test_whole_and_shards(void **state)
+/* The whole scan and N shards, in memory and (with a budget of one byte)
+ * in files in dir. */
+static void whole_and_shards(const char *dir)
 {
-    (void)state;
     enum { N = 500, SHARDS = 3 };
-    static pf_scan_entry_t items[N];
-    static char names[N][48];
-    pf_scan_t scan;
-    fake_scan(&scan, items, names, N);
     pf_slice_t all;
-    pf_slice_init(&all);
-    assert_int_equal(pf_slice_take(&all, &scan, 0, 0, stderr), 1);
+    pf_buf_t scratch;
+    pf_buf_init(&scratch);
+    pf_slice_item_t it;
+    pf_slice_init(&all, dir, 0, 0);
+    offer_all(&all, N);
     assert_int_equal(all.count, N);
-    assert_null(all.order);
-    assert_int_equal(pf_slice_entry(&all, 17), 17);
-    assert_string_equal(pf_slice_path(&all, 17), "in/intake-17.yaml");
-    assert_string_equal(pf_slice_path(&all, 3), "in/\\x01ntake-3.yaml");
+    assert_int_equal(all.offered, N);
+    if (dir) assert_true(all.index.fd >= 0 && all.strings.fd >= 0);
+    assert_int_equal(pf_slice_get(&all, 17, &it, &scratch), 1);
+    assert_int_equal(it.entry, 17);
+    assert_string_equal(it.path, "in/intake-17.yaml");
+    assert_string_equal(it.shown, "in/intake-17.yaml");
+    assert_null(it.skip_reason);
+    assert_true(it.id.dev == 7 && it.id.ino == 1017 && !it.id.via_link);
+    assert_int_equal(pf_slice_get(&all, 3, &it, &scratch), 1);
+    assert_string_equal(it.path, "in/\x01ntake-3.yaml");
+    assert_string_equal(it.shown, "in/\\x01ntake-3.yaml");
+    assert_int_equal(pf_slice_get(&all, 5, &it, &scratch), 1);
+    assert_string_equal(it.skip_reason, "is a FIFO, not a regular file");
+    assert_int_equal(pf_slice_get(&all, 9, &it, &scratch), 1);
+    assert_true(it.id.via_link);
+    assert_int_equal(pf_slice_get(&all, N, &it, &scratch), 0); /* past the end */
     unsigned char taken[N] = {0};
     size_t total = 0;
     for (size_t k = 0; k < SHARDS; k++) {
         pf_slice_t s;
-        pf_slice_init(&s);
-        assert_int_equal(pf_slice_take(&s, &scan, k, SHARDS, stderr), 1);
+        pf_slice_init(&s, dir, k, SHARDS);
+        offer_all(&s, N);
+        assert_int_equal(s.offered, N);
         assert_true(s.count > N / SHARDS / 2); /* a hash spreads them */
+        size_t last = 0;
         for (size_t i = 0; i < s.count; i++) {
-            size_t e = pf_slice_entry(&s, i);
-            assert_true(e < N);
-            if (i) assert_true(e > pf_slice_entry(&s, i - 1)); /* scan order */
-            taken[e]++;
+            assert_int_equal(pf_slice_get(&s, i, &it, &scratch), 1);
+            assert_true(it.entry < N);
+            if (i) assert_true(it.entry > last); /* scan order */
+            last = it.entry;
+            char want[48];
+            snprintf(want, sizeof want, "in/intake-%zu.yaml", it.entry);
+            if (it.entry != 3) assert_string_equal(it.path, want);
+            taken[it.entry]++;
         }
         total += s.count;
         pf_slice_delete(&s);
@@ -84,6 +105,24 @@ static void test_whole_and_shards(void **state)
     for (size_t i = 0; i < N; i++)
         assert_int_equal(taken[i], 1);
     pf_slice_delete(&all);
+    pf_buf_delete(&scratch);
+}
+
+static void test_whole_and_shards(void **state)
+{
+    (void)state;
+    whole_and_shards(NULL);
+}
+
+static void test_whole_and_shards_on_disk(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pf-slice-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("PARTNERFIT_SPILL_BYTES", "1", 1);
+    whole_and_shards(dir);
+    unsetenv("PARTNERFIT_SPILL_BYTES");
+    assert_int_equal(rmdir(dir), 0); /* the files were unlinked at once */
 }
 
 int main(void)
@@ -91,6 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_whole_and_shards),
+        cmocka_unit_test(test_whole_and_shards_on_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
