@@ -204,8 +204,10 @@ void pf_csv_cell_num(pf_buf_t *b, size_t *row_cells, double v, const pf_csv_styl
     }
     /* A whole number (most points are) prints as its digits under %.2f
      * with the zeros trimmed: written as an integer, without snprintf.
-     * -0.0 becomes 0, as below. */
-    if (v == floor(v) && fabs(v) < 1e15) {
+     * -0.0 becomes 0, as below. Not with ';': there the comma written over
+     * the dot below also overwrites the end the trimming put there, so a
+     * whole number has always been written "12,00" (kept byte for byte). */
+    if (style->delimiter != ';' && v == floor(v) && fabs(v) < 1e15) {
         start_cell(b, row_cells, style->delimiter);
         pf_buf_addint(b, (long long)v);
         return;

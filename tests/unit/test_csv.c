@@ -507,6 +507,23 @@ static void test_whole_numbers_as_printf(void **state)
     }
 }
 
+/* With ';' a whole number has always come out as "12,00" (the comma put
+ * over the dot also overwrites the end the trimming left): the shortcut
+ * for whole numbers must not change those bytes. */
+static void test_semicolon_numbers_unchanged(void **state)
+{
+    (void)state;
+    pf_csv_style_t semi = {0, 0, ';', 0};
+    pf_buf_t b;
+    size_t cells = 0;
+    pf_buf_init(&b);
+    pf_csv_cell_num(&b, &cells, 12.0, &semi);
+    pf_csv_cell_num(&b, &cells, 12.5, &semi);
+    pf_csv_cell_num(&b, &cells, -3.0, &semi);
+    assert_string_equal(b.data, "12,00;12,5;-3,00");
+    pf_buf_delete(&b);
+}
+
 /* Quoted cells and escaped pieces are csv_write's bytes, with a quote
  * inside or without (the shortcut for text without one). */
 static void test_quoting_as_csv_write(void **state)
@@ -546,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_integers_as_printf),
         cmocka_unit_test(test_whole_numbers_as_printf),
         cmocka_unit_test(test_quoting_as_csv_write),
+        cmocka_unit_test(test_semicolon_numbers_unchanged),
         cmocka_unit_test(test_roundtrip_lf),
         cmocka_unit_test(test_roundtrip_crlf),
         cmocka_unit_test(test_header_and_bom),
