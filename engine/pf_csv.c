@@ -71,9 +71,19 @@ static size_t fit_prefix(const char *s, size_t len, size_t max, int *all)
     return len;
 }
 
-/* One quoted field through libcsv. */
+/* One quoted field through libcsv. A field without a quote inside comes
+ * out of csv_write as its own bytes between two quotes: copied so, without
+ * csv_write's byte-by-byte loop (most report text has no quote). */
 static void add_quoted(pf_buf_t *b, const char *s, size_t len)
 {
+    if (len && !memchr(s, '"', len)) {
+        char *at = pf_buf_reserve(b, len + 2);
+        at[0] = '"';
+        memcpy(at + 1, s, len);
+        at[len + 1] = '"';
+        pf_buf_commit(b, len + 2);
+        return;
+    }
     /* csv_write writes nothing for a NULL source; "" still gives "". */
     const char *src = s ? s : "";
     /* at worst every byte is a quote, doubled, plus the two around: one call */
@@ -111,6 +121,56 @@ void pf_csv_cell_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len,
     pf_buf_delete(&cell);
 }
 
+void pf_csv_cell_shown(pf_buf_t *b, size_t *row_cells, const char *s, size_t len,
+                       const pf_csv_style_t *style)
+{
+    if (pf_text_clean(s, len, 0)) {
+        pf_csv_cell_text(b, row_cells, s, len, style);
+        return;
+    }
+    pf_buf_t esc;
+    pf_buf_init(&esc);
+    pf_text_escape(&esc, s, len, 0);
+    pf_csv_cell_text(b, row_cells, esc.data, esc.len, style);
+    pf_buf_delete(&esc);
+}
+
+int pf_csv_cell_plain(const char *s, size_t len, const pf_csv_style_t *style)
+{
+    if (!style) style = &GUARDED;
+    /* one UTF-16 unit per byte at most: within the limit in bytes, it fits */
+    return len <= PF_CSV_CELL_MAX && !(style->guard && needs_guard(s, len));
+}
+
+void pf_csv_cell_open(pf_buf_t *b, size_t *row_cells, const pf_csv_style_t *style)
+{
+    start_cell(b, row_cells, style ? style->delimiter : GUARDED.delimiter);
+    pf_buf_addc(b, '"');
+}
+
+/* The piece through csv_write, as a whole cell would go, without the two
+ * quotes it puts around it: a concatenation of pieces escaped so is the
+ * concatenation escaped (escaping is byte by byte). */
+void pf_csv_add_escaped(pf_buf_t *b, const char *s, size_t len)
+{
+    if (len == 0) return;
+    if (!memchr(s, '"', len)) { /* as in add_quoted: csv_write would copy it */
+        pf_buf_add(b, s, len);
+        return;
+    }
+    size_t room = 2 * len + 2;
+    char *at = pf_buf_reserve(b, room);
+    size_t done = csv_write(at, room, s, len);
+    if (done > room || done < 2) abort(); /* cannot happen: the bound above is exact */
+    memmove(at, at + 1, done - 2);
+    pf_buf_commit(b, done - 2);
+}
+
+void pf_csv_cell_close(pf_buf_t *b)
+{
+    pf_buf_addc(b, '"');
+}
+
 void pf_csv_cell_encoded(pf_buf_t *b, size_t *row_cells, const char *enc, size_t len,
                          const pf_csv_style_t *style)
 {
@@ -140,6 +200,16 @@ void pf_csv_cell_num(pf_buf_t *b, size_t *row_cells, double v, const pf_csv_styl
     if (!style) style = &GUARDED;
     if (!isfinite(v)) {
         pf_csv_cell_text(b, row_cells, "", 0, style);
+        return;
+    }
+    /* A whole number (most points are) prints as its digits under %.2f
+     * with the zeros trimmed: written as an integer, without snprintf.
+     * -0.0 becomes 0, as below. Not with ';': there the comma written over
+     * the dot below also overwrites the end the trimming put there, so a
+     * whole number has always been written "12,00" (kept byte for byte). */
+    if (style->delimiter != ';' && v == floor(v) && fabs(v) < 1e15) {
+        start_cell(b, row_cells, style->delimiter);
+        pf_buf_addint(b, (long long)v);
         return;
     }
     /* %.2f rounds the exact binary value (ties to even), the same on every

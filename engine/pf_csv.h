@@ -39,6 +39,21 @@ void pf_csv_cell_num(pf_buf_t *b, size_t *row_cells, double v, const pf_csv_styl
 void pf_csv_cell_encoded(pf_buf_t *b, size_t *row_cells, const char *enc, size_t len,
                          const pf_csv_style_t *style);
 
+/* A text cell of text shown to people (rule text, names): written as it
+ * is when pf_text_clean says it is clean, else its escaped form
+ * (pf_text_escape), then as pf_csv_cell_text writes it. */
+void pf_csv_cell_shown(pf_buf_t *b, size_t *row_cells, const char *s, size_t len,
+                       const pf_csv_style_t *style);
+
+/* A text cell built from pieces (pf_why.c): opened (the delimiter, then
+ * the opening quote), pieces added escaped as libcsv escapes them (a quote
+ * doubled), closed. Only for text that needs no apostrophe and no cut:
+ * pf_csv_cell_plain says whether s[0..len), as a whole cell, is such text. */
+int pf_csv_cell_plain(const char *s, size_t len, const pf_csv_style_t *style);
+void pf_csv_cell_open(pf_buf_t *b, size_t *row_cells, const pf_csv_style_t *style);
+void pf_csv_add_escaped(pf_buf_t *b, const char *s, size_t len);
+void pf_csv_cell_close(pf_buf_t *b);
+
 /* Each cell function adds a separating comma first unless the row is empty
  * so far; *row_cells counts the cells in the current row. */
 void pf_csv_text(pf_buf_t *b, size_t *row_cells, const char *s, size_t len);

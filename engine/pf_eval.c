@@ -33,6 +33,7 @@
 #define MSG_MAX 1024 /* error messages are cut here */
 
 static int host_emit(lua_State *L);
+static int host_explain(lua_State *L);
 struct pf_cell_cache;
 static void cell_cache_free(struct pf_cell_cache *c);
 
@@ -299,6 +300,7 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     lua_createtable(L, 0, 8);
     static const luaL_Reg host_functions[] = {{"where", host_where},
                                               {"emit", host_emit},
+                                              {"explain", host_explain},
                                               {"keys", pf_view_keys},
                                               {"pcall", pf_sandbox_pcall},
                                               {"distance", host_distance},
@@ -397,12 +399,68 @@ static int load_rule_pack(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs
     return errs->count == before;
 }
 
+/* The string field k of the table at the top, copied, or NULL: [-0, +0, e] */
+static char *string_field(lua_State *L, const char *k)
+{
+    char *out = lua_getfield(L, -1, k) == LUA_TSTRING ? pf_xstrdup(lua_tostring(L, -1)) : NULL;
+    lua_pop(L, 1);
+    return out;
+}
+
+/* The contributions report's kinds { kind = text, ... } at the top, as
+ * NULL-terminated pairs, sorted by kind (pairs' order is not the same from
+ * one state to the next): [-0, +0, e] */
+static char **read_kinds(lua_State *L)
+{
+    size_t n = 0, cap = 8;
+    char **kinds = pf_xcalloc(cap + 1, sizeof *kinds);
+    for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) continue;
+        if (n + 2 > cap) {
+            cap *= 2;
+            kinds = pf_xrealloc(kinds, (cap + 1) * sizeof *kinds);
+        }
+        kinds[n++] = pf_xstrdup(lua_tostring(L, -2));
+        kinds[n++] = pf_xstrdup(lua_tostring(L, -1));
+    }
+    kinds[n] = NULL;
+    return kinds;
+}
+
+/* What the report description at the top adds (pf_report_extra_t): an
+ * explained column { column = name, kind = ..., none = ... } and the
+ * contributions' kinds. [-0, +0, e]; 0 (a problem in errs) when the
+ * explained column is not one of the report's. */
+static int read_report_extra(lua_State *L, pf_eval_t *ev, size_t i, pf_errlist_t *errs)
+{
+    pf_report_extra_t *x = &ev->report_extra[i];
+    if (lua_getfield(L, -1, "contributions") == LUA_TTABLE) x->kinds = read_kinds(L);
+    lua_pop(L, 1);
+    if (lua_getfield(L, -1, "explains") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 1;
+    }
+    char *column = string_field(L, "column");
+    x->kind = string_field(L, "kind");
+    x->none = string_field(L, "none");
+    lua_pop(L, 1);
+    for (size_t c = 0; column && ev->report_columns[i][c]; c++)
+        if (strcmp(ev->report_columns[i][c], column) == 0) x->explained = c + 1;
+    free(column);
+    if (!x->explained || !x->kind || !x->none) {
+        add_error(errs, "internal", "the prelude explains a column a report does not have");
+        return 0;
+    }
+    return 1;
+}
+
 /* Reads P.reports into C strings: [-0, +0, e]; P at index p. */
 static int read_reports(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs)
 {
     lua_getfield(L, p, "reports");
     size_t n = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
     ev->report_names = pf_xcalloc(n + 1, sizeof *ev->report_names);
+    ev->report_extra = pf_xcalloc(n + 1, sizeof *ev->report_extra);
     ev->report_columns = pf_xcalloc(n + 1, sizeof *ev->report_columns);
     ev->nreports = n;
     for (size_t i = 0; i < n; i++) {
@@ -422,7 +480,12 @@ static int read_reports(lua_State *L, pf_eval_t *ev, int p, pf_errlist_t *errs)
             ev->report_columns[i][c] = pf_xstrdup(lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
             lua_pop(L, 1);
         }
-        lua_pop(L, 3);
+        lua_pop(L, 2);
+        if (!read_report_extra(L, ev, i, errs)) {
+            lua_pop(L, 2);
+            return 0;
+        }
+        lua_pop(L, 1);
     }
     lua_pop(L, 1);
     return 1;
@@ -436,6 +499,16 @@ static void free_reports(pf_eval_t *ev)
             free(ev->report_columns[i][c]);
         free(ev->report_columns[i]);
     }
+    for (size_t i = 0; ev->report_extra && i < ev->nreports; i++) {
+        pf_report_extra_t *x = &ev->report_extra[i];
+        free(x->kind);
+        free(x->none);
+        for (size_t k = 0; x->kinds && x->kinds[k]; k++)
+            free(x->kinds[k]);
+        free(x->kinds);
+    }
+    free(ev->report_extra);
+    ev->report_extra = NULL;
     free(ev->report_names);
     free(ev->report_columns);
     ev->report_names = NULL;
@@ -526,6 +599,7 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
     ev->ref_prelude = LUA_NOREF;
     ev->ref_upvalues = LUA_NOREF;
     ev->pack = cfg->pack;
+    ev->why = pf_why_new();
     if (!ev->pack) ev->pack = ev->own_pack = pf_pack_read(cfg->rules_dir, errs);
     if (!ev->pack || !build_state(ev, errs)) {
         pf_eval_delete(ev);
@@ -545,6 +619,7 @@ void pf_eval_delete(pf_eval_t *ev)
     pf_rule_stats_free(ev->labels, ev->nlabels);
     pf_pack_delete(ev->own_pack);
     cell_cache_free(ev->cells);
+    pf_why_delete(ev->why);
     free(ev);
 }
 
@@ -625,27 +700,11 @@ static void cell_cache_free(struct pf_cell_cache *c)
     free(c);
 }
 
-/* One text cell made the slow way: checked (escaped when it is not clean
- * UTF-8), then quoted, guarded and cut as the style says. */
-static void text_cell(pf_buf_t *b, size_t *cells, const char *s, size_t len,
-                      const pf_csv_style_t *style)
-{
-    if (pf_text_clean(s, len, 0)) {
-        pf_csv_cell_text(b, cells, s, len, style);
-        return;
-    }
-    pf_buf_t esc;
-    pf_buf_init(&esc);
-    pf_text_escape(&esc, s, len, 0);
-    pf_csv_cell_text(b, cells, esc.data, esc.len, style);
-    pf_buf_delete(&esc);
-}
-
 static void cached_text_cell(pf_eval_t *ev, pf_buf_t *b, size_t *cells, const char *s, size_t len,
                              const pf_csv_style_t *style)
 {
     if (len < CELL_CACHE_MIN || len > CELL_CACHE_MAX) {
-        text_cell(b, cells, s, len, style);
+        pf_csv_cell_shown(b, cells, s, len, style);
         return;
     }
     if (!ev->cells) ev->cells = pf_xcalloc(1, sizeof *ev->cells);
@@ -655,7 +714,7 @@ static void cached_text_cell(pf_eval_t *ev, pf_buf_t *b, size_t *cells, const ch
         return;
     }
     size_t before = b->len, delim = *cells > 0;
-    text_cell(b, cells, s, len, style);
+    pf_csv_cell_shown(b, cells, s, len, style);
     if (c->seen != s) {
         c->seen = s;
         return;
@@ -672,12 +731,22 @@ static void cached_text_cell(pf_eval_t *ev, pf_buf_t *b, size_t *cells, const ch
     memcpy(c->enc, b->data + before + delim, c->enc_len);
 }
 
-/* Writes the values at stack indices first..last as one CSV row: [-0, +0, e] */
+/* Writes the values at stack indices first..last as one CSV row of a
+ * report described by x; its explained column holds a key, whose
+ * contributions the cell joins (pf_why.h). [-0, +0, e] */
 static void write_cells(pf_eval_t *ev, lua_State *L, int first, int last, pf_buf_t *b,
-                        const pf_csv_style_t *style)
+                        const pf_csv_style_t *style, const pf_report_extra_t *x)
 {
     size_t cells = 0, len;
     for (int i = first; i <= last; i++) {
+        if (x->explained && (size_t)(i - first) + 1 == x->explained) {
+            if (lua_type(L, i) != LUA_TSTRING)
+                luaL_error(L, "internal: the key of an explained cell is a %s",
+                           luaL_typename(L, i));
+            const char *key = lua_tolstring(L, i, &len);
+            pf_why_cell(ev->why, x->kind, key, len, x->none, b, &cells, style);
+            continue;
+        }
         switch (lua_type(L, i)) {
         case LUA_TSTRING: {
             /* rules write text: shown escaped when it is not clean UTF-8 */
@@ -705,6 +774,17 @@ static void write_cells(pf_eval_t *ev, lua_State *L, int first, int last, pf_buf
     pf_csv_end_row(b, &cells, style);
 }
 
+/* The rows are held in C memory, outside the state's cap: capped here,
+ * after each write. [-0, +0, v] */
+static int check_output(lua_State *L, pf_eval_t *ev, const run_args_t *a)
+{
+    size_t written = 0;
+    for (size_t i = 0; i < ev->nreports; i++)
+        written += a->out[i].len - a->marks[i];
+    if (ev->cfg.limits.output_bytes && written > ev->cfg.limits.output_bytes) return over_output(L);
+    return 0;
+}
+
 /* host.emit(report, cell, ...): the prelude hands each report row straight
  * to CSV, with no Lua table per row. [-(n+1), +0, e] */
 static int host_emit(lua_State *L)
@@ -721,14 +801,32 @@ static int host_emit(lua_State *L)
     int n = lua_gettop(L) - 1;
     if ((size_t)n != ncols)
         return luaL_error(L, "internal: a report row has %d cells, expected %d", n, (int)ncols);
-    write_cells(ev, L, 2, n + 1, &a->out[r - 1], a->style);
+    write_cells(ev, L, 2, n + 1, &a->out[r - 1], a->style, &ev->report_extra[r - 1]);
     if (a->rows) a->rows[r - 1]++;
-    /* the rows are held in C memory, outside the state's cap: capped here */
-    size_t written = 0;
-    for (size_t i = 0; i < ev->nreports; i++)
-        written += a->out[i].len - a->marks[i];
-    if (ev->cfg.limits.output_bytes && written > ev->cfg.limits.output_bytes) return over_output(L);
-    return 0;
+    return check_output(L, ev, a);
+}
+
+/* host.explain(contributions, id): takes the evaluation's flat list of
+ * contributions (pf_why.h) for the explained cells of the rows to come,
+ * and writes the contributions report's rows (one per contribution, the
+ * intake's id first). [-2, +0, e] */
+static int host_explain(lua_State *L)
+{
+    pf_eval_t *ev = pf_eval_of(L);
+    run_args_t *a = ev->run;
+    if (!a) return luaL_error(L, "internal: host.explain outside an evaluation");
+    size_t idlen;
+    const char *id = luaL_checklstring(L, 2, &idlen);
+    char err[160];
+    if (!pf_why_read(ev->why, L, 1, err, sizeof err)) return luaL_error(L, "internal: %s", err);
+    for (size_t r = 0; r < ev->nreports; r++) {
+        pf_report_extra_t *x = &ev->report_extra[r];
+        if (!x->kinds) continue;
+        size_t rows =
+            pf_why_write_rows(ev->why, id, idlen, (pf_why_kinds_t)x->kinds, &a->out[r], a->style);
+        if (a->rows) a->rows[r] += rows;
+    }
+    return check_output(L, ev, a);
 }
 
 /* Calls P.evaluate(intake, source), which writes its rows through
@@ -738,6 +836,7 @@ static int run_protected(lua_State *L)
 {
     run_args_t *a = lua_touserdata(L, 1);
     pf_view_restore_rules(L, a->ev->ref_upvalues);
+    pf_why_reset(a->ev->why, L); /* no cell of this intake from the last one's list */
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     lua_getfield(L, -1, "evaluate");
     pf_view_push_value(L, a->intake, 0);
@@ -745,6 +844,7 @@ static int run_protected(lua_State *L)
     a->ev->run = a;
     lua_call(L, 2, 1);
     a->ev->run = NULL;
+    pf_why_reset(a->ev->why, L);
     luaL_checktype(L, -1, LUA_TTABLE);
     if (!a->hits) return 0;
     for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TNUMBER; i += 2) {

@@ -19,8 +19,20 @@
 #include "pf_pack.h"
 #include "pf_slab.h"
 #include "pf_watch.h"
+#include "pf_why.h"
 
 struct run_args;
+
+/* What the prelude's description of a report adds for the host to write
+ * itself (pf_why.h): a column whose cell joins a key's contributions, and
+ * whether the report is the contributions list. */
+typedef struct pf_report_extra {
+    size_t explained; /* 1-based column whose cell is the joined contributions of the key
+                       * the prelude passes in it; 0: none */
+    char *kind;       /* the contributions' kind it joins */
+    char *none;       /* the cell when the key has no contribution */
+    char **kinds;     /* a contributions report: kind, its text, ..., NULL; NULL: not one */
+} pf_report_extra_t;
 
 struct pf_eval {
     lua_State *L;
@@ -53,6 +65,7 @@ struct pf_eval {
     size_t nreports;
     char **report_names;
     char ***report_columns;
+    pf_report_extra_t *report_extra;
     size_t nrules;
     char digest[65];
     /* rule time of states closed by a rebuild, added to the live ones */
@@ -60,6 +73,8 @@ struct pf_eval {
     size_t ncarry;
     /* report cells already written, by the Lua string they came from */
     struct pf_cell_cache *cells;
+    /* the explained cells of the evaluation under way (pf_why.h) */
+    pf_why_t *why;
 };
 
 /* The evaluator lives in the state's extra space, for the hook and the

@@ -68,15 +68,15 @@ local fact_ctx = setmetatable({}, {
 })
 
 local function new_evaluation(as_of)
-  local e = { need = {}, need_points = {}, need_why = {}, focus = {}, in_focus = {}, score = {}, why = {},
+  local e = { need = {}, need_points = {}, focus = {}, in_focus = {}, score = {},
               excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, shortlist_note = {},
               option_ids = {}, contrib = {}, as_of = as_of }
   for _, a in ipairs(area_ids) do
-    e.need[a], e.need_points[a], e.need_why[a] = 0, 0, {}
+    e.need[a], e.need_points[a] = 0, 0
   end
   for i, o in ipairs(option_list) do
     e.option_ids[i] = o.id
-    e.score[o.id], e.why[o.id], e.steps[o.id] = 0, {}, {}
+    e.score[o.id], e.steps[o.id] = 0, {}
   end
   cur.e, cur.as_of = e, as_of
   set_contrib(e.contrib)

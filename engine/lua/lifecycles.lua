@@ -2,7 +2,8 @@
 -- catalogue's entries (checked in policy.lua): its status (active, legacy,
 -- retired, or unavailable before its first entry), the option that carries
 -- it then (itself or a successor), and the note a report row gives. Owns a
--- memo of the statuses on the last date asked for. Knows no option id.
+-- memo of what it answered per date (every answer depends on the option,
+-- the date and the catalogue alone). Knows no option id.
 
 local _, M = ...
 local option_by_id = M.policy.option_by_id
@@ -19,22 +20,62 @@ local function lifecycle_at(o, as_of)
   return status, entry
 end
 
--- the same option's status on the same date is asked for many times per
--- intake (every ctx.lifecycle and ctx.carrier): remembered for one date
-local lifecycle_memo = { date = false, status = {}, entry = {} }
+-- The same option's status, carrier and note on the same date are asked
+-- for many times per intake (every ctx.lifecycle and ctx.carrier, each
+-- table of points, each report row). Statuses and carriers are the same on
+-- every date between two changes of the catalogue (an epoch, below: a
+-- handful), so they are kept per epoch; a note names the date, so notes are
+-- kept per date, for at most NOTE_DATES dates (then forgotten all at once:
+-- a bound, whatever the dates; a corpus has a few hundred to a few
+-- thousand). Nothing of an intake is in either: only the date, the option
+-- and the catalogue decide an answer, so an intake evaluated after others
+-- gets the answers it would get alone.
+local NOTE_DATES = 4096
+local NO_DATE = {}  -- the key of as_of nil in the notes (status then takes every entry)
+local by_epoch = {} -- [epoch] -> status, entry (false: none), carrier, points carrier, conditions carrier
+local notes_by_date, note_dates = {}, 0
+local last_date, last_memo = NO_DATE, nil   -- the date memo() was asked for last, and its epoch's memo
+local last_note_date, last_notes = NO_DATE, nil
+
+-- memo(as_of) -> what is kept for the date's epoch, by option id
+local function memo(as_of)
+  if as_of == last_date and last_memo then return last_memo end
+  local epoch = lifecycles.epoch(as_of)
+  local m = by_epoch[epoch]
+  if m == nil then
+    m = { status = {}, entry = {}, carrier = {}, points = {}, points_by = {}, conditions = {} }
+    by_epoch[epoch] = m
+  end
+  last_date, last_memo = as_of, m
+  return m
+end
+
+-- notes_of(as_of) -> the notes kept for the date, by option id
+local function notes_of(as_of)
+  if as_of == last_note_date and last_notes then return last_notes end
+  local key = as_of
+  if key == nil then key = NO_DATE end
+  local n = notes_by_date[key]
+  if n == nil then
+    if note_dates >= NOTE_DATES then notes_by_date, note_dates = {}, 0 end
+    n = {}
+    notes_by_date[key], note_dates = n, note_dates + 1
+  end
+  last_note_date, last_notes = as_of, n
+  return n
+end
+lifecycles.note_dates = NOTE_DATES
 
 -- status(o, as_of) -> status, entry (the lifecycle entry in force, or nil)
 local function status(o, as_of)
-  local m = lifecycle_memo
-  if m.date ~= as_of then
-    m.date, m.status, m.entry = as_of, {}, {}
-  end
+  local m = memo(as_of)
   local s = m.status[o.id]
   if s == nil then
-    s, m.entry[o.id] = lifecycle_at(o, as_of)
-    m.status[o.id] = s
+    local entry
+    s, entry = lifecycle_at(o, as_of)
+    m.status[o.id], m.entry[o.id] = s, entry or false
   end
-  return s, m.entry[o.id]
+  return s, m.entry[o.id] or nil
 end
 lifecycles.status = status
 
@@ -62,8 +103,15 @@ local function resolve(id, as_of)
   return nil
 end
 
+-- (in a memo's tables, false stands for nil: an answer that is nothing)
 function lifecycles.carrier(id, as_of)
-  return (resolve(id, as_of))
+  local kept = memo(as_of).carrier
+  local c = kept[id]
+  if c == nil then
+    c = resolve(id, as_of) or false
+    kept[id] = c
+  end
+  return c or nil
 end
 
 -- points_carrier(id, as_of) -> the option that gets the points a table
@@ -71,7 +119,7 @@ end
 -- Before the option starts, its predecessor's carrier (policy
 -- `predecessor:`), if it names one; otherwise, when nothing carries it, the
 -- points stay on the option named, which is not shortlisted on that date.
-function lifecycles.points_carrier(id, as_of)
+local function points_carrier(id, as_of)
   local o = option_by_id[id]
   if status(o, as_of) == "unavailable" and o.predecessor ~= nil then
     return (resolve(o.predecessor, as_of)), false
@@ -81,13 +129,23 @@ function lifecycles.points_carrier(id, as_of)
   return c, by_successor
 end
 
+function lifecycles.points_carrier(id, as_of)
+  local m = memo(as_of)
+  local c = m.points[id]
+  if c == nil then
+    c, m.points_by[id] = points_carrier(id, as_of)
+    m.points[id] = c or false
+  end
+  return c or nil, m.points_by[id]
+end
+
 -- conditions_carrier(id, as_of) -> the option an entry condition written
 -- for id applies to on a date (a shortlist rule's exclude list): the
 -- option carrying id, when every successor on the way inherits its
 -- predecessor's conditions (a lifecycle entry may say
 -- inherits_conditions: false); nil when one does not; id itself when
 -- nothing carries it.
-function lifecycles.conditions_carrier(id, as_of)
+local function conditions_carrier(id, as_of)
   local seen = {}
   while not seen[id] do
     seen[id] = true
@@ -102,6 +160,16 @@ function lifecycles.conditions_carrier(id, as_of)
     id = nxt
   end
   return id
+end
+
+function lifecycles.conditions_carrier(id, as_of)
+  local kept = memo(as_of).conditions
+  local c = kept[id]
+  if c == nil then
+    c = conditions_carrier(id, as_of) or false
+    kept[id] = c
+  end
+  return c or nil
 end
 
 -- The catalogue's change dates, sorted: every status, carrier and note is
@@ -167,7 +235,7 @@ end
 -- the lifecycle_note cell of a report row: "" while active; the entry's
 -- source qualifies it (secondary, approximate), and the successor is named
 -- as it stands on the date
-function lifecycles.note(o, as_of)
+local function note_text(o, as_of)
   local s, e = status(o, as_of)
   if s == "active" then return "" end
   if s == "unavailable" then
@@ -181,4 +249,14 @@ function lifecycles.note(o, as_of)
   end
   if e.successor then note = note .. "; " .. successor_text(e.successor, as_of) end
   return note
+end
+
+function lifecycles.note(o, as_of)
+  local notes = notes_of(as_of)
+  local n = notes[o.id]
+  if n == nil then
+    n = note_text(o, as_of)
+    notes[o.id] = n
+  end
+  return n
 end

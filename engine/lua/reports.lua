@@ -17,20 +17,34 @@ local shortlisted_ids = M.stages.shortlisted_ids
 local reports = {}
 M.reports = reports
 
+-- the kinds of contributions.csv: what a rule did to an area or option
+local CONTRIB_KIND = { area = "need", option = "fit", exclusion = "exclusion", step = "step" }
+reports.CONTRIB_KIND = CONTRIB_KIND
+
+-- What the host writes itself from the evaluation's contributions
+-- (host.explain; pf_why.h in the host): an `explains` column gets the key
+-- (an option's or area's id) and the host joins that key's contributions of
+-- the kind into "rule +5: reason; rule -3: reason" (`none` when it has
+-- none); the `contributions` report gets one row per contribution, with
+-- the kind's text from the table: intake_id, kind, target_id, rule_id,
+-- points, reason.
 function reports.describe()
   local label_column = pol.label_column
   P.reports = {
     { name = "recommendations.csv",
       columns = { "intake_id", label_column, "rank", "option_id", "option_name", "score",
                   "shortlisted", "areas_covered", "why", "next_step", "lifecycle_note",
-                  "shortlist_note", "source" } },
+                  "shortlist_note", "source" },
+      explains = { column = "why", kind = "option", none = "no rule scored this option" } },
     { name = "needs.csv",
       columns = { "intake_id", label_column, "area_id", "area_name", "need_level",
-                  "need_label", "drivers", "source" } },
+                  "need_label", "drivers", "source" },
+      explains = { column = "drivers", kind = "area", none = "no rule raised this area" } },
     -- lean on purpose: the largest report per intake, and intakes.csv has
     -- each intake's label and source, the policy the names of areas and options
     { name = "contributions.csv",
-      columns = { "intake_id", "kind", "target_id", "rule_id", "points", "reason" } },
+      columns = { "intake_id", "kind", "target_id", "rule_id", "points", "reason" },
+      contributions = CONTRIB_KIND },
     { name = "intakes.csv", columns = reports.intake_columns() },
   }
 end
@@ -49,20 +63,11 @@ function reports.intake_columns()
   return cols
 end
 
-local function joined(list, empty)
-  if #list == 0 then return empty end
-  return table.concat(list, "; ")
-end
-
 -- intake_names(intake) -> its id and its label, as text
 function reports.intake_names(intake)
   return tostring(pol.read_id(intake) or ""), tostring(pol.read_label(intake) or "")
 end
 local intake_names = reports.intake_names
-
--- the kinds of contributions.csv: what a rule did to an area or option
-local CONTRIB_KIND = { area = "need", option = "fit", exclusion = "exclusion", step = "step" }
-reports.CONTRIB_KIND = CONTRIB_KIND
 
 -- an attribute's cell: a scalar as it is; a list of scalars (a multi-choice
 -- answer) joined with "; "; anything else, which a cell cannot hold, empty
@@ -106,10 +111,14 @@ local function emit_intake_row(e, intake, id, label, source)
 end
 
 -- Hands each row to the host as it is made (host.emit(report, cells...)):
--- no table per row. Report 1 is recommendations, 2 needs (P.reports).
+-- no table per row. Report 1 is recommendations, 2 needs (P.reports). The
+-- contributions go to the host first (host.explain), which writes
+-- contributions.csv from them and joins the why and drivers cells, given
+-- the option's or area's id in their place.
 local function emit_rows(e, intake, source)
   local emit = M.host.emit
   local id, label = intake_names(intake)
+  M.host.explain(e.contrib, id)
   for rank, o in ipairs(e.order) do
     local covered = {}
     for _, a in ipairs(o.areas) do
@@ -119,18 +128,12 @@ local function emit_rows(e, intake, source)
     if e.shortlisted[o.id] and o.next_step then next_step[1] = tostring(o.next_step) end
     for _, st in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = st end
     emit(1, id, label, rank, o.id, o.name, e.score[o.id],
-         e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "),
-         joined(e.why[o.id], "no rule scored this option"),
+         e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "), o.id,
          table.concat(next_step, " "), lifecycle_note(o, e.as_of),
          e.shortlist_note[o.id], source)
   end
   for _, a in ipairs(area_ids) do
-    emit(2, id, label, a, area_name[a], e.need[a], level_labels[e.need[a]],
-         joined(e.need_why[a], "no rule raised this area"), source)
-  end
-  local c = e.contrib
-  for i = 1, #c, 5 do
-    emit(3, id, CONTRIB_KIND[c[i]], c[i + 1], c[i + 2], c[i + 3] or nil, c[i + 4])
+    emit(2, id, label, a, area_name[a], e.need[a], level_labels[e.need[a]], a, source)
   end
   emit_intake_row(e, intake, id, label, source)
 end

@@ -13,7 +13,7 @@
 -- rule, area or option id.
 
 local P, M = ...
-local signed, sorted_keys = M.helpers.signed, M.helpers.sorted_keys
+local sorted_keys = M.helpers.sorted_keys
 local POINTS_MAX = M.helpers.POINTS_MAX
 local pol = M.policy
 local weights, option_list, option_name = pol.weights, pol.option_list, pol.option_name
@@ -294,9 +294,10 @@ local function out_of_range(r, k, v, total)
     "of -1e9 to 1e9 points", v, tostring(k), total), r)
 end
 
--- adds a rule's points to totals[key] and its explanation (with the note
--- on successors, if any) to why[key]
-local function add_points(r, t, keys, totals, why, intake, ctx, note)
+-- adds a rule's points to totals[key] and records the contribution with
+-- its reason (and the note on successors, if any): the why and drivers
+-- cells and contributions.csv are written from that record by the host
+local function add_points(r, t, keys, totals, intake, ctx, note)
   local w = r.weight and weights[r.weight] or 1
   local text
   for _, k in ipairs(keys) do
@@ -312,8 +313,6 @@ local function add_points(r, t, keys, totals, why, intake, ctx, note)
           if note then text = text .. note end
         end
         charge(#text + #r.id + 16, r)
-        local list = why[k]
-        list[#list + 1] = r.id .. " " .. signed(v) .. ": " .. text
         local c = contrib
         if c then
           local n = #c
@@ -342,7 +341,7 @@ end
 -- The same as points_stage below when nothing is traced, probed or timed
 -- (a normal run): the bookkeeping inline instead of four calls per rule,
 -- which was a fifth of the instructions of an evaluation.
-local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals)
   contrib_kind = what
   for _, r in ipairs(rules_of_stage) do
     running = r
@@ -359,7 +358,7 @@ local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys
         t, k, note = table_points(r, ctx)
       end
       running = nil
-      if t ~= nil then add_points(r, t, k, totals, why, intake, ctx, note) end
+      if t ~= nil then add_points(r, t, k, totals, intake, ctx, note) end
       if hits then
         hits[#hits + 1] = r.index
         hits[#hits + 1] = r.moved - before
@@ -371,11 +370,11 @@ end
 
 -- Runs the rules of a points stage (needs or fit): each adds points per key
 -- (known: the keys a rule may name, what: "area" or "option"; keys: every
--- key in policy order) to totals and its reason to why. While tracing,
--- missed(r, intake, ctx, entry) is told of each rule that did not fire.
-function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, why, missed)
+-- key in policy order) to totals, and records each contribution. While
+-- tracing, missed(r, intake, ctx, entry) is told of each rule that did not fire.
+function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, missed)
   if not (trace or probe or clock) then
-    return points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals, why)
+    return points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals)
   end
   contrib_kind = what
   for _, r in ipairs(rules_of_stage) do
@@ -390,7 +389,7 @@ function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, 
         k = type(r.action) == "function" and keys or r.static_keys or keys
       end
       if t ~= nil and (type(r.action) ~= "function" or check_points(r, t, known, what)) then
-        add_points(r, t, k, totals, why, intake, ctx, note)
+        add_points(r, t, k, totals, intake, ctx, note)
       end
     end
     end_rule(r, fired, t0)

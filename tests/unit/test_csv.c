@@ -474,6 +474,83 @@ static void test_no_truncation_at_limit(void **state)
     free(s);
 }
 
+/* Whole numbers are written without snprintf: the same text as the %.2f
+ * path gives, trailing zeros trimmed, up to where the shortcut stops. */
+static void test_whole_numbers_as_printf(void **state)
+{
+    (void)state;
+    double cases[] = {1,
+                      -1,
+                      7,
+                      -15,
+                      1e9,
+                      -1e9,
+                      123456789,
+                      999999999999999.0,
+                      -999999999999999.0,
+                      1e15,
+                      4503599627370496.0,
+                      -0.0,
+                      0};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char want[400];
+        snprintf(want, sizeof want, "%.2f", cases[i]);
+        char *dot = strchr(want, '.');
+        *dot = '\0'; /* a whole number: ".00" */
+        if (strcmp(want, "-0") == 0) strcpy(want, "0");
+        pf_buf_t b;
+        size_t cells = 0;
+        pf_buf_init(&b);
+        pf_csv_num(&b, &cells, cases[i]);
+        assert_string_equal(b.data, want);
+        pf_buf_delete(&b);
+    }
+}
+
+/* With ';' a whole number has always come out as "12,00" (the comma put
+ * over the dot also overwrites the end the trimming left): the shortcut
+ * for whole numbers must not change those bytes. */
+static void test_semicolon_numbers_unchanged(void **state)
+{
+    (void)state;
+    pf_csv_style_t semi = {0, 0, ';', 0};
+    pf_buf_t b;
+    size_t cells = 0;
+    pf_buf_init(&b);
+    pf_csv_cell_num(&b, &cells, 12.0, &semi);
+    pf_csv_cell_num(&b, &cells, 12.5, &semi);
+    pf_csv_cell_num(&b, &cells, -3.0, &semi);
+    assert_string_equal(b.data, "12,00;12,5;-3,00");
+    pf_buf_delete(&b);
+}
+
+/* Quoted cells and escaped pieces are csv_write's bytes, with a quote
+ * inside or without (the shortcut for text without one). */
+static void test_quoting_as_csv_write(void **state)
+{
+    (void)state;
+    const char *texts[] = {"plain text", "say \"hi\"", "\"", "a,b\nc", "x", "\"\"\""};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        size_t len = strlen(texts[i]);
+        char want[64];
+        size_t n = csv_write(want, sizeof want, texts[i], len);
+        pf_buf_t b;
+        size_t cells = 0;
+        pf_buf_init(&b);
+        pf_csv_cell_text(&b, &cells, texts[i], len, &(pf_csv_style_t){0, 0, ',', 0});
+        assert_int_equal(b.len, n);
+        assert_memory_equal(b.data, want, n);
+        pf_buf_reset(&b);
+        cells = 0;
+        pf_csv_cell_open(&b, &cells, NULL);
+        pf_csv_add_escaped(&b, texts[i], len);
+        pf_csv_cell_close(&b);
+        assert_int_equal(b.len, n);
+        assert_memory_equal(b.data, want, n);
+        pf_buf_delete(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +561,9 @@ int main(void)
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_number_not_finite),
         cmocka_unit_test(test_integers_as_printf),
+        cmocka_unit_test(test_whole_numbers_as_printf),
+        cmocka_unit_test(test_quoting_as_csv_write),
+        cmocka_unit_test(test_semicolon_numbers_unchanged),
         cmocka_unit_test(test_roundtrip_lf),
         cmocka_unit_test(test_roundtrip_crlf),
         cmocka_unit_test(test_header_and_bom),

@@ -14,7 +14,7 @@ local area_ids, area_known = pol.area_ids, pol.area_known
 M.stages = M.stages or {}
 
 function M.stages.needs(e, intake, ctx)
-  points_stage(needs_rules, intake, ctx, area_known, "area", area_ids, e.need_points, e.need_why)
+  points_stage(needs_rules, intake, ctx, area_known, "area", area_ids, e.need_points)
   local max_level, focus_level = pol.max_level, pol.focus_level
   for _, a in ipairs(area_ids) do
     e.need[a] = clamp(math.floor(e.need_points[a] + 0.5), 0, max_level)

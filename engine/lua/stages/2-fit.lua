@@ -34,5 +34,5 @@ local function would_add(r, intake, ctx, ent)
 end
 
 function M.stages.fit(e, intake, ctx)
-  points_stage(fit_rules, intake, ctx, option_by_id, "option", e.option_ids, e.score, e.why, would_add)
+  points_stage(fit_rules, intake, ctx, option_by_id, "option", e.option_ids, e.score, would_add)
 end

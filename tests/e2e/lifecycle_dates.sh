@@ -1,0 +1,42 @@
+# Lifecycles are kept per catalogue epoch and notes per date
+# (engine/lua/lifecycles.lua): an intake evaluated after intakes of other
+# dates, in one worker, gets the rows it gets alone. The dates hit every
+# epoch of the shipped catalogue, several dates in one epoch (whose notes
+# name different dates), a date on a change and the day before it, and
+# return to dates seen before, in an order that jumps between them.
+. "$(dirname "$0")/../lib.sh"
+
+ln -s "$SRC/policies" "$WORK/policies"
+ln -s "$SRC/rules" "$WORK/rules"
+cd "$WORK"
+mkdir in
+i=0
+for d in 2019-01-01 2024-11-20 2020-05-19 2025-06-30 2023-06-30 2025-07-01 2024-11-21 \
+    2023-07-01 2026-03-01 2019-01-01 2025-04-01 2024-11-20 2020-05-18 2025-03-31 2026-03-02; do
+    i=$((i + 1))
+    for s in halden-medtech nordfjord-freight; do
+        n=$(printf '%02d' "$i")
+        sed -e "s/^id: .*/id: $s-$n/" -e "s/^assessed_on: .*/assessed_on: $d/" \
+            "$SRC/samples/$s.yaml" >"in/$n-$s.yaml"
+    done
+done
+expect_exit 0 batch.log "$PF" run -q --jobs 1 --out batch in/
+mkdir alone
+for f in in/*.yaml; do
+    expect_exit 0 one.log "$PF" run -q --jobs 1 --out one "$f"
+    for r in recommendations.csv needs.csv contributions.csv; do
+        tail -n +2 "one/$r" >>"alone/$r"
+    done
+done
+for r in recommendations.csv needs.csv contributions.csv; do
+    tail -n +2 "batch/$r" | cmp -s - "alone/$r" || {
+        tail -n +2 "batch/$r" | diff - "alone/$r" | head -6 >&2
+        fail "an intake's $r rows after intakes of other dates differ from its rows alone"
+    }
+done
+# the dates reach the notes: not every row says the same
+grep -q "not yet available on 2019-01-01" batch/recommendations.csv ||
+    fail "no note names a date before the first programme starts"
+cut -d, -f11- batch/recommendations.csv | sort -u | wc -l | awk '$1 < 4 { exit 1 }' ||
+    fail "the lifecycle notes do not change with the date"
+echo "lifecycle_dates: ok"
