@@ -65,12 +65,14 @@ rule {
   weight = "needs",
   -- no clock, no exit date at all and no enterprise-scale estate: "carry on
   -- alone" must not snap on one day or one month past a window
-  because = "No area reaches the focus level, no skill is short, no deadline presses and the estate is not at "
-    .. "enterprise scale, so the team can carry on with the CAF guidance on its own.",
+  because = "No area reaches the focus level, no skill is short, no deadline presses, the estate is not at "
+    .. "enterprise scale and no production workload runs short of support, so the team can carry on with the CAF "
+    .. "guidance on its own.",
   -- a capable team is one signal: high maturity (fit.maturity.high) owns it
   -- when it fires, and this rule does not count it again
   when = "#ctx.focus_areas == 0 and #f.skill_gaps == 0 and not f.on_the_clock and f.exit_days == nil "
-    .. "and not f.enterprise_scale and f.average_maturity < thresholds.high_maturity",
+    .. "and not f.enterprise_scale and f.average_maturity < thresholds.high_maturity "
+    .. "and not (f.support_below_tier and f.production_in_azure)",
   score = { self_service = 25 },
 }
 
@@ -145,7 +147,9 @@ rule {
   weight = "skills",
   because = "Operations skills (keeping the platform ready, administered, monitored and protected) are short by two "
     .. "levels or more; a managed service or a support plan covers the gap while it is closed.",
-  when = "f.short_skills.operations",
+  -- operations handed over with its area: the ask to offload owns that
+  -- signal (fit.culture.offload.areas), and this rule does not count it again
+  when = "f.kept_short_skills.operations",
   score = { azure_expert_msp = 10, azure_support = 5 },
 }
 

@@ -169,6 +169,19 @@ rule {
   score = { solution_assessment = 30 },
 }
 
+-- A complete list with guessed counts is half the evidence: the systems
+-- are known, their size is not, and proposals are priced on the size, so
+-- it weighs as much as no inventory at all (fit.estate.unknown).
+rule {
+  id = "fit.estate.counts_estimated",
+  stage = "fit",
+  weight = "estate",
+  because = "The list of systems is complete but its counts ({f.assets}) are estimates; proposals and programme "
+    .. "funding are sized on counted numbers, which a Solution Assessment's tooling collects.",
+  when = "f.counts_estimated and f.inventory_complete and f.assets > 0",
+  score = { solution_assessment = 30 },
+}
+
 rule {
   id = "fit.estate.known",
   stage = "fit",

@@ -41,6 +41,19 @@ decide {
   },
 }
 
+-- An Expert MSP under contract already supplies the extra hands, the
+-- billing and the first line of support a new solution provider would: a
+-- second provider is one more supplier to contract, not more help.
+rule {
+  id = "fit.procurement.incumbent.msp.covers_provider",
+  stage = "fit",
+  weight = "procurement",
+  because = "An Azure Expert MSP is already under contract; it provides the hands, billing and first-line support a "
+    .. "new Cloud Solution Provider would, so a second provider adds a contract rather than help.",
+  when = "f.incumbent_partner == 'azure_expert_msp'",
+  score = { csp = -15 },
+}
+
 rule {
   id = "fit.procurement.no_subscription",
   stage = "fit",

@@ -81,8 +81,8 @@ rule {
 rule {
   id = "shortlist.self_service.deadline",
   stage = "shortlist",
-  because = "Self-service suits teams with no pressing deadline; a datacenter exit within a year, with a team that "
-    .. "is still maturing, rules it out as a first option.",
+  because = "Self-service suits teams with no pressing deadline; a datacenter exit that {f.exit_distance}, with a "
+    .. "team that is still maturing, rules it out as a first option.",
   when = "f.exit_near and f.average_maturity < thresholds.defined_maturity",
   exclude = { "self_service" },
 }

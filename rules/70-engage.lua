@@ -8,15 +8,23 @@ rule {
   options = { "azure_support" },
   step = function(_, _, f)
     local text = "Recommended tier: " .. f.recommended_tier_name .. " - " .. f.recommended_tier_reason .. "."
+    local live = f.production_in_azure
     if f.support_covered then
       return text .. " The " .. f.support_held_name .. " plan held today already covers this; review it at renewal."
     elseif f.support_through_csp then
       return text .. " Support comes with the Cloud Solution Provider: write response times that meet it into the "
         .. "provider's contract instead of buying a direct plan."
-    elseif f.production_in_azure then
-      return text .. " Held today: " .. f.support_held_name .. "; production already runs in Azure, so upgrade now."
+    elseif f.support_via_csp and f.support_held == "none" then
+      return text .. " Support is bought through a Cloud Solution Provider today: check that its response times "
+        .. "meet this tier, and buy a direct plan only where they fall short"
+        .. (live and "; production already runs in Azure, so check now." or ", before the first production "
+          .. "workload goes live.")
+    elseif f.support_held == "none" then
+      return text .. (live and " No support plan is held and production already runs in Azure: buy it now."
+        or " No support plan is held today: buy it before the first production workload goes live.")
     end
-    return text .. " Held today: " .. f.support_held_name .. "; upgrade before the first production workload goes live."
+    return text .. " Held today: " .. f.support_held_name .. (live and "; production already runs in Azure, so "
+      .. "upgrade now." or "; upgrade before the first production workload goes live.")
   end,
 }
 
@@ -35,11 +43,14 @@ end
 -- depend on what the intake says of lead time, vendor lists and the exit.
 local function contract_step(o)
   local with = o.through_partner and " with the qualifying partner that delivers " .. o.name or ""
-  return function(_, _, f)
-    local parts = { "Start contract and paperwork review" .. with .. " now" }
+  return function(_, ctx, f)
+    local incumbent = f.incumbent_partner == o.id
+    local parts = { incumbent and ("Start the review of the incumbent " .. o.name .. "'s contract now, to extend it "
+      .. "to this work") or ("Start contract and paperwork review" .. with .. " now") }
     local lt = f.lead_time
     if lt ~= nil then parts[#parts + 1] = ": contracting usually takes " .. lt .. " days here" end
-    if f.approved_vendor_list then
+    -- the incumbent is on the list already
+    if f.approved_vendor_list and not incumbent then
       parts[#parts + 1] = (lt ~= nil and "," or ":")
         .. " and the supplier may first need to join the approved vendor list"
     end
@@ -49,8 +60,9 @@ local function contract_step(o)
         parts[#parts + 1] = "; the datacenter-exit date has already passed, so " .. when_too_slow(f)
       elseif lt >= d then
         local over = lt > d and ((lt - d) .. " days more than") or "as long as"
-        parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit, so "
-          .. when_too_slow(f)
+        parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit"
+        -- the top option's escalation step (below) says what to do instead, once
+        if not (f.procurement_squeeze and ctx.top == o.id) then parts[#parts + 1] = ", so " .. when_too_slow(f) end
       else
         parts[#parts + 1] = "; " .. (d - lt) .. " of the " .. d
           .. " days before the datacenter exit remain once the contract is signed"
@@ -115,13 +127,21 @@ rule {
     return ctx.score[top] >= thresholds.clear_leader_ratio * second
   end,
   step = function(_, ctx)
+    local text = option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
     for _, o in ipairs(options) do
       if o.id == ctx.top and o.through_partner then
-        return option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
+        text = option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
           .. "the contract and paperwork review with that partner now."
       end
     end
-    return option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
+    -- a leader about to change (bundled, retired): the contract must survive it
+    local date, status, successor = ctx.change_ahead(ctx.top)
+    if date ~= nil then
+      text = text .. " It becomes " .. status .. " on " .. date
+        .. (successor and (": agree how the engagement carries over to " .. option_name(successor)) or "")
+        .. " before signing."
+    end
+    return text
   end,
 }
 
@@ -134,17 +154,6 @@ rule {
   when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp",
   step = "Decide whether technical support comes through the Cloud Solution Provider or a direct Azure support "
     .. "plan, and write the escalation path into the contract.",
-}
-
-rule {
-  id = "engage.support.via_csp",
-  stage = "engage",
-  because = "Support bought through a Cloud Solution Provider is answered by the provider first; its terms decide "
-    .. "whether a direct plan is needed at all.",
-  options = { "azure_support" },
-  when = "f.support_via_csp and ctx.shortlisted.azure_support",
-  step = "Support is bought through a Cloud Solution Provider today: check that its response times meet the "
-    .. "recommended tier before buying a direct plan.",
 }
 
 rule {

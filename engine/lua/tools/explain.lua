@@ -91,11 +91,10 @@ local function explain_ranking(out, e)
   local needed = entry_score(e)
   for rank, o in ipairs(e.order) do
     local score = e.score[o.id]
-    local margin = ""
-    local nxt = e.order[rank + 1]
-    if nxt then margin = "  (" .. signed(score - e.score[nxt.id]) .. " over #" .. (rank + 1) .. ")" end
-    out[#out + 1] = string.format("  %2d. %-28s %7s  %s%s", rank, o.id, signed(score):gsub("^%+", ""),
-      e.shortlisted[o.id] and "shortlisted" or "-", margin)
+    -- one margin per row, the shortlist note's: to the next option that
+    -- competes for a place, not to whatever row follows in the ranking
+    out[#out + 1] = string.format("  %2d. %-28s %7s  %s", rank, o.id, signed(score):gsub("^%+", ""),
+      e.shortlisted[o.id] and "shortlisted" or "-")
     out[#out + 1] = "      " .. e.shortlist_note[o.id] -- with the margin or tie a reader needs
     if not e.shortlisted[o.id] then
       if rank <= shortlist_size + 2 and not e.excluded[o.id] then
