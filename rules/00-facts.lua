@@ -194,9 +194,11 @@ local TIER_NAME = {
   professional_direct = "Professional Direct", unified = "Unified",
 }
 
--- "1 mission-critical workload", "3 mission-critical workloads"
+-- "1 mission-critical workload", "3 mission-critical workloads": the
+-- plural ending by count (one count is singular)
+local PLURAL_END = { [1] = "" }
 local function workloads(n, kind)
-  return n .. " " .. kind .. " workload" .. (n == 1 and "" or "s")
+  return n .. " " .. kind .. " workload" .. (PLURAL_END[n] or "s")
 end
 fact { id = "mission_critical_workloads", doc = "How many mission-critical workloads, in words for a report.",
   value = function(_, _, f) return workloads(f.mission_critical, "mission-critical") end }

@@ -34,7 +34,7 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
     if r["shortlisted"] == "yes":
         if "fit.support.covered" in why:
             bad.append(f"{i}/{o}: shortlisted on a reason that says no purchase is needed")
-        if not ("points ahead of" in note or "tied with" in note or "no other eligible option reaches" in note):
+        if not (" ahead of " in note or "tied with" in note or "no other eligible option reaches" in note):
             bad.append(f"{i}/{o}: shortlisted without its margin: {note}")
     elif "shortlist.support." in note and ("upgrade" in step or "buy or upgrade" in step):
         bad.append(f"{i}/{o}: left out as nothing to buy, yet told to buy: {step[:160]}")
