@@ -1905,6 +1905,11 @@ def build_pack(pol):
                 text = (option_name(c.top) + " is the clear leader: choose a qualifying partner "
                         "that delivers it and open the contract and paperwork review with that "
                         "partner now.")
+        # the row's contract step has said "start now" already
+        if any(o["id"] == c.top and o.get("contracted") is True for o in OPTIONS) \
+                and f.review_contracts_early:
+            text = (option_name(c.top) + " is the clear leader: give its contract review priority "
+                    "over the others.")
         # a leader about to change: the contract must survive it
         ahead = c.change_ahead(c.top)
         if ahead is not None:

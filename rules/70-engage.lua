@@ -126,13 +126,20 @@ rule {
     end
     return ctx.score[top] >= thresholds.clear_leader_ratio * second
   end,
-  step = function(_, ctx)
+  step = function(_, ctx, f)
     local text = option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
+    local contracted = false
     for _, o in ipairs(options) do
+      if o.id == ctx.top then contracted = o.contracted end
       if o.id == ctx.top and o.through_partner then
         text = option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
           .. "the contract and paperwork review with that partner now."
       end
+    end
+    -- the row's contract step (engage.contract.*) has said "start now"
+    -- already: say only what is new
+    if contracted and f.review_contracts_early then
+      text = option_name(ctx.top) .. " is the clear leader: give its contract review priority over the others."
     end
     -- a leader about to change (bundled, retired): the contract must survive it
     local date, status, successor = ctx.change_ahead(ctx.top)
