@@ -42,6 +42,12 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
         bad.append(f"{i}/{o}: a next step counts no days left: {step[:160]}")
     if "the current route" in life:
         bad.append(f"{i}/{o}: a lifecycle note speaks of the current route")
+    if step.count("contract and paperwork review") + step.count("'s contract now") > 1:
+        bad.append(f"{i}/{o}: told twice to open the contract review: {step[:200]}")
+    if "Support is bought through a Cloud Solution Provider" in step and "upgrade now" in step:
+        bad.append(f"{i}/{o}: told to check the CSP's terms and to upgrade now: {step[:200]}")
+    if "already passed" in step and "within a year" in note:
+        bad.append(f"{i}/{o}: a passed exit called 'within a year'")
 for i, steps in steps_by_intake.items():
     text = " ".join(steps)
     if "Run the assessment first" in text and "is the clear leader: open the contract" in text:
