@@ -1618,7 +1618,8 @@ def build_pack(pol):
          because=lambda i, c, f: "The list of systems is complete but its counts (" + show(f.assets)
          + ") are estimates; proposals and programme funding are sized on counted numbers, which "
          "a Solution Assessment's tooling collects.",
-         when=lambda i, c, f: f.counts_estimated and f.inventory_complete and f.assets > 0,
+         when=lambda i, c, f: f.counts_estimated and f.inventory_complete and f.assets > 0
+         and not f.greenfield,
          score={"solution_assessment": 30})
 
     rule(id="fit.estate.known", stage="fit", weight="estate",
@@ -1663,8 +1664,8 @@ def build_pack(pol):
 
     # a gap in production is open today, not at a future go-live
     rule(id="fit.support.live_gap", stage="fit", weight="support",
-         because=lambda i, c, f: "Production already runs in Azure on " + show(f.support_held_name)
-         + ", below the " + show(f.recommended_tier_name) + " tier its workloads call for: the gap "
+         because=lambda i, c, f: "Production already runs in Azure with " + show(f.support_held_name)
+         + " held, below the " + show(f.recommended_tier_name) + " tier its workloads call for: the gap "
          "is open today, so closing it comes first.",
          when=lambda i, c, f: f.support_below_tier and f.production_in_azure,
          score={"azure_support": 20})
@@ -1907,14 +1908,15 @@ def build_pack(pol):
                         "partner now.")
         # the row's contract step has said "start now" already
         if any(o["id"] == c.top and o.get("contracted") is True for o in OPTIONS) \
-                and f.review_contracts_early:
+                and f.review_contracts_early \
+                and any(o["id"] != c.top and c.shortlisted[o["id"]] for o in OPTIONS):
             text = (option_name(c.top) + " is the clear leader: give its contract review priority "
                     "over the others.")
         # a leader about to change: the contract must survive it
         ahead = c.change_ahead(c.top)
         if ahead is not None:
             date, status, successor = ahead
-            text += (" It becomes " + status + " on " + date
+            text += (" It is " + status + " from " + date
                      + (": agree how the engagement carries over to " + option_name(successor)
                         if successor else "") + " before signing.")
         return text

@@ -178,7 +178,7 @@ rule {
   weight = "estate",
   because = "The list of systems is complete but its counts ({f.assets}) are estimates; proposals and programme "
     .. "funding are sized on counted numbers, which a Solution Assessment's tooling collects.",
-  when = "f.counts_estimated and f.inventory_complete and f.assets > 0",
+  when = "f.counts_estimated and f.inventory_complete and f.assets > 0 and not f.greenfield",
   score = { solution_assessment = 30 },
 }
 

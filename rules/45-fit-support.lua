@@ -62,8 +62,8 @@ rule {
   id = "fit.support.live_gap",
   stage = "fit",
   weight = "support",
-  because = "Production already runs in Azure on {f.support_held_name}, below the {f.recommended_tier_name} tier its "
-    .. "workloads call for: the gap is open today, so closing it comes first.",
+  because = "Production already runs in Azure with {f.support_held_name} held, below the {f.recommended_tier_name} "
+    .. "tier its workloads call for: the gap is open today, so closing it comes first.",
   when = "f.support_below_tier and f.production_in_azure",
   score = { azure_support = 20 },
 }

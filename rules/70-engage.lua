@@ -128,9 +128,9 @@ rule {
   end,
   step = function(_, ctx, f)
     local text = option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
-    local contracted = false
+    local contracted, others = false, 0
     for _, o in ipairs(options) do
-      if o.id == ctx.top then contracted = o.contracted end
+      if o.id == ctx.top then contracted = o.contracted elseif ctx.shortlisted[o.id] then others = others + 1 end
       if o.id == ctx.top and o.through_partner then
         text = option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
           .. "the contract and paperwork review with that partner now."
@@ -138,13 +138,13 @@ rule {
     end
     -- the row's contract step (engage.contract.*) has said "start now"
     -- already: say only what is new
-    if contracted and f.review_contracts_early then
+    if contracted and f.review_contracts_early and others > 0 then
       text = option_name(ctx.top) .. " is the clear leader: give its contract review priority over the others."
     end
     -- a leader about to change (bundled, retired): the contract must survive it
     local date, status, successor = ctx.change_ahead(ctx.top)
     if date ~= nil then
-      text = text .. " It becomes " .. status .. " on " .. date
+      text = text .. " It is " .. status .. " from " .. date
         .. (successor and (": agree how the engagement carries over to " .. option_name(successor)) or "")
         .. " before signing."
     end

@@ -234,9 +234,6 @@ local function successor_text(id, as_of)
   return text
 end
 
--- the lifecycle_note cell of a report row: "" while active; the entry's
--- source qualifies it (secondary, approximate), and the successor is named
--- as it stands on the date
 -- the option's next lifecycle change when it is at most
 -- lifecycle_notice_days away: its entry, and what a note says of it after
 -- its status and date (how far, the source, the entry's note and the
@@ -262,6 +259,10 @@ end
 -- lifecycle_notice_days after as_of, or nil
 function lifecycles.coming(o, as_of) return (coming_change(o, as_of)) end
 
+-- the lifecycle_note cell of a report row: "" while active and no change
+-- is near; the entry's source qualifies it (secondary, approximate), the
+-- successor is named as it stands on the date, and a change within the
+-- notice is told after it
 local function note_text(o, as_of)
   local s, e = status(o, as_of)
   local next_entry, coming = coming_change(o, as_of)
