@@ -1908,10 +1908,11 @@ def build_pack(pol):
                         "partner now.")
         # the row's contract step has said "start now" already
         if any(o["id"] == c.top and o.get("contracted") is True for o in OPTIONS) \
-                and f.review_contracts_early \
-                and any(o["id"] != c.top and c.shortlisted[o["id"]] for o in OPTIONS):
-            text = (option_name(c.top) + " is the clear leader: give its contract review priority "
-                    "over the others.")
+                and f.review_contracts_early:
+            others = any(o["id"] != c.top and c.shortlisted[o["id"]] for o in OPTIONS)
+            text = option_name(c.top) + (" is the clear leader: give its contract review priority "
+                                         "over the others." if others else " is the only option "
+                                         "shortlisted: see its contract review through first.")
         # a leader about to change: the contract must survive it
         ahead = c.change_ahead(c.top)
         if ahead is not None:

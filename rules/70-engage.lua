@@ -138,8 +138,9 @@ rule {
     end
     -- the row's contract step (engage.contract.*) has said "start now"
     -- already: say only what is new
-    if contracted and f.review_contracts_early and others > 0 then
-      text = option_name(ctx.top) .. " is the clear leader: give its contract review priority over the others."
+    if contracted and f.review_contracts_early then
+      text = option_name(ctx.top) .. (others > 0 and " is the clear leader: give its contract review priority over "
+        .. "the others." or " is the only option shortlisted: see its contract review through first.")
     end
     -- a leader about to change (bundled, retired): the contract must survive it
     local date, status, successor = ctx.change_ahead(ctx.top)
