@@ -988,15 +988,16 @@ def build_pack(pol):
     fact("enterprise_scale", lambda i, c, f: f.assets > T.enterprise_assets)
     fact("estate_estimated", lambda i, c, f: f.counts_estimated or not f.inventory_complete)
     fact("counted_enterprise_scale", lambda i, c, f: f.enterprise_scale and not f.estate_estimated)
-    def enterprise_share(i, c, f):
+    def size_share(i, c, f):
         lo, hi = T.enterprise_band_assets, T.enterprise_assets
-        if f.estate_estimated or f.assets <= lo:
+        if f.assets <= lo:
             return 0
         if f.assets >= hi or lo >= hi:
             return 1
         return (f.assets - lo) / (hi - lo)
 
-    fact("enterprise_share", enterprise_share)
+    fact("size_share", size_share)
+    fact("enterprise_share", lambda i, c, f: 0 if f.estate_estimated else f.size_share)
     fact("small_organisation", lambda i, c, f: f.small_estate
          or (f.organisation_size == "small" and f.assets <= T.small_org_estate_assets))
     fact("small_estate", lambda i, c, f: f.assets <= T.small_estate_assets and f.assets > 0
@@ -1100,6 +1101,7 @@ def build_pack(pol):
 
     fact("review_contracts_early", lambda i, c, f: f.approved_vendor_list
          or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
+    fact("contracting_presses", lambda i, c, f: f.review_contracts_early or f.exit_near)
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
 
@@ -1126,6 +1128,9 @@ def build_pack(pol):
         return out
 
     fact("offloaded_areas", offloaded_areas)
+    fact("msp_out_of_proportion", lambda i, c, f: f.small_organisation and not f.enterprise_scale
+         and f.approach != "offload" and len(f.offloaded_areas) == 0
+         and f.incumbent_partner != "azure_expert_msp")
     fact("kept_skill_gaps", kept_skill_gaps)
     fact("kept_short_skills", lambda i, c, f: set(f.kept_skill_gaps))
     fact("days_short", days_short)
@@ -1514,14 +1519,26 @@ def build_pack(pol):
          score={"azure_expert_msp": 10, "solution_assessment": 5, "self_service": -15},
          programmes={"ammp": 35})
 
+    # an estimate phases in over the same band as a counted estate (size_share)
+    ESTIMATED = {"assessment": 25, "msp": -MID_SIZE["msp"]}
+
+    def estimated_score(i, c, f):
+        t = {}
+        for option, key in (("solution_assessment", "assessment"), ("azure_expert_msp", "msp")):
+            p = share_of(ESTIMATED[key], f.size_share)
+            if p != 0:
+                t[option] = p
+        return t
+
     rule(id="fit.scale.enterprise.estimated", stage="fit", weight="scale",
          because=lambda i, c, f: "An estimate of " + show(f.assets) + " servers, databases and "
-         "applications, on a two-year clock, points to an enterprise-scale programme, but nobody "
-         "has counted them yet: the assessment that counts them comes first, until then the "
-         "programme earns only what a mid-sized estate on the clock earns, and a managed-service "
-         "contract sized on the guess waits for the count.",
-         when=lambda i, c, f: f.enterprise_scale and f.estate_estimated and f.on_the_clock,
-         score={"solution_assessment": 25, "azure_expert_msp": -5})
+         "applications, on a two-year clock, is "
+         + ("past" if f.enterprise_scale else "%d %% of the way to" % share_of(100, f.size_share))
+         + " the enterprise line, but nobody has counted them yet: the assessment that counts them "
+         "comes first; until then the programme earns only what a mid-sized estate on the clock "
+         "earns, and a managed-service contract sized on the guess waits for the count.",
+         when=lambda i, c, f: f.size_share > 0 and f.estate_estimated and f.on_the_clock,
+         score=estimated_score)
 
     rule(id="fit.scale.large_unhurried", stage="fit", weight="scale",
          because=lambda i, c, f: "The estate is large (" + show(f.assets) + " servers, databases "
@@ -1715,12 +1732,12 @@ def build_pack(pol):
     # an incumbent can be extended faster than a new supplier can be contracted
     decide(on="procurement.incumbent_partner", stage="fit", weight="procurement", rows=[
         {"id": "fit.procurement.incumbent.csp", "is": "csp",
-         "when": lambda i, c, f: f.review_contracts_early or f.exit_near,
+         "when": lambda i, c, f: f.contracting_presses,
          "because": "A Cloud Solution Provider is already under contract or on the approved vendor "
          "list; extending it avoids the lead time of contracting a new supplier.",
          "score": {"csp": 10}},
         {"id": "fit.procurement.incumbent.msp", "is": "azure_expert_msp",
-         "when": lambda i, c, f: f.review_contracts_early or f.exit_near,
+         "when": lambda i, c, f: f.contracting_presses,
          "because": "An Azure Expert MSP is already under contract or on the approved vendor list; "
          "extending it avoids the lead time of contracting a new supplier.",
          "score": {"azure_expert_msp": 10}},
@@ -1770,10 +1787,19 @@ def build_pack(pol):
          because="A small organisation that wants extra hands rather than whole processes run for "
          "it buys help in proportion: one solution provider, not an audited managed service built "
          "for consumption at scale.",
-         when=lambda i, c, f: f.small_organisation and not f.enterprise_scale
-         and f.approach != "offload" and len(f.offloaded_areas) == 0
-         and f.incumbent_partner != "azure_expert_msp",
+         when=lambda i, c, f: f.msp_out_of_proportion,
          exclude=["azure_expert_msp"])
+
+    # one invoice means one provider: an Expert MSP ranked above the CSP bills itself
+    rule(id="shortlist.csp.msp_bills", stage="shortlist",
+         because="One invoice is wanted, and the Azure Expert MSP ranked above the Cloud Solution "
+         "Provider provisions, bills and answers first-line support itself: a provider beside it "
+         "would be a second contract and a second invoice.",
+         when=lambda i, c, f: f.billing_preference == "single_invoice"
+         and not f.msp_out_of_proportion
+         and not (f.incumbent_partner == "csp" and f.contracting_presses)
+         and c.score["azure_expert_msp"] > c.score["csp"],
+         exclude=["csp"])
 
     rule(id="shortlist.programme.small", stage="shortlist",
          because="A small organisation with a small estate moves it with one provider: a "
@@ -1827,8 +1853,12 @@ def build_pack(pol):
          "plan held today.",
          options=["azure_support"], step=tier_step)
 
-    def when_too_slow(f):
-        """What to do when the contract cannot be signed in time."""
+    def when_too_slow(f, option_id):
+        """What to do when the contract cannot be signed in time; on the
+        incumbent's own row, an order under the agreement already signed."""
+        if f.incumbent_partner == option_id:
+            return ("extend it by a change or work order under the agreement already signed, "
+                    "which need not wait for a full contract cycle, or start a bridging engagement")
         if f.incumbent_partner != "none":
             return ("extend the incumbent partner's contract for the first phase, or start a "
                     "bridging engagement while the new contract is signed")
@@ -1848,7 +1878,8 @@ def build_pack(pol):
                      else "Start contract and paperwork review" + with_ + " now"]
             lt = f.lead_time
             if lt is not None:
-                parts.append(": contracting usually takes " + lua_str(lt) + " days here")
+                parts.append((": a new contract usually takes " if incumbent
+                              else ": contracting usually takes ") + lua_str(lt) + " days here")
             if f.approved_vendor_list and not incumbent:
                 parts.append(("," if lt is not None else ":")
                              + " and the supplier may first need to join the approved vendor "
@@ -1857,14 +1888,14 @@ def build_pack(pol):
             if d is not None and lt is not None:
                 if d < 0:
                     parts.append("; the datacenter-exit date has already passed, so "
-                                 + when_too_slow(f))
+                                 + when_too_slow(f, o["id"]))
                 elif lt >= d:
                     over = (lua_str(lt - d) + " days more than") if lt > d else "as long as"
                     parts.append("; that is " + over + " the " + lua_str(d) + " days left before "
                                  "the datacenter exit")
                     # the top option's escalation step says what to do instead, once
                     if not (f.procurement_squeeze and c.top == o["id"]):
-                        parts.append(", so " + when_too_slow(f))
+                        parts.append(", so " + when_too_slow(f, o["id"]))
                 else:
                     parts.append("; " + lua_str(d - lt) + " of the " + lua_str(d)
                                  + " days before the datacenter exit remain once the contract is "
@@ -1887,7 +1918,8 @@ def build_pack(pol):
         if f.days_short > 0 or f.lead_time == f.exit_days:
             return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle does "
                     "not fit in the " + lua_str(f.exit_days) + " days left before the datacenter "
-                    "exit (" + lua_str(f.days_short) + " days short); " + when_too_slow(f) + ".")
+                    "exit (" + lua_str(f.days_short) + " days short); " + when_too_slow(f, c.top)
+                    + ".")
         return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle uses "
                 + lua_str(f.lead_time) + " of the " + lua_str(f.exit_days) + " days left before "
                 "the datacenter exit; ask for an expedited or framework route.")
@@ -1907,8 +1939,7 @@ def build_pack(pol):
                         "that delivers it and open the contract and paperwork review with that "
                         "partner now.")
         # the row's contract step has said "start now" already
-        if any(o["id"] == c.top and o.get("contracted") is True for o in OPTIONS) \
-                and f.review_contracts_early:
+        if f.review_contracts_early:
             others = any(o["id"] != c.top and c.shortlisted[o["id"]] for o in OPTIONS)
             text = option_name(c.top) + (" is the clear leader: give its contract review priority "
                                          "over the others." if others else " is the only option "
@@ -1922,9 +1953,12 @@ def build_pack(pol):
                         if successor else "") + " before signing.")
         return text
 
+    # only an option the catalogue marks as contracted has a contract review to open
+    CONTRACTED = {o["id"]: True for o in OPTIONS if o.get("contracted")}
+
     def leader_when(i, c, f):
         top = c.top
-        if top is None or top == "self_service" or top == "azure_support" or not c.shortlisted[top]:
+        if top is None or not CONTRACTED.get(top) or not c.shortlisted[top]:
             return False
         # the assessment comes first when nobody knows the estate: no commitment yet
         if c.shortlisted["solution_assessment"] and f.estate_estimated:

@@ -76,15 +76,21 @@ fact { id = "estate_estimated", is = "f.counts_estimated or not f.inventory_comp
   doc = "The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them." }
 fact { id = "counted_enterprise_scale", is = "f.enterprise_scale and not f.estate_estimated",
   doc = "Enterprise scale on counted numbers, not on an estimate." }
-fact { id = "enterprise_share",
-  doc = "How far a counted estate has come from the start of the band below enterprise scale "
-    .. "(thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above; "
-    .. "always 0 for an estimated estate, which weighs less than a counted one.",
+fact { id = "size_share",
+  doc = "How far the estate, counted or estimated, has come from the start of the band below enterprise scale "
+    .. "(thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above.",
   value = function(_, _, f)
     local lo, hi = thresholds.enterprise_band_assets, thresholds.enterprise_assets
-    if f.estate_estimated or f.assets <= lo then return 0 end
+    if f.assets <= lo then return 0 end
     if f.assets >= hi or lo >= hi then return 1 end
     return (f.assets - lo) / (hi - lo)
+  end }
+fact { id = "enterprise_share",
+  doc = "The same share for a counted estate; always 0 for an estimated one, which weighs less than a counted one "
+    .. "(fit.scale.enterprise.estimated phases in on f.size_share instead).",
+  value = function(_, _, f)
+    if f.estate_estimated then return 0 end
+    return f.size_share
   end }
 fact { id = "small_organisation",
   is = "f.small_estate or (f.organisation_size == 'small' and f.assets <= thresholds.small_org_estate_assets)",
@@ -266,6 +272,9 @@ fact { id = "support_through_csp",
 
 fact { id = "review_contracts_early", doc = "Contracting here is slow: a vendor list to join, or a long lead time.",
   is = "f.approved_vendor_list or (f.lead_time ~= nil and f.lead_time >= thresholds.contract_lead_days)" }
+fact { id = "contracting_presses", doc = "A partner already under contract has a head start that matters here: "
+    .. "contracting is slow, or the exit is near.",
+  is = "f.review_contracts_early or f.exit_near" }
 fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit.",
   is = "f.lead_time ~= nil and f.exit_days ~= nil and f.exit_days > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
@@ -285,6 +294,12 @@ fact { id = "offloaded_areas", doc = "Areas the organisation wants a partner to 
     end
     return out
   end }
+
+fact { id = "msp_out_of_proportion",
+  doc = "An audited managed service is more than this organisation needs: it is small, wants extra hands rather "
+    .. "than processes run for it, hands no area over, and has no Expert MSP under contract already.",
+  is = "f.small_organisation and not f.enterprise_scale and f.approach ~= 'offload' and #f.offloaded_areas == 0 "
+    .. "and f.incumbent_partner ~= 'azure_expert_msp'" }
 
 fact { id = "kept_skill_gaps", doc = "The skill gaps in the work the organisation keeps: those of f.skill_gaps that "
     .. "show up in at least one area not handed over (a skill with no area listed is kept), in name order.",

@@ -30,11 +30,11 @@ decide {
   stage = "fit",
   weight = "procurement",
   rows = {
-    { id = "fit.procurement.incumbent.csp", is = "csp", when = "f.review_contracts_early or f.exit_near",
+    { id = "fit.procurement.incumbent.csp", is = "csp", when = "f.contracting_presses",
       because = "A Cloud Solution Provider is already under contract or on the approved vendor list; extending it "
         .. "avoids the lead time of contracting a new supplier.",
       score = { csp = 10 } },
-    { id = "fit.procurement.incumbent.msp", is = "azure_expert_msp", when = "f.review_contracts_early or f.exit_near",
+    { id = "fit.procurement.incumbent.msp", is = "azure_expert_msp", when = "f.contracting_presses",
       because = "An Azure Expert MSP is already under contract or on the approved vendor list; extending it avoids "
         .. "the lead time of contracting a new supplier.",
       score = { azure_expert_msp = 10 } },

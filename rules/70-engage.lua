@@ -29,9 +29,14 @@ rule {
 }
 
 -- What to do when the contract cannot be signed in time: an incumbent
--- extended, a framework supplier, or a bridging engagement.
-local function when_too_slow(f)
-  if f.incumbent_partner ~= "none" then
+-- extended, a framework supplier, or a bridging engagement. On the
+-- incumbent's own row the extension is the step itself: it is done by an
+-- order under the agreement already signed, not by a new contract cycle.
+local function when_too_slow(f, option_id)
+  if f.incumbent_partner == option_id then
+    return "extend it by a change or work order under the agreement already signed, which need not wait for a full "
+      .. "contract cycle, or start a bridging engagement"
+  elseif f.incumbent_partner ~= "none" then
     return "extend the incumbent partner's contract for the first phase, or start a bridging engagement while the "
       .. "new contract is signed"
   end
@@ -48,7 +53,10 @@ local function contract_step(o)
     local parts = { incumbent and ("Start the review of the incumbent " .. o.name .. "'s contract now, to extend it "
       .. "to this work") or ("Start contract and paperwork review" .. with .. " now") }
     local lt = f.lead_time
-    if lt ~= nil then parts[#parts + 1] = ": contracting usually takes " .. lt .. " days here" end
+    if lt ~= nil then
+      parts[#parts + 1] = (incumbent and ": a new contract usually takes " or ": contracting usually takes ") .. lt
+        .. " days here"
+    end
     -- the incumbent is on the list already
     if f.approved_vendor_list and not incumbent then
       parts[#parts + 1] = (lt ~= nil and "," or ":")
@@ -57,12 +65,14 @@ local function contract_step(o)
     local d = f.exit_days
     if d ~= nil and lt ~= nil then
       if d < 0 then
-        parts[#parts + 1] = "; the datacenter-exit date has already passed, so " .. when_too_slow(f)
+        parts[#parts + 1] = "; the datacenter-exit date has already passed, so " .. when_too_slow(f, o.id)
       elseif lt >= d then
         local over = lt > d and ((lt - d) .. " days more than") or "as long as"
         parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit"
         -- the top option's escalation step (below) says what to do instead, once
-        if not (f.procurement_squeeze and ctx.top == o.id) then parts[#parts + 1] = ", so " .. when_too_slow(f) end
+        if not (f.procurement_squeeze and ctx.top == o.id) then
+          parts[#parts + 1] = ", so " .. when_too_slow(f, o.id)
+        end
       else
         parts[#parts + 1] = "; " .. (d - lt) .. " of the " .. d
           .. " days before the datacenter exit remain once the contract is signed"
@@ -96,15 +106,22 @@ rule {
     .. "is on the critical path and must be escalated.",
   options = "top",
   when = "f.procurement_squeeze",
-  step = function(_, _, f)
+  step = function(_, ctx, f)
     if f.days_short > 0 or f.lead_time == f.exit_days then
       return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle does not fit in the " .. f.exit_days
-        .. " days left before the datacenter exit (" .. f.days_short .. " days short); " .. when_too_slow(f) .. "."
+        .. " days left before the datacenter exit (" .. f.days_short .. " days short); " .. when_too_slow(f, ctx.top)
+        .. "."
     end
     return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle uses " .. f.lead_time .. " of the "
       .. f.exit_days .. " days left before the datacenter exit; ask for an expedited or framework route."
   end,
 }
+
+-- The options the catalogue marks as contracted, by id: only those have a
+-- contract review to open (support, self-service and a nominated
+-- programme have none).
+local CONTRACTED = {}
+for _, o in ipairs(options) do CONTRACTED[o.id] = o.contracted or nil end
 
 -- The leader is compared with every other shortlisted option: a loop.
 rule {
@@ -115,9 +132,7 @@ rule {
   options = "top",
   when = function(_, ctx, f)
     local top = ctx.top
-    if top == nil or top == "self_service" or top == "azure_support" or not ctx.shortlisted[top] then
-      return false
-    end
+    if top == nil or not CONTRACTED[top] or not ctx.shortlisted[top] then return false end
     -- the assessment comes first when nobody knows the estate: no commitment yet
     if ctx.shortlisted.solution_assessment and f.estate_estimated then return false end
     local second = 0
@@ -128,9 +143,9 @@ rule {
   end,
   step = function(_, ctx, f)
     local text = option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
-    local contracted, others = false, 0
+    local others = 0
     for _, o in ipairs(options) do
-      if o.id == ctx.top then contracted = o.contracted elseif ctx.shortlisted[o.id] then others = others + 1 end
+      if o.id ~= ctx.top and ctx.shortlisted[o.id] then others = others + 1 end
       if o.id == ctx.top and o.through_partner then
         text = option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
           .. "the contract and paperwork review with that partner now."
@@ -138,7 +153,7 @@ rule {
     end
     -- the row's contract step (engage.contract.*) has said "start now"
     -- already: say only what is new
-    if contracted and f.review_contracts_early then
+    if f.review_contracts_early then
       text = option_name(ctx.top) .. (others > 0 and " is the clear leader: give its contract review priority over "
         .. "the others." or " is the only option shortlisted: see its contract review through first.")
     end

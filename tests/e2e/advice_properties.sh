@@ -9,7 +9,10 @@
 #   - no lifecycle note calls anything "the current route";
 #   - every shortlisted row says its margin, its tie, or that nothing follows;
 #   - an option left out because there is nothing to buy is not told to buy
-#     or upgrade in its next step.
+#     or upgrade in its next step;
+#   - the incumbent's own row is not told to extend the incumbent instead;
+#   - nothing that is not bought (a nomination, support, self-service) is
+#     called the clear leader to contract.
 . "$(dirname "$0")/../lib.sh"
 
 CC=${CC:-cc}
@@ -48,6 +51,10 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
         bad.append(f"{i}/{o}: told to check the CSP's terms and to upgrade now: {step[:200]}")
     if "already passed" in step and "within a year" in note:
         bad.append(f"{i}/{o}: a passed exit called 'within a year'")
+    if "review of the incumbent" in step and "extend the incumbent partner's contract" in step:
+        bad.append(f"{i}/{o}: the incumbent's row is told to extend the incumbent instead: {step[:200]}")
+    if o in ("fasttrack_for_azure", "azure_support", "self_service") and "is the clear leader" in step:
+        bad.append(f"{i}/{o}: an option that is not contracted called the clear leader: {step[:200]}")
 for i, steps in steps_by_intake.items():
     text = " ".join(steps)
     if "Run the assessment first" in text and "is the clear leader: open the contract" in text:
