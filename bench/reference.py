@@ -436,7 +436,7 @@ def successor_text(pol, oid, as_of):
         return text
     s, entry = lifecycle(succ, as_of)
     if s == "unavailable":
-        return (text + ", from " + succ["lifecycle"][0]["from"] + "; none is available on "
+        return (text + ", from " + succ["lifecycle"][0]["from"] + "; it has not started on "
                 + (as_of or "this date"))
     if s != "active":
         now = resolve_on(pol, oid, as_of)
@@ -1128,6 +1128,7 @@ def build_pack(pol):
         return out
 
     fact("offloaded_areas", offloaded_areas)
+    fact("handed_over", lambda i, c, f: set(AREAS if f.approach == "offload" else f.offloaded_areas))
     fact("msp_out_of_proportion", lambda i, c, f: f.small_organisation and not f.enterprise_scale
          and f.approach != "offload" and len(f.offloaded_areas) == 0
          and f.incumbent_partner != "azure_expert_msp")
@@ -1410,10 +1411,23 @@ def build_pack(pol):
          "things break.",
          {"azure_expert_msp": 15, "csp": 10, "azure_support": 10}),
     ]
+    # handed over, the partner that runs the area answers for it alone
+    HANDED_OVER = {
+        "manage": ("Manage is a focus area and is handed over: the managed partner that runs the "
+                   "platform is the one that answers when things break.",
+                   {"azure_expert_msp": 15}),
+    }
     for area, because, points in AREA_HELP:
+        handed = HANDED_OVER.get(area)
         rule(id="fit.need." + area, stage="fit", weight="needs", because=because,
-             when=lambda i, c, f, area=area: c.in_focus.get(area), score=points,
+             when=lambda i, c, f, area=area, handed=handed: c.in_focus.get(area)
+             and not (handed and area in f.handed_over), score=points,
              scale_by_need=area)
+        if handed:
+            rule(id="fit.need." + area + ".handed_over", stage="fit", weight="needs",
+                 because=handed[0],
+                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over,
+                 score=handed[1], scale_by_need=area)
 
     rule(id="fit.need.breadth", stage="fit", weight="needs",
          because=lambda i, c, f: show(len(c.focus_areas)) + " of the seven areas need help ("

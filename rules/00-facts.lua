@@ -301,6 +301,14 @@ fact { id = "msp_out_of_proportion",
   is = "f.small_organisation and not f.enterprise_scale and f.approach ~= 'offload' and #f.offloaded_areas == 0 "
     .. "and f.incumbent_partner ~= 'azure_expert_msp'" }
 
+fact { id = "handed_over", doc = "The areas a partner is to run, as a set: every area when the approach is "
+    .. "offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).",
+  value = function(_, _, f)
+    local set = {}
+    for _, a in ipairs(f.approach == "offload" and areas or f.offloaded_areas) do set[a] = true end
+    return set
+  end }
+
 fact { id = "kept_skill_gaps", doc = "The skill gaps in the work the organisation keeps: those of f.skill_gaps that "
     .. "show up in at least one area not handed over (a skill with no area listed is kept), in name order.",
   value = function(_, _, f)

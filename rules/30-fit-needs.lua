@@ -33,19 +33,37 @@ local AREA_HELP = {
   { area = "manage",
     because = "Manage is a focus area: operating the platform and workloads calls for a managed service provider, "
       .. "or at least a provider or support plan that answers when things break.",
-    score = { azure_expert_msp = 15, csp = 10, azure_support = 10 } },
+    score = { azure_expert_msp = 15, csp = 10, azure_support = 10 },
+    -- handed over, the partner that runs it is the one that answers: the
+    -- other shares of the area go with it
+    handed_over = {
+      because = "Manage is a focus area and is handed over: the managed partner that runs the platform is the one "
+        .. "that answers when things break.",
+      score = { azure_expert_msp = 15 } } },
 }
 
 for _, h in ipairs(AREA_HELP) do
+  local focus = "ctx.in_focus." .. h.area
   rule {
     id = "fit.need." .. h.area,
     stage = "fit",
     weight = "needs",
     because = h.because,
-    when = "ctx.in_focus." .. h.area,
+    when = h.handed_over and (focus .. " and not f.handed_over." .. h.area) or focus,
     score = h.score,
     scale_by_need = h.area,
   }
+  if h.handed_over then
+    rule {
+      id = "fit.need." .. h.area .. ".handed_over",
+      stage = "fit",
+      weight = "needs",
+      because = h.handed_over.because,
+      when = focus .. " and f.handed_over." .. h.area,
+      score = h.handed_over.score,
+      scale_by_need = h.area,
+    }
+  end
 end
 
 rule {

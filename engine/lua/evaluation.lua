@@ -104,6 +104,11 @@ local function note_fact_read(name, value)
     if type(value) == "table" then
       local items = {}
       for i, x in ipairs(value) do items[i] = tostring(x) end
+      -- a set (f.kept_short_skills, f.handed_over) shows its members, as
+      -- the facts list does, not an empty list
+      if #items == 0 then
+        for _, k in ipairs(H.sorted_keys(value)) do items[#items + 1] = tostring(k) end
+      end
       shown = "{" .. table.concat(items, ", ") .. "}"
     end
     ent.reads[#ent.reads + 1] = key .. "=" .. shown

@@ -222,7 +222,8 @@ local function successor_text(id, as_of)
   if succ == nil then return text end
   local s, entry = status(succ, as_of)
   if s == "unavailable" then
-    return text .. ", from " .. succ.lifecycle[1].from .. "; none is available on " .. (as_of or "this date")
+    -- not "none is available": other programmes may carry part of the offer
+    return text .. ", from " .. succ.lifecycle[1].from .. "; it has not started on " .. (as_of or "this date")
   elseif s ~= "active" then
     local now = resolve(id, as_of)
     text = text .. ", itself " .. s .. " since " .. entry.from
