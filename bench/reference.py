@@ -1101,6 +1101,8 @@ def build_pack(pol):
 
     fact("review_contracts_early", lambda i, c, f: f.approved_vendor_list
          or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
+    fact("extend_first", lambda i, c, f: {f.incumbent_partner}
+         if f.exit_near and f.incumbent_partner != "none" else set())
     fact("contracting_presses", lambda i, c, f: f.review_contracts_early or f.exit_near)
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
@@ -1923,9 +1925,11 @@ def build_pack(pol):
             rule(id="engage.contract." + o["id"], stage="engage",
                  because="Contracting takes time, more so when a supplier must first be added to "
                  "an approved vendor list; reviewing terms early removes a barrier for when the "
-                 "teams need help most.",
+                 "teams need help most, and an incumbent already signed can be extended before a "
+                 "near exit.",
                  options=[o["id"]],
-                 when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid] and f.review_contracts_early,
+                 when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid]
+                 and (f.review_contracts_early or oid in f.extend_first),
                  step=contract_step(o))
 
     def squeeze_step(i, c, f):
@@ -1953,7 +1957,7 @@ def build_pack(pol):
                         "that delivers it and open the contract and paperwork review with that "
                         "partner now.")
         # the row's contract step has said "start now" already
-        if f.review_contracts_early:
+        if f.review_contracts_early or c.top in f.extend_first:
             others = any(o["id"] != c.top and c.shortlisted[o["id"]] for o in OPTIONS)
             text = option_name(c.top) + (" is the clear leader: give its contract review priority "
                                          "over the others." if others else " is the only option "

@@ -135,6 +135,7 @@
 ---@field support_through_csp any Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the workloads call for no more than Standard, which a provider's first-line support covers.
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
 ---@field contracting_presses any A partner already under contract has a head start that matters here: contracting is slow, or the exit is near.
+---@field extend_first any The incumbent partner as a set, when the exit is near: its row is told to extend its contract now (f.extend_first.csp is true for an incumbent CSP then).
 ---@field procurement_squeeze any Contracting would use a large share of the days left before the exit.
 ---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.

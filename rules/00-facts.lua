@@ -275,6 +275,13 @@ fact { id = "review_contracts_early", doc = "Contracting here is slow: a vendor 
 fact { id = "contracting_presses", doc = "A partner already under contract has a head start that matters here: "
     .. "contracting is slow, or the exit is near.",
   is = "f.review_contracts_early or f.exit_near" }
+fact { id = "extend_first", doc = "The incumbent partner as a set, when the exit is near: its row is told to "
+    .. "extend its contract now (f.extend_first.csp is true for an incumbent CSP then).",
+  value = function(_, _, f)
+    local set = {}
+    if f.exit_near and f.incumbent_partner ~= "none" then set[f.incumbent_partner] = true end
+    return set
+  end }
 fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit.",
   is = "f.lead_time ~= nil and f.exit_days ~= nil and f.exit_days > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }

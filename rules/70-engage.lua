@@ -84,16 +84,19 @@ end
 
 -- One rule per option the catalogue marks as contracted (bought from an
 -- outside party under a contract), so that the step appears only on the
--- rows of options that made the shortlist.
+-- rows of options that made the shortlist. An incumbent's row gets it also
+-- when the exit is near, however quick contracting is: extending the
+-- partner already signed is the first move then, not a round of proposals.
 for _, o in ipairs(options) do
   if o.contracted then
     rule {
       id = "engage.contract." .. o.id,
       stage = "engage",
       because = "Contracting takes time, more so when a supplier must first be added to an approved vendor list; "
-        .. "reviewing terms early removes a barrier for when the teams need help most.",
+        .. "reviewing terms early removes a barrier for when the teams need help most, and an incumbent already "
+        .. "signed can be extended before a near exit.",
       options = { o.id },
-      when = "ctx.shortlisted." .. o.id .. " and f.review_contracts_early",
+      when = "ctx.shortlisted." .. o.id .. " and (f.review_contracts_early or f.extend_first." .. o.id .. ")",
       step = contract_step(o),
     }
   end
@@ -153,7 +156,7 @@ rule {
     end
     -- the row's contract step (engage.contract.*) has said "start now"
     -- already: say only what is new
-    if f.review_contracts_early then
+    if f.review_contracts_early or f.extend_first[ctx.top] then
       text = option_name(ctx.top) .. (others > 0 and " is the clear leader: give its contract review priority over "
         .. "the others." or " is the only option shortlisted: see its contract review through first.")
     end

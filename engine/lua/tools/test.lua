@@ -29,10 +29,15 @@ local function compare(actual, want)
 end
 
 -- a fact's value (or an expected one) as text: lists as [a, b]
+-- a list shows its items; a set (f.kept_short_skills, f.extend_first) its
+-- members in name order, so `facts: {extend_first: [csp]}` can test it
 local function fact_shown(v)
   if type(v) ~= "table" then return tostring(v) end
   local items = {}
   for i, x in ipairs(v) do items[i] = tostring(x) end
+  if #items == 0 then
+    for _, k in ipairs(sorted_keys(v)) do items[#items + 1] = tostring(k) end
+  end
   return "[" .. table.concat(items, ", ") .. "]"
 end
 
