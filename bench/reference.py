@@ -1095,6 +1095,7 @@ def build_pack(pol):
          >= TIER_ORDER[f.recommended_tier])
     fact("support_below_tier", support_below_tier)
     # support comes with a CSP (bought through one, or one invoice wanted) at Standard or below
+    fact("live_support_gap", lambda i, c, f: f.support_below_tier and f.production_in_azure)
     fact("support_through_csp", lambda i, c, f: (f.support_via_csp
                                                  or f.billing_preference == "single_invoice")
          and TIER_ORDER[f.recommended_tier] <= TIER_ORDER["standard"])
@@ -1105,7 +1106,7 @@ def build_pack(pol):
          if f.exit_near and f.incumbent_partner != "none" else set())
     fact("contracting_presses", lambda i, c, f: f.review_contracts_early or f.exit_near)
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
-         and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
+         and f.lead_time > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
 
     fact("fasttrack_closed", lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
          and not f.paid_subscription)
@@ -1423,12 +1424,13 @@ def build_pack(pol):
         handed = HANDED_OVER.get(area)
         rule(id="fit.need." + area, stage="fit", weight="needs", because=because,
              when=lambda i, c, f, area=area, handed=handed: c.in_focus.get(area)
-             and not (handed and area in f.handed_over), score=points,
+             and not (handed and area in f.handed_over and not f.live_support_gap), score=points,
              scale_by_need=area)
         if handed:
             rule(id="fit.need." + area + ".handed_over", stage="fit", weight="needs",
                  because=handed[0],
-                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over,
+                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over
+                 and not f.live_support_gap,
                  score=handed[1], scale_by_need=area)
 
     rule(id="fit.need.breadth", stage="fit", weight="needs",
@@ -1450,7 +1452,7 @@ def build_pack(pol):
          when=lambda i, c, f: len(c.focus_areas) == 0 and len(f.skill_gaps) == 0
          and not f.on_the_clock and f.exit_days is None and not f.enterprise_scale
          and f.average_maturity < T.high_maturity
-         and not (f.support_below_tier and f.production_in_azure),
+         and not f.live_support_gap,
          score={"self_service": 25})
 
     rule(id="fit.maturity.high", stage="fit", weight="maturity",
@@ -1573,9 +1575,9 @@ def build_pack(pol):
 
     rule(id="fit.scale.migration_on_the_clock", stage="fit", weight="scale",
          because=lambda i, c, f: show(f.assets) + " servers, databases and applications are to "
-         "move within " + show(f.adoption_window) + " months: below enterprise scale, or an "
-         "estimate not yet counted, but a fixed window where a migration programme's tooling and "
-         "offers still pay.",
+         "move within " + show(f.adoption_window) + " months: "
+         + ("an estimate not yet counted" if f.estate_estimated else "below enterprise scale")
+         + ", but a fixed window where a migration programme's tooling and offers still pay.",
          when=lambda i, c, f: f.on_the_clock and not f.exit_in_window
          and not f.counted_enterprise_scale and not f.small_estate and f.assets > 0,
          score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
@@ -1700,7 +1702,7 @@ def build_pack(pol):
          because=lambda i, c, f: "Production already runs in Azure with " + show(f.support_held_name)
          + " held, below the " + show(f.recommended_tier_name) + " tier its workloads call for: the gap "
          "is open today, so closing it comes first.",
-         when=lambda i, c, f: f.support_below_tier and f.production_in_azure,
+         when=lambda i, c, f: f.live_support_gap,
          score={"azure_support": 20})
 
     rule(id="fit.support.covered", stage="fit", weight="support",
@@ -1856,6 +1858,11 @@ def build_pack(pol):
                     "its response times meet this tier, and buy a direct plan only where they fall "
                     "short" + ("; production already runs in Azure, so check now." if live
                                else ", before the first production workload goes live."))
+        if f.recommended_tier == "developer":
+            # nothing in production: no production plan to buy yet, but one to plan
+            return (text + " Held today: " + f.support_held_name + "; Developer is enough while "
+                    "nothing runs in production, and a production plan (Standard or above) is due "
+                    "before the first production workload goes live.")
         if f.support_held == "none":
             return text + (" No support plan is held and production already runs in Azure: buy it "
                            "now." if live else " No support plan is held today: buy it before the "
@@ -1876,10 +1883,21 @@ def build_pack(pol):
             return ("extend it by a change or work order under the agreement already signed, "
                     "which need not wait for a full contract cycle, or start a bridging engagement")
         if f.incumbent_partner != "none":
-            return ("extend the incumbent partner's contract for the first phase, or start a "
+            named = next((o["name"] for o in OPTIONS if o["id"] == f.incumbent_partner), "partner")
+            return ("extend the incumbent " + named + "'s contract for the first phase, or start a "
                     "bridging engagement while the new contract is signed")
         return ("use a framework or pre-approved supplier, or start a bridging engagement while "
                 "the contract is signed")
+
+    def change_clause(c, oid):
+        """What a step adds when the option changes within the notice window."""
+        ahead = c.change_ahead(oid)
+        if ahead is None:
+            return ""
+        date, status, successor = ahead
+        return (" It is " + status + " from " + date
+                + (": agree how the engagement carries over to " + option_name(successor)
+                   if successor else "") + " before signing.")
 
     def contract_step(o):
         """The contract step of one option: a programme is contracted through the
@@ -1902,21 +1920,23 @@ def build_pack(pol):
                              "list")
             d = f.exit_days
             if d is not None and lt is not None:
+                # the top option's escalation step says what to do instead, once
+                escalated = f.procurement_squeeze and c.top == o["id"]
                 if d < 0:
-                    parts.append("; the datacenter-exit date has already passed, so "
-                                 + when_too_slow(f, o["id"]))
+                    parts.append("; the datacenter-exit date has already passed")
+                    if not escalated:
+                        parts.append(", so " + when_too_slow(f, o["id"]))
                 elif lt >= d:
                     over = (lua_str(lt - d) + " days more than") if lt > d else "as long as"
                     parts.append("; that is " + over + " the " + lua_str(d) + " days left before "
                                  "the datacenter exit")
-                    # the top option's escalation step says what to do instead, once
-                    if not (f.procurement_squeeze and c.top == o["id"]):
+                    if not escalated:
                         parts.append(", so " + when_too_slow(f, o["id"]))
                 else:
                     parts.append("; " + lua_str(d - lt) + " of the " + lua_str(d)
                                  + " days before the datacenter exit remain once the contract is "
                                  "signed")
-            return "".join(parts) + "."
+            return "".join(parts) + "." + change_clause(c, o["id"])
         return step
 
     # one rule per option the catalogue marks as contracted
@@ -1933,6 +1953,11 @@ def build_pack(pol):
                  step=contract_step(o))
 
     def squeeze_step(i, c, f):
+        if f.exit_days <= 0:
+            return ("Escalate procurement: the datacenter-exit date "
+                    + ("has already passed" if f.exit_days < 0 else "is today")
+                    + " and a new contract takes " + lua_str(f.lead_time) + " days here; "
+                    + when_too_slow(f, c.top) + ".")
         if f.days_short > 0 or f.lead_time == f.exit_days:
             return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle does "
                     "not fit in the " + lua_str(f.exit_days) + " days left before the datacenter "
@@ -1956,20 +1981,15 @@ def build_pack(pol):
                 text = (option_name(c.top) + " is the clear leader: choose a qualifying partner "
                         "that delivers it and open the contract and paperwork review with that "
                         "partner now.")
-        # the row's contract step has said "start now" already
+        # the row's contract step has said "start now", and named a change ahead, already
         if f.review_contracts_early or c.top in f.extend_first:
             others = any(o["id"] != c.top and c.shortlisted[o["id"]] for o in OPTIONS)
-            text = option_name(c.top) + (" is the clear leader: give its contract review priority "
-                                         "over the others." if others else " is the only option "
-                                         "shortlisted: see its contract review through first.")
+            return option_name(c.top) + (" is the clear leader: give its contract review "
+                                         "priority over the others." if others else " is the "
+                                         "only option shortlisted: see its contract review "
+                                         "through first.")
         # a leader about to change: the contract must survive it
-        ahead = c.change_ahead(c.top)
-        if ahead is not None:
-            date, status, successor = ahead
-            text += (" It is " + status + " from " + date
-                     + (": agree how the engagement carries over to " + option_name(successor)
-                        if successor else "") + " before signing.")
-        return text
+        return text + change_clause(c, c.top)
 
     # only an option the catalogue marks as contracted has a contract review to open
     CONTRACTED = {o["id"]: True for o in OPTIONS if o.get("contracted")}

@@ -132,11 +132,12 @@
 ---@field support_held_name any The plan held today as the reports name it.
 ---@field support_covered any The plan held today already meets the recommended tier.
 ---@field support_below_tier any The workloads call for Standard or above, and the plan held is below it. Support bought through a Cloud Solution Provider with no direct plan is not known to fall short: the provider's terms decide (engage.support.tier says to check them).
+---@field live_support_gap any Production already runs in Azure below the recommended support tier: the gap is open today.
 ---@field support_through_csp any Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the workloads call for no more than Standard, which a provider's first-line support covers.
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
 ---@field contracting_presses any A partner already under contract has a head start that matters here: contracting is slow, or the exit is near.
 ---@field extend_first any The incumbent partner as a set, when the exit is near: its row is told to extend its contract now (f.extend_first.csp is true for an incumbent CSP then).
----@field procurement_squeeze any Contracting would use a large share of the days left before the exit.
+---@field procurement_squeeze any Contracting would use a large share of the days left before the exit, or the exit has passed and any contracting comes after it.
 ---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
 ---@field msp_out_of_proportion any An audited managed service is more than this organisation needs: it is small, wants extra hands rather than processes run for it, hands no area over, and has no Expert MSP under contract already.

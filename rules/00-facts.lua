@@ -260,6 +260,10 @@ fact { id = "support_below_tier", doc = "The workloads call for Standard or abov
     return rec >= TIER_ORDER.standard and TIER_ORDER[f.support_held] < rec
   end }
 
+fact { id = "live_support_gap", doc = "Production already runs in Azure below the recommended support tier: the "
+    .. "gap is open today.",
+  is = "f.support_below_tier and f.production_in_azure" }
+
 fact { id = "support_through_csp",
   doc = "Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the "
     .. "workloads call for no more than Standard, which a provider's first-line support covers.",
@@ -282,8 +286,9 @@ fact { id = "extend_first", doc = "The incumbent partner as a set, when the exit
     if f.exit_near and f.incumbent_partner ~= "none" then set[f.incumbent_partner] = true end
     return set
   end }
-fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit.",
-  is = "f.lead_time ~= nil and f.exit_days ~= nil and f.exit_days > 0 "
+fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit, or "
+    .. "the exit has passed and any contracting comes after it.",
+  is = "f.lead_time ~= nil and f.exit_days ~= nil and f.lead_time > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
 
 fact { id = "fasttrack_closed", is = "ctx.lifecycle('fasttrack_for_azure') == 'active' and not f.paid_subscription",

@@ -35,11 +35,14 @@ local AREA_HELP = {
       .. "or at least a provider or support plan that answers when things break.",
     score = { azure_expert_msp = 15, csp = 10, azure_support = 10 },
     -- handed over, the partner that runs it is the one that answers: the
-    -- other shares of the area go with it
+    -- other shares of the area go with it. Not while production already
+    -- runs in Azure short of support: until the partner is signed,
+    -- something must answer today.
     handed_over = {
       because = "Manage is a focus area and is handed over: the managed partner that runs the platform is the one "
         .. "that answers when things break.",
-      score = { azure_expert_msp = 15 } } },
+      score = { azure_expert_msp = 15 },
+      unless = "f.live_support_gap" } },
 }
 
 for _, h in ipairs(AREA_HELP) do
@@ -49,7 +52,8 @@ for _, h in ipairs(AREA_HELP) do
     stage = "fit",
     weight = "needs",
     because = h.because,
-    when = h.handed_over and (focus .. " and not f.handed_over." .. h.area) or focus,
+    when = h.handed_over and (focus .. " and (not f.handed_over." .. h.area .. " or " .. h.handed_over.unless .. ")")
+      or focus,
     score = h.score,
     scale_by_need = h.area,
   }
@@ -59,7 +63,7 @@ for _, h in ipairs(AREA_HELP) do
       stage = "fit",
       weight = "needs",
       because = h.handed_over.because,
-      when = focus .. " and f.handed_over." .. h.area,
+      when = focus .. " and f.handed_over." .. h.area .. " and not " .. h.handed_over.unless,
       score = h.handed_over.score,
       scale_by_need = h.area,
     }
@@ -90,7 +94,7 @@ rule {
   -- when it fires, and this rule does not count it again
   when = "#ctx.focus_areas == 0 and #f.skill_gaps == 0 and not f.on_the_clock and f.exit_days == nil "
     .. "and not f.enterprise_scale and f.average_maturity < thresholds.high_maturity "
-    .. "and not (f.support_below_tier and f.production_in_azure)",
+    .. "and not f.live_support_gap",
   score = { self_service = 25 },
 }
 

@@ -80,9 +80,11 @@ rule {
   id = "fit.scale.migration_on_the_clock",
   stage = "fit",
   weight = "scale",
-  because = "{f.assets} servers, databases and applications are to move within {f.adoption_window} months: below "
-    .. "enterprise scale, or an estimate not yet counted, but a fixed window where a migration programme's tooling "
-    .. "and offers still pay.",
+  because = function(_, _, f)
+    return f.assets .. " servers, databases and applications are to move within " .. f.adoption_window
+      .. " months: " .. (f.estate_estimated and "an estimate not yet counted" or "below enterprise scale")
+      .. ", but a fixed window where a migration programme's tooling and offers still pay."
+  end,
   when = "f.on_the_clock and not f.exit_in_window and not f.counted_enterprise_scale and not f.small_estate "
     .. "and f.assets > 0",
   score = { azure_expert_msp = MID_SIZE.msp, self_service = MID_SIZE.self_service },

@@ -64,7 +64,7 @@ rule {
   weight = "support",
   because = "Production already runs in Azure with {f.support_held_name} held, below the {f.recommended_tier_name} "
     .. "tier its workloads call for: the gap is open today, so closing it comes first.",
-  when = "f.support_below_tier and f.production_in_azure",
+  when = "f.live_support_gap",
   score = { azure_support = 20 },
 }
 

@@ -19,6 +19,11 @@ rule {
         .. "meet this tier, and buy a direct plan only where they fall short"
         .. (live and "; production already runs in Azure, so check now." or ", before the first production "
           .. "workload goes live.")
+    elseif f.recommended_tier == "developer" then
+      -- nothing in production: no production plan to buy yet, but one to plan
+      return text .. " Held today: " .. f.support_held_name .. "; Developer is enough while nothing runs in "
+        .. "production, and a production plan (Standard or above) is due before the first production workload goes "
+        .. "live."
     elseif f.support_held == "none" then
       return text .. (live and " No support plan is held and production already runs in Azure: buy it now."
         or " No support plan is held today: buy it before the first production workload goes live.")
@@ -32,15 +37,31 @@ rule {
 -- extended, a framework supplier, or a bridging engagement. On the
 -- incumbent's own row the extension is the step itself: it is done by an
 -- order under the agreement already signed, not by a new contract cycle.
+local OPTION_BY_ID = {}
+for _, o in ipairs(options) do OPTION_BY_ID[o.id] = o end
+
 local function when_too_slow(f, option_id)
   if f.incumbent_partner == option_id then
     return "extend it by a change or work order under the agreement already signed, which need not wait for a full "
       .. "contract cycle, or start a bridging engagement"
   elseif f.incumbent_partner ~= "none" then
-    return "extend the incumbent partner's contract for the first phase, or start a bridging engagement while the "
-      .. "new contract is signed"
+    -- named, so a reader finds it whether or not it made the shortlist
+    local o = OPTION_BY_ID[f.incumbent_partner]
+    return "extend the incumbent " .. (o and o.name or "partner") .. "'s contract for the first phase, or start a "
+      .. "bridging engagement while the new contract is signed"
   end
   return "use a framework or pre-approved supplier, or start a bridging engagement while the contract is signed"
+end
+
+-- What a contract step adds when the option changes (bundled, retired)
+-- within the notice window: a contract signed after that date must
+-- survive the change. "" when nothing changes that soon.
+local function change_clause(ctx, option_id)
+  local date, status, successor = ctx.change_ahead(option_id)
+  if date == nil then return "" end
+  return " It is " .. status .. " from " .. date
+    .. (successor and (": agree how the engagement carries over to " .. option_name(successor)) or "")
+    .. " before signing."
 end
 
 -- The contract step of one option: with whom (a programme is contracted
@@ -64,21 +85,21 @@ local function contract_step(o)
     end
     local d = f.exit_days
     if d ~= nil and lt ~= nil then
+      -- the top option's escalation step (below) says what to do instead, once
+      local escalated = f.procurement_squeeze and ctx.top == o.id
       if d < 0 then
-        parts[#parts + 1] = "; the datacenter-exit date has already passed, so " .. when_too_slow(f, o.id)
+        parts[#parts + 1] = "; the datacenter-exit date has already passed"
+        if not escalated then parts[#parts + 1] = ", so " .. when_too_slow(f, o.id) end
       elseif lt >= d then
         local over = lt > d and ((lt - d) .. " days more than") or "as long as"
         parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit"
-        -- the top option's escalation step (below) says what to do instead, once
-        if not (f.procurement_squeeze and ctx.top == o.id) then
-          parts[#parts + 1] = ", so " .. when_too_slow(f, o.id)
-        end
+        if not escalated then parts[#parts + 1] = ", so " .. when_too_slow(f, o.id) end
       else
         parts[#parts + 1] = "; " .. (d - lt) .. " of the " .. d
           .. " days before the datacenter exit remain once the contract is signed"
       end
     end
-    return table.concat(parts) .. "."
+    return table.concat(parts) .. "." .. change_clause(ctx, o.id)
   end
 end
 
@@ -105,11 +126,15 @@ end
 rule {
   id = "engage.contract.deadline_squeeze",
   stage = "engage",
-  because = "When contracting would use up a third or more of the time left before a datacenter exit, procurement "
-    .. "is on the critical path and must be escalated.",
+  because = "When contracting would use up a third or more of the time left before a datacenter exit, or the exit "
+    .. "has passed, procurement is on the critical path and must be escalated.",
   options = "top",
   when = "f.procurement_squeeze",
   step = function(_, ctx, f)
+    if f.exit_days <= 0 then
+      return "Escalate procurement: the datacenter-exit date " .. (f.exit_days < 0 and "has already passed" or
+        "is today") .. " and a new contract takes " .. f.lead_time .. " days here; " .. when_too_slow(f, ctx.top) .. "."
+    end
     if f.days_short > 0 or f.lead_time == f.exit_days then
       return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle does not fit in the " .. f.exit_days
         .. " days left before the datacenter exit (" .. f.days_short .. " days short); " .. when_too_slow(f, ctx.top)
@@ -120,12 +145,6 @@ rule {
   end,
 }
 
--- The options the catalogue marks as contracted, by id: only those have a
--- contract review to open (support, self-service and a nominated
--- programme have none).
-local CONTRACTED = {}
-for _, o in ipairs(options) do CONTRACTED[o.id] = o.contracted or nil end
-
 -- The leader is compared with every other shortlisted option: a loop.
 rule {
   id = "engage.clear_leader",
@@ -135,7 +154,9 @@ rule {
   options = "top",
   when = function(_, ctx, f)
     local top = ctx.top
-    if top == nil or not CONTRACTED[top] or not ctx.shortlisted[top] then return false end
+    -- only an option the catalogue marks as contracted has a contract review
+    -- to open (support, self-service and a nominated programme have none)
+    if top == nil or not OPTION_BY_ID[top].contracted or not ctx.shortlisted[top] then return false end
     -- the assessment comes first when nobody knows the estate: no commitment yet
     if ctx.shortlisted.solution_assessment and f.estate_estimated then return false end
     local second = 0
@@ -154,20 +175,14 @@ rule {
           .. "the contract and paperwork review with that partner now."
       end
     end
-    -- the row's contract step (engage.contract.*) has said "start now"
-    -- already: say only what is new
+    -- the row's contract step (engage.contract.*) has said "start now", and
+    -- named a change ahead, already: say only what is new
     if f.review_contracts_early or f.extend_first[ctx.top] then
-      text = option_name(ctx.top) .. (others > 0 and " is the clear leader: give its contract review priority over "
-        .. "the others." or " is the only option shortlisted: see its contract review through first.")
+      return option_name(ctx.top) .. (others > 0 and " is the clear leader: give its contract review priority "
+        .. "over the others." or " is the only option shortlisted: see its contract review through first.")
     end
     -- a leader about to change (bundled, retired): the contract must survive it
-    local date, status, successor = ctx.change_ahead(ctx.top)
-    if date ~= nil then
-      text = text .. " It is " .. status .. " from " .. date
-        .. (successor and (": agree how the engagement carries over to " .. option_name(successor)) or "")
-        .. " before signing."
-    end
-    return text
+    return text .. change_clause(ctx, ctx.top)
   end,
 }
 
