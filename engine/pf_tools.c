@@ -302,7 +302,12 @@ int pf_cmd_explain(const pf_tools_options_t *o, FILE *out, FILE *log)
 static int put_text(const char *path, const char *text, size_t len, FILE *out, FILE *log)
 {
     pf_err_t err;
-    if (!path) return fwrite(text ? text : "", 1, len, out) == len ? PF_EXIT_OK : PF_EXIT_IO;
+    /* out is checked too: write_junit passes NULL with a path, and GCC 12
+     * inlining that call otherwise warns of fwrite(..., NULL) (-Wnonnull) */
+    if (!path) {
+        if (!out) return PF_EXIT_IO;
+        return fwrite(text ? text : "", 1, len, out) == len ? PF_EXIT_OK : PF_EXIT_IO;
+    }
     if (pf_out_write_file(path, text, len, &err)) return PF_EXIT_OK;
     pf_log_error(log, path, &err);
     return PF_EXIT_IO;
