@@ -26,6 +26,7 @@
 #include "pf_eval_int.h"
 #include "pf_limits.h"
 #include "pf_pack.h"
+#include "pf_native.h"
 #include "pf_prelude.h"
 #include "pf_sandbox.h"
 #include "pf_view.h"
@@ -317,6 +318,12 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
         lua_pushcfunction(L, host_clock);
         lua_setfield(L, -2, "clock");
     }
+    if (ev->native) { /* the prelude compiles declarative conditions at the pack's end */
+        lua_pushcfunction(L, pf_native_compile);
+        lua_setfield(L, -2, "native_compile");
+        lua_pushcfunction(L, pf_native_when);
+        lua_setfield(L, -2, "native_when");
+    }
     pf_view_push_value(L, ev->cfg.policy, 1);
     lua_setfield(L, -2, "policy");
     lua_pushstring(L, ev->cfg.policy_path ? ev->cfg.policy_path : "policy");
@@ -600,6 +607,10 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
     ev->ref_upvalues = LUA_NOREF;
     ev->pack = cfg->pack;
     ev->why = pf_why_new();
+    /* the rule path, read once per evaluator: PF_RULE_PATH=native evaluates
+     * declarative conditions in C (pf_native.h); unset or lua: all in Lua */
+    const char *path = getenv("PF_RULE_PATH");
+    ev->native = path && strcmp(path, "native") == 0;
     if (!ev->pack) ev->pack = ev->own_pack = pf_pack_read(cfg->rules_dir, errs);
     if (!ev->pack || !build_state(ev, errs)) {
         pf_eval_delete(ev);

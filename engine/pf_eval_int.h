@@ -58,6 +58,7 @@ struct pf_eval {
     pf_rule_stat_t *labels; /* with a watcher's beacon: each rule in words... */
     size_t nlabels;         /* ...written to the beacon as the rule starts */
     int failed_rule;        /* with a beacon: the rule of the last failed evaluation */
+    int native;             /* PF_RULE_PATH=native: declarative conditions in C (pf_native.h) */
     /* prelude */
     int ref_prelude;
     int ref_upvalues; /* {f, i, value, ...}: rule upvalues as loaded (pf_view.c) */

@@ -438,12 +438,30 @@ local function native_form(r)
   return prog
 end
 
+-- the program with each thresholds.<name> read once, as a constant: the
+-- policy does not change once loaded (an unknown name stays a reference,
+-- which the host refuses to compile)
+local function with_thresholds(prog)
+  local out = {}
+  for i, ins in ipairs(prog) do
+    local v = ins[1] == "ref" and ins[2] == "thresholds" and #ins == 3 and pol.thresholds[ins[3]]
+    out[i] = v ~= nil and v ~= false and { "const", v } or ins
+  end
+  return out
+end
+
 -- marks each rule: r.native, the program of its condition ({} when it
--- has none), or r.lua_why, why it stays in Lua
+-- has none), or r.lua_why, why it stays in Lua; with the native path on
+-- (host.native_compile), r.native_when, its condition compiled by the host
 local function classify_rules()
+  local compile = M.host and M.host.native_compile
   for _, r in ipairs(rules) do
     r.native, r.lua_why = native_form(r)
+    if compile and r.native and r.native[1] ~= nil then
+      r.native_when = compile(with_thresholds(r.native))
+    end
   end
+  M.runner.use_native(compile and M.host.native_when)
 end
 
 -- P.native_summary() -> the number of rules the native path may run, the

@@ -36,7 +36,10 @@ local contrib_kind -- the kind of key the points stage running adds to: "area" o
 local written = 0          -- bytes of report text rules made in this evaluation
 local written_max = math.huge -- the host's output cap per intake (host.output_limit)
 
+local native_when -- host.native_when when the native rule path is on (pf_native.h), else nil
+
 function R.use_clock(fn) clock = fn end
+function R.use_native(fn) native_when = fn end
 function R.use_mark(fn) mark = fn end
 function R.set_trace(t) trace = t end
 function R.trace() return trace end
@@ -346,8 +349,14 @@ local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys
   for _, r in ipairs(rules_of_stage) do
     running = r
     mark(r.index)
-    local w = r.when
-    if w == nil or invoke(w, intake, ctx) then
+    local w, fired = r.when, true
+    if w ~= nil then
+      -- a declarative condition in C (nil: only Lua can say, it would raise)
+      local nw = r.native_when
+      if nw ~= nil and native_when ~= nil then fired = native_when(nw, intake, ctx, facts) end
+      if nw == nil or native_when == nil or fired == nil then fired = invoke(w, intake, ctx) end
+    end
+    if fired then
       local before = r.moved
       local t, k, note = r.action, r.static_keys or keys, nil
       if type(t) == "function" then
