@@ -387,6 +387,8 @@ class Policy:
         self.shortlist_size = s.get("size", 3)
         self.min_score = s.get("min_score", 0)
         self.excluded_status = set(s.get("exclude_status", []))
+        # a row tells of its option's next lifecycle change this many days ahead
+        self.notice_days = raw.get("lifecycle_notice_days", 0)
         self.weights = dict(raw.get("weights", {}))
         self.thresholds = read_thresholds(raw)
         f = raw.get("intake", {})
@@ -403,6 +405,12 @@ class Policy:
 
 
 # ---- lifecycles (engine/lua/lifecycles.lua) -------------------------------
+
+
+def points_of(x):
+    """'1 point', '2.5 points' (stages/3-shortlist.lua points_of)"""
+    p = points_text(x)
+    return p + (" point" if p == "1" else " points")
 
 
 def lifecycle(o, as_of):
@@ -428,7 +436,7 @@ def successor_text(pol, oid, as_of):
         return text
     s, entry = lifecycle(succ, as_of)
     if s == "unavailable":
-        return (text + ", from " + succ["lifecycle"][0]["from"] + "; none is available on "
+        return (text + ", from " + succ["lifecycle"][0]["from"] + "; it has not started on "
                 + (as_of or "this date"))
     if s != "active":
         now = resolve_on(pol, oid, as_of)
@@ -439,10 +447,35 @@ def successor_text(pol, oid, as_of):
     return text
 
 
+def coming_change(pol, o, as_of):
+    """lifecycles.lua coming_change: the next lifecycle entry when it starts within
+    lifecycle_notice_days, and what a note says of it after its status and date."""
+    if as_of is None or pol.notice_days <= 0:
+        return None, None
+    for e in o["lifecycle"]:
+        if e["from"] > as_of:
+            days = days_between(as_of, e["from"])
+            if days > pol.notice_days:
+                return None, None
+            source = SOURCE_TEXT.get(e.get("source"))
+            text = ("(" + lua_str(days) + (" day" if days == 1 else " days") + " after the assessment"
+                    + ("; " + source[2:-1] if source else "") + ")")
+            if e.get("note") is not None:
+                note = lua_str(e["note"])
+                text += ": " + (note[:-1] if note.endswith(".") else note)
+            if e.get("successor") is not None:
+                text += "; " + successor_text(pol, e["successor"], e["from"])
+            return e, text
+    return None, None
+
+
 def lifecycle_note(pol, o, as_of):
     status, e = lifecycle(o, as_of)
+    next_entry, coming = coming_change(pol, o, as_of)
     if status == "active":
-        return ""
+        if next_entry is None:
+            return ""
+        return "active until " + next_entry["from"] + ", then " + next_entry["status"] + " " + coming
     if status == "unavailable":
         return "not yet available on %s (from %s)" % (as_of or "the assessment date",
                                                        o["lifecycle"][0]["from"])
@@ -454,6 +487,8 @@ def lifecycle_note(pol, o, as_of):
         note += ": " + text
     if e.get("successor") is not None:
         note += "; " + successor_text(pol, e["successor"], as_of)
+    if next_entry is not None:
+        note += "; then " + next_entry["status"] + " from " + next_entry["from"] + " " + coming
     return note
 
 
@@ -578,6 +613,12 @@ class Ctx:
     def carrier(self, oid):
         return resolve(self, oid)[0]
 
+    def change_ahead(self, oid):  # ctx.change_ahead: (date, status, successor) or None
+        e, _ = coming_change(self.pol, self.pol.option_by_id[oid], self.as_of)
+        if e is None:
+            return None
+        return e["from"], e["status"], e.get("successor")
+
     def successor_note(self, oid):  # ctx.successor_note: which option carries oid now
         c = resolve(self, oid)[0]
         if c is None or c == oid:
@@ -695,12 +736,12 @@ def margins(pol, score, shortlist_note, competing, taken):
                      + " (catalogue order decides)")
         elif i <= taken and i < n:
             nxt = competing[i]
-            note += "; " + points_text(s - score[nxt]) + " points ahead of " + nxt
+            note += "; " + points_of(s - score[nxt]) + " ahead of " + nxt
         elif i == taken:
             note += "; no other eligible option reaches the minimum score of " + points_text(pol.min_score)
         elif i == taken + 1:
             last = competing[taken - 1]
-            note += ("; " + points_text(score[last] - s) + " points behind " + last
+            note += ("; " + points_of(score[last] - s) + " behind " + last
                      + ", the last place")
         shortlist_note[oid] = note
 
@@ -895,6 +936,14 @@ def build_pack(pol):
 
     # ---- 00-facts.lua ------------------------------------------------------------
 
+    SKILL_AREAS = {
+        "cloud_architecture": ["plan", "ready"], "networking": ["ready"],
+        "identity": ["ready", "govern"], "security": ["ready", "govern"],
+        "governance": ["govern"], "operations": ["manage"], "iac_devops": ["ready"],
+        "data": ["migrate", "innovate"], "cloud_native": ["innovate"], "ai": ["innovate"],
+        "finops": ["strategy", "govern"],
+    }
+
     fact("approach", answer="culture.approach")
     fact("risk_tolerance", answer="culture.risk_tolerance")
     fact("operating_model", answer="culture.operating_model")
@@ -939,16 +988,18 @@ def build_pack(pol):
     fact("enterprise_scale", lambda i, c, f: f.assets > T.enterprise_assets)
     fact("estate_estimated", lambda i, c, f: f.counts_estimated or not f.inventory_complete)
     fact("counted_enterprise_scale", lambda i, c, f: f.enterprise_scale and not f.estate_estimated)
-    def enterprise_share(i, c, f):
+    def size_share(i, c, f):
         lo, hi = T.enterprise_band_assets, T.enterprise_assets
-        if f.estate_estimated or f.assets <= lo:
+        if f.assets <= lo:
             return 0
         if f.assets >= hi or lo >= hi:
             return 1
         return (f.assets - lo) / (hi - lo)
 
-    fact("enterprise_share", enterprise_share)
-    fact("small_organisation", lambda i, c, f: f.organisation_size == "small" or f.small_estate)
+    fact("size_share", size_share)
+    fact("enterprise_share", lambda i, c, f: 0 if f.estate_estimated else f.size_share)
+    fact("small_organisation", lambda i, c, f: f.small_estate
+         or (f.organisation_size == "small" and f.assets <= T.small_org_estate_assets))
     fact("small_estate", lambda i, c, f: f.assets <= T.small_estate_assets and f.assets > 0
          and not f.greenfield)
     fact("production_workloads", production_workloads)
@@ -1007,30 +1058,38 @@ def build_pack(pol):
             return "standard"
         return "developer"
 
+    def workloads(n, kind):
+        return lua_str(n) + " " + kind + " workload" + ("" if n == 1 else "s")
+
+    fact("mission_critical_workloads", lambda i, c, f: workloads(f.mission_critical, "mission-critical"))
+    fact("unit_critical_workloads", lambda i, c, f: workloads(f.unit_critical, "unit-critical"))
+
     def recommended_tier_reason(i, c, f):
-        tier, mc = f.recommended_tier, f.mission_critical
+        tier = f.recommended_tier
         if tier == "unified":
-            return (lua_str(mc) + " mission-critical workload(s) in an organisation-wide estate "
-                    "call for a negotiated Unified agreement")
-        if tier == "professional_direct" and mc > 0:
-            return (lua_str(mc) + " mission-critical workload(s) call for Professional Direct: "
-                    "one-hour severity-A response plus advisory help and a delivery manager")
+            return ("for " + f.mission_critical_workloads + " in an organisation-wide estate, "
+                    "a negotiated Unified agreement")
+        if tier == "professional_direct" and f.mission_critical > 0:
+            return ("for " + f.mission_critical_workloads + ", one-hour severity-A response plus "
+                    "advisory help and a delivery manager")
         if tier == "professional_direct":
-            return (lua_str(f.unit_critical) + " unit-critical workload(s) call for Professional "
-                    "Direct, the business-critical tier")
+            return "for " + f.unit_critical_workloads + ", the business-critical tier"
         if tier == "standard":
             return ("production workloads without a business-critical label call for Standard, "
                     "with severity-A response under an hour")
         return "with no production workloads yet, Developer covers trial and non-production use"
 
     def support_below_tier(i, c, f):
+        # support through a CSP with no direct plan: the provider's terms decide
+        if f.support_via_csp and f.support_held == "none":
+            return False
         rec = TIER_ORDER[f.recommended_tier]
         return rec >= TIER_ORDER["standard"] and TIER_ORDER[f.support_held] < rec
 
     fact("recommended_tier", recommended_tier)
     fact("recommended_tier_reason", recommended_tier_reason)
     fact("recommended_tier_name", lambda i, c, f: TIER_NAME[f.recommended_tier])
-    fact("support_held_name", lambda i, c, f: "Premier, now called Unified"
+    fact("support_held_name", lambda i, c, f: "Premier (now Unified)"
          if f.support_plan_answer == "premier" else TIER_NAME[f.support_held])
     fact("support_covered", lambda i, c, f: TIER_ORDER[f.support_held]
          >= TIER_ORDER[f.recommended_tier])
@@ -1042,6 +1101,7 @@ def build_pack(pol):
 
     fact("review_contracts_early", lambda i, c, f: f.approved_vendor_list
          or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
+    fact("contracting_presses", lambda i, c, f: f.review_contracts_early or f.exit_near)
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.exit_days > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
 
@@ -1058,18 +1118,26 @@ def build_pack(pol):
         short = f.lead_time - f.exit_days
         return short if short > 0 else 0
 
+    def kept_skill_gaps(i, c, f):
+        handed = set(f.offloaded_areas)
+        out = []
+        for k in f.skill_gaps:
+            areas = SKILL_AREAS.get(k)
+            if areas is None or any(a not in handed for a in areas):
+                out.append(k)
+        return out
+
     fact("offloaded_areas", offloaded_areas)
+    fact("handed_over", lambda i, c, f: set(AREAS if f.approach == "offload" else f.offloaded_areas))
+    fact("msp_out_of_proportion", lambda i, c, f: f.small_organisation and not f.enterprise_scale
+         and f.approach != "offload" and len(f.offloaded_areas) == 0
+         and f.incumbent_partner != "azure_expert_msp")
+    fact("kept_skill_gaps", kept_skill_gaps)
+    fact("kept_short_skills", lambda i, c, f: set(f.kept_skill_gaps))
     fact("days_short", days_short)
 
     # ---- 10-needs.lua -------------------------------------------------------------
 
-    SKILL_AREAS = {
-        "cloud_architecture": ["plan", "ready"], "networking": ["ready"],
-        "identity": ["ready", "govern"], "security": ["ready", "govern"],
-        "governance": ["govern"], "operations": ["manage"], "iac_devops": ["ready"],
-        "data": ["migrate", "innovate"], "cloud_native": ["innovate"], "ai": ["innovate"],
-        "finops": ["strategy", "govern"],
-    }
     URGENCY_POINTS = {"low": 1, "medium": 2, "high": 3}
     GAP_POINTS = {"gap": 1, "wide": 2}
 
@@ -1144,7 +1212,7 @@ def build_pack(pol):
                                else {"migrate": 1}))
 
     rule(id="needs.criticality.mission", stage="needs",
-         because=lambda i, c, f: show(f.mission_critical) + " mission-critical workload(s) must be "
+         because=lambda i, c, f: show(f.mission_critical_workloads) + " must be "
          "operated and governed without gaps, which raises the need for help in Manage and Govern.",
          when=lambda i, c, f: f.mission_critical > 0, need={"manage": 1, "govern": 1})
 
@@ -1183,35 +1251,35 @@ def build_pack(pol):
 
     decide(on="culture.approach", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.develop_skills", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) > 0 and not f.fasttrack_closed,
+         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and not f.fasttrack_closed,
          "because": lambda i, c, f: "The team wants to grow its own skills and has real gaps to "
-         "close (" + show(f.skill_gaps) + "); Microsoft engineers guiding it from set-up to "
+         "close (" + show(f.kept_skill_gaps) + "); Microsoft engineers guiding it from set-up to "
          "production suit that best, and a provider that does the work for it suits it less.",
-         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "score": {"self_service": 5},
          "programmes": {"fasttrack_for_azure": 20}},
         # FastTrack closed for want of a paid subscription: the partner-delivered programme
         {"id": "fit.culture.develop_skills.build_via_partner", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) > 0 and f.fasttrack_closed and building(c, f),
+         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_closed and building(c, f),
          "because": lambda i, c, f: "The team wants to grow its own skills for what it builds ("
-         + show(f.skill_gaps) + "), but FastTrack for Azure is closed to it without a paid "
+         + show(f.kept_skill_gaps) + "), but FastTrack for Azure is closed to it without a paid "
          "subscription; the innovation programme, reached through a qualifying partner, brings "
          "Microsoft expertise and skilling to the build instead.",
-         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "score": {"self_service": 5},
          "programmes": {"azure_innovate": 20}},
         {"id": "fit.culture.develop_skills.migrate_via_partner", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) > 0 and f.fasttrack_closed and f.assets > 0
+         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_closed and f.assets > 0
          and not building(c, f),
-         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.skill_gaps)
+         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.kept_skill_gaps)
          + "), but FastTrack for Azure is closed to it without a paid subscription; the migration "
          "programme, reached through a qualifying partner, brings step-by-step guidance and skill "
          "building instead.",
-         "score": {"self_service": 5, "azure_expert_msp": -5},
+         "score": {"self_service": 5},
          "programmes": {"ammp": 20}},
         # one disposition: a strong self-service preference owns it
         {"id": "fit.culture.develop_skills.no_gaps", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.skill_gaps) == 0 and f.self_service_preference != "high",
-         "because": "The team wants to build its skills itself and reports no material gaps, so "
-         "guided self-service is enough.",
+         "when": lambda i, c, f: len(f.kept_skill_gaps) == 0 and f.self_service_preference != "high",
+         "because": "The team wants to build its own skills and reports no material gap in the "
+         "work it keeps, so guided self-service is enough.",
          "score": {"self_service": 15}},
         {"id": "fit.culture.augment_staff", "is": "augment_staff",
          "because": "The organisation wants extra hands inside its own teams, which solution "
@@ -1223,6 +1291,14 @@ def build_pack(pol):
          "asked.",
          "score": {"azure_expert_msp": OFFLOAD_POINTS["all"], "csp": 5, "self_service": -20}},
     ])
+
+    # wanting to learn counts against a provider doing the work, for the work kept only
+    rule(id="fit.culture.develop_skills.in_house", stage="fit", weight="culture",
+         because=lambda i, c, f: "The team wants to close its own gaps (" + show(f.kept_skill_gaps)
+         + ") and hands no area over, so a provider that does the work for it suits it less.",
+         when=lambda i, c, f: f.approach == "develop_skills" and len(f.kept_skill_gaps) > 0
+         and len(f.offloaded_areas) == 0,
+         score={"azure_expert_msp": -5})
 
     rule(id="fit.culture.offload.areas", stage="fit", weight="culture",
          because=lambda i, c, f: "The organisation wants a partner to run " + show(f.offloaded_areas)
@@ -1236,9 +1312,16 @@ def build_pack(pol):
 
     decide(on="culture.self_service_preference", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.self_service.high", "is": "high",
+         "when": lambda i, c, f: len(f.offloaded_areas) == 0,
          "because": "The team strongly prefers to do the work itself from the public guidance, so "
          "self-service fits its culture and a fully managed service does not.",
          "score": {"self_service": 20, "azure_expert_msp": -10}},
+        {"id": "fit.culture.self_service.high.keeps_rest", "is": "high",
+         "when": lambda i, c, f: len(f.offloaded_areas) > 0,
+         "because": lambda i, c, f: "The team strongly prefers to do the work it keeps itself from "
+         "the public guidance, so self-service fits; the areas it hands over ("
+         + show(f.offloaded_areas) + ") are not held against a managed service.",
+         "score": {"self_service": 20}},
         {"id": "fit.culture.self_service.low", "is": "low",
          "because": "The team does not want to work things out from documentation alone, so "
          "self-service is a weak fit and a partner relationship a stronger one.",
@@ -1328,10 +1411,23 @@ def build_pack(pol):
          "things break.",
          {"azure_expert_msp": 15, "csp": 10, "azure_support": 10}),
     ]
+    # handed over, the partner that runs the area answers for it alone
+    HANDED_OVER = {
+        "manage": ("Manage is a focus area and is handed over: the managed partner that runs the "
+                   "platform is the one that answers when things break.",
+                   {"azure_expert_msp": 15}),
+    }
     for area, because, points in AREA_HELP:
+        handed = HANDED_OVER.get(area)
         rule(id="fit.need." + area, stage="fit", weight="needs", because=because,
-             when=lambda i, c, f, area=area: c.in_focus.get(area), score=points,
+             when=lambda i, c, f, area=area, handed=handed: c.in_focus.get(area)
+             and not (handed and area in f.handed_over), score=points,
              scale_by_need=area)
+        if handed:
+            rule(id="fit.need." + area + ".handed_over", stage="fit", weight="needs",
+                 because=handed[0],
+                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over,
+                 score=handed[1], scale_by_need=area)
 
     rule(id="fit.need.breadth", stage="fit", weight="needs",
          because=lambda i, c, f: show(len(c.focus_areas)) + " of the seven areas need help ("
@@ -1346,12 +1442,13 @@ def build_pack(pol):
     # must not snap on one day or one month past a window; high maturity owns
     # the capable-team signal
     rule(id="fit.need.none", stage="fit", weight="needs",
-         because="No area reaches the focus level, no skill is short, no deadline presses and the "
-         "estate is not at enterprise scale, so the team can carry on with the CAF guidance on "
-         "its own.",
+         because="No area reaches the focus level, no skill is short, no deadline presses, the "
+         "estate is not at enterprise scale and no production workload runs short of support, so "
+         "the team can carry on with the CAF guidance on its own.",
          when=lambda i, c, f: len(c.focus_areas) == 0 and len(f.skill_gaps) == 0
          and not f.on_the_clock and f.exit_days is None and not f.enterprise_scale
-         and f.average_maturity < T.high_maturity,
+         and f.average_maturity < T.high_maturity
+         and not (f.support_below_tier and f.production_in_azure),
          score={"self_service": 25})
 
     rule(id="fit.maturity.high", stage="fit", weight="maturity",
@@ -1400,7 +1497,8 @@ def build_pack(pol):
          because="Operations skills (keeping the platform ready, administered, monitored and "
          "protected) are short by two levels or more; a managed service or a support plan covers "
          "the gap while it is closed.",
-         when=lambda i, c, f: "operations" in f.short_skills,
+         # operations handed over with its area: the ask to offload owns that signal
+         when=lambda i, c, f: "operations" in f.kept_short_skills,
          score={"azure_expert_msp": 10, "azure_support": 5})
 
     rule(id="fit.skills.build", stage="fit", weight="skills",
@@ -1435,14 +1533,26 @@ def build_pack(pol):
          score={"azure_expert_msp": 10, "solution_assessment": 5, "self_service": -15},
          programmes={"ammp": 35})
 
+    # an estimate phases in over the same band as a counted estate (size_share)
+    ESTIMATED = {"assessment": 25, "msp": -MID_SIZE["msp"]}
+
+    def estimated_score(i, c, f):
+        t = {}
+        for option, key in (("solution_assessment", "assessment"), ("azure_expert_msp", "msp")):
+            p = share_of(ESTIMATED[key], f.size_share)
+            if p != 0:
+                t[option] = p
+        return t
+
     rule(id="fit.scale.enterprise.estimated", stage="fit", weight="scale",
          because=lambda i, c, f: "An estimate of " + show(f.assets) + " servers, databases and "
-         "applications, on a two-year clock, points to an enterprise-scale programme, but nobody "
-         "has counted them yet: the assessment that counts them comes first, until then the "
-         "programme earns only what a mid-sized estate on the clock earns, and a managed-service "
-         "contract sized on the guess waits for the count.",
-         when=lambda i, c, f: f.enterprise_scale and f.estate_estimated and f.on_the_clock,
-         score={"solution_assessment": 25, "azure_expert_msp": -5})
+         "applications, on a two-year clock, is "
+         + ("past" if f.enterprise_scale else "%d %% of the way to" % share_of(100, f.size_share))
+         + " the enterprise line, but nobody has counted them yet: the assessment that counts them "
+         "comes first; until then the programme earns only what a mid-sized estate on the clock "
+         "earns, and a managed-service contract sized on the guess waits for the count.",
+         when=lambda i, c, f: f.size_share > 0 and f.estate_estimated and f.on_the_clock,
+         score=estimated_score)
 
     rule(id="fit.scale.large_unhurried", stage="fit", weight="scale",
          because=lambda i, c, f: "The estate is large (" + show(f.assets) + " servers, databases "
@@ -1534,6 +1644,15 @@ def build_pack(pol):
          when=lambda i, c, f: not f.inventory_complete and not f.greenfield,
          score={"solution_assessment": 30})
 
+    # a complete list with guessed counts weighs as much as no inventory at all
+    rule(id="fit.estate.counts_estimated", stage="fit", weight="estate",
+         because=lambda i, c, f: "The list of systems is complete but its counts (" + show(f.assets)
+         + ") are estimates; proposals and programme funding are sized on counted numbers, which "
+         "a Solution Assessment's tooling collects.",
+         when=lambda i, c, f: f.counts_estimated and f.inventory_complete and f.assets > 0
+         and not f.greenfield,
+         score={"solution_assessment": 30})
+
     rule(id="fit.estate.known", stage="fit", weight="estate",
          because="The inventory is complete, its counts are counted rather than estimated, and "
          "planning is not a focus area, so a separate assessment would add little.",
@@ -1543,23 +1662,22 @@ def build_pack(pol):
     # ---- 45-fit-support.lua -------------------------------------------------------------
 
     rule(id="fit.support.mission_critical", stage="fit", weight="support",
-         because=lambda i, c, f: show(f.mission_critical) + " mission-critical workload(s) need a "
-         "severity-A response within an hour and proactive guidance: a higher support tier.",
+         because=lambda i, c, f: show(f.mission_critical_workloads) + ": a severity-A response "
+         "within an hour and proactive guidance are needed, which a higher support tier gives.",
          when=lambda i, c, f: f.mission_critical > 0,
          score={"azure_support": 30})
 
     # a need already met earns nothing for anyone
     rule(id="fit.support.mission_critical.partner", stage="fit", weight="support",
          because=lambda i, c, f: "The plan held today (" + show(f.support_held_name) + ") does not "
-         "give the " + show(f.mission_critical) + " mission-critical workload(s) the response they "
-         "need; a managed partner that provides it is another way to close the gap.",
+         "give the " + show(f.mission_critical_workloads) + " the response needed; a managed "
+         "partner that provides it is another way to close the gap.",
          when=lambda i, c, f: f.mission_critical > 0 and not f.support_covered,
          score={"azure_expert_msp": 5})
 
     rule(id="fit.support.unit_critical", stage="fit", weight="support",
-         because=lambda i, c, f: show(f.unit_critical) + " unit-critical workload(s) stop a "
-         "business unit when they fail; business-critical support with a one-hour response fits "
-         "them.",
+         because=lambda i, c, f: show(f.unit_critical_workloads) + ": an outage stops a business "
+         "unit, so business-critical support with a one-hour response fits them.",
          when=lambda i, c, f: f.mission_critical == 0 and f.unit_critical > 0,
          score={"azure_support": 20})
 
@@ -1574,6 +1692,14 @@ def build_pack(pol):
          because=lambda i, c, f: "Support held today (" + show(f.support_held_name) + ") is below "
          "the " + show(f.recommended_tier_name) + " tier these workloads call for.",
          when=lambda i, c, f: f.support_below_tier, score={"azure_support": 10})
+
+    # a gap in production is open today, not at a future go-live
+    rule(id="fit.support.live_gap", stage="fit", weight="support",
+         because=lambda i, c, f: "Production already runs in Azure with " + show(f.support_held_name)
+         + " held, below the " + show(f.recommended_tier_name) + " tier its workloads call for: the gap "
+         "is open today, so closing it comes first.",
+         when=lambda i, c, f: f.support_below_tier and f.production_in_azure,
+         score={"azure_support": 20})
 
     rule(id="fit.support.covered", stage="fit", weight="support",
          because=lambda i, c, f: "Support held today (" + show(f.support_held_name) + ") already "
@@ -1620,16 +1746,24 @@ def build_pack(pol):
     # an incumbent can be extended faster than a new supplier can be contracted
     decide(on="procurement.incumbent_partner", stage="fit", weight="procurement", rows=[
         {"id": "fit.procurement.incumbent.csp", "is": "csp",
-         "when": lambda i, c, f: f.review_contracts_early or f.exit_near,
+         "when": lambda i, c, f: f.contracting_presses,
          "because": "A Cloud Solution Provider is already under contract or on the approved vendor "
          "list; extending it avoids the lead time of contracting a new supplier.",
          "score": {"csp": 10}},
         {"id": "fit.procurement.incumbent.msp", "is": "azure_expert_msp",
-         "when": lambda i, c, f: f.review_contracts_early or f.exit_near,
+         "when": lambda i, c, f: f.contracting_presses,
          "because": "An Azure Expert MSP is already under contract or on the approved vendor list; "
          "extending it avoids the lead time of contracting a new supplier.",
          "score": {"azure_expert_msp": 10}},
     ])
+
+    # an Expert MSP under contract covers what a new solution provider would add
+    rule(id="fit.procurement.incumbent.msp.covers_provider", stage="fit", weight="procurement",
+         because="An Azure Expert MSP is already under contract; it provides the hands, billing and "
+         "first-line support a new Cloud Solution Provider would, so a second provider adds a "
+         "contract rather than help.",
+         when=lambda i, c, f: f.incumbent_partner == "azure_expert_msp",
+         score={"csp": -15})
 
     rule(id="fit.procurement.no_subscription", stage="fit", weight="procurement",
          because="There is no paid Azure subscription yet; a Cloud Solution Provider can provision "
@@ -1667,10 +1801,19 @@ def build_pack(pol):
          because="A small organisation that wants extra hands rather than whole processes run for "
          "it buys help in proportion: one solution provider, not an audited managed service built "
          "for consumption at scale.",
-         when=lambda i, c, f: f.small_organisation and not f.enterprise_scale
-         and f.approach != "offload" and len(f.offloaded_areas) == 0
-         and f.incumbent_partner != "azure_expert_msp",
+         when=lambda i, c, f: f.msp_out_of_proportion,
          exclude=["azure_expert_msp"])
+
+    # one invoice means one provider: an Expert MSP ranked above the CSP bills itself
+    rule(id="shortlist.csp.msp_bills", stage="shortlist",
+         because="One invoice is wanted, and the Azure Expert MSP ranked above the Cloud Solution "
+         "Provider provisions, bills and answers first-line support itself: a provider beside it "
+         "would be a second contract and a second invoice.",
+         when=lambda i, c, f: f.billing_preference == "single_invoice"
+         and not f.msp_out_of_proportion
+         and not (f.incumbent_partner == "csp" and f.contracting_presses)
+         and c.score["azure_expert_msp"] > c.score["csp"],
+         exclude=["csp"])
 
     rule(id="shortlist.programme.small", stage="shortlist",
          because="A small organisation with a small estate moves it with one provider: a "
@@ -1688,8 +1831,9 @@ def build_pack(pol):
          exclude=["fasttrack_for_azure"])
 
     rule(id="shortlist.self_service.deadline", stage="shortlist",
-         because="Self-service suits teams with no pressing deadline; a datacenter exit within a "
-         "year, with a team that is still maturing, rules it out as a first option.",
+         because=lambda i, c, f: "Self-service suits teams with no pressing deadline; a datacenter "
+         "exit that " + show(f.exit_distance) + ", with a team that is still maturing, rules it out "
+         "as a first option.",
          when=lambda i, c, f: f.exit_near and f.average_maturity < T.defined_maturity,
          exclude=["self_service"])
 
@@ -1704,19 +1848,31 @@ def build_pack(pol):
         if f.support_through_csp:
             return (text + " Support comes with the Cloud Solution Provider: write response times "
                     "that meet it into the provider's contract instead of buying a direct plan.")
-        if f.production_in_azure:
-            return (text + " Held today: " + f.support_held_name + "; production already runs in "
-                    "Azure, so upgrade now.")
-        return (text + " Held today: " + f.support_held_name + "; upgrade before the first "
-                "production workload goes live.")
+        live = f.production_in_azure
+        if f.support_via_csp and f.support_held == "none":
+            return (text + " Support is bought through a Cloud Solution Provider today: check that "
+                    "its response times meet this tier, and buy a direct plan only where they fall "
+                    "short" + ("; production already runs in Azure, so check now." if live
+                               else ", before the first production workload goes live."))
+        if f.support_held == "none":
+            return text + (" No support plan is held and production already runs in Azure: buy it "
+                           "now." if live else " No support plan is held today: buy it before the "
+                           "first production workload goes live.")
+        return (text + " Held today: " + f.support_held_name
+                + ("; production already runs in Azure, so upgrade now." if live
+                   else "; upgrade before the first production workload goes live."))
 
     rule(id="engage.support.tier", stage="engage",
          because="The support tier follows the criticality of the workloads, compared with the "
          "plan held today.",
          options=["azure_support"], step=tier_step)
 
-    def when_too_slow(f):
-        """What to do when the contract cannot be signed in time."""
+    def when_too_slow(f, option_id):
+        """What to do when the contract cannot be signed in time; on the
+        incumbent's own row, an order under the agreement already signed."""
+        if f.incumbent_partner == option_id:
+            return ("extend it by a change or work order under the agreement already signed, "
+                    "which need not wait for a full contract cycle, or start a bridging engagement")
         if f.incumbent_partner != "none":
             return ("extend the incumbent partner's contract for the first phase, or start a "
                     "bridging engagement while the new contract is signed")
@@ -1730,11 +1886,15 @@ def build_pack(pol):
                  if o.get("through_partner") else "")
 
         def step(i, c, f):
-            parts = ["Start contract and paperwork review" + with_ + " now"]
+            incumbent = f.incumbent_partner == o["id"]
+            parts = ["Start the review of the incumbent " + option_name(o["id"]) + "'s contract "
+                     "now, to extend it to this work" if incumbent
+                     else "Start contract and paperwork review" + with_ + " now"]
             lt = f.lead_time
             if lt is not None:
-                parts.append(": contracting usually takes " + lua_str(lt) + " days here")
-            if f.approved_vendor_list:
+                parts.append((": a new contract usually takes " if incumbent
+                              else ": contracting usually takes ") + lua_str(lt) + " days here")
+            if f.approved_vendor_list and not incumbent:
                 parts.append(("," if lt is not None else ":")
                              + " and the supplier may first need to join the approved vendor "
                              "list")
@@ -1742,11 +1902,14 @@ def build_pack(pol):
             if d is not None and lt is not None:
                 if d < 0:
                     parts.append("; the datacenter-exit date has already passed, so "
-                                 + when_too_slow(f))
+                                 + when_too_slow(f, o["id"]))
                 elif lt >= d:
                     over = (lua_str(lt - d) + " days more than") if lt > d else "as long as"
                     parts.append("; that is " + over + " the " + lua_str(d) + " days left before "
-                                 "the datacenter exit, so " + when_too_slow(f))
+                                 "the datacenter exit")
+                    # the top option's escalation step says what to do instead, once
+                    if not (f.procurement_squeeze and c.top == o["id"]):
+                        parts.append(", so " + when_too_slow(f, o["id"]))
                 else:
                     parts.append("; " + lua_str(d - lt) + " of the " + lua_str(d)
                                  + " days before the datacenter exit remain once the contract is "
@@ -1769,7 +1932,8 @@ def build_pack(pol):
         if f.days_short > 0 or f.lead_time == f.exit_days:
             return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle does "
                     "not fit in the " + lua_str(f.exit_days) + " days left before the datacenter "
-                    "exit (" + lua_str(f.days_short) + " days short); " + when_too_slow(f) + ".")
+                    "exit (" + lua_str(f.days_short) + " days short); " + when_too_slow(f, c.top)
+                    + ".")
         return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle uses "
                 + lua_str(f.lead_time) + " of the " + lua_str(f.exit_days) + " days left before "
                 "the datacenter exit; ask for an expedited or framework route.")
@@ -1781,17 +1945,34 @@ def build_pack(pol):
          step=squeeze_step)
 
     def leader_step(i, c, f):
+        text = (option_name(c.top) + " is the clear leader: open the contract and paperwork "
+                "review with it now.")
         for o in OPTIONS:
             if o["id"] == c.top and o.get("through_partner"):
-                return (option_name(c.top) + " is the clear leader: choose a qualifying partner "
+                text = (option_name(c.top) + " is the clear leader: choose a qualifying partner "
                         "that delivers it and open the contract and paperwork review with that "
                         "partner now.")
-        return (option_name(c.top) + " is the clear leader: open the contract and paperwork "
-                "review with it now.")
+        # the row's contract step has said "start now" already
+        if f.review_contracts_early:
+            others = any(o["id"] != c.top and c.shortlisted[o["id"]] for o in OPTIONS)
+            text = option_name(c.top) + (" is the clear leader: give its contract review priority "
+                                         "over the others." if others else " is the only option "
+                                         "shortlisted: see its contract review through first.")
+        # a leader about to change: the contract must survive it
+        ahead = c.change_ahead(c.top)
+        if ahead is not None:
+            date, status, successor = ahead
+            text += (" It is " + status + " from " + date
+                     + (": agree how the engagement carries over to " + option_name(successor)
+                        if successor else "") + " before signing.")
+        return text
+
+    # only an option the catalogue marks as contracted has a contract review to open
+    CONTRACTED = {o["id"]: True for o in OPTIONS if o.get("contracted")}
 
     def leader_when(i, c, f):
         top = c.top
-        if top is None or top == "self_service" or top == "azure_support" or not c.shortlisted[top]:
+        if top is None or not CONTRACTED.get(top) or not c.shortlisted[top]:
             return False
         # the assessment comes first when nobody knows the estate: no commitment yet
         if c.shortlisted["solution_assessment"] and f.estate_estimated:
@@ -1815,14 +1996,6 @@ def build_pack(pol):
          and not f.support_via_csp,
          step="Decide whether technical support comes through the Cloud Solution Provider or a "
          "direct Azure support plan, and write the escalation path into the contract.")
-
-    rule(id="engage.support.via_csp", stage="engage",
-         because="Support bought through a Cloud Solution Provider is answered by the provider "
-         "first; its terms decide whether a direct plan is needed at all.",
-         options=["azure_support"],
-         when=lambda i, c, f: f.support_via_csp and c.shortlisted["azure_support"],
-         step="Support is bought through a Cloud Solution Provider today: check that its response "
-         "times meet the recommended tier before buying a direct plan.")
 
     rule(id="engage.msp.regulated", stage="engage",
          because="Regulators expect outsourcing to be checked against their rules before contracts "

@@ -302,7 +302,7 @@ cmpv() { sed -n "s/^compare\.$1 //p" "${2:-$LOG/compare.out}"; }
 # and the reference alike on a corpus of --retune-intakes (the main one when
 # the sizes are equal). Not timed. A threshold the policy gains and this
 # list lacks is named, so the check keeps covering them all.
-RETUNE="enterprise_assets=600 enterprise_band_assets=300 small_estate_assets=120 adoption_window_months=18
+RETUNE="enterprise_assets=600 enterprise_band_assets=300 small_estate_assets=120 small_org_estate_assets=90 adoption_window_months=18
     exit_window_days=500 exit_near_days=300 skill_gap_levels=1 wide_skill_gap_levels=2
     broad_gap_skills=4 breadth_focus_areas=4 defined_maturity=2.5 high_maturity=3.2
     low_maturity=1.8 unified_annual_spend=250000 contract_lead_days=45 squeeze_parts=2

@@ -107,8 +107,9 @@
 ---@field enterprise_scale any The estate is larger than the enterprise-scale threshold.
 ---@field estate_estimated any The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them.
 ---@field counted_enterprise_scale any Enterprise scale on counted numbers, not on an estimate.
----@field enterprise_share any How far a counted estate has come from the start of the band below enterprise scale (thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above; always 0 for an estimated estate, which weighs less than a counted one.
----@field small_organisation any A small organisation or a small estate: one provider is proportionate, a broad managed service is not.
+---@field size_share any How far the estate, counted or estimated, has come from the start of the band below enterprise scale (thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above.
+---@field enterprise_share any The same share for a counted estate; always 0 for an estimated one, which weighs less than a counted one (fit.scale.enterprise.estimated phases in on f.size_share instead).
+---@field small_organisation any A small estate, or a small head count with an estate of a size it can carry: one provider is proportionate, a broad managed service is not. Help is sized to the work: a small firm with a mid-size estate to move is not small here.
 ---@field small_estate any There is an estate to move, and it is small.
 ---@field production_workloads any Production workloads without a business-critical label.
 ---@field exit_days any Days from the assessment to the datacenter exit, negative once passed; nil without one.
@@ -123,17 +124,24 @@
 ---@field no_skill_gap any The intake lists skills and none is short at all.
 ---@field broad_skill_gap any So many skills are short that few teams close the gaps alone.
 ---@field average_maturity any The average maturity over the seven areas, 0 to 5.
+---@field mission_critical_workloads any How many mission-critical workloads, in words for a report.
+---@field unit_critical_workloads any How many unit-critical workloads, in words for a report.
 ---@field recommended_tier any The support tier the workloads call for.
 ---@field recommended_tier_reason any Why the workloads call for that tier.
 ---@field recommended_tier_name any The recommended tier as the reports name it.
 ---@field support_held_name any The plan held today as the reports name it.
 ---@field support_covered any The plan held today already meets the recommended tier.
----@field support_below_tier any The workloads call for Standard or above, and the plan held is below it.
+---@field support_below_tier any The workloads call for Standard or above, and the plan held is below it. Support bought through a Cloud Solution Provider with no direct plan is not known to fall short: the provider's terms decide (engage.support.tier says to check them).
 ---@field support_through_csp any Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the workloads call for no more than Standard, which a provider's first-line support covers.
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
+---@field contracting_presses any A partner already under contract has a head start that matters here: contracting is slow, or the exit is near.
 ---@field procurement_squeeze any Contracting would use a large share of the days left before the exit.
 ---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
+---@field msp_out_of_proportion any An audited managed service is more than this organisation needs: it is small, wants extra hands rather than processes run for it, hands no area over, and has no Expert MSP under contract already.
+---@field handed_over any The areas a partner is to run, as a set: every area when the approach is offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).
+---@field kept_skill_gaps any The skill gaps in the work the organisation keeps: those of f.skill_gaps that show up in at least one area not handed over (a skill with no area listed is kept), in name order.
+---@field kept_short_skills any The same skills as a set: f.kept_short_skills.operations is true when operations is short and not handed over with its area.
 ---@field days_short any Days by which the contract lead time overruns the days left before the datacenter exit (0 when it fits; nil without both dates).
 
 ---@class Thresholds the policy's thresholds, read as thresholds.<name>
@@ -151,6 +159,7 @@
 ---@field low_maturity number An average maturity below this calls for a partner covering several areas.
 ---@field skill_gap_levels number A skill whose needed level exceeds the team's by at least this much is a gap.
 ---@field small_estate_assets number An estate of at most this many assets is small: one provider is proportionate.
+---@field small_org_estate_assets number A small head count with more assets than this has a mid-size estate to move: help is sized to the estate, not to the head count.
 ---@field squeeze_parts number Contracting that takes 1/this of the days left before the datacenter exit, or more, is on the critical path.
 ---@field unified_annual_spend number Annual Azure spend at or above which mission-critical workloads call for Unified support.
 ---@field wide_skill_gap_levels number A gap of at least this many levels counts double in the needs stage.
@@ -167,6 +176,7 @@
 ---@field days_until fun(date: string?): integer? days from as_of to date
 ---@field lifecycle fun(option_id: string): "active"|"legacy"|"retired"|"unavailable"
 ---@field carrier fun(option_id: string): string? the option carrying it on the as-of date
+---@field change_ahead fun(option_id: string): string?, string?, string? the next lifecycle change within notice
 ---@field successor_note fun(option_id: string): string "" or a sentence naming the carrier
 
 ---@class RuleSpec

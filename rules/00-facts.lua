@@ -76,18 +76,27 @@ fact { id = "estate_estimated", is = "f.counts_estimated or not f.inventory_comp
   doc = "The estate's size is a guess: the counts are estimates, or no complete inventory stands behind them." }
 fact { id = "counted_enterprise_scale", is = "f.enterprise_scale and not f.estate_estimated",
   doc = "Enterprise scale on counted numbers, not on an estimate." }
-fact { id = "enterprise_share",
-  doc = "How far a counted estate has come from the start of the band below enterprise scale "
-    .. "(thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above; "
-    .. "always 0 for an estimated estate, which weighs less than a counted one.",
+fact { id = "size_share",
+  doc = "How far the estate, counted or estimated, has come from the start of the band below enterprise scale "
+    .. "(thresholds.enterprise_band_assets) to the enterprise line: 0 at or below the band, 1 at the line and above.",
   value = function(_, _, f)
     local lo, hi = thresholds.enterprise_band_assets, thresholds.enterprise_assets
-    if f.estate_estimated or f.assets <= lo then return 0 end
+    if f.assets <= lo then return 0 end
     if f.assets >= hi or lo >= hi then return 1 end
     return (f.assets - lo) / (hi - lo)
   end }
-fact { id = "small_organisation", is = "f.organisation_size == 'small' or f.small_estate",
-  doc = "A small organisation or a small estate: one provider is proportionate, a broad managed service is not." }
+fact { id = "enterprise_share",
+  doc = "The same share for a counted estate; always 0 for an estimated one, which weighs less than a counted one "
+    .. "(fit.scale.enterprise.estimated phases in on f.size_share instead).",
+  value = function(_, _, f)
+    if f.estate_estimated then return 0 end
+    return f.size_share
+  end }
+fact { id = "small_organisation",
+  is = "f.small_estate or (f.organisation_size == 'small' and f.assets <= thresholds.small_org_estate_assets)",
+  doc = "A small estate, or a small head count with an estate of a size it can carry: one provider is "
+    .. "proportionate, a broad managed service is not. Help is sized to the work: a small firm with a mid-size "
+    .. "estate to move is not small here." }
 fact { id = "small_estate", is = "f.assets <= thresholds.small_estate_assets and f.assets > 0 and not f.greenfield",
   doc = "There is an estate to move, and it is small." }
 
@@ -120,6 +129,23 @@ fact { id = "exit_distance", doc = "The datacenter exit's distance in words: 'is
   end }
 
 -- ---- the team ----
+
+-- Which CAF areas a missing skill shows up in (the needs stage raises them;
+-- an area handed over takes its skills' gaps with it).
+local SKILL_AREAS = {
+  cloud_architecture = { "plan", "ready" },
+  networking = { "ready" },
+  identity = { "ready", "govern" },
+  security = { "ready", "govern" },
+  governance = { "govern" },
+  operations = { "manage" },
+  iac_devops = { "ready" },
+  data = { "migrate", "innovate" },
+  cloud_native = { "innovate" },
+  ai = { "innovate" },
+  finops = { "strategy", "govern" },
+}
+share { SKILL_AREAS = SKILL_AREAS }
 
 fact { id = "skill_gap", doc = "For every skill the intake lists: the levels the plans need beyond what the team has.",
   value = function(intake)
@@ -174,6 +200,17 @@ local TIER_NAME = {
   professional_direct = "Professional Direct", unified = "Unified",
 }
 
+-- "1 mission-critical workload", "3 mission-critical workloads": the
+-- plural ending by count (one count is singular)
+local PLURAL_END = { [1] = "" }
+local function workloads(n, kind)
+  return n .. " " .. kind .. " workload" .. (PLURAL_END[n] or "s")
+end
+fact { id = "mission_critical_workloads", doc = "How many mission-critical workloads, in words for a report.",
+  value = function(_, _, f) return workloads(f.mission_critical, "mission-critical") end }
+fact { id = "unit_critical_workloads", doc = "How many unit-critical workloads, in words for a report.",
+  value = function(_, _, f) return workloads(f.unit_critical, "unit-critical") end }
+
 fact { id = "recommended_tier", doc = "The support tier the workloads call for.",
   value = function(_, _, f)
     if f.mission_critical > 0 and (f.counted_enterprise_scale
@@ -190,15 +227,14 @@ fact { id = "recommended_tier", doc = "The support tier the workloads call for."
 
 fact { id = "recommended_tier_reason", doc = "Why the workloads call for that tier.",
   value = function(_, _, f)
-    local tier, mc = f.recommended_tier, f.mission_critical
+    local tier = f.recommended_tier
     if tier == "unified" then
-      return mc .. " mission-critical workload(s) in an organisation-wide estate call for a negotiated "
-        .. "Unified agreement"
-    elseif tier == "professional_direct" and mc > 0 then
-      return mc .. " mission-critical workload(s) call for Professional Direct: one-hour "
-        .. "severity-A response plus advisory help and a delivery manager"
+      return "for " .. f.mission_critical_workloads .. " in an organisation-wide estate, a negotiated Unified agreement"
+    elseif tier == "professional_direct" and f.mission_critical > 0 then
+      return "for " .. f.mission_critical_workloads .. ", one-hour severity-A response plus advisory help and a "
+        .. "delivery manager"
     elseif tier == "professional_direct" then
-      return f.unit_critical .. " unit-critical workload(s) call for Professional Direct, the business-critical tier"
+      return "for " .. f.unit_critical_workloads .. ", the business-critical tier"
     elseif tier == "standard" then
       return "production workloads without a business-critical label call for Standard, with "
         .. "severity-A response under an hour"
@@ -210,13 +246,16 @@ fact { id = "recommended_tier_name", doc = "The recommended tier as the reports 
   value = function(_, _, f) return TIER_NAME[f.recommended_tier] end }
 fact { id = "support_held_name", doc = "The plan held today as the reports name it.",
   value = function(_, _, f)
-    if f.support_plan_answer == "premier" then return "Premier, now called Unified" end
+    if f.support_plan_answer == "premier" then return "Premier (now Unified)" end
     return TIER_NAME[f.support_held]
   end }
 fact { id = "support_covered", doc = "The plan held today already meets the recommended tier.",
   value = function(_, _, f) return TIER_ORDER[f.support_held] >= TIER_ORDER[f.recommended_tier] end }
-fact { id = "support_below_tier", doc = "The workloads call for Standard or above, and the plan held is below it.",
+fact { id = "support_below_tier", doc = "The workloads call for Standard or above, and the plan held is below it. "
+    .. "Support bought through a Cloud Solution Provider with no direct plan is not known to fall short: the "
+    .. "provider's terms decide (engage.support.tier says to check them).",
   value = function(_, _, f)
+    if f.support_via_csp and f.support_held == "none" then return false end
     local rec = TIER_ORDER[f.recommended_tier]
     return rec >= TIER_ORDER.standard and TIER_ORDER[f.support_held] < rec
   end }
@@ -233,6 +272,9 @@ fact { id = "support_through_csp",
 
 fact { id = "review_contracts_early", doc = "Contracting here is slow: a vendor list to join, or a long lead time.",
   is = "f.approved_vendor_list or (f.lead_time ~= nil and f.lead_time >= thresholds.contract_lead_days)" }
+fact { id = "contracting_presses", doc = "A partner already under contract has a head start that matters here: "
+    .. "contracting is slow, or the exit is near.",
+  is = "f.review_contracts_early or f.exit_near" }
 fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit.",
   is = "f.lead_time ~= nil and f.exit_days ~= nil and f.exit_days > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
@@ -251,6 +293,43 @@ fact { id = "offloaded_areas", doc = "Areas the organisation wants a partner to 
       if by_area[a] == "offload" then out[#out + 1] = a end
     end
     return out
+  end }
+
+fact { id = "msp_out_of_proportion",
+  doc = "An audited managed service is more than this organisation needs: it is small, wants extra hands rather "
+    .. "than processes run for it, hands no area over, and has no Expert MSP under contract already.",
+  is = "f.small_organisation and not f.enterprise_scale and f.approach ~= 'offload' and #f.offloaded_areas == 0 "
+    .. "and f.incumbent_partner ~= 'azure_expert_msp'" }
+
+fact { id = "handed_over", doc = "The areas a partner is to run, as a set: every area when the approach is "
+    .. "offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).",
+  value = function(_, _, f)
+    local set = {}
+    for _, a in ipairs(f.approach == "offload" and areas or f.offloaded_areas) do set[a] = true end
+    return set
+  end }
+
+fact { id = "kept_skill_gaps", doc = "The skill gaps in the work the organisation keeps: those of f.skill_gaps that "
+    .. "show up in at least one area not handed over (a skill with no area listed is kept), in name order.",
+  value = function(_, _, f)
+    local handed = {}
+    for _, a in ipairs(f.offloaded_areas) do handed[a] = true end
+    local out = {}
+    for _, k in ipairs(f.skill_gaps) do
+      local kept = SKILL_AREAS[k] == nil
+      for _, a in ipairs(SKILL_AREAS[k] or {}) do kept = kept or not handed[a] end
+      if kept then out[#out + 1] = k end
+    end
+    return out
+  end }
+
+fact { id = "kept_short_skills",
+  doc = "The same skills as a set: f.kept_short_skills.operations is true when operations is short and not "
+    .. "handed over with its area.",
+  value = function(_, _, f)
+    local set = {}
+    for _, k in ipairs(f.kept_skill_gaps) do set[k] = true end
+    return set
   end }
 
 -- ---- contracting against the deadline ----

@@ -4,20 +4,8 @@
 -- needs.focus_level become the focus areas of the later stages
 -- (ctx.focus_areas, ctx.in_focus.<area>).
 
--- Which CAF areas a missing skill shows up in.
-local SKILL_AREAS = {
-  cloud_architecture = { "plan", "ready" },
-  networking = { "ready" },
-  identity = { "ready", "govern" },
-  security = { "ready", "govern" },
-  governance = { "govern" },
-  operations = { "manage" },
-  iac_devops = { "ready" },
-  data = { "migrate", "innovate" },
-  cloud_native = { "innovate" },
-  ai = { "innovate" },
-  finops = { "strategy", "govern" },
-}
+-- Which CAF areas a missing skill shows up in: 00-facts.lua.
+local SKILL_AREAS = shared.SKILL_AREAS
 
 -- Need points for a request for help, by its urgency (unset: medium).
 local URGENCY_POINTS = { low = 1, medium = 2, high = 3 }
@@ -116,7 +104,7 @@ rule {
 rule {
   id = "needs.criticality.mission",
   stage = "needs",
-  because = "{f.mission_critical} mission-critical workload(s) must be operated and governed without gaps, which "
+  because = "{f.mission_critical_workloads} must be operated and governed without gaps, which "
     .. "raises the need for help in Manage and Govern.",
   when = "f.mission_critical > 0",
   need = { manage = 1, govern = 1 },

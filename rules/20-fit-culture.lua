@@ -28,33 +28,33 @@ decide {
   weight = "culture",
   rows = {
     { id = "fit.culture.develop_skills", is = "develop_skills",
-      when = "#f.skill_gaps > 0 and not f.fasttrack_closed",
-      because = "The team wants to grow its own skills and has real gaps to close ({f.skill_gaps}); Microsoft "
+      when = "#f.kept_skill_gaps > 0 and not f.fasttrack_closed",
+      because = "The team wants to grow its own skills and has real gaps to close ({f.kept_skill_gaps}); Microsoft "
         .. "engineers guiding it from set-up to production suit that best, and a provider that does the work for "
         .. "it suits it less.",
-      score = { self_service = 5, azure_expert_msp = -5 }, programmes = { fasttrack_for_azure = 20 } },
+      score = { self_service = 5 }, programmes = { fasttrack_for_azure = 20 } },
     -- FastTrack closed for want of a paid subscription: the guided route is
     -- the partner-delivered programme that fits the work, not a stranded option
     { id = "fit.culture.develop_skills.build_via_partner", is = "develop_skills",
-      when = "#f.skill_gaps > 0 and f.fasttrack_closed and (f.greenfield or ctx.in_focus.innovate)",
-      because = "The team wants to grow its own skills for what it builds ({f.skill_gaps}), but FastTrack for Azure "
-        .. "is closed to it without a paid subscription; the innovation programme, reached through a qualifying "
+      when = "#f.kept_skill_gaps > 0 and f.fasttrack_closed and (f.greenfield or ctx.in_focus.innovate)",
+      because = "The team wants to grow its own skills for what it builds ({f.kept_skill_gaps}), but FastTrack for "
+        .. "Azure is closed to it without a paid subscription; the innovation programme, reached through a qualifying "
         .. "partner, brings Microsoft expertise and skilling to the build instead.",
-      score = { self_service = 5, azure_expert_msp = -5 }, programmes = { azure_innovate = 20 } },
+      score = { self_service = 5 }, programmes = { azure_innovate = 20 } },
     { id = "fit.culture.develop_skills.migrate_via_partner", is = "develop_skills",
-      when = "#f.skill_gaps > 0 and f.fasttrack_closed and f.assets > 0 "
+      when = "#f.kept_skill_gaps > 0 and f.fasttrack_closed and f.assets > 0 "
         .. "and not (f.greenfield or ctx.in_focus.innovate)",
-      because = "The team wants to grow its own skills ({f.skill_gaps}), but FastTrack for Azure is closed to it "
+      because = "The team wants to grow its own skills ({f.kept_skill_gaps}), but FastTrack for Azure is closed to it "
         .. "without a paid subscription; the migration programme, reached through a qualifying partner, brings "
         .. "step-by-step guidance and skill building instead.",
-      score = { self_service = 5, azure_expert_msp = -5 }, programmes = { ammp = 20 } },
+      score = { self_service = 5 }, programmes = { ammp = 20 } },
     -- a team that wants to do the work itself is one disposition: a strong
     -- self-service preference (fit.culture.self_service.high) owns it when
     -- it is stated, and this row does not count it again
     { id = "fit.culture.develop_skills.no_gaps", is = "develop_skills",
-      when = "#f.skill_gaps == 0 and f.self_service_preference ~= 'high'",
-      because = "The team wants to build its skills itself and reports no material gaps, so guided self-service "
-        .. "is enough.",
+      when = "#f.kept_skill_gaps == 0 and f.self_service_preference ~= 'high'",
+      because = "The team wants to build its own skills and reports no material gap in the work it keeps, so "
+        .. "guided self-service is enough.",
       score = { self_service = 15 } },
     { id = "fit.culture.augment_staff", is = "augment_staff",
       because = "The organisation wants extra hands inside its own teams, which solution providers and managed "
@@ -65,6 +65,19 @@ decide {
         .. "them end to end, and doing it in-house is the opposite of what was asked.",
       score = { azure_expert_msp = OFFLOAD_POINTS.all, csp = 5, self_service = -20 } },
   },
+}
+
+-- Wanting to learn counts against a provider doing the work, but only for
+-- the work kept: an area handed over is not held against the partner
+-- taking it (one signal per area, not one per organisation).
+rule {
+  id = "fit.culture.develop_skills.in_house",
+  stage = "fit",
+  weight = "culture",
+  because = "The team wants to close its own gaps ({f.kept_skill_gaps}) and hands no area over, so a provider that "
+    .. "does the work for it suits it less.",
+  when = "f.approach == 'develop_skills' and #f.kept_skill_gaps > 0 and #f.offloaded_areas == 0",
+  score = { azure_expert_msp = -5 },
 }
 
 rule {
@@ -88,10 +101,16 @@ decide {
   stage = "fit",
   weight = "culture",
   rows = {
-    { id = "fit.culture.self_service.high", is = "high",
+    { id = "fit.culture.self_service.high", is = "high", when = "#f.offloaded_areas == 0",
       because = "The team strongly prefers to do the work itself from the public guidance, so self-service fits "
         .. "its culture and a fully managed service does not.",
       score = { self_service = 20, azure_expert_msp = -10 } },
+    -- the preference is for the work kept: the areas handed over are the
+    -- partner's, and a managed service is not marked down for taking them
+    { id = "fit.culture.self_service.high.keeps_rest", is = "high", when = "#f.offloaded_areas > 0",
+      because = "The team strongly prefers to do the work it keeps itself from the public guidance, so self-service "
+        .. "fits; the areas it hands over ({f.offloaded_areas}) are not held against a managed service.",
+      score = { self_service = 20 } },
     { id = "fit.culture.self_service.low", is = "low",
       because = "The team does not want to work things out from documentation alone, so self-service is a weak "
         .. "fit and a partner relationship a stronger one.",

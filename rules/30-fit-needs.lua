@@ -33,19 +33,37 @@ local AREA_HELP = {
   { area = "manage",
     because = "Manage is a focus area: operating the platform and workloads calls for a managed service provider, "
       .. "or at least a provider or support plan that answers when things break.",
-    score = { azure_expert_msp = 15, csp = 10, azure_support = 10 } },
+    score = { azure_expert_msp = 15, csp = 10, azure_support = 10 },
+    -- handed over, the partner that runs it is the one that answers: the
+    -- other shares of the area go with it
+    handed_over = {
+      because = "Manage is a focus area and is handed over: the managed partner that runs the platform is the one "
+        .. "that answers when things break.",
+      score = { azure_expert_msp = 15 } } },
 }
 
 for _, h in ipairs(AREA_HELP) do
+  local focus = "ctx.in_focus." .. h.area
   rule {
     id = "fit.need." .. h.area,
     stage = "fit",
     weight = "needs",
     because = h.because,
-    when = "ctx.in_focus." .. h.area,
+    when = h.handed_over and (focus .. " and not f.handed_over." .. h.area) or focus,
     score = h.score,
     scale_by_need = h.area,
   }
+  if h.handed_over then
+    rule {
+      id = "fit.need." .. h.area .. ".handed_over",
+      stage = "fit",
+      weight = "needs",
+      because = h.handed_over.because,
+      when = focus .. " and f.handed_over." .. h.area,
+      score = h.handed_over.score,
+      scale_by_need = h.area,
+    }
+  end
 end
 
 rule {
@@ -65,12 +83,14 @@ rule {
   weight = "needs",
   -- no clock, no exit date at all and no enterprise-scale estate: "carry on
   -- alone" must not snap on one day or one month past a window
-  because = "No area reaches the focus level, no skill is short, no deadline presses and the estate is not at "
-    .. "enterprise scale, so the team can carry on with the CAF guidance on its own.",
+  because = "No area reaches the focus level, no skill is short, no deadline presses, the estate is not at "
+    .. "enterprise scale and no production workload runs short of support, so the team can carry on with the CAF "
+    .. "guidance on its own.",
   -- a capable team is one signal: high maturity (fit.maturity.high) owns it
   -- when it fires, and this rule does not count it again
   when = "#ctx.focus_areas == 0 and #f.skill_gaps == 0 and not f.on_the_clock and f.exit_days == nil "
-    .. "and not f.enterprise_scale and f.average_maturity < thresholds.high_maturity",
+    .. "and not f.enterprise_scale and f.average_maturity < thresholds.high_maturity "
+    .. "and not (f.support_below_tier and f.production_in_azure)",
   score = { self_service = 25 },
 }
 
@@ -145,7 +165,9 @@ rule {
   weight = "skills",
   because = "Operations skills (keeping the platform ready, administered, monitored and protected) are short by two "
     .. "levels or more; a managed service or a support plan covers the gap while it is closed.",
-  when = "f.short_skills.operations",
+  -- operations handed over with its area: the ask to offload owns that
+  -- signal (fit.culture.offload.areas), and this rule does not count it again
+  when = "f.kept_short_skills.operations",
   score = { azure_expert_msp = 10, azure_support = 5 },
 }
 

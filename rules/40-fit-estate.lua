@@ -23,18 +23,34 @@ rule {
   programmes = { ammp = ENTERPRISE.programme },
 }
 
+-- An estimate near or past the line calls for the count before the
+-- commitment. It phases in over the same band as a counted estate
+-- (f.size_share), so a guess of 1,020 and one of 980 weigh nearly alike.
+local ESTIMATED = { assessment = 25, msp = -MID_SIZE.msp }
 rule {
   id = "fit.scale.enterprise.estimated",
   stage = "fit",
   weight = "scale",
-  because = "An estimate of {f.assets} servers, databases and applications, on a two-year clock, points to an "
-    .. "enterprise-scale programme, but nobody has counted them yet: the assessment that counts them comes first, "
-    .. "until then the programme earns only what a mid-sized estate on the clock earns, and a managed-service "
-    .. "contract sized on the guess waits for the count.",
-  when = "f.enterprise_scale and f.estate_estimated and f.on_the_clock",
+  because = function(_, _, f)
+    return "An estimate of " .. f.assets .. " servers, databases and applications, on a two-year clock, is "
+      .. (f.enterprise_scale and "past" or string.format("%d %% of the way", share_of(100, f.size_share)) .. " to")
+      .. " the enterprise line, but nobody has counted them yet: the assessment that counts them comes first; until "
+      .. "then the programme earns only what a mid-sized estate on the clock earns, and a managed-service contract "
+      .. "sized on the guess waits for the count."
+  end,
+  when = "f.size_share > 0 and f.estate_estimated and f.on_the_clock",
   -- the mid-size rule fires as well: the assessment first, the programme
   -- at its mid-size points, the MSP's capacity points taken back
-  score = { solution_assessment = 25, azure_expert_msp = -MID_SIZE.msp },
+  score = function(_, _, f)
+    local t = {}
+    local function add(option, key)
+      local p = share_of(ESTIMATED[key], f.size_share)
+      if p ~= 0 then t[option] = p end
+    end
+    add("solution_assessment", "assessment")
+    add("azure_expert_msp", "msp")
+    return t
+  end,
 }
 
 rule {
@@ -166,6 +182,19 @@ rule {
   because = "The estate has not been fully inventoried; a Solution Assessment collects the data with tooling and "
     .. "turns it into cost and migration recommendations before anything is committed.",
   when = "not f.inventory_complete and not f.greenfield",
+  score = { solution_assessment = 30 },
+}
+
+-- A complete list with guessed counts is half the evidence: the systems
+-- are known, their size is not, and proposals are priced on the size, so
+-- it weighs as much as no inventory at all (fit.estate.unknown).
+rule {
+  id = "fit.estate.counts_estimated",
+  stage = "fit",
+  weight = "estate",
+  because = "The list of systems is complete but its counts ({f.assets}) are estimates; proposals and programme "
+    .. "funding are sized on counted numbers, which a Solution Assessment's tooling collects.",
+  when = "f.counts_estimated and f.inventory_complete and f.assets > 0 and not f.greenfield",
   score = { solution_assessment = 30 },
 }
 

@@ -8,8 +8,8 @@ rule {
   id = "fit.support.mission_critical",
   stage = "fit",
   weight = "support",
-  because = "{f.mission_critical} mission-critical workload(s) need a severity-A response within an hour and "
-    .. "proactive guidance: a higher support tier.",
+  because = "{f.mission_critical_workloads}: a severity-A response within an hour and proactive guidance are "
+    .. "needed, which a higher support tier gives.",
   when = "f.mission_critical > 0",
   score = { azure_support = 30 },
 }
@@ -20,8 +20,8 @@ rule {
   id = "fit.support.mission_critical.partner",
   stage = "fit",
   weight = "support",
-  because = "The plan held today ({f.support_held_name}) does not give the {f.mission_critical} mission-critical "
-    .. "workload(s) the response they need; a managed partner that provides it is another way to close the gap.",
+  because = "The plan held today ({f.support_held_name}) does not give the {f.mission_critical_workloads} "
+    .. "the response needed; a managed partner that provides it is another way to close the gap.",
   when = "f.mission_critical > 0 and not f.support_covered",
   score = { azure_expert_msp = 5 },
 }
@@ -30,7 +30,7 @@ rule {
   id = "fit.support.unit_critical",
   stage = "fit",
   weight = "support",
-  because = "{f.unit_critical} unit-critical workload(s) stop a business unit when they fail; business-critical "
+  because = "{f.unit_critical_workloads}: an outage stops a business unit, so business-critical "
     .. "support with a one-hour response fits them.",
   when = "f.mission_critical == 0 and f.unit_critical > 0",
   score = { azure_support = 20 },
@@ -54,6 +54,18 @@ rule {
     .. "call for.",
   when = "f.support_below_tier",
   score = { azure_support = 10 },
+}
+
+-- A gap in production is open today, not at a future go-live: the
+-- purchase is due now and outranks advice that can wait.
+rule {
+  id = "fit.support.live_gap",
+  stage = "fit",
+  weight = "support",
+  because = "Production already runs in Azure with {f.support_held_name} held, below the {f.recommended_tier_name} "
+    .. "tier its workloads call for: the gap is open today, so closing it comes first.",
+  when = "f.support_below_tier and f.production_in_azure",
+  score = { azure_support = 20 },
 }
 
 rule {

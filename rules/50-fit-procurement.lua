@@ -30,15 +30,28 @@ decide {
   stage = "fit",
   weight = "procurement",
   rows = {
-    { id = "fit.procurement.incumbent.csp", is = "csp", when = "f.review_contracts_early or f.exit_near",
+    { id = "fit.procurement.incumbent.csp", is = "csp", when = "f.contracting_presses",
       because = "A Cloud Solution Provider is already under contract or on the approved vendor list; extending it "
         .. "avoids the lead time of contracting a new supplier.",
       score = { csp = 10 } },
-    { id = "fit.procurement.incumbent.msp", is = "azure_expert_msp", when = "f.review_contracts_early or f.exit_near",
+    { id = "fit.procurement.incumbent.msp", is = "azure_expert_msp", when = "f.contracting_presses",
       because = "An Azure Expert MSP is already under contract or on the approved vendor list; extending it avoids "
         .. "the lead time of contracting a new supplier.",
       score = { azure_expert_msp = 10 } },
   },
+}
+
+-- An Expert MSP under contract already supplies the extra hands, the
+-- billing and the first line of support a new solution provider would: a
+-- second provider is one more supplier to contract, not more help.
+rule {
+  id = "fit.procurement.incumbent.msp.covers_provider",
+  stage = "fit",
+  weight = "procurement",
+  because = "An Azure Expert MSP is already under contract; it provides the hands, billing and first-line support a "
+    .. "new Cloud Solution Provider would, so a second provider adds a contract rather than help.",
+  when = "f.incumbent_partner == 'azure_expert_msp'",
+  score = { csp = -15 },
 }
 
 rule {

@@ -55,9 +55,25 @@ rule {
   stage = "shortlist",
   because = "A small organisation that wants extra hands rather than whole processes run for it buys help in "
     .. "proportion: one solution provider, not an audited managed service built for consumption at scale.",
-  when = "f.small_organisation and not f.enterprise_scale and f.approach ~= 'offload' and #f.offloaded_areas == 0 "
-    .. "and f.incumbent_partner ~= 'azure_expert_msp'",
+  when = "f.msp_out_of_proportion",
   exclude = { "azure_expert_msp" },
+}
+
+-- One invoice means one provider. An Expert MSP provisions and bills as a
+-- solution provider does, so when it ranks above the CSP and stays on the
+-- list, the CSP would be the second invoice the organisation asked not to
+-- have. Not when the CSP is the incumbent and its head start matters: a
+-- new MSP may not be signed in time.
+rule {
+  id = "shortlist.csp.msp_bills",
+  stage = "shortlist",
+  because = "One invoice is wanted, and the Azure Expert MSP ranked above the Cloud Solution Provider provisions, "
+    .. "bills and answers first-line support itself: a provider beside it would be a second contract and a second "
+    .. "invoice.",
+  when = "f.billing_preference == 'single_invoice' and not f.msp_out_of_proportion "
+    .. "and not (f.incumbent_partner == 'csp' and f.contracting_presses) "
+    .. "and ctx.score.azure_expert_msp > ctx.score.csp",
+  exclude = { "csp" },
 }
 
 rule {
@@ -81,8 +97,8 @@ rule {
 rule {
   id = "shortlist.self_service.deadline",
   stage = "shortlist",
-  because = "Self-service suits teams with no pressing deadline; a datacenter exit within a year, with a team that "
-    .. "is still maturing, rules it out as a first option.",
+  because = "Self-service suits teams with no pressing deadline; a datacenter exit that {f.exit_distance}, with a "
+    .. "team that is still maturing, rules it out as a first option.",
   when = "f.exit_near and f.average_maturity < thresholds.defined_maturity",
   exclude = { "self_service" },
 }

@@ -8,22 +8,35 @@ rule {
   options = { "azure_support" },
   step = function(_, _, f)
     local text = "Recommended tier: " .. f.recommended_tier_name .. " - " .. f.recommended_tier_reason .. "."
+    local live = f.production_in_azure
     if f.support_covered then
       return text .. " The " .. f.support_held_name .. " plan held today already covers this; review it at renewal."
     elseif f.support_through_csp then
       return text .. " Support comes with the Cloud Solution Provider: write response times that meet it into the "
         .. "provider's contract instead of buying a direct plan."
-    elseif f.production_in_azure then
-      return text .. " Held today: " .. f.support_held_name .. "; production already runs in Azure, so upgrade now."
+    elseif f.support_via_csp and f.support_held == "none" then
+      return text .. " Support is bought through a Cloud Solution Provider today: check that its response times "
+        .. "meet this tier, and buy a direct plan only where they fall short"
+        .. (live and "; production already runs in Azure, so check now." or ", before the first production "
+          .. "workload goes live.")
+    elseif f.support_held == "none" then
+      return text .. (live and " No support plan is held and production already runs in Azure: buy it now."
+        or " No support plan is held today: buy it before the first production workload goes live.")
     end
-    return text .. " Held today: " .. f.support_held_name .. "; upgrade before the first production workload goes live."
+    return text .. " Held today: " .. f.support_held_name .. (live and "; production already runs in Azure, so "
+      .. "upgrade now." or "; upgrade before the first production workload goes live.")
   end,
 }
 
 -- What to do when the contract cannot be signed in time: an incumbent
--- extended, a framework supplier, or a bridging engagement.
-local function when_too_slow(f)
-  if f.incumbent_partner ~= "none" then
+-- extended, a framework supplier, or a bridging engagement. On the
+-- incumbent's own row the extension is the step itself: it is done by an
+-- order under the agreement already signed, not by a new contract cycle.
+local function when_too_slow(f, option_id)
+  if f.incumbent_partner == option_id then
+    return "extend it by a change or work order under the agreement already signed, which need not wait for a full "
+      .. "contract cycle, or start a bridging engagement"
+  elseif f.incumbent_partner ~= "none" then
     return "extend the incumbent partner's contract for the first phase, or start a bridging engagement while the "
       .. "new contract is signed"
   end
@@ -35,22 +48,31 @@ end
 -- depend on what the intake says of lead time, vendor lists and the exit.
 local function contract_step(o)
   local with = o.through_partner and " with the qualifying partner that delivers " .. o.name or ""
-  return function(_, _, f)
-    local parts = { "Start contract and paperwork review" .. with .. " now" }
+  return function(_, ctx, f)
+    local incumbent = f.incumbent_partner == o.id
+    local parts = { incumbent and ("Start the review of the incumbent " .. o.name .. "'s contract now, to extend it "
+      .. "to this work") or ("Start contract and paperwork review" .. with .. " now") }
     local lt = f.lead_time
-    if lt ~= nil then parts[#parts + 1] = ": contracting usually takes " .. lt .. " days here" end
-    if f.approved_vendor_list then
+    if lt ~= nil then
+      parts[#parts + 1] = (incumbent and ": a new contract usually takes " or ": contracting usually takes ") .. lt
+        .. " days here"
+    end
+    -- the incumbent is on the list already
+    if f.approved_vendor_list and not incumbent then
       parts[#parts + 1] = (lt ~= nil and "," or ":")
         .. " and the supplier may first need to join the approved vendor list"
     end
     local d = f.exit_days
     if d ~= nil and lt ~= nil then
       if d < 0 then
-        parts[#parts + 1] = "; the datacenter-exit date has already passed, so " .. when_too_slow(f)
+        parts[#parts + 1] = "; the datacenter-exit date has already passed, so " .. when_too_slow(f, o.id)
       elseif lt >= d then
         local over = lt > d and ((lt - d) .. " days more than") or "as long as"
-        parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit, so "
-          .. when_too_slow(f)
+        parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit"
+        -- the top option's escalation step (below) says what to do instead, once
+        if not (f.procurement_squeeze and ctx.top == o.id) then
+          parts[#parts + 1] = ", so " .. when_too_slow(f, o.id)
+        end
       else
         parts[#parts + 1] = "; " .. (d - lt) .. " of the " .. d
           .. " days before the datacenter exit remain once the contract is signed"
@@ -84,15 +106,22 @@ rule {
     .. "is on the critical path and must be escalated.",
   options = "top",
   when = "f.procurement_squeeze",
-  step = function(_, _, f)
+  step = function(_, ctx, f)
     if f.days_short > 0 or f.lead_time == f.exit_days then
       return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle does not fit in the " .. f.exit_days
-        .. " days left before the datacenter exit (" .. f.days_short .. " days short); " .. when_too_slow(f) .. "."
+        .. " days left before the datacenter exit (" .. f.days_short .. " days short); " .. when_too_slow(f, ctx.top)
+        .. "."
     end
     return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle uses " .. f.lead_time .. " of the "
       .. f.exit_days .. " days left before the datacenter exit; ask for an expedited or framework route."
   end,
 }
+
+-- The options the catalogue marks as contracted, by id: only those have a
+-- contract review to open (support, self-service and a nominated
+-- programme have none).
+local CONTRACTED = {}
+for _, o in ipairs(options) do CONTRACTED[o.id] = o.contracted or nil end
 
 -- The leader is compared with every other shortlisted option: a loop.
 rule {
@@ -103,9 +132,7 @@ rule {
   options = "top",
   when = function(_, ctx, f)
     local top = ctx.top
-    if top == nil or top == "self_service" or top == "azure_support" or not ctx.shortlisted[top] then
-      return false
-    end
+    if top == nil or not CONTRACTED[top] or not ctx.shortlisted[top] then return false end
     -- the assessment comes first when nobody knows the estate: no commitment yet
     if ctx.shortlisted.solution_assessment and f.estate_estimated then return false end
     local second = 0
@@ -114,14 +141,30 @@ rule {
     end
     return ctx.score[top] >= thresholds.clear_leader_ratio * second
   end,
-  step = function(_, ctx)
+  step = function(_, ctx, f)
+    local text = option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
+    local others = 0
     for _, o in ipairs(options) do
+      if o.id ~= ctx.top and ctx.shortlisted[o.id] then others = others + 1 end
       if o.id == ctx.top and o.through_partner then
-        return option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
+        text = option_name(ctx.top) .. " is the clear leader: choose a qualifying partner that delivers it and open "
           .. "the contract and paperwork review with that partner now."
       end
     end
-    return option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
+    -- the row's contract step (engage.contract.*) has said "start now"
+    -- already: say only what is new
+    if f.review_contracts_early then
+      text = option_name(ctx.top) .. (others > 0 and " is the clear leader: give its contract review priority over "
+        .. "the others." or " is the only option shortlisted: see its contract review through first.")
+    end
+    -- a leader about to change (bundled, retired): the contract must survive it
+    local date, status, successor = ctx.change_ahead(ctx.top)
+    if date ~= nil then
+      text = text .. " It is " .. status .. " from " .. date
+        .. (successor and (": agree how the engagement carries over to " .. option_name(successor)) or "")
+        .. " before signing."
+    end
+    return text
   end,
 }
 
@@ -134,17 +177,6 @@ rule {
   when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp",
   step = "Decide whether technical support comes through the Cloud Solution Provider or a direct Azure support "
     .. "plan, and write the escalation path into the contract.",
-}
-
-rule {
-  id = "engage.support.via_csp",
-  stage = "engage",
-  because = "Support bought through a Cloud Solution Provider is answered by the provider first; its terms decide "
-    .. "whether a direct plan is needed at all.",
-  options = { "azure_support" },
-  when = "f.support_via_csp and ctx.shortlisted.azure_support",
-  step = "Support is bought through a Cloud Solution Provider today: check that its response times meet the "
-    .. "recommended tier before buying a direct plan.",
 }
 
 rule {

@@ -39,6 +39,15 @@ function ctx_data.carrier(id)
   if not option_by_id[id] then error("ctx.carrier: option '" .. tostring(id) .. "' is not in the catalogue", 2) end
   return carrier(id, cur.as_of)
 end
+-- the option's next lifecycle change, when it is within the policy's
+-- lifecycle_notice_days: its date, status and successor (nil: none that near)
+function ctx_data.change_ahead(id)
+  local o = option_by_id[id]
+  if not o then error("ctx.change_ahead: option '" .. tostring(id) .. "' is not in the catalogue", 2) end
+  local e = lifecycles.coming(o, cur.as_of)
+  if e == nil then return nil end
+  return e.from, e.status, e.successor
+end
 function ctx_data.successor_note(id)
   local c = option_by_id[id] and carrier(id, cur.as_of)
   if c == nil or c == id then return "" end
@@ -95,6 +104,11 @@ local function note_fact_read(name, value)
     if type(value) == "table" then
       local items = {}
       for i, x in ipairs(value) do items[i] = tostring(x) end
+      -- a set (f.kept_short_skills, f.handed_over) shows its members, as
+      -- the facts list does, not an empty list
+      if #items == 0 then
+        for _, k in ipairs(H.sorted_keys(value)) do items[#items + 1] = tostring(k) end
+      end
       shown = "{" .. table.concat(items, ", ") .. "}"
     end
     ent.reads[#ent.reads + 1] = key .. "=" .. shown

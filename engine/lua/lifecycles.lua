@@ -6,7 +6,9 @@
 -- the date and the catalogue alone). Knows no option id.
 
 local _, M = ...
-local option_by_id = M.policy.option_by_id
+local pol = M.policy
+local option_by_id = pol.option_by_id
+local days_between = M.helpers.days_between
 
 local lifecycles = {}
 M.lifecycles = lifecycles
@@ -220,7 +222,8 @@ local function successor_text(id, as_of)
   if succ == nil then return text end
   local s, entry = status(succ, as_of)
   if s == "unavailable" then
-    return text .. ", from " .. succ.lifecycle[1].from .. "; none is available on " .. (as_of or "this date")
+    -- not "none is available": other programmes may carry part of the offer
+    return text .. ", from " .. succ.lifecycle[1].from .. "; it has not started on " .. (as_of or "this date")
   elseif s ~= "active" then
     local now = resolve(id, as_of)
     text = text .. ", itself " .. s .. " since " .. entry.from
@@ -232,12 +235,42 @@ local function successor_text(id, as_of)
   return text
 end
 
--- the lifecycle_note cell of a report row: "" while active; the entry's
--- source qualifies it (secondary, approximate), and the successor is named
--- as it stands on the date
+-- the option's next lifecycle change when it is at most
+-- lifecycle_notice_days away: its entry, and what a note says of it after
+-- its status and date (how far, the source, the entry's note and the
+-- successor as it stands on that date); nil when none is that near
+local function coming_change(o, as_of)
+  if as_of == nil or pol.notice_days <= 0 then return nil end
+  for _, e in ipairs(o.lifecycle) do
+    if e.from > as_of then
+      local days = days_between(as_of, e.from)
+      if days > pol.notice_days then return nil end
+      local source = SOURCE_TEXT[e.source]
+      local text = "(" .. days .. (days == 1 and " day" or " days") .. " after the assessment"
+        .. (source and ("; " .. source:sub(3, -2)) or "") .. ")"
+      if e.note then text = text .. ": " .. tostring(e.note):gsub("%.$", "") end
+      if e.successor then text = text .. "; " .. successor_text(e.successor, e.from) end
+      return e, text
+    end
+  end
+  return nil
+end
+
+-- lifecycles.coming(o, as_of) -> the lifecycle entry that starts within
+-- lifecycle_notice_days after as_of, or nil
+function lifecycles.coming(o, as_of) return (coming_change(o, as_of)) end
+
+-- the lifecycle_note cell of a report row: "" while active and no change
+-- is near; the entry's source qualifies it (secondary, approximate), the
+-- successor is named as it stands on the date, and a change within the
+-- notice is told after it
 local function note_text(o, as_of)
   local s, e = status(o, as_of)
-  if s == "active" then return "" end
+  local next_entry, coming = coming_change(o, as_of)
+  if s == "active" then
+    if next_entry == nil then return "" end
+    return "active until " .. next_entry.from .. ", then " .. next_entry.status .. " " .. coming
+  end
   if s == "unavailable" then
     return "not yet available on " .. (as_of or "the assessment date") .. " (from " .. o.lifecycle[1].from .. ")"
   end
@@ -248,6 +281,7 @@ local function note_text(o, as_of)
     note = note .. ": " .. text
   end
   if e.successor then note = note .. "; " .. successor_text(e.successor, as_of) end
+  if next_entry then note = note .. "; then " .. next_entry.status .. " from " .. next_entry.from .. " " .. coming end
   return note
 end
 

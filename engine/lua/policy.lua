@@ -20,6 +20,7 @@ local pol = {
   option_list = {}, option_by_id = {},
   max_level = 5, level_labels = {}, focus_level = 3,
   shortlist_size = 3, min_score = 0, excluded_status = {},
+  notice_days = 0, -- lifecycle_notice_days: a row tells of its option's next lifecycle change this many days ahead
   weights = {},
   -- thresholds: name -> value; threshold_info: name -> {value, min, max, doc, at}
   thresholds = {}, threshold_info = {},
@@ -289,6 +290,8 @@ function pol.read(policy)
   end
   check_options(policy)
   check_shortlist(policy)
+  pol.notice_days = setting(policy, "lifecycle_notice_days", pol.notice_days, whole_from(0),
+    policy_at(policy, "lifecycle_notice_days"), "lifecycle_notice_days must be a whole number of at least 0", 0)
   check_weights(policy)
   check_thresholds(policy)
   check_intake_fields(policy)

@@ -9,7 +9,10 @@
 #   - no lifecycle note calls anything "the current route";
 #   - every shortlisted row says its margin, its tie, or that nothing follows;
 #   - an option left out because there is nothing to buy is not told to buy
-#     or upgrade in its next step.
+#     or upgrade in its next step;
+#   - the incumbent's own row is not told to extend the incumbent instead;
+#   - nothing that is not bought (a nomination, support, self-service) is
+#     called the clear leader to contract.
 . "$(dirname "$0")/../lib.sh"
 
 CC=${CC:-cc}
@@ -34,7 +37,7 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
     if r["shortlisted"] == "yes":
         if "fit.support.covered" in why:
             bad.append(f"{i}/{o}: shortlisted on a reason that says no purchase is needed")
-        if not ("points ahead of" in note or "tied with" in note or "no other eligible option reaches" in note):
+        if not (" ahead of " in note or "tied with" in note or "no other eligible option reaches" in note):
             bad.append(f"{i}/{o}: shortlisted without its margin: {note}")
     elif "shortlist.support." in note and ("upgrade" in step or "buy or upgrade" in step):
         bad.append(f"{i}/{o}: left out as nothing to buy, yet told to buy: {step[:160]}")
@@ -42,6 +45,16 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
         bad.append(f"{i}/{o}: a next step counts no days left: {step[:160]}")
     if "the current route" in life:
         bad.append(f"{i}/{o}: a lifecycle note speaks of the current route")
+    if step.count("contract and paperwork review") + step.count("'s contract now") > 1:
+        bad.append(f"{i}/{o}: told twice to open the contract review: {step[:200]}")
+    if "Support is bought through a Cloud Solution Provider" in step and "upgrade now" in step:
+        bad.append(f"{i}/{o}: told to check the CSP's terms and to upgrade now: {step[:200]}")
+    if "already passed" in step and "within a year" in note:
+        bad.append(f"{i}/{o}: a passed exit called 'within a year'")
+    if "review of the incumbent" in step and "extend the incumbent partner's contract" in step:
+        bad.append(f"{i}/{o}: the incumbent's row is told to extend the incumbent instead: {step[:200]}")
+    if o in ("fasttrack_for_azure", "azure_support", "self_service") and "is the clear leader" in step:
+        bad.append(f"{i}/{o}: an option that is not contracted called the clear leader: {step[:200]}")
 for i, steps in steps_by_intake.items():
     text = " ".join(steps)
     if "Run the assessment first" in text and "is the clear leader: open the contract" in text:

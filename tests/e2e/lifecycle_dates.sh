@@ -39,4 +39,19 @@ grep -q "not yet available on 2019-01-01" batch/recommendations.csv ||
     fail "no note names a date before the first programme starts"
 cut -d, -f11- batch/recommendations.csv | sort -u | wc -l | awk '$1 < 4 { exit 1 }' ||
     fail "the lifecycle notes do not change with the date"
+# a change due within lifecycle_notice_days (92, three calendar months) is
+# told, counted from the date, with the successor as it stands on the day
+# of the change; one further away is not (2025-06-30 is a day before the
+# bundling, 2025-04-01 three months and 91 days before it; 2024-11-20 is
+# 223 days before it)
+grep -q "active until 2025-07-01, then retired (1 day after the assessment; secondary source)" \
+    batch/recommendations.csv || fail "no note tells of the bundling due the next day"
+grep '"nordfjord-freight-11"' batch/recommendations.csv | grep '"azure_migrate_modernize"' |
+    grep -q "active until 2025-07-01, then retired (91 days after the assessment" ||
+    fail "no note tells, three months ahead, of the bundling on 2025-07-01"
+grep '"nordfjord-freight-02"' batch/recommendations.csv | grep -q "active until" &&
+    fail "a note tells of a change 223 days away"
+grep '"nordfjord-freight-04"' batch/recommendations.csv | grep '"azure_migrate_modernize"' |
+    grep -q "successor: Azure Accelerate (azure_accelerate)\"" ||
+    fail "the note of a change due tomorrow does not name the successor as of that day"
 echo "lifecycle_dates: ok"

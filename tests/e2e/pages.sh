@@ -128,7 +128,7 @@ rule {
   id = "fit.hostile_text",
   stage = "fit",
   because = "</td></table><script>alert('rule')</script><img src=x onerror=alert(2)>",
-  score = { csp = 1 },
+  score = { azure_expert_msp = 1 },
 }
 rule {
   id = "fit.fails_on_one",

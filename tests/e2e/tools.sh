@@ -46,6 +46,9 @@ expect_exit 0 "$WORK/log" sh -c "\"$PF\" explain samples/kestrel-dental.yaml > \
 contains "$WORK/explain.txt" "Stage 1. needs"
 contains "$WORK/explain.txt" "fired fit.culture.offload  (rules/20-fit-culture.lua:"
 contains "$WORK/explain.txt" 'read: culture.approach="offload"'
+# a set-valued fact read by a rule shows its members, not an empty list
+contains "$WORK/explain.txt" 'read: f.kept_short_skills={cloud_architecture, finops, governance, iac_devops,'
+contains "$WORK/explain.txt" 'read: f.handed_over={govern, innovate, manage, migrate, plan, ready, strategy}'
 contains "$WORK/explain.txt" "Ranking (shortlist of 3"
 contains "$WORK/explain.txt" "closest rule that did not fire:"
 expect_exit 0 "$WORK/log" sh -c "\"$PF\" explain --format json samples/kestrel-dental.yaml > \"$WORK/explain.json\""

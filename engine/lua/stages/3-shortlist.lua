@@ -98,6 +98,12 @@ local function points(x)
   return (signed(x):gsub("^%+", ""))
 end
 
+-- "1 point", "2.5 points"
+local function points_of(x)
+  local p = points(x)
+  return p .. (p == "1" and " point" or " points")
+end
+
 -- The margin of each competing option (one that could take a place: not
 -- excluded, available, at the minimum score) to its neighbours, so a
 -- reader tells a firm result from a fragile one: a tie is named with its
@@ -117,12 +123,12 @@ local function margins(e, competing, taken)
         " (catalogue order decides)"
     elseif i <= taken and competing[i + 1] then
       local nxt = competing[i + 1]
-      note = note .. "; " .. points(s - score[nxt.id]) .. " points ahead of " .. nxt.id
+      note = note .. "; " .. points_of(s - score[nxt.id]) .. " ahead of " .. nxt.id
     elseif i == taken then
       note = note .. "; no other eligible option reaches the minimum score of " .. points(pol.min_score)
     elseif i == taken + 1 then
       local last = competing[taken]
-      note = note .. "; " .. points(score[last.id] - s) .. " points behind " .. last.id .. ", the last place"
+      note = note .. "; " .. points_of(score[last.id] - s) .. " behind " .. last.id .. ", the last place"
     end
     e.shortlist_note[o.id] = note
   end

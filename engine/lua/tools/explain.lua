@@ -58,15 +58,25 @@ end
 
 -- the rule that did not fire and would have added the most to option id
 local function closest_miss(e, id)
-  local best, best_points
+  local best, best_points, best_reads
   for _, ent in ipairs(e.trace.entries) do
     for _, w in ipairs(ent.would or {}) do
       if w.key == id and w.points > 0 and (best_points == nil or w.points > best_points) then
-        best, best_points = ent.rule, w.points
+        best, best_points, best_reads = ent.rule, w.points, ent.reads
       end
     end
   end
-  return best, best_points
+  return best, best_points, best_reads
+end
+
+-- what kept a missed rule from firing, as far as its condition read (the
+-- last values read decided it): "f.exit_near=false" tells a reader that a
+-- rule about a near exit is no lever for an intake without one
+local MISS_READS = 3
+local function miss_reason(reads)
+  if reads == nil or #reads == 0 then return "" end
+  local from = math.max(1, #reads - MISS_READS + 1)
+  return "; it read " .. table.concat(reads, ", ", from) .. (from > 1 and " (and more)" or "")
 end
 
 -- the score an option needs to get in: the minimum while places are free,
@@ -91,18 +101,17 @@ local function explain_ranking(out, e)
   local needed = entry_score(e)
   for rank, o in ipairs(e.order) do
     local score = e.score[o.id]
-    local margin = ""
-    local nxt = e.order[rank + 1]
-    if nxt then margin = "  (" .. signed(score - e.score[nxt.id]) .. " over #" .. (rank + 1) .. ")" end
-    out[#out + 1] = string.format("  %2d. %-28s %7s  %s%s", rank, o.id, signed(score):gsub("^%+", ""),
-      e.shortlisted[o.id] and "shortlisted" or "-", margin)
+    -- one margin per row, the shortlist note's: to the next option that
+    -- competes for a place, not to whatever row follows in the ranking
+    out[#out + 1] = string.format("  %2d. %-28s %7s  %s", rank, o.id, signed(score):gsub("^%+", ""),
+      e.shortlisted[o.id] and "shortlisted" or "-")
     out[#out + 1] = "      " .. e.shortlist_note[o.id] -- with the margin or tie a reader needs
     if not e.shortlisted[o.id] then
       if rank <= shortlist_size + 2 and not e.excluded[o.id] then
-        local r, pts = closest_miss(e, o.id)
+        local r, pts, reads = closest_miss(e, o.id)
         if r then
           out[#out + 1] = "      closest rule that did not fire: " .. r.id .. " (" .. r.at .. ") would add " ..
-            signed(pts) .. (score + pts >= needed and ", enough to reach the shortlist" or "")
+            signed(pts) .. (score + pts >= needed and ", enough to reach the shortlist" or "") .. miss_reason(reads)
         end
       end
     end
