@@ -127,14 +127,18 @@ static void error_text(lua_State *L, int status, char *out, size_t outsz)
  * have to stop this worker from outside (pf_beacon.h). [-0, +0, -] */
 static int host_mark(lua_State *L)
 {
+    pf_eval_mark(L, lua_tointeger(L, 1));
+    return 0;
+}
+
+void pf_eval_mark(lua_State *L, lua_Integer i)
+{
     pf_eval_t *ev = pf_eval_of(L);
-    if (!ev->beacon) return 0;
-    lua_Integer i = lua_tointeger(L, 1);
+    if (!ev->beacon) return;
     atomic_store(&ev->beacon->rule, (int)i);
     if (ev->labels && i >= 1 && (size_t)i <= ev->nlabels)
         snprintf(ev->beacon->what, sizeof ev->beacon->what, "rule %s (%s)", ev->labels[i - 1].id,
                  ev->labels[i - 1].where);
-    return 0;
 }
 
 /* A worker's supervisor knows the rules by number; only a watcher that
@@ -321,8 +325,12 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     if (ev->native) { /* the prelude compiles declarative conditions at the pack's end */
         lua_pushcfunction(L, pf_native_compile);
         lua_setfield(L, -2, "native_compile");
-        lua_pushcfunction(L, pf_native_when);
-        lua_setfield(L, -2, "native_when");
+        lua_pushcfunction(L, pf_native_plan);
+        lua_setfield(L, -2, "native_plan");
+        lua_pushcfunction(L, pf_native_run);
+        lua_setfield(L, -2, "native_run");
+        lua_pushcfunction(L, pf_native_cursor);
+        lua_setfield(L, -2, "native_cursor");
     }
     pf_view_push_value(L, ev->cfg.policy, 1);
     lua_setfield(L, -2, "policy");

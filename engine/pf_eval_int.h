@@ -78,6 +78,10 @@ struct pf_eval {
     pf_why_t *why;
 };
 
+/* Tells the supervisor (pf_beacon.h) that rule number i now runs; host.mark
+ * from Lua, pf_native_run from C. [-0, +0, -] */
+void pf_eval_mark(lua_State *L, lua_Integer i);
+
 /* The evaluator lives in the state's extra space, for the hook and the
  * host functions. [-0, +0, -] */
 static inline pf_eval_t *pf_eval_of(lua_State *L)

@@ -5,6 +5,8 @@
  * the keys and constants the nodes name by index.
  */
 #include "pf_native.h"
+#include "pf_eval_int.h"
+#include "pf_limits.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -307,18 +309,152 @@ static int truth(eval_t *e, uint16_t i)
     }
 }
 
-int pf_native_when(lua_State *L)
+/* ---- a stage's rules run in C until one fires -------------------------------- */
+
+enum {
+    P_LUA,
+    P_ALWAYS,
+    P_NATIVE
+}; /* a rule the plan hands to Lua, one with no when, one compiled */
+
+typedef struct plan_rule {
+    const program_t *p; /* P_NATIVE: its compiled condition */
+    int kind;
+    lua_Integer index; /* the rule's number, for the beacon */
+} plan_rule_t;
+
+typedef struct plan {
+    int n;
+    int cur; /* the position whose condition native_run evaluates, 0 outside */
+    plan_rule_t at[];
+} plan_t;
+
+/* The plan entry e of the rule at the top, which it replaces with what
+ * the plan keeps for it: its compiled condition's keys and constants, or
+ * false. [-1, +1, m] */
+static void plan_one(lua_State *L, plan_rule_t *e)
 {
-    lua_settop(L, 4); /* compiled, intake, ctx, f */
-    const program_t *p = lua_type(L, 1) == LUA_TUSERDATA ? lua_touserdata(L, 1) : NULL;
-    if (!p || lua_getiuservalue(L, 1, 1) != LUA_TTABLE || p->n == 0)
-        return luaL_error(L, "native_when: not a compiled condition");
-    luaL_checkstack(L, 8, "a native condition");
-    eval_t e = {L, p, 5};
-    int t = truth(&e, (uint16_t)(p->n - 1));
+    int r = lua_gettop(L);
+    lua_getfield(L, r, "index");
+    e->index = lua_tointeger(L, -1);
+    e->p = NULL;
+    e->kind = P_LUA;
+    if (lua_getfield(L, r, "native_when") == LUA_TUSERDATA) {
+        e->p = lua_touserdata(L, -1);
+        e->kind = P_NATIVE;
+        lua_getiuservalue(L, -1, 1);
+        lua_replace(L, r);
+        lua_pop(L, 2);
+        return;
+    }
+    int no_when = lua_getfield(L, r, "when") == LUA_TNIL;
+    /* declarative with no condition at all: it always fires */
+    if (no_when && lua_getfield(L, r, "native") == LUA_TTABLE) e->kind = P_ALWAYS;
+    lua_settop(L, r - 1);
+    lua_pushboolean(L, 0);
+}
+
+int pf_native_plan(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_Integer n = luaL_len(L, 1);
+    if (n < 0 || n > 4096) return luaL_error(L, "native_plan: a stage of %d rules", (int)n);
+    plan_t *pl = lua_newuserdatauv(L, sizeof *pl + (size_t)n * sizeof(plan_rule_t), 2); /* 2 */
+    pl->n = (int)n;
+    pl->cur = 0;
+    lua_createtable(L, (int)n, 0); /* 3: values tables by position */
+    for (int j = 1; j <= pl->n; j++) {
+        if (lua_rawgeti(L, 1, j) != LUA_TTABLE)
+            return luaL_error(L, "native_plan: rule %d is not a table", j);
+        plan_one(L, &pl->at[j - 1]); /* replaces the rule with its values table or false */
+        lua_rawseti(L, 3, j);
+    }
+    lua_setiuservalue(L, 2, 1);
+    lua_pushvalue(L, 1); /* the rules keep their compiled conditions alive */
+    lua_setiuservalue(L, 2, 2);
+    return 1;
+}
+
+/* The truth of plan position j's condition, its values table pushed at
+ * stack slot 5 and popped again. [-0, +0, e] */
+static int plan_truth(lua_State *L, const plan_rule_t *e, int j)
+{
+    lua_rawgeti(L, 5, j);
+    eval_t ev = {L, e->p, 6};
+    int t = truth(&ev, (uint16_t)(e->p->n - 1));
+    lua_settop(L, 5);
+    return t;
+}
+
+/* Returns j and the truth to Lua (nil: Lua decides). [-0, +2, -] */
+static int plan_stop(lua_State *L, plan_t *pl, int j, int t)
+{
+    pl->cur = 0;
+    lua_pushinteger(L, j);
     if (t == UNKNOWN)
         lua_pushnil(L);
     else
         lua_pushboolean(L, t);
+    return 2;
+}
+
+/* native_run's loop, called protected: the arguments of native_run, the
+ * results of native_run. [-5, +2, e] */
+static int plan_run(lua_State *L)
+{
+    plan_t *pl = lua_touserdata(L, 1);
+    lua_Integer i = lua_tointeger(L, 2);
+    lua_settop(L, 5);
+    if (!pl || lua_getiuservalue(L, 1, 1) != LUA_TTABLE || i < 1)
+        return luaL_error(L, "native_run: not a plan");
+    lua_replace(L, 2);    /* 1 plan, 2 values by position, 3 intake, 4 ctx, 5 f */
+    lua_rotate(L, 2, -1); /* 2 intake, 3 ctx, 4 f, 5 values: the roots where truth reads them */
+    luaL_checkstack(L, 8, "a native condition");
+    for (int j = (int)i; j <= pl->n; j++) {
+        const plan_rule_t *e = &pl->at[j - 1];
+        if (e->kind == P_LUA) return plan_stop(L, pl, j, UNKNOWN);
+        pf_eval_mark(L, e->index);
+        if (e->kind == P_ALWAYS) return plan_stop(L, pl, j, 1);
+        pl->cur = j;
+        int t = plan_truth(L, e, j);
+        if (t != 0) return plan_stop(L, pl, j, t);
+    }
+    return plan_stop(L, pl, pl->n + 1, 0);
+}
+
+/* An error a fact or a metamethod raised while a condition was evaluated
+ * in C: its position, nil, and true, so that Lua runs that rule's
+ * condition again and raises the error with the traceback of the Lua path;
+ * a limit (time, instructions, memory) stops the evaluation here.
+ * [-1, +3, e] */
+static int plan_raised(lua_State *L, int status)
+{
+    if (pf_limits_reached(L, status)) return lua_error(L);
+    plan_t *pl = lua_touserdata(L, 1);
+    lua_pushinteger(L, pl->cur);
+    pl->cur = 0; /* Lua runs the rule now (runner.lua's running names it) */
+    lua_pushnil(L);
+    lua_pushboolean(L, 1);
+    return 3;
+}
+
+int pf_native_run(lua_State *L)
+{
+    lua_settop(L, 5);
+    const plan_t *pl = lua_touserdata(L, 1);
+    if (!pl) return luaL_error(L, "native_run: not a plan");
+    lua_pushcfunction(L, plan_run);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 2, 2); /* 1 plan, 2 plan_run, 3 plan, 4 i, 5 intake, 6 ctx, 7 f */
+    int status = lua_pcall(L, 5, 2, 0);
+    if (status != LUA_OK) return plan_raised(L, status);
+    return 2;
+}
+
+int pf_native_cursor(lua_State *L)
+{
+    const plan_t *pl = lua_touserdata(L, 1);
+    lua_pushinteger(L, pl ? pl->cur : 0);
     return 1;
 }

@@ -28,9 +28,24 @@
  * v }, { "cmp", "==" }, ...). Lua stack: [-1, +1 or +2, m]. */
 int pf_native_compile(lua_State *L);
 
-/* host.native_when(compiled, intake, ctx, f) -> true or false, or nil when
- * only the Lua condition can say (it would raise). Lua stack: [-4, +1, e]
- * (errors are those of the metamethods and facts it reads). */
-int pf_native_when(lua_State *L);
+/* host.native_plan(rules) -> the plan of a points stage's rules (a
+ * userdata): per position, its compiled condition, "always fires" (a
+ * declarative rule with no when) or "Lua decides". Lua stack: [-1, +1, m] */
+int pf_native_plan(lua_State *L);
+
+/* host.native_run(plan, i, intake, ctx, f) -> j, fired: marks (pf_eval_mark)
+ * and evaluates the conditions of positions i, i+1, ... in order while they
+ * are compiled and false; j is the first position that fired (fired true),
+ * that only Lua can evaluate or whose condition Lua must decide (fired
+ * nil), or #rules + 1. While a condition is evaluated, native_cursor(plan)
+ * says its position (for the name of the rule that raised), else 0.
+ * A fact or metamethod that raises meanwhile: j, nil and true (Lua runs
+ * the condition again, which raises the same error with the Lua path's
+ * traceback), unless the state is over a limit (pf_limits_reached), which
+ * goes on up. Lua stack: [-5, +2 or +3, e] */
+int pf_native_run(lua_State *L);
+
+/* host.native_cursor(plan) -> position or 0. Lua stack: [-0, +1, -] */
+int pf_native_cursor(lua_State *L);
 
 #endif

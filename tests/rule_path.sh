@@ -66,4 +66,18 @@ both fallback run -q --jobs 1 --rules "$WORK/rules" samples "$WORK/corpus"
 grep -q "attempt to compare" "$WORK/fallback.native/rejects.csv" ||
     fail "the fallback pack raised nothing: the test no longer covers a condition that raises"
 ok "a condition that raises is rejected the same way on both paths"
+
+# a fact that raises while a condition evaluated in C reads it: the
+# reject names the rule whose condition read it, as on the Lua path
+rm -f "$WORK/rules/99-fallback.lua"
+cat >"$WORK/rules/99-fact-raises.lua" <<'LUA'
+fact { id = "zz_raises", doc = "Raises for an organisation that offloads.",
+       value = function(intake) if intake.culture.approach == "offload" then error("zz fact failed") end return 1 end }
+rule { id = "fit.zz.reads_raising_fact", stage = "fit", because = "Reads a fact that raises.",
+       when = "f.zz_raises == 2", score = { csp = 1 } }
+LUA
+both fact-raises run -q --jobs 1 --rules "$WORK/rules" samples "$WORK/corpus"
+grep -q "fit.zz.reads_raising_fact" "$WORK/fact-raises.native/rejects.csv" ||
+    fail "the raising fact was not blamed on the rule that read it"
+ok "a fact that raises inside a native condition is blamed on the same rule on both paths"
 echo "$PASSED checks passed"

@@ -461,7 +461,7 @@ local function classify_rules()
       r.native_when = compile(with_thresholds(r.native))
     end
   end
-  M.runner.use_native(compile and M.host.native_when)
+  M.runner.use_native(compile and M.host)
 end
 
 -- P.native_summary() -> the number of rules the native path may run, the
