@@ -26,13 +26,19 @@ typedef struct node {
     uint8_t op;
     uint8_t arg;   /* N_REF*: root slot; N_CMP: the comparison */
     uint16_t a, b; /* N_REF*: first key's index, key count; N_CONST: the constant's index */
-    uint16_t l, r; /* children (N_LEN, N_NOT: l only) */
+    uint16_t l,
+        r; /* children (N_LEN, N_NOT: l only); N_REF*: l, its cache slot in the plan (0: none) */
 } node_t;
 
 typedef struct program {
-    uint16_t n; /* nodes; the root is the last */
+    uint16_t n;       /* nodes; the root is the last */
+    uint16_t planned; /* its references have cache slots of a plan */
     node_t nodes[];
 } program_t;
+
+/* References a plan caches, per points stage and intake (more are read
+ * uncached). */
+#define NATIVE_MAX_SLOTS 1024
 
 static const char *const CMP_NAMES[] = {"==", "~=", "<", "<=", ">", ">=", NULL};
 
@@ -170,6 +176,7 @@ int pf_native_compile(lua_State *L)
     }
     program_t *p = lua_newuserdatauv(L, sizeof *p + c.n * sizeof(node_t), 1);
     p->n = c.n;
+    p->planned = 0;
     memcpy(p->nodes, nodes, c.n * sizeof(node_t));
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, -2, 1);
@@ -183,14 +190,17 @@ int pf_native_compile(lua_State *L)
 typedef struct eval {
     lua_State *L;
     const program_t *p;
-    int values; /* stack index of the keys and constants */
+    int values;      /* stack index of the keys and constants */
+    int cache;       /* stack index of the plan's cache of references by slot, or 0 */
+    uint32_t *stamp; /* per slot: the generation its cached value is of */
+    uint32_t gen;    /* the generation of this stage's run */
 } eval_t;
 
 /* Pushes the value a reference reads, stepping as the compiled Lua
  * expression does (safe: as H.path_reader does, nil at a step that is not
  * a table). [-0, +1, e] on success; [-0, +0, e] and UNKNOWN when Lua would
  * raise. */
-static int push_ref(eval_t *e, const node_t *d)
+static int push_ref_read(eval_t *e, const node_t *d)
 {
     lua_State *L = e->L;
     lua_pushvalue(L, d->arg);
@@ -207,9 +217,28 @@ static int push_ref(eval_t *e, const node_t *d)
         }
         lua_rawgeti(L, e->values, d->a + i);
         lua_gettable(L, -2);
-        lua_remove(L, -2);
+        lua_replace(L, -2);
         if (d->op == N_REF_SAFE && lua_isnil(L, -1)) return 1;
     }
+    return 1;
+}
+
+/* push_ref_read through the plan's cache: a reference already read in this
+ * stage's run of this intake is not read again (the intake does not change
+ * while it is evaluated, facts are computed once, and ctx.need, in_focus
+ * and focus_areas change only between stages). [-0, +1, e], or [-0, +0, e]
+ * and UNKNOWN (not cached). */
+static int push_ref(eval_t *e, const node_t *d)
+{
+    if (!e->cache || !d->l) return push_ref_read(e, d);
+    if (e->stamp[d->l] == e->gen) {
+        lua_rawgeti(e->L, e->cache, d->l);
+        return 1;
+    }
+    if (push_ref_read(e, d) == UNKNOWN) return UNKNOWN;
+    lua_pushvalue(e->L, -1);
+    lua_rawseti(e->L, e->cache, d->l);
+    e->stamp[d->l] = e->gen;
     return 1;
 }
 
@@ -325,14 +354,58 @@ typedef struct plan_rule {
 
 typedef struct plan {
     int n;
-    int cur; /* the position whose condition native_run evaluates, 0 outside */
+    int cur;      /* the position whose condition native_run evaluates, 0 outside */
+    int nslots;   /* cache slots given out */
+    uint32_t gen; /* bumped at each run of the stage (native_run from position 1) */
+    uint32_t stamp[NATIVE_MAX_SLOTS + 1];
     plan_rule_t at[];
 } plan_t;
+
+enum { PLAN_MAP = 4 }; /* native_plan's stack slot of the map from a reference to its cache slot */
+
+/* The cache slot of reference d (its values table at the top): the same
+ * reference (kind, root, keys) in two conditions gets the same slot.
+ * [-0, +0, m] */
+static uint16_t plan_slot(lua_State *L, plan_t *pl, const node_t *d)
+{
+    int values = lua_gettop(L);
+    luaL_checkstack(L, 2 * NATIVE_MAX_KEYS + 4, "a native plan");
+    lua_pushfstring(L, "%d:%d", (int)d->op, (int)d->arg);
+    for (int k = 0; k < d->b; k++) {
+        lua_rawgeti(L, values, d->a + k);
+        lua_pushfstring(L, "/%d:", (int)lua_rawlen(L, -1));
+        lua_insert(L, -2); /* each key after its length: no two paths read alike */
+    }
+    lua_concat(L, 1 + 2 * d->b);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, PLAN_MAP);
+    uint16_t slot = (uint16_t)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    if (!slot && pl->nslots < NATIVE_MAX_SLOTS) {
+        slot = (uint16_t)++pl->nslots;
+        lua_pushinteger(L, slot);
+        lua_rawset(L, PLAN_MAP);
+    }
+    lua_settop(L, values);
+    return slot;
+}
+
+/* Gives program p's references (its values table at the top) their cache
+ * slots. [-0, +0, m] */
+static void plan_slots(lua_State *L, plan_t *pl, program_t *p)
+{
+    if (p->planned) luaL_error(L, "native_plan: a condition in two plans");
+    p->planned = 1;
+    for (int i = 0; i < p->n; i++) {
+        node_t *d = &p->nodes[i];
+        if (d->op == N_REF || d->op == N_REF_SAFE) d->l = plan_slot(L, pl, d);
+    }
+}
 
 /* The plan entry e of the rule at the top, which it replaces with what
  * the plan keeps for it: its compiled condition's keys and constants, or
  * false. [-1, +1, m] */
-static void plan_one(lua_State *L, plan_rule_t *e)
+static void plan_one(lua_State *L, plan_t *pl, plan_rule_t *e)
 {
     int r = lua_gettop(L);
     lua_getfield(L, r, "index");
@@ -340,9 +413,11 @@ static void plan_one(lua_State *L, plan_rule_t *e)
     e->p = NULL;
     e->kind = P_LUA;
     if (lua_getfield(L, r, "native_when") == LUA_TUSERDATA) {
-        e->p = lua_touserdata(L, -1);
+        program_t *p = lua_touserdata(L, -1);
+        e->p = p;
         e->kind = P_NATIVE;
         lua_getiuservalue(L, -1, 1);
+        plan_slots(L, pl, p);
         lua_replace(L, r);
         lua_pop(L, 2);
         return;
@@ -360,31 +435,44 @@ int pf_native_plan(lua_State *L)
     lua_settop(L, 1);
     lua_Integer n = luaL_len(L, 1);
     if (n < 0 || n > 4096) return luaL_error(L, "native_plan: a stage of %d rules", (int)n);
-    plan_t *pl = lua_newuserdatauv(L, sizeof *pl + (size_t)n * sizeof(plan_rule_t), 2); /* 2 */
+    plan_t *pl = lua_newuserdatauv(L, sizeof *pl + (size_t)n * sizeof(plan_rule_t), 3); /* 2 */
+    memset(pl, 0, sizeof *pl);
     pl->n = (int)n;
-    pl->cur = 0;
     lua_createtable(L, (int)n, 0); /* 3: values tables by position */
+    lua_newtable(L);               /* 4 (PLAN_MAP) */
     for (int j = 1; j <= pl->n; j++) {
         if (lua_rawgeti(L, 1, j) != LUA_TTABLE)
             return luaL_error(L, "native_plan: rule %d is not a table", j);
-        plan_one(L, &pl->at[j - 1]); /* replaces the rule with its values table or false */
+        plan_one(L, pl, &pl->at[j - 1]); /* replaces the rule with its values table or false */
         lua_rawseti(L, 3, j);
     }
+    lua_pop(L, 1);
     lua_setiuservalue(L, 2, 1);
     lua_pushvalue(L, 1); /* the rules keep their compiled conditions alive */
     lua_setiuservalue(L, 2, 2);
+    lua_createtable(L, pl->nslots, 0); /* the cache */
+    lua_setiuservalue(L, 2, 3);
     return 1;
 }
 
 /* The truth of plan position j's condition, its values table pushed at
- * stack slot 5 and popped again. [-0, +0, e] */
-static int plan_truth(lua_State *L, const plan_rule_t *e, int j)
+ * stack slot 7 and popped again (plan_run's slots below). [-0, +0, e] */
+static int plan_truth(lua_State *L, plan_t *pl, const plan_rule_t *e, int j)
 {
     lua_rawgeti(L, 5, j);
-    eval_t ev = {L, e->p, 6};
+    eval_t ev = {L, e->p, 7, 6, pl->stamp, pl->gen};
     int t = truth(&ev, (uint16_t)(e->p->n - 1));
-    lua_settop(L, 5);
+    lua_settop(L, 6);
     return t;
+}
+
+/* A new run of the stage: every cached reference is out of date. */
+static void plan_new_run(plan_t *pl)
+{
+    if (++pl->gen == 0) { /* wrapped: no stamp may look current */
+        memset(pl->stamp, 0, sizeof pl->stamp);
+        pl->gen = 1;
+    }
 }
 
 /* Returns j and the truth to Lua (nil: Lua decides). [-0, +2, -] */
@@ -410,14 +498,16 @@ static int plan_run(lua_State *L)
         return luaL_error(L, "native_run: not a plan");
     lua_replace(L, 2);    /* 1 plan, 2 values by position, 3 intake, 4 ctx, 5 f */
     lua_rotate(L, 2, -1); /* 2 intake, 3 ctx, 4 f, 5 values: the roots where truth reads them */
+    lua_getiuservalue(L, 1, 3); /* 6: the cache */
     luaL_checkstack(L, 8, "a native condition");
+    if (i == 1) plan_new_run(pl);
     for (int j = (int)i; j <= pl->n; j++) {
         const plan_rule_t *e = &pl->at[j - 1];
         if (e->kind == P_LUA) return plan_stop(L, pl, j, UNKNOWN);
         pf_eval_mark(L, e->index);
         if (e->kind == P_ALWAYS) return plan_stop(L, pl, j, 1);
         pl->cur = j;
-        int t = plan_truth(L, e, j);
+        int t = plan_truth(L, pl, e, j);
         if (t != 0) return plan_stop(L, pl, j, t);
     }
     return plan_stop(L, pl, pl->n + 1, 0);
