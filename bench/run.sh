@@ -260,6 +260,13 @@ while [ "$i" -lt "$REPEAT" ]; do
         "$LOG/rebased.out" >>"$STATS/rebased"
 done
 rm -rf "$OUT/rebased"
+say "(b) partnerfit --jobs 1 with PF_RULE_PATH=native (declarative conditions in C), $REPEAT runs"
+measure native1 "$REPEAT" "0 1" env PF_RULE_PATH=native "$PF" run -q --jobs 1 --out "$OUT/native1" "$MAIN"
+# the two rule paths must write the same bytes (issue 16): every report
+SAME_NATIVE=yes
+for f in "$OUT"/jobs1/*; do
+    cmp -s "$f" "$OUT/native1/${f##*/}" || { SAME_NATIVE=no; say "the native rule path wrote ${f##*/} otherwise"; }
+done
 say "(b) partnerfit --jobs 2, $REPEAT runs"
 measure jobs2 "$REPEAT" "0 1" "$PF" run -q --jobs 2 --out "$OUT/jobs2" "$MAIN"
 say "(b) control: two independent partnerfit --jobs 1 processes at once, $REPEAT runs"
@@ -391,6 +398,7 @@ mb() { calc "$1 / 1024"; }
 
 P_FLOOR=$(calc "$R_FLOOR > 0 ? 100 * $R_J1 / $R_FLOOR : 0")
 P_REBASED=$(calc "$R_REBASED > 0 ? 100 * $R_J1 / $R_REBASED : 0")
+P_NATIVE=$(calc "$R_REBASED > 0 ? 100 * $(rate "$(wall native1)" "$N") / $R_REBASED : 0")
 X_J2=$(calc "$R_J1 > 0 ? $R_J2 / $R_J1 : 0")
 X_PY=$(calc "$R_PY > 0 ? $R_J1 / $R_PY : 0")
 R_PAIR=$(rate "$(wall pair)" "$((2 * N))")
@@ -442,6 +450,7 @@ row() { # label name
     row "(a) floor: find, read and parse with libyaml only, 1 thread" floor "$N"
     row "(a') re-based floor: (a) plus the report bytes of (b) written with csv_write, SHA-256, fsync, rename (wall of that part; CPU and RSS not measured)" rebased "$N"
     row "(b) partnerfit run --jobs 1" jobs1 "$N"
+    row "(b) partnerfit run --jobs 1, PF_RULE_PATH=native" native1 "$N"
     row "(b) partnerfit run --jobs 2" jobs2 "$N"
     row "(b) control: two partnerfit --jobs 1 processes at once (aggregate)" pair "$((2 * N))"
     row "(b) partnerfit run --jobs 2 --briefs (the briefs are rendered after the reports, one process)" briefs2 "$N"
@@ -462,12 +471,13 @@ row() { # label name
     echo "|---|---:|---|"
     echo "| one job at least 50% of the re-based floor (a') | $(fmt %.1f "$P_REBASED")% | $V_FLOOR |"
     echo "| (beside it) one job's share of the parse-only floor (a) | $(fmt %.1f "$P_FLOOR")% | - |"
+    echo "| (beside it) one job with PF_RULE_PATH=native, share of the re-based floor (a') | $(fmt %.1f "$P_NATIVE")% | - |"
     echo "| two jobs at least 1.8x one job (two separate processes reach $(fmt %.2f "$X_PAIR")x here) | $(fmt %.2f "$X_J2")x | $V_J2 |"
     echo "| at least 4x the Python reference, job for job (a direction, not a gate) | $(fmt %.2f "$X_PY")x | $V_PY |"
     echo "| peak RSS under 64 MB at $FULL_INTAKES intakes | $RSS_FULL | $V_RSS |"
     echo "| rule-pack load under 20 ms | $(fmt %.2f "$LOAD_MS") ms | $V_LOAD |"
     echo
-    echo "Reference check (Python against partnerfit --jobs 1, same corpus): scores and ranks agree for $(cmpv scores_ranks) of the intakes evaluated by both, shortlists $(cmpv shortlists), need levels $(cmpv need_levels), whole recommendation rows $(cmpv recommendation_rows), whole needs rows $(cmpv needs_rows); rejected files the same: $(cmpv rejected_same) ($(cmpv rejected_partnerfit) rejected); recommendations.csv byte-identical: $(cmpv identical_recommendations), needs.csv: $(cmpv identical_needs). Reports of --jobs 1 and --jobs 2 byte-identical: $SAME_J."
+    echo "Reference check (Python against partnerfit --jobs 1, same corpus): scores and ranks agree for $(cmpv scores_ranks) of the intakes evaluated by both, shortlists $(cmpv shortlists), need levels $(cmpv need_levels), whole recommendation rows $(cmpv recommendation_rows), whole needs rows $(cmpv needs_rows); rejected files the same: $(cmpv rejected_same) ($(cmpv rejected_partnerfit) rejected); recommendations.csv byte-identical: $(cmpv identical_recommendations), needs.csv: $(cmpv identical_needs). Reports of --jobs 1 and --jobs 2 byte-identical: $SAME_J. Every report of the Lua and the native rule path (PF_RULE_PATH) byte-identical: $SAME_NATIVE."
     diff_line=$(cmpv first_difference)
     [ -z "$diff_line" ] || echo "First difference: $diff_line"
     R=$LOG/compare-retuned.out

@@ -26,6 +26,7 @@
 #include "pf_eval_int.h"
 #include "pf_limits.h"
 #include "pf_pack.h"
+#include "pf_native.h"
 #include "pf_prelude.h"
 #include "pf_sandbox.h"
 #include "pf_view.h"
@@ -126,14 +127,18 @@ static void error_text(lua_State *L, int status, char *out, size_t outsz)
  * have to stop this worker from outside (pf_beacon.h). [-0, +0, -] */
 static int host_mark(lua_State *L)
 {
+    pf_eval_mark(L, lua_tointeger(L, 1));
+    return 0;
+}
+
+void pf_eval_mark(lua_State *L, lua_Integer i)
+{
     pf_eval_t *ev = pf_eval_of(L);
-    if (!ev->beacon) return 0;
-    lua_Integer i = lua_tointeger(L, 1);
+    if (!ev->beacon) return;
     atomic_store(&ev->beacon->rule, (int)i);
     if (ev->labels && i >= 1 && (size_t)i <= ev->nlabels)
         snprintf(ev->beacon->what, sizeof ev->beacon->what, "rule %s (%s)", ev->labels[i - 1].id,
                  ev->labels[i - 1].where);
-    return 0;
 }
 
 /* A worker's supervisor knows the rules by number; only a watcher that
@@ -316,6 +321,16 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     if (ev->cfg.timings) {
         lua_pushcfunction(L, host_clock);
         lua_setfield(L, -2, "clock");
+    }
+    if (ev->native) { /* the prelude compiles declarative conditions at the pack's end */
+        lua_pushcfunction(L, pf_native_compile);
+        lua_setfield(L, -2, "native_compile");
+        lua_pushcfunction(L, pf_native_plan);
+        lua_setfield(L, -2, "native_plan");
+        lua_pushcfunction(L, pf_native_run);
+        lua_setfield(L, -2, "native_run");
+        lua_pushcfunction(L, pf_native_cursor);
+        lua_setfield(L, -2, "native_cursor");
     }
     pf_view_push_value(L, ev->cfg.policy, 1);
     lua_setfield(L, -2, "policy");
@@ -600,6 +615,10 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
     ev->ref_upvalues = LUA_NOREF;
     ev->pack = cfg->pack;
     ev->why = pf_why_new();
+    /* the rule path, read once per evaluator: PF_RULE_PATH=native evaluates
+     * declarative conditions in C (pf_native.h); unset or lua: all in Lua */
+    const char *path = getenv("PF_RULE_PATH");
+    ev->native = path && strcmp(path, "native") == 0;
     if (!ev->pack) ev->pack = ev->own_pack = pf_pack_read(cfg->rules_dir, errs);
     if (!ev->pack || !build_state(ev, errs)) {
         pf_eval_delete(ev);

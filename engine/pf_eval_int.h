@@ -58,6 +58,7 @@ struct pf_eval {
     pf_rule_stat_t *labels; /* with a watcher's beacon: each rule in words... */
     size_t nlabels;         /* ...written to the beacon as the rule starts */
     int failed_rule;        /* with a beacon: the rule of the last failed evaluation */
+    int native;             /* PF_RULE_PATH=native: declarative conditions in C (pf_native.h) */
     /* prelude */
     int ref_prelude;
     int ref_upvalues; /* {f, i, value, ...}: rule upvalues as loaded (pf_view.c) */
@@ -76,6 +77,10 @@ struct pf_eval {
     /* the explained cells of the evaluation under way (pf_why.h) */
     pf_why_t *why;
 };
+
+/* Tells the supervisor (pf_beacon.h) that rule number i now runs; host.mark
+ * from Lua, pf_native_run from C. [-0, +0, -] */
+void pf_eval_mark(lua_State *L, lua_Integer i);
 
 /* The evaluator lives in the state's extra space, for the hook and the
  * host functions. [-0, +0, -] */

@@ -194,6 +194,7 @@ local function declare(spec, at, match)
               note = spec.note, doc = spec.doc, moved = 0, secs = 0, held = {} }
   check_fields(spec, stage, bad)
   r.when = condition_of(r, spec.when, bad)
+  r.when_fn = type(spec.when) == "function" -- (a decision table's row: its own when) for native_form
   if match then -- a row of a decision table: its value, then the row's own condition
     local own = r.when
     if own == nil then
@@ -391,11 +392,102 @@ local shared_view = setmetatable({}, {
   __metatable = false,
 })
 
+-- ---- the declarative rules (issue 16) -------------------------------------------
+
+-- The test of a decision table's row as a program (forms.classify's form):
+-- its field equal to its value; an answer's path is read as path_reader
+-- reads it ("ref_safe": nil where a step is not a table), a fact as f.name.
+local function decide_program(d)
+  local t = type(d.is)
+  if t ~= "string" and t ~= "number" and t ~= "boolean" then return nil, "a row's value that is not plain" end
+  local ins = { "ref", "f", d.fact }
+  if not d.fact then
+    ins = { "ref_safe", "intake" }
+    for part in d.on:gmatch("[^.]+") do ins[#ins + 1] = part end
+  end
+  return { ins, { "const", d.is }, { "cmp", "==" } }
+end
+
+-- native_form(r) -> the program of r's condition when the whole rule is
+-- declarative (a needs or fit rule; its when absent, an expression in the
+-- subset or a decision table's row; its points a static table; its
+-- because a sentence, with {placeholders} or not), else nil and why it
+-- stays in Lua.
+local function native_form(r)
+  if r.stage ~= "needs" and r.stage ~= "fit" then return nil, "a " .. r.stage .. " rule" end
+  if type(r.action) ~= "table" then return nil, "points from a function" end
+  -- a because with {placeholders} is declarative too: its text is filled
+  -- in by the template's function, called only when the rule adds points
+  if type(r.because) ~= "string" and not (r.templates and r.templates.because) then
+    return nil, "a because function"
+  end
+  local own = r.condition -- the expression of its own when, if it is one
+  if r.when_fn then return nil, "a when function" end
+  local prog, why = {}
+  if r.decide then
+    prog, why = decide_program(r.decide)
+    if not prog then return nil, why end
+  end
+  if own ~= nil then
+    local p
+    p, why = forms.classify(own)
+    if not p then return nil, why end
+    for _, ins in ipairs(p) do prog[#prog + 1] = ins end
+    if r.decide then prog[#prog + 1] = { "and" } end
+  end
+  return prog
+end
+
+-- the program with each thresholds.<name> read once, as a constant: the
+-- policy does not change once loaded (an unknown name stays a reference,
+-- which the host refuses to compile)
+local function with_thresholds(prog)
+  local out = {}
+  for i, ins in ipairs(prog) do
+    local v = ins[1] == "ref" and ins[2] == "thresholds" and #ins == 3 and pol.thresholds[ins[3]]
+    out[i] = v ~= nil and v ~= false and { "const", v } or ins
+  end
+  return out
+end
+
+-- marks each rule: r.native, the program of its condition ({} when it
+-- has none), or r.lua_why, why it stays in Lua; with the native path on
+-- (host.native_compile), r.native_when, its condition compiled by the host
+local function classify_rules()
+  local compile = M.host and M.host.native_compile
+  for _, r in ipairs(rules) do
+    r.native, r.lua_why = native_form(r)
+    if compile and r.native and r.native[1] ~= nil then
+      r.native_when = compile(with_thresholds(r.native))
+    end
+  end
+  M.runner.use_native(compile and M.host)
+end
+
+-- P.native_summary() -> the number of rules the native path may run, the
+-- number of needs and fit rules, and "id: why" for each of those left to
+-- Lua, in load order
+function P.native_summary()
+  local native, points, left = 0, 0, {}
+  for _, r in ipairs(rules) do
+    if r.stage == "needs" or r.stage == "fit" then
+      points = points + 1
+      if r.native then
+        native = native + 1
+      else
+        left[#left + 1] = r.id .. ": " .. tostring(r.lua_why)
+      end
+    end
+  end
+  return native, points, left
+end
+
 -- ---- the pack's load --------------------------------------------------------------
 
 function P.finish()
   loading = false
   forms.check_uses()
+  classify_rules()
   return M.problems, #rules
 end
 

@@ -120,6 +120,192 @@ local function compile(src, at, what, who)
 end
 forms.compile = compile
 
+-- ---- the declarative subset (issue 16, step 1) ----------------------------------------
+
+-- classify(src) -> a compact postfix program for a condition within the
+-- subset a native evaluator can run without the VM, or nil and why not.
+-- The subset: f.<fact>[.<key>...], intake.<q>[.<q>...], ctx.in_focus.<a>,
+-- ctx.need.<a>, ctx.focus_areas and thresholds.<name>; numbers (finite,
+-- |n| < 2^53), quoted strings without escapes, true, false, nil; # of a
+-- reference; == ~= < <= > >= between two operands; and, or, not and
+-- parentheses over conditions. A value of `and`/`or` used as an operand
+-- (`(a or b) == c`) is refused: only its truth is kept in the program.
+-- Anything else (calls, arithmetic, ..) is left to Lua. The program is a
+-- flat list: { "ref", root, key1, ... } pushes a value, { "const", v },
+-- { "len" }, { "cmp", op }, { "not" }, { "and" } / { "or" } pop two truths.
+-- A native evaluator reading it must still fall back to Lua where Lua
+-- would raise (a step of a path that is not a table, < between a number
+-- and text, # of a non-table): the program says what, not those errors.
+local CLASSIFY_MAX_DEPTH = 32 -- nesting beyond this is Lua's to handle
+local CLASSIFY_ROOTS = { f = true, intake = true, ctx = true, thresholds = true }
+local CTX_NATIVE = { in_focus = 2, need = 2, focus_areas = 1 } -- ctx field -> path length
+local CMP_OPS = { ["=="] = true, ["~="] = true, ["<"] = true, ["<="] = true, [">"] = true, [">="] = true }
+local KEYWORDS = { ["and"] = true, ["or"] = true, ["not"] = true, ["true"] = true, ["false"] = true,
+                   ["nil"] = true }
+
+-- the tokens of src: { kind, text } with kind name, number, string, op;
+-- nil and the reason at anything the subset has no token for
+local function tokens_of(src)
+  local out, i, n = {}, 1, #src
+  while i <= n do
+    local c = src:sub(i, i)
+    local s, e = src:find("^%s+", i)
+    if s then
+      i = e + 1
+    elseif c:match("[%a_]") then
+      s, e = src:find("^[%a_][%w_]*", i)
+      out[#out + 1] = { "name", src:sub(s, e) }
+      i = e + 1
+    elseif c:match("%d") then
+      s, e = src:find("^%d+%.?%d*", i)
+      if src:find("^[%w_.]", e + 1) then return nil, "a number form outside the subset" end
+      local v = tonumber(src:sub(s, e))
+      if v == nil or v >= 2 ^ 53 then return nil, "a number outside the subset" end
+      out[#out + 1] = { "number", v }
+      i = e + 1
+    elseif c == "'" or c == '"' then
+      e = src:find(c, i + 1, true)
+      if e == nil then return nil, "an unfinished string" end
+      local text = src:sub(i + 1, e - 1)
+      if text:find("[\\\n]") then return nil, "a string with an escape" end
+      out[#out + 1] = { "string", text }
+      i = e + 1
+    else
+      local op = src:match("^[=~<>]=", i) or src:match("^[<>#().]", i)
+      if op == nil then return nil, "'" .. c .. "' is outside the subset" end
+      out[#out + 1] = { "op", op }
+      i = i + #op
+    end
+  end
+  return out
+end
+
+-- the parser's state: tokens, position, the program being written
+local function classifier(toks)
+  local pos, prog = 1, {}
+  local function peek(kind, text)
+    local t = toks[pos]
+    return t ~= nil and t[1] == kind and (text == nil or t[2] == text)
+  end
+  local function take() pos = pos + 1; return toks[pos - 1] end
+  local cond -- forward: a condition (or/and/not level)
+
+  -- a reference: root.key.key...; nil and why when outside the subset
+  local function reference()
+    local root = take()[2]
+    if not CLASSIFY_ROOTS[root] then return nil, "the name '" .. root .. "'" end
+    local ins = { "ref", root }
+    while peek("op", ".") do
+      take()
+      if not peek("name") or KEYWORDS[toks[pos][2]] then return nil, "a path step that is not a name" end
+      ins[#ins + 1] = take()[2]
+    end
+    if #ins < 3 then return nil, "'" .. root .. "' without a field" end
+    if root == "thresholds" and #ins ~= 3 then return nil, "a threshold's field" end
+    if root == "ctx" and CTX_NATIVE[ins[3]] ~= #ins - 2 then return nil, "ctx." .. ins[3] end
+    prog[#prog + 1] = ins
+    return true
+  end
+
+  -- an operand: a literal, a reference, # reference, or ( condition ) kept
+  -- only as a truth (so it may not be compared)
+  local function operand(depth)
+    local t = toks[pos]
+    if t == nil then return nil, "an unfinished expression" end
+    if t[1] == "number" or t[1] == "string" then
+      take()
+      prog[#prog + 1] = { "const", t[2] }
+      return "value"
+    elseif t[1] == "name" and (t[2] == "true" or t[2] == "false" or t[2] == "nil") then
+      take()
+      local v = nil
+      if t[2] ~= "nil" then v = t[2] == "true" end
+      prog[#prog + 1] = { "const", v }
+      return "value"
+    elseif t[1] == "name" and not KEYWORDS[t[2]] then
+      local ok, why = reference()
+      if not ok then return nil, why end
+      return "value"
+    elseif t[1] == "op" and t[2] == "#" then
+      take()
+      if not peek("name") then return nil, "# of something other than a reference" end
+      local ok, why = reference()
+      if not ok then return nil, why end
+      prog[#prog + 1] = { "len" }
+      return "value"
+    elseif t[1] == "op" and t[2] == "(" then
+      take()
+      local ok, why = cond(depth + 1)
+      if not ok then return nil, why end
+      if not peek("op", ")") then return nil, "an unclosed parenthesis" end
+      take()
+      return "truth"
+    end
+    return nil, "'" .. tostring(t[2]) .. "' where an operand belongs"
+  end
+
+  -- a comparison, or a lone operand read for its truth
+  local function comparison(depth)
+    local kind, why = operand(depth)
+    if not kind then return nil, why end
+    local t = toks[pos]
+    if t and t[1] == "op" and CMP_OPS[t[2]] then
+      take()
+      local kind2, why2 = operand(depth)
+      if not kind2 then return nil, why2 end
+      if kind ~= "value" or kind2 ~= "value" then return nil, "a comparison of a condition's value" end
+      prog[#prog + 1] = { "cmp", t[2] }
+    end
+    return true
+  end
+
+  local function negation(depth)
+    if depth > CLASSIFY_MAX_DEPTH then return nil, "nesting deeper than " .. CLASSIFY_MAX_DEPTH end
+    if peek("name", "not") then
+      take()
+      local ok, why = negation(depth + 1)
+      if not ok then return nil, why end
+      prog[#prog + 1] = { "not" }
+      return true
+    end
+    return comparison(depth)
+  end
+
+  local function binary(word, sub)
+    return function(depth)
+      local ok, why = sub(depth)
+      if not ok then return nil, why end
+      while peek("name", word) do
+        take()
+        ok, why = sub(depth)
+        if not ok then return nil, why end
+        prog[#prog + 1] = { word }
+      end
+      return true
+    end
+  end
+  local conjunction = binary("and", negation)
+  cond = function(depth)
+    if depth > CLASSIFY_MAX_DEPTH then return nil, "nesting deeper than " .. CLASSIFY_MAX_DEPTH end
+    return binary("or", conjunction)(depth)
+  end
+
+  return function()
+    local ok, why = cond(0)
+    if not ok then return nil, why end
+    if toks[pos] ~= nil then return nil, "'" .. tostring(toks[pos][2]) .. "' after the expression" end
+    return prog
+  end
+end
+
+function forms.classify(src)
+  if type(src) ~= "string" then return nil, "not an expression in a string" end
+  if #src > 4096 then return nil, "longer than 4096 bytes" end
+  local toks, why = tokens_of(src)
+  if not toks then return nil, why end
+  return classifier(toks)()
+end
+
 -- ---- templates ------------------------------------------------------------------------
 
 -- thousands grouping of a whole number: 1000 -> "1,000"

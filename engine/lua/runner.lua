@@ -36,7 +36,16 @@ local contrib_kind -- the kind of key the points stage running adds to: "area" o
 local written = 0          -- bytes of report text rules made in this evaluation
 local written_max = math.huge -- the host's output cap per intake (host.output_limit)
 
+-- host.native_plan, native_run and native_cursor with the native path on (pf_native.h)
+local native_plan, native_run, native_cursor
+local plans = setmetatable({}, { __mode = "k" }) -- [rules of a stage] -> its plan (native path)
+local native_stage -- the { plan, rules } native_run last ran in, while a points stage runs
+
 function R.use_clock(fn) clock = fn end
+function R.use_native(host)
+  native_plan, native_run, native_cursor = host and host.native_plan, host and host.native_run,
+    host and host.native_cursor
+end
 function R.use_mark(fn) mark = fn end
 function R.set_trace(t) trace = t end
 function R.trace() return trace end
@@ -57,7 +66,7 @@ function R.contribute(kind, key, rule_id, points, text)
 end
 -- the start of an evaluation: no rule is running yet, no text written
 function R.reset()
-  running, step, written = nil, "the start of the evaluation", 0
+  running, step, written, native_stage = nil, "the start of the evaluation", 0, nil
   written_max = M.host.output_limit or math.huge
 end
 -- the part of the evaluation the prelude enters, named in a limit's message
@@ -76,8 +85,14 @@ end
 -- the evaluation stopped, or nil and the part of the evaluation the
 -- prelude was in (no rule's code was running: the limit is not a rule's)
 function P.running_rule()
-  if running == nil then return nil, step end
-  return running.id .. " (" .. running.at .. ")"
+  local r = running
+  if r == nil and native_stage ~= nil then
+    -- the condition native_run was evaluating when the evaluation stopped
+    local j = native_cursor(native_stage.plan)
+    if j > 0 then r = native_stage.rules[j] end
+  end
+  if r == nil then return nil, step end
+  return r.id .. " (" .. r.at .. ")"
 end
 
 -- Counts n bytes of report text rule r made (reasons, steps, exclusion
@@ -368,12 +383,71 @@ local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys
   end
 end
 
+-- What points_stage_plain does for a rule that fired (keep the two in step),
+-- out of line for points_stage_native: few rules fire, the call is cheap there
+local function fired_rule(r, intake, ctx, known, what, keys, totals)
+  local before = r.moved
+  local t, k, note = r.action, r.static_keys or keys, nil
+  if type(t) == "function" then
+    t, k = invoke(t, intake, ctx), keys
+    running = nil
+    if t ~= nil and not check_points(r, t, known, what) then t = nil end
+  elseif r.resolves then
+    t, k, note = table_points(r, ctx)
+  end
+  running = nil
+  if t ~= nil then add_points(r, t, k, totals, intake, ctx, note) end
+  if hits then
+    hits[#hits + 1] = r.index
+    hits[#hits + 1] = r.moved - before
+  end
+end
+
+local function plan_of(rules_of_stage)
+  local p = plans[rules_of_stage]
+  if p == nil then
+    p = { plan = native_plan(rules_of_stage), rules = rules_of_stage }
+    plans[rules_of_stage] = p
+  end
+  return p
+end
+
+-- points_stage_plain on the native path: host.native_run marks and
+-- evaluates the declarative conditions in C, rule after rule, until one
+-- fires or only Lua can say; that rule runs here, and C carries on after it
+local function points_stage_native(rules_of_stage, intake, ctx, known, what, keys, totals)
+  contrib_kind = what
+  local p = plan_of(rules_of_stage)
+  local plan, n, i = p.plan, #rules_of_stage, 1
+  native_stage = p
+  while true do
+    local fired, raised
+    i, fired, raised = native_run(plan, i, intake, ctx, facts)
+    if i > n then break end
+    local r = rules_of_stage[i]
+    running = r
+    if fired == nil then
+      -- only Lua can say (the condition would raise, or a fact raised in C:
+      -- computed again here, it raises with the Lua path's message)
+      if raised then M.forms.clear_computing() end
+      mark(r.index)
+      local w = r.when
+      fired = w == nil or invoke(w, intake, ctx)
+    end
+    if fired then fired_rule(r, intake, ctx, known, what, keys, totals) end
+    running = nil
+    i = i + 1
+  end
+  native_stage = nil
+end
+
 -- Runs the rules of a points stage (needs or fit): each adds points per key
 -- (known: the keys a rule may name, what: "area" or "option"; keys: every
 -- key in policy order) to totals, and records each contribution. While
 -- tracing, missed(r, intake, ctx, entry) is told of each rule that did not fire.
 function R.points_stage(rules_of_stage, intake, ctx, known, what, keys, totals, missed)
   if not (trace or probe or clock) then
+    if native_run then return points_stage_native(rules_of_stage, intake, ctx, known, what, keys, totals) end
     return points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals)
   end
   contrib_kind = what
