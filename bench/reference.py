@@ -1908,7 +1908,7 @@ def build_pack(pol):
         def step(i, c, f):
             incumbent = f.incumbent_partner == o["id"]
             parts = ["Start the review of the incumbent " + option_name(o["id"]) + "'s contract "
-                     "now, to extend it to this work" if incumbent
+                     "now, to extend it to this work rather than tender it anew" if incumbent
                      else "Start contract and paperwork review" + with_ + " now"]
             lt = f.lead_time
             if lt is not None:
@@ -1974,8 +1974,12 @@ def build_pack(pol):
          step=squeeze_step)
 
     def leader_step(i, c, f):
-        text = (option_name(c.top) + " is the clear leader: open the contract and paperwork "
-                "review with it now.")
+        # a kind of provider is not a supplier: choose one first, unless the incumbent is of it
+        text = option_name(c.top) + (" is the clear leader: open the contract and paperwork "
+                                     "review with the incumbent now." if f.incumbent_partner == c.top
+                                     else " is the clear leader: choose among the providers "
+                                     "invited and open the contract and paperwork review with the "
+                                     "one chosen now.")
         for o in OPTIONS:
             if o["id"] == c.top and o.get("through_partner"):
                 text = (option_name(c.top) + " is the clear leader: choose a qualifying partner "
@@ -2018,8 +2022,9 @@ def build_pack(pol):
          options=["csp", "azure_support"],
          when=lambda i, c, f: c.shortlisted["csp"] and c.shortlisted["azure_support"]
          and not f.support_via_csp,
-         step="Decide whether technical support comes through the Cloud Solution Provider or a "
-         "direct Azure support plan, and write the escalation path into the contract.")
+         step="Before buying or upgrading a direct plan, decide whether technical support comes "
+         "through the Cloud Solution Provider or a direct Azure support plan, and write the "
+         "escalation path into the contract.")
 
     rule(id="engage.msp.regulated", stage="engage",
          because="Regulators expect outsourcing to be checked against their rules before contracts "

@@ -72,7 +72,7 @@ local function contract_step(o)
   return function(_, ctx, f)
     local incumbent = f.incumbent_partner == o.id
     local parts = { incumbent and ("Start the review of the incumbent " .. o.name .. "'s contract now, to extend it "
-      .. "to this work") or ("Start contract and paperwork review" .. with .. " now") }
+      .. "to this work rather than tender it anew") or ("Start contract and paperwork review" .. with .. " now") }
     local lt = f.lead_time
     if lt ~= nil then
       parts[#parts + 1] = (incumbent and ": a new contract usually takes " or ": contracting usually takes ") .. lt
@@ -166,7 +166,11 @@ rule {
     return ctx.score[top] >= thresholds.clear_leader_ratio * second
   end,
   step = function(_, ctx, f)
-    local text = option_name(ctx.top) .. " is the clear leader: open the contract and paperwork review with it now."
+    -- a kind of provider is not a supplier: choose one first, unless the
+    -- incumbent is of that kind
+    local text = option_name(ctx.top) .. (f.incumbent_partner == ctx.top and " is the clear leader: open the contract "
+      .. "and paperwork review with the incumbent now." or " is the clear leader: choose among the providers "
+      .. "invited and open the contract and paperwork review with the one chosen now.")
     local others = 0
     for _, o in ipairs(options) do
       if o.id ~= ctx.top and ctx.shortlisted[o.id] then others = others + 1 end
@@ -193,7 +197,8 @@ rule {
     .. "can mean paying twice.",
   options = { "csp", "azure_support" },
   when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp",
-  step = "Decide whether technical support comes through the Cloud Solution Provider or a direct Azure support "
+  step = "Before buying or upgrading a direct plan, decide whether technical support comes through the Cloud "
+    .. "Solution Provider or a direct Azure support "
     .. "plan, and write the escalation path into the contract.",
 }
 

@@ -57,7 +57,8 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
         bad.append(f"{i}/{o}: an option that is not contracted called the clear leader: {step[:200]}")
 for i, steps in steps_by_intake.items():
     text = " ".join(steps)
-    if "Run the assessment first" in text and "is the clear leader: open the contract" in text:
+    if "Run the assessment first" in text and "is the clear leader:" in text \
+            and "open the contract and paperwork review" in text:
         bad.append(f"{i}: told to run the assessment first and to contract the leader now")
     for prog in ("Azure Accelerate", "Azure Migrate and Modernize", "Azure Innovate",
                  "Azure Migration and Modernization Program"):
