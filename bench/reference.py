@@ -1883,8 +1883,9 @@ def build_pack(pol):
             return ("extend it by a change or work order under the agreement already signed, "
                     "which need not wait for a full contract cycle, or start a bridging engagement")
         if f.incumbent_partner != "none":
-            named = next((o["name"] for o in OPTIONS if o["id"] == f.incumbent_partner), "partner")
-            return ("extend the incumbent " + named + "'s contract for the first phase, or start a "
+            named = next(("the incumbent " + o["name"] for o in OPTIONS
+                          if o["id"] == f.incumbent_partner), "the current partner")
+            return ("extend " + named + "'s contract for the first phase, or start a "
                     "bridging engagement while the new contract is signed")
         return ("use a framework or pre-approved supplier, or start a bridging engagement while "
                 "the contract is signed")

@@ -19,7 +19,7 @@
 #define NATIVE_MAX_KEYS 16 /* steps of one reference */
 
 enum { N_REF, N_REF_SAFE, N_CONST, N_LEN, N_CMP, N_NOT, N_AND, N_OR };
-enum { R_INTAKE = 2, R_CTX = 3, R_FACTS = 4 }; /* stack slots of native_when's arguments */
+enum { R_INTAKE = 2, R_CTX = 3, R_FACTS = 4 }; /* stack slots of the roots in plan_run */
 enum { C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE };
 
 typedef struct node {
@@ -63,7 +63,7 @@ static uint16_t keep_value(compiler_t *c)
     return (uint16_t)c->nvalues;
 }
 
-/* The root of a reference by name: its stack slot in native_when, or 0. */
+/* The root of a reference by name: its stack slot in plan_run, or 0. */
 static int root_slot(const char *name)
 {
     if (strcmp(name, "intake") == 0) return R_INTAKE;

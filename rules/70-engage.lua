@@ -45,10 +45,11 @@ local function when_too_slow(f, option_id)
     return "extend it by a change or work order under the agreement already signed, which need not wait for a full "
       .. "contract cycle, or start a bridging engagement"
   elseif f.incumbent_partner ~= "none" then
-    -- named, so a reader finds it whether or not it made the shortlist
+    -- named, so a reader finds it whether or not it made the shortlist (a
+    -- partner outside the catalogue has no name here: "the current partner")
     local o = OPTION_BY_ID[f.incumbent_partner]
-    return "extend the incumbent " .. (o and o.name or "partner") .. "'s contract for the first phase, or start a "
-      .. "bridging engagement while the new contract is signed"
+    return "extend " .. (o and ("the incumbent " .. o.name) or "the current partner") .. "'s contract for the first "
+      .. "phase, or start a bridging engagement while the new contract is signed"
   end
   return "use a framework or pre-approved supplier, or start a bridging engagement while the contract is signed"
 end

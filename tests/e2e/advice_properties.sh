@@ -12,7 +12,13 @@
 #     or upgrade in its next step;
 #   - the incumbent's own row is not told to extend the incumbent instead;
 #   - nothing that is not bought (a nomination, support, self-service) is
-#     called the clear leader to contract.
+#     called the clear leader to contract;
+#   - the too-slow advice names the incumbent it tells to extend;
+#   - a contract step for an option whose lifecycle changes within the
+#     notice window says how the engagement carries over;
+#   - the Developer tier is not something to buy before production;
+#   - a kind of provider is not contracted before one is chosen;
+#   - where support comes from is decided before a plan is bought.
 . "$(dirname "$0")/../lib.sh"
 
 CC=${CC:-cc}
@@ -55,6 +61,17 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
         bad.append(f"{i}/{o}: the incumbent's row is told to extend the incumbent instead: {step[:200]}")
     if o in ("fasttrack_for_azure", "azure_support", "self_service") and "is the clear leader" in step:
         bad.append(f"{i}/{o}: an option that is not contracted called the clear leader: {step[:200]}")
+    if "extend the incumbent partner's contract" in step:
+        bad.append(f"{i}/{o}: the incumbent to extend is not named: {step[:200]}")
+    if ("contract and paperwork review" in step or "'s contract now" in step) and "active until" in life \
+            and "before signing" not in step:
+        bad.append(f"{i}/{o}: a contract step silent on the change its lifecycle note announces: {step[:200]}")
+    if "Recommended tier: Developer" in step and "buy it before the first production" in step:
+        bad.append(f"{i}/{o}: Developer, a non-production tier, to buy before production: {step[:200]}")
+    if o in ("csp", "azure_expert_msp") and "is the clear leader: open the contract and paperwork review with it" in step:
+        bad.append(f"{i}/{o}: a kind of provider contracted before one is chosen: {step[:200]}")
+    if "decide whether technical support" in step.lower() and "Before buying or upgrading" not in step:
+        bad.append(f"{i}/{o}: support bought before deciding where it comes from: {step[:200]}")
 for i, steps in steps_by_intake.items():
     text = " ".join(steps)
     if "Run the assessment first" in text and "is the clear leader:" in text \

@@ -54,4 +54,9 @@ grep '"nordfjord-freight-02"' batch/recommendations.csv | grep -q "active until"
 grep '"nordfjord-freight-04"' batch/recommendations.csv | grep '"azure_migrate_modernize"' |
     grep -q "successor: Azure Accelerate (azure_accelerate)\"" ||
     fail "the note of a change due tomorrow does not name the successor as of that day"
+# a successor that has not started is said to have not started, not that
+# nothing is available: other programmes may carry part of the offer
+grep '"halden-medtech-04"' batch/recommendations.csv | grep '"fasttrack_for_azure"' |
+    grep -q "successor: Azure Accelerate (azure_accelerate), from 2025-07-01; it has not started on 2025-06-30" ||
+    fail "the note of FastTrack on 2025-06-30 does not say its successor has not started"
 echo "lifecycle_dates: ok"
