@@ -645,7 +645,7 @@ class Facts:
 
 class Rule:
     __slots__ = ("id", "stage", "weight", "because", "when", "action", "targets",
-                 "programmes", "scale_area", "resolves", "index")
+                 "programmes", "scale_area", "resolves", "index", "replaces_catalogue_step")
 
 
 class Pack:
@@ -830,6 +830,7 @@ def evaluate(pol, pack, intake, source):
     for oid in pol.option_ids:
         ctx.shortlisted.setdefault(oid, False)
     # engage
+    replaced = set()  # options whose catalogue step a rule's step replaces
     for r in pack.engage:
         if fires(r, intake, ctx, f):
             text = action_value(r, intake, ctx, f)
@@ -844,6 +845,8 @@ def evaluate(pol, pack, intake, source):
                 else:
                     ids = t
                 for oid in ids:
+                    if r.replaces_catalogue_step:
+                        replaced.add(oid)
                     steps[oid].append(text + " [" + r.id + "]")
     # rows
     iid = str(get_path(intake, pol.id_path) or "")
@@ -853,7 +856,7 @@ def evaluate(pol, pack, intake, source):
         oid = o["id"]
         covered = "; ".join("%s (%d)" % (a, ctx.need[a]) for a in o["areas"])
         nxt = []
-        if ctx.shortlisted[oid] and o["next_step"] is not None:
+        if ctx.shortlisted[oid] and o["next_step"] is not None and oid not in replaced:
             nxt.append(str(o["next_step"]))
         nxt.extend(steps[oid])
         recs.append((iid, label, rank, oid, o["name"], score[oid],
@@ -897,7 +900,8 @@ def build_pack(pol):
     ACTION_FIELD = {"needs": "need", "fit": "score", "shortlist": "exclude", "engage": "step"}
 
     def rule(id, stage, because, when=None, weight=None, need=None, score=None,
-             programmes=None, scale_by_need=None, exclude=None, step=None, options=None):
+             programmes=None, scale_by_need=None, exclude=None, step=None, options=None,
+             replaces_catalogue_step=False):
         action = {"need": need, "score": score, "exclude": exclude,
                   "step": step}[ACTION_FIELD[stage]]
         if action is None and stage == "fit" and programmes is not None:
@@ -907,6 +911,7 @@ def build_pack(pol):
         r.when, r.action = when, action
         r.programmes, r.scale_area = programmes, scale_by_need
         r.targets = options if options is not None else "shortlisted"
+        r.replaces_catalogue_step = replaces_catalogue_step
         r.resolves = stage == "fit" and isinstance(action, dict)  # keys go to their carriers
         r.index = pack.count
         pack.count += 1
@@ -1105,6 +1110,10 @@ def build_pack(pol):
     fact("extend_first", lambda i, c, f: {f.incumbent_partner}
          if f.exit_near and f.incumbent_partner != "none" else set())
     fact("contracting_presses", lambda i, c, f: f.review_contracts_early or f.exit_near)
+    fact("new_contract_late", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
+         and f.lead_time > 0 and f.lead_time >= f.exit_days)
+    fact("capacity_from_incumbent", lambda i, c, f: f.new_contract_late
+         and f.incumbent_partner != "none")
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.lead_time > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
 
@@ -1622,10 +1631,17 @@ def build_pack(pol):
 
     rule(id="fit.time.exit_near", stage="fit", weight="time",
          because=lambda i, c, f: "The datacenter-exit deadline " + show(f.exit_distance) + ": "
-         "the migration needs a programme's tooling and offers plus a partner's extra capacity "
-         "now, and learning everything in-house would take too long.",
+         "the migration needs a programme's tooling and offers now, and learning everything "
+         "in-house would take too long.",
          when=lambda i, c, f: f.exit_near and f.assets > 0,
-         score={"azure_expert_msp": 15, "self_service": -20}, programmes={"ammp": 30})
+         score={"self_service": -20}, programmes={"ammp": 30})
+
+    # a new partner's hands only while one can be contracted before the exit
+    rule(id="fit.time.exit_near.capacity", stage="fit", weight="time",
+         because=lambda i, c, f: "The datacenter-exit deadline " + show(f.exit_distance) + ": "
+         "a partner with capacity can add the hands the migration needs before it.",
+         when=lambda i, c, f: f.exit_near and f.assets > 0 and not f.capacity_from_incumbent,
+         score={"azure_expert_msp": 15})
 
     rule(id="fit.time.exit_within_two_years", stage="fit", weight="time",
          because=lambda i, c, f: "The datacenter must be vacated in " + show(f.exit_days)
@@ -1761,6 +1777,21 @@ def build_pack(pol):
          "score": {"azure_expert_msp": 10}},
     ])
 
+    # a new supplier signed only after the exit: the incumbent is the one route
+    def only_route_because(name):
+        return lambda i, c, f: ("A new supplier takes " + show(f.lead_time) + " days to contract "
+                                "and the datacenter exit " + show(f.exit_distance) + ": the "
+                                + name + " already under contract is the one partner that can "
+                                "add hands before it.")
+    decide(on="procurement.incumbent_partner", stage="fit", weight="procurement", rows=[
+        {"id": "fit.procurement.incumbent.only_route.csp", "is": "csp",
+         "when": lambda i, c, f: f.new_contract_late and f.assets > 0,
+         "because": only_route_because("Cloud Solution Provider"), "score": {"csp": 30}},
+        {"id": "fit.procurement.incumbent.only_route.msp", "is": "azure_expert_msp",
+         "when": lambda i, c, f: f.new_contract_late and f.assets > 0,
+         "because": only_route_because("Azure Expert MSP"), "score": {"azure_expert_msp": 30}},
+    ])
+
     # an Expert MSP under contract covers what a new solution provider would add
     rule(id="fit.procurement.incumbent.msp.covers_provider", stage="fit", weight="procurement",
          because="An Azure Expert MSP is already under contract; it provides the hands, billing and "
@@ -1876,6 +1907,8 @@ def build_pack(pol):
          "plan held today.",
          options=["azure_support"], step=tier_step)
 
+    OPTION_BY_ID = {o["id"]: o for o in OPTIONS}
+
     def when_too_slow(f, option_id):
         """What to do when the contract cannot be signed in time; on the
         incumbent's own row, an order under the agreement already signed."""
@@ -1908,9 +1941,13 @@ def build_pack(pol):
 
         def step(i, c, f):
             incumbent = f.incumbent_partner == o["id"]
+            # a programme's partner may be the one already signed
+            signed = o.get("through_partner") and f.incumbent_partner in OPTION_BY_ID
+            through = (with_ + " (the incumbent " + option_name(f.incumbent_partner)
+                       + ", if it qualifies)") if signed else with_
             parts = ["Start the review of the incumbent " + option_name(o["id"]) + "'s contract "
                      "now, to extend it to this work rather than tender it anew" if incumbent
-                     else "Start contract and paperwork review" + with_ + " now"]
+                     else "Start contract and paperwork review" + through + " now"]
             lt = f.lead_time
             if lt is not None:
                 parts.append((": a new contract usually takes " if incumbent
@@ -1946,12 +1983,23 @@ def build_pack(pol):
             rule(id="engage.contract." + o["id"], stage="engage",
                  because="Contracting takes time, more so when a supplier must first be added to "
                  "an approved vendor list; reviewing terms early removes a barrier for when the "
-                 "teams need help most, and an incumbent already signed can be extended before a "
-                 "near exit.",
+                 "teams need help most.",
                  options=[o["id"]],
                  when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid]
-                 and (f.review_contracts_early or oid in f.extend_first),
+                 and f.review_contracts_early and f.incumbent_partner != oid,
                  step=contract_step(o))
+    # the incumbent's own row: extended, in place of the catalogue's proposals
+    for oid in ("csp", "azure_expert_msp"):
+        o = OPTION_BY_ID.get(oid)
+        if o is not None:
+            rule(id="engage.extend." + oid, stage="engage",
+                 because="A partner already under contract can take on this work by a change to "
+                 "the agreement signed, faster than any new supplier can be contracted; asking "
+                 "the market first would only delay it.",
+                 options=[oid],
+                 when=lambda i, c, f, oid=oid: c.shortlisted[oid] and f.incumbent_partner == oid
+                 and (f.review_contracts_early or f.exit_near),
+                 replaces_catalogue_step=True, step=contract_step(o))
 
     def squeeze_step(i, c, f):
         if f.exit_days <= 0:

@@ -148,10 +148,23 @@ rule {
   stage = "fit",
   weight = "time",
   because = "The datacenter-exit deadline {f.exit_distance}: the migration needs a programme's tooling and offers "
-    .. "plus a partner's extra capacity now, and learning everything in-house would take too long.",
+    .. "now, and learning everything in-house would take too long.",
   when = "f.exit_near and f.assets > 0",
-  score = { azure_expert_msp = 15, self_service = -20 },
+  score = { self_service = -20 },
   programmes = { ammp = 30 },
+}
+
+-- The extra hands a near exit calls for come from a new managed-service
+-- partner only while one can still be contracted in time; otherwise from
+-- the partner already signed (fit.procurement.incumbent.only_route).
+rule {
+  id = "fit.time.exit_near.capacity",
+  stage = "fit",
+  weight = "time",
+  because = "The datacenter-exit deadline {f.exit_distance}: a partner with capacity can add the hands the "
+    .. "migration needs before it.",
+  when = "f.exit_near and f.assets > 0 and not f.capacity_from_incumbent",
+  score = { azure_expert_msp = 15 },
 }
 
 rule {

@@ -41,6 +41,27 @@ decide {
   },
 }
 
+-- When a new supplier would be signed only after the exit, the partner
+-- already under contract is the one route to more hands before it: it
+-- takes the capacity points a new partner would have had, and more, since
+-- the work can start by a change order under the agreement already signed.
+decide {
+  on = "procurement.incumbent_partner",
+  stage = "fit",
+  weight = "procurement",
+  rows = {
+    { id = "fit.procurement.incumbent.only_route.csp", is = "csp", when = "f.new_contract_late and f.assets > 0",
+      because = "A new supplier takes {f.lead_time} days to contract and the datacenter exit {f.exit_distance}: "
+        .. "the Cloud Solution Provider already under contract is the one partner that can add hands before it.",
+      score = { csp = 30 } },
+    { id = "fit.procurement.incumbent.only_route.msp", is = "azure_expert_msp",
+      when = "f.new_contract_late and f.assets > 0",
+      because = "A new supplier takes {f.lead_time} days to contract and the datacenter exit {f.exit_distance}: "
+        .. "the Azure Expert MSP already under contract is the one partner that can add hands before it.",
+      score = { azure_expert_msp = 30 } },
+  },
+}
+
 -- An Expert MSP under contract already supplies the extra hands, the
 -- billing and the first line of support a new solution provider would: a
 -- second provider is one more supplier to contract, not more help.

@@ -72,8 +72,11 @@ local function contract_step(o)
   local with = o.through_partner and " with the qualifying partner that delivers " .. o.name or ""
   return function(_, ctx, f)
     local incumbent = f.incumbent_partner == o.id
+    -- a programme's partner may be the one already signed
+    local signed = o.through_partner and OPTION_BY_ID[f.incumbent_partner]
+    local through = signed and (with .. " (the incumbent " .. signed.name .. ", if it qualifies)") or with
     local parts = { incumbent and ("Start the review of the incumbent " .. o.name .. "'s contract now, to extend it "
-      .. "to this work rather than tender it anew") or ("Start contract and paperwork review" .. with .. " now") }
+      .. "to this work rather than tender it anew") or ("Start contract and paperwork review" .. through .. " now") }
     local lt = f.lead_time
     if lt ~= nil then
       parts[#parts + 1] = (incumbent and ": a new contract usually takes " or ": contracting usually takes ") .. lt
@@ -106,19 +109,37 @@ end
 
 -- One rule per option the catalogue marks as contracted (bought from an
 -- outside party under a contract), so that the step appears only on the
--- rows of options that made the shortlist. An incumbent's row gets it also
--- when the exit is near, however quick contracting is: extending the
--- partner already signed is the first move then, not a round of proposals.
+-- rows of options that made the shortlist. The incumbent's row has its own
+-- rule (engage.extend.*): it is given also when the exit is near, however
+-- quick contracting is, and it takes the place of the catalogue's round of
+-- proposals, since extending the partner already signed is the move then.
 for _, o in ipairs(options) do
   if o.contracted then
     rule {
       id = "engage.contract." .. o.id,
       stage = "engage",
       because = "Contracting takes time, more so when a supplier must first be added to an approved vendor list; "
-        .. "reviewing terms early removes a barrier for when the teams need help most, and an incumbent already "
-        .. "signed can be extended before a near exit.",
+        .. "reviewing terms early removes a barrier for when the teams need help most.",
       options = { o.id },
-      when = "ctx.shortlisted." .. o.id .. " and (f.review_contracts_early or f.extend_first." .. o.id .. ")",
+      when = "ctx.shortlisted." .. o.id .. " and f.review_contracts_early and f.incumbent_partner ~= '" .. o.id
+        .. "'",
+      step = contract_step(o),
+    }
+  end
+end
+-- the options an intake's procurement.incumbent_partner can name
+for _, id in ipairs({ "csp", "azure_expert_msp" }) do
+  local o = OPTION_BY_ID[id]
+  if o then
+    rule {
+      id = "engage.extend." .. o.id,
+      stage = "engage",
+      because = "A partner already under contract can take on this work by a change to the agreement signed, "
+        .. "faster than any new supplier can be contracted; asking the market first would only delay it.",
+      options = { o.id },
+      when = "ctx.shortlisted." .. o.id .. " and f.incumbent_partner == '" .. o.id
+        .. "' and (f.review_contracts_early or f.exit_near)",
+      replaces_catalogue_step = true,
       step = contract_step(o),
     }
   end

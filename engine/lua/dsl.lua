@@ -18,7 +18,7 @@ local STAGES = { "needs", "fit", "shortlist", "engage" }
 local ACTION_FIELD = { needs = "need", fit = "score", shortlist = "exclude", engage = "step" }
 local COMMON_FIELDS = { "id", "stage", "because", "when", "weight", "doc", "note" }
 local STAGE_FIELDS = { needs = { "need" }, fit = { "score", "programmes", "scale_by_need" },
-                       shortlist = { "exclude" }, engage = { "step", "options" } }
+                       shortlist = { "exclude" }, engage = { "step", "options", "replaces_catalogue_step" } }
 local STEP_TARGETS = { shortlisted = true, top = true, all = true }
 
 local rules = {}
@@ -116,6 +116,9 @@ local function check_action(r, spec, bad)
       check_option_list(o, bad, "options")
     end
     r.targets = o
+    local rc = spec.replaces_catalogue_step
+    if rc ~= nil and type(rc) ~= "boolean" then bad("replaces_catalogue_step must be true or false") end
+    r.replaces_catalogue_step = rc == true
   end
 end
 

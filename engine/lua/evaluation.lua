@@ -78,8 +78,8 @@ local fact_ctx = setmetatable({}, {
 
 local function new_evaluation(as_of)
   local e = { need = {}, need_points = {}, focus = {}, in_focus = {}, score = {},
-              excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, shortlist_note = {},
-              option_ids = {}, contrib = {}, as_of = as_of }
+              excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, catalogue_replaced = {},
+              shortlist_note = {}, option_ids = {}, contrib = {}, as_of = as_of }
   for _, a in ipairs(area_ids) do
     e.need[a], e.need_points[a] = 0, 0
   end

@@ -13,6 +13,7 @@ local area_ids, area_name = pol.area_ids, pol.area_name
 local level_labels, area_level_text = pol.level_labels, pol.area_level_text
 local collect_hits, take_hits = R.collect_hits, R.take_hits
 local shortlisted_ids = M.stages.shortlisted_ids
+local catalogue_step = M.stages.catalogue_step
 
 local reports = {}
 M.reports = reports
@@ -125,7 +126,7 @@ local function emit_rows(e, intake, source)
       covered[#covered + 1] = area_level_text[a][e.need[a]] or (a .. " (" .. e.need[a] .. ")")
     end
     local next_step = {}
-    if e.shortlisted[o.id] and o.next_step then next_step[1] = tostring(o.next_step) end
+    next_step[1] = catalogue_step(e, o)
     for _, st in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = st end
     emit(1, id, label, rank, o.id, o.name, e.score[o.id],
          e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "), o.id,

@@ -21,6 +21,15 @@ local function step_targets(r, e)
   return t
 end
 
+-- The catalogue's next step of option o for this evaluation: its text for
+-- a shortlisted option, unless an engage rule that fired on the option
+-- replaces it (an incumbent to extend is not asked for a proposal); nil
+-- otherwise. The one place the reports, explain and the brief take it from.
+function M.stages.catalogue_step(e, o)
+  if e.shortlisted[o.id] and o.next_step and not e.catalogue_replaced[o.id] then return tostring(o.next_step) end
+  return nil
+end
+
 function M.stages.engage(e, intake, ctx)
   for _, r in ipairs(engage_rules) do
     local t0, ent = begin_rule(r)
@@ -34,6 +43,7 @@ function M.stages.engage(e, intake, ctx)
       if ent then ent.because = reason(r, intake, ctx) end
       for _, id in ipairs(step_targets(r, e)) do
         charge(#text + #r.id + 4, r)
+        if r.replaces_catalogue_step then e.catalogue_replaced[id] = true end
         local list = e.steps[id]
         list[#list + 1] = text .. " [" .. r.id .. "]"
         contribute("step", id, r.id, nil, text)

@@ -153,7 +153,8 @@ local function option_detail(out, e, by, rank, id)
       { true })
   end
   local steps = {}
-  if o.next_step then steps[1] = "<li>" .. esc(o.next_step) .. "</li>" end
+  local own = M.stages.catalogue_step(e, o)
+  if own then steps[1] = "<li>" .. esc(own) .. "</li>" end
   for _, s in ipairs(by.step[id] or {}) do
     steps[#steps + 1] = "<li>" .. bdi(s.text) .. " <small>(" .. esc(s.rule) .. ")</small></li>"
   end

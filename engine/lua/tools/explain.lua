@@ -175,7 +175,8 @@ function explain.text(e, id, label, source)
     -- the same text as the next_step column: the catalogue's step for a
     -- shortlisted option first, then what the engage rules added
     local steps = {}
-    if e.shortlisted[o.id] and o.next_step then steps[1] = tostring(o.next_step) .. " [catalogue]" end
+    local own = M.stages.catalogue_step(e, o)
+    if own then steps[1] = own .. " [catalogue]" end
     for _, st in ipairs(e.steps[o.id]) do steps[#steps + 1] = st end
     if #steps > 0 then out[#out + 1] = "  " .. o.id .. ": " .. table.concat(steps, " ") end
   end

@@ -52,7 +52,7 @@ local function fired_set(e)
 end
 
 local EXPECT_KEYS = { "top", "shortlist", "shortlisted", "not_shortlisted", "need", "score", "rank",
-                      "fired", "not_fired", "steps", "facts" }
+                      "fired", "not_fired", "steps", "catalogue_step", "facts" }
 
 -- Problems with the expectations themselves: a test that cannot fail is
 -- worse than none, so a scalar where a list belongs, an unknown option,
@@ -98,6 +98,15 @@ local function expectation_problems(expect)
           bad(k .. ": " .. (k == "need" and "area '" or "option '") .. tostring(id) .. "' does not exist")
         end
       end
+    end
+  end
+  local cat = expect.catalogue_step
+  if cat ~= nil and type(cat) ~= "table" then
+    bad("catalogue_step must be a mapping, e.g. catalogue_step: {csp: false}")
+  elseif cat ~= nil then
+    for _, id in ipairs(sorted_keys(cat)) do
+      if not option_by_id[id] then bad("catalogue_step: option '" .. tostring(id) .. "' is not in the catalogue")
+      elseif type(cat[id]) ~= "boolean" then bad("catalogue_step: " .. tostring(id) .. " must be true or false") end
     end
   end
   local facts = expect.facts
@@ -176,6 +185,13 @@ local function check_expectations(e, expect)
     for i, rid in ipairs(expect.steps[id]) do want[i] = rid end
     if table.concat(want, " ") ~= table.concat(got_rules, " ") then
       failed("steps of " .. id, "[" .. table.concat(want, ", ") .. "]", "[" .. table.concat(got_rules, ", ") .. "]")
+    end
+  end
+  for _, id in ipairs(sorted_keys(expect.catalogue_step or {})) do
+    local shown = M.stages.catalogue_step(e, option_by_id[id]) ~= nil
+    if shown ~= expect.catalogue_step[id] then
+      failed("catalogue step of " .. id, expect.catalogue_step[id] and "shown" or "not shown",
+        shown and "shown" or "not shown")
     end
   end
   for _, name in ipairs(sorted_keys(expect.facts or {})) do
