@@ -680,22 +680,23 @@ def add_carried(ctx, t, points, notes):
             if c is not None:
                 t[c] = t.get(c, 0) + v
                 if notes is not None and by_successor:
-                    notes.append(" (On the assessment date " + pol.option_name(c) + " carries what "
-                                 + pol.option_name(o["id"]) + " offered.)")
+                    notes[c] = notes.get(c, "") + (" (On the assessment date " + pol.option_name(c)
+                                                   + " carries what " + pol.option_name(o["id"])
+                                                   + " offered.)")
 
 
 def table_points(pack, r, ctx):
     """runner.lua table_points: a static fit table resolved on ctx's date (once per rule
     and date), scaled by an area's need level for scale_by_need; and the note on
-    successors for its reason."""
+    successors for its reason, by the option whose row each belongs to."""
     key = (r.index, ctx.as_of)
     entry = pack.resolved.get(key)
     if entry is None:
-        t, notes = {}, []
+        t, notes = {}, {}
         add_carried(ctx, t, r.action, None)
         if r.programmes:
             add_carried(ctx, t, r.programmes, notes)
-        entry = pack.resolved[key] = (t, "".join(notes))
+        entry = pack.resolved[key] = (t, notes)
     t, note = entry
     if r.scale_area is not None:
         level = ctx.need[r.scale_area] / ctx.pol.max_level
@@ -703,17 +704,17 @@ def table_points(pack, r, ctx):
     return t, note
 
 
-def add_points(pol, r, t, keys, totals, why, intake, ctx, f, note=""):
+def add_points(pol, r, t, keys, totals, why, intake, ctx, f, notes=None):
     w = pol.weights[r.weight] if r.weight else 1
-    text = None
+    base = None
     for k in keys:
         v = t.get(k)
         if v is not None and v != 0:
             v = v * w
             totals[k] = totals[k] + v
-            if text is None:
-                text = reason(r, intake, ctx, f) + note
-            why[k].append(r.id + " " + signed(v) + ": " + text)
+            if base is None:
+                base = reason(r, intake, ctx, f)
+            why[k].append(r.id + " " + signed(v) + ": " + base + (notes or {}).get(k, ""))
 
 
 def points_text(x):
@@ -784,7 +785,7 @@ def evaluate(pol, pack, intake, source):
             if r.resolves:
                 t, note = table_points(pack, r, ctx)
             else:
-                t, note = action_value(r, intake, ctx, f), ""
+                t, note = action_value(r, intake, ctx, f), None
             if t is not None:
                 add_points(pol, r, t, pol.option_ids, ctx.score, why, intake, ctx, f, note)
     # shortlist
@@ -878,6 +879,11 @@ def evaluate(pol, pack, intake, source):
 # first read), the contracted options and the programmes a score names are
 # the catalogue's, and decision tables are rows of data.
 # --------------------------------------------------------------------------
+
+
+def programme_named(f):
+    """' (on this date NAME)' for the option carrying the migration programme, or ''."""
+    return " (on this date " + f.migration_programme + ")" if f.migration_programme else ""
 
 
 def build_pack(pol):
@@ -1117,6 +1123,8 @@ def build_pack(pol):
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.lead_time > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
 
+    fact("migration_programme", lambda i, c, f: option_name(c.carrier("ammp"))
+         if c.carrier("ammp") is not None else None)
     fact("fasttrack_closed", lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
          and not f.paid_subscription)
 
@@ -1390,8 +1398,7 @@ def build_pack(pol):
          "when": lambda i, c, f: f.enterprise_share > 0 and not f.enterprise_scale,
          "because": lambda i, c, f: "A centralized team suits a few hundred workloads; "
          + show(f.assets) + " counted ones bring it close to the enterprise line, and the need for "
-         "partner capacity or an enterprise-scale programme grows with them."
-         + c.successor_note("ammp"),
+         "partner capacity or an enterprise-scale programme" + programme_named(f) + " grows with them.",
          "score": central_nearing_score},
     ])
 
@@ -1604,8 +1611,8 @@ def build_pack(pol):
     rule(id="fit.scale.nearing_enterprise", stage="fit", weight="scale",
          because=lambda i, c, f: show(f.assets) + " counted servers, databases and applications "
          "are to move within two years: close to the enterprise line, so the case for an "
-         "enterprise-scale programme and a partner with capacity grows with the estate ("
-         + "%d" % share_of(100, f.enterprise_share) + " % of the way)." + c.successor_note("ammp"),
+         "enterprise-scale programme" + programme_named(f) + " and a partner with capacity grows with "
+         "the estate (" + "%d" % share_of(100, f.enterprise_share) + " % of the way).",
          when=lambda i, c, f: f.enterprise_share > 0 and not f.enterprise_scale and f.on_the_clock,
          score=nearing_score)
 

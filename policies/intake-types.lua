@@ -140,6 +140,7 @@
 ---@field new_contract_late any A supplier contracted from today would be signed only on or after the datacenter exit: the usual lead time is at least the days left, or the exit has passed.
 ---@field capacity_from_incumbent any Extra hands before the exit can only come from the partner already under contract: a new one would be signed too late, and there is an incumbent.
 ---@field procurement_squeeze any Contracting would use a large share of the days left before the exit, or the exit has passed and any contracting comes after it.
+---@field migration_programme any The name of the option that carries the migration programme (AMMP's line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.
 ---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
 ---@field msp_out_of_proportion any An audited managed service is more than this organisation needs: it is small, wants extra hands rather than processes run for it, hands no area over, and has no Expert MSP under contract already.

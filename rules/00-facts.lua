@@ -297,6 +297,13 @@ fact { id = "procurement_squeeze", doc = "Contracting would use a large share of
   is = "f.lead_time ~= nil and f.exit_days ~= nil and f.lead_time > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
 
+fact { id = "migration_programme", doc = "The name of the option that carries the migration programme (AMMP's "
+    .. "line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.",
+  value = function(_, ctx)
+    local c = ctx.carrier("ammp")
+    return c and option_name(c)
+  end }
+
 fact { id = "fasttrack_closed", is = "ctx.lifecycle('fasttrack_for_azure') == 'active' and not f.paid_subscription",
   doc = "FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an "
     .. "active paid subscription, which there is not." }

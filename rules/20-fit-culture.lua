@@ -165,10 +165,11 @@ decide {
     -- estate (f.enterprise_share), so it does not snap on at one asset more
     { id = "fit.culture.model.centralized_nearing_scale", is = "centralized",
       when = "f.enterprise_share > 0 and not f.enterprise_scale",
-      because = function(_, ctx, f)
+      because = function(_, _, f)
         return "A centralized team suits a few hundred workloads; " .. f.assets .. " counted ones bring it close to "
-          .. "the enterprise line, and the need for partner capacity or an enterprise-scale programme grows with them."
-          .. ctx.successor_note("ammp")
+          .. "the enterprise line, and the need for partner capacity or an enterprise-scale programme"
+          .. (f.migration_programme and (" (on this date " .. f.migration_programme .. ")") or "")
+          .. " grows with them."
       end,
       score = function(_, ctx, f)
         local t = {}

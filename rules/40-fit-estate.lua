@@ -95,11 +95,12 @@ rule {
   id = "fit.scale.nearing_enterprise",
   stage = "fit",
   weight = "scale",
-  because = function(_, ctx, f)
+  because = function(_, _, f)
     return f.assets .. " counted servers, databases and applications are to move within two years: close to the "
-      .. "enterprise line, so the case for an enterprise-scale programme and a partner with capacity grows with the "
-      .. "estate (" .. string.format("%d", share_of(100, f.enterprise_share)) .. " % of the way)."
-      .. ctx.successor_note("ammp")
+      .. "enterprise line, so the case for an enterprise-scale programme"
+      .. (f.migration_programme and (" (on this date " .. f.migration_programme .. ")") or "")
+      .. " and a partner with capacity grows with the estate ("
+      .. string.format("%d", share_of(100, f.enterprise_share)) .. " % of the way)."
   end,
   when = "f.enterprise_share > 0 and not f.enterprise_scale and f.on_the_clock",
   score = function(_, ctx, f)

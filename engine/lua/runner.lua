@@ -237,9 +237,10 @@ end
 -- date each key goes to the option that carries it then (lifecycles.lua:
 -- a successor, or a predecessor before the option starts). Keys listed
 -- under `programmes` do the same, and the reason then says which option
--- carries the programme. Resolved once per rule and lifecycle epoch (the
--- span between two changes of the catalogue: a handful), not per date.
-local resolved = {} -- [rule index][epoch] -> { points, keys, note }
+-- carries the programme, on that option's row only. Resolved once per rule
+-- and lifecycle epoch (the span between two changes of the catalogue: a
+-- handful), not per date.
+local resolved = {} -- [rule index][epoch] -> { points, keys, note = { [carrier] = text } }
 local epoch_of = M.lifecycles.epoch
 
 local function add_carried(t, points, as_of, notes)
@@ -250,7 +251,7 @@ local function add_carried(t, points, as_of, notes)
       if c ~= nil then
         t[c] = (t[c] or 0) + v
         if notes and by_successor then
-          notes[#notes + 1] = " (On the assessment date " .. option_name(c) .. " carries what " ..
+          notes[c] = (notes[c] or "") .. " (On the assessment date " .. option_name(c) .. " carries what " ..
             option_name(o.id) .. " offered.)"
         end
       end
@@ -266,7 +267,7 @@ local function resolve_table(r, as_of)
   for _, o in ipairs(option_list) do
     if t[o.id] ~= nil then keys[#keys + 1] = o.id end
   end
-  return { points = t, keys = keys, note = table.concat(notes) }
+  return { points = t, keys = keys, note = notes }
 end
 
 -- a table's points scaled by the need level of an area: level 3 of 5 gives
@@ -279,7 +280,8 @@ local function scaled(points, keys, level)
 end
 
 -- table_points(r, ctx) -> the points of fit rule r's table on ctx's date,
--- their keys in catalogue order, and the note on successors for its reason
+-- their keys in catalogue order, and the notes on successors for its
+-- reason, by the option whose row each belongs to
 local last_date, last_epoch = false, nil -- the epoch of the date asked last
 
 local function table_points(r, ctx)
@@ -310,11 +312,12 @@ local function out_of_range(r, k, v, total)
 end
 
 -- adds a rule's points to totals[key] and records the contribution with
--- its reason (and the note on successors, if any): the why and drivers
--- cells and contributions.csv are written from that record by the host
-local function add_points(r, t, keys, totals, intake, ctx, note)
+-- its reason (and, on a programme's carrier, the note on successors: notes
+-- maps an option to its note, or is nil): the why and drivers cells and
+-- contributions.csv are written from that record by the host
+local function add_points(r, t, keys, totals, intake, ctx, notes)
   local w = r.weight and weights[r.weight] or 1
-  local text
+  local base, noted
   for _, k in ipairs(keys) do
     local v = t[k]
     if v ~= nil and v ~= 0 then
@@ -323,10 +326,9 @@ local function add_points(r, t, keys, totals, intake, ctx, note)
       if v <= POINTS_MAX and v >= -POINTS_MAX and total <= POINTS_MAX and total >= -POINTS_MAX then
         totals[k] = total
         r.moved = r.moved + math.abs(v)
-        if text == nil then
-          text = reason(r, intake, ctx)
-          if note then text = text .. note end
-        end
+        if base == nil then base = reason(r, intake, ctx) end
+        local note = notes and notes[k]
+        local text = note and (base .. note) or base
         charge(#text + #r.id + 16, r)
         local c = contrib
         if c then
@@ -336,7 +338,9 @@ local function add_points(r, t, keys, totals, intake, ctx, note)
       if trace then
         local eff = trace.current.effects
         eff[#eff + 1] = { key = k, points = v }
-        trace.current.because = text
+        -- the trace shows one reason per rule: with a programme's note if
+        -- any row has one
+        if note or not noted then trace.current.because, noted = text, note ~= nil end
         end
         if probe then probe.scored[k] = true end
       else

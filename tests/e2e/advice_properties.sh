@@ -18,7 +18,9 @@
 #     notice window says how the engagement carries over;
 #   - the Developer tier is not something to buy before production;
 #   - a kind of provider is not contracted before one is chosen;
-#   - where support comes from is decided before a plan is bought.
+#   - where support comes from is decided before a plan is bought;
+#   - a note that an option carries a programme's points is on that
+#     option's row only.
 . "$(dirname "$0")/../lib.sh"
 
 CC=${CC:-cc}
@@ -33,8 +35,9 @@ set -e
 [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || fail "run exited $rc (see $WORK/log)"
 
 python3 - "$WORK/out/recommendations.csv" <<'PY' || fail "a property of the advice does not hold (listed above)"
-import csv, sys
+import csv, re, sys
 bad = []
+CARRIES = re.compile(r"\(On the assessment date (.+?) carries what (.+?) offered\.\)")
 steps_by_intake = {}
 for r in csv.DictReader(open(sys.argv[1], newline="")):
     i, o, step, why, note, life = (r["intake_id"], r["option_id"], r["next_step"], r["why"],
@@ -70,6 +73,9 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
         bad.append(f"{i}/{o}: Developer, a non-production tier, to buy before production: {step[:200]}")
     if o in ("csp", "azure_expert_msp") and "is the clear leader: open the contract and paperwork review with it" in step:
         bad.append(f"{i}/{o}: a kind of provider contracted before one is chosen: {step[:200]}")
+    for m in CARRIES.finditer(why):
+        if m.group(1) != r["option_name"]:
+            bad.append(f"{i}/{o}: a note that {m.group(1)} carries {m.group(2)} on another option's row")
     if "decide whether technical support" in step.lower() and "Before buying or upgrading" not in step:
         bad.append(f"{i}/{o}: support bought before deciding where it comes from: {step[:200]}")
 for i, steps in steps_by_intake.items():
