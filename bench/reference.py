@@ -314,11 +314,13 @@ def lua_str(v):
 
 
 def show(v):
-    """A template placeholder's value as text (forms.lua shown): lists joined with ", "."""
+    """A template placeholder's value as text (forms.lua shown): a list as prose,
+    "a", "a and b", "a, b and c"."""
     if v is None:
         raise ValueError("a placeholder has no value for this intake")
     if isinstance(v, (list, tuple)):
-        return ", ".join(lua_str(x) for x in v)
+        items = [lua_str(x) for x in v]
+        return items[0] if len(items) == 1 else (", ".join(items[:-1]) + " and " + items[-1] if items else "")
     return lua_str(v)
 
 
@@ -1138,8 +1140,14 @@ def build_pack(pol):
         short = f.lead_time - f.exit_days
         return short if short > 0 else 0
 
+    def kept_areas(i, c, f):
+        if f.approach != "offload":
+            return []
+        by_area = (i.get("culture") or {}).get("area_approach") or {}
+        return [a for a in AREAS if by_area.get(a) is not None and by_area.get(a) != "offload"]
+
     def kept_skill_gaps(i, c, f):
-        handed = set(f.offloaded_areas)
+        handed = f.handed_over
         out = []
         for k in f.skill_gaps:
             areas = SKILL_AREAS.get(k)
@@ -1148,7 +1156,9 @@ def build_pack(pol):
         return out
 
     fact("offloaded_areas", offloaded_areas)
-    fact("handed_over", lambda i, c, f: set(AREAS if f.approach == "offload" else f.offloaded_areas))
+    fact("kept_areas", kept_areas)
+    fact("handed_over", lambda i, c, f: set(AREAS if f.approach == "offload" else f.offloaded_areas)
+         - set(f.kept_areas))
     fact("msp_out_of_proportion", lambda i, c, f: f.small_organisation and not f.enterprise_scale
          and f.approach != "offload" and len(f.offloaded_areas) == 0
          and f.incumbent_partner != "azure_expert_msp")
@@ -1306,10 +1316,21 @@ def build_pack(pol):
          "providers and managed service partners supply.",
          "score": {"csp": 10, "azure_expert_msp": 10}},
         {"id": "fit.culture.offload", "is": "offload",
+         "when": lambda i, c, f: len(f.kept_areas) == 0,
          "because": "The organisation wants whole processes taken off its hands; an Azure Expert "
          "MSP is built to run them end to end, and doing it in-house is the opposite of what was "
          "asked.",
          "score": {"azure_expert_msp": OFFLOAD_POINTS["all"], "csp": 5, "self_service": -20}},
+        {"id": "fit.culture.offload.keeps_areas", "is": "offload",
+         "when": lambda i, c, f: len(f.kept_areas) > 0,
+         "because": lambda i, c, f: "The organisation wants most of its processes taken off its "
+         "hands and keeps " + show(f.kept_areas) + " for itself; an Azure Expert MSP is built to "
+         "run the rest end to end, in proportion to how much is handed over, while doing "
+         "everything in-house is not what was asked.",
+         "score": lambda i, c, f: {"azure_expert_msp": min((len(AREAS) - len(f.kept_areas))
+                                                            * OFFLOAD_POINTS["per_area"],
+                                                            OFFLOAD_POINTS["all"]),
+                                   "csp": 5, "self_service": -20}},
     ])
 
     # wanting to learn counts against a provider doing the work, for the work kept only

@@ -143,8 +143,9 @@
 ---@field migration_programme any The name of the option that carries the migration programme (AMMP's line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.
 ---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
+---@field kept_areas any Under the offload approach, the areas the organisation keeps for itself (culture.area_approach other than offload), in area order; empty under any other approach.
 ---@field msp_out_of_proportion any An audited managed service is more than this organisation needs: it is small, wants extra hands rather than processes run for it, hands no area over, and has no Expert MSP under contract already.
----@field handed_over any The areas a partner is to run, as a set: every area when the approach is offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).
+---@field handed_over any The areas a partner is to run, as a set: every area but f.kept_areas when the approach is offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).
 ---@field kept_skill_gaps any The skill gaps in the work the organisation keeps: those of f.skill_gaps that show up in at least one area not handed over (a skill with no area listed is kept), in name order.
 ---@field kept_short_skills any The same skills as a set: f.kept_short_skills.operations is true when operations is short and not handed over with its area.
 ---@field days_short any Days by which the contract lead time overruns the days left before the datacenter exit (0 when it fits; nil without both dates).

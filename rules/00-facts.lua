@@ -320,25 +320,37 @@ fact { id = "offloaded_areas", doc = "Areas the organisation wants a partner to 
     return out
   end }
 
+fact { id = "kept_areas", doc = "Under the offload approach, the areas the organisation keeps for itself "
+    .. "(culture.area_approach other than offload), in area order; empty under any other approach.",
+  value = function(intake, _, f)
+    local out, by_area = {}, (intake.culture or {}).area_approach or {}
+    if f.approach ~= "offload" then return out end
+    for _, a in ipairs(areas) do
+      if by_area[a] ~= nil and by_area[a] ~= "offload" then out[#out + 1] = a end
+    end
+    return out
+  end }
+
 fact { id = "msp_out_of_proportion",
   doc = "An audited managed service is more than this organisation needs: it is small, wants extra hands rather "
     .. "than processes run for it, hands no area over, and has no Expert MSP under contract already.",
   is = "f.small_organisation and not f.enterprise_scale and f.approach ~= 'offload' and #f.offloaded_areas == 0 "
     .. "and f.incumbent_partner ~= 'azure_expert_msp'" }
 
-fact { id = "handed_over", doc = "The areas a partner is to run, as a set: every area when the approach is "
-    .. "offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).",
+fact { id = "handed_over", doc = "The areas a partner is to run, as a set: every area but f.kept_areas when "
+    .. "the approach is offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is "
+    .. "handed over).",
   value = function(_, _, f)
     local set = {}
     for _, a in ipairs(f.approach == "offload" and areas or f.offloaded_areas) do set[a] = true end
+    for _, a in ipairs(f.kept_areas) do set[a] = nil end
     return set
   end }
 
 fact { id = "kept_skill_gaps", doc = "The skill gaps in the work the organisation keeps: those of f.skill_gaps that "
     .. "show up in at least one area not handed over (a skill with no area listed is kept), in name order.",
   value = function(_, _, f)
-    local handed = {}
-    for _, a in ipairs(f.offloaded_areas) do handed[a] = true end
+    local handed = f.handed_over
     local out = {}
     for _, k in ipairs(f.skill_gaps) do
       local kept = SKILL_AREAS[k] == nil

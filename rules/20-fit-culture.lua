@@ -60,10 +60,21 @@ decide {
       because = "The organisation wants extra hands inside its own teams, which solution providers and managed "
         .. "service partners supply.",
       score = { csp = 10, azure_expert_msp = 10 } },
-    { id = "fit.culture.offload", is = "offload",
+    { id = "fit.culture.offload", is = "offload", when = "#f.kept_areas == 0",
       because = "The organisation wants whole processes taken off its hands; an Azure Expert MSP is built to run "
         .. "them end to end, and doing it in-house is the opposite of what was asked.",
       score = { azure_expert_msp = OFFLOAD_POINTS.all, csp = 5, self_service = -20 } },
+    -- areas kept back are learnt or staffed in-house: the managed service
+    -- earns its share for each area handed over, as with offload.areas
+    { id = "fit.culture.offload.keeps_areas", is = "offload", when = "#f.kept_areas > 0",
+      because = "The organisation wants most of its processes taken off its hands and keeps {f.kept_areas} for "
+        .. "itself; an Azure Expert MSP is built to run the rest end to end, in proportion to how much is handed "
+        .. "over, while doing everything in-house is not what was asked.",
+      score = function(_, _, f)
+        local handed = #areas - #f.kept_areas
+        return { azure_expert_msp = math.min(handed * OFFLOAD_POINTS.per_area, OFFLOAD_POINTS.all), csp = 5,
+          self_service = -20 }
+      end },
   },
 }
 

@@ -316,16 +316,18 @@ local function grouped(v)
   return sign .. digits
 end
 
--- a placeholder's value as text: lists joined with ", ", numbers as Lua
--- prints them (as `..` would), or with the placeholder's format
+-- a placeholder's value as text: a list as prose ("a", "a and b", "a, b
+-- and c"), numbers as Lua prints them (as `..` would), or with the
+-- placeholder's format
 local function shown(v, fmt, part)
   if v == nil then error("{" .. part .. "} has no value for this intake", 0) end
   if fmt == "," then return grouped(v) end
   if fmt then return string.format(fmt, v) end
   if type(v) == "table" then
-    local items = {}
-    for i, x in ipairs(v) do items[i] = tostring(x) end
-    return table.concat(items, ", ")
+    local n, items = #v, {}
+    for i = 1, n - 1 do items[i] = tostring(v[i]) end
+    if n <= 1 then return n == 1 and tostring(v[1]) or "" end
+    return table.concat(items, ", ") .. " and " .. tostring(v[n])
   end
   return tostring(v)
 end

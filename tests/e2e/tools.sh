@@ -47,7 +47,7 @@ contains "$WORK/explain.txt" "Stage 1. needs"
 contains "$WORK/explain.txt" "fired fit.culture.offload  (rules/20-fit-culture.lua:"
 contains "$WORK/explain.txt" 'read: culture.approach="offload"'
 # a set-valued fact read by a rule shows its members, not an empty list
-contains "$WORK/explain.txt" 'read: f.kept_short_skills={cloud_architecture, finops, governance, iac_devops,'
+contains "$WORK/explain.txt" 'f.short_skills={cloud_architecture, finops, governance, iac_devops,'
 contains "$WORK/explain.txt" 'read: f.handed_over={govern, innovate, manage, migrate, plan, ready, strategy}'
 contains "$WORK/explain.txt" "Ranking (shortlist of 3"
 contains "$WORK/explain.txt" "closest rule that did not fire:"
