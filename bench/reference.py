@@ -511,25 +511,26 @@ def resolve_on(pol, oid, as_of):
 def resolve(ctx, oid):
     """lifecycles.lua resolve: the option that carries oid on ctx's date (itself while
     active, or while legacy with no successor available yet; else its successor,
-    followed as far as needed), and whether a successor carries it; None when
-    nothing carries it then."""
+    followed as far as needed), whether a successor carries it, and whether an entry
+    followed rests on a secondary source; None when nothing carries it then."""
     by_id = ctx.pol.option_by_id
-    seen, via_successor = set(), False
+    seen, via_successor, secondary = set(), False, False
     while oid is not None and oid not in seen:
         seen.add(oid)
         if oid not in by_id:
-            return None, False
+            return None, False, False
         s, entry = ctx.status(oid)
         if s == "active":
-            return oid, via_successor
+            return oid, via_successor, secondary
         if s == "unavailable":
-            return None, False
+            return None, False, False
         nxt = entry.get("successor") if entry else None
         nxt_status = ctx.status(nxt)[0] if nxt is not None and nxt in by_id else None
         if nxt is None or nxt_status is None or nxt_status == "unavailable":
-            return (oid, via_successor) if s == "legacy" else (None, False)
+            return (oid, via_successor, secondary) if s == "legacy" else (None, False, False)
         oid, via_successor = nxt, True
-    return None, False
+        secondary = secondary or entry.get("source") == "secondary"
+    return None, False, False
 
 
 def points_carrier(ctx, oid):
@@ -540,10 +541,10 @@ def points_carrier(ctx, oid):
     o = ctx.pol.option_by_id[oid]
     if ctx.status(oid)[0] == "unavailable" and o["predecessor"] is not None:
         return resolve(ctx, o["predecessor"])[0], False
-    c, by_successor = resolve(ctx, oid)
+    c, by_successor, secondary = resolve(ctx, oid)
     if c is None:
         return oid, False
-    return c, by_successor
+    return c, ("secondary" if by_successor and secondary else by_successor)
 
 
 def conditions_carrier(ctx, oid):
@@ -622,11 +623,12 @@ class Ctx:
         return e["from"], e["status"], e.get("successor")
 
     def successor_note(self, oid):  # ctx.successor_note: which option carries oid now
-        c = resolve(self, oid)[0]
+        c, _, secondary = resolve(self, oid)
         if c is None or c == oid:
             return ""
         return (" (On the assessment date " + self.pol.option_name(c) + " carries what "
-                + self.pol.option_name(oid) + " offered.)")
+                + self.pol.option_name(oid) + " offered"
+                + (", as secondary sources report" if secondary else "") + ".)")
 
 
 class Facts:
@@ -684,7 +686,10 @@ def add_carried(ctx, t, points, notes):
                 if notes is not None and by_successor:
                     notes[c] = notes.get(c, "") + (" (On the assessment date " + pol.option_name(c)
                                                    + " carries what " + pol.option_name(o["id"])
-                                                   + " offered.)")
+                                                   + " offered"
+                                                   + (", as secondary sources report"
+                                                      if by_successor == "secondary" else "")
+                                                   + ".)")
 
 
 def table_points(pack, r, ctx):
@@ -1317,9 +1322,9 @@ def build_pack(pol):
          "score": {"csp": 10, "azure_expert_msp": 10}},
         {"id": "fit.culture.offload", "is": "offload",
          "when": lambda i, c, f: len(f.kept_areas) == 0,
-         "because": "The organisation wants whole processes taken off its hands; an Azure Expert "
-         "MSP is built to run them end to end, and doing it in-house is the opposite of what was "
-         "asked.",
+         "because": "The organisation wants whole processes taken off its hands: an Azure Expert "
+         "MSP is built to run them end to end, a solution provider can take on part of the "
+         "running, and doing it in-house is the opposite of what was asked.",
          "score": {"azure_expert_msp": OFFLOAD_POINTS["all"], "csp": 5, "self_service": -20}},
         {"id": "fit.culture.offload.keeps_areas", "is": "offload",
          "when": lambda i, c, f: len(f.kept_areas) > 0,
@@ -1430,15 +1435,16 @@ def build_pack(pol):
          "can build the business case and technology strategy, and Microsoft engineers can help "
          "shape the vision.",
          {"solution_assessment": 10, "azure_expert_msp": 5, "fasttrack_for_azure": 5}),
-        ("plan", "Plan is a focus area: discovering the portfolio and assessing the estate with "
-         "tooling is exactly what a Solution Assessment delivers, and migration programmes bring "
-         "assessment tools too.",
+        ("plan", "Plan is a focus area: the portfolio has to be discovered and assessed with "
+         "tooling, which a Solution Assessment does on its own and a migration programme does as "
+         "its first step.",
          {"solution_assessment": 20, "ammp": 10}),
         ("ready", "Ready is a focus area: a landing zone is best built with expert guidance or by "
          "a partner that also provisions the subscriptions.",
          {"azure_expert_msp": 5, "csp": 5, "fasttrack_for_azure": 15}),
-        ("migrate", "Migrate is a focus area: a migration programme brings partners, Microsoft "
-         "staff, free tooling and offers that lower the cost of moving workloads.",
+        ("migrate", "Migrate is a focus area: moving workloads takes hands, which a solution "
+         "provider or a managed partner supplies, and a migration programme's partners, Microsoft "
+         "staff, free tooling and offers lower its cost.",
          {"azure_expert_msp": 5, "csp": 5, "ammp": 25}),
         ("innovate", "Innovate is a focus area: building or re-architecting solutions benefits "
          "from innovation funding and from Microsoft engineers who have built similar solutions.",
@@ -1569,7 +1575,7 @@ def build_pack(pol):
          because=lambda i, c, f: "More than about " + grouped(T.enterprise_assets) + " servers, "
          "databases and applications (" + show(f.assets) + ") are to move within two years: that "
          "is an enterprise-scale programme, best run with a migration programme and a partner with "
-         "capacity, not by a small in-house team.",
+         "capacity, not by the in-house team alone.",
          when=lambda i, c, f: f.counted_enterprise_scale and f.on_the_clock,
          score={"azure_expert_msp": 10, "solution_assessment": 5, "self_service": -15},
          programmes={"ammp": 35})
@@ -1616,7 +1622,8 @@ def build_pack(pol):
          + ("an estimate not yet counted" if f.estate_estimated else "below enterprise scale")
          + ", but a fixed window where a migration programme's tooling and offers still pay.",
          when=lambda i, c, f: f.on_the_clock and not f.exit_in_window
-         and not f.counted_enterprise_scale and not f.small_estate and f.assets > 0,
+         and not f.counted_enterprise_scale and not f.small_estate and f.assets > 0
+         and not f.greenfield,
          score={"azure_expert_msp": 5, "self_service": -5}, programmes={"ammp": 20})
 
     def nearing_score(i, c, f):
@@ -1706,6 +1713,15 @@ def build_pack(pol):
          "planning is not a focus area, so a separate assessment would add little.",
          when=lambda i, c, f: not f.estate_estimated and not c.in_focus.get("plan"),
          score={"solution_assessment": -10})
+
+    # a small, counted estate leaves nothing for tooling to discover
+    rule(id="fit.estate.known.small", stage="fit", weight="estate",
+         because=lambda i, c, f: "The inventory is complete and counted, and the estate is small ("
+         + show(f.assets) + " servers, databases and applications): a tooling-based assessment "
+         "would find nothing the inventory does not already say, and the plan still missing is one "
+         "the partner that moves it can help write.",
+         when=lambda i, c, f: not f.estate_estimated and c.in_focus.get("plan") and f.small_estate,
+         score={"solution_assessment": -20})
 
     # ---- 45-fit-support.lua -------------------------------------------------------------
 
@@ -1861,9 +1877,9 @@ def build_pack(pol):
          when=lambda i, c, f: f.support_through_csp, exclude=["azure_support"])
 
     rule(id="shortlist.msp.small", stage="shortlist",
-         because="A small organisation that wants extra hands rather than whole processes run for "
-         "it buys help in proportion: one solution provider, not an audited managed service built "
-         "for consumption at scale.",
+         because="A small organisation that hands no process over to be run for it buys help in "
+         "proportion: one solution provider, not an audited managed service built for consumption "
+         "at scale.",
          when=lambda i, c, f: f.msp_out_of_proportion,
          exclude=["azure_expert_msp"])
 
@@ -1895,8 +1911,8 @@ def build_pack(pol):
 
     rule(id="shortlist.self_service.deadline", stage="shortlist",
          because=lambda i, c, f: "Self-service suits teams with no pressing deadline; a datacenter "
-         "exit that " + show(f.exit_distance) + ", with a team that is still maturing, rules it out "
-         "as a first option.",
+         "exit that " + show(f.exit_distance) + ", with a team that is still maturing, rules it "
+         "out.",
          when=lambda i, c, f: f.exit_near and f.average_maturity < T.defined_maturity,
          exclude=["self_service"])
 
@@ -1971,8 +1987,13 @@ def build_pack(pol):
             incumbent = f.incumbent_partner == o["id"]
             # a programme's partner may be the one already signed
             signed = o.get("through_partner") and f.incumbent_partner in OPTION_BY_ID
-            through = (with_ + " (the incumbent " + option_name(f.incumbent_partner)
-                       + ", if it qualifies)") if signed else with_
+            through = with_
+            if signed:
+                through = (with_ + " (the incumbent " + option_name(f.incumbent_partner)
+                           + ", if it qualifies)")
+            elif o.get("through_partner") and c.shortlisted["azure_expert_msp"]:
+                through = (with_ + " (the Azure Expert MSP chosen, if it qualifies, so that one "
+                           "partner does both)")
             parts = ["Start the review of the incumbent " + option_name(o["id"]) + "'s contract "
                      "now, to extend it to this work rather than tender it anew" if incumbent
                      else "Start contract and paperwork review" + through + " now"]
@@ -2088,6 +2109,15 @@ def build_pack(pol):
                 second = c.score[o["id"]]
         return c.score[top] >= T.clear_leader_ratio * second
 
+    # before any "open the review now": a sponsor to commit the budget
+    rule(id="engage.sponsor.missing", stage="engage",
+         because="Multi-year managed services and funded programmes need someone who can commit "
+         "budget.",
+         options="top",
+         when=lambda i, c, f: not f.executive_sponsor and c.top != "self_service",
+         step="Name an executive sponsor first: no contract beyond a first, bounded piece of "
+         "work should be signed without one.")
+
     rule(id="engage.clear_leader", stage="engage",
          because="When one option clearly outscores the rest, the guidance is to start the "
          "contract review with it rather than wait for the full plan.",
@@ -2129,14 +2159,6 @@ def build_pack(pol):
          when=lambda i, c, f: c.shortlisted["solution_assessment"] and f.estate_estimated,
          step="Run the assessment first: its counted inventory is the input partners and "
          "programmes need for firm proposals.")
-
-    rule(id="engage.sponsor.missing", stage="engage",
-         because="Multi-year managed services and funded programmes need someone who can commit "
-         "budget.",
-         options="top",
-         when=lambda i, c, f: not f.executive_sponsor and c.top != "self_service",
-         step="Name an executive sponsor before signing anything beyond the first, bounded "
-         "engagement.")
 
     return pack
 

@@ -61,8 +61,9 @@ decide {
         .. "service partners supply.",
       score = { csp = 10, azure_expert_msp = 10 } },
     { id = "fit.culture.offload", is = "offload", when = "#f.kept_areas == 0",
-      because = "The organisation wants whole processes taken off its hands; an Azure Expert MSP is built to run "
-        .. "them end to end, and doing it in-house is the opposite of what was asked.",
+      because = "The organisation wants whole processes taken off its hands: an Azure Expert MSP is built to run "
+        .. "them end to end, a solution provider can take on part of the running, and doing it in-house is the "
+        .. "opposite of what was asked.",
       score = { azure_expert_msp = OFFLOAD_POINTS.all, csp = 5, self_service = -20 } },
     -- areas kept back are learnt or staffed in-house: the managed service
     -- earns its share for each area handed over, as with offload.areas

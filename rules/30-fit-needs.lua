@@ -11,16 +11,17 @@ local AREA_HELP = {
       .. "case and technology strategy, and Microsoft engineers can help shape the vision.",
     score = { solution_assessment = 10, azure_expert_msp = 5, fasttrack_for_azure = 5 } },
   { area = "plan",
-    because = "Plan is a focus area: discovering the portfolio and assessing the estate with tooling is exactly "
-      .. "what a Solution Assessment delivers, and migration programmes bring assessment tools too.",
+    because = "Plan is a focus area: the portfolio has to be discovered and assessed with tooling, which a "
+      .. "Solution Assessment does on its own and a migration programme does as its first step.",
     score = { solution_assessment = 20, ammp = 10 } },
   { area = "ready",
     because = "Ready is a focus area: a landing zone is best built with expert guidance or by a partner that also "
       .. "provisions the subscriptions.",
     score = { azure_expert_msp = 5, csp = 5, fasttrack_for_azure = 15 } },
   { area = "migrate",
-    because = "Migrate is a focus area: a migration programme brings partners, Microsoft staff, free tooling and "
-      .. "offers that lower the cost of moving workloads.",
+    because = "Migrate is a focus area: moving workloads takes hands, which a solution provider or a managed "
+      .. "partner supplies, and a migration programme's partners, Microsoft staff, free tooling and offers lower "
+      .. "its cost.",
     score = { azure_expert_msp = 5, csp = 5, ammp = 25 } },
   { area = "innovate",
     because = "Innovate is a focus area: building or re-architecting solutions benefits from innovation funding "

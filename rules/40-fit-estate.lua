@@ -16,7 +16,7 @@ rule {
   weight = "scale",
   because = "More than about {thresholds.enterprise_assets:,} servers, databases and applications ({f.assets}) are "
     .. "to move within two years: that is an enterprise-scale programme, best run with a migration programme and a "
-    .. "partner with capacity, not by a small in-house team.",
+    .. "partner with capacity, not by the in-house team alone.",
   when = "f.counted_enterprise_scale and f.on_the_clock",
   score = { azure_expert_msp = ENTERPRISE.msp, solution_assessment = ENTERPRISE.assessment,
     self_service = ENTERPRISE.self_service },
@@ -86,7 +86,7 @@ rule {
       .. ", but a fixed window where a migration programme's tooling and offers still pay."
   end,
   when = "f.on_the_clock and not f.exit_in_window and not f.counted_enterprise_scale and not f.small_estate "
-    .. "and f.assets > 0",
+    .. "and f.assets > 0 and not f.greenfield",
   score = { azure_expert_msp = MID_SIZE.msp, self_service = MID_SIZE.self_service },
   programmes = { ammp = MID_SIZE.programme },
 }
@@ -222,4 +222,18 @@ rule {
     .. "area, so a separate assessment would add little.",
   when = "not f.estate_estimated and not ctx.in_focus.plan",
   score = { solution_assessment = -10 },
+}
+
+-- Plan as a focus area earns the assessment its points (fit.need.plan),
+-- but a small estate that is fully counted has nothing left for tooling to
+-- discover: the plan it lacks is one the provider moving it helps write.
+rule {
+  id = "fit.estate.known.small",
+  stage = "fit",
+  weight = "estate",
+  because = "The inventory is complete and counted, and the estate is small ({f.assets} servers, databases and "
+    .. "applications): a tooling-based assessment would find nothing the inventory does not already say, and the "
+    .. "plan still missing is one the partner that moves it can help write.",
+  when = "not f.estate_estimated and ctx.in_focus.plan and f.small_estate",
+  score = { solution_assessment = -20 },
 }

@@ -53,8 +53,8 @@ rule {
 rule {
   id = "shortlist.msp.small",
   stage = "shortlist",
-  because = "A small organisation that wants extra hands rather than whole processes run for it buys help in "
-    .. "proportion: one solution provider, not an audited managed service built for consumption at scale.",
+  because = "A small organisation that hands no process over to be run for it buys help in proportion: one "
+    .. "solution provider, not an audited managed service built for consumption at scale.",
   when = "f.msp_out_of_proportion",
   exclude = { "azure_expert_msp" },
 }
@@ -98,7 +98,7 @@ rule {
   id = "shortlist.self_service.deadline",
   stage = "shortlist",
   because = "Self-service suits teams with no pressing deadline; a datacenter exit that {f.exit_distance}, with a "
-    .. "team that is still maturing, rules it out as a first option.",
+    .. "team that is still maturing, rules it out.",
   when = "f.exit_near and f.average_maturity < thresholds.defined_maturity",
   exclude = { "self_service" },
 }

@@ -72,9 +72,15 @@ local function contract_step(o)
   local with = o.through_partner and " with the qualifying partner that delivers " .. o.name or ""
   return function(_, ctx, f)
     local incumbent = f.incumbent_partner == o.id
-    -- a programme's partner may be the one already signed
+    -- a programme's partner may be the one already signed, or the Expert
+    -- MSP shortlisted beside it: one partner can do both
     local signed = o.through_partner and OPTION_BY_ID[f.incumbent_partner]
-    local through = signed and (with .. " (the incumbent " .. signed.name .. ", if it qualifies)") or with
+    local through = with
+    if signed then
+      through = with .. " (the incumbent " .. signed.name .. ", if it qualifies)"
+    elseif o.through_partner and ctx.shortlisted.azure_expert_msp then
+      through = with .. " (the Azure Expert MSP chosen, if it qualifies, so that one partner does both)"
+    end
     local parts = { incumbent and ("Start the review of the incumbent " .. o.name .. "'s contract now, to extend it "
       .. "to this work rather than tender it anew") or ("Start contract and paperwork review" .. through .. " now") }
     local lt = f.lead_time
@@ -165,6 +171,17 @@ rule {
     return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle uses " .. f.lead_time .. " of the "
       .. f.exit_days .. " days left before the datacenter exit; ask for an expedited or framework route."
   end,
+}
+
+-- Before any "open the review now": a sponsor to commit the budget.
+rule {
+  id = "engage.sponsor.missing",
+  stage = "engage",
+  because = "Multi-year managed services and funded programmes need someone who can commit budget.",
+  options = "top",
+  when = "not f.executive_sponsor and ctx.top ~= 'self_service'",
+  step = "Name an executive sponsor first: no contract beyond a first, bounded piece of work should be signed "
+    .. "without one.",
 }
 
 -- The leader is compared with every other shortlisted option: a loop.
@@ -259,13 +276,4 @@ rule {
   when = "ctx.shortlisted.solution_assessment and f.estate_estimated",
   step = "Run the assessment first: its counted inventory is the input partners and programmes need for firm "
     .. "proposals.",
-}
-
-rule {
-  id = "engage.sponsor.missing",
-  stage = "engage",
-  because = "Multi-year managed services and funded programmes need someone who can commit budget.",
-  options = "top",
-  when = "not f.executive_sponsor and ctx.top ~= 'self_service'",
-  step = "Name an executive sponsor before signing anything beyond the first, bounded engagement.",
 }

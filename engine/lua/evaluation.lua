@@ -49,9 +49,11 @@ function ctx_data.change_ahead(id)
   return e.from, e.status, e.successor
 end
 function ctx_data.successor_note(id)
-  local c = option_by_id[id] and carrier(id, cur.as_of)
+  if not option_by_id[id] then return "" end
+  local c, secondary = lifecycles.carrier_source(id, cur.as_of)
   if c == nil or c == id then return "" end
-  return " (On the assessment date " .. option_name(c) .. " carries what " .. option_name(id) .. " offered.)"
+  return " (On the assessment date " .. option_name(c) .. " carries what " .. option_name(id) .. " offered"
+    .. (secondary and ", as secondary sources report" or "") .. ".)"
 end
 
 local ctx = setmetatable({}, {

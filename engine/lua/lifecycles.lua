@@ -84,23 +84,24 @@ lifecycles.status = status
 -- The option that carries id on a date: itself while active, or while
 -- legacy with no successor available yet; else the successor it points
 -- to, followed as far as needed; nil when nothing carries it then. The
--- second result is true when a successor carries it.
+-- second result is true when a successor carries it; the third, when a
+-- lifecycle entry followed on the way rests on a secondary source.
 local function resolve(id, as_of)
-  local seen, via_successor = {}, false
+  local seen, via_successor, secondary = {}, false, false
   while id ~= nil and not seen[id] do
     seen[id] = true
     local o = option_by_id[id]
     if o == nil then return nil end
     local s, entry = status(o, as_of)
-    if s == "active" then return id, via_successor end
+    if s == "active" then return id, via_successor, secondary end
     if s == "unavailable" then return nil end
     local nxt = entry and entry.successor
     local nxt_status = nxt and option_by_id[nxt] and status(option_by_id[nxt], as_of)
     if nxt == nil or nxt_status == nil or nxt_status == "unavailable" then
-      if s == "legacy" then return id, via_successor end
+      if s == "legacy" then return id, via_successor, secondary end
       return nil
     end
-    id, via_successor = nxt, true
+    id, via_successor, secondary = nxt, true, secondary or entry.source == "secondary"
   end
   return nil
 end
@@ -116,8 +117,17 @@ function lifecycles.carrier(id, as_of)
   return c or nil
 end
 
+-- lifecycles.carrier_source(id, as_of) -> the option carrying id (as
+-- lifecycles.carrier) and whether a secondary source says so; not kept,
+-- for the rare reason that names the carrier (ctx.successor_note)
+function lifecycles.carrier_source(id, as_of)
+  local c, _, secondary = resolve(id, as_of)
+  return c, secondary
+end
+
 -- points_carrier(id, as_of) -> the option that gets the points a table
--- names for id, and whether it is a successor (a report notes that).
+-- names for id, and whether it is a successor (a report notes that):
+-- false, true, or "secondary" when a secondary source says so.
 -- Before the option starts, its predecessor's carrier (policy
 -- `predecessor:`), if it names one; otherwise, when nothing carries it, the
 -- points stay on the option named, which is not shortlisted on that date.
@@ -126,9 +136,9 @@ local function points_carrier(id, as_of)
   if status(o, as_of) == "unavailable" and o.predecessor ~= nil then
     return (resolve(o.predecessor, as_of)), false
   end
-  local c, by_successor = resolve(id, as_of)
+  local c, by_successor, secondary = resolve(id, as_of)
   if c == nil then return id, false end
-  return c, by_successor
+  return c, by_successor and secondary and "secondary" or by_successor
 end
 
 function lifecycles.points_carrier(id, as_of)

@@ -252,7 +252,8 @@ local function add_carried(t, points, as_of, notes)
         t[c] = (t[c] or 0) + v
         if notes and by_successor then
           notes[c] = (notes[c] or "") .. " (On the assessment date " .. option_name(c) .. " carries what " ..
-            option_name(o.id) .. " offered.)"
+            option_name(o.id) .. " offered" .. (by_successor == "secondary" and ", as secondary sources report" or "")
+            .. ".)"
         end
       end
     end

@@ -37,7 +37,8 @@ set -e
 python3 - "$WORK/out/recommendations.csv" <<'PY' || fail "a property of the advice does not hold (listed above)"
 import csv, re, sys
 bad = []
-CARRIES = re.compile(r"\(On the assessment date (.+?) carries what (.+?) offered\.\)")
+CARRIES = re.compile(r"\(On the assessment date (.+?) carries what (.+?) offered"
+                     r"(?:, as secondary sources report)?\.\)")
 steps_by_intake = {}
 for r in csv.DictReader(open(sys.argv[1], newline="")):
     i, o, step, why, note, life = (r["intake_id"], r["option_id"], r["next_step"], r["why"],

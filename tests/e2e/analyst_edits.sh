@@ -75,7 +75,7 @@ expect_exit 0 "$WORK/log" "$PF" check --policy policies/renamed.yaml
 expect_exit 0 "$WORK/log" "$PF" run --quiet --policy policies/renamed.yaml --out renamed samples/
 diff -r rules rules.shipped > /dev/null || fail "the rules changed"
 # dated 2026-10-05 (after the rename): the programme's points and contract step go to the new option
-contains renamed/recommendations.csv "Azure Accelerate Next carries what Azure Migration and Modernization Program offered."
+contains renamed/recommendations.csv "Azure Accelerate Next carries what Azure Migration and Modernization Program offered, as secondary sources report."
 grep '"azure_accelerate_next"' renamed/recommendations.csv | grep -q '"yes"' ||
     fail "the renamed programme is on no shortlist"
 grep -q 'engage.contract.azure_accelerate_next' renamed/recommendations.csv ||
