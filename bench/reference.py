@@ -1132,6 +1132,11 @@ def build_pack(pol):
 
     fact("migration_programme", lambda i, c, f: option_name(c.carrier("ammp"))
          if c.carrier("ammp") is not None else None)
+    fact("fasttrack_winding_down", lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "legacy"
+         and c.carrier("fasttrack_for_azure") == "fasttrack_for_azure")
+    fact("fasttrack_out_of_reach", lambda i, c, f: f.fasttrack_closed or f.fasttrack_winding_down)
+    fact("fasttrack_barrier", lambda i, c, f: "is winding down with nothing yet in its place"
+         if f.fasttrack_winding_down else "is closed to it without a paid subscription")
     fact("fasttrack_closed", lambda i, c, f: c.lifecycle("fasttrack_for_azure") == "active"
          and not f.paid_subscription)
 
@@ -1286,30 +1291,40 @@ def build_pack(pol):
 
     decide(on="culture.approach", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.develop_skills", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and not f.fasttrack_closed,
+         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and not f.fasttrack_out_of_reach,
          "because": lambda i, c, f: "The team wants to grow its own skills and has real gaps to "
          "close (" + show(f.kept_skill_gaps) + "); Microsoft engineers guiding it from set-up to "
          "production suit that best, and a provider that does the work for it suits it less.",
          "score": {"self_service": 5},
          "programmes": {"fasttrack_for_azure": 20}},
-        # FastTrack closed for want of a paid subscription: the partner-delivered programme
+        # FastTrack out of reach (no paid subscription, or winding down with nothing in its
+        # place): the partner-delivered programme
         {"id": "fit.culture.develop_skills.build_via_partner", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_closed and building(c, f),
+         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_out_of_reach
+         and building(c, f),
          "because": lambda i, c, f: "The team wants to grow its own skills for what it builds ("
-         + show(f.kept_skill_gaps) + "), but FastTrack for Azure is closed to it without a paid "
-         "subscription; the innovation programme, reached through a qualifying partner, brings "
-         "Microsoft expertise and skilling to the build instead.",
+         + show(f.kept_skill_gaps) + "), but FastTrack for Azure " + f.fasttrack_barrier + "; the "
+         "innovation programme, reached through a qualifying partner, brings Microsoft expertise "
+         "and skilling to the build instead.",
          "score": {"self_service": 5},
          "programmes": {"azure_innovate": 20}},
         {"id": "fit.culture.develop_skills.migrate_via_partner", "is": "develop_skills",
-         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_closed and f.assets > 0
-         and not building(c, f),
+         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_out_of_reach
+         and f.assets > 0 and not building(c, f),
          "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.kept_skill_gaps)
-         + "), but FastTrack for Azure is closed to it without a paid subscription; the migration "
-         "programme, reached through a qualifying partner, brings step-by-step guidance and skill "
-         "building instead.",
+         + "), but FastTrack for Azure " + f.fasttrack_barrier + "; the migration programme, "
+         "reached through a qualifying partner, brings step-by-step guidance and skill building "
+         "instead.",
          "score": {"self_service": 5},
          "programmes": {"ammp": 20}},
+        {"id": "fit.culture.develop_skills.no_route", "is": "develop_skills",
+         "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_out_of_reach
+         and f.assets == 0 and not building(c, f),
+         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.kept_skill_gaps)
+         + "), but FastTrack for Azure " + f.fasttrack_barrier + ", and there is neither a build "
+         "nor an estate for a partner-delivered programme to guide: learning from the public "
+         "guidance stays its route.",
+         "score": {"self_service": 5}},
         # one disposition: a strong self-service preference owns it
         {"id": "fit.culture.develop_skills.no_gaps", "is": "develop_skills",
          "when": lambda i, c, f: len(f.kept_skill_gaps) == 0 and f.self_service_preference != "high",

@@ -141,6 +141,9 @@
 ---@field capacity_from_incumbent any Extra hands before the exit can only come from the partner already under contract: a new one would be signed too late, and there is an incumbent.
 ---@field procurement_squeeze any Contracting would use a large share of the days left before the exit, or the exit has passed and any contracting comes after it.
 ---@field migration_programme any The name of the option that carries the migration programme (AMMP's line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.
+---@field fasttrack_winding_down any FastTrack for Azure is legacy on the assessment date and no successor has started to carry it.
+---@field fasttrack_out_of_reach any FastTrack for Azure cannot take this organisation on: closed without a paid subscription (f.fasttrack_closed), or winding down with nothing yet in its place.
+---@field fasttrack_barrier any Why FastTrack for Azure is out of reach, in words for a reason.
 ---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
 ---@field kept_areas any Under the offload approach, the areas the organisation keeps for itself (culture.area_approach other than offload), in area order; empty under any other approach.

@@ -304,6 +304,20 @@ fact { id = "migration_programme", doc = "The name of the option that carries th
     return c and option_name(c)
   end }
 
+-- In the gap of 2025 FastTrack is winding down and nothing carries it yet:
+-- a team that wants to learn needs the partner-delivered route then too.
+fact { id = "fasttrack_winding_down", doc = "FastTrack for Azure is legacy on the assessment date and no successor "
+    .. "has started to carry it.",
+  is = "ctx.lifecycle('fasttrack_for_azure') == 'legacy' and ctx.carrier('fasttrack_for_azure') == "
+    .. "'fasttrack_for_azure'" }
+fact { id = "fasttrack_out_of_reach", doc = "FastTrack for Azure cannot take this organisation on: closed without a "
+    .. "paid subscription (f.fasttrack_closed), or winding down with nothing yet in its place.",
+  is = "f.fasttrack_closed or f.fasttrack_winding_down" }
+fact { id = "fasttrack_barrier", doc = "Why FastTrack for Azure is out of reach, in words for a reason.",
+  value = function(_, _, f)
+    if f.fasttrack_winding_down then return "is winding down with nothing yet in its place" end
+    return "is closed to it without a paid subscription"
+  end }
 fact { id = "fasttrack_closed", is = "ctx.lifecycle('fasttrack_for_azure') == 'active' and not f.paid_subscription",
   doc = "FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an "
     .. "active paid subscription, which there is not." }

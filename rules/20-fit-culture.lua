@@ -28,26 +28,34 @@ decide {
   weight = "culture",
   rows = {
     { id = "fit.culture.develop_skills", is = "develop_skills",
-      when = "#f.kept_skill_gaps > 0 and not f.fasttrack_closed",
+      when = "#f.kept_skill_gaps > 0 and not f.fasttrack_out_of_reach",
       because = "The team wants to grow its own skills and has real gaps to close ({f.kept_skill_gaps}); Microsoft "
         .. "engineers guiding it from set-up to production suit that best, and a provider that does the work for "
         .. "it suits it less.",
       score = { self_service = 5 }, programmes = { fasttrack_for_azure = 20 } },
-    -- FastTrack closed for want of a paid subscription: the guided route is
-    -- the partner-delivered programme that fits the work, not a stranded option
+    -- FastTrack out of reach (no paid subscription, or winding down with
+    -- nothing in its place): the guided route is the partner-delivered
+    -- programme that fits the work, not a stranded option
     { id = "fit.culture.develop_skills.build_via_partner", is = "develop_skills",
-      when = "#f.kept_skill_gaps > 0 and f.fasttrack_closed and (f.greenfield or ctx.in_focus.innovate)",
+      when = "#f.kept_skill_gaps > 0 and f.fasttrack_out_of_reach and (f.greenfield or ctx.in_focus.innovate)",
       because = "The team wants to grow its own skills for what it builds ({f.kept_skill_gaps}), but FastTrack for "
-        .. "Azure is closed to it without a paid subscription; the innovation programme, reached through a qualifying "
-        .. "partner, brings Microsoft expertise and skilling to the build instead.",
+        .. "Azure {f.fasttrack_barrier}; the innovation programme, reached through a qualifying partner, brings "
+        .. "Microsoft expertise and skilling to the build instead.",
       score = { self_service = 5 }, programmes = { azure_innovate = 20 } },
     { id = "fit.culture.develop_skills.migrate_via_partner", is = "develop_skills",
-      when = "#f.kept_skill_gaps > 0 and f.fasttrack_closed and f.assets > 0 "
+      when = "#f.kept_skill_gaps > 0 and f.fasttrack_out_of_reach and f.assets > 0 "
         .. "and not (f.greenfield or ctx.in_focus.innovate)",
-      because = "The team wants to grow its own skills ({f.kept_skill_gaps}), but FastTrack for Azure is closed to it "
-        .. "without a paid subscription; the migration programme, reached through a qualifying partner, brings "
+      because = "The team wants to grow its own skills ({f.kept_skill_gaps}), but FastTrack for Azure "
+        .. "{f.fasttrack_barrier}; the migration programme, reached through a qualifying partner, brings "
         .. "step-by-step guidance and skill building instead.",
       score = { self_service = 5 }, programmes = { ammp = 20 } },
+    { id = "fit.culture.develop_skills.no_route", is = "develop_skills",
+      when = "#f.kept_skill_gaps > 0 and f.fasttrack_out_of_reach and f.assets == 0 "
+        .. "and not (f.greenfield or ctx.in_focus.innovate)",
+      because = "The team wants to grow its own skills ({f.kept_skill_gaps}), but FastTrack for Azure "
+        .. "{f.fasttrack_barrier}, and there is neither a build nor an estate for a partner-delivered programme to "
+        .. "guide: learning from the public guidance stays its route.",
+      score = { self_service = 5 } },
     -- a team that wants to do the work itself is one disposition: a strong
     -- self-service preference (fit.culture.self_service.high) owns it when
     -- it is stated, and this row does not count it again
