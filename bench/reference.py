@@ -971,7 +971,12 @@ def build_pack(pol):
     fact("paid_subscription", answer="procurement.active_paid_subscription")
     fact("counts_estimated", answer="estate.counts_estimated", default=False)
     fact("production_in_azure", answer="estate.production_in_azure", default=False)
-    fact("incumbent_partner", answer="procurement.incumbent_partner", default="none")
+    fact("incumbent_answer", answer="procurement.incumbent_partner", default="none")
+    fact("incumbent_replaced", answer="procurement.incumbent_replaced", default=False)
+    # the partner the organisation builds on: none when the one it has is to be replaced
+    fact("incumbent_partner", lambda i, c, f: "none" if f.incumbent_replaced else f.incumbent_answer)
+    fact("replaced_partner", lambda i, c, f: f.incumbent_answer
+         if f.incumbent_replaced and f.incumbent_answer != "none" else None)
     fact("support_via_csp", answer="procurement.support_via_csp", default=False)
     fact("account_team", answer="procurement.account_team", default=False)
     fact("self_service_preference", answer="culture.self_service_preference", default="medium")
@@ -1823,7 +1828,7 @@ def build_pack(pol):
     ])
 
     # an incumbent can be extended faster than a new supplier can be contracted
-    decide(on="procurement.incumbent_partner", stage="fit", weight="procurement", rows=[
+    decide(on="f.incumbent_partner", stage="fit", weight="procurement", rows=[
         {"id": "fit.procurement.incumbent.csp", "is": "csp",
          "when": lambda i, c, f: f.contracting_presses,
          "because": "A Cloud Solution Provider is already under contract or on the approved vendor "
@@ -1842,7 +1847,7 @@ def build_pack(pol):
                                 "and the datacenter exit " + show(f.exit_distance) + ": the "
                                 + name + " already under contract is the one partner that can "
                                 "add hands before it.")
-    decide(on="procurement.incumbent_partner", stage="fit", weight="procurement", rows=[
+    decide(on="f.incumbent_partner", stage="fit", weight="procurement", rows=[
         {"id": "fit.procurement.incumbent.only_route.csp", "is": "csp",
          "when": lambda i, c, f: f.new_contract_late and f.assets > 0,
          "because": only_route_because("Cloud Solution Provider"), "score": {"csp": 30}},
@@ -1979,6 +1984,10 @@ def build_pack(pol):
                           if o["id"] == f.incumbent_partner), "the current partner")
             return ("extend " + named + "'s contract for the first phase, or start a "
                     "bridging engagement while the new contract is signed")
+        if f.replaced_partner:
+            # the partner on its way out can still bridge, for a short term
+            return ("agree a short bridging term with the partner being replaced, or use a "
+                    "framework or pre-approved supplier, while the new contract is signed")
         return ("use a framework or pre-approved supplier, or start a bridging engagement while "
                 "the contract is signed")
 
@@ -2132,6 +2141,16 @@ def build_pack(pol):
          when=lambda i, c, f: not f.executive_sponsor and c.top != "self_service",
          step="Name an executive sponsor first: no contract beyond a first, bounded piece of "
          "work should be signed without one.")
+
+    # a partner being replaced hands over what it runs
+    rule(id="engage.handover", stage="engage",
+         because="Replacing a partner means taking back what it runs; notice periods, knowledge "
+         "and access are lost when the exit is not planned before the new contract starts.",
+         options="top",
+         when=lambda i, c, f: f.replaced_partner is not None,
+         step="Plan the handover from the partner being replaced now: its notice period and exit "
+         "terms, the runbooks, documentation and access to transfer, and an overlap so that "
+         "nothing it runs is left without an owner.")
 
     rule(id="engage.clear_leader", stage="engage",
          because="When one option clearly outscores the rest, the guidance is to start the "

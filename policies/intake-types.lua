@@ -64,6 +64,7 @@
 ---@field contract_lead_time_days? integer The organisation's own typical time, in calendar days, from choosing a supplier to a signed contract. No standard figure exists; ask procurement.
 ---@field existing_support_plan "none"|"basic"|"developer"|"standard"|"professional_direct"|"unified"|"premier" Azure support plan held today; none when there is no Azure subscription yet.
 ---@field incumbent_partner "none"|"csp"|"azure_expert_msp"|"other_partner" A partner already under contract or on the approved vendor list: none, a Cloud Solution Provider, an Azure Expert MSP or another partner. An incumbent can often be extended faster than a new supplier can be contracted.
+---@field incumbent_replaced boolean true when the incumbent partner is to be replaced (it is failing, or its contract ends) rather than extended: it then earns no head start, and the next steps plan the handover from it.
 ---@field support_via_csp boolean true when Azure support is already bought through a Cloud Solution Provider.
 
 ---@class Intake.skills.value Current and required depth of one skill.
@@ -88,7 +89,10 @@
 ---@field paid_subscription? boolean Whether the organisation already has a paid Azure subscription.
 ---@field counts_estimated boolean Whether the intake says its counts of servers, databases and applications are estimates.
 ---@field production_in_azure boolean Whether production workloads already run in Azure.
----@field incumbent_partner "none"|"csp"|"azure_expert_msp"|"other_partner" A partner already under contract or on the approved vendor list.
+---@field incumbent_answer "none"|"csp"|"azure_expert_msp"|"other_partner" The partner under contract or on the approved vendor list, as the intake names it.
+---@field incumbent_replaced boolean Whether that partner is to be replaced rather than extended.
+---@field incumbent_partner any The partner under contract that the organisation builds on: the intake's incumbent, or none when it is to be replaced.
+---@field replaced_partner any The incumbent partner to be replaced (nil when none is).
 ---@field support_via_csp boolean Whether Azure support is bought through a Cloud Solution Provider today.
 ---@field account_team boolean Whether a Microsoft account team covers the organisation.
 ---@field self_service_preference "low"|"medium"|"high" How strongly the team prefers to do the work itself from the public guidance: low, medium or high.

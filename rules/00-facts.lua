@@ -24,8 +24,17 @@ fact { id = "counts_estimated", answer = "estate.counts_estimated", default = fa
   doc = "Whether the intake says its counts of servers, databases and applications are estimates." }
 fact { id = "production_in_azure", answer = "estate.production_in_azure", default = false,
   doc = "Whether production workloads already run in Azure." }
-fact { id = "incumbent_partner", answer = "procurement.incumbent_partner", default = "none",
-  doc = "A partner already under contract or on the approved vendor list." }
+fact { id = "incumbent_answer", answer = "procurement.incumbent_partner", default = "none",
+  doc = "The partner under contract or on the approved vendor list, as the intake names it." }
+fact { id = "incumbent_replaced", answer = "procurement.incumbent_replaced", default = false,
+  doc = "Whether that partner is to be replaced rather than extended." }
+-- The rules build on the incumbent only while it is kept: one to be
+-- replaced has no head start to extend (it is f.replaced_partner instead).
+fact { id = "incumbent_partner", doc = "The partner under contract that the organisation builds on: the intake's "
+    .. "incumbent, or none when it is to be replaced.",
+  is = "f.incumbent_replaced and 'none' or f.incumbent_answer" }
+fact { id = "replaced_partner", doc = "The incumbent partner to be replaced (nil when none is).",
+  is = "f.incumbent_replaced and f.incumbent_answer ~= 'none' and f.incumbent_answer or nil" }
 fact { id = "support_via_csp", answer = "procurement.support_via_csp", default = false,
   doc = "Whether Azure support is bought through a Cloud Solution Provider today." }
 fact { id = "account_team", answer = "procurement.account_team", default = false,

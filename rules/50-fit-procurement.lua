@@ -26,7 +26,7 @@ decide {
 -- faster than a new one can be contracted, which matters when contracting
 -- is slow or the exit is near.
 decide {
-  on = "procurement.incumbent_partner",
+  on = "f.incumbent_partner",
   stage = "fit",
   weight = "procurement",
   rows = {
@@ -46,7 +46,7 @@ decide {
 -- takes the capacity points a new partner would have had, and more, since
 -- the work can start by a change order under the agreement already signed.
 decide {
-  on = "procurement.incumbent_partner",
+  on = "f.incumbent_partner",
   stage = "fit",
   weight = "procurement",
   rows = {

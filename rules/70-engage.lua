@@ -50,6 +50,10 @@ local function when_too_slow(f, option_id)
     local o = OPTION_BY_ID[f.incumbent_partner]
     return "extend " .. (o and ("the incumbent " .. o.name) or "the current partner") .. "'s contract for the first "
       .. "phase, or start a bridging engagement while the new contract is signed"
+  elseif f.replaced_partner then
+    -- the partner on its way out can still bridge, for a short term
+    return "agree a short bridging term with the partner being replaced, or use a framework or pre-approved "
+      .. "supplier, while the new contract is signed"
   end
   return "use a framework or pre-approved supplier, or start a bridging engagement while the contract is signed"
 end
@@ -182,6 +186,19 @@ rule {
   when = "not f.executive_sponsor and ctx.top ~= 'self_service'",
   step = "Name an executive sponsor first: no contract beyond a first, bounded piece of work should be signed "
     .. "without one.",
+}
+
+-- A partner being replaced hands over what it runs: the work that falls
+-- between two contracts is what goes wrong.
+rule {
+  id = "engage.handover",
+  stage = "engage",
+  because = "Replacing a partner means taking back what it runs; notice periods, knowledge and access are lost "
+    .. "when the exit is not planned before the new contract starts.",
+  options = "top",
+  when = "f.replaced_partner ~= nil",
+  step = "Plan the handover from the partner being replaced now: its notice period and exit terms, the runbooks, "
+    .. "documentation and access to transfer, and an overlap so that nothing it runs is left without an owner.",
 }
 
 -- The leader is compared with every other shortlisted option: a loop.
