@@ -1914,6 +1914,16 @@ def build_pack(pol):
          and c.score["azure_expert_msp"] > c.score["csp"],
          exclude=["csp"])
 
+    # under an enterprise agreement the MSP above the CSP supplies the hands
+    rule(id="shortlist.csp.under_agreement", stage="shortlist",
+         because="Azure is bought directly under an enterprise agreement, so a solution provider's "
+         "provisioning and billing are not needed, and the Azure Expert MSP ranked above it "
+         "supplies the hands: a provider beside it would be one more contract, not more help.",
+         when=lambda i, c, f: f.billing_preference == "enterprise_agreement"
+         and not f.msp_out_of_proportion and f.incumbent_partner != "csp"
+         and c.score["azure_expert_msp"] > c.score["csp"],
+         exclude=["csp"])
+
     rule(id="shortlist.programme.small", stage="shortlist",
          because="A small organisation with a small estate moves it with one provider: a "
          "migration programme's nominations, funding requests and several parties are out of "

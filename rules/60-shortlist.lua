@@ -76,6 +76,20 @@ rule {
   exclude = { "csp" },
 }
 
+-- Under an enterprise agreement Azure is bought from Microsoft directly: a
+-- solution provider's billing and provisioning are not needed, and the
+-- hands it would add come from the Expert MSP ranked above it.
+rule {
+  id = "shortlist.csp.under_agreement",
+  stage = "shortlist",
+  because = "Azure is bought directly under an enterprise agreement, so a solution provider's provisioning and "
+    .. "billing are not needed, and the Azure Expert MSP ranked above it supplies the hands: a provider beside it "
+    .. "would be one more contract, not more help.",
+  when = "f.billing_preference == 'enterprise_agreement' and not f.msp_out_of_proportion "
+    .. "and f.incumbent_partner ~= 'csp' and ctx.score.azure_expert_msp > ctx.score.csp",
+  exclude = { "csp" },
+}
+
 rule {
   id = "shortlist.programme.small",
   stage = "shortlist",
