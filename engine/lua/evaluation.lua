@@ -54,24 +54,31 @@ function ctx_data.successor_note(id)
   return " (On the assessment date " .. option_name(c) .. " carries what " .. option_name(id) .. " offered.)"
 end
 
-local ctx = setmetatable({}, {
+-- Reads of ctx go through tables, not a function: ctx -> ctx_data (the
+-- views, the functions and as_of, set per evaluation) -> a function for
+-- what changes while the stages run (top). A read of a field is then a
+-- table lookup, as in a read-only view, not a Lua call: rule conditions
+-- read ctx.<field> a hundred times per intake.
+setmetatable(ctx_data, {
   __index = function(_, k)
     if k == "top" then return cur.e.top end
-    if k == "as_of" then return cur.as_of end
-    return ctx_data[k]
+    return nil
   end,
+})
+
+local ctx = setmetatable({}, {
+  __index = ctx_data,
   __newindex = function(_, k) error("ctx is read-only (tried to set '" .. tostring(k) .. "')", 2) end,
   __metatable = false,
 })
 
 -- what a fact may ask besides the intake and other facts: the date, not
--- the stages' results (a fact is computed once, whenever first read)
+-- the stages' results (a fact is computed once, whenever first read); a
+-- table whose as_of is set per evaluation, as ctx_data's
+local fact_ctx_data = { days_until = ctx_data.days_until, lifecycle = ctx_data.lifecycle,
+                        carrier = ctx_data.carrier }
 local fact_ctx = setmetatable({}, {
-  __index = function(_, k)
-    if k == "as_of" then return cur.as_of end
-    if k == "days_until" or k == "lifecycle" or k == "carrier" then return ctx_data[k] end
-    return nil
-  end,
+  __index = fact_ctx_data,
   __newindex = function(_, k) error("the ctx of a fact is read-only (tried to set '" .. tostring(k) .. "')", 2) end,
   __metatable = false,
 })
@@ -88,6 +95,7 @@ local function new_evaluation(as_of)
     e.score[o.id], e.steps[o.id] = 0, {}
   end
   cur.e, cur.as_of = e, as_of
+  ctx_data.as_of, fact_ctx_data.as_of = as_of, as_of
   set_contrib(e.contrib)
   for i, v in ipairs(VIEWS) do show[i](e[v[2]]) end
   return e
