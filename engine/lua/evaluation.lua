@@ -83,16 +83,74 @@ local fact_ctx = setmetatable({}, {
   __metatable = false,
 })
 
-local function new_evaluation(as_of)
-  local e = { need = {}, need_points = {}, focus = {}, in_focus = {}, score = {},
-              excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, shortlist_note = {},
-              option_ids = {}, contrib = {}, as_of = as_of }
-  for _, a in ipairs(area_ids) do
-    e.need[a], e.need_points[a] = 0, 0
+-- The tables of a record that the run (P.evaluate) hands back to
+-- new_evaluation once its rows are written: the next evaluation of the run
+-- takes them, emptied to what a fresh record holds, instead of making them
+-- again (their keys are kept, so filling them makes no new key). Only the
+-- prelude writes them, and only under the policy's area and option ids
+-- (what points_stage, the stages and engage's targets allow), so setting
+-- those ids empties them. e2e.isolation runs tests/stateful/record.lua,
+-- whose rules read them before the stages fill them, and every intake's
+-- rows warm against its rows alone.
+local spare -- the tables of the last record handed back, or nil
+
+local function fresh_tables()
+  local t = { need = {}, need_points = {}, focus = {}, in_focus = {}, score = {}, excluded = {},
+              shortlisted = {}, rank = {}, steps = {}, step_rules = {}, shortlist_note = {}, option_ids = {} }
+  for i = 1, #option_list do t.steps[option_list[i].id] = {} end
+  return t
+end
+
+-- empties the tables of a record handed back (t) to what fresh_tables() makes
+local function emptied(t)
+  local need, need_points, in_focus, focus = t.need, t.need_points, t.in_focus, t.focus
+  for i = 1, #area_ids do
+    local a = area_ids[i]
+    need[a], need_points[a], in_focus[a] = nil, nil, nil
   end
-  for i, o in ipairs(option_list) do
-    e.option_ids[i] = o.id
-    e.score[o.id], e.steps[o.id] = 0, {}
+  for i = #focus, 1, -1 do focus[i] = nil end
+  local score, excluded, shortlisted, rank, steps, step_rules, notes =
+    t.score, t.excluded, t.shortlisted, t.rank, t.steps, t.step_rules, t.shortlist_note
+  for i = 1, #option_list do
+    local id = option_list[i].id
+    score[id], excluded[id], shortlisted[id], rank[id], step_rules[id], notes[id] = nil, nil, nil, nil, nil, nil
+    local list = steps[id]
+    for j = #list, 1, -1 do list[j] = nil end
+  end
+  return t
+end
+
+-- M.release(e): the run is done with record e (its rows are written):
+-- the next evaluation asked for with reuse takes its tables
+function M.release(e)
+  spare = { need = e.need, need_points = e.need_points, focus = e.focus, in_focus = e.in_focus,
+            score = e.score, excluded = e.excluded, shortlisted = e.shortlisted, rank = e.rank,
+            steps = e.steps, step_rules = e.step_rules, shortlist_note = e.shortlist_note,
+            option_ids = e.option_ids }
+end
+
+local function new_evaluation(as_of, reuse)
+  local t
+  if reuse and spare then
+    t, spare = emptied(spare), nil
+  else
+    spare = nil
+    t = fresh_tables()
+  end
+  local e = { need = t.need, need_points = t.need_points, focus = t.focus, in_focus = t.in_focus,
+              score = t.score, excluded = t.excluded, shortlisted = t.shortlisted, rank = t.rank,
+              steps = t.steps, step_rules = t.step_rules, shortlist_note = t.shortlist_note,
+              option_ids = t.option_ids, contrib = {}, as_of = as_of }
+  local need, need_points = e.need, e.need_points
+  for i = 1, #area_ids do
+    local a = area_ids[i]
+    need[a], need_points[a] = 0, 0
+  end
+  local option_ids, score = e.option_ids, e.score
+  for i = 1, #option_list do
+    local id = option_list[i].id
+    option_ids[i] = id
+    score[id] = 0
   end
   cur.e, cur.as_of = e, as_of
   ctx_data.as_of, fact_ctx_data.as_of = as_of, as_of
@@ -123,10 +181,13 @@ local function note_fact_read(name, value)
   end
 end
 
-function M.evaluate(intake)
+-- M.evaluate(intake, reuse) -> the record; with reuse, its tables may be
+-- those of a record handed back with M.release (the run's, P.evaluate),
+-- emptied first
+function M.evaluate(intake, reuse)
   reset_runner()
   local as_of = pol.read_as_of(intake)
-  local e = new_evaluation(as_of)
+  local e = new_evaluation(as_of, reuse)
   e.facts = new_facts(intake, fact_ctx, current_trace() and note_fact_read or nil)
   set_facts(e.facts)
   -- where the prelude is, for a limit met while no rule's code runs

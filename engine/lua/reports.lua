@@ -158,9 +158,10 @@ end
 -- order (so sums never depend on which thread or shard evaluated what).
 function P.evaluate(intake, source)
   collect_hits()
-  local e = evaluate(intake)
+  local e = evaluate(intake, true)
   R.enter("writing the reports")
   emit_rows(e, intake, source)
+  M.release(e) -- its rows are written: the next intake takes its tables
   return take_hits()
 end
 

@@ -3,7 +3,9 @@
 # to carry state from one intake to the next (tests/stateful/: a new _ENV,
 # a table used as a key, an iterator made at load, a counter) give every
 # intake in a batch exactly the rows it gets when run alone, at --jobs 1
-# and 2, or are refused at load; `partnerfit isolation` finds none of them
+# and 2, or are refused at load; so does a pack that reads the evaluation's
+# record before the stages fill it (tests/stateful/record.lua: the run hands
+# a record's tables on to the next intake, emptied); `partnerfit isolation` finds none of them
 # (and exits 1 on a pack whose reports follow pairs order); `check` warns
 # on _ENV assignment and pairs.
 . "$(dirname "$0")/../lib.sh"
@@ -52,7 +54,7 @@ contains iso.out "0 differences"
 ok "the shipped pack: every sample gives the same rows fresh and warm, in 4 orders"
 
 # ---- state a rule file tries to keep -----------------------------------------------
-for pack in env upvalue; do
+for pack in env upvalue record; do
     with_pack $pack
     alone_equals_batch $pack 0
     expect_exit 0 "$pack-iso.log" sh -c "\"$PF\" isolation --rules rules samples/ > $pack-iso.out"
