@@ -155,7 +155,7 @@ local function new_evaluation(as_of, reuse)
   cur.e, cur.as_of = e, as_of
   ctx_data.as_of, fact_ctx_data.as_of = as_of, as_of
   set_contrib(e.contrib)
-  for i, v in ipairs(VIEWS) do show[i](e[v[2]]) end
+  for i = 1, #VIEWS do show[i](e[VIEWS[i][2]]) end
   return e
 end
 

@@ -458,7 +458,7 @@ setmetatable(memo, {
     computing[k] = true
     local v = d.value(cur.intake, cur.ctx, shared_f)
     computing[k] = nil
-    if v == nil then nils[k] = true else rawset(memo, k, v) end
+    if v == nil then nils[k] = true else memo[k] = v end -- (memo has no __newindex: a raw set)
     return v
   end,
 })

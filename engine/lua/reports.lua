@@ -87,9 +87,10 @@ local intake_cells = {}
 local function emit_intake_row(e, intake, id, label, source)
   local cells, n = intake_cells, 2
   cells[1], cells[2] = id, label
-  for _, a in ipairs(pol.attributes) do
+  local attributes = pol.attributes
+  for i = 1, #attributes do
     n = n + 1
-    cells[n] = attribute_text(a.read(intake))
+    cells[n] = attribute_text(attributes[i].read(intake))
   end
   local short, top = shortlisted_ids(e), e.top
   -- the lead is over the option ranked just below the top one (an option
@@ -101,9 +102,10 @@ local function emit_intake_row(e, intake, id, label, source)
   cells[n + 4], cells[n + 5] = lead, top and (tied and "yes" or "no") or nil
   cells[n + 6], cells[n + 7] = table.concat(short, "; "), #short
   n = n + 7
-  for _, a in ipairs(area_ids) do
+  local need = e.need
+  for i = 1, #area_ids do
     n = n + 1
-    cells[n] = e.need[a]
+    cells[n] = need[area_ids[i]]
   end
   n = n + 1
   cells[n] = source
@@ -146,7 +148,8 @@ local function emit_rows(e, intake, source)
          table.concat(next_step, " ", 1, ns), lifecycle_note(o, e.as_of),
          notes[oid], source)
   end
-  for _, a in ipairs(area_ids) do
+  for i = 1, #area_ids do
+    local a = area_ids[i]
     emit(2, id, label, a, area_name[a], need[a], level_labels[need[a]], a, source)
   end
   emit_intake_row(e, intake, id, label, source)

@@ -276,7 +276,10 @@ end
 local function scaled(points, keys, level)
   local f = level / pol.max_level
   local t = {}
-  for _, k in ipairs(keys) do t[k] = math.floor(points[k] * f + 0.5) end
+  for i = 1, #keys do
+    local k = keys[i]
+    t[k] = math.floor(points[k] * f + 0.5)
+  end
   return t
 end
 
