@@ -1,5 +1,6 @@
 -- prelude/evaluation.lua: one whole evaluation of an intake, M.evaluate(intake)
--- -> its record e: the record made fresh (every area and option at 0), the
+-- -> its record e: the record as a fresh one is (every area and option at
+-- 0; in a run, on the tables of the record before it, emptied), the
 -- ctx rule functions get (read-only views of e, the as-of date, lifecycle
 -- questions; made once, showing the record of the evaluation running), and
 -- the four stages run in order. The record is read by
