@@ -284,10 +284,11 @@ static int frozen_newindex(lua_State *L)
 }
 
 /* What freezing walks with: the objects seen, the upvalue snapshot, the
- * library functions the sandbox gives every rule, and whose object is
- * being frozen (for messages). Stack indices. */
+ * upvalue cells already in it, the library functions the sandbox gives
+ * every rule, and whose object is being frozen (for messages). Stack
+ * indices. */
 typedef struct freezer {
-    int visited, snap, library;
+    int visited, snap, cells, library;
     const char *whose;
 } freezer_t;
 
@@ -356,8 +357,11 @@ static const char NIL_UPVALUE = 'n';
 /* Records every upvalue of a rule-file function as loaded, _ENV included
  * (a rule function may assign _ENV, and all functions of the file share
  * it), to be put back before each intake, and freezes what they reach.
- * Functions of the prelude are trusted and skipped; C functions are
- * checked (check_c_function). [-0, +0, e]; the function at f. */
+ * An upvalue shared by several functions (a file's _ENV and locals: one
+ * cell, lua_upvalueid) is recorded once: putting it back through one of
+ * them puts it back for all. Functions of the prelude are trusted and
+ * skipped; C functions are checked (check_c_function). [-0, +0, e]; the
+ * function at f. */
 static void freeze_function(lua_State *L, int f, const freezer_t *fz)
 {
     lua_Debug ar;
@@ -372,6 +376,16 @@ static void freeze_function(lua_State *L, int f, const freezer_t *fz)
     for (int i = 1;; i++) {
         const char *name = lua_getupvalue(L, f, i);
         if (!name) break;
+        void *cell = lua_upvalueid(L, f, i);
+        if (lua_rawgetp(L, fz->cells, cell) != LUA_TNIL) { /* in the snapshot already */
+            lua_pop(L, 1);
+            freeze_value(L, lua_gettop(L), fz);
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+        lua_rawsetp(L, fz->cells, cell);
         lua_Integer n = (lua_Integer)lua_rawlen(L, fz->snap);
         lua_pushvalue(L, f);
         lua_rawseti(L, fz->snap, n + 1);
@@ -449,6 +463,8 @@ int pf_view_freeze_rules(lua_State *L, int p)
     fz.visited = lua_gettop(L);
     lua_newtable(L);
     fz.snap = lua_gettop(L);
+    lua_newtable(L);
+    fz.cells = lua_gettop(L);
     push_library_set(L);
     fz.library = lua_gettop(L);
     lua_getfield(L, p, "rule_objects");
@@ -464,7 +480,7 @@ int pf_view_freeze_rules(lua_State *L, int p)
     lua_pop(L, 4); /* nil, whose, objects, library */
     lua_pushvalue(L, fz.snap);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_pop(L, 2);
+    lua_pop(L, 3); /* cells, snap, visited */
     return ref;
 }
 

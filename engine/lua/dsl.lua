@@ -220,6 +220,8 @@ local function declare(spec, at, match)
     end
   end
   check_action(r, spec, bad)
+  -- what the runner tests for each rule that fires, once here
+  r.action_fn, r.because_fn = type(r.action) == "function", type(r.because) == "function"
   if type(r.action) == "table" and stage == "needs" then
     -- a static table: its keys in policy order, once, instead of every key per intake
     r.static_keys = {}

@@ -1,5 +1,6 @@
 -- prelude/evaluation.lua: one whole evaluation of an intake, M.evaluate(intake)
--- -> its record e: the record made fresh (every area and option at 0), the
+-- -> its record e: the record as a fresh one is (every area and option at
+-- 0; in a run, on the tables of the record before it, emptied), the
 -- ctx rule functions get (read-only views of e, the as-of date, lifecycle
 -- questions; made once, showing the record of the evaluation running), and
 -- the four stages run in order. The record is read by
@@ -56,42 +57,110 @@ function ctx_data.successor_note(id)
     .. (secondary and ", as secondary sources report" or "") .. ".)"
 end
 
-local ctx = setmetatable({}, {
+-- Reads of ctx go through tables, not a function: ctx -> ctx_data (the
+-- views, the functions and as_of, set per evaluation) -> a function for
+-- what changes while the stages run (top). A read of a field is then a
+-- table lookup, as in a read-only view, not a Lua call: rule conditions
+-- read ctx.<field> a hundred times per intake.
+setmetatable(ctx_data, {
   __index = function(_, k)
     if k == "top" then return cur.e.top end
-    if k == "as_of" then return cur.as_of end
-    return ctx_data[k]
+    return nil
   end,
+})
+
+local ctx = setmetatable({}, {
+  __index = ctx_data,
   __newindex = function(_, k) error("ctx is read-only (tried to set '" .. tostring(k) .. "')", 2) end,
   __metatable = false,
 })
 
 -- what a fact may ask besides the intake and other facts: the date, not
--- the stages' results (a fact is computed once, whenever first read)
+-- the stages' results (a fact is computed once, whenever first read); a
+-- table whose as_of is set per evaluation, as ctx_data's
+local fact_ctx_data = { days_until = ctx_data.days_until, lifecycle = ctx_data.lifecycle,
+                        carrier = ctx_data.carrier }
 local fact_ctx = setmetatable({}, {
-  __index = function(_, k)
-    if k == "as_of" then return cur.as_of end
-    if k == "days_until" or k == "lifecycle" or k == "carrier" then return ctx_data[k] end
-    return nil
-  end,
+  __index = fact_ctx_data,
   __newindex = function(_, k) error("the ctx of a fact is read-only (tried to set '" .. tostring(k) .. "')", 2) end,
   __metatable = false,
 })
 
-local function new_evaluation(as_of)
-  local e = { need = {}, need_points = {}, focus = {}, in_focus = {}, score = {},
-              excluded = {}, shortlisted = {}, rank = {}, steps = {}, step_rules = {}, catalogue_replaced = {},
-              shortlist_note = {}, option_ids = {}, contrib = {}, as_of = as_of }
-  for _, a in ipairs(area_ids) do
-    e.need[a], e.need_points[a] = 0, 0
+-- The tables of a record that the run (P.evaluate) hands back to
+-- new_evaluation once its rows are written: the next evaluation of the run
+-- takes them, emptied to what a fresh record holds, instead of making them
+-- again (their keys are kept, so filling them makes no new key). Only the
+-- prelude writes them, and only under the policy's area and option ids
+-- (what points_stage, the stages and engage's targets allow), so setting
+-- those ids empties them. e2e.isolation runs tests/stateful/record.lua,
+-- whose rules read them before the stages fill them, and every intake's
+-- rows warm against its rows alone.
+local spare -- the tables of the last record handed back, or nil
+
+local function fresh_tables()
+  local t = { need = {}, need_points = {}, focus = {}, in_focus = {}, score = {}, excluded = {},
+              shortlisted = {}, rank = {}, steps = {}, step_rules = {}, catalogue_replaced = {}, shortlist_note = {},
+              option_ids = {} }
+  for i = 1, #option_list do t.steps[option_list[i].id] = {} end
+  return t
+end
+
+-- empties the tables of a record handed back (t) to what fresh_tables() makes
+local function emptied(t)
+  local need, need_points, in_focus, focus = t.need, t.need_points, t.in_focus, t.focus
+  for i = 1, #area_ids do
+    local a = area_ids[i]
+    need[a], need_points[a], in_focus[a] = nil, nil, nil
   end
-  for i, o in ipairs(option_list) do
-    e.option_ids[i] = o.id
-    e.score[o.id], e.steps[o.id] = 0, {}
+  for i = #focus, 1, -1 do focus[i] = nil end
+  local score, excluded, shortlisted, rank, steps, step_rules, notes, replaced =
+    t.score, t.excluded, t.shortlisted, t.rank, t.steps, t.step_rules, t.shortlist_note, t.catalogue_replaced
+  for i = 1, #option_list do
+    local id = option_list[i].id
+    score[id], excluded[id], shortlisted[id], rank[id], step_rules[id], notes[id] = nil, nil, nil, nil, nil, nil
+    replaced[id] = nil
+    local list = steps[id]
+    for j = #list, 1, -1 do list[j] = nil end
+  end
+  return t
+end
+
+-- M.release(e): the run is done with record e (its rows are written):
+-- the next evaluation asked for with reuse takes its tables
+function M.release(e)
+  spare = { need = e.need, need_points = e.need_points, focus = e.focus, in_focus = e.in_focus,
+            score = e.score, excluded = e.excluded, shortlisted = e.shortlisted, rank = e.rank,
+            steps = e.steps, step_rules = e.step_rules, catalogue_replaced = e.catalogue_replaced,
+            shortlist_note = e.shortlist_note, option_ids = e.option_ids }
+end
+
+local function new_evaluation(as_of, reuse)
+  local t
+  if reuse and spare then
+    t, spare = emptied(spare), nil
+  else
+    spare = nil
+    t = fresh_tables()
+  end
+  local e = { need = t.need, need_points = t.need_points, focus = t.focus, in_focus = t.in_focus,
+              score = t.score, excluded = t.excluded, shortlisted = t.shortlisted, rank = t.rank,
+              steps = t.steps, step_rules = t.step_rules, catalogue_replaced = t.catalogue_replaced,
+              shortlist_note = t.shortlist_note, option_ids = t.option_ids, contrib = {}, as_of = as_of }
+  local need, need_points = e.need, e.need_points
+  for i = 1, #area_ids do
+    local a = area_ids[i]
+    need[a], need_points[a] = 0, 0
+  end
+  local option_ids, score = e.option_ids, e.score
+  for i = 1, #option_list do
+    local id = option_list[i].id
+    option_ids[i] = id
+    score[id] = 0
   end
   cur.e, cur.as_of = e, as_of
+  ctx_data.as_of, fact_ctx_data.as_of = as_of, as_of
   set_contrib(e.contrib)
-  for i, v in ipairs(VIEWS) do show[i](e[v[2]]) end
+  for i = 1, #VIEWS do show[i](e[VIEWS[i][2]]) end
   return e
 end
 
@@ -117,10 +186,13 @@ local function note_fact_read(name, value)
   end
 end
 
-function M.evaluate(intake)
+-- M.evaluate(intake, reuse) -> the record; with reuse, its tables may be
+-- those of a record handed back with M.release (the run's, P.evaluate),
+-- emptied first
+function M.evaluate(intake, reuse)
   reset_runner()
   local as_of = pol.read_as_of(intake)
-  local e = new_evaluation(as_of)
+  local e = new_evaluation(as_of, reuse)
   e.facts = new_facts(intake, fact_ctx, current_trace() and note_fact_read or nil)
   set_facts(e.facts)
   -- where the prelude is, for a limit met while no rule's code runs

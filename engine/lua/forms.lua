@@ -41,18 +41,37 @@ end
 -- probes, threshold_reads[name] is set for every name read (check warns of
 -- thresholds nothing reads).
 forms.threshold_reads = {}
-forms.thresholds = setmetatable({}, {
-  __index = function(_, k)
-    local v = pol.thresholds[k]
-    if v == nil then error(unknown_threshold(k), 2) end
-    if fact_reads then forms.threshold_reads[k] = true end
-    return v
-  end,
+local function read_threshold(_, k)
+  local v = pol.thresholds[k]
+  if v == nil then error(unknown_threshold(k), 2) end
+  if fact_reads then forms.threshold_reads[k] = true end
+  return v
+end
+local thresholds_mt = {
+  __index = read_threshold,
   __newindex = function(_, k)
     error("thresholds are read-only; change " .. tostring(k) .. " in the policy's thresholds", 2)
   end,
   __metatable = false,
-})
+}
+forms.thresholds = setmetatable({}, thresholds_mt)
+
+-- Once the policy is read (forms.policy_read) and while check records no
+-- reads, the view reads a copy of the thresholds through a table, not a
+-- function: conditions read thresholds.<name> dozens of times per intake.
+-- A name the policy lacks still reaches read_threshold (the copy's own
+-- __index), at the same level: the line that reads it.
+local threshold_table -- the copy, made when the policy is read
+
+local function sync_thresholds()
+  thresholds_mt.__index = (threshold_table and not fact_reads) and threshold_table or read_threshold
+end
+
+function forms.policy_read()
+  threshold_table = setmetatable({}, { __index = read_threshold })
+  for k, v in pairs(pol.thresholds) do threshold_table[k] = v end
+  sync_thresholds()
+end
 
 -- ---- compiling expressions ----------------------------------------------------------
 
@@ -394,6 +413,7 @@ end
 
 function forms.record_fact_reads(set)
   fact_reads, forms.fact_reads = set, set
+  sync_thresholds()
 end
 
 local function unknown_fact(k)
@@ -440,7 +460,7 @@ setmetatable(memo, {
     computing[k] = true
     local v = d.value(cur.intake, cur.ctx, shared_f)
     computing[k] = nil
-    if v == nil then nils[k] = true else rawset(memo, k, v) end
+    if v == nil then nils[k] = true else memo[k] = v end -- (memo has no __newindex: a raw set)
     return v
   end,
 })

@@ -16,7 +16,9 @@ M.lifecycles = lifecycles
 local function lifecycle_at(o, as_of)
   if #o.lifecycle == 0 then return "active", nil end
   local status, entry = "unavailable", nil
-  for _, e in ipairs(o.lifecycle) do
+  local entries = o.lifecycle
+  for i = 1, #entries do
+    local e = entries[i]
     if as_of == nil or e.from <= as_of then status, entry = e.status, e end
   end
   return status, entry
@@ -251,7 +253,9 @@ end
 -- successor as it stands on that date); nil when none is that near
 local function coming_change(o, as_of)
   if as_of == nil or pol.notice_days <= 0 then return nil end
-  for _, e in ipairs(o.lifecycle) do
+  local entries = o.lifecycle
+  for i = 1, #entries do
+    local e = entries[i]
     if e.from > as_of then
       local days = days_between(as_of, e.from)
       if days > pol.notice_days then return nil end

@@ -88,9 +88,10 @@ local intake_cells = {}
 local function emit_intake_row(e, intake, id, label, source)
   local cells, n = intake_cells, 2
   cells[1], cells[2] = id, label
-  for _, a in ipairs(pol.attributes) do
+  local attributes = pol.attributes
+  for i = 1, #attributes do
     n = n + 1
-    cells[n] = attribute_text(a.read(intake))
+    cells[n] = attribute_text(attributes[i].read(intake))
   end
   local short, top = shortlisted_ids(e), e.top
   -- the lead is over the option ranked just below the top one (an option
@@ -102,9 +103,10 @@ local function emit_intake_row(e, intake, id, label, source)
   cells[n + 4], cells[n + 5] = lead, top and (tied and "yes" or "no") or nil
   cells[n + 6], cells[n + 7] = table.concat(short, "; "), #short
   n = n + 7
-  for _, a in ipairs(area_ids) do
+  local need = e.need
+  for i = 1, #area_ids do
     n = n + 1
-    cells[n] = e.need[a]
+    cells[n] = need[area_ids[i]]
   end
   n = n + 1
   cells[n] = source
@@ -116,25 +118,41 @@ end
 -- contributions go to the host first (host.explain), which writes
 -- contributions.csv from them and joins the why and drivers cells, given
 -- the option's or area's id in their place.
+local covered, next_step = {}, {} -- scratch lists of a row's cells, refilled for each row (1..n)
 local function emit_rows(e, intake, source)
   local emit = M.host.emit
   local id, label = intake_names(intake)
   M.host.explain(e.contrib, id)
-  for rank, o in ipairs(e.order) do
-    local covered = {}
-    for _, a in ipairs(o.areas) do
-      covered[#covered + 1] = area_level_text[a][e.need[a]] or (a .. " (" .. e.need[a] .. ")")
+  local order, need, shortlisted, steps, score, notes = e.order, e.need, e.shortlisted, e.steps, e.score,
+    e.shortlist_note
+  for rank = 1, #order do -- lists the prelude made: no holes
+    local o = order[rank]
+    local oid, areas = o.id, o.areas
+    local nc = 0
+    for j = 1, #areas do
+      local a = areas[j]
+      nc = nc + 1
+      covered[nc] = area_level_text[a][need[a]] or (a .. " (" .. need[a] .. ")")
     end
-    local next_step = {}
-    next_step[1] = catalogue_step(e, o)
-    for _, st in ipairs(e.steps[o.id]) do next_step[#next_step + 1] = st end
-    emit(1, id, label, rank, o.id, o.name, e.score[o.id],
-         e.shortlisted[o.id] and "yes" or "no", table.concat(covered, "; "), o.id,
-         table.concat(next_step, " "), lifecycle_note(o, e.as_of),
-         e.shortlist_note[o.id], source)
+    local ns = 0
+    local own_step = catalogue_step(e, o)
+    if own_step then
+      ns = 1
+      next_step[1] = own_step
+    end
+    local own = steps[oid]
+    for j = 1, #own do
+      ns = ns + 1
+      next_step[ns] = own[j]
+    end
+    emit(1, id, label, rank, oid, o.name, score[oid],
+         shortlisted[oid] and "yes" or "no", table.concat(covered, "; ", 1, nc), oid,
+         table.concat(next_step, " ", 1, ns), lifecycle_note(o, e.as_of),
+         notes[oid], source)
   end
-  for _, a in ipairs(area_ids) do
-    emit(2, id, label, a, area_name[a], e.need[a], level_labels[e.need[a]], a, source)
+  for i = 1, #area_ids do
+    local a = area_ids[i]
+    emit(2, id, label, a, area_name[a], need[a], level_labels[need[a]], a, source)
   end
   emit_intake_row(e, intake, id, label, source)
 end
@@ -145,9 +163,10 @@ end
 -- order (so sums never depend on which thread or shard evaluated what).
 function P.evaluate(intake, source)
   collect_hits()
-  local e = evaluate(intake)
+  local e = evaluate(intake, true)
   R.enter("writing the reports")
   emit_rows(e, intake, source)
+  M.release(e) -- its rows are written: the next intake takes its tables
   return take_hits()
 end
 

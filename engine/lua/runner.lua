@@ -32,6 +32,7 @@ local step    -- the part of the evaluation the prelude is in ("the fit stage"),
 local hits    -- what each rule that fired did in this evaluation: {index, moved, ...}
 local facts   -- the facts of the intake being evaluated (forms.new_facts), the third argument of rule functions
 local contrib -- what each rule did to each key in this evaluation, flat: kind, key, rule id, points, text, ...
+local contrib_n = 0 -- #contrib, kept here: every entry is added by this file
 local contrib_kind -- the kind of key the points stage running adds to: "area" or "option"
 local written = 0          -- bytes of report text rules made in this evaluation
 local written_max = math.huge -- the host's output cap per intake (host.output_limit)
@@ -55,14 +56,15 @@ function R.running() return running end
 function R.set_facts(f) facts = f end
 function R.facts() return facts end
 -- the list contributions are recorded in for this evaluation (contributions.csv)
-function R.set_contrib(list) contrib = list end
+function R.set_contrib(list) contrib, contrib_n = list, list and #list or 0 end
 -- records one contribution: a rule's points to a key, or (points nil) its
 -- exclusion of an option or a next step for it
 function R.contribute(kind, key, rule_id, points, text)
   local c = contrib
   if c == nil then return end
-  local n = #c
+  local n = contrib_n
   c[n + 1], c[n + 2], c[n + 3], c[n + 4], c[n + 5] = kind, key, rule_id, points or false, text
+  contrib_n = n + 5
 end
 -- the start of an evaluation: no rule is running yet, no text written
 function R.reset()
@@ -163,7 +165,7 @@ R.fires = fires
 
 local function reason(r, intake, ctx)
   local b = r.because
-  if type(b) == "function" then
+  if r.because_fn then
     b = call(r, b, intake, ctx)
     running = nil
     if type(b) ~= "string" then
@@ -276,7 +278,10 @@ end
 local function scaled(points, keys, level)
   local f = level / pol.max_level
   local t = {}
-  for _, k in ipairs(keys) do t[k] = math.floor(points[k] * f + 0.5) end
+  for i = 1, #keys do
+    local k = keys[i]
+    t[k] = math.floor(points[k] * f + 0.5)
+  end
   return t
 end
 
@@ -319,29 +324,35 @@ end
 local function add_points(r, t, keys, totals, intake, ctx, notes)
   local w = r.weight and weights[r.weight] or 1
   local base, noted
-  for _, k in ipairs(keys) do
+  for i = 1, #keys do -- keys: a list the prelude made (no holes)
+    local k = keys[i]
     local v = t[k]
     if v ~= nil and v ~= 0 then
       v = v * w -- |v|, |w| <= POINTS_MAX (checked): an integer product cannot wrap
       local total = totals[k] + v
       if v <= POINTS_MAX and v >= -POINTS_MAX and total <= POINTS_MAX and total >= -POINTS_MAX then
         totals[k] = total
-        r.moved = r.moved + math.abs(v)
+        r.moved = r.moved + (v < 0 and -v or v) -- math.abs, inline (v ~= 0)
         if base == nil then base = reason(r, intake, ctx) end
         local note = notes and notes[k]
         local text = note and (base .. note) or base
-        charge(#text + #r.id + 16, r)
+        written = written + #text + #r.id + 16 -- charge(cost, r), inline
+        if written > written_max then
+          running = r
+          M.host.over_output(written)
+        end
         local c = contrib
         if c then
-          local n = #c
+          local n = contrib_n
           c[n + 1], c[n + 2], c[n + 3], c[n + 4], c[n + 5] = contrib_kind, k, r.id, v, text
+          contrib_n = n + 5
         end
-      if trace then
-        local eff = trace.current.effects
-        eff[#eff + 1] = { key = k, points = v }
-        -- the trace shows one reason per rule: with a programme's note if
-        -- any row has one
-        if note or not noted then trace.current.because, noted = text, note ~= nil end
+        if trace then
+          local eff = trace.current.effects
+          eff[#eff + 1] = { key = k, points = v }
+          -- the trace shows one reason per rule: with a programme's note if
+          -- any row has one
+          if note or not noted then trace.current.because, noted = text, note ~= nil end
         end
         if probe then probe.scored[k] = true end
       else
@@ -364,7 +375,7 @@ end
 local function fired_rule(r, intake, ctx, known, what, keys, totals)
   local before = r.moved
   local t, k, note = r.action, r.static_keys or keys, nil
-  if type(t) == "function" then
+  if r.action_fn then
     t, k = invoke(t, intake, ctx), keys
     running = nil -- from here on, the prelude's own code runs (check_points names r)
     if t ~= nil and not check_points(r, t, known, what) then t = nil end
@@ -384,7 +395,8 @@ end
 -- rule, which were a fifth of the instructions of an evaluation.
 local function points_stage_plain(rules_of_stage, intake, ctx, known, what, keys, totals)
   contrib_kind = what
-  for _, r in ipairs(rules_of_stage) do
+  for i = 1, #rules_of_stage do -- the prelude's list of the stage's rules
+    local r = rules_of_stage[i]
     running = r
     mark(r.index)
     local w = r.when

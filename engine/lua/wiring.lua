@@ -43,6 +43,7 @@ function P.init(h)
   M.runner.use_clock(h.clock)
   M.runner.use_mark(h.mark)
   M.policy.read(h.policy)
+  M.forms.policy_read()
   M.reports.describe()
   M.dsl.publish(h.policy)
   return M.problems

@@ -3,7 +3,9 @@
 # to carry state from one intake to the next (tests/stateful/: a new _ENV,
 # a table used as a key, an iterator made at load, a counter) give every
 # intake in a batch exactly the rows it gets when run alone, at --jobs 1
-# and 2, or are refused at load; `partnerfit isolation` finds none of them
+# and 2, or are refused at load; so does a pack that reads the evaluation's
+# record before the stages fill it (tests/stateful/record.lua: the run hands
+# a record's tables on to the next intake, emptied); `partnerfit isolation` finds none of them
 # (and exits 1 on a pack whose reports follow pairs order); `check` warns
 # on _ENV assignment and pairs.
 . "$(dirname "$0")/../lib.sh"
@@ -52,7 +54,7 @@ contains iso.out "0 differences"
 ok "the shipped pack: every sample gives the same rows fresh and warm, in 4 orders"
 
 # ---- state a rule file tries to keep -----------------------------------------------
-for pack in env upvalue; do
+for pack in env upvalue record; do
     with_pack $pack
     alone_equals_batch $pack 0
     expect_exit 0 "$pack-iso.log" sh -c "\"$PF\" isolation --rules rules samples/ > $pack-iso.out"
@@ -72,6 +74,33 @@ contains gmatch.log "rule t.state.gmatch (rules/99-gmatch.lua:4) keeps a library
 expect_exit 2 gmatch-iso.log "$PF" isolation --rules rules samples/
 expect_exit 2 gmatch-check.log "$PF" check --rules rules
 ok "gmatch: an iterator made at load is refused when the pack loads (run, isolation, check)"
+
+# ---- a replaced catalogue step does not outlive its intake ---------------------------
+# The incumbent CSP's extension replaces the catalogue's step on its row
+# (engage.extend.csp); the record's tables are handed on to the next intake
+# emptied, so the next intake, whose CSP is a new provider, still gets the
+# catalogue's round of proposals, as when it runs alone.
+with_pack ""
+mkdir -p replaced
+common='assessed_on: 2026-11-10
+organisation: {name: Edge, size: large}
+maturity: {strategy: 2, plan: 2, ready: 1, migrate: 1, innovate: 1, govern: 2, manage: 2}
+help: [{area: migrate, urgency: high}, {area: ready, urgency: high}]
+culture: {approach: augment_staff, executive_sponsor: true}
+estate: {servers: 380, databases: 120, applications: 100, inventory_complete: true, datacenter_exit: 2026-09-30}'
+printf 'id: a-incumbent\n%s\nprocurement: {approved_vendor_list: true, contract_lead_time_days: 240, active_paid_subscription: true, incumbent_partner: csp}\n' "$common" >replaced/a.yaml
+printf 'id: b-new-provider\n%s\nprocurement: {approved_vendor_list: true, contract_lead_time_days: 240, active_paid_subscription: true, billing_preference: pay_as_you_go}\n' "$common" >replaced/b.yaml
+mkdir -p replaced-b && cp replaced/b.yaml replaced-b/
+expect_exit 0 replaced-batch.log "$PF" run -q --jobs 1 --out replaced-batch replaced/
+expect_exit 0 replaced-alone.log "$PF" run -q --jobs 1 --out replaced-alone replaced-b/
+contains replaced-batch/recommendations.csv '"a-incumbent","Edge",2,"csp"'
+# the source column names the folder: compare the rows without it
+grep '^"b-new-provider"' replaced-batch/recommendations.csv | sed 's/,"[^"]*"$//' >replaced-b1
+grep '^"b-new-provider"' replaced-alone/recommendations.csv | sed 's/,"[^"]*"$//' >replaced-b2
+cmp -s replaced-b1 replaced-b2 || fail "the intake after an incumbent's extension gets other rows than alone"
+grep '^"b-new-provider","Edge",[0-9]*,"csp"' replaced-b1 | grep -q '"yes".*Ask two or three Cloud Solution Providers' ||
+    fail "the new provider's shortlisted CSP row lost the catalogue's step after the incumbent's intake"
+ok "a catalogue step replaced on one intake's row is back on the next intake's (batch equals alone)"
 
 # ---- what isolation and check find -------------------------------------------------
 with_pack pairs

@@ -16,7 +16,8 @@ M.stages = M.stages or {}
 function M.stages.needs(e, intake, ctx)
   points_stage(needs_rules, intake, ctx, area_known, "area", area_ids, e.need_points)
   local max_level, focus_level = pol.max_level, pol.focus_level
-  for _, a in ipairs(area_ids) do
+  for i = 1, #area_ids do -- the policy's list (no holes), without a call per step
+    local a = area_ids[i]
     e.need[a] = clamp(math.floor(e.need_points[a] + 0.5), 0, max_level)
     if e.need[a] >= focus_level then
       e.focus[#e.focus + 1] = a

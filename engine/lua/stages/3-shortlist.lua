@@ -48,7 +48,8 @@ local function valid_exclusions(r, list, as_of)
 end
 
 local function apply_exclusions(e, intake, ctx)
-  for _, r in ipairs(shortlist_rules) do
+  for i = 1, #shortlist_rules do
+    local r = shortlist_rules[i]
     local t0, ent = begin_rule(r)
     local fired = fires(r, intake, ctx)
     local list = fired and action_value(r, intake, ctx)
@@ -77,7 +78,7 @@ end
 -- rank every option: score, then catalogue order (a total order: deterministic)
 local function rank_options(e)
   local order = {}
-  for i, o in ipairs(option_list) do order[i] = o end
+  for i = 1, #option_list do order[i] = option_list[i] end
   local score = e.score
   -- insertion sort: a handful of options, and no Lua call per comparison
   -- as table.sort with a comparator would make
@@ -111,10 +112,13 @@ end
 -- of the next it is; the first left out, how far behind the last place.
 local function margins(e, competing, taken)
   local score = e.score
-  for i, o in ipairs(competing) do
+  local n = #competing
+  for i = 1, n do
+    local o = competing[i]
     local s = score[o.id]
     local tied = {}
-    for _, p in ipairs(competing) do
+    for j = 1, n do
+      local p = competing[j]
       if p ~= o and score[p.id] == s then tied[#tied + 1] = p.id end
     end
     local note = e.shortlist_note[o.id]
@@ -137,7 +141,9 @@ end
 local function select_shortlist(e, ctx)
   local min_score, shortlist_size = pol.min_score, pol.shortlist_size
   local taken, competing = 0, {}
-  for i, o in ipairs(e.order) do
+  local order = e.order
+  for i = 1, #order do
+    local o = order[i]
     e.rank[o.id] = i
     local status = lifecycle(o, ctx.as_of)
     local note
@@ -161,16 +167,18 @@ local function select_shortlist(e, ctx)
     e.shortlist_note[o.id] = note
   end
   margins(e, competing, taken)
-  for _, o in ipairs(option_list) do
-    e.shortlisted[o.id] = e.shortlisted[o.id] or false
+  for i = 1, #option_list do
+    local id = option_list[i].id
+    e.shortlisted[id] = e.shortlisted[id] or false
   end
 end
 
 -- the ids of the shortlisted options, in rank order (after the stage ran)
 function M.stages.shortlisted_ids(e)
-  local ids = {}
-  for _, o in ipairs(e.order) do
-    if e.shortlisted[o.id] then ids[#ids + 1] = o.id end
+  local ids, order, shortlisted = {}, e.order, e.shortlisted
+  for i = 1, #order do
+    local id = order[i].id
+    if shortlisted[id] then ids[#ids + 1] = id end
   end
   return ids
 end

@@ -31,7 +31,8 @@ function M.stages.catalogue_step(e, o)
 end
 
 function M.stages.engage(e, intake, ctx)
-  for _, r in ipairs(engage_rules) do
+  for i = 1, #engage_rules do -- the prelude's list of the stage's rules
+    local r = engage_rules[i]
     local t0, ent = begin_rule(r)
     local fired = fires(r, intake, ctx)
     local text = fired and action_value(r, intake, ctx) or nil
