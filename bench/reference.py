@@ -2021,16 +2021,21 @@ def build_pack(pol):
             incumbent = f.incumbent_partner == o["id"]
             # a programme's partner may be the one already signed
             signed = o.get("through_partner") and f.incumbent_partner in OPTION_BY_ID
-            through = with_
-            if signed:
-                through = (with_ + " (the incumbent " + option_name(f.incumbent_partner)
-                           + ", if it qualifies)")
+            opener = "Start contract and paperwork review" + with_ + " now"
+            if incumbent:
+                opener = ("Start the review of the incumbent " + option_name(o["id"]) + "'s contract "
+                          "now, to extend it to this work rather than tender it anew")
+            elif signed:
+                opener = ("Start contract and paperwork review" + with_ + " (the incumbent "
+                          + option_name(f.incumbent_partner) + ", if it qualifies) now")
             elif o.get("through_partner") and c.shortlisted["azure_expert_msp"]:
-                through = (with_ + " (the Azure Expert MSP chosen, if it qualifies, so that one "
-                           "partner does both)")
-            parts = ["Start the review of the incumbent " + option_name(o["id"]) + "'s contract "
-                     "now, to extend it to this work rather than tender it anew" if incumbent
-                     else "Start contract and paperwork review" + through + " now"]
+                opener = ("Start contract and paperwork review" + with_ + " (the Azure Expert MSP "
+                          "chosen, if it qualifies, so that one partner does both) now")
+            elif o.get("through_partner"):
+                # no partner is named yet: choosing one is the first move
+                opener = ("Choose a qualifying partner that delivers " + option_name(o["id"])
+                          + " and start contract and paperwork review with it now")
+            parts = [opener]
             lt = f.lead_time
             if lt is not None:
                 parts.append((": a new contract usually takes " if incumbent

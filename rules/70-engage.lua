@@ -79,14 +79,22 @@ local function contract_step(o)
     -- a programme's partner may be the one already signed, or the Expert
     -- MSP shortlisted beside it: one partner can do both
     local signed = o.through_partner and OPTION_BY_ID[f.incumbent_partner]
-    local through = with
-    if signed then
-      through = with .. " (the incumbent " .. signed.name .. ", if it qualifies)"
+    local opener = "Start contract and paperwork review" .. with .. " now"
+    if incumbent then
+      opener = "Start the review of the incumbent " .. o.name .. "'s contract now, to extend it to this work rather "
+        .. "than tender it anew"
+    elseif signed then
+      opener = "Start contract and paperwork review" .. with .. " (the incumbent " .. signed.name .. ", if it "
+        .. "qualifies) now"
     elseif o.through_partner and ctx.shortlisted.azure_expert_msp then
-      through = with .. " (the Azure Expert MSP chosen, if it qualifies, so that one partner does both)"
+      opener = "Start contract and paperwork review" .. with .. " (the Azure Expert MSP chosen, if it qualifies, "
+        .. "so that one partner does both) now"
+    elseif o.through_partner then
+      -- no partner is named yet: choosing one is the first move
+      opener = "Choose a qualifying partner that delivers " .. o.name .. " and start contract and paperwork review "
+        .. "with it now"
     end
-    local parts = { incumbent and ("Start the review of the incumbent " .. o.name .. "'s contract now, to extend it "
-      .. "to this work rather than tender it anew") or ("Start contract and paperwork review" .. through .. " now") }
+    local parts = { opener }
     local lt = f.lead_time
     if lt ~= nil then
       parts[#parts + 1] = (incumbent and ": a new contract usually takes " or ": contracting usually takes ") .. lt

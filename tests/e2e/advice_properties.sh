@@ -20,7 +20,9 @@
 #   - a kind of provider is not contracted before one is chosen;
 #   - where support comes from is decided before a plan is bought;
 #   - a note that an option carries a programme's points is on that
-#     option's row only.
+#     option's row only;
+#   - a programme's contract step never speaks of "the qualifying partner"
+#     as if one were chosen: it names the candidate or says to choose one.
 . "$(dirname "$0")/../lib.sh"
 
 CC=${CC:-cc}
@@ -74,6 +76,8 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
         bad.append(f"{i}/{o}: Developer, a non-production tier, to buy before production: {step[:200]}")
     if o in ("csp", "azure_expert_msp") and "is the clear leader: open the contract and paperwork review with it" in step:
         bad.append(f"{i}/{o}: a kind of provider contracted before one is chosen: {step[:200]}")
+    if re.search(r"with the qualifying partner that delivers [^.(]* now", step):
+        bad.append(f"{i}/{o}: a contract review with a qualifying partner nobody has chosen: {step[:200]}")
     for m in CARRIES.finditer(why):
         if m.group(1) != r["option_name"]:
             bad.append(f"{i}/{o}: a note that {m.group(1)} carries {m.group(2)} on another option's row")
