@@ -1178,6 +1178,18 @@ def build_pack(pol):
          and f.approach != "offload" and len(f.offloaded_areas) == 0
          and f.incumbent_partner != "azure_expert_msp")
     fact("kept_skill_gaps", kept_skill_gaps)
+    def learning_areas(i, c, f):
+        if f.approach == "develop_skills":
+            return []
+        by_area = (i.get("culture") or {}).get("area_approach") or {}
+        return [a for a in AREAS if by_area.get(a) == "develop_skills"]
+
+    def learning_gaps(i, c, f):
+        learning = set(f.learning_areas)
+        return [k for k in f.skill_gaps if any(a in learning for a in SKILL_AREAS.get(k) or [])]
+
+    fact("learning_areas", learning_areas)
+    fact("learning_gaps", learning_gaps)
     fact("kept_short_skills", lambda i, c, f: set(f.kept_skill_gaps))
     fact("days_short", days_short)
 
@@ -1357,6 +1369,14 @@ def build_pack(pol):
                                                             OFFLOAD_POINTS["all"]),
                                    "csp": 5, "self_service": -20}},
     ])
+
+    # an area kept back to learn under another default: a share for the guided route
+    rule(id="fit.culture.develop_skills.areas", stage="fit", weight="culture",
+         because=lambda i, c, f: "The organisation keeps " + show(f.learning_areas) + " to learn "
+         "in-house and is short of " + show(f.learning_gaps) + " there; Microsoft engineers guiding "
+         "that part of the work from set-up to production suit it.",
+         when=lambda i, c, f: len(f.learning_gaps) > 0 and not f.fasttrack_out_of_reach,
+         programmes={"fasttrack_for_azure": 10})
 
     # wanting to learn counts against a provider doing the work, for the work kept only
     rule(id="fit.culture.develop_skills.in_house", stage="fit", weight="culture",

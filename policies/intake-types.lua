@@ -154,6 +154,8 @@
 ---@field msp_out_of_proportion any An audited managed service is more than this organisation needs: it is small, wants extra hands rather than processes run for it, hands no area over, and has no Expert MSP under contract already.
 ---@field handed_over any The areas a partner is to run, as a set: every area but f.kept_areas when the approach is offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).
 ---@field kept_skill_gaps any The skill gaps in the work the organisation keeps: those of f.skill_gaps that show up in at least one area not handed over (a skill with no area listed is kept), in name order.
+---@field learning_areas any Areas the organisation keeps to learn itself where its default approach is another (culture.area_approach develop_skills), in area order.
+---@field learning_gaps any The skill gaps that show up in one of f.learning_areas, in name order.
 ---@field kept_short_skills any The same skills as a set: f.kept_short_skills.operations is true when operations is short and not handed over with its area.
 ---@field days_short any Days by which the contract lead time overruns the days left before the datacenter exit (0 when it fits; nil without both dates).
 

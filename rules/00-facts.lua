@@ -383,6 +383,30 @@ fact { id = "kept_skill_gaps", doc = "The skill gaps in the work the organisatio
     return out
   end }
 
+fact { id = "learning_areas", doc = "Areas the organisation keeps to learn itself where its default approach is "
+    .. "another (culture.area_approach develop_skills), in area order.",
+  value = function(intake, _, f)
+    local out, by_area = {}, (intake.culture or {}).area_approach or {}
+    if f.approach == "develop_skills" then return out end
+    for _, a in ipairs(areas) do
+      if by_area[a] == "develop_skills" then out[#out + 1] = a end
+    end
+    return out
+  end }
+
+fact { id = "learning_gaps", doc = "The skill gaps that show up in one of f.learning_areas, in name order.",
+  value = function(_, _, f)
+    local learning = {}
+    for _, a in ipairs(f.learning_areas) do learning[a] = true end
+    local out = {}
+    for _, k in ipairs(f.skill_gaps) do
+      local hit = false
+      for _, a in ipairs(SKILL_AREAS[k] or {}) do hit = hit or learning[a] == true end
+      if hit then out[#out + 1] = k end
+    end
+    return out
+  end }
+
 fact { id = "kept_short_skills",
   doc = "The same skills as a set: f.kept_short_skills.operations is true when operations is short and not "
     .. "handed over with its area.",

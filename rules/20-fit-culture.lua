@@ -87,6 +87,19 @@ decide {
   },
 }
 
+-- An area kept back to learn, under another default approach, earns the
+-- guided route a share of what wanting to learn everything earns (20): the
+-- rest of the work goes the default's way.
+rule {
+  id = "fit.culture.develop_skills.areas",
+  stage = "fit",
+  weight = "culture",
+  because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} there; "
+    .. "Microsoft engineers guiding that part of the work from set-up to production suit it.",
+  when = "#f.learning_gaps > 0 and not f.fasttrack_out_of_reach",
+  programmes = { fasttrack_for_azure = 10 },
+}
+
 -- Wanting to learn counts against a provider doing the work, but only for
 -- the work kept: an area handed over is not held against the partner
 -- taking it (one signal per area, not one per organisation).
