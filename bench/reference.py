@@ -1847,7 +1847,13 @@ def build_pack(pol):
          "score": {"csp": -10, "azure_support": 5}},
     ])
 
-    # an incumbent can be extended faster than a new supplier can be contracted
+    # an incumbent can be extended faster than a new supplier can be contracted;
+    # when a new supplier would be signed only after the exit, it is the one route
+    def only_route_because(name):
+        return lambda i, c, f: ("A new supplier takes " + show(f.lead_time) + " days to contract "
+                                "and the datacenter exit " + show(f.exit_distance) + ": the "
+                                + name + " already under contract is the one partner that can "
+                                "add hands before it.")
     decide(on="f.incumbent_partner", stage="fit", weight="procurement", rows=[
         {"id": "fit.procurement.incumbent.csp", "is": "csp",
          "when": lambda i, c, f: f.contracting_presses,
@@ -1859,15 +1865,6 @@ def build_pack(pol):
          "because": "An Azure Expert MSP is already under contract or on the approved vendor list; "
          "extending it avoids the lead time of contracting a new supplier.",
          "score": {"azure_expert_msp": 10}},
-    ])
-
-    # a new supplier signed only after the exit: the incumbent is the one route
-    def only_route_because(name):
-        return lambda i, c, f: ("A new supplier takes " + show(f.lead_time) + " days to contract "
-                                "and the datacenter exit " + show(f.exit_distance) + ": the "
-                                + name + " already under contract is the one partner that can "
-                                "add hands before it.")
-    decide(on="f.incumbent_partner", stage="fit", weight="procurement", rows=[
         {"id": "fit.procurement.incumbent.only_route.csp", "is": "csp",
          "when": lambda i, c, f: f.new_contract_late and f.assets > 0,
          "because": only_route_because("Cloud Solution Provider"), "score": {"csp": 30}},

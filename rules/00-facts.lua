@@ -333,25 +333,41 @@ fact { id = "fasttrack_closed", is = "ctx.lifecycle('fasttrack_for_azure') == 'a
 
 -- ---- the approach per area ----
 
+-- The areas whose culture.area_approach answer passes test, in area order
+-- (one walk for offloaded_areas, kept_areas and learning_areas).
+local function areas_where(intake, test)
+  local out, by_area = {}, (intake.culture or {}).area_approach or {}
+  for _, a in ipairs(areas) do
+    if test(by_area[a]) then out[#out + 1] = a end
+  end
+  return out
+end
+local function is_offload(v) return v == "offload" end
+local function is_not_offload(v) return v ~= nil and v ~= "offload" end
+local function is_develop_skills(v) return v == "develop_skills" end
+
+-- The skill gaps, in name order, with at least one of their areas in set
+-- (want true) or out of it (want false); a skill with no area listed
+-- counts as `unlisted` says.
+local function gaps_where(f, set, want, unlisted)
+  local out = {}
+  for _, k in ipairs(f.skill_gaps) do
+    local listed, hit = SKILL_AREAS[k], false
+    for _, a in ipairs(listed or {}) do hit = hit or (set[a] == true) == want end
+    if hit or (listed == nil and unlisted) then out[#out + 1] = k end
+  end
+  return out
+end
+
 fact { id = "offloaded_areas", doc = "Areas the organisation wants a partner to run, where that differs from its "
     .. "default approach (culture.area_approach), in area order.",
-  value = function(intake)
-    local out, by_area = {}, (intake.culture or {}).area_approach or {}
-    for _, a in ipairs(areas) do
-      if by_area[a] == "offload" then out[#out + 1] = a end
-    end
-    return out
-  end }
+  value = function(intake) return areas_where(intake, is_offload) end }
 
 fact { id = "kept_areas", doc = "Under the offload approach, the areas the organisation keeps for itself "
     .. "(culture.area_approach other than offload), in area order; empty under any other approach.",
   value = function(intake, _, f)
-    local out, by_area = {}, (intake.culture or {}).area_approach or {}
-    if f.approach ~= "offload" then return out end
-    for _, a in ipairs(areas) do
-      if by_area[a] ~= nil and by_area[a] ~= "offload" then out[#out + 1] = a end
-    end
-    return out
+    if f.approach ~= "offload" then return {} end
+    return areas_where(intake, is_not_offload)
   end }
 
 fact { id = "msp_out_of_proportion",
@@ -372,39 +388,20 @@ fact { id = "handed_over", doc = "The areas a partner is to run, as a set: every
 
 fact { id = "kept_skill_gaps", doc = "The skill gaps in the work the organisation keeps: those of f.skill_gaps that "
     .. "show up in at least one area not handed over (a skill with no area listed is kept), in name order.",
-  value = function(_, _, f)
-    local handed = f.handed_over
-    local out = {}
-    for _, k in ipairs(f.skill_gaps) do
-      local kept = SKILL_AREAS[k] == nil
-      for _, a in ipairs(SKILL_AREAS[k] or {}) do kept = kept or not handed[a] end
-      if kept then out[#out + 1] = k end
-    end
-    return out
-  end }
+  value = function(_, _, f) return gaps_where(f, f.handed_over, false, true) end }
 
 fact { id = "learning_areas", doc = "Areas the organisation keeps to learn itself where its default approach is "
     .. "another (culture.area_approach develop_skills), in area order.",
   value = function(intake, _, f)
-    local out, by_area = {}, (intake.culture or {}).area_approach or {}
-    if f.approach == "develop_skills" then return out end
-    for _, a in ipairs(areas) do
-      if by_area[a] == "develop_skills" then out[#out + 1] = a end
-    end
-    return out
+    if f.approach == "develop_skills" then return {} end
+    return areas_where(intake, is_develop_skills)
   end }
 
 fact { id = "learning_gaps", doc = "The skill gaps that show up in one of f.learning_areas, in name order.",
   value = function(_, _, f)
     local learning = {}
     for _, a in ipairs(f.learning_areas) do learning[a] = true end
-    local out = {}
-    for _, k in ipairs(f.skill_gaps) do
-      local hit = false
-      for _, a in ipairs(SKILL_AREAS[k] or {}) do hit = hit or learning[a] == true end
-      if hit then out[#out + 1] = k end
-    end
-    return out
+    return gaps_where(f, learning, true, false)
   end }
 
 fact { id = "kept_short_skills",

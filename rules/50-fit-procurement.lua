@@ -38,18 +38,10 @@ decide {
       because = "An Azure Expert MSP is already under contract or on the approved vendor list; extending it avoids "
         .. "the lead time of contracting a new supplier.",
       score = { azure_expert_msp = 10 } },
-  },
-}
-
--- When a new supplier would be signed only after the exit, the partner
--- already under contract is the one route to more hands before it: it
--- takes the capacity points a new partner would have had, and more, since
--- the work can start by a change order under the agreement already signed.
-decide {
-  on = "f.incumbent_partner",
-  stage = "fit",
-  weight = "procurement",
-  rows = {
+    -- When a new supplier would be signed only after the exit, the partner
+    -- already under contract is the one route to more hands before it: it
+    -- takes the capacity points a new partner would have had, and more,
+    -- since the work can start by a change order under the agreement signed.
     { id = "fit.procurement.incumbent.only_route.csp", is = "csp", when = "f.new_contract_late and f.assets > 0",
       because = "A new supplier takes {f.lead_time} days to contract and the datacenter exit {f.exit_distance}: "
         .. "the Cloud Solution Provider already under contract is the one partner that can add hands before it.",
