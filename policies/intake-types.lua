@@ -141,9 +141,9 @@
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
 ---@field contracting_presses any A partner already under contract has a head start that matters here: contracting is slow, or the exit is near.
 ---@field extend_first any The incumbent partner as a set, when the exit is near: its row is told to extend its contract now (f.extend_first.csp is true for an incumbent CSP then).
+---@field procurement_squeeze any Contracting would use a large share of the days left before the exit, or the exit has passed and any contracting comes after it.
 ---@field new_contract_late any A supplier contracted from today would be signed only on or after the datacenter exit: the usual lead time is at least the days left, or the exit has passed.
 ---@field capacity_from_incumbent any Extra hands before the exit can only come from the partner already under contract: a new one would be signed too late, and there is an incumbent.
----@field procurement_squeeze any Contracting would use a large share of the days left before the exit, or the exit has passed and any contracting comes after it.
 ---@field migration_programme any The name of the option that carries the migration programme (AMMP's line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.
 ---@field fasttrack_winding_down any FastTrack for Azure is legacy on the assessment date and no successor has started to carry it.
 ---@field fasttrack_out_of_reach any FastTrack for Azure cannot take this organisation on: closed without a paid subscription (f.fasttrack_closed), or winding down with nothing yet in its place.

@@ -295,16 +295,16 @@ fact { id = "extend_first", doc = "The incumbent partner as a set, when the exit
     if f.exit_near and f.incumbent_partner ~= "none" then set[f.incumbent_partner] = true end
     return set
   end }
-fact { id = "new_contract_late", doc = "A supplier contracted from today would be signed only on or after the "
-    .. "datacenter exit: the usual lead time is at least the days left, or the exit has passed.",
-  is = "f.lead_time ~= nil and f.exit_days ~= nil and f.lead_time > 0 and f.lead_time >= f.exit_days" }
-fact { id = "capacity_from_incumbent", doc = "Extra hands before the exit can only come from the partner already "
-    .. "under contract: a new one would be signed too late, and there is an incumbent.",
-  is = "f.new_contract_late and f.incumbent_partner ~= 'none'" }
 fact { id = "procurement_squeeze", doc = "Contracting would use a large share of the days left before the exit, or "
     .. "the exit has passed and any contracting comes after it.",
   is = "f.lead_time ~= nil and f.exit_days ~= nil and f.lead_time > 0 "
     .. "and f.lead_time * thresholds.squeeze_parts >= f.exit_days" }
+fact { id = "new_contract_late", doc = "A supplier contracted from today would be signed only on or after the "
+    .. "datacenter exit: the usual lead time is at least the days left, or the exit has passed.",
+  is = "f.procurement_squeeze and f.lead_time >= f.exit_days" }
+fact { id = "capacity_from_incumbent", doc = "Extra hands before the exit can only come from the partner already "
+    .. "under contract: a new one would be signed too late, and there is an incumbent.",
+  is = "f.new_contract_late and f.incumbent_partner ~= 'none'" }
 
 fact { id = "migration_programme", doc = "The name of the option that carries the migration programme (AMMP's "
     .. "line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.",
