@@ -1060,7 +1060,7 @@ def build_pack(pol):
                                         if g >= T.skill_gap_levels])
     fact("short_skills", lambda i, c, f: set(f.skill_gaps))
     fact("no_skill_gap", no_skill_gap)
-    fact("broad_skill_gap", lambda i, c, f: len(f.skill_gaps) >= T.broad_gap_skills)
+    fact("broad_skill_gap", lambda i, c, f: len(f.partner_skill_gaps) >= T.broad_gap_skills)
     fact("average_maturity", lambda i, c, f: sum(i["maturity"].get(a) or 0 for a in AREAS)
          / len(AREAS))
 
@@ -1188,8 +1188,26 @@ def build_pack(pol):
         learning = set(f.learning_areas)
         return [k for k in f.skill_gaps if any(a in learning for a in SKILL_AREAS.get(k) or [])]
 
+    def partner_skill_gaps(i, c, f):
+        learning = set(f.learning_areas)
+        return [k for k in f.skill_gaps
+                if SKILL_AREAS.get(k) is None or any(a not in learning for a in SKILL_AREAS[k])]
+
+    def learning_route(i, c, f):
+        if not f.learning_gaps:
+            return None
+        if not f.fasttrack_out_of_reach:
+            return "fasttrack"
+        if f.greenfield or "innovate" in f.learning_areas:
+            return "innovation"
+        if f.assets > 0:
+            return "migration"
+        return "none"
+
     fact("learning_areas", learning_areas)
     fact("learning_gaps", learning_gaps)
+    fact("partner_skill_gaps", partner_skill_gaps)
+    fact("learning_route", learning_route)
     fact("kept_short_skills", lambda i, c, f: set(f.kept_skill_gaps))
     fact("days_short", days_short)
 
@@ -1370,13 +1388,31 @@ def build_pack(pol):
                                    "csp": 5, "self_service": -20}},
     ])
 
-    # an area kept back to learn under another default: a share for the guided route
-    rule(id="fit.culture.develop_skills.areas", stage="fit", weight="culture",
-         because=lambda i, c, f: "The organisation keeps " + show(f.learning_areas) + " to learn "
-         "in-house and is short of " + show(f.learning_gaps) + " there; Microsoft engineers guiding "
-         "that part of the work from set-up to production suit it.",
-         when=lambda i, c, f: len(f.learning_gaps) > 0 and not f.fasttrack_out_of_reach,
-         programmes={"fasttrack_for_azure": 10})
+    # an area kept back to learn under another default: a share for the guided route of the date
+    def learning(f):
+        return ("The organisation keeps " + show(f.learning_areas) + " to learn in-house and is short of "
+                + show(f.learning_gaps) + " there")
+    decide(on="f.learning_route", stage="fit", weight="culture", rows=[
+        {"id": "fit.culture.develop_skills.areas", "is": "fasttrack",
+         "because": lambda i, c, f: learning(f) + "; Microsoft engineers guiding that part of the work "
+         "from set-up to production suit it.",
+         "programmes": {"fasttrack_for_azure": 10}},
+        {"id": "fit.culture.develop_skills.areas.build_via_partner", "is": "innovation",
+         "because": lambda i, c, f: learning(f) + ", but FastTrack for Azure " + f.fasttrack_barrier
+         + "; the innovation programme, reached through a qualifying partner, brings Microsoft guidance "
+         "and skilling to that part of the build instead.",
+         "programmes": {"azure_innovate": 10}},
+        {"id": "fit.culture.develop_skills.areas.migrate_via_partner", "is": "migration",
+         "because": lambda i, c, f: learning(f) + ", but FastTrack for Azure " + f.fasttrack_barrier
+         + "; the migration programme, reached through a qualifying partner, brings step-by-step "
+         "guidance and skill building to that part of the move instead.",
+         "programmes": {"ammp": 10}},
+        {"id": "fit.culture.develop_skills.areas.no_route", "is": "none",
+         "because": lambda i, c, f: learning(f) + ", but FastTrack for Azure " + f.fasttrack_barrier
+         + ", and there is neither a build nor an estate for a partner-delivered programme to guide: "
+         "the public guidance is its route for that part.",
+         "score": {"self_service": 5}},
+    ])
 
     # wanting to learn counts against a provider doing the work, for the work kept only
     rule(id="fit.culture.develop_skills.in_house", stage="fit", weight="culture",
@@ -1553,16 +1589,16 @@ def build_pack(pol):
          score={"azure_expert_msp": 5, "self_service": -15})
 
     rule(id="fit.skills.broad_gap", stage="fit", weight="skills",
-         because=lambda i, c, f: show(len(f.skill_gaps)) + " skill areas are two or more levels "
-         "short of what the plans need (" + show(f.skill_gaps) + "); few teams close that many "
+         because=lambda i, c, f: show(len(f.partner_skill_gaps)) + " skill areas are two or more "
+         "levels short of what the plans need (" + show(f.partner_skill_gaps) + "); few teams close that many "
          "gaps alone, which is where a broad managed partner helps.",
          when=lambda i, c, f: f.broad_skill_gap and f.approach != "develop_skills"
          and not f.small_organisation,
          score={"azure_expert_msp": 15, "self_service": -15})
 
     rule(id="fit.skills.broad_gap.small", stage="fit", weight="skills",
-         because=lambda i, c, f: "A small organisation short of many skills (" + show(f.skill_gaps)
-         + ") or needing help in many areas needs extra hands it can buy in proportion: one "
+         because=lambda i, c, f: "A small organisation short of many skills ("
+         + show(f.partner_skill_gaps) + ") or needing help in many areas needs extra hands it can buy in proportion: one "
          "solution provider that moves, bills and supports, rather than a broad managed service.",
          when=lambda i, c, f: (f.broad_skill_gap or len(c.focus_areas) >= T.breadth_focus_areas)
          and f.small_organisation and f.approach != "develop_skills",

@@ -126,7 +126,7 @@
 ---@field skill_gaps any The skills short by at least thresholds.skill_gap_levels, in name order.
 ---@field short_skills any The same skills as a set: f.short_skills.operations is true when operations is short.
 ---@field no_skill_gap any The intake lists skills and none is short at all.
----@field broad_skill_gap any So many skills are short that few teams close the gaps alone.
+---@field broad_skill_gap any So many skills are short, outside the areas the team keeps to learn itself, that few teams close the gaps alone.
 ---@field average_maturity any The average maturity over the seven areas, 0 to 5.
 ---@field mission_critical_workloads any How many mission-critical workloads, in words for a report.
 ---@field unit_critical_workloads any How many unit-critical workloads, in words for a report.
@@ -156,6 +156,8 @@
 ---@field kept_skill_gaps any The skill gaps in the work the organisation keeps: those of f.skill_gaps that show up in at least one area not handed over (a skill with no area listed is kept), in name order.
 ---@field learning_areas any Areas the organisation keeps to learn itself where its default approach is another (culture.area_approach develop_skills), in area order.
 ---@field learning_gaps any The skill gaps that show up in one of f.learning_areas, in name order.
+---@field learning_route any Where the team gets Microsoft's guidance for the areas it keeps to learn (f.learning_gaps): 'fasttrack' when FastTrack for Azure (or what carries it) can take it on; when it cannot, 'innovation' when Innovate is one of them or nothing is to move (greenfield), 'migration' with an estate, 'none' with neither; nil when no such area has a gap.
+---@field partner_skill_gaps any The skill gaps a partner would be hired to close: those of f.skill_gaps that show up in at least one area not kept to learn (f.learning_areas; a skill with no area listed counts), in name order. The same as f.skill_gaps when no area is kept to learn.
 ---@field kept_short_skills any The same skills as a set: f.kept_short_skills.operations is true when operations is short and not handed over with its area.
 ---@field days_short any Days by which the contract lead time overruns the days left before the datacenter exit (0 when it fits; nil without both dates).
 

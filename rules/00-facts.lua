@@ -156,6 +156,13 @@ local SKILL_AREAS = {
 }
 share { SKILL_AREAS = SKILL_AREAS }
 
+-- A list as a set: set_of({ "a", "b" }).b is true.
+local function set_of(list)
+  local set = {}
+  for _, k in ipairs(list) do set[k] = true end
+  return set
+end
+
 fact { id = "skill_gap", doc = "For every skill the intake lists: the levels the plans need beyond what the team has.",
   value = function(intake)
     local out, s = {}, intake.skills or {}
@@ -174,11 +181,7 @@ fact { id = "skill_gaps", doc = "The skills short by at least thresholds.skill_g
 
 fact { id = "short_skills",
   doc = "The same skills as a set: f.short_skills.operations is true when operations is short.",
-  value = function(_, _, f)
-    local set = {}
-    for _, k in ipairs(f.skill_gaps) do set[k] = true end
-    return set
-  end }
+  value = function(_, _, f) return set_of(f.skill_gaps) end }
 
 fact { id = "no_skill_gap", doc = "The intake lists skills and none is short at all.",
   value = function(intake, _, f)
@@ -190,8 +193,9 @@ fact { id = "no_skill_gap", doc = "The intake lists skills and none is short at 
     return true
   end }
 
-fact { id = "broad_skill_gap", is = "#f.skill_gaps >= thresholds.broad_gap_skills",
-  doc = "So many skills are short that few teams close the gaps alone." }
+fact { id = "broad_skill_gap", is = "#f.partner_skill_gaps >= thresholds.broad_gap_skills",
+  doc = "So many skills are short, outside the areas the team keeps to learn itself, that few teams close the "
+    .. "gaps alone." }
 
 fact { id = "average_maturity", doc = "The average maturity over the seven areas, 0 to 5.",
   value = function(intake)
@@ -398,20 +402,34 @@ fact { id = "learning_areas", doc = "Areas the organisation keeps to learn itsel
   end }
 
 fact { id = "learning_gaps", doc = "The skill gaps that show up in one of f.learning_areas, in name order.",
+  value = function(_, _, f) return gaps_where(f, set_of(f.learning_areas), true, false) end }
+
+-- The guided route for the areas kept to learn follows the work in them:
+-- FastTrack while it can take the organisation on, else the programme a
+-- qualifying partner delivers for a build or for an estate.
+fact { id = "learning_route", doc = "Where the team gets Microsoft's guidance for the areas it keeps to learn "
+    .. "(f.learning_gaps): 'fasttrack' when FastTrack for Azure (or what carries it) can take it on; when it "
+    .. "cannot, 'innovation' when Innovate is one of them or nothing is to move (greenfield), 'migration' with an "
+    .. "estate, 'none' with neither; nil when no such area has a gap.",
   value = function(_, _, f)
-    local learning = {}
-    for _, a in ipairs(f.learning_areas) do learning[a] = true end
-    return gaps_where(f, learning, true, false)
+    if #f.learning_gaps == 0 then return nil end
+    if not f.fasttrack_out_of_reach then return "fasttrack" end
+    if f.greenfield or set_of(f.learning_areas).innovate then return "innovation" end
+    if f.assets > 0 then return "migration" end
+    return "none"
   end }
+
+-- A gap the team keeps to close itself is not a gap a partner is hired
+-- for: it counts once, for the guided route (fit.culture.develop_skills.areas).
+fact { id = "partner_skill_gaps", doc = "The skill gaps a partner would be hired to close: those of f.skill_gaps "
+    .. "that show up in at least one area not kept to learn (f.learning_areas; a skill with no area listed "
+    .. "counts), in name order. The same as f.skill_gaps when no area is kept to learn.",
+  value = function(_, _, f) return gaps_where(f, set_of(f.learning_areas), false, true) end }
 
 fact { id = "kept_short_skills",
   doc = "The same skills as a set: f.kept_short_skills.operations is true when operations is short and not "
     .. "handed over with its area.",
-  value = function(_, _, f)
-    local set = {}
-    for _, k in ipairs(f.kept_skill_gaps) do set[k] = true end
-    return set
-  end }
+  value = function(_, _, f) return set_of(f.kept_skill_gaps) end }
 
 -- ---- contracting against the deadline ----
 

@@ -88,16 +88,33 @@ decide {
 }
 
 -- An area kept back to learn, under another default approach, earns the
--- guided route a share of what wanting to learn everything earns (20): the
--- rest of the work goes the default's way.
-rule {
-  id = "fit.culture.develop_skills.areas",
+-- guided route of the date a share (10) of what wanting to learn
+-- everything earns (20): the rest of the work goes the default's way.
+decide {
+  on = "f.learning_route",
   stage = "fit",
   weight = "culture",
-  because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} there; "
-    .. "Microsoft engineers guiding that part of the work from set-up to production suit it.",
-  when = "#f.learning_gaps > 0 and not f.fasttrack_out_of_reach",
-  programmes = { fasttrack_for_azure = 10 },
+  rows = {
+    { id = "fit.culture.develop_skills.areas", is = "fasttrack",
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+        .. "there; Microsoft engineers guiding that part of the work from set-up to production suit it.",
+      programmes = { fasttrack_for_azure = 10 } },
+    { id = "fit.culture.develop_skills.areas.build_via_partner", is = "innovation",
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+        .. "there, but FastTrack for Azure {f.fasttrack_barrier}; the innovation programme, reached through a "
+        .. "qualifying partner, brings Microsoft guidance and skilling to that part of the build instead.",
+      programmes = { azure_innovate = 10 } },
+    { id = "fit.culture.develop_skills.areas.migrate_via_partner", is = "migration",
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+        .. "there, but FastTrack for Azure {f.fasttrack_barrier}; the migration programme, reached through a "
+        .. "qualifying partner, brings step-by-step guidance and skill building to that part of the move instead.",
+      programmes = { ammp = 10 } },
+    { id = "fit.culture.develop_skills.areas.no_route", is = "none",
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+        .. "there, but FastTrack for Azure {f.fasttrack_barrier}, and there is neither a build nor an estate for a "
+        .. "partner-delivered programme to guide: the public guidance is its route for that part.",
+      score = { self_service = 5 } },
+  },
 }
 
 -- Wanting to learn counts against a provider doing the work, but only for

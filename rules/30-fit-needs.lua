@@ -126,8 +126,8 @@ rule {
   id = "fit.skills.broad_gap",
   stage = "fit",
   weight = "skills",
-  because = "{#f.skill_gaps} skill areas are two or more levels short of what the plans need ({f.skill_gaps}); "
-    .. "few teams close that many gaps alone, which is where a broad managed partner helps.",
+  because = "{#f.partner_skill_gaps} skill areas are two or more levels short of what the plans need "
+    .. "({f.partner_skill_gaps}); few teams close that many gaps alone, which is where a broad managed partner helps.",
   when = "f.broad_skill_gap and f.approach ~= 'develop_skills' and not f.small_organisation",
   score = { azure_expert_msp = 15, self_service = -15 },
 }
@@ -136,9 +136,9 @@ rule {
   id = "fit.skills.broad_gap.small",
   stage = "fit",
   weight = "skills",
-  because = "A small organisation short of many skills ({f.skill_gaps}) or needing help in many areas needs extra "
-    .. "hands it can buy in proportion: one solution provider that moves, bills and supports, rather than a broad "
-    .. "managed service.",
+  because = "A small organisation short of many skills ({f.partner_skill_gaps}) or needing help in many areas "
+    .. "needs extra hands it can buy in proportion: one solution provider that moves, bills and supports, rather "
+    .. "than a broad managed service.",
   when = "(f.broad_skill_gap or #ctx.focus_areas >= thresholds.breadth_focus_areas) and f.small_organisation "
     .. "and f.approach ~= 'develop_skills'",
   score = { csp = 15, self_service = -15 },
