@@ -47,6 +47,12 @@ grep -q "^skills:" "$WORK/microsoft-forms/nordfjord-freight-as.yaml" || fail "sk
 grep -q "^  area_approach:" "$WORK/google-forms/nordfjord-freight-as.yaml" || fail "area_approach not imported"
 grep -qF 'notes: "The co-location contract ends on 30 June 2027.\nIt will not be renewed."' \
     "$WORK/microsoft-forms/nordfjord-freight-as.yaml" || fail "a quoted newline in a CRLF file was not kept as one line break"
+for form in microsoft-forms google-forms; do
+    grep -q "^  incumbent_replaced: true" "$WORK/$form/lumenfeld-software-gmbh.yaml" ||
+        fail "$form: 'Is that partner to be replaced?' did not become incumbent_replaced"
+    grep -q "incumbent_replaced" "$WORK/$form/kestrel-dental-clinics.yaml" &&
+        fail "$form: an unanswered 'Is that partner to be replaced?' was written"
+done
 ok "multi-select columns became list items; a quoted cell's CR LF became one line break"
 
 # ---- hostile and awkward rows ---------------------------------------------------------------
