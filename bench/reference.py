@@ -977,7 +977,11 @@ def build_pack(pol):
     fact("incumbent_partner", lambda i, c, f: "none" if f.incumbent_replaced else f.incumbent_answer)
     fact("replaced_partner", lambda i, c, f: f.incumbent_answer
          if f.incumbent_replaced and f.incumbent_answer != "none" else None)
-    fact("support_via_csp", answer="procurement.support_via_csp", default=False)
+    fact("support_via_csp_answer", answer="procurement.support_via_csp", default=False)
+    # support bought through a provider that is being replaced ends with it
+    fact("support_via_csp", lambda i, c, f: f.support_via_csp_answer and f.replaced_partner != "csp")
+    fact("support_leaving", lambda i, c, f: f.support_via_csp_answer and f.replaced_partner == "csp"
+         and f.support_held == "none")
     fact("account_team", answer="procurement.account_team", default=False)
     fact("self_service_preference", answer="culture.self_service_preference", default="medium")
     fact("billing_preference", answer="procurement.billing_preference")
@@ -1130,8 +1134,6 @@ def build_pack(pol):
     fact("contracting_presses", lambda i, c, f: f.review_contracts_early or f.exit_near)
     fact("new_contract_late", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.lead_time > 0 and f.lead_time >= f.exit_days)
-    fact("capacity_from_incumbent", lambda i, c, f: f.new_contract_late
-         and f.incumbent_partner != "none")
     fact("procurement_squeeze", lambda i, c, f: f.lead_time is not None and f.exit_days is not None
          and f.lead_time > 0 and f.lead_time * T.squeeze_parts >= f.exit_days)
 
@@ -1205,6 +1207,7 @@ def build_pack(pol):
         return "none"
 
     fact("learning_areas", learning_areas)
+    fact("kept_to_learn", lambda i, c, f: set(f.learning_areas))
     fact("learning_gaps", learning_gaps)
     fact("partner_skill_gaps", partner_skill_gaps)
     fact("learning_route", learning_route)
@@ -1539,11 +1542,31 @@ def build_pack(pol):
                    "platform is the one that answers when things break.",
                    {"azure_expert_msp": 15}),
     }
+    # kept to learn, the guiding help keeps its points and a partner doing the work earns none
+    LEARNED = {
+        "strategy": ("Strategy is a focus area the organisation keeps to learn itself: a data-driven "
+                     "assessment and Microsoft engineers help it shape the business case, where a "
+                     "partner would shape it for it.",
+                     {"solution_assessment": 10, "fasttrack_for_azure": 5}),
+        "ready": ("Ready is a focus area the organisation keeps to learn itself: a landing zone built "
+                  "with expert guidance teaches the team, where one built by a partner would not.",
+                  {"fasttrack_for_azure": 15}),
+        "migrate": ("Migrate is a focus area the organisation keeps to learn itself: a migration "
+                    "programme's Microsoft staff, free tooling and offers guide the team's own moves, "
+                    "where a partner's hands would make them for it.",
+                    {"ammp": 25}),
+        "govern": None,
+        "manage": ("Manage is a focus area the organisation keeps to learn itself: while the team "
+                   "learns to run the platform, a support plan answers when things break.",
+                   {"azure_support": 10}),
+    }
     for area, because, points in AREA_HELP:
         handed = HANDED_OVER.get(area)
+        learned = area in LEARNED
         rule(id="fit.need." + area, stage="fit", weight="needs", because=because,
-             when=lambda i, c, f, area=area, handed=handed: c.in_focus.get(area)
-             and not (handed and area in f.handed_over and not f.live_support_gap), score=points,
+             when=lambda i, c, f, area=area, handed=handed, learned=learned: c.in_focus.get(area)
+             and not (handed and area in f.handed_over and not f.live_support_gap)
+             and not (learned and area in f.kept_to_learn), score=points,
              scale_by_need=area)
         if handed:
             rule(id="fit.need." + area + ".handed_over", stage="fit", weight="needs",
@@ -1551,6 +1574,11 @@ def build_pack(pol):
                  when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over
                  and not f.live_support_gap,
                  score=handed[1], scale_by_need=area)
+        if LEARNED.get(area):
+            rule(id="fit.need." + area + ".learned", stage="fit", weight="needs",
+                 because=LEARNED[area][0],
+                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.kept_to_learn,
+                 score=LEARNED[area][1], scale_by_need=area)
 
     rule(id="fit.need.breadth", stage="fit", weight="needs",
          because=lambda i, c, f: show(len(c.focus_areas)) + " of the seven areas need help ("
@@ -1751,7 +1779,7 @@ def build_pack(pol):
     rule(id="fit.time.exit_near.capacity", stage="fit", weight="time",
          because=lambda i, c, f: "The datacenter-exit deadline " + show(f.exit_distance) + ": "
          "a partner with capacity can add the hands the migration needs before it.",
-         when=lambda i, c, f: f.exit_near and f.assets > 0 and not f.capacity_from_incumbent,
+         when=lambda i, c, f: f.exit_near and f.assets > 0 and not f.new_contract_late,
          score={"azure_expert_msp": 15})
 
     rule(id="fit.time.exit_within_two_years", stage="fit", weight="time",
@@ -2016,6 +2044,14 @@ def build_pack(pol):
                     "its response times meet this tier, and buy a direct plan only where they fall "
                     "short" + ("; production already runs in Azure, so check now." if live
                                else ", before the first production workload goes live."))
+        if f.support_leaving:
+            return (text + " Support is bought today through the Cloud Solution Provider being "
+                    "replaced and ends with its contract: "
+                    + ("production already runs in Azure, so buy a direct plan now to cover the "
+                       "change of provider, and drop it only once the new partner's support is "
+                       "signed and meets this tier." if live else
+                       "buy a direct plan before that contract ends, unless the new partner's "
+                       "support is signed by then and meets this tier."))
         if f.recommended_tier == "developer":
             # nothing in production: no production plan to buy yet, but one to plan
             return (text + " Held today: " + f.support_held_name + "; Developer is enough while "
@@ -2141,6 +2177,26 @@ def build_pack(pol):
                  when=lambda i, c, f, oid=oid: c.shortlisted[oid] and f.incumbent_partner == oid
                  and (f.review_contracts_early or f.exit_near),
                  replaces_catalogue_step=True, step=contract_step(o))
+
+    # the same kind of partner as the one being replaced: proposals without it, for the takeover
+    REPLACEMENT_STEP = {
+        "csp": "Ask two or three Cloud Solution Providers other than the one being replaced for a "
+               "proposal covering the transfer of the subscriptions and billing from the outgoing "
+               "provider, provisioning, billing and first-line support, and agree the support-case "
+               "and escalation path before signing.",
+        "azure_expert_msp": "Invite audited Azure Expert MSPs other than the one being replaced to "
+                            "present how they would take over what it runs and help in the requested "
+                            "areas, with a transition plan, and ask for customer references of "
+                            "similar size and sector.",
+    }
+    for oid in ("csp", "azure_expert_msp"):
+        if oid in OPTION_BY_ID:
+            rule(id="engage.replace." + oid, stage="engage",
+                 because="The partner being replaced is not a candidate for the same role; the new "
+                 "one must take over what it runs as well as the new work.",
+                 options=[oid],
+                 when=lambda i, c, f, oid=oid: c.shortlisted[oid] and f.replaced_partner == oid,
+                 replaces_catalogue_step=True, step=REPLACEMENT_STEP[oid])
 
     def squeeze_step(i, c, f):
         if f.exit_days <= 0:

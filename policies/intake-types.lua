@@ -93,7 +93,9 @@
 ---@field incumbent_replaced boolean Whether that partner is to be replaced rather than extended.
 ---@field incumbent_partner any The partner under contract that the organisation builds on: the intake's incumbent, or none when it is to be replaced.
 ---@field replaced_partner any The incumbent partner to be replaced (nil when none is).
----@field support_via_csp boolean Whether Azure support is bought through a Cloud Solution Provider today.
+---@field support_via_csp_answer boolean Whether Azure support is bought through a Cloud Solution Provider today, as the intake says.
+---@field support_via_csp any Azure support is bought through a Cloud Solution Provider today that the organisation keeps (not one being replaced).
+---@field support_leaving any The only Azure support held today comes through the Cloud Solution Provider being replaced, and ends with its contract.
 ---@field account_team boolean Whether a Microsoft account team covers the organisation.
 ---@field self_service_preference "low"|"medium"|"high" How strongly the team prefers to do the work itself from the public guidance: low, medium or high.
 ---@field billing_preference? "single_invoice"|"direct"|"pay_as_you_go"|"enterprise_agreement" How the organisation wants to be billed for Azure (nil when not given).
@@ -143,7 +145,6 @@
 ---@field extend_first any The incumbent partner as a set, when the exit is near: its row is told to extend its contract now (f.extend_first.csp is true for an incumbent CSP then).
 ---@field procurement_squeeze any Contracting would use a large share of the days left before the exit, or the exit has passed and any contracting comes after it.
 ---@field new_contract_late any A supplier contracted from today would be signed only on or after the datacenter exit: the usual lead time is at least the days left, or the exit has passed.
----@field capacity_from_incumbent any Extra hands before the exit can only come from the partner already under contract: a new one would be signed too late, and there is an incumbent.
 ---@field migration_programme any The name of the option that carries the migration programme (AMMP's line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.
 ---@field fasttrack_winding_down any FastTrack for Azure is legacy on the assessment date and no successor has started to carry it.
 ---@field fasttrack_out_of_reach any FastTrack for Azure cannot take this organisation on: closed without a paid subscription (f.fasttrack_closed), or winding down with nothing yet in its place.
@@ -155,6 +156,7 @@
 ---@field handed_over any The areas a partner is to run, as a set: every area but f.kept_areas when the approach is offload, else those of f.offloaded_areas (f.handed_over.manage is true when Manage is handed over).
 ---@field kept_skill_gaps any The skill gaps in the work the organisation keeps: those of f.skill_gaps that show up in at least one area not handed over (a skill with no area listed is kept), in name order.
 ---@field learning_areas any Areas the organisation keeps to learn itself where its default approach is another (culture.area_approach develop_skills), in area order.
+---@field kept_to_learn any The same areas as f.learning_areas, as a set: f.kept_to_learn.ready is true when Ready is kept to learn in-house.
 ---@field learning_gaps any The skill gaps that show up in one of f.learning_areas, in name order.
 ---@field learning_route any Where the team gets Microsoft's guidance for the areas it keeps to learn (f.learning_gaps): 'fasttrack' when FastTrack for Azure (or what carries it) can take it on; when it cannot, 'innovation' when Innovate is one of them or nothing is to move (greenfield), 'migration' with an estate, 'none' with neither; nil when no such area has a gap.
 ---@field partner_skill_gaps any The skill gaps a partner would be hired to close: those of f.skill_gaps that show up in at least one area not kept to learn (f.learning_areas; a skill with no area listed counts), in name order. The same as f.skill_gaps when no area is kept to learn.

@@ -35,8 +35,15 @@ fact { id = "incumbent_partner", doc = "The partner under contract that the orga
   is = "f.incumbent_replaced and 'none' or f.incumbent_answer" }
 fact { id = "replaced_partner", doc = "The incumbent partner to be replaced (nil when none is).",
   is = "f.incumbent_replaced and f.incumbent_answer ~= 'none' and f.incumbent_answer or nil" }
-fact { id = "support_via_csp", answer = "procurement.support_via_csp", default = false,
-  doc = "Whether Azure support is bought through a Cloud Solution Provider today." }
+fact { id = "support_via_csp_answer", answer = "procurement.support_via_csp", default = false,
+  doc = "Whether Azure support is bought through a Cloud Solution Provider today, as the intake says." }
+-- support bought through a provider that is being replaced ends with it
+fact { id = "support_via_csp", doc = "Azure support is bought through a Cloud Solution Provider today that the "
+    .. "organisation keeps (not one being replaced).",
+  is = "f.support_via_csp_answer and f.replaced_partner ~= 'csp'" }
+fact { id = "support_leaving", doc = "The only Azure support held today comes through the Cloud Solution Provider "
+    .. "being replaced, and ends with its contract.",
+  is = "f.support_via_csp_answer and f.replaced_partner == 'csp' and f.support_held == 'none'" }
 fact { id = "account_team", answer = "procurement.account_team", default = false,
   doc = "Whether a Microsoft account team covers the organisation." }
 fact { id = "self_service_preference", answer = "culture.self_service_preference", default = "medium",
@@ -306,9 +313,6 @@ fact { id = "procurement_squeeze", doc = "Contracting would use a large share of
 fact { id = "new_contract_late", doc = "A supplier contracted from today would be signed only on or after the "
     .. "datacenter exit: the usual lead time is at least the days left, or the exit has passed.",
   is = "f.procurement_squeeze and f.lead_time >= f.exit_days" }
-fact { id = "capacity_from_incumbent", doc = "Extra hands before the exit can only come from the partner already "
-    .. "under contract: a new one would be signed too late, and there is an incumbent.",
-  is = "f.new_contract_late and f.incumbent_partner ~= 'none'" }
 
 fact { id = "migration_programme", doc = "The name of the option that carries the migration programme (AMMP's "
     .. "line) on the assessment date, for a reason that speaks of 'a migration programme'; nil when none does.",
@@ -401,8 +405,12 @@ fact { id = "learning_areas", doc = "Areas the organisation keeps to learn itsel
     return areas_where(intake, is_develop_skills)
   end }
 
+fact { id = "kept_to_learn", doc = "The same areas as f.learning_areas, as a set: f.kept_to_learn.ready is true "
+    .. "when Ready is kept to learn in-house.",
+  value = function(_, _, f) return set_of(f.learning_areas) end }
+
 fact { id = "learning_gaps", doc = "The skill gaps that show up in one of f.learning_areas, in name order.",
-  value = function(_, _, f) return gaps_where(f, set_of(f.learning_areas), true, false) end }
+  value = function(_, _, f) return gaps_where(f, f.kept_to_learn, true, false) end }
 
 -- The guided route for the areas kept to learn follows the work in them:
 -- FastTrack while it can take the organisation on, else the programme a
@@ -414,7 +422,7 @@ fact { id = "learning_route", doc = "Where the team gets Microsoft's guidance fo
   value = function(_, _, f)
     if #f.learning_gaps == 0 then return nil end
     if not f.fasttrack_out_of_reach then return "fasttrack" end
-    if f.greenfield or set_of(f.learning_areas).innovate then return "innovation" end
+    if f.greenfield or f.kept_to_learn.innovate then return "innovation" end
     if f.assets > 0 then return "migration" end
     return "none"
   end }
@@ -424,7 +432,7 @@ fact { id = "learning_route", doc = "Where the team gets Microsoft's guidance fo
 fact { id = "partner_skill_gaps", doc = "The skill gaps a partner would be hired to close: those of f.skill_gaps "
     .. "that show up in at least one area not kept to learn (f.learning_areas; a skill with no area listed "
     .. "counts), in name order. The same as f.skill_gaps when no area is kept to learn.",
-  value = function(_, _, f) return gaps_where(f, set_of(f.learning_areas), false, true) end }
+  value = function(_, _, f) return gaps_where(f, f.kept_to_learn, false, true) end }
 
 fact { id = "kept_short_skills",
   doc = "The same skills as a set: f.kept_short_skills.operations is true when operations is short and not "

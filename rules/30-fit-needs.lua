@@ -9,7 +9,11 @@ local AREA_HELP = {
   { area = "strategy",
     because = "Strategy is a focus area: a data-driven assessment or a consulting partner can build the business "
       .. "case and technology strategy, and Microsoft engineers can help shape the vision.",
-    score = { solution_assessment = 10, azure_expert_msp = 5, fasttrack_for_azure = 5 } },
+    score = { solution_assessment = 10, azure_expert_msp = 5, fasttrack_for_azure = 5 },
+    learned = {
+      because = "Strategy is a focus area the organisation keeps to learn itself: a data-driven assessment and "
+        .. "Microsoft engineers help it shape the business case, where a partner would shape it for it.",
+      score = { solution_assessment = 10, fasttrack_for_azure = 5 } } },
   { area = "plan",
     because = "Plan is a focus area: the portfolio has to be discovered and assessed with tooling, which a "
       .. "Solution Assessment does on its own and a migration programme does as its first step.",
@@ -17,12 +21,20 @@ local AREA_HELP = {
   { area = "ready",
     because = "Ready is a focus area: a landing zone is best built with expert guidance or by a partner that also "
       .. "provisions the subscriptions.",
-    score = { azure_expert_msp = 5, csp = 5, fasttrack_for_azure = 15 } },
+    score = { azure_expert_msp = 5, csp = 5, fasttrack_for_azure = 15 },
+    learned = {
+      because = "Ready is a focus area the organisation keeps to learn itself: a landing zone built with expert "
+        .. "guidance teaches the team, where one built by a partner would not.",
+      score = { fasttrack_for_azure = 15 } } },
   { area = "migrate",
     because = "Migrate is a focus area: moving workloads takes hands, which a solution provider or a managed "
       .. "partner supplies, and a migration programme's partners, Microsoft staff, free tooling and offers lower "
       .. "its cost.",
-    score = { azure_expert_msp = 5, csp = 5, ammp = 25 } },
+    score = { azure_expert_msp = 5, csp = 5, ammp = 25 },
+    learned = {
+      because = "Migrate is a focus area the organisation keeps to learn itself: a migration programme's Microsoft "
+        .. "staff, free tooling and offers guide the team's own moves, where a partner's hands would make them for it.",
+      score = { ammp = 25 } } },
   { area = "innovate",
     because = "Innovate is a focus area: building or re-architecting solutions benefits from innovation funding "
       .. "and from Microsoft engineers who have built similar solutions.",
@@ -30,11 +42,17 @@ local AREA_HELP = {
   { area = "govern",
     because = "Govern is a focus area: ongoing governance and controls are a managed service that Azure Expert "
       .. "MSPs are audited to deliver.",
-    score = { azure_expert_msp = 15 } },
+    score = { azure_expert_msp = 15 },
+    -- kept to learn, governance is the team's own work: nothing to credit
+    learned = {} },
   { area = "manage",
     because = "Manage is a focus area: operating the platform and workloads calls for a managed service provider, "
       .. "or at least a provider or support plan that answers when things break.",
     score = { azure_expert_msp = 15, csp = 10, azure_support = 10 },
+    learned = {
+      because = "Manage is a focus area the organisation keeps to learn itself: while the team learns to run the "
+        .. "platform, a support plan answers when things break.",
+      score = { azure_support = 10 } },
     -- handed over, the partner that runs it is the one that answers: the
     -- other shares of the area go with it. Not while production already
     -- runs in Azure short of support: until the partner is signed,
@@ -46,18 +64,35 @@ local AREA_HELP = {
       unless = "f.live_support_gap" } },
 }
 
+-- An area kept to learn (`learned`) is the team's own work: the help that
+-- guides it there keeps its points, a partner that would do the work for it
+-- earns none (fit.culture.develop_skills.areas credits the learning itself).
 for _, h in ipairs(AREA_HELP) do
   local focus = "ctx.in_focus." .. h.area
+  local when = focus
+  if h.handed_over then
+    when = focus .. " and (not f.handed_over." .. h.area .. " or " .. h.handed_over.unless .. ")"
+  end
   rule {
     id = "fit.need." .. h.area,
     stage = "fit",
     weight = "needs",
     because = h.because,
-    when = h.handed_over and (focus .. " and (not f.handed_over." .. h.area .. " or " .. h.handed_over.unless .. ")")
-      or focus,
+    when = h.learned and (when .. " and not f.kept_to_learn." .. h.area) or when,
     score = h.score,
     scale_by_need = h.area,
   }
+  if h.learned and h.learned.score then
+    rule {
+      id = "fit.need." .. h.area .. ".learned",
+      stage = "fit",
+      weight = "needs",
+      because = h.learned.because,
+      when = focus .. " and f.kept_to_learn." .. h.area,
+      score = h.learned.score,
+      scale_by_need = h.area,
+    }
+  end
   if h.handed_over then
     rule {
       id = "fit.need." .. h.area .. ".handed_over",

@@ -156,15 +156,17 @@ rule {
 }
 
 -- The extra hands a near exit calls for come from a new managed-service
--- partner only while one can still be contracted in time; otherwise from
--- the partner already signed (fit.procurement.incumbent.only_route).
+-- partner only while one can still be contracted before it; otherwise only
+-- from a partner already signed (fit.procurement.incumbent.only_route),
+-- and with none, a new partner's hands come after the exit like any
+-- other's, so they earn nothing here.
 rule {
   id = "fit.time.exit_near.capacity",
   stage = "fit",
   weight = "time",
   because = "The datacenter-exit deadline {f.exit_distance}: a partner with capacity can add the hands the "
     .. "migration needs before it.",
-  when = "f.exit_near and f.assets > 0 and not f.capacity_from_incumbent",
+  when = "f.exit_near and f.assets > 0 and not f.new_contract_late",
   score = { azure_expert_msp = 15 },
 }
 

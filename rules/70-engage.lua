@@ -19,6 +19,12 @@ rule {
         .. "meet this tier, and buy a direct plan only where they fall short"
         .. (live and "; production already runs in Azure, so check now." or ", before the first production "
           .. "workload goes live.")
+    elseif f.support_leaving then
+      return text .. " Support is bought today through the Cloud Solution Provider being replaced and ends with "
+        .. "its contract: " .. (live and "production already runs in Azure, so buy a direct plan now to cover the "
+          .. "change of provider, and drop it only once the new partner's support is signed and meets this tier."
+          or "buy a direct plan before that contract ends, unless the new partner's support is signed by then and "
+          .. "meets this tier.")
     elseif f.recommended_tier == "developer" then
       -- nothing in production: no production plan to buy yet, but one to plan
       return text .. " Held today: " .. f.support_held_name .. "; Developer is enough while nothing runs in "
@@ -159,6 +165,31 @@ for _, id in ipairs({ "csp", "azure_expert_msp" }) do
         .. "' and (f.review_contracts_early or f.exit_near)",
       replaces_catalogue_step = true,
       step = contract_step(o),
+    }
+  end
+end
+
+-- The same kind of partner as the one being replaced: the round of
+-- proposals leaves the outgoing one out and asks for the takeover.
+local REPLACEMENT_STEP = {
+  csp = "Ask two or three Cloud Solution Providers other than the one being replaced for a proposal covering "
+    .. "the transfer of the subscriptions and billing from the outgoing provider, provisioning, billing and "
+    .. "first-line support, and agree the support-case and escalation path before signing.",
+  azure_expert_msp = "Invite audited Azure Expert MSPs other than the one being replaced to present how they would "
+    .. "take over what it runs and help in the requested areas, with a transition plan, and ask for customer "
+    .. "references of similar size and sector.",
+}
+for _, id in ipairs({ "csp", "azure_expert_msp" }) do
+  if OPTION_BY_ID[id] then
+    rule {
+      id = "engage.replace." .. id,
+      stage = "engage",
+      because = "The partner being replaced is not a candidate for the same role; the new one must take over what "
+        .. "it runs as well as the new work.",
+      options = { id },
+      when = "ctx.shortlisted." .. id .. " and f.replaced_partner == '" .. id .. "'",
+      replaces_catalogue_step = true,
+      step = REPLACEMENT_STEP[id],
     }
   end
 end
