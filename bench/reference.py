@@ -2065,6 +2065,17 @@ def build_pack(pol):
                 + ("; production already runs in Azure, so upgrade now." if live
                    else "; upgrade before the first production workload goes live."))
 
+    # before the tier to buy: whether to buy a direct plan at all
+    rule(id="engage.csp.support_overlap", stage="engage",
+         because="A Cloud Solution Provider is the first point of contact for support, so buying a "
+         "direct plan as well can mean paying twice.",
+         options=["csp", "azure_support"],
+         when=lambda i, c, f: c.shortlisted["csp"] and c.shortlisted["azure_support"]
+         and not f.support_via_csp,
+         step="Before buying or upgrading a direct plan, decide whether technical support comes "
+         "through the Cloud Solution Provider or a direct Azure support plan, and write the "
+         "escalation path into the contract.")
+
     rule(id="engage.support.tier", stage="engage",
          because="The support tier follows the criticality of the workloads, compared with the "
          "plan held today.",
@@ -2089,6 +2100,18 @@ def build_pack(pol):
                     "framework or pre-approved supplier, while the new contract is signed")
         return ("use a framework or pre-approved supplier, or start a bridging engagement while "
                 "the contract is signed")
+
+    def when_squeezed(f, option_id):
+        """What to do when the contract still fits before the exit but eats much of the time."""
+        if f.incumbent_partner == option_id:
+            return ("extend it by a change or work order under the agreement already signed "
+                    "rather than wait for a new contract")
+        if f.incumbent_partner != "none":
+            named = next(("the incumbent " + o["name"] for o in OPTIONS
+                          if o["id"] == f.incumbent_partner), "the current partner")
+            return ("ask for an expedited or framework route, or start the first phase with "
+                    + named + " under the agreement already signed")
+        return "ask for an expedited or framework route"
 
     def change_clause(c, oid):
         """What a step adds when the option changes within the notice window."""
@@ -2147,6 +2170,11 @@ def build_pack(pol):
                                  "the datacenter exit")
                     if not escalated:
                         parts.append(", so " + when_too_slow(f, o["id"]))
+                elif incumbent:
+                    # the arithmetic is the new contract's, not the extension's
+                    parts.append(", which would leave " + lua_str(d - lt) + " of the " + lua_str(d)
+                                 + " days before the datacenter exit; a change to the agreement "
+                                 "already signed need not wait that long")
                 else:
                     parts.append("; " + lua_str(d - lt) + " of the " + lua_str(d)
                                  + " days before the datacenter exit remain once the contract is "
@@ -2211,7 +2239,7 @@ def build_pack(pol):
                     + ".")
         return ("Escalate procurement: a " + lua_str(f.lead_time) + "-day contract cycle uses "
                 + lua_str(f.lead_time) + " of the " + lua_str(f.exit_days) + " days left before "
-                "the datacenter exit; ask for an expedited or framework route.")
+                "the datacenter exit; " + when_squeezed(f, c.top) + ".")
 
     rule(id="engage.contract.deadline_squeeze", stage="engage",
          because="When contracting would use up a third or more of the time left before a "
@@ -2280,16 +2308,6 @@ def build_pack(pol):
          because="When one option clearly outscores the rest, the guidance is to start the "
          "contract review with it rather than wait for the full plan.",
          options="top", when=leader_when, step=leader_step)
-
-    rule(id="engage.csp.support_overlap", stage="engage",
-         because="A Cloud Solution Provider is the first point of contact for support, so buying a "
-         "direct plan as well can mean paying twice.",
-         options=["csp", "azure_support"],
-         when=lambda i, c, f: c.shortlisted["csp"] and c.shortlisted["azure_support"]
-         and not f.support_via_csp,
-         step="Before buying or upgrading a direct plan, decide whether technical support comes "
-         "through the Cloud Solution Provider or a direct Azure support plan, and write the "
-         "escalation path into the contract.")
 
     rule(id="engage.msp.regulated", stage="engage",
          because="Regulators expect outsourcing to be checked against their rules before contracts "

@@ -1,6 +1,20 @@
 -- Stage 4: begin contract and paperwork reviews. These rules add next steps
 -- to report rows; they never change scores or the shortlist.
 
+-- Before the tier to buy: whether to buy a direct plan at all (the
+-- steps of a row keep the order of the rules).
+rule {
+  id = "engage.csp.support_overlap",
+  stage = "engage",
+  because = "A Cloud Solution Provider is the first point of contact for support, so buying a direct plan as well "
+    .. "can mean paying twice.",
+  options = { "csp", "azure_support" },
+  when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp",
+  step = "Before buying or upgrading a direct plan, decide whether technical support comes through the Cloud "
+    .. "Solution Provider or a direct Azure support "
+    .. "plan, and write the escalation path into the contract.",
+}
+
 rule {
   id = "engage.support.tier",
   stage = "engage",
@@ -64,6 +78,20 @@ local function when_too_slow(f, option_id)
   return "use a framework or pre-approved supplier, or start a bridging engagement while the contract is signed"
 end
 
+-- What to do when a contract still fits before the exit but eats much of
+-- the time: a partner already signed can start the work sooner.
+local function when_squeezed(f, option_id)
+  if f.incumbent_partner == option_id then
+    return "extend it by a change or work order under the agreement already signed rather than wait for a new "
+      .. "contract"
+  elseif f.incumbent_partner ~= "none" then
+    local o = OPTION_BY_ID[f.incumbent_partner]
+    return "ask for an expedited or framework route, or start the first phase with "
+      .. (o and ("the incumbent " .. o.name) or "the current partner") .. " under the agreement already signed"
+  end
+  return "ask for an expedited or framework route"
+end
+
 -- What a contract step adds when the option changes (bundled, retired)
 -- within the notice window: a contract signed after that date must
 -- survive the change. "" when nothing changes that soon.
@@ -122,6 +150,10 @@ local function contract_step(o)
         local over = lt > d and ((lt - d) .. " days more than") or "as long as"
         parts[#parts + 1] = "; that is " .. over .. " the " .. d .. " days left before the datacenter exit"
         if not escalated then parts[#parts + 1] = ", so " .. when_too_slow(f, o.id) end
+      elseif incumbent then
+        -- the arithmetic is the new contract's, not the extension's
+        parts[#parts + 1] = ", which would leave " .. (d - lt) .. " of the " .. d .. " days before the datacenter "
+          .. "exit; a change to the agreement already signed need not wait that long"
       else
         parts[#parts + 1] = "; " .. (d - lt) .. " of the " .. d
           .. " days before the datacenter exit remain once the contract is signed"
@@ -212,7 +244,7 @@ rule {
         .. "."
     end
     return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle uses " .. f.lead_time .. " of the "
-      .. f.exit_days .. " days left before the datacenter exit; ask for an expedited or framework route."
+      .. f.exit_days .. " days left before the datacenter exit; " .. when_squeezed(f, ctx.top) .. "."
   end,
 }
 
@@ -283,18 +315,6 @@ rule {
     -- a leader about to change (bundled, retired): the contract must survive it
     return text .. change_clause(ctx, ctx.top)
   end,
-}
-
-rule {
-  id = "engage.csp.support_overlap",
-  stage = "engage",
-  because = "A Cloud Solution Provider is the first point of contact for support, so buying a direct plan as well "
-    .. "can mean paying twice.",
-  options = { "csp", "azure_support" },
-  when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp",
-  step = "Before buying or upgrading a direct plan, decide whether technical support comes through the Cloud "
-    .. "Solution Provider or a direct Azure support "
-    .. "plan, and write the escalation path into the contract.",
 }
 
 rule {
