@@ -977,6 +977,8 @@ def build_pack(pol):
     fact("incumbent_partner", lambda i, c, f: "none" if f.incumbent_replaced else f.incumbent_answer)
     fact("replaced_partner", lambda i, c, f: f.incumbent_answer
          if f.incumbent_replaced and f.incumbent_answer != "none" else None)
+    fact("who_to_ask", lambda i, c, f: "the Microsoft account team or a partner" if f.account_team
+         else "a partner")
     fact("support_via_csp_answer", answer="procurement.support_via_csp", default=False)
     # support bought through a provider that is being replaced ends with it
     fact("support_via_csp", lambda i, c, f: f.support_via_csp_answer and f.replaced_partner != "csp")
@@ -1124,8 +1126,11 @@ def build_pack(pol):
     # support comes with a CSP (bought through one, or one invoice wanted) at Standard or below
     fact("live_support_gap", lambda i, c, f: f.support_below_tier and f.production_in_azure)
     fact("support_through_csp", lambda i, c, f: (f.support_via_csp
-                                                 or f.billing_preference == "single_invoice")
+                                                 or f.support_awaits_csp)
          and TIER_ORDER[f.recommended_tier] <= TIER_ORDER["standard"])
+    # a provider's support to come does not answer for production running today
+    fact("support_awaits_csp", lambda i, c, f: f.billing_preference == "single_invoice"
+         and not f.support_via_csp)
 
     fact("review_contracts_early", lambda i, c, f: f.approved_vendor_list
          or (f.lead_time is not None and f.lead_time >= T.contract_lead_days))
@@ -1960,9 +1965,8 @@ def build_pack(pol):
                                   and c.carrier(o["id"]) != o["id"]])
 
     rule(id="shortlist.legacy.gap", stage="shortlist",
-         because="The programme is winding down and what replaces it has not started on this "
-         "date: ask the Microsoft account team or a partner which route is open before counting "
-         "on it.",
+         because=lambda i, c, f: "The programme is winding down and what replaces it has not "
+         "started on this date: ask " + f.who_to_ask + " which route is open before counting on it.",
          exclude=lambda i, c, f: [o["id"] for o in OPTIONS if c.lifecycle(o["id"]) == "legacy"
                                   and c.carrier(o["id"]) == o["id"]])
 
@@ -2035,6 +2039,13 @@ def build_pack(pol):
         if f.support_covered:
             return (text + " The " + f.support_held_name + " plan held today already covers this; "
                     "review it at renewal.")
+        if f.support_through_csp and f.live_support_gap and f.support_awaits_csp:
+            # the provider is not signed yet, and production runs today
+            return (text + " Support is to come with the Cloud Solution Provider, but production "
+                    "already runs in Azure on " + f.support_held_name + ": until the provider's "
+                    "support is signed the live workloads have no " + f.recommended_tier_name
+                    + " response, so upgrade now or have the provider's support start on signature, "
+                    "and write response times that meet this tier into its contract.")
         if f.support_through_csp:
             return (text + " Support comes with the Cloud Solution Provider: write response times "
                     "that meet it into the provider's contract instead of buying a direct plan.")
@@ -2071,7 +2082,7 @@ def build_pack(pol):
          "direct plan as well can mean paying twice.",
          options=["csp", "azure_support"],
          when=lambda i, c, f: c.shortlisted["csp"] and c.shortlisted["azure_support"]
-         and not f.support_via_csp,
+         and not f.support_via_csp and not f.live_support_gap,
          step="Before buying or upgrading a direct plan, decide whether technical support comes "
          "through the Cloud Solution Provider or a direct Azure support plan, and write the "
          "escalation path into the contract.")

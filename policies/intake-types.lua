@@ -97,6 +97,7 @@
 ---@field support_via_csp any Azure support is bought through a Cloud Solution Provider today that the organisation keeps (not one being replaced).
 ---@field support_leaving any The only Azure support held today comes through the Cloud Solution Provider being replaced, and ends with its contract.
 ---@field account_team boolean Whether a Microsoft account team covers the organisation.
+---@field who_to_ask any Whom to ask about Microsoft's programmes, in words for a reason: the account team or a partner, or a partner alone where no account team covers the organisation.
 ---@field self_service_preference "low"|"medium"|"high" How strongly the team prefers to do the work itself from the public guidance: low, medium or high.
 ---@field billing_preference? "single_invoice"|"direct"|"pay_as_you_go"|"enterprise_agreement" How the organisation wants to be billed for Azure (nil when not given).
 ---@field adoption_phase? "exploring"|"planning"|"migrating"|"operating" Where the adoption stands: exploring, planning, migrating or operating.
@@ -140,6 +141,7 @@
 ---@field support_below_tier any The workloads call for Standard or above, and the plan held is below it. Support bought through a Cloud Solution Provider with no direct plan is not known to fall short: the provider's terms decide (engage.support.tier says to check them).
 ---@field live_support_gap any Production already runs in Azure below the recommended support tier: the gap is open today.
 ---@field support_through_csp any Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the workloads call for no more than Standard, which a provider's first-line support covers.
+---@field support_awaits_csp any Support is to come with a Cloud Solution Provider not yet bought from: one invoice is wanted, and no support is bought through a provider the organisation keeps.
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.
 ---@field contracting_presses any A partner already under contract has a head start that matters here: contracting is slow, or the exit is near.
 ---@field extend_first any The incumbent partner as a set, when the exit is near: its row is told to extend its contract now (f.extend_first.csp is true for an incumbent CSP then).

@@ -46,6 +46,9 @@ fact { id = "support_leaving", doc = "The only Azure support held today comes th
   is = "f.support_via_csp_answer and f.replaced_partner == 'csp' and f.support_held == 'none'" }
 fact { id = "account_team", answer = "procurement.account_team", default = false,
   doc = "Whether a Microsoft account team covers the organisation." }
+fact { id = "who_to_ask", doc = "Whom to ask about Microsoft's programmes, in words for a reason: the account "
+    .. "team or a partner, or a partner alone where no account team covers the organisation.",
+  is = "f.account_team and 'the Microsoft account team or a partner' or 'a partner'" }
 fact { id = "self_service_preference", answer = "culture.self_service_preference", default = "medium",
   doc = "How strongly the team prefers to do the work itself from the public guidance: low, medium or high." }
 fact { id = "billing_preference", answer = "procurement.billing_preference",
@@ -288,9 +291,14 @@ fact { id = "support_through_csp",
   doc = "Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the "
     .. "workloads call for no more than Standard, which a provider's first-line support covers.",
   value = function(_, _, f)
-    return (f.support_via_csp or f.billing_preference == "single_invoice")
+    return (f.support_via_csp or f.support_awaits_csp)
       and TIER_ORDER[f.recommended_tier] <= TIER_ORDER.standard
   end }
+-- a provider's support to come does not answer yet for production running
+-- today (engage.support.tier says what does meanwhile)
+fact { id = "support_awaits_csp", doc = "Support is to come with a Cloud Solution Provider not yet bought from: "
+    .. "one invoice is wanted, and no support is bought through a provider the organisation keeps.",
+  is = "f.billing_preference == 'single_invoice' and not f.support_via_csp" }
 
 -- ---- procurement ----
 

@@ -26,8 +26,8 @@ rule {
 rule {
   id = "shortlist.legacy.gap",
   stage = "shortlist",
-  because = "The programme is winding down and what replaces it has not started on this date: ask the Microsoft "
-    .. "account team or a partner which route is open before counting on it.",
+  because = "The programme is winding down and what replaces it has not started on this date: ask {f.who_to_ask} "
+    .. "which route is open before counting on it.",
   exclude = function(_, ctx) return legacy_options(ctx, false) end,
 }
 

@@ -9,7 +9,8 @@ rule {
   because = "A Cloud Solution Provider is the first point of contact for support, so buying a direct plan as well "
     .. "can mean paying twice.",
   options = { "csp", "azure_support" },
-  when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp",
+  -- an open gap is closed first (engage.support.tier says how long for)
+  when = "ctx.shortlisted.csp and ctx.shortlisted.azure_support and not f.support_via_csp and not f.live_support_gap",
   step = "Before buying or upgrading a direct plan, decide whether technical support comes through the Cloud "
     .. "Solution Provider or a direct Azure support "
     .. "plan, and write the escalation path into the contract.",
@@ -25,6 +26,12 @@ rule {
     local live = f.production_in_azure
     if f.support_covered then
       return text .. " The " .. f.support_held_name .. " plan held today already covers this; review it at renewal."
+    elseif f.support_through_csp and f.live_support_gap and f.support_awaits_csp then
+      -- the provider is not signed yet, and production runs today
+      return text .. " Support is to come with the Cloud Solution Provider, but production already runs in Azure "
+        .. "on " .. f.support_held_name .. ": until the provider's support is signed the live workloads have no "
+        .. f.recommended_tier_name .. " response, so upgrade now or have the provider's support start on signature, "
+        .. "and write response times that meet this tier into its contract."
     elseif f.support_through_csp then
       return text .. " Support comes with the Cloud Solution Provider: write response times that meet it into the "
         .. "provider's contract instead of buying a direct plan."
