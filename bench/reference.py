@@ -2044,8 +2044,8 @@ def build_pack(pol):
             return (text + " Support is to come with the Cloud Solution Provider, but production "
                     "already runs in Azure on " + f.support_held_name + ": until the provider's "
                     "support is signed the live workloads have no " + f.recommended_tier_name
-                    + " response, so upgrade now or have the provider's support start on signature, "
-                    "and write response times that meet this tier into its contract.")
+                    + " response, so sign the provider first, with its support starting on signature "
+                    "and response times that meet this tier written into its contract.")
         if f.support_through_csp:
             return (text + " Support comes with the Cloud Solution Provider: write response times "
                     "that meet it into the provider's contract instead of buying a direct plan.")

@@ -30,8 +30,8 @@ rule {
       -- the provider is not signed yet, and production runs today
       return text .. " Support is to come with the Cloud Solution Provider, but production already runs in Azure "
         .. "on " .. f.support_held_name .. ": until the provider's support is signed the live workloads have no "
-        .. f.recommended_tier_name .. " response, so upgrade now or have the provider's support start on signature, "
-        .. "and write response times that meet this tier into its contract."
+        .. f.recommended_tier_name .. " response, so sign the provider first, with its support starting on "
+        .. "signature and response times that meet this tier written into its contract."
     elseif f.support_through_csp then
       return text .. " Support comes with the Cloud Solution Provider: write response times that meet it into the "
         .. "provider's contract instead of buying a direct plan."
