@@ -1432,8 +1432,8 @@ def build_pack(pol):
 
     rule(id="fit.culture.offload.areas", stage="fit", weight="culture",
          because=lambda i, c, f: "The organisation wants a partner to run " + show(f.offloaded_areas)
-         + " while it keeps the rest in-house; running such processes end to end is what an "
-         "Azure Expert MSP is audited for, in proportion to how much is handed over.",
+         + " while the rest follows its own approach; running such processes end to end is what "
+         "an Azure Expert MSP is audited for, in proportion to how much is handed over.",
          when=lambda i, c, f: len(f.offloaded_areas) > 0 and f.approach != "offload",
          # weighed by its size: a share per area, up to handing over everything
          score=lambda i, c, f: {"azure_expert_msp": min(len(f.offloaded_areas)
@@ -1668,7 +1668,10 @@ def build_pack(pol):
     rule(id="fit.skills.finops", stage="fit", weight="skills",
          because="FinOps skills are short; a provider's consolidated billing and cost reporting "
          "gives spending control while the team learns to manage cloud costs.",
-         when=lambda i, c, f: "finops" in f.short_skills, score={"csp": 5, "azure_expert_msp": 5})
+         # bought directly from Microsoft, no provider bills
+         when=lambda i, c, f: "finops" in f.short_skills
+         and f.billing_preference not in ("enterprise_agreement", "direct"),
+         score={"csp": 5, "azure_expert_msp": 5})
 
     # ---- 40-fit-estate.lua -------------------------------------------------------------
 

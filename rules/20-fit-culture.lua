@@ -134,9 +134,9 @@ rule {
   id = "fit.culture.offload.areas",
   stage = "fit",
   weight = "culture",
-  because = "The organisation wants a partner to run {f.offloaded_areas} while it keeps the rest in-house; running "
-    .. "such processes end to end is what an Azure Expert MSP is audited for, in proportion to how much is handed "
-    .. "over.",
+  because = "The organisation wants a partner to run {f.offloaded_areas} while the rest follows its own approach; "
+    .. "running such processes end to end is what an Azure Expert MSP is audited for, in proportion to how much is "
+    .. "handed over.",
   when = "#f.offloaded_areas > 0 and f.approach ~= 'offload'",
   -- the ask is weighed by its size: each area handed over adds its share,
   -- up to what handing over everything earns (fit.culture.offload)

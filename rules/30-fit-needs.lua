@@ -228,6 +228,9 @@ rule {
   weight = "skills",
   because = "FinOps skills are short; a provider's consolidated billing and cost reporting gives spending control "
     .. "while the team learns to manage cloud costs.",
-  when = "f.short_skills.finops",
+  -- bought directly from Microsoft (an enterprise agreement, or online),
+  -- no provider bills, so its billing is no help
+  when = "f.short_skills.finops and f.billing_preference ~= 'enterprise_agreement' "
+    .. "and f.billing_preference ~= 'direct'",
   score = { csp = 5, azure_expert_msp = 5 },
 }
