@@ -1211,6 +1211,20 @@ def build_pack(pol):
             return "migration"
         return "none"
 
+    def change_before_signing(i, c, f):
+        out = {}
+        if f.lead_time is None:
+            return out
+        for o in OPTIONS:
+            for e in (o.get("lifecycle") or []) if o.get("contracted") else []:
+                days = c.days_until(e["from"])
+                if days > 0:
+                    if days <= f.lead_time:
+                        out[o["id"]] = e
+                    break
+        return out
+
+    fact("change_before_signing", change_before_signing)
     fact("learning_areas", learning_areas)
     fact("kept_to_learn", lambda i, c, f: set(f.learning_areas))
     fact("learning_gaps", learning_gaps)
@@ -1668,9 +1682,9 @@ def build_pack(pol):
     rule(id="fit.skills.finops", stage="fit", weight="skills",
          because="FinOps skills are short; a provider's consolidated billing and cost reporting "
          "gives spending control while the team learns to manage cloud costs.",
-         # bought directly from Microsoft, no provider bills
+         # under an enterprise agreement Microsoft bills for the term
          when=lambda i, c, f: "finops" in f.short_skills
-         and f.billing_preference not in ("enterprise_agreement", "direct"),
+         and f.billing_preference != "enterprise_agreement",
          score={"csp": 5, "azure_expert_msp": 5})
 
     # ---- 40-fit-estate.lua -------------------------------------------------------------
@@ -2127,16 +2141,6 @@ def build_pack(pol):
                     + named + " under the agreement already signed")
         return "ask for an expedited or framework route"
 
-    def change_clause(c, oid):
-        """What a step adds when the option changes within the notice window."""
-        ahead = c.change_ahead(oid)
-        if ahead is None:
-            return ""
-        date, status, successor = ahead
-        return (" It is " + status + " from " + date
-                + (": agree how the engagement carries over to " + option_name(successor)
-                   if successor else "") + " before signing.")
-
     def contract_step(o):
         """The contract step of one option: a programme is contracted through the
         qualifying partner that delivers it."""
@@ -2151,6 +2155,10 @@ def build_pack(pol):
             if incumbent:
                 opener = ("Start the review of the incumbent " + option_name(o["id"]) + "'s contract "
                           "now, to extend it to this work rather than tender it anew")
+                # an estimate is no basis to size the extension on
+                if f.estate_estimated and c.shortlisted["solution_assessment"]:
+                    opener += (", first for the count of the estate (if it is qualified to run it) "
+                               "and the first phase, sizing the rest on the count")
             elif signed:
                 opener = ("Start contract and paperwork review" + with_ + " (the incumbent "
                           + option_name(f.incumbent_partner) + ", if it qualifies) now")
@@ -2193,7 +2201,7 @@ def build_pack(pol):
                     parts.append("; " + lua_str(d - lt) + " of the " + lua_str(d)
                                  + " days before the datacenter exit remain once the contract is "
                                  "signed")
-            return "".join(parts) + "." + change_clause(c, o["id"])
+            return "".join(parts) + "."
         return step
 
     # one rule per option the catalogue marks as contracted
@@ -2219,6 +2227,34 @@ def build_pack(pol):
                  when=lambda i, c, f, oid=oid: c.shortlisted[oid] and f.incumbent_partner == oid
                  and (f.review_contracts_early or f.exit_near),
                  replaces_catalogue_step=True, step=contract_step(o))
+
+    # an option bundled or retired soon, or before a contract started now is signed
+    def change_ahead_step(o):
+        def step(i, c, f):
+            ahead = c.change_ahead(o["id"])
+            late = ahead is None
+            if late:
+                e = f.change_before_signing[o["id"]]
+                ahead = (e["from"], e["status"], e.get("successor"))
+            date, status, successor = ahead
+            days = c.days_until(date)
+            commit = "before signing" if o.get("contracted") else "before committing to it"
+            return (option_name(o["id"]) + " is " + status + " from " + date + ", " + lua_str(days)
+                    + (" day" if days == 1 else " days") + " after the assessment"
+                    + (", before a contract started now would be signed" if late else "")
+                    + (": agree how the engagement carries over to " + option_name(successor) + " "
+                       + commit + "." if successor else ": confirm it is still open " + commit + "."))
+        return step
+    for o in OPTIONS:
+        if len(o.get("lifecycle") or []) > 1:
+            rule(id="engage.change_ahead." + o["id"], stage="engage",
+                 because="A programme that changes (bundled into another, retired) soon, or before its "
+                 "contract would be signed, changes under the engagement: how the engagement carries "
+                 "over is agreed before committing.",
+                 options=[o["id"]],
+                 when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid]
+                 and (c.change_ahead(oid) is not None or oid in f.change_before_signing),
+                 step=change_ahead_step(o))
 
     # the same kind of partner as the one being replaced: proposals without it, for the takeover
     REPLACEMENT_STEP = {
@@ -2280,8 +2316,8 @@ def build_pack(pol):
                                          "priority over the others." if others else " is the "
                                          "only option shortlisted: see its contract review "
                                          "through first.")
-        # a leader about to change: the contract must survive it
-        return text + change_clause(c, c.top)
+        # a leader about to change: its own step says so (engage.change_ahead.*)
+        return text
 
     # only an option the catalogue marks as contracted has a contract review to open
     CONTRACTED = {o["id"]: True for o in OPTIONS if o.get("contracted")}

@@ -228,9 +228,9 @@ rule {
   weight = "skills",
   because = "FinOps skills are short; a provider's consolidated billing and cost reporting gives spending control "
     .. "while the team learns to manage cloud costs.",
-  -- bought directly from Microsoft (an enterprise agreement, or online),
-  -- no provider bills, so its billing is no help
-  when = "f.short_skills.finops and f.billing_preference ~= 'enterprise_agreement' "
-    .. "and f.billing_preference ~= 'direct'",
+  -- under an enterprise agreement Microsoft bills for the term, so a
+  -- provider's billing is no help (one bought online could move to a
+  -- provider's billing at any time)
+  when = "f.short_skills.finops and f.billing_preference ~= 'enterprise_agreement'",
   score = { csp = 5, azure_expert_msp = 5 },
 }

@@ -99,17 +99,6 @@ local function when_squeezed(f, option_id)
   return "ask for an expedited or framework route"
 end
 
--- What a contract step adds when the option changes (bundled, retired)
--- within the notice window: a contract signed after that date must
--- survive the change. "" when nothing changes that soon.
-local function change_clause(ctx, option_id)
-  local date, status, successor = ctx.change_ahead(option_id)
-  if date == nil then return "" end
-  return " It is " .. status .. " from " .. date
-    .. (successor and (": agree how the engagement carries over to " .. option_name(successor)) or "")
-    .. " before signing."
-end
-
 -- The contract step of one option: with whom (a programme is contracted
 -- through the qualifying partner that delivers it), and clauses that
 -- depend on what the intake says of lead time, vendor lists and the exit.
@@ -124,6 +113,12 @@ local function contract_step(o)
     if incumbent then
       opener = "Start the review of the incumbent " .. o.name .. "'s contract now, to extend it to this work rather "
         .. "than tender it anew"
+      -- an estimate is no basis to size the extension on (the assessment's
+      -- row says to count first): extend for the first phase only
+      if f.estate_estimated and ctx.shortlisted.solution_assessment then
+        opener = opener .. ", first for the count of the estate (if it is qualified to run it) and the first "
+          .. "phase, sizing the rest on the count"
+      end
     elseif signed then
       opener = "Start contract and paperwork review" .. with .. " (the incumbent " .. signed.name .. ", if it "
         .. "qualifies) now"
@@ -166,7 +161,7 @@ local function contract_step(o)
           .. " days before the datacenter exit remain once the contract is signed"
       end
     end
-    return table.concat(parts) .. "." .. change_clause(ctx, o.id)
+    return table.concat(parts) .. "."
   end
 end
 
@@ -204,6 +199,38 @@ for _, id in ipairs({ "csp", "azure_expert_msp" }) do
         .. "' and (f.review_contracts_early or f.exit_near)",
       replaces_catalogue_step = true,
       step = contract_step(o),
+    }
+  end
+end
+
+-- An option that is bundled or retired soon (within the policy's notice
+-- window), or before a contract started now would be signed, changes
+-- under the engagement: its row says when, and what it carries over to.
+-- Only options whose catalogue entry changes at all get the rule.
+for _, o in ipairs(options) do
+  if o.lifecycle and #o.lifecycle > 1 then
+    rule {
+      id = "engage.change_ahead." .. o.id,
+      stage = "engage",
+      because = "A programme that changes (bundled into another, retired) soon, or before its contract would be "
+        .. "signed, changes under the engagement: how the engagement carries over is agreed before committing.",
+      options = { o.id },
+      when = "ctx.shortlisted." .. o.id .. " and (ctx.change_ahead('" .. o.id .. "') ~= nil or "
+        .. "f.change_before_signing." .. o.id .. " ~= nil)",
+      step = function(_, ctx, f)
+        local date, status, successor = ctx.change_ahead(o.id)
+        local late = date == nil
+        if late then
+          local e = f.change_before_signing[o.id]
+          date, status, successor = e.from, e.status, e.successor
+        end
+        local days = ctx.days_until(date)
+        local commit = o.contracted and "before signing" or "before committing to it"
+        return o.name .. " is " .. status .. " from " .. date .. ", " .. days .. (days == 1 and " day" or " days")
+          .. " after the assessment" .. (late and ", before a contract started now would be signed" or "")
+          .. (successor and (": agree how the engagement carries over to " .. option_name(successor) .. " "
+            .. commit .. ".") or (": confirm it is still open " .. commit .. "."))
+      end,
     }
   end
 end
@@ -319,8 +346,8 @@ rule {
       return option_name(ctx.top) .. (others > 0 and " is the clear leader: give its contract review priority "
         .. "over the others." or " is the only option shortlisted: see its contract review through first.")
     end
-    -- a leader about to change (bundled, retired): the contract must survive it
-    return text .. change_clause(ctx, ctx.top)
+    -- a leader about to change: its own step says so (engage.change_ahead.*)
+    return text
   end,
 }
 
