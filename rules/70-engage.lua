@@ -203,12 +203,14 @@ for _, id in ipairs({ "csp", "azure_expert_msp" }) do
   end
 end
 
+local DAY_WORD = { [1] = " day" }
+
 -- An option that is bundled or retired soon (within the policy's notice
 -- window), or before a contract started now would be signed, changes
 -- under the engagement: its row says when, and what it carries over to.
 -- Only options whose catalogue entry changes at all get the rule.
 for _, o in ipairs(options) do
-  if o.lifecycle and #o.lifecycle > 1 then
+  if o.lifecycle and o.lifecycle[2] ~= nil then
     rule {
       id = "engage.change_ahead." .. o.id,
       stage = "engage",
@@ -226,7 +228,7 @@ for _, o in ipairs(options) do
         end
         local days = ctx.days_until(date)
         local commit = o.contracted and "before signing" or "before committing to it"
-        return o.name .. " is " .. status .. " from " .. date .. ", " .. days .. (days == 1 and " day" or " days")
+        return o.name .. " is " .. status .. " from " .. date .. ", " .. days .. (DAY_WORD[days] or " days")
           .. " after the assessment" .. (late and ", before a contract started now would be signed" or "")
           .. (successor and (": agree how the engagement carries over to " .. option_name(successor) .. " "
             .. commit .. ".") or (": confirm it is still open " .. commit .. "."))
