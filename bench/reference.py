@@ -1125,6 +1125,8 @@ def build_pack(pol):
     fact("support_below_tier", support_below_tier)
     # support comes with a CSP (bought through one, or one invoice wanted) at Standard or below
     fact("live_support_gap", lambda i, c, f: f.support_below_tier and f.production_in_azure)
+    fact("critical_tier", lambda i, c, f: TIER_ORDER[f.recommended_tier]
+         >= TIER_ORDER["professional_direct"])
     fact("support_through_csp", lambda i, c, f: (f.support_via_csp
                                                  or f.support_awaits_csp)
          and TIER_ORDER[f.recommended_tier] <= TIER_ORDER["standard"])
@@ -1350,8 +1352,8 @@ def build_pack(pol):
         {"id": "fit.culture.develop_skills", "is": "develop_skills",
          "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and not f.fasttrack_out_of_reach,
          "because": lambda i, c, f: "The team wants to grow its own skills and has real gaps to "
-         "close (" + show(f.kept_skill_gaps) + "); Microsoft engineers guiding it from set-up to "
-         "production suit that best, and a provider that does the work for it suits it less.",
+         "close (" + show(f.kept_skill_gaps) + "); expert guidance from set-up to production suits "
+         "that best, and a provider that does the work for it suits it less.",
          "score": {"self_service": 5},
          "programmes": {"fasttrack_for_azure": 20}},
         # FastTrack out of reach (no paid subscription, or winding down with nothing in its
@@ -1416,8 +1418,8 @@ def build_pack(pol):
                 + show(f.learning_gaps) + " there")
     decide(on="f.learning_route", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.develop_skills.areas", "is": "fasttrack",
-         "because": lambda i, c, f: learning(f) + "; Microsoft engineers guiding that part of the work "
-         "from set-up to production suit it.",
+         "because": lambda i, c, f: learning(f) + "; expert guidance through that part of the work, "
+         "from set-up to production, suits it.",
          "programmes": {"fasttrack_for_azure": 10}},
         {"id": "fit.culture.develop_skills.areas.build_via_partner", "is": "innovation",
          "because": lambda i, c, f: learning(f) + ", but FastTrack for Azure " + f.fasttrack_barrier
@@ -1584,15 +1586,22 @@ def build_pack(pol):
         learned = area in LEARNED
         rule(id="fit.need." + area, stage="fit", weight="needs", because=because,
              when=lambda i, c, f, area=area, handed=handed, learned=learned: c.in_focus.get(area)
-             and not (handed and area in f.handed_over and not f.live_support_gap)
+             and not (handed and area in f.handed_over)
              and not (learned and area in f.kept_to_learn), score=points,
              scale_by_need=area)
         if handed:
             rule(id="fit.need." + area + ".handed_over", stage="fit", weight="needs",
                  because=handed[0],
-                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over
-                 and not f.live_support_gap,
+                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over,
                  score=handed[1], scale_by_need=area)
+            # short of support today: the plan answers until the partner is signed
+            rule(id="fit.need." + area + ".handed_over.live_gap", stage="fit", weight="needs",
+                 because="Manage is handed over, but production already runs in Azure short of "
+                 "support: until the managed partner is signed, a support plan is what answers when "
+                 "things break.",
+                 when=lambda i, c, f, area=area: c.in_focus.get(area) and area in f.handed_over
+                 and f.live_support_gap,
+                 score={"azure_support": 10}, scale_by_need=area)
         if LEARNED.get(area):
             rule(id="fit.need." + area + ".learned", stage="fit", weight="needs",
                  because=LEARNED[area][0],
@@ -1654,7 +1663,7 @@ def build_pack(pol):
     rule(id="fit.skills.broad_gap.learn", stage="fit", weight="skills",
          because=lambda i, c, f: show(len(f.skill_gaps)) + " skill areas are two or more levels "
          "short (" + show(f.skill_gaps) + ") and the team wants to close them itself; that many "
-         "gaps need structured guidance from Microsoft engineers, not reading alone.",
+         "gaps need structured expert guidance, not reading alone.",
          when=lambda i, c, f: f.broad_skill_gap and f.approach == "develop_skills",
          score={"self_service": -10}, programmes={"fasttrack_for_azure": 10})
 
@@ -1891,6 +1900,14 @@ def build_pack(pol):
          when=lambda i, c, f: f.live_support_gap,
          score={"azure_support": 20})
 
+    # business-critical workloads live without their tier: the plan leads any partner
+    rule(id="fit.support.live_gap.critical", stage="fit", weight="support",
+         because=lambda i, c, f: "The workloads running short of support today are business-critical ("
+         + show(f.recommended_tier_name) + "): no provider's first-line support answers for them, so "
+         "buying the plan comes before choosing a partner.",
+         when=lambda i, c, f: f.live_support_gap and f.critical_tier,
+         score={"azure_support": 10})
+
     rule(id="fit.support.covered", stage="fit", weight="support",
          because=lambda i, c, f: "Support held today (" + show(f.support_held_name) + ") already "
          "meets the " + show(f.recommended_tier_name) + " tier these workloads call for, so no "
@@ -2056,6 +2073,12 @@ def build_pack(pol):
         if f.support_covered:
             return (text + " The " + f.support_held_name + " plan held today already covers this; "
                     "review it at renewal.")
+        if f.support_leaving and f.support_through_csp:
+            # a new provider is to carry support: no gap if it starts in time
+            return (text + " Support is bought today through the Cloud Solution Provider being "
+                    "replaced and ends with its contract: have the new provider's support signed and "
+                    "started before then, with response times that meet this tier written into its "
+                    "contract.")
         if f.support_through_csp and f.live_support_gap and f.support_awaits_csp:
             # the provider is not signed yet, and production runs today
             return (text + " Support is to come with the Cloud Solution Provider, but production "
@@ -2204,6 +2227,34 @@ def build_pack(pol):
             return "".join(parts) + "."
         return step
 
+    # the same kind of partner as the one being replaced: proposals without it, for the takeover
+    REPLACEMENT_STEP = {
+        "csp": "Ask two or three Cloud Solution Providers other than the one being replaced for a "
+               "proposal covering the transfer of the subscriptions and billing from the outgoing "
+               "provider, provisioning, billing and first-line support, and agree the support-case "
+               "and escalation path before signing.",
+        "azure_expert_msp": "Invite audited Azure Expert MSPs other than the one being replaced to "
+                            "present how they would take over what it runs and help in the requested "
+                            "areas, with a transition plan, and ask for customer references of "
+                            "similar size and sector.",
+    }
+    for oid in ("csp", "azure_expert_msp"):
+        if oid in OPTION_BY_ID:
+            rule(id="engage.replace." + oid, stage="engage",
+                 because="The partner being replaced is not a candidate for the same role; the new "
+                 "one must take over what it runs as well as the new work.",
+                 options=[oid],
+                 when=lambda i, c, f, oid=oid: c.shortlisted[oid] and f.replaced_partner == oid,
+                 replaces_catalogue_step=True, step=REPLACEMENT_STEP[oid])
+
+    rule(id="engage.msp.regulated", stage="engage",
+         because="Regulators expect outsourcing to be checked against their rules before contracts "
+         "are signed.",
+         options=["azure_expert_msp"],
+         when=lambda i, c, f: f.regulated and c.shortlisted["azure_expert_msp"],
+         step="Ask each candidate for its third-party audit report and check it against the "
+         "regulator's outsourcing requirements before contract review.")
+
     # one rule per option the catalogue marks as contracted
     for o in OPTIONS:
         if o.get("contracted"):
@@ -2239,9 +2290,17 @@ def build_pack(pol):
             date, status, successor = ahead
             days = c.days_until(date)
             commit = "before signing" if o.get("contracted") else "before committing to it"
+            # a successor that starts later leaves a gap
+            starts = None
+            if successor:
+                starts = next((e["from"] for e in OPTION_BY_ID[successor].get("lifecycle") or []
+                               if e["status"] == "active"), None)
+            gap = starts is not None and starts > date
             return (option_name(o["id"]) + " is " + status + " from " + date + ", " + lua_str(days)
                     + (" day" if days == 1 else " days") + " after the assessment"
                     + (", before a contract started now would be signed" if late else "")
+                    + (", and nothing carries it on until " + option_name(successor) + " starts on "
+                       + starts if gap else "")
                     + (": agree how the engagement carries over to " + option_name(successor) + " "
                        + commit + "." if successor else ": confirm it is still open " + commit + "."))
         return step
@@ -2255,26 +2314,6 @@ def build_pack(pol):
                  when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid]
                  and (c.change_ahead(oid) is not None or oid in f.change_before_signing),
                  step=change_ahead_step(o))
-
-    # the same kind of partner as the one being replaced: proposals without it, for the takeover
-    REPLACEMENT_STEP = {
-        "csp": "Ask two or three Cloud Solution Providers other than the one being replaced for a "
-               "proposal covering the transfer of the subscriptions and billing from the outgoing "
-               "provider, provisioning, billing and first-line support, and agree the support-case "
-               "and escalation path before signing.",
-        "azure_expert_msp": "Invite audited Azure Expert MSPs other than the one being replaced to "
-                            "present how they would take over what it runs and help in the requested "
-                            "areas, with a transition plan, and ask for customer references of "
-                            "similar size and sector.",
-    }
-    for oid in ("csp", "azure_expert_msp"):
-        if oid in OPTION_BY_ID:
-            rule(id="engage.replace." + oid, stage="engage",
-                 because="The partner being replaced is not a candidate for the same role; the new "
-                 "one must take over what it runs as well as the new work.",
-                 options=[oid],
-                 when=lambda i, c, f, oid=oid: c.shortlisted[oid] and f.replaced_partner == oid,
-                 replaces_catalogue_step=True, step=REPLACEMENT_STEP[oid])
 
     def squeeze_step(i, c, f):
         if f.exit_days <= 0:
@@ -2358,14 +2397,6 @@ def build_pack(pol):
          because="When one option clearly outscores the rest, the guidance is to start the "
          "contract review with it rather than wait for the full plan.",
          options="top", when=leader_when, step=leader_step)
-
-    rule(id="engage.msp.regulated", stage="engage",
-         because="Regulators expect outsourcing to be checked against their rules before contracts "
-         "are signed.",
-         options=["azure_expert_msp"],
-         when=lambda i, c, f: f.regulated and c.shortlisted["azure_expert_msp"],
-         step="Ask each candidate for its third-party audit report and check it against the "
-         "regulator's outsourcing requirements before contract review.")
 
     rule(id="engage.fasttrack.nomination", stage="engage",
          because="FastTrack for Azure is reached through a Microsoft nomination, not bought from a "

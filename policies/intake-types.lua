@@ -140,6 +140,7 @@
 ---@field support_covered any The plan held today already meets the recommended tier.
 ---@field support_below_tier any The workloads call for Standard or above, and the plan held is below it. Support bought through a Cloud Solution Provider with no direct plan is not known to fall short: the provider's terms decide (engage.support.tier says to check them).
 ---@field live_support_gap any Production already runs in Azure below the recommended support tier: the gap is open today.
+---@field critical_tier any The recommended tier is a business-critical one (Professional Direct or Unified), beyond what a provider's first-line support covers.
 ---@field support_through_csp any Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the workloads call for no more than Standard, which a provider's first-line support covers.
 ---@field support_awaits_csp any Support is to come with a Cloud Solution Provider not yet bought from: one invoice is wanted, and no support is bought through a provider the organisation keeps.
 ---@field review_contracts_early any Contracting here is slow: a vendor list to join, or a long lead time.

@@ -286,6 +286,9 @@ fact { id = "support_below_tier", doc = "The workloads call for Standard or abov
 fact { id = "live_support_gap", doc = "Production already runs in Azure below the recommended support tier: the "
     .. "gap is open today.",
   is = "f.support_below_tier and f.production_in_azure" }
+fact { id = "critical_tier", doc = "The recommended tier is a business-critical one (Professional Direct or "
+    .. "Unified), beyond what a provider's first-line support covers.",
+  value = function(_, _, f) return TIER_ORDER[f.recommended_tier] >= TIER_ORDER.professional_direct end }
 
 fact { id = "support_through_csp",
   doc = "Support comes with a Cloud Solution Provider: bought through one today, or one invoice is wanted, and the "

@@ -29,9 +29,9 @@ decide {
   rows = {
     { id = "fit.culture.develop_skills", is = "develop_skills",
       when = "#f.kept_skill_gaps > 0 and not f.fasttrack_out_of_reach",
-      because = "The team wants to grow its own skills and has real gaps to close ({f.kept_skill_gaps}); Microsoft "
-        .. "engineers guiding it from set-up to production suit that best, and a provider that does the work for "
-        .. "it suits it less.",
+      because = "The team wants to grow its own skills and has real gaps to close ({f.kept_skill_gaps}); expert "
+        .. "guidance from set-up to production suits that best, and a provider that does the work for it suits it "
+        .. "less.",
       score = { self_service = 5 }, programmes = { fasttrack_for_azure = 20 } },
     -- FastTrack out of reach (no paid subscription, or winding down with
     -- nothing in its place): the guided route is the partner-delivered
@@ -97,7 +97,7 @@ decide {
   rows = {
     { id = "fit.culture.develop_skills.areas", is = "fasttrack",
       because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
-        .. "there; Microsoft engineers guiding that part of the work from set-up to production suit it.",
+        .. "there; expert guidance through that part of the work, from set-up to production, suits it.",
       programmes = { fasttrack_for_azure = 10 } },
     { id = "fit.culture.develop_skills.areas.build_via_partner", is = "innovation",
       because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "

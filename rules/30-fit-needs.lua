@@ -54,14 +54,17 @@ local AREA_HELP = {
         .. "platform, a support plan answers when things break.",
       score = { azure_support = 10 } },
     -- handed over, the partner that runs it is the one that answers: the
-    -- other shares of the area go with it. Not while production already
-    -- runs in Azure short of support: until the partner is signed,
-    -- something must answer today.
+    -- other shares of the area go with it. While production already runs
+    -- in Azure short of support, the support plan keeps its share too:
+    -- until the partner is signed, something must answer today.
     handed_over = {
       because = "Manage is a focus area and is handed over: the managed partner that runs the platform is the one "
         .. "that answers when things break.",
       score = { azure_expert_msp = 15 },
-      unless = "f.live_support_gap" } },
+      live_gap = {
+        because = "Manage is handed over, but production already runs in Azure short of support: until the "
+          .. "managed partner is signed, a support plan is what answers when things break.",
+        score = { azure_support = 10 } } } },
 }
 
 -- An area kept to learn (`learned`) is the team's own work: the help that
@@ -69,10 +72,7 @@ local AREA_HELP = {
 -- earns none (fit.culture.develop_skills.areas credits the learning itself).
 for _, h in ipairs(AREA_HELP) do
   local focus = "ctx.in_focus." .. h.area
-  local when = focus
-  if h.handed_over then
-    when = focus .. " and (not f.handed_over." .. h.area .. " or " .. h.handed_over.unless .. ")"
-  end
+  local when = h.handed_over and (focus .. " and not f.handed_over." .. h.area) or focus
   rule {
     id = "fit.need." .. h.area,
     stage = "fit",
@@ -99,8 +99,17 @@ for _, h in ipairs(AREA_HELP) do
       stage = "fit",
       weight = "needs",
       because = h.handed_over.because,
-      when = focus .. " and f.handed_over." .. h.area .. " and not " .. h.handed_over.unless,
+      when = focus .. " and f.handed_over." .. h.area,
       score = h.handed_over.score,
+      scale_by_need = h.area,
+    }
+    rule {
+      id = "fit.need." .. h.area .. ".handed_over.live_gap",
+      stage = "fit",
+      weight = "needs",
+      because = h.handed_over.live_gap.because,
+      when = focus .. " and f.handed_over." .. h.area .. " and f.live_support_gap",
+      score = h.handed_over.live_gap.score,
       scale_by_need = h.area,
     }
   end
@@ -184,7 +193,7 @@ rule {
   stage = "fit",
   weight = "skills",
   because = "{#f.skill_gaps} skill areas are two or more levels short ({f.skill_gaps}) and the team wants to close "
-    .. "them itself; that many gaps need structured guidance from Microsoft engineers, not reading alone.",
+    .. "them itself; that many gaps need structured expert guidance, not reading alone.",
   when = "f.broad_skill_gap and f.approach == 'develop_skills'",
   score = { self_service = -10 },
   programmes = { fasttrack_for_azure = 10 },

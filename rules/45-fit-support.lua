@@ -68,6 +68,18 @@ rule {
   score = { azure_support = 20 },
 }
 
+-- Business-critical workloads live without their tier: no provider's
+-- first-line support answers for them, so the plan leads any partner.
+rule {
+  id = "fit.support.live_gap.critical",
+  stage = "fit",
+  weight = "support",
+  because = "The workloads running short of support today are business-critical ({f.recommended_tier_name}): no "
+    .. "provider's first-line support answers for them, so buying the plan comes before choosing a partner.",
+  when = "f.live_support_gap and f.critical_tier",
+  score = { azure_support = 10 },
+}
+
 rule {
   id = "fit.support.covered",
   stage = "fit",

@@ -26,6 +26,11 @@ rule {
     local live = f.production_in_azure
     if f.support_covered then
       return text .. " The " .. f.support_held_name .. " plan held today already covers this; review it at renewal."
+    elseif f.support_leaving and f.support_through_csp then
+      -- a new provider is to carry support: no gap if it starts in time
+      return text .. " Support is bought today through the Cloud Solution Provider being replaced and ends with "
+        .. "its contract: have the new provider's support signed and started before then, with response times that "
+        .. "meet this tier written into its contract."
     elseif f.support_through_csp and f.live_support_gap and f.support_awaits_csp then
       -- the provider is not signed yet, and production runs today
       return text .. " Support is to come with the Cloud Solution Provider, but production already runs in Azure "
@@ -165,6 +170,44 @@ local function contract_step(o)
   end
 end
 
+-- Whom to ask, and what to ask of them, comes before the contract step:
+-- the steps of a row keep the order of the rules.
+
+-- The same kind of partner as the one being replaced: the round of
+-- proposals leaves the outgoing one out and asks for the takeover.
+local REPLACEMENT_STEP = {
+  csp = "Ask two or three Cloud Solution Providers other than the one being replaced for a proposal covering "
+    .. "the transfer of the subscriptions and billing from the outgoing provider, provisioning, billing and "
+    .. "first-line support, and agree the support-case and escalation path before signing.",
+  azure_expert_msp = "Invite audited Azure Expert MSPs other than the one being replaced to present how they would "
+    .. "take over what it runs and help in the requested areas, with a transition plan, and ask for customer "
+    .. "references of similar size and sector.",
+}
+for _, id in ipairs({ "csp", "azure_expert_msp" }) do
+  if OPTION_BY_ID[id] then
+    rule {
+      id = "engage.replace." .. id,
+      stage = "engage",
+      because = "The partner being replaced is not a candidate for the same role; the new one must take over what "
+        .. "it runs as well as the new work.",
+      options = { id },
+      when = "ctx.shortlisted." .. id .. " and f.replaced_partner == '" .. id .. "'",
+      replaces_catalogue_step = true,
+      step = REPLACEMENT_STEP[id],
+    }
+  end
+end
+
+rule {
+  id = "engage.msp.regulated",
+  stage = "engage",
+  because = "Regulators expect outsourcing to be checked against their rules before contracts are signed.",
+  options = { "azure_expert_msp" },
+  when = "f.regulated and ctx.shortlisted.azure_expert_msp",
+  step = "Ask each candidate for its third-party audit report and check it against the regulator's outsourcing "
+    .. "requirements before contract review.",
+}
+
 -- One rule per option the catalogue marks as contracted (bought from an
 -- outside party under a contract), so that the step appears only on the
 -- rows of options that made the shortlist. The incumbent's row has its own
@@ -205,6 +248,15 @@ end
 
 local DAY_WORD = { [1] = " day" }
 
+-- The date an option is first active, from the catalogue (nil: never).
+local function starts_on(id)
+  local o = OPTION_BY_ID[id]
+  for _, e in ipairs(o and o.lifecycle or {}) do
+    if e.status == "active" then return e.from end
+  end
+  return nil
+end
+
 -- An option that is bundled or retired soon (within the policy's notice
 -- window), or before a contract started now would be signed, changes
 -- under the engagement: its row says when, and what it carries over to.
@@ -228,36 +280,16 @@ for _, o in ipairs(options) do
         end
         local days = ctx.days_until(date)
         local commit = o.contracted and "before signing" or "before committing to it"
+        -- a successor that starts later leaves a gap, which the reader must hear of
+        local starts = successor and starts_on(successor)
+        local gap = starts ~= nil and starts > date
         return o.name .. " is " .. status .. " from " .. date .. ", " .. days .. (DAY_WORD[days] or " days")
           .. " after the assessment" .. (late and ", before a contract started now would be signed" or "")
+          .. (gap and (", and nothing carries it on until " .. option_name(successor) .. " starts on " .. starts)
+            or "")
           .. (successor and (": agree how the engagement carries over to " .. option_name(successor) .. " "
             .. commit .. ".") or (": confirm it is still open " .. commit .. "."))
       end,
-    }
-  end
-end
-
--- The same kind of partner as the one being replaced: the round of
--- proposals leaves the outgoing one out and asks for the takeover.
-local REPLACEMENT_STEP = {
-  csp = "Ask two or three Cloud Solution Providers other than the one being replaced for a proposal covering "
-    .. "the transfer of the subscriptions and billing from the outgoing provider, provisioning, billing and "
-    .. "first-line support, and agree the support-case and escalation path before signing.",
-  azure_expert_msp = "Invite audited Azure Expert MSPs other than the one being replaced to present how they would "
-    .. "take over what it runs and help in the requested areas, with a transition plan, and ask for customer "
-    .. "references of similar size and sector.",
-}
-for _, id in ipairs({ "csp", "azure_expert_msp" }) do
-  if OPTION_BY_ID[id] then
-    rule {
-      id = "engage.replace." .. id,
-      stage = "engage",
-      because = "The partner being replaced is not a candidate for the same role; the new one must take over what "
-        .. "it runs as well as the new work.",
-      options = { id },
-      when = "ctx.shortlisted." .. id .. " and f.replaced_partner == '" .. id .. "'",
-      replaces_catalogue_step = true,
-      step = REPLACEMENT_STEP[id],
     }
   end
 end
@@ -351,16 +383,6 @@ rule {
     -- a leader about to change: its own step says so (engage.change_ahead.*)
     return text
   end,
-}
-
-rule {
-  id = "engage.msp.regulated",
-  stage = "engage",
-  because = "Regulators expect outsourcing to be checked against their rules before contracts are signed.",
-  options = { "azure_expert_msp" },
-  when = "f.regulated and ctx.shortlisted.azure_expert_msp",
-  step = "Ask each candidate for its third-party audit report and check it against the regulator's outsourcing "
-    .. "requirements before contract review.",
 }
 
 rule {

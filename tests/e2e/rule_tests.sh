@@ -93,11 +93,11 @@ cases:
   - name: steps right
     intake: $SRC/samples/skagerrak-sparebank.yaml
     expect:
-      steps: {azure_expert_msp: [engage.contract.azure_expert_msp, engage.msp.regulated], csp: []}
+      steps: {azure_expert_msp: [engage.msp.regulated, engage.contract.azure_expert_msp], csp: []}
   - name: steps in the wrong order
     intake: $SRC/samples/skagerrak-sparebank.yaml
     expect:
-      steps: {azure_expert_msp: [engage.msp.regulated, engage.contract.azure_expert_msp]}
+      steps: {azure_expert_msp: [engage.contract.azure_expert_msp, engage.msp.regulated]}
   - name: steps naming a fit rule, an unknown option and a scalar
     intake: $SRC/samples/skagerrak-sparebank.yaml
     expect:
@@ -106,8 +106,8 @@ YAML
 run_test "$WORK/steps.log" "$WORK/steps.yaml"
 [ "$rc" -eq 1 ] || { cat "$WORK/steps.log" >&2; fail "wrong steps: exit $rc, expected 1"; }
 contains "$WORK/steps.log" "ok   $WORK/steps.yaml:2: steps right"
-contains "$WORK/steps.log" "expected steps of azure_expert_msp: [engage.msp.regulated, engage.contract.azure_expert_msp]"
-contains "$WORK/steps.log" "got steps of azure_expert_msp: [engage.contract.azure_expert_msp, engage.msp.regulated]"
+contains "$WORK/steps.log" "expected steps of azure_expert_msp: [engage.contract.azure_expert_msp, engage.msp.regulated]"
+contains "$WORK/steps.log" "got steps of azure_expert_msp: [engage.msp.regulated, engage.contract.azure_expert_msp]"
 contains "$WORK/steps.log" "steps: rule 'fit.scale.enterprise' is a fit rule, not an engage rule"
 contains "$WORK/steps.log" "steps: option 'no_such_option' is not in the catalogue"
 contains "$WORK/steps.log" "steps: csp must be a list of engage rule ids ([] for none)"
