@@ -1233,6 +1233,18 @@ def build_pack(pol):
     fact("partner_skill_gaps", partner_skill_gaps)
     fact("learning_route", learning_route)
     fact("kept_short_skills", lambda i, c, f: set(f.kept_skill_gaps))
+    # the skill lists in words, for reasons
+    SKILL_NAMES = {"cloud_architecture": "cloud architecture",
+                   "iac_devops": "DevOps (infrastructure as code)",
+                   "cloud_native": "cloud-native development", "ai": "AI", "finops": "FinOps"}
+
+    def skill_names(lst):
+        return [SKILL_NAMES.get(k, k) for k in lst]
+
+    fact("skill_gap_names", lambda i, c, f: skill_names(f.skill_gaps))
+    fact("kept_skill_gap_names", lambda i, c, f: skill_names(f.kept_skill_gaps))
+    fact("learning_gap_names", lambda i, c, f: skill_names(f.learning_gaps))
+    fact("partner_skill_gap_names", lambda i, c, f: skill_names(f.partner_skill_gaps))
     fact("days_short", days_short)
 
     # ---- 10-needs.lua -------------------------------------------------------------
@@ -1278,7 +1290,7 @@ def build_pack(pol):
 
     rule(id="needs.skills.gaps", stage="needs",
          because=lambda i, c, f: "Skills the plans require but the team lacks ("
-         + show(f.skill_gaps) + ") raise the need in the areas that depend on them: 1 point for a "
+         + show(f.skill_gap_names) + ") raise the need in the areas that depend on them: 1 point for a "
          "gap of 2 levels, 2 for 3 or more.",
          when=lambda i, c, f: len(f.skill_gaps) > 0, need=gaps_need)
 
@@ -1352,7 +1364,7 @@ def build_pack(pol):
         {"id": "fit.culture.develop_skills", "is": "develop_skills",
          "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and not f.fasttrack_out_of_reach,
          "because": lambda i, c, f: "The team wants to grow its own skills and has real gaps to "
-         "close (" + show(f.kept_skill_gaps) + "); expert guidance from set-up to production suits "
+         "close (" + show(f.kept_skill_gap_names) + "); expert guidance from set-up to production suits "
          "that best, and a provider that does the work for it suits it less.",
          "score": {"self_service": 5},
          "programmes": {"fasttrack_for_azure": 20}},
@@ -1362,7 +1374,7 @@ def build_pack(pol):
          "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_out_of_reach
          and building(c, f),
          "because": lambda i, c, f: "The team wants to grow its own skills for what it builds ("
-         + show(f.kept_skill_gaps) + "), but FastTrack for Azure " + f.fasttrack_barrier + "; the "
+         + show(f.kept_skill_gap_names) + "), but FastTrack for Azure " + f.fasttrack_barrier + "; the "
          "innovation programme, reached through a qualifying partner, brings Microsoft expertise "
          "and skilling to the build instead.",
          "score": {"self_service": 5},
@@ -1370,7 +1382,7 @@ def build_pack(pol):
         {"id": "fit.culture.develop_skills.migrate_via_partner", "is": "develop_skills",
          "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_out_of_reach
          and f.assets > 0 and not building(c, f),
-         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.kept_skill_gaps)
+         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.kept_skill_gap_names)
          + "), but FastTrack for Azure " + f.fasttrack_barrier + "; the migration programme, "
          "reached through a qualifying partner, brings step-by-step guidance and skill building "
          "instead.",
@@ -1379,7 +1391,7 @@ def build_pack(pol):
         {"id": "fit.culture.develop_skills.no_route", "is": "develop_skills",
          "when": lambda i, c, f: len(f.kept_skill_gaps) > 0 and f.fasttrack_out_of_reach
          and f.assets == 0 and not building(c, f),
-         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.kept_skill_gaps)
+         "because": lambda i, c, f: "The team wants to grow its own skills (" + show(f.kept_skill_gap_names)
          + "), but FastTrack for Azure " + f.fasttrack_barrier + ", and there is neither a build "
          "nor an estate for a partner-delivered programme to guide: learning from the public "
          "guidance stays its route.",
@@ -1415,7 +1427,7 @@ def build_pack(pol):
     # an area kept back to learn under another default: a share for the guided route of the date
     def learning(f):
         return ("The organisation keeps " + show(f.learning_areas) + " to learn in-house and is short of "
-                + show(f.learning_gaps) + " there")
+                + show(f.learning_gap_names) + " there")
     decide(on="f.learning_route", stage="fit", weight="culture", rows=[
         {"id": "fit.culture.develop_skills.areas", "is": "fasttrack",
          "because": lambda i, c, f: learning(f) + "; expert guidance through that part of the work, "
@@ -1440,7 +1452,7 @@ def build_pack(pol):
 
     # wanting to learn counts against a provider doing the work, for the work kept only
     rule(id="fit.culture.develop_skills.in_house", stage="fit", weight="culture",
-         because=lambda i, c, f: "The team wants to close its own gaps (" + show(f.kept_skill_gaps)
+         because=lambda i, c, f: "The team wants to close its own gaps (" + show(f.kept_skill_gap_names)
          + ") and hands no area over, so a provider that does the work for it suits it less.",
          when=lambda i, c, f: f.approach == "develop_skills" and len(f.kept_skill_gaps) > 0
          and len(f.offloaded_areas) == 0,
@@ -1646,7 +1658,7 @@ def build_pack(pol):
 
     rule(id="fit.skills.broad_gap", stage="fit", weight="skills",
          because=lambda i, c, f: show(len(f.partner_skill_gaps)) + " skill areas are two or more "
-         "levels short of what the plans need (" + show(f.partner_skill_gaps) + "); few teams close that many "
+         "levels short of what the plans need (" + show(f.partner_skill_gap_names) + "); few teams close that many "
          "gaps alone, which is where a broad managed partner helps.",
          when=lambda i, c, f: f.broad_skill_gap and f.approach != "develop_skills"
          and not f.small_organisation,
@@ -1654,7 +1666,7 @@ def build_pack(pol):
 
     rule(id="fit.skills.broad_gap.small", stage="fit", weight="skills",
          because=lambda i, c, f: "A small organisation short of many skills ("
-         + show(f.partner_skill_gaps) + ") or needing help in many areas needs extra hands it can buy in proportion: one "
+         + show(f.partner_skill_gap_names) + ") or needing help in many areas needs extra hands it can buy in proportion: one "
          "solution provider that moves, bills and supports, rather than a broad managed service.",
          when=lambda i, c, f: (f.broad_skill_gap or len(c.focus_areas) >= T.breadth_focus_areas)
          and f.small_organisation and f.approach != "develop_skills",
@@ -1662,7 +1674,7 @@ def build_pack(pol):
 
     rule(id="fit.skills.broad_gap.learn", stage="fit", weight="skills",
          because=lambda i, c, f: show(len(f.skill_gaps)) + " skill areas are two or more levels "
-         "short (" + show(f.skill_gaps) + ") and the team wants to close them itself; that many "
+         "short (" + show(f.skill_gap_names) + ") and the team wants to close them itself; that many "
          "gaps need structured expert guidance, not reading alone.",
          when=lambda i, c, f: f.broad_skill_gap and f.approach == "develop_skills",
          score={"self_service": -10}, programmes={"fasttrack_for_azure": 10})

@@ -165,6 +165,10 @@
 ---@field learning_route any Where the team gets Microsoft's guidance for the areas it keeps to learn (f.learning_gaps): 'fasttrack' when FastTrack for Azure (or what carries it) can take it on; when it cannot, 'innovation' when Innovate is one of them or nothing is to move (greenfield), 'migration' with an estate, 'none' with neither; nil when no such area has a gap.
 ---@field partner_skill_gaps any The skill gaps a partner would be hired to close: those of f.skill_gaps that show up in at least one area not kept to learn (f.learning_areas; a skill with no area listed counts), in name order. The same as f.skill_gaps when no area is kept to learn.
 ---@field kept_short_skills any The same skills as a set: f.kept_short_skills.operations is true when operations is short and not handed over with its area.
+---@field skill_gap_names any f.skill_gaps as the reports name them.
+---@field kept_skill_gap_names any f.kept_skill_gaps as the reports name them.
+---@field learning_gap_names any f.learning_gaps as the reports name them.
+---@field partner_skill_gap_names any f.partner_skill_gaps as the reports name them.
 ---@field days_short any Days by which the contract lead time overruns the days left before the datacenter exit (0 when it fits; nil without both dates).
 
 ---@class Thresholds the policy's thresholds, read as thresholds.<name>

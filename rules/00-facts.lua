@@ -166,6 +166,17 @@ local SKILL_AREAS = {
 }
 share { SKILL_AREAS = SKILL_AREAS }
 
+-- What the reports call each skill (an id the table lacks is shown as is).
+local SKILL_NAMES = {
+  cloud_architecture = "cloud architecture", iac_devops = "DevOps (infrastructure as code)",
+  cloud_native = "cloud-native development", ai = "AI", finops = "FinOps",
+}
+local function skill_names(list)
+  local out = {}
+  for i, k in ipairs(list) do out[i] = SKILL_NAMES[k] or k end
+  return out
+end
+
 -- A list as a set: set_of({ "a", "b" }).b is true.
 local function set_of(list)
   local set = {}
@@ -469,6 +480,17 @@ fact { id = "kept_short_skills",
   doc = "The same skills as a set: f.kept_short_skills.operations is true when operations is short and not "
     .. "handed over with its area.",
   value = function(_, _, f) return set_of(f.kept_skill_gaps) end }
+
+-- The skill lists above in words, for reasons ("cloud architecture" for
+-- cloud_architecture); rules decide on the ids.
+fact { id = "skill_gap_names", doc = "f.skill_gaps as the reports name them.",
+  value = function(_, _, f) return skill_names(f.skill_gaps) end }
+fact { id = "kept_skill_gap_names", doc = "f.kept_skill_gaps as the reports name them.",
+  value = function(_, _, f) return skill_names(f.kept_skill_gaps) end }
+fact { id = "learning_gap_names", doc = "f.learning_gaps as the reports name them.",
+  value = function(_, _, f) return skill_names(f.learning_gaps) end }
+fact { id = "partner_skill_gap_names", doc = "f.partner_skill_gaps as the reports name them.",
+  value = function(_, _, f) return skill_names(f.partner_skill_gaps) end }
 
 -- ---- contracting against the deadline ----
 

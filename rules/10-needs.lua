@@ -46,7 +46,7 @@ rule {
 rule {
   id = "needs.skills.gaps",
   stage = "needs",
-  because = "Skills the plans require but the team lacks ({f.skill_gaps}) raise the need in the areas that depend "
+  because = "Skills the plans require but the team lacks ({f.skill_gap_names}) raise the need in the areas that depend "
     .. "on them: 1 point for a gap of 2 levels, 2 for 3 or more.",
   when = "#f.skill_gaps > 0",
   need = function(_, _, f)

@@ -29,7 +29,7 @@ decide {
   rows = {
     { id = "fit.culture.develop_skills", is = "develop_skills",
       when = "#f.kept_skill_gaps > 0 and not f.fasttrack_out_of_reach",
-      because = "The team wants to grow its own skills and has real gaps to close ({f.kept_skill_gaps}); expert "
+      because = "The team wants to grow its own skills and has real gaps to close ({f.kept_skill_gap_names}); expert "
         .. "guidance from set-up to production suits that best, and a provider that does the work for it suits it "
         .. "less.",
       score = { self_service = 5 }, programmes = { fasttrack_for_azure = 20 } },
@@ -38,21 +38,21 @@ decide {
     -- programme that fits the work, not a stranded option
     { id = "fit.culture.develop_skills.build_via_partner", is = "develop_skills",
       when = "#f.kept_skill_gaps > 0 and f.fasttrack_out_of_reach and (f.greenfield or ctx.in_focus.innovate)",
-      because = "The team wants to grow its own skills for what it builds ({f.kept_skill_gaps}), but FastTrack for "
-        .. "Azure {f.fasttrack_barrier}; the innovation programme, reached through a qualifying partner, brings "
+      because = "The team wants to grow its own skills for what it builds ({f.kept_skill_gap_names}), but FastTrack "
+        .. "for Azure {f.fasttrack_barrier}; the innovation programme, reached through a qualifying partner, brings "
         .. "Microsoft expertise and skilling to the build instead.",
       score = { self_service = 5 }, programmes = { azure_innovate = 20 } },
     { id = "fit.culture.develop_skills.migrate_via_partner", is = "develop_skills",
       when = "#f.kept_skill_gaps > 0 and f.fasttrack_out_of_reach and f.assets > 0 "
         .. "and not (f.greenfield or ctx.in_focus.innovate)",
-      because = "The team wants to grow its own skills ({f.kept_skill_gaps}), but FastTrack for Azure "
+      because = "The team wants to grow its own skills ({f.kept_skill_gap_names}), but FastTrack for Azure "
         .. "{f.fasttrack_barrier}; the migration programme, reached through a qualifying partner, brings "
         .. "step-by-step guidance and skill building instead.",
       score = { self_service = 5 }, programmes = { ammp = 20 } },
     { id = "fit.culture.develop_skills.no_route", is = "develop_skills",
       when = "#f.kept_skill_gaps > 0 and f.fasttrack_out_of_reach and f.assets == 0 "
         .. "and not (f.greenfield or ctx.in_focus.innovate)",
-      because = "The team wants to grow its own skills ({f.kept_skill_gaps}), but FastTrack for Azure "
+      because = "The team wants to grow its own skills ({f.kept_skill_gap_names}), but FastTrack for Azure "
         .. "{f.fasttrack_barrier}, and there is neither a build nor an estate for a partner-delivered programme to "
         .. "guide: learning from the public guidance stays its route.",
       score = { self_service = 5 } },
@@ -96,21 +96,21 @@ decide {
   weight = "culture",
   rows = {
     { id = "fit.culture.develop_skills.areas", is = "fasttrack",
-      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gap_names} "
         .. "there; expert guidance through that part of the work, from set-up to production, suits it.",
       programmes = { fasttrack_for_azure = 10 } },
     { id = "fit.culture.develop_skills.areas.build_via_partner", is = "innovation",
-      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gap_names} "
         .. "there, but FastTrack for Azure {f.fasttrack_barrier}; the innovation programme, reached through a "
         .. "qualifying partner, brings Microsoft guidance and skilling to that part of the build instead.",
       programmes = { azure_innovate = 10 } },
     { id = "fit.culture.develop_skills.areas.migrate_via_partner", is = "migration",
-      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gap_names} "
         .. "there, but FastTrack for Azure {f.fasttrack_barrier}; the migration programme, reached through a "
         .. "qualifying partner, brings step-by-step guidance and skill building to that part of the move instead.",
       programmes = { ammp = 10 } },
     { id = "fit.culture.develop_skills.areas.no_route", is = "none",
-      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gaps} "
+      because = "The organisation keeps {f.learning_areas} to learn in-house and is short of {f.learning_gap_names} "
         .. "there, but FastTrack for Azure {f.fasttrack_barrier}, and there is neither a build nor an estate for a "
         .. "partner-delivered programme to guide: the public guidance is its route for that part.",
       score = { self_service = 5 } },
@@ -124,8 +124,8 @@ rule {
   id = "fit.culture.develop_skills.in_house",
   stage = "fit",
   weight = "culture",
-  because = "The team wants to close its own gaps ({f.kept_skill_gaps}) and hands no area over, so a provider that "
-    .. "does the work for it suits it less.",
+  because = "The team wants to close its own gaps ({f.kept_skill_gap_names}) and hands no area over, so a provider "
+    .. "that does the work for it suits it less.",
   when = "f.approach == 'develop_skills' and #f.kept_skill_gaps > 0 and #f.offloaded_areas == 0",
   score = { azure_expert_msp = -5 },
 }

@@ -171,7 +171,8 @@ rule {
   stage = "fit",
   weight = "skills",
   because = "{#f.partner_skill_gaps} skill areas are two or more levels short of what the plans need "
-    .. "({f.partner_skill_gaps}); few teams close that many gaps alone, which is where a broad managed partner helps.",
+    .. "({f.partner_skill_gap_names}); few teams close that many gaps alone, which is where a broad managed partner "
+    .. "helps.",
   when = "f.broad_skill_gap and f.approach ~= 'develop_skills' and not f.small_organisation",
   score = { azure_expert_msp = 15, self_service = -15 },
 }
@@ -180,7 +181,7 @@ rule {
   id = "fit.skills.broad_gap.small",
   stage = "fit",
   weight = "skills",
-  because = "A small organisation short of many skills ({f.partner_skill_gaps}) or needing help in many areas "
+  because = "A small organisation short of many skills ({f.partner_skill_gap_names}) or needing help in many areas "
     .. "needs extra hands it can buy in proportion: one solution provider that moves, bills and supports, rather "
     .. "than a broad managed service.",
   when = "(f.broad_skill_gap or #ctx.focus_areas >= thresholds.breadth_focus_areas) and f.small_organisation "
@@ -192,8 +193,8 @@ rule {
   id = "fit.skills.broad_gap.learn",
   stage = "fit",
   weight = "skills",
-  because = "{#f.skill_gaps} skill areas are two or more levels short ({f.skill_gaps}) and the team wants to close "
-    .. "them itself; that many gaps need structured expert guidance, not reading alone.",
+  because = "{#f.skill_gaps} skill areas are two or more levels short ({f.skill_gap_names}) and the team wants to "
+    .. "close them itself; that many gaps need structured expert guidance, not reading alone.",
   when = "f.broad_skill_gap and f.approach == 'develop_skills'",
   score = { self_service = -10 },
   programmes = { fasttrack_for_azure = 10 },
