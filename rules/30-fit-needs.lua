@@ -70,48 +70,31 @@ local AREA_HELP = {
 -- An area kept to learn (`learned`) is the team's own work: the help that
 -- guides it there keeps its points, a partner that would do the work for it
 -- earns none (fit.culture.develop_skills.areas credits the learning itself).
+-- One rule of an area's help: its id suffix, its part of AREA_HELP (the
+-- area's own, .learned, .handed_over ...) and its condition.
+local function area_rule(h, suffix, part, when)
+  rule {
+    id = "fit.need." .. h.area .. suffix,
+    stage = "fit",
+    weight = "needs",
+    because = part.because,
+    when = when,
+    score = part.score,
+    scale_by_need = h.area,
+  }
+end
+
 for _, h in ipairs(AREA_HELP) do
   local focus = "ctx.in_focus." .. h.area
   local when = h.handed_over and (focus .. " and not f.handed_over." .. h.area) or focus
-  rule {
-    id = "fit.need." .. h.area,
-    stage = "fit",
-    weight = "needs",
-    because = h.because,
-    when = h.learned and (when .. " and not f.kept_to_learn." .. h.area) or when,
-    score = h.score,
-    scale_by_need = h.area,
-  }
+  area_rule(h, "", h, h.learned and (when .. " and not f.kept_to_learn." .. h.area) or when)
   if h.learned and h.learned.score then
-    rule {
-      id = "fit.need." .. h.area .. ".learned",
-      stage = "fit",
-      weight = "needs",
-      because = h.learned.because,
-      when = focus .. " and f.kept_to_learn." .. h.area,
-      score = h.learned.score,
-      scale_by_need = h.area,
-    }
+    area_rule(h, ".learned", h.learned, focus .. " and f.kept_to_learn." .. h.area)
   end
   if h.handed_over then
-    rule {
-      id = "fit.need." .. h.area .. ".handed_over",
-      stage = "fit",
-      weight = "needs",
-      because = h.handed_over.because,
-      when = focus .. " and f.handed_over." .. h.area,
-      score = h.handed_over.score,
-      scale_by_need = h.area,
-    }
-    rule {
-      id = "fit.need." .. h.area .. ".handed_over.live_gap",
-      stage = "fit",
-      weight = "needs",
-      because = h.handed_over.live_gap.because,
-      when = focus .. " and f.handed_over." .. h.area .. " and f.live_support_gap",
-      score = h.handed_over.live_gap.score,
-      scale_by_need = h.area,
-    }
+    area_rule(h, ".handed_over", h.handed_over, focus .. " and f.handed_over." .. h.area)
+    area_rule(h, ".handed_over.live_gap", h.handed_over.live_gap,
+      focus .. " and f.handed_over." .. h.area .. " and f.live_support_gap")
   end
 end
 

@@ -72,16 +72,20 @@ rule {
 local OPTION_BY_ID = {}
 for _, o in ipairs(options) do OPTION_BY_ID[o.id] = o end
 
+-- The incumbent by name, so a reader finds it whether or not it made the
+-- shortlist (a partner outside the catalogue has no name here).
+local function incumbent_named(f)
+  local o = OPTION_BY_ID[f.incumbent_partner]
+  return o and ("the incumbent " .. o.name) or "the current partner"
+end
+
 local function when_too_slow(f, option_id)
   if f.incumbent_partner == option_id then
     return "extend it by a change or work order under the agreement already signed, which need not wait for a full "
       .. "contract cycle, or start a bridging engagement"
   elseif f.incumbent_partner ~= "none" then
-    -- named, so a reader finds it whether or not it made the shortlist (a
-    -- partner outside the catalogue has no name here: "the current partner")
-    local o = OPTION_BY_ID[f.incumbent_partner]
-    return "extend " .. (o and ("the incumbent " .. o.name) or "the current partner") .. "'s contract for the first "
-      .. "phase, or start a bridging engagement while the new contract is signed"
+    return "extend " .. incumbent_named(f) .. "'s contract for the first phase, or start a bridging engagement while "
+      .. "the new contract is signed"
   elseif f.replaced_partner then
     -- the partner on its way out can still bridge, for a short term
     return "agree a short bridging term with the partner being replaced, or use a framework or pre-approved "
@@ -97,9 +101,8 @@ local function when_squeezed(f, option_id)
     return "extend it by a change or work order under the agreement already signed rather than wait for a new "
       .. "contract"
   elseif f.incumbent_partner ~= "none" then
-    local o = OPTION_BY_ID[f.incumbent_partner]
-    return "ask for an expedited or framework route, or start the first phase with "
-      .. (o and ("the incumbent " .. o.name) or "the current partner") .. " under the agreement already signed"
+    return "ask for an expedited or framework route, or start the first phase with " .. incumbent_named(f)
+      .. " under the agreement already signed"
   end
   return "ask for an expedited or framework route"
 end
