@@ -601,6 +601,10 @@ class Ctx:
         self.top = None
         self._status = {}
 
+    @property
+    def min_score(self):  # ctx.min_score: the policy's minimum score for a shortlist place
+        return self.pol.min_score
+
     def days_until(self, date):
         return days_between(self.as_of, date)
 
@@ -2042,7 +2046,8 @@ def build_pack(pol):
          when=lambda i, c, f: f.billing_preference == "single_invoice"
          and not f.msp_out_of_proportion
          and not (f.incumbent_partner == "csp" and f.contracting_presses)
-         and c.score["azure_expert_msp"] > c.score["csp"],
+         and c.score["azure_expert_msp"] > c.score["csp"]
+         and c.score["azure_expert_msp"] >= c.min_score,
          exclude=["csp"])
 
     # under an enterprise agreement the MSP above the CSP supplies the hands
@@ -2052,7 +2057,8 @@ def build_pack(pol):
          "supplies the hands: a provider beside it would be one more contract, not more help.",
          when=lambda i, c, f: f.billing_preference == "enterprise_agreement"
          and not f.msp_out_of_proportion and f.incumbent_partner != "csp"
-         and c.score["azure_expert_msp"] > c.score["csp"],
+         and c.score["azure_expert_msp"] > c.score["csp"]
+         and c.score["azure_expert_msp"] >= c.min_score,
          exclude=["csp"])
 
     rule(id="shortlist.programme.small", stage="shortlist",

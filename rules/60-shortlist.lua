@@ -85,8 +85,10 @@ rule {
   because = "Azure is bought directly under an enterprise agreement, so a solution provider's provisioning and "
     .. "billing are not needed, and the Azure Expert MSP ranked above it supplies the hands: a provider beside it "
     .. "would be one more contract, not more help.",
+  -- the MSP must reach the shortlist itself to be the one supplying hands
   when = "f.billing_preference == 'enterprise_agreement' and not f.msp_out_of_proportion "
-    .. "and f.incumbent_partner ~= 'csp' and ctx.score.azure_expert_msp > ctx.score.csp",
+    .. "and f.incumbent_partner ~= 'csp' and ctx.score.azure_expert_msp > ctx.score.csp "
+    .. "and ctx.score.azure_expert_msp >= ctx.min_score",
   exclude = { "csp" },
 }
 

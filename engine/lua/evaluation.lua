@@ -65,6 +65,8 @@ end
 setmetatable(ctx_data, {
   __index = function(_, k)
     if k == "top" then return cur.e.top end
+    -- read from the policy when asked: it is loaded after this module
+    if k == "min_score" then return pol.min_score end
     return nil
   end,
 })

@@ -41,6 +41,7 @@ local DSL_ANNOTATIONS = [[
 ---@field shortlisted table<string, boolean> in the engage stage
 ---@field rank table<string, integer> in the engage stage
 ---@field top string? the first shortlisted option, in the engage stage
+---@field min_score number the policy's minimum score for a shortlist place
 ---@field days_until fun(date: string?): integer? days from as_of to date
 ---@field lifecycle fun(option_id: string): "active"|"legacy"|"retired"|"unavailable"
 ---@field carrier fun(option_id: string): string? the option carrying it on the as-of date
