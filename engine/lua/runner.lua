@@ -33,6 +33,7 @@ local hits    -- what each rule that fired did in this evaluation: {index, moved
 local facts   -- the facts of the intake being evaluated (forms.new_facts), the third argument of rule functions
 local contrib -- what each rule did to each key in this evaluation, flat: kind, key, rule id, points, text, ...
 local contrib_n = 0 -- #contrib, kept here: every entry is added by this file
+local contrib_stale = 0 -- entries of contrib an earlier evaluation left (a list handed on), cleared at the end
 local contrib_kind -- the kind of key the points stage running adds to: "area" or "option"
 local written = 0          -- bytes of report text rules made in this evaluation
 local written_max = math.huge -- the host's output cap per intake (host.output_limit)
@@ -55,8 +56,25 @@ function R.probe() return probe end
 function R.running() return running end
 function R.set_facts(f) facts = f end
 function R.facts() return facts end
--- the list contributions are recorded in for this evaluation (contributions.csv)
-function R.set_contrib(list) contrib, contrib_n = list, list and #list or 0 end
+-- the list contributions are recorded in for this evaluation
+-- (contributions.csv). A list handed on from the evaluation before (stale:
+-- its entries are that one's) is written over from its start, not emptied
+-- first, and what this evaluation did not write over is cleared when it
+-- ends (set_contrib(nil)): growing a fresh list to a hundred entries or
+-- more cost more than the rest of the bookkeeping of the points.
+function R.set_contrib(list, stale)
+  if list == nil then
+    local c = contrib
+    if c ~= nil then
+      for i = contrib_n + 1, contrib_stale do c[i] = nil end
+    end
+    contrib, contrib_n, contrib_stale = nil, 0, 0
+  elseif stale then
+    contrib, contrib_n, contrib_stale = list, 0, #list
+  else
+    contrib, contrib_n, contrib_stale = list, #list, 0
+  end
+end
 -- records one contribution: a rule's points to a key, or (points nil) its
 -- exclusion of an option or a next step for it
 function R.contribute(kind, key, rule_id, points, text)
