@@ -858,7 +858,7 @@ static int run_protected(lua_State *L)
     pf_why_reset(a->ev->why, L); /* no cell of this intake from the last one's list */
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     lua_getfield(L, -1, "evaluate");
-    pf_view_push_value(L, a->intake, 0);
+    pf_view_push_intake(L, a->intake); /* the last intake's views, nothing of it in use */
     lua_pushstring(L, a->source);
     a->ev->run = a;
     lua_call(L, 2, 1);

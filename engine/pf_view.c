@@ -231,9 +231,77 @@ static void add_positions(lua_State *L, const pf_value_t *v)
     lua_setfield(L, -2, "\1pos");
 }
 
+/* ---- views handed on from one intake to the next ---- */
+
+/* The registry key of the list of proxies the intake pushed last had (its
+ * address is the key, as KEYS_CACHE's). */
+static const char VIEW_POOL = 'p';
+
+/* What pushing an intake with reused views walks with: the stack index of
+ * the list of proxies, and how many of them this intake has taken. */
+typedef struct view_reuse {
+    int list;
+    lua_Integer used;
+} view_reuse_t;
+
+/* Replaces the table on top by a read-only view of it, as
+ * pf_view_make_readonly does, but through the next proxy of the list when
+ * there is one: its metatable is pointed at the new data and loses the
+ * sorted keys of the old (KEYS_CACHE). A new proxy joins the list.
+ * [-1, +1, m] */
+static void make_readonly_reused(lua_State *L, view_reuse_t *r)
+{
+    lua_Integer i = ++r->used;
+    if (lua_rawgeti(L, r->list, i) != LUA_TTABLE) { /* [data, nil] */
+        lua_pop(L, 1);
+        pf_view_make_readonly(L); /* [proxy] */
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, r->list, i);
+        return;
+    }
+    lua_getmetatable(L, -1); /* [data, proxy, mt] */
+    lua_pushliteral(L, "__index");
+    lua_pushvalue(L, -4);
+    lua_rawset(L, -3);
+    if (lua_rawgetp(L, -1, &KEYS_CACHE) != LUA_TNIL) {
+        lua_pushnil(L);
+        lua_rawsetp(L, -3, &KEYS_CACHE);
+    }
+    lua_pop(L, 2);     /* [data, proxy] */
+    lua_remove(L, -2); /* [proxy] */
+}
+
+static void push_value(lua_State *L, const pf_value_t *v, int with_pos, view_reuse_t *r);
+
 /* Pushes a typed value as Lua data: [-0, +1, m]. Tables become read-only
  * proxies; with_pos records source positions (see add_positions). */
 void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos)
+{
+    push_value(L, v, with_pos, NULL);
+}
+
+/* An intake's views are made again for every intake, about fifteen of
+ * them, and making a view's metatable (six fields) cost more than filling
+ * its data. Here each intake takes the proxies and metatables the one
+ * before had, pointed at its own data: the caller vouches that nothing
+ * of that intake is still in use (the run evaluates one intake at a time,
+ * and the rule files keep nothing from one to the next: pf_view_restore_rules,
+ * the frozen tables). [-0, +1, m] */
+void pf_view_push_intake(lua_State *L, const pf_value_t *v)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &VIEW_POOL) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &VIEW_POOL);
+    }
+    view_reuse_t r = {lua_gettop(L), 0};
+    push_value(L, v, 0, &r);
+    lua_remove(L, r.list);
+}
+
+/* pf_view_push_value, with the proxies of r when r is not NULL. [-0, +1, m] */
+static void push_value(lua_State *L, const pf_value_t *v, int with_pos, view_reuse_t *r)
 {
     luaL_checkstack(L, 6, "value nested too deeply");
     switch (v->kind) {
@@ -252,7 +320,7 @@ void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos)
     case PF_VAL_LIST:
         lua_createtable(L, (int)v->count, 0);
         for (size_t i = 0; i < v->count; i++) {
-            pf_view_push_value(L, &v->items[i], with_pos);
+            push_value(L, &v->items[i], with_pos, r);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         break;
@@ -260,13 +328,16 @@ void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos)
         lua_createtable(L, 0, (int)v->count);
         for (size_t i = 0; i < v->count; i++) {
             lua_pushstring(L, v->keys[i]);
-            pf_view_push_value(L, &v->items[i], with_pos);
+            push_value(L, &v->items[i], with_pos, r);
             lua_rawset(L, -3);
         }
         break;
     }
     if (with_pos) add_positions(L, v);
-    pf_view_make_readonly(L);
+    if (r)
+        make_readonly_reused(L, r);
+    else
+        pf_view_make_readonly(L);
 }
 
 /* ==================================================================== */
