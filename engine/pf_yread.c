@@ -254,15 +254,17 @@ static int close_collection(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
 }
 
 /* A scalar of len bytes at v, starting at a 1-based line and column;
- * plain: written unquoted. */
+ * plain: written unquoted; printable: the caller knows v is printable
+ * ASCII alone, where the character checks below find nothing. */
 static int add_scalar(pf_yread_t *r, pf_doc_t *doc, const unsigned char *v, size_t len, int plain,
-                      unsigned long line, unsigned long col, pf_err_t *err)
+                      int printable, unsigned long line, unsigned long col, pf_err_t *err)
 {
     if (len > r->limits.max_scalar_bytes) {
         pf_err_set(err, "yaml.scalar_size", line, col, "",
                    "a value is %zu bytes long; the limit is %zu", len, r->limits.max_scalar_bytes);
         return 0;
     }
+    if (printable) goto checked;
     if (memchr(v, '\0', len)) {
         pf_err_set(err, "yaml.control_char", line, col, "",
                    "a value contains a NUL character (\\0); remove it");
@@ -280,6 +282,7 @@ static int add_scalar(pf_yread_t *r, pf_doc_t *doc, const unsigned char *v, size
                    (unsigned long)cp, name ? " " : "", name ? name : "", at + 1);
         return 0;
     }
+checked:;
     pf_node_t *n = new_node(doc, PF_NODE_SCALAR, line, col);
     n->text = pf_arena_strndup(&doc->arena, (const char *)v, len);
     n->len = len;
@@ -353,7 +356,7 @@ static int handle_event(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, si
         }
         if (ev->type == YAML_SCALAR_EVENT)
             return add_scalar(r, doc, ev->data.scalar.value, ev->data.scalar.length,
-                              ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
+                              ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, 0,
                               ev->start_mark.line + 1, ev->start_mark.column + 1, err);
         return open_collection(r, doc,
                                ev->type == YAML_MAPPING_START_EVENT ? PF_NODE_MAP : PF_NODE_SEQ,
@@ -438,10 +441,8 @@ static int fast_bytes_ok(const unsigned char *s, size_t n, int *ascii)
     *ascii = 1;
     for (size_t i = 0; i < n; i++) {
         unsigned c = s[i];
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\n') || c == 0x7F) return 0;
-            continue;
-        }
+        if (c - 0x20u < 0x5Fu || c == '\n') continue; /* printable ASCII: nearly every byte */
+        if (c < 0x80) return 0;
         *ascii = 0;
         uint32_t cp;
         if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
@@ -514,8 +515,9 @@ static int fast_open(fast_t *f, pf_node_kind_t kind, unsigned long col)
 static int fast_scalar_at(fast_t *f, size_t from, size_t to, int plain, size_t at)
 {
     if (++f->nodes > f->r->limits.max_nodes) return 0;
-    return add_scalar(f->r, f->doc, f->s + from, to - from, plain, f->line, fast_col(f, at),
-                      &f->err);
+    /* one line of an ASCII file: printable (fast_bytes_ok) */
+    return add_scalar(f->r, f->doc, f->s + from, to - from, plain, f->ascii, f->line,
+                      fast_col(f, at), &f->err);
 }
 
 /* A quoted scalar on one line, without escapes ('' or \). */
@@ -719,7 +721,7 @@ static int fast_block_scalar(fast_t *f, size_t col)
         pf_buf_addc(f->text, '\n');
     }
     if (++f->nodes > f->r->limits.max_nodes ||
-        !add_scalar(f->r, f->doc, (const unsigned char *)f->text->data, f->text->len, 0, line,
+        !add_scalar(f->r, f->doc, (const unsigned char *)f->text->data, f->text->len, 0, 0, line,
                     column, &f->err))
         return 0;
     f->i = j;
