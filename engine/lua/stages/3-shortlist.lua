@@ -10,6 +10,7 @@ local pol, R = M.policy, M.runner
 local signed = M.helpers.signed
 local lifecycle, conditions_carrier = M.lifecycles.status, M.lifecycles.conditions_carrier
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
+local plain_run, fire_plain = R.plain, R.fire_plain
 local action_value, fail, charge, contribute = R.action_value, R.fail, R.charge, R.contribute
 local shortlist_rules = M.dsl.by_stage.shortlist
 local option_list, option_by_id = pol.option_list, pol.option_by_id
@@ -48,11 +49,18 @@ local function valid_exclusions(r, list, as_of)
 end
 
 local function apply_exclusions(e, intake, ctx)
+  local plain = plain_run()
   for i = 1, #shortlist_rules do
     local r = shortlist_rules[i]
-    local t0, ent = begin_rule(r)
-    local fired = fires(r, intake, ctx)
-    local list = fired and action_value(r, intake, ctx)
+    local t0, ent, fired, list
+    if plain then -- a normal run: one call for what the three below do
+      fired, list = fire_plain(r, intake, ctx)
+      list = fired and list
+    else
+      t0, ent = begin_rule(r)
+      fired = fires(r, intake, ctx)
+      list = fired and action_value(r, intake, ctx)
+    end
     if list then
       list = valid_exclusions(r, list, ctx.as_of)
       local text
