@@ -122,20 +122,25 @@ end
 -- reader tells a firm result from a fragile one: a tie is named with its
 -- partners and how it was broken; a shortlisted option says how far ahead
 -- of the next it is; the first left out, how far behind the last place.
+local tied = {} -- an option's partners in a tie, refilled for each option (1..nt)
+
 local function margins(e, competing, taken)
   local score = e.score
   local n = #competing
   for i = 1, n do
     local o = competing[i]
     local s = score[o.id]
-    local tied = {}
+    local nt = 0
     for j = 1, n do
       local p = competing[j]
-      if p ~= o and score[p.id] == s then tied[#tied + 1] = p.id end
+      if p ~= o and score[p.id] == s then
+        nt = nt + 1
+        tied[nt] = p.id
+      end
     end
     local note = e.shortlist_note[o.id]
-    if #tied > 0 then
-      note = note .. "; tied with " .. table.concat(tied, " and ") .. " at " .. points(s) ..
+    if nt > 0 then
+      note = note .. "; tied with " .. table.concat(tied, " and ", 1, nt) .. " at " .. points(s) ..
         " (catalogue order decides)"
     elseif i <= taken and competing[i + 1] then
       local nxt = competing[i + 1]
