@@ -165,14 +165,16 @@ int pf_view_keys(lua_State *L)
     if (!lua_istable(L, 1)) return 0;
     lua_settop(L, 1);
     if (!lua_getmetatable(L, 1)) return push_sorted_keys(L, 1); /* [t, mt] */
-    lua_pushliteral(L, "__pairs");
-    if (lua_rawget(L, 2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_pairs) return 0;
-    if (lua_rawgetp(L, 2, &KEYS_CACHE) == LUA_TTABLE) { /* [t, mt, pairs, cached] */
-        push_list_copy(L, 4);
+    /* the cache first: only a view's metatable has one (no script can make
+     * the light userdata of its key), and most calls find it */
+    if (lua_rawgetp(L, 2, &KEYS_CACHE) == LUA_TTABLE) { /* [t, mt, cached] */
+        push_list_copy(L, 3);
         return 1;
     }
+    lua_pushliteral(L, "__pairs");
+    if (lua_rawget(L, 2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_pairs) return 0;
     lua_pushliteral(L, "__index");
-    lua_rawget(L, 2); /* [t, mt, pairs, nil, data] */
+    lua_rawget(L, 2); /* [t, mt, nil, pairs, data] */
     if (!lua_istable(L, 5) || !push_sorted_keys(L, 5)) return 0;
     push_list_copy(L, 6);
     lua_rawsetp(L, 2, &KEYS_CACHE); /* the copy stays with the view */
