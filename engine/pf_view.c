@@ -527,6 +527,41 @@ static void push_library_set(lua_State *L)
     lua_pop(L, 1); /* globals */
 }
 
+/* The snapshot as pf_view_restore_rules reads it before every intake: the
+ * upvalue numbers in C memory, and the functions and values as loaded,
+ * [f1, value1, f2, value2, ...], a nil value a hole, in its user value. */
+typedef struct snapshot {
+    size_t n;
+    int index[]; /* cell k is upvalue index[k] of function k */
+} snapshot_t;
+
+/* Replaces the list of (f, i, value) triples on top by its snapshot_t: a
+ * cell then costs two reads and the set, not five Lua API calls more.
+ * [-1, +1, m] */
+static void compact_snapshot(lua_State *L)
+{
+    int triples = lua_gettop(L);
+    size_t n = (size_t)lua_rawlen(L, triples) / 3;
+    snapshot_t *sn = lua_newuserdatauv(L, sizeof *sn + (n ? n : 1) * sizeof sn->index[0], 1);
+    sn->n = n;
+    lua_createtable(L, (int)(2 * n), 0); /* [triples, sn, pairs] */
+    for (size_t k = 0; k < n; k++) {
+        lua_Integer t = (lua_Integer)(3 * k), pr = (lua_Integer)(2 * k);
+        lua_rawgeti(L, triples, t + 1);
+        lua_rawseti(L, -2, pr + 1);
+        lua_rawgeti(L, triples, t + 2);
+        sn->index[k] = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        if (lua_rawgeti(L, triples, t + 3) == LUA_TLIGHTUSERDATA &&
+            lua_touserdata(L, -1) == (void *)&NIL_UPVALUE)
+            lua_pop(L, 1); /* nil: the hole reads back as nil */
+        else
+            lua_rawseti(L, -2, pr + 2);
+    }
+    lua_setiuservalue(L, -2, 1);
+    lua_replace(L, triples);
+}
+
 /* After loading: freeze everything the rules hold, and keep the snapshot
  * of their upvalues in the registry. [-0, +0, e]; P at index p. */
 int pf_view_freeze_rules(lua_State *L, int p)
@@ -552,6 +587,7 @@ int pf_view_freeze_rules(lua_State *L, int p)
     }
     lua_pop(L, 4); /* nil, whose, objects, library */
     lua_pushvalue(L, fz.snap);
+    compact_snapshot(L);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 3); /* cells, snap, visited */
     return ref;
@@ -562,20 +598,14 @@ void pf_view_restore_rules(lua_State *L, int ref)
 {
     if (ref == LUA_NOREF) return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    int snap = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
-    for (lua_Integer k = 1; k + 2 <= n; k += 3) {
-        lua_rawgeti(L, snap, k); /* f */
-        lua_rawgeti(L, snap, k + 1);
-        int i = (int)lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        lua_rawgeti(L, snap, k + 2); /* value as loaded */
-        if (lua_touserdata(L, -1) == (void *)&NIL_UPVALUE) {
-            lua_pop(L, 1);
-            lua_pushnil(L);
-        }
-        lua_setupvalue(L, -2, i); /* pops it */
-        lua_pop(L, 1);            /* f */
+    const snapshot_t *sn = lua_touserdata(L, -1);
+    lua_getiuservalue(L, -1, 1); /* [sn, pairs] */
+    int pairs = lua_gettop(L);
+    for (size_t k = 0; k < sn->n; k++) {
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * k) + 1); /* f */
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * k) + 2); /* the value as loaded, nil too */
+        lua_setupvalue(L, -2, sn->index[k]);             /* pops it */
+        lua_pop(L, 1);                                   /* f */
     }
-    lua_pop(L, 1);
+    lua_pop(L, 2);
 }

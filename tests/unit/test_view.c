@@ -201,8 +201,10 @@ static const char FROZEN_FILE[] =
     "local function read() return t.a + t.sub.b end\n"
     "local function write(k) t[k] = 1 end\n"
     "local function write_sub() t.sub.c = 1 end\n"
-    "return { rule_objects = function() return { count, read, write, write_sub } end,\n"
-    "  count = count, read = read, write = write, write_sub = write_sub }\n";
+    "local m\n"
+    "local function mark() local was = m m = 'set' return was end\n"
+    "return { rule_objects = function() return { count, read, write, write_sub, mark } end,\n"
+    "  count = count, read = read, write = write, write_sub = write_sub, mark = mark }\n";
 
 /* Calls P[name](arg) and returns the Lua status; result or message on top.
  * [-0, +1, -]; P at index 1. */
@@ -223,13 +225,19 @@ static void test_freeze_and_restore(void **state)
     int ref = pf_view_freeze_rules(L, 1);
     assert_int_not_equal(ref, LUA_NOREF);
     assert_int_equal(lua_gettop(L), 1);
-    for (int round = 0; round < 2; round++) { /* each "intake" starts from n = 0 */
+    for (int round = 0; round < 2; round++) { /* each "intake" starts from n = 0, m = nil */
         pf_view_restore_rules(L, ref);
         for (lua_Integer want = 1; want <= 3; want++) {
             assert_int_equal(call_p(L, "count", ""), LUA_OK);
             assert_int_equal(lua_tointeger(L, -1), want);
             lua_pop(L, 1);
         }
+        assert_int_equal(call_p(L, "mark", ""), LUA_OK);
+        assert_true(lua_isnil(L, -1)); /* an upvalue nil at load comes back nil */
+        lua_pop(L, 1);
+        assert_int_equal(call_p(L, "mark", ""), LUA_OK);
+        assert_string_equal(lua_tostring(L, -1), "set");
+        lua_pop(L, 1);
     }
     pf_view_restore_rules(L, LUA_NOREF); /* nothing to put back */
     assert_int_equal(call_p(L, "count", ""), LUA_OK);
