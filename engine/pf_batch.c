@@ -561,8 +561,7 @@ static void ship(worker_t *w, slot_t *s)
     batch_t *b = w->b;
     for (size_t i = 0; i < s->count; i++) {
         const outcome_t *o = &s->items[i];
-        pf_buf_t *m = &w->msg;
-        pf_buf_reset(m);
+        pf_buf_t *m = pf_procs_begin(w->pw); /* the message is made where it is sent from */
         int32_t head[3] = {o->ok, o->reused, o->limit_rule};
         pf_buf_add(m, head, sizeof head);
         pf_buf_add(m, s->digest, sizeof s->digest);
@@ -578,7 +577,7 @@ static void ship(worker_t *w, slot_t *s)
         put_bytes(m, o->unique ? o->unique : "", o->unique ? strlen(o->unique) + 1 : 0);
         put_u64(m, o->unique_line);
         put_u64(m, o->unique_column);
-        pf_procs_send(w->pw, m->data, m->len);
+        pf_procs_end(w->pw);
     }
     slot_clear(b, s);
 }

@@ -106,11 +106,6 @@ void pf_buf_addstr(pf_buf_t *b, const char *s)
     pf_buf_add(b, s, strlen(s));
 }
 
-void pf_buf_addc(pf_buf_t *b, char c)
-{
-    pf_buf_add(b, &c, 1);
-}
-
 /* The same text as "%lld", without printf's format parsing: report cells
  * and rule hits write a few integers per row. */
 void pf_buf_addint(pf_buf_t *b, long long v)

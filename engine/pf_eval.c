@@ -684,15 +684,16 @@ typedef struct run_args {
 
 /* ---- encoded report cells, kept by the string they came from ---------- */
 
-/* Most long cells are a rule's reason, the same Lua string intake after
- * intake: its checked, escaped and quoted bytes are kept and appended again
- * instead of being made anew. A slot is keyed by the string's address and
- * length, and a hit is confirmed by comparing the bytes, so an address the
- * collector gave to another string never returns the wrong text. A string
- * is kept only when its slot saw that address just before: one made fresh
- * for each intake costs no copy. */
+/* Most text cells are the same Lua string intake after intake (a rule's
+ * reason, an option's id and name, a level's label): its checked, escaped
+ * and quoted bytes are kept and appended again instead of being made anew
+ * (short cells too: found, one costs about a third of making it). A slot
+ * is keyed by the string's address and length, and a hit is confirmed by
+ * comparing the bytes, so an address the collector gave to another string
+ * never returns the wrong text. A string is kept only when its slot saw
+ * that address just before: one made fresh for each intake costs no copy. */
 #define CELL_CACHE_SLOTS 1024
-#define CELL_CACHE_MIN 40 /* bytes: a shorter cell is made faster than found */
+#define CELL_CACHE_MIN 1 /* bytes: an empty cell is made faster than found */
 #define CELL_CACHE_MAX                                                                             \
     2048 /* bytes: a longer one is rare and not kept (at most                                      \
           * about 6 MB held, whatever the rules write) */
@@ -858,7 +859,7 @@ static int run_protected(lua_State *L)
     pf_why_reset(a->ev->why, L); /* no cell of this intake from the last one's list */
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ev->ref_prelude);
     lua_getfield(L, -1, "evaluate");
-    pf_view_push_value(L, a->intake, 0);
+    pf_view_push_intake(L, a->intake); /* the last intake's views, nothing of it in use */
     lua_pushstring(L, a->source);
     a->ev->run = a;
     lua_call(L, 2, 1);

@@ -61,7 +61,7 @@ struct pf_eval {
     int native;             /* PF_RULE_PATH=native: declarative conditions in C (pf_native.h) */
     /* prelude */
     int ref_prelude;
-    int ref_upvalues; /* {f, i, value, ...}: rule upvalues as loaded (pf_view.c) */
+    int ref_upvalues; /* rule upvalues as loaded (pf_view.c, snapshot_t) */
     /* reports */
     size_t nreports;
     char **report_names;

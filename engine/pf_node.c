@@ -23,8 +23,11 @@ int pf_node_is_null(const pf_node_t *n)
 {
     if (!n || n->kind != PF_NODE_SCALAR || !n->plain) return 0;
     const char *t = n->text;
-    return n->len == 0 || strcmp(t, "~") == 0 || strcmp(t, "null") == 0 || strcmp(t, "Null") == 0 ||
-           strcmp(t, "NULL") == 0;
+    /* by length first: the schema asks this of every value */
+    if (n->len == 0) return 1;
+    if (n->len == 1) return t[0] == '~';
+    return n->len == 4 &&
+           (memcmp(t, "null", 4) == 0 || memcmp(t, "Null", 4) == 0 || memcmp(t, "NULL", 4) == 0);
 }
 
 const pf_node_t *pf_node_get(const pf_node_t *map, const char *key)

@@ -38,6 +38,7 @@
 struct pf_procs_worker {
     int fd;              /* this worker's end of its socket */
     pf_buf_t tx;         /* frames not sent yet */
+    size_t frame_at;     /* where in tx the frame pf_procs_begin started is */
     char rq[QUEUE * 16]; /* requests read, not yet taken */
     size_t rq_len;
 };
@@ -122,6 +123,27 @@ void pf_procs_flush(pf_procs_worker_t *w)
 void pf_procs_send(pf_procs_worker_t *w, const void *data, size_t len)
 {
     add_frame(w, FRAME_MESSAGE, data, len);
+    if (w->tx.len >= READ_CHUNK) pf_procs_flush(w);
+}
+
+/* The frame's header with its length left open, the message appended
+ * after it by the caller: a report's rows go from the evaluation's buffers
+ * to tx in one copy, not two. */
+pf_buf_t *pf_procs_begin(pf_procs_worker_t *w)
+{
+    w->frame_at = w->tx.len;
+    uint32_t n = 0;
+    pf_buf_add(&w->tx, &n, 4);
+    pf_buf_addc(&w->tx, FRAME_MESSAGE);
+    return &w->tx;
+}
+
+void pf_procs_end(pf_procs_worker_t *w)
+{
+    size_t len = w->tx.len - w->frame_at - 5;
+    if (len > UINT32_MAX) abort(); /* callers cap what one intake may write */
+    uint32_t n = (uint32_t)len;
+    memcpy(w->tx.data + w->frame_at, &n, 4);
     if (w->tx.len >= READ_CHUNK) pf_procs_flush(w);
 }
 

@@ -78,6 +78,13 @@ typedef struct pf_procs_job {
  * exits. */
 void pf_procs_send(pf_procs_worker_t *w, const void *data, size_t len);
 
+/* pf_procs_send in two halves, for a message made in place rather than
+ * copied in: pf_procs_begin returns the buffer to append the message to
+ * (appending only; nothing else is sent until pf_procs_end), and
+ * pf_procs_end sends what was appended as one message. */
+struct pf_buf *pf_procs_begin(pf_procs_worker_t *w);
+void pf_procs_end(pf_procs_worker_t *w);
+
 /* Sends what pf_procs_send has kept back (in a worker). Call it before
  * work the supervisor may stop the worker in, so what came before is
  * already with the supervisor; the end of an item flushes by itself. */

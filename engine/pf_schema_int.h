@@ -152,7 +152,10 @@ static inline size_t sch_path_raw(pf_buf_t *p, const char *s) /* as is: "[]", " 
 static inline size_t sch_path_index(pf_buf_t *p, size_t i)
 {
     size_t mark = p->len;
-    pf_buf_printf(p, "[%zu]", i + 1); /* 1-based, as in Lua and for analysts */
+    /* 1-based, as in Lua and for analysts; without printf: one per list entry */
+    pf_buf_addc(p, '[');
+    pf_buf_addint(p, (long long)(i + 1));
+    pf_buf_addc(p, ']');
     return mark;
 }
 

@@ -165,14 +165,16 @@ int pf_view_keys(lua_State *L)
     if (!lua_istable(L, 1)) return 0;
     lua_settop(L, 1);
     if (!lua_getmetatable(L, 1)) return push_sorted_keys(L, 1); /* [t, mt] */
-    lua_pushliteral(L, "__pairs");
-    if (lua_rawget(L, 2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_pairs) return 0;
-    if (lua_rawgetp(L, 2, &KEYS_CACHE) == LUA_TTABLE) { /* [t, mt, pairs, cached] */
-        push_list_copy(L, 4);
+    /* the cache first: only a view's metatable has one (no script can make
+     * the light userdata of its key), and most calls find it */
+    if (lua_rawgetp(L, 2, &KEYS_CACHE) == LUA_TTABLE) { /* [t, mt, cached] */
+        push_list_copy(L, 3);
         return 1;
     }
+    lua_pushliteral(L, "__pairs");
+    if (lua_rawget(L, 2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_pairs) return 0;
     lua_pushliteral(L, "__index");
-    lua_rawget(L, 2); /* [t, mt, pairs, nil, data] */
+    lua_rawget(L, 2); /* [t, mt, nil, pairs, data] */
     if (!lua_istable(L, 5) || !push_sorted_keys(L, 5)) return 0;
     push_list_copy(L, 6);
     lua_rawsetp(L, 2, &KEYS_CACHE); /* the copy stays with the view */
@@ -231,9 +233,77 @@ static void add_positions(lua_State *L, const pf_value_t *v)
     lua_setfield(L, -2, "\1pos");
 }
 
+/* ---- views handed on from one intake to the next ---- */
+
+/* The registry key of the list of proxies the intake pushed last had (its
+ * address is the key, as KEYS_CACHE's). */
+static const char VIEW_POOL = 'p';
+
+/* What pushing an intake with reused views walks with: the stack index of
+ * the list of proxies, and how many of them this intake has taken. */
+typedef struct view_reuse {
+    int list;
+    lua_Integer used;
+} view_reuse_t;
+
+/* Replaces the table on top by a read-only view of it, as
+ * pf_view_make_readonly does, but through the next proxy of the list when
+ * there is one: its metatable is pointed at the new data and loses the
+ * sorted keys of the old (KEYS_CACHE). A new proxy joins the list.
+ * [-1, +1, m] */
+static void make_readonly_reused(lua_State *L, view_reuse_t *r)
+{
+    lua_Integer i = ++r->used;
+    if (lua_rawgeti(L, r->list, i) != LUA_TTABLE) { /* [data, nil] */
+        lua_pop(L, 1);
+        pf_view_make_readonly(L); /* [proxy] */
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, r->list, i);
+        return;
+    }
+    lua_getmetatable(L, -1); /* [data, proxy, mt] */
+    lua_pushliteral(L, "__index");
+    lua_pushvalue(L, -4);
+    lua_rawset(L, -3);
+    if (lua_rawgetp(L, -1, &KEYS_CACHE) != LUA_TNIL) {
+        lua_pushnil(L);
+        lua_rawsetp(L, -3, &KEYS_CACHE);
+    }
+    lua_pop(L, 2);     /* [data, proxy] */
+    lua_remove(L, -2); /* [proxy] */
+}
+
+static void push_value(lua_State *L, const pf_value_t *v, int with_pos, view_reuse_t *r);
+
 /* Pushes a typed value as Lua data: [-0, +1, m]. Tables become read-only
  * proxies; with_pos records source positions (see add_positions). */
 void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos)
+{
+    push_value(L, v, with_pos, NULL);
+}
+
+/* An intake's views are made again for every intake, about fifteen of
+ * them, and making a view's metatable (six fields) cost more than filling
+ * its data. Here each intake takes the proxies and metatables the one
+ * before had, pointed at its own data: the caller vouches that nothing
+ * of that intake is still in use (the run evaluates one intake at a time,
+ * and the rule files keep nothing from one to the next: pf_view_restore_rules,
+ * the frozen tables). [-0, +1, m] */
+void pf_view_push_intake(lua_State *L, const pf_value_t *v)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &VIEW_POOL) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &VIEW_POOL);
+    }
+    view_reuse_t r = {lua_gettop(L), 0};
+    push_value(L, v, 0, &r);
+    lua_remove(L, r.list);
+}
+
+/* pf_view_push_value, with the proxies of r when r is not NULL. [-0, +1, m] */
+static void push_value(lua_State *L, const pf_value_t *v, int with_pos, view_reuse_t *r)
 {
     luaL_checkstack(L, 6, "value nested too deeply");
     switch (v->kind) {
@@ -252,7 +322,7 @@ void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos)
     case PF_VAL_LIST:
         lua_createtable(L, (int)v->count, 0);
         for (size_t i = 0; i < v->count; i++) {
-            pf_view_push_value(L, &v->items[i], with_pos);
+            push_value(L, &v->items[i], with_pos, r);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         break;
@@ -260,13 +330,16 @@ void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos)
         lua_createtable(L, 0, (int)v->count);
         for (size_t i = 0; i < v->count; i++) {
             lua_pushstring(L, v->keys[i]);
-            pf_view_push_value(L, &v->items[i], with_pos);
+            push_value(L, &v->items[i], with_pos, r);
             lua_rawset(L, -3);
         }
         break;
     }
     if (with_pos) add_positions(L, v);
-    pf_view_make_readonly(L);
+    if (r)
+        make_readonly_reused(L, r);
+    else
+        pf_view_make_readonly(L);
 }
 
 /* ==================================================================== */
@@ -454,6 +527,41 @@ static void push_library_set(lua_State *L)
     lua_pop(L, 1); /* globals */
 }
 
+/* The snapshot as pf_view_restore_rules reads it before every intake: the
+ * upvalue numbers in C memory, and the functions and values as loaded,
+ * [f1, value1, f2, value2, ...], a nil value a hole, in its user value. */
+typedef struct snapshot {
+    size_t n;
+    int index[]; /* cell k is upvalue index[k] of function k */
+} snapshot_t;
+
+/* Replaces the list of (f, i, value) triples on top by its snapshot_t: a
+ * cell then costs two reads and the set, not five Lua API calls more.
+ * [-1, +1, m] */
+static void compact_snapshot(lua_State *L)
+{
+    int triples = lua_gettop(L);
+    size_t n = (size_t)lua_rawlen(L, triples) / 3;
+    snapshot_t *sn = lua_newuserdatauv(L, sizeof *sn + (n ? n : 1) * sizeof sn->index[0], 1);
+    sn->n = n;
+    lua_createtable(L, (int)(2 * n), 0); /* [triples, sn, pairs] */
+    for (size_t k = 0; k < n; k++) {
+        lua_Integer t = (lua_Integer)(3 * k), pr = (lua_Integer)(2 * k);
+        lua_rawgeti(L, triples, t + 1);
+        lua_rawseti(L, -2, pr + 1);
+        lua_rawgeti(L, triples, t + 2);
+        sn->index[k] = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        if (lua_rawgeti(L, triples, t + 3) == LUA_TLIGHTUSERDATA &&
+            lua_touserdata(L, -1) == (void *)&NIL_UPVALUE)
+            lua_pop(L, 1); /* nil: the hole reads back as nil */
+        else
+            lua_rawseti(L, -2, pr + 2);
+    }
+    lua_setiuservalue(L, -2, 1);
+    lua_replace(L, triples);
+}
+
 /* After loading: freeze everything the rules hold, and keep the snapshot
  * of their upvalues in the registry. [-0, +0, e]; P at index p. */
 int pf_view_freeze_rules(lua_State *L, int p)
@@ -479,6 +587,7 @@ int pf_view_freeze_rules(lua_State *L, int p)
     }
     lua_pop(L, 4); /* nil, whose, objects, library */
     lua_pushvalue(L, fz.snap);
+    compact_snapshot(L);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 3); /* cells, snap, visited */
     return ref;
@@ -489,20 +598,14 @@ void pf_view_restore_rules(lua_State *L, int ref)
 {
     if (ref == LUA_NOREF) return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    int snap = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, snap);
-    for (lua_Integer k = 1; k + 2 <= n; k += 3) {
-        lua_rawgeti(L, snap, k); /* f */
-        lua_rawgeti(L, snap, k + 1);
-        int i = (int)lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        lua_rawgeti(L, snap, k + 2); /* value as loaded */
-        if (lua_touserdata(L, -1) == (void *)&NIL_UPVALUE) {
-            lua_pop(L, 1);
-            lua_pushnil(L);
-        }
-        lua_setupvalue(L, -2, i); /* pops it */
-        lua_pop(L, 1);            /* f */
+    const snapshot_t *sn = lua_touserdata(L, -1);
+    lua_getiuservalue(L, -1, 1); /* [sn, pairs] */
+    int pairs = lua_gettop(L);
+    for (size_t k = 0; k < sn->n; k++) {
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * k) + 1); /* f */
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * k) + 2); /* the value as loaded, nil too */
+        lua_setupvalue(L, -2, sn->index[k]);             /* pops it */
+        lua_pop(L, 1);                                   /* f */
     }
-    lua_pop(L, 1);
+    lua_pop(L, 2);
 }

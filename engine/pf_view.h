@@ -17,7 +17,8 @@
  *
  * Owns: nothing outside the Lua state. The views, their sorted-key caches
  * and the upvalue snapshot are Lua objects, collected with the state; the
- * snapshot is held by the registry reference pf_view_freeze_rules returns.
+ * snapshot is held by the registry reference pf_view_freeze_rules returns,
+ * the proxies intakes hand on by a registry key of pf_view.c's.
  */
 #ifndef PF_VIEW_H
 #define PF_VIEW_H
@@ -33,6 +34,12 @@ void pf_view_make_readonly(lua_State *L);
  * records where each entry came from ("line:column" under the key "\1pos"
  * of its data table), for the policy's messages. [-0, +1, m] */
 void pf_view_push_value(lua_State *L, const pf_value_t *v, int with_pos);
+
+/* Pushes an intake as pf_view_push_value does (no positions), its views
+ * made from the proxies and metatables of the intake pushed before in this
+ * state (kept in the registry), which are then views of this one: only
+ * when nothing of that intake is in use any more. [-0, +1, m] */
+void pf_view_push_intake(lua_State *L, const pf_value_t *v);
 
 /* host.keys(t): the keys of a plain table or a view sorted as the DSL's
  * sorted_keys sorts them (numbers by value, then text byte by byte), in a

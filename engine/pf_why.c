@@ -50,6 +50,8 @@ typedef struct why_piece {
 struct pf_why {
     why_entry_t *entries;
     size_t n, cap;
+    size_t *match; /* the entries of the cell being made (cap of them) */
+    size_t nmatch;
     why_piece_t slot[PIECE_SLOTS];
     why_piece_t fresh; /* a piece not kept: enc points into scratch */
     pf_buf_t scratch;  /* that piece's escaped bytes */
@@ -72,6 +74,7 @@ void pf_why_delete(pf_why_t *w)
         free(w->slot[i].enc);
     }
     free(w->entries);
+    free(w->match);
     pf_buf_delete(&w->scratch);
     pf_buf_delete(&w->joined);
     free(w);
@@ -134,6 +137,7 @@ int pf_why_read(pf_why_t *w, lua_State *L, int idx, char *err, size_t errsz)
     if (count > w->cap) {
         w->cap = count + count / 2 + 16;
         w->entries = pf_xrealloc(w->entries, w->cap * sizeof *w->entries);
+        w->match = pf_xrealloc(w->match, w->cap * sizeof *w->match);
     }
     for (size_t k = 0; k < count; k++)
         if (!read_entry(L, idx, (lua_Integer)(k * WHY_FIELDS) + 1, &w->entries[k])) {
@@ -299,33 +303,30 @@ static void add_head(pf_buf_t *b, int first, const why_entry_t *e, int escaped_r
 }
 
 /* The joined text itself, for the generic way (a piece that is not clean
- * text, the formula guard, the cell limit). */
-static void joined_text(pf_why_t *w, const char *kind, size_t kindlen, const char *key,
-                        size_t keylen)
+ * text, the formula guard, the cell limit), of the entries in w->match. */
+static void joined_text(pf_why_t *w)
 {
     pf_buf_t *j = &w->joined;
     j->len = 0;
     int first = 1;
-    for (size_t i = 0; i < w->n; i++) {
-        const why_entry_t *e = &w->entries[i];
-        if (!same_text(&e->kind, kind, kindlen) || !same_text(&e->key, key, keylen)) continue;
+    for (size_t m = 0; m < w->nmatch; m++) {
+        const why_entry_t *e = &w->entries[w->match[m]];
         add_head(j, first, e, 0, w);
         pf_buf_add(j, e->text.s, e->text.len);
         first = 0;
     }
 }
 
-/* Tries the cell from escaped pieces: 0, with b and cells as they were,
- * when one of them is not clean text or the cell needs the generic way. */
-static int joined_cell(pf_why_t *w, const char *kind, size_t kindlen, const char *key,
-                       size_t keylen, pf_buf_t *b, size_t *cells, const pf_csv_style_t *style)
+/* Tries the cell of the entries in w->match from escaped pieces: 0, with b
+ * and cells as they were, when one of them is not clean text or the cell
+ * needs the generic way. */
+static int joined_cell(pf_why_t *w, pf_buf_t *b, size_t *cells, const pf_csv_style_t *style)
 {
     size_t mark = b->len, before = *cells, raw = 0;
     int first = 1;
     pf_csv_cell_open(b, cells, style);
-    for (size_t i = 0; i < w->n; i++) {
-        const why_entry_t *e = &w->entries[i];
-        if (!same_text(&e->kind, kind, kindlen) || !same_text(&e->key, key, keylen)) continue;
+    for (size_t m = 0; m < w->nmatch; m++) {
+        const why_entry_t *e = &w->entries[w->match[m]];
         /* the guard looks at the cell's first characters: the first rule id's */
         if (first && (e->rule.len == 0 || e->rule.s[0] == ' ' ||
                       !pf_csv_cell_plain(e->rule.s, e->rule.len, style)))
@@ -351,16 +352,18 @@ generic:
 void pf_why_cell(pf_why_t *w, const char *kind, const char *key, size_t keylen, const char *none,
                  pf_buf_t *b, size_t *cells, const pf_csv_style_t *style)
 {
+    /* the key's entries, found once for the cell and for the generic way */
     size_t kindlen = strlen(kind);
-    int any = 0;
-    for (size_t i = 0; i < w->n && !any; i++)
-        any = same_text(&w->entries[i].kind, kind, kindlen) &&
-              same_text(&w->entries[i].key, key, keylen);
-    if (!any) {
+    w->nmatch = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (same_text(&w->entries[i].key, key, keylen) &&
+            same_text(&w->entries[i].kind, kind, kindlen))
+            w->match[w->nmatch++] = i;
+    if (!w->nmatch) {
         pf_csv_cell_shown(b, cells, none, strlen(none), style);
         return;
     }
-    if (joined_cell(w, kind, kindlen, key, keylen, b, cells, style)) return;
-    joined_text(w, kind, kindlen, key, keylen);
+    if (joined_cell(w, b, cells, style)) return;
+    joined_text(w);
     pf_csv_cell_shown(b, cells, w->joined.data, w->joined.len, style);
 }

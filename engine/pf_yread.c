@@ -2,6 +2,7 @@
  * pf_yread.c - the YAML intake reader: libyaml events in, pf_node_t tree out,
  * with limits checked as the events arrive (never after the fact).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +32,26 @@ void pf_yread_init(pf_yread_t *r, const void *buf, size_t len, const pf_yread_li
         pf_yread_limits_default(&r->limits);
     r->buf = buf;
     r->len = len;
+    /* one frame more than the depth limit, so the check can fire first */
+    r->frames = pf_xcalloc(r->limits.max_depth + 1, sizeof *r->frames);
+}
+
+/* libyaml's parser, started when a file needs it (a file the fast path
+ * reads never does: starting it allocates its buffers). */
+static void start_libyaml(pf_yread_t *r)
+{
+    if (r->parser_ready) return;
     if (!yaml_parser_initialize(&r->parser)) {
         fprintf(stderr, "partnerfit: out of memory starting the YAML parser\n");
         abort();
     }
     yaml_parser_set_input_string(&r->parser, r->buf, r->len);
-    /* one frame more than the depth limit, so the check can fire first */
-    r->frames = pf_xcalloc(r->limits.max_depth + 1, sizeof *r->frames);
+    r->parser_ready = 1;
 }
 
 void pf_yread_delete(pf_yread_t *r)
 {
-    yaml_parser_delete(&r->parser);
+    if (r->parser_ready) yaml_parser_delete(&r->parser);
     free(r->kids);
     free(r->frames);
     memset(r, 0, sizeof *r);
@@ -146,12 +155,14 @@ static void push_kid(pf_yread_t *r, pf_node_t *n)
     r->kids[r->nkids++] = n;
 }
 
-static pf_node_t *new_node(pf_doc_t *doc, pf_node_kind_t kind, const yaml_mark_t *m)
+/* A node at a 1-based line and column. */
+static pf_node_t *new_node(pf_doc_t *doc, pf_node_kind_t kind, unsigned long line,
+                           unsigned long col)
 {
     pf_node_t *n = pf_arena_alloc(&doc->arena, sizeof *n);
     n->kind = kind;
-    n->line = m->line + 1;
-    n->column = m->column + 1;
+    n->line = line;
+    n->column = col;
     n->text = "";
     return n;
 }
@@ -212,15 +223,16 @@ static int check_duplicate_keys(const pf_node_t *map, pf_err_t *err)
     return 0;
 }
 
-static int open_collection(pf_yread_t *r, pf_doc_t *doc, pf_node_kind_t kind,
-                           const yaml_event_t *ev, pf_err_t *err)
+/* A mapping or sequence starting at a 1-based line and column. */
+static int open_collection(pf_yread_t *r, pf_doc_t *doc, pf_node_kind_t kind, unsigned long line,
+                           unsigned long col, pf_err_t *err)
 {
     if (r->nframes >= r->limits.max_depth) {
-        pf_err_set(err, "yaml.depth", ev->start_mark.line + 1, ev->start_mark.column + 1, "",
+        pf_err_set(err, "yaml.depth", line, col, "",
                    "the document is nested more than %zu levels deep", r->limits.max_depth);
         return 0;
     }
-    pf_node_t *n = new_node(doc, kind, &ev->start_mark);
+    pf_node_t *n = new_node(doc, kind, line, col);
     r->frames[r->nframes].node = n;
     r->frames[r->nframes].first_kid = r->nkids;
     r->nframes++;
@@ -241,16 +253,18 @@ static int close_collection(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
     return attach(r, doc, n, err);
 }
 
-static int add_scalar(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, pf_err_t *err)
+/* A scalar of len bytes at v, starting at a 1-based line and column;
+ * plain: written unquoted; printable: the caller knows v is printable
+ * ASCII alone, where the character checks below find nothing. */
+static int add_scalar(pf_yread_t *r, pf_doc_t *doc, const unsigned char *v, size_t len, int plain,
+                      int printable, unsigned long line, unsigned long col, pf_err_t *err)
 {
-    const unsigned char *v = ev->data.scalar.value;
-    size_t len = ev->data.scalar.length;
-    unsigned long line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
     if (len > r->limits.max_scalar_bytes) {
         pf_err_set(err, "yaml.scalar_size", line, col, "",
                    "a value is %zu bytes long; the limit is %zu", len, r->limits.max_scalar_bytes);
         return 0;
     }
+    if (printable) goto checked;
     if (memchr(v, '\0', len)) {
         pf_err_set(err, "yaml.control_char", line, col, "",
                    "a value contains a NUL character (\\0); remove it");
@@ -268,10 +282,11 @@ static int add_scalar(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, pf_e
                    (unsigned long)cp, name ? " " : "", name ? name : "", at + 1);
         return 0;
     }
-    pf_node_t *n = new_node(doc, PF_NODE_SCALAR, &ev->start_mark);
+checked:;
+    pf_node_t *n = new_node(doc, PF_NODE_SCALAR, line, col);
     n->text = pf_arena_strndup(&doc->arena, (const char *)v, len);
     n->len = len;
-    n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    n->plain = plain;
     return attach(r, doc, n, err);
 }
 
@@ -339,9 +354,13 @@ static int handle_event(pf_yread_t *r, pf_doc_t *doc, const yaml_event_t *ev, si
                        "the document has more than %zu values", r->limits.max_nodes);
             return 0;
         }
-        if (ev->type == YAML_SCALAR_EVENT) return add_scalar(r, doc, ev, err);
-        return open_collection(
-            r, doc, ev->type == YAML_MAPPING_START_EVENT ? PF_NODE_MAP : PF_NODE_SEQ, ev, err);
+        if (ev->type == YAML_SCALAR_EVENT)
+            return add_scalar(r, doc, ev->data.scalar.value, ev->data.scalar.length,
+                              ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, 0,
+                              ev->start_mark.line + 1, ev->start_mark.column + 1, err);
+        return open_collection(r, doc,
+                               ev->type == YAML_MAPPING_START_EVENT ? PF_NODE_MAP : PF_NODE_SEQ,
+                               ev->start_mark.line + 1, ev->start_mark.column + 1, err);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
         return close_collection(r, doc, err);
@@ -379,6 +398,437 @@ static int refuse_raw_breaks(pf_yread_t *r, pf_err_t *err)
     return 1;
 }
 
+/* ---- the fast path ---------------------------------------------------------- */
+
+/*
+ * libyaml spends about 190 instructions on each byte of an intake, most of
+ * a worker's reading time. Intakes are written in a small part of YAML:
+ * block mappings and sequences indented with spaces, one-line flow
+ * collections ({area: plan, urgency: high}), one-line scalars, comments.
+ * The fast path reads a file written only in that part, and builds the
+ * tree libyaml's events would build: the same nodes in the same order,
+ * with the same positions (a node where libyaml's event starts: a block
+ * mapping at its first key, a block sequence at its first dash, a flow
+ * collection at its bracket, a scalar at its first character or quote;
+ * columns count characters, as libyaml's do), through the same checks
+ * (open_collection, add_scalar, close_collection). Anything else, and any
+ * problem at all, leaves the file to libyaml from its start: what the fast
+ * path accepts is a file libyaml reads the same way, what it refuses costs
+ * a second reading. tests/unit/test_yread.c reads its cases both ways.
+ */
+
+typedef struct fast {
+    pf_yread_t *r;
+    pf_doc_t *doc;
+    pf_err_t err; /* a check's problem: the file goes to libyaml, which reports it */
+    const unsigned char *s;
+    size_t n, i;        /* the buffer, its length, where the reading is */
+    size_t bol;         /* where the line of s[i] starts */
+    unsigned long line; /* 1-based, of s[i] */
+    size_t nodes;
+    int ascii;      /* no byte over 0x7F in the file: a column is a byte offset */
+    int eof;        /* after fast_next_line: no content left */
+    size_t ind;     /* after fast_next_line: the indentation of the content line at i */
+    pf_buf_t *text; /* a block scalar's text, joined from its lines */
+} fast_t;
+
+/* Every byte printable ASCII or a line feed, or part of a well-formed UTF-8
+ * character of two or three bytes from U+00A0 to U+FFFD that libyaml reads
+ * as an ordinary character: no tab, no CR, no NEL, no line or paragraph
+ * separator, no byte order mark, no surrogate. */
+static int fast_bytes_ok(const unsigned char *s, size_t n, int *ascii)
+{
+    *ascii = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = s[i];
+        if (c - 0x20u < 0x5Fu || c == '\n') continue; /* printable ASCII: nearly every byte */
+        if (c < 0x80) return 0;
+        *ascii = 0;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            cp = (c & 0x1Fu) << 6 | (s[i + 1] & 0x3Fu);
+            i += 1;
+            if (cp < 0xA0) return 0;
+        } else if (c >= 0xE0 && c <= 0xEF && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
+                   (s[i + 2] & 0xC0) == 0x80) {
+            cp = (c & 0x0Fu) << 12 | (s[i + 1] & 0x3Fu) << 6 | (s[i + 2] & 0x3Fu);
+            i += 2;
+            if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0x2028 || cp == 0x2029 ||
+                cp == 0xFEFF || cp > 0xFFFD)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The 1-based column of s[at], on the current line: characters, not bytes. */
+static unsigned long fast_col(const fast_t *f, size_t at)
+{
+    if (f->ascii) return (unsigned long)(at - f->bol) + 1;
+    unsigned long c = 1;
+    for (size_t k = f->bol; k < at; k++)
+        c += (f->s[k] & 0xC0) != 0x80;
+    return c;
+}
+
+static int fast_key_char(unsigned c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The length of a plain key at i, followed by ':' and a space or the line's
+ * end, or 0 when there is none. */
+static size_t fast_key_len(const fast_t *f)
+{
+    const unsigned char *s = f->s;
+    size_t j = f->i;
+    if (j >= f->n || !fast_key_char(s[j])) return 0;
+    while (j < f->n && (fast_key_char(s[j]) || s[j] == '-' || s[j] == '.'))
+        j++;
+    if (j >= f->n || s[j] != ':' || j - f->i > 128) return 0;
+    if (j + 1 < f->n && s[j + 1] != ' ' && s[j + 1] != '\n') return 0;
+    return j - f->i;
+}
+
+/* Whether a plain scalar may start with s[i] (in either context): not an
+ * indicator; '-' only before a digit (a negative number). */
+static int fast_plain_start(const fast_t *f)
+{
+    unsigned c = f->s[f->i];
+    if (fast_key_char(c) || c >= 0x80 || c == '.' || c == '/' || c == '+' || c == '(' || c == '~' ||
+        c == '$')
+        return 1;
+    return c == '-' && f->i + 1 < f->n && f->s[f->i + 1] >= '0' && f->s[f->i + 1] <= '9';
+}
+
+/* A collection opened at a 1-based line and column. Deeper than 64 levels
+ * the file goes to libyaml, so the fast path's recursion stays shallow
+ * whatever depth the limits allow. */
+static int fast_open(fast_t *f, pf_node_kind_t kind, unsigned long col)
+{
+    if (++f->nodes > f->r->limits.max_nodes || f->r->nframes >= 64) return 0;
+    return open_collection(f->r, f->doc, kind, f->line, col, &f->err);
+}
+
+static int fast_scalar_at(fast_t *f, size_t from, size_t to, int plain, size_t at)
+{
+    if (++f->nodes > f->r->limits.max_nodes) return 0;
+    /* one line of an ASCII file: printable (fast_bytes_ok) */
+    return add_scalar(f->r, f->doc, f->s + from, to - from, plain, f->ascii, f->line,
+                      fast_col(f, at), &f->err);
+}
+
+/* A quoted scalar on one line, without escapes ('' or \). */
+static int fast_quoted(fast_t *f)
+{
+    unsigned q = f->s[f->i];
+    size_t start = f->i, j = f->i + 1;
+    while (j < f->n && f->s[j] != q && f->s[j] != '\n' && !(q == '"' && f->s[j] == '\\'))
+        j++;
+    if (j >= f->n || f->s[j] != q) return 0;
+    if (q == '\'' && j + 1 < f->n && f->s[j + 1] == '\'') return 0; /* '' */
+    if (!fast_scalar_at(f, start + 1, j, 0, start)) return 0;
+    f->i = j + 1;
+    return 1;
+}
+
+/* A plain scalar: runs of characters other than spaces (stop: characters
+ * that end a plain scalar in the context, or that the fast path leaves to
+ * libyaml), joined by the spaces between them, the trailing ones left out.
+ * In a block, ':' and '#' anywhere send the file to libyaml; in a flow
+ * collection, the flow indicators and quotes end it too. */
+static int fast_plain(fast_t *f, int flow)
+{
+    const unsigned char *s = f->s;
+    size_t start = f->i, j = f->i, end = f->i;
+    if (!fast_plain_start(f)) return 0;
+    for (;;) {
+        while (j < f->n && s[j] != ' ' && s[j] != '\n') {
+            unsigned c = s[j];
+            if (c == ':' || c == '#') return 0;
+            if (flow &&
+                (c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || c == '\'' || c == '"'))
+                break;
+            j++;
+        }
+        end = j;
+        while (j < f->n && s[j] == ' ')
+            j++;
+        if (j >= f->n || s[j] == '\n' || s[j] == '#') break;
+        if (flow && (s[j] == ',' || s[j] == ']' || s[j] == '}')) break;
+        if (j == end) return 0; /* a flow indicator inside the scalar */
+    }
+    if (!fast_scalar_at(f, start, end, 1, start)) return 0;
+    f->i = end;
+    return 1;
+}
+
+static void fast_spaces(fast_t *f)
+{
+    while (f->i < f->n && f->s[f->i] == ' ')
+        f->i++;
+}
+
+static int fast_flow(fast_t *f);
+
+/* A value inside a flow collection. */
+static int fast_flow_value(fast_t *f)
+{
+    if (f->i >= f->n) return 0;
+    unsigned c = f->s[f->i];
+    if (c == '{' || c == '[') return fast_flow(f);
+    if (c == '"' || c == '\'') return fast_quoted(f);
+    return fast_plain(f, 1);
+}
+
+/* A flow mapping or sequence on one line, from its bracket at i. */
+static int fast_flow(fast_t *f)
+{
+    int map = f->s[f->i] == '{';
+    unsigned close = map ? '}' : ']';
+    if (!fast_open(f, map ? PF_NODE_MAP : PF_NODE_SEQ, fast_col(f, f->i))) return 0;
+    f->i++;
+    fast_spaces(f);
+    if (f->i < f->n && f->s[f->i] == close) {
+        f->i++;
+        return close_collection(f->r, f->doc, &f->err);
+    }
+    for (;;) {
+        if (map) {
+            size_t klen = fast_key_len(f);
+            if (!klen || f->i + klen + 1 >= f->n || f->s[f->i + klen + 1] != ' ') return 0;
+            if (!fast_scalar_at(f, f->i, f->i + klen, 1, f->i)) return 0;
+            f->i += klen + 1;
+            fast_spaces(f);
+        }
+        if (!fast_flow_value(f)) return 0;
+        fast_spaces(f);
+        if (f->i >= f->n) return 0;
+        if (f->s[f->i] == close) {
+            f->i++;
+            return close_collection(f->r, f->doc, &f->err);
+        }
+        if (f->s[f->i] != ',') return 0;
+        f->i++;
+        fast_spaces(f);
+        if (f->i >= f->n || f->s[f->i] == '}' || f->s[f->i] == ']') return 0; /* a trailing comma */
+    }
+}
+
+/* The rest of a line after its content: spaces, perhaps a comment after
+ * one of them, and the line's end. */
+static int fast_eol(fast_t *f)
+{
+    size_t before = f->i;
+    fast_spaces(f);
+    if (f->i < f->n && f->s[f->i] == '#') {
+        if (f->i == before) return 0; /* a comment needs a space before it */
+        while (f->i < f->n && f->s[f->i] != '\n')
+            f->i++;
+    }
+    if (f->i >= f->n) return 1;
+    if (f->s[f->i] != '\n') return 0;
+    f->i++;
+    f->line++;
+    f->bol = f->i;
+    return 1;
+}
+
+/* From the start of a line: past blank lines and comment lines to the first
+ * character of the next content line, whose indentation goes to ind; eof
+ * when there is none. */
+static void fast_next_line(fast_t *f)
+{
+    for (;;) {
+        size_t j = f->i;
+        while (j < f->n && f->s[j] == ' ')
+            j++;
+        if (j >= f->n) {
+            f->i = j;
+            f->eof = 1;
+            return;
+        }
+        if (f->s[j] == '#')
+            while (j < f->n && f->s[j] != '\n')
+                j++;
+        if (j < f->n && f->s[j] == '\n') {
+            f->i = j + 1;
+            f->line++;
+            f->bol = f->i;
+            continue;
+        }
+        if (j >= f->n) {
+            f->i = j;
+            f->eof = 1;
+            return;
+        }
+        f->i = j;
+        f->ind = j - f->bol;
+        return;
+    }
+}
+
+/* A block scalar from its indicator at i, under a block indented by col:
+ * folded (>) or literal (|), its final line break kept (clip) or not (-),
+ * its lines all at the indentation of the first and none of them blank;
+ * then on to the next content line. */
+static int fast_block_scalar(fast_t *f, size_t col)
+{
+    const unsigned char *s = f->s;
+    size_t at = f->i, j = f->i + 1;
+    char join = s[at] == '>' ? ' ' : '\n';
+    int strip = j < f->n && s[j] == '-';
+    j += (size_t)strip;
+    while (j < f->n && s[j] == ' ')
+        j++;
+    if (j >= f->n || s[j] != '\n') return 0; /* a comment, another indicator, the end */
+    unsigned long line = f->line, column = fast_col(f, at);
+    size_t k = 0, lines = 0;
+    int broke = 0; /* the last line ended with a line break */
+    f->text->len = 0;
+    j++;
+    f->line++;
+    f->bol = j;
+    while (j < f->n) {
+        size_t sp = j;
+        while (sp < f->n && s[sp] == ' ')
+            sp++;
+        if (sp >= f->n || s[sp] == '\n') return 0; /* a blank line: libyaml's */
+        size_t ind = sp - j;
+        if (lines == 0) {
+            if (ind <= col) return 0; /* an empty scalar */
+            k = ind;
+        }
+        if (ind < k) break;
+        if (ind > k) return 0; /* a more indented line keeps its break */
+        size_t eol = sp;
+        while (eol < f->n && s[eol] != '\n')
+            eol++;
+        if (lines++) pf_buf_addc(f->text, join);
+        pf_buf_add(f->text, s + sp, eol - sp);
+        broke = eol < f->n;
+        j = eol + (size_t)broke;
+        if (broke) {
+            f->line++;
+            f->bol = j;
+        }
+    }
+    if (lines == 0) return 0;
+    if (!strip) {
+        if (!broke) return 0;
+        pf_buf_addc(f->text, '\n');
+    }
+    if (++f->nodes > f->r->limits.max_nodes ||
+        !add_scalar(f->r, f->doc, (const unsigned char *)f->text->data, f->text->len, 0, 0, line,
+                    column, &f->err))
+        return 0;
+    f->i = j;
+    fast_next_line(f);
+    return 1;
+}
+
+/* A value after "key: " or "- " on its line, in a block indented by col: a
+ * flow collection, a scalar, or a block scalar; then the rest of the line,
+ * then on to the next content line. */
+static int fast_inline(fast_t *f, size_t col)
+{
+    unsigned c = f->s[f->i];
+    if (c == '>' || c == '|') return fast_block_scalar(f, col);
+    int ok = c == '{' || c == '['    ? fast_flow(f)
+             : c == '"' || c == '\'' ? fast_quoted(f)
+                                     : fast_plain(f, 0);
+    if (!ok || !fast_eol(f)) return 0;
+    fast_next_line(f);
+    return 1;
+}
+
+static int fast_block_seq(fast_t *f, size_t col);
+
+/* A block mapping whose keys stand at column col (0-based), from its first
+ * key at i; ends at the next content line indented less, or the end. */
+static int fast_block_map(fast_t *f, size_t col)
+{
+    if (!fast_open(f, PF_NODE_MAP, (unsigned long)col + 1)) return 0;
+    for (;;) {
+        size_t klen = fast_key_len(f);
+        if (!klen || !fast_scalar_at(f, f->i, f->i + klen, 1, f->i)) return 0;
+        f->i += klen + 1;
+        fast_spaces(f);
+        if (f->i < f->n && f->s[f->i] != '\n' && f->s[f->i] != '#') {
+            if (!fast_inline(f, col)) return 0;
+        } else {
+            /* the value is the block below: an empty one (null) is libyaml's */
+            if (!fast_eol(f)) return 0;
+            fast_next_line(f);
+            if (f->eof || f->ind <= col) return 0;
+            int dash = f->s[f->i] == '-' && f->i + 1 < f->n && f->s[f->i + 1] == ' ';
+            if (!(dash ? fast_block_seq(f, f->ind) : fast_block_map(f, f->ind))) return 0;
+        }
+        if (f->eof || f->ind < col) return close_collection(f->r, f->doc, &f->err);
+        if (f->ind > col) return 0; /* a plain scalar's next line, or an error: libyaml's */
+    }
+}
+
+/* A block sequence whose dashes stand at column col, from its first dash
+ * at i. An entry is "- " and a value on the same line, or a mapping
+ * starting there ("- key: value", its keys below under the first). */
+static int fast_block_seq(fast_t *f, size_t col)
+{
+    if (!fast_open(f, PF_NODE_SEQ, (unsigned long)col + 1)) return 0;
+    for (;;) {
+        if (f->i + 1 >= f->n || f->s[f->i + 1] != ' ') return 0; /* "-" alone on its line */
+        f->i++;
+        fast_spaces(f);
+        if (f->i >= f->n || f->s[f->i] == '\n' || f->s[f->i] == '#') return 0;
+        if (f->s[f->i] == '-' && (f->i + 1 >= f->n || f->s[f->i + 1] == ' ')) return 0; /* "- -" */
+        if (fast_key_len(f)) {
+            /* the entry's columns so far are ASCII: "-" and spaces */
+            if (!fast_block_map(f, f->i - f->bol)) return 0;
+        } else if (!fast_inline(f, col)) {
+            return 0;
+        }
+        if (f->eof || f->ind < col) return close_collection(f->r, f->doc, &f->err);
+        if (f->ind > col || f->s[f->i] != '-') return 0;
+    }
+}
+
+/* Reads the whole buffer as one document into doc: 1, or 0 (doc as it
+ * was given) when libyaml must read it. */
+static int fast_read(pf_yread_t *r, pf_doc_t *doc)
+{
+    fast_t f;
+    memset(&f, 0, sizeof f);
+    pf_buf_t text;
+    pf_buf_init(&text);
+    f.text = &text;
+    f.r = r;
+    f.doc = doc;
+    f.s = r->buf;
+    f.n = r->len;
+    f.line = 1;
+    int ok = fast_bytes_ok(f.s, f.n, &f.ascii);
+    if (ok) {
+        r->nframes = 0;
+        r->nkids = 0;
+        fast_next_line(&f);
+        ok = !f.eof;
+    }
+    if (ok) {
+        size_t col = f.ind;
+        int dash = f.s[f.i] == '-' && f.i + 1 < f.n && f.s[f.i + 1] == ' ';
+        ok = dash ? fast_block_seq(&f, col) : fast_block_map(&f, col);
+        ok = ok && f.eof && doc->root != NULL;
+    }
+    if (!ok) {
+        pf_doc_delete(doc);
+        pf_doc_init(doc);
+    }
+    pf_buf_delete(&text);
+    return ok;
+}
+
 int pf_yread_next(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
 {
     if (r->dead) {
@@ -392,7 +842,13 @@ int pf_yread_next(pf_yread_t *r, pf_doc_t *doc, pf_err_t *err)
             r->dead = 1;
             return -1;
         }
+        if (!r->libyaml_only && fast_read(r, doc)) {
+            r->documents++;
+            r->finished = 1; /* the file was one document */
+            return 1;
+        }
     }
+    start_libyaml(r);
     size_t nodes = 0;
     r->nframes = 0;
     r->nkids = 0;

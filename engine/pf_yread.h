@@ -38,9 +38,11 @@ typedef struct pf_yread {
     const unsigned char *buf;
     size_t len;
     pf_yread_limits_t limits;
-    int dead;     /* an error was reported: libyaml cannot go on */
-    int started;  /* STREAM_START seen */
-    int finished; /* STREAM_END seen */
+    int parser_ready; /* parser started (only when the fast path cannot read the file) */
+    int libyaml_only; /* tests: read with libyaml alone, never the fast path */
+    int dead;         /* an error was reported: libyaml cannot go on */
+    int started;      /* STREAM_START seen */
+    int finished;     /* STREAM_END seen */
     size_t documents;
     /* scratch: children of the open collections, and the open frames */
     pf_node_t **kids;

@@ -102,12 +102,14 @@ local spare -- the tables of the last record handed back, or nil
 local function fresh_tables()
   local t = { need = {}, need_points = {}, focus = {}, in_focus = {}, score = {}, excluded = {},
               shortlisted = {}, rank = {}, steps = {}, step_rules = {}, catalogue_replaced = {}, shortlist_note = {},
-              option_ids = {} }
+              option_ids = {}, contrib = {} }
   for i = 1, #option_list do t.steps[option_list[i].id] = {} end
   return t
 end
 
--- empties the tables of a record handed back (t) to what fresh_tables() makes
+-- empties the tables of a record handed back (t) to what fresh_tables() makes;
+-- but its contributions list, which the runner writes over and trims
+-- (R.set_contrib)
 local function emptied(t)
   local need, need_points, in_focus, focus = t.need, t.need_points, t.in_focus, t.focus
   for i = 1, #area_ids do
@@ -128,18 +130,17 @@ local function emptied(t)
 end
 
 -- M.release(e): the run is done with record e (its rows are written):
--- the next evaluation asked for with reuse takes its tables
+-- the next evaluation asked for with reuse takes its tables (from e itself:
+-- they are under the same names in a record as in fresh_tables())
 function M.release(e)
-  spare = { need = e.need, need_points = e.need_points, focus = e.focus, in_focus = e.in_focus,
-            score = e.score, excluded = e.excluded, shortlisted = e.shortlisted, rank = e.rank,
-            steps = e.steps, step_rules = e.step_rules, catalogue_replaced = e.catalogue_replaced,
-            shortlist_note = e.shortlist_note, option_ids = e.option_ids }
+  spare = e
 end
 
 local function new_evaluation(as_of, reuse)
   local t
+  local stale = false -- t's contributions list is the last record's
   if reuse and spare then
-    t, spare = emptied(spare), nil
+    t, spare, stale = emptied(spare), nil, true
   else
     spare = nil
     t = fresh_tables()
@@ -147,7 +148,7 @@ local function new_evaluation(as_of, reuse)
   local e = { need = t.need, need_points = t.need_points, focus = t.focus, in_focus = t.in_focus,
               score = t.score, excluded = t.excluded, shortlisted = t.shortlisted, rank = t.rank,
               steps = t.steps, step_rules = t.step_rules, catalogue_replaced = t.catalogue_replaced,
-              shortlist_note = t.shortlist_note, option_ids = t.option_ids, contrib = {}, as_of = as_of }
+              shortlist_note = t.shortlist_note, option_ids = t.option_ids, contrib = t.contrib, as_of = as_of }
   local need, need_points = e.need, e.need_points
   for i = 1, #area_ids do
     local a = area_ids[i]
@@ -161,7 +162,7 @@ local function new_evaluation(as_of, reuse)
   end
   cur.e, cur.as_of = e, as_of
   ctx_data.as_of, fact_ctx_data.as_of = as_of, as_of
-  set_contrib(e.contrib)
+  set_contrib(e.contrib, stale)
   for i = 1, #VIEWS do show[i](e[VIEWS[i][2]]) end
   return e
 end

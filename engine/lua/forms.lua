@@ -399,13 +399,29 @@ function forms.template(src, at, what, who)
       fns[i] = fn
     end
   end
-  return function(intake, ctx, f)
-    local out = {}
-    for i, p in ipairs(parts) do
-      if type(p) == "string" then out[i] = p
-      else out[i] = shown(fns[i](intake, ctx, f), p.fmt, p.src) end
+  -- The text's pieces are kept in one list, the literal ones set once and
+  -- the placeholders' written over at each call, instead of a new list per
+  -- reason: a reason is made for most rules that fire. A call made while
+  -- the list is being filled (a placeholder that reaches this template
+  -- again), or after a placeholder raised there, fills a list of its own.
+  local n, holes, out, busy = #parts, {}, {}, false
+  for i = 1, n do
+    if type(parts[i]) == "string" then out[i] = parts[i] else holes[#holes + 1] = i end
+  end
+  local function fill(into, intake, ctx, f)
+    for j = 1, #holes do
+      local i = holes[j]
+      local p = parts[i]
+      into[i] = shown(fns[i](intake, ctx, f), p.fmt, p.src)
     end
-    return table.concat(out)
+    return table.concat(into, "", 1, n)
+  end
+  return function(intake, ctx, f)
+    if busy then return fill(table.move(out, 1, n, 1, {}), intake, ctx, f) end
+    busy = true
+    local text = fill(out, intake, ctx, f)
+    busy = false
+    return text
   end, fns
 end
 
@@ -449,6 +465,9 @@ local READ_ONLY = function(_, k) error("facts are read-only (tried to set f." ..
 
 local cur = { intake = nil, ctx = nil } -- the intake the shared memo computes for
 local memo, nils, computing = {}, {}, {}
+-- the facts computed for the intake: what new_facts clears, so that it does
+-- not walk the memo's whole hash part with next() (a hundred slots or more)
+local computed, n_computed = {}, 0
 local shared_f = setmetatable({}, { __index = memo, __newindex = READ_ONLY, __metatable = false })
 
 setmetatable(memo, {
@@ -461,6 +480,8 @@ setmetatable(memo, {
     local v = d.value(cur.intake, cur.ctx, shared_f)
     computing[k] = nil
     if v == nil then nils[k] = true else memo[k] = v end -- (memo has no __newindex: a raw set)
+    n_computed = n_computed + 1
+    computed[n_computed] = k
     return v
   end,
 })
@@ -476,8 +497,11 @@ local function empty(t)
 end
 
 function forms.new_facts(intake, ctx, on_read)
-  empty(memo)
-  empty(nils)
+  for i = 1, n_computed do
+    local k = computed[i]
+    memo[k], nils[k] = nil, nil
+  end
+  n_computed = 0
   empty(computing) -- a fact that failed midway is not half-computed next time
   cur.intake, cur.ctx = intake, ctx
   if on_read == nil and fact_reads == nil then return shared_f end

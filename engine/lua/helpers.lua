@@ -73,8 +73,14 @@ function H.clamp(x, lo, hi)
 end
 
 -- days since 1970-01-01 of a YYYY-MM-DD text (proleptic Gregorian); the
--- error names the caller of days_between (level 3)
+-- error names the caller of days_between (level 3). Remembered by the text:
+-- the same dates (the assessment date, the catalogue's) are asked for again
+-- and again, and a pattern match costs more than the rest.
+local day_memo, day_count = {}, 0
+
 local function day_number(s)
+  local known = day_memo[s]
+  if known then return known end
   local y, m, d = string.match(tostring(s), "^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
   if not y then error("not a date in the form YYYY-MM-DD: " .. tostring(s), 3) end
   y, m, d = tonumber(y), tonumber(m), tonumber(d)
@@ -84,7 +90,12 @@ local function day_number(s)
   local shifted_month = (m + 9) % 12 -- March = 0
   local day_of_year = (153 * shifted_month + 2) // 5 + d - 1
   local day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-  return era * 146097 + day_of_era - 719468
+  local n = era * 146097 + day_of_era - 719468
+  if type(s) == "string" then
+    if day_count >= 4096 then day_memo, day_count = {}, 0 end -- a bound, whatever dates come
+    day_memo[s], day_count = n, day_count + 1
+  end
+  return n
 end
 H.day_number = day_number
 

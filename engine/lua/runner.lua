@@ -30,9 +30,12 @@ local probe   -- the probe being run (check), or nil
 local running -- the rule whose code runs, or whose result is checked and added; nil between rules
 local step    -- the part of the evaluation the prelude is in ("the fit stage"), when running is nil
 local hits    -- what each rule that fired did in this evaluation: {index, moved, ...}
+local hits_n = 0 -- #hits, kept here: every entry is added by this file
+local hits_list = {} -- the list hits is in a run, handed on from one evaluation to the next
 local facts   -- the facts of the intake being evaluated (forms.new_facts), the third argument of rule functions
 local contrib -- what each rule did to each key in this evaluation, flat: kind, key, rule id, points, text, ...
 local contrib_n = 0 -- #contrib, kept here: every entry is added by this file
+local contrib_stale = 0 -- entries of contrib an earlier evaluation left (a list handed on), cleared at the end
 local contrib_kind -- the kind of key the points stage running adds to: "area" or "option"
 local written = 0          -- bytes of report text rules made in this evaluation
 local written_max = math.huge -- the host's output cap per intake (host.output_limit)
@@ -55,8 +58,25 @@ function R.probe() return probe end
 function R.running() return running end
 function R.set_facts(f) facts = f end
 function R.facts() return facts end
--- the list contributions are recorded in for this evaluation (contributions.csv)
-function R.set_contrib(list) contrib, contrib_n = list, list and #list or 0 end
+-- the list contributions are recorded in for this evaluation
+-- (contributions.csv). A list handed on from the evaluation before (stale:
+-- its entries are that one's) is written over from its start, not emptied
+-- first, and what this evaluation did not write over is cleared when it
+-- ends (set_contrib(nil)): growing a fresh list to a hundred entries or
+-- more cost more than the rest of the bookkeeping of the points.
+function R.set_contrib(list, stale)
+  if list == nil then
+    local c = contrib
+    if c ~= nil then
+      for i = contrib_n + 1, contrib_stale do c[i] = nil end
+    end
+    contrib, contrib_n, contrib_stale = nil, 0, 0
+  elseif stale then
+    contrib, contrib_n, contrib_stale = list, 0, #list
+  else
+    contrib, contrib_n, contrib_stale = list, #list, 0
+  end
+end
 -- records one contribution: a rule's points to a key, or (points nil) its
 -- exclusion of an option or a next step for it
 function R.contribute(kind, key, rule_id, points, text)
@@ -74,11 +94,19 @@ end
 -- the part of the evaluation the prelude enters, named in a limit's message
 -- when no rule is running there
 function R.enter(what) step = what end
--- hits are collected between collect_hits() and take_hits() -> the list
-function R.collect_hits() hits = {} end
+-- hits are collected between collect_hits() and take_hits() -> the list.
+-- The list is written over from its start at each evaluation, not made
+-- again (growing it was a handful of resizes per intake), and cleared past
+-- this evaluation's entries when taken: what an earlier evaluation, one
+-- that failed half-way included, left there is one run of entries.
+function R.collect_hits() hits, hits_n = hits_list, 0 end
 
 function R.take_hits()
-  local fired = hits
+  local fired, i = hits, hits_n + 1
+  while fired[i] ~= nil do
+    fired[i] = nil
+    i = i + 1
+  end
   hits = nil
   return fired
 end
@@ -142,8 +170,9 @@ R.begin_rule = begin_rule
 local function end_rule(r, fired, t0)
   if fired then
     if hits then
-      hits[#hits + 1] = r.index
-      hits[#hits + 1] = r.moved - r.moved_before
+      local n = hits_n
+      hits[n + 1], hits[n + 2] = r.index, r.moved - r.moved_before
+      hits_n = n + 2
     end
   end
   if trace then
@@ -369,6 +398,33 @@ local function invoke(f, intake, ctx)
   return f(intake, ctx, facts)
 end
 
+-- nothing is traced, probed or timed: a normal run, where the stages may
+-- take the plain paths below
+function R.plain() return not (trace or probe or clock) end
+
+-- What begin_rule, fires and action_value do for rule r in a normal run,
+-- in one call (the shortlist and engage stages): whether it fired, and
+-- its action's value when it did. The rule's functions are called through
+-- invoke, as call() calls them: the same tracebacks.
+function R.fire_plain(r, intake, ctx)
+  r.moved_before = r.moved
+  mark(r.index)
+  local w = r.when
+  if w ~= nil then
+    running = r
+    local held = invoke(w, intake, ctx)
+    running = nil
+    if not held then return false, nil end
+  end
+  local a = r.action
+  if r.action_fn then
+    running = r
+    a = invoke(a, intake, ctx)
+    running = nil
+  end
+  return true, a
+end
+
 -- A rule whose condition held, on both plain paths (points_stage_plain and
 -- points_stage_native): its points, contributions and hit. Out of line:
 -- few rules fire, so the call is cheap.
@@ -385,8 +441,9 @@ local function fired_rule(r, intake, ctx, known, what, keys, totals)
   running = nil
   if t ~= nil then add_points(r, t, k, totals, intake, ctx, note) end
   if hits then
-    hits[#hits + 1] = r.index
-    hits[#hits + 1] = r.moved - before
+    local n = hits_n
+    hits[n + 1], hits[n + 2] = r.index, r.moved - before
+    hits_n = n + 2
   end
 end
 

@@ -146,6 +146,52 @@ static void test_keys_sorted(void **state)
     lua_close(L);
 }
 
+/* Intakes pushed one after the other take the views of the one before
+ * (pf_view_push_intake): each intake must read as itself alone, whether it
+ * has more views than the one before or fewer, with the sorted keys of its
+ * own maps (a view keeps them in its metatable) and still read-only. */
+static void test_intake_views_handed_on(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml, *code; /* code must return true with v the intake */
+    } cases[] = {
+        {"a: {y: 2, x: 1}\nl: [1]\n",
+         "return table.concat(keys(v.a), ' ') == 'x y' and v.a.x == 1 and #v.l == 1"},
+        {"a: {z: 3}\nl: [5, 6]\nm: {q: {r: 1}}\n",
+         "local n = 0 for _ in pairs(v.a) do n = n + 1 end\n"
+         "return table.concat(keys(v.a), ' ') == 'z' and n == 1 and v.a.x == nil and v.a.z == 3\n"
+         "  and #v.l == 2 and v.l[2] == 6 and v.m.q.r == 1 and table.concat(keys(v), ' ') == 'a l "
+         "m'\n"
+         "  and getmetatable(v.a) == false and not pcall(function() v.a.z = 4 end)"},
+        {"a: 1\n", "return v.a == 1 and v.l == nil and table.concat(keys(v), ' ') == 'a'"},
+        {"a: {x: 7}\nl: []\n", "return table.concat(keys(v.a), ' ') == 'x' and v.a.x == 7 and #v.l "
+                               "== 0 and next(v.l) == nil"},
+    };
+    lua_State *L = luaL_newstate();
+    assert_non_null(L);
+    luaL_openlibs(L);
+    lua_pushcfunction(L, pf_view_keys);
+    lua_setglobal(L, "keys");
+    pf_arena_t arena;
+    pf_arena_init(&arena);
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        pf_err_t err;
+        pf_doc_t doc;
+        pf_doc_init(&doc);
+        if (!pf_yread_one(cases[i].yaml, strlen(cases[i].yaml), NULL, &doc, &err))
+            fail_msg("yaml: %s", err.msg);
+        pf_view_push_intake(L, pf_value_from_node(&arena, doc.root));
+        int status = run_with_v(L, cases[i].code);
+        if (status != LUA_OK || !lua_toboolean(L, -1))
+            fail_msg("intake %zu: %s", i + 1, status == LUA_OK ? "false" : lua_tostring(L, -1));
+        lua_pop(L, 1);
+        pf_doc_delete(&doc);
+    }
+    pf_arena_delete(&arena);
+    lua_close(L);
+}
+
 /* A stand-in rule file: state in upvalues and tables, and a P whose
  * rule_objects lists its functions. */
 static const char FROZEN_FILE[] =
@@ -155,8 +201,10 @@ static const char FROZEN_FILE[] =
     "local function read() return t.a + t.sub.b end\n"
     "local function write(k) t[k] = 1 end\n"
     "local function write_sub() t.sub.c = 1 end\n"
-    "return { rule_objects = function() return { count, read, write, write_sub } end,\n"
-    "  count = count, read = read, write = write, write_sub = write_sub }\n";
+    "local m\n"
+    "local function mark() local was = m m = 'set' return was end\n"
+    "return { rule_objects = function() return { count, read, write, write_sub, mark } end,\n"
+    "  count = count, read = read, write = write, write_sub = write_sub, mark = mark }\n";
 
 /* Calls P[name](arg) and returns the Lua status; result or message on top.
  * [-0, +1, -]; P at index 1. */
@@ -177,13 +225,19 @@ static void test_freeze_and_restore(void **state)
     int ref = pf_view_freeze_rules(L, 1);
     assert_int_not_equal(ref, LUA_NOREF);
     assert_int_equal(lua_gettop(L), 1);
-    for (int round = 0; round < 2; round++) { /* each "intake" starts from n = 0 */
+    for (int round = 0; round < 2; round++) { /* each "intake" starts from n = 0, m = nil */
         pf_view_restore_rules(L, ref);
         for (lua_Integer want = 1; want <= 3; want++) {
             assert_int_equal(call_p(L, "count", ""), LUA_OK);
             assert_int_equal(lua_tointeger(L, -1), want);
             lua_pop(L, 1);
         }
+        assert_int_equal(call_p(L, "mark", ""), LUA_OK);
+        assert_true(lua_isnil(L, -1)); /* an upvalue nil at load comes back nil */
+        lua_pop(L, 1);
+        assert_int_equal(call_p(L, "mark", ""), LUA_OK);
+        assert_string_equal(lua_tostring(L, -1), "set");
+        lua_pop(L, 1);
     }
     pf_view_restore_rules(L, LUA_NOREF); /* nothing to put back */
     assert_int_equal(call_p(L, "count", ""), LUA_OK);
@@ -348,6 +402,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_view_reads_and_refuses),
         cmocka_unit_test(test_keys_sorted),
+        cmocka_unit_test(test_intake_views_handed_on),
         cmocka_unit_test(test_freeze_and_restore),
         T(test_sandbox_pairs_leaks_library_tables),
         T(test_sandbox_pairs_leaks_intake_and_scores),

@@ -873,6 +873,167 @@ static void test_allowed_characters(void **state)
     pf_doc_delete(&doc);
 }
 
+/* ---- the fast path -------------------------------------------------------- */
+
+/* The tree of a node as text: kind, position, plain flag, text. */
+static void dump_node(pf_buf_t *b, const pf_node_t *n)
+{
+    pf_buf_printf(b, "(%d %lu:%lu", (int)n->kind, n->line, n->column);
+    if (n->kind == PF_NODE_SCALAR) {
+        pf_buf_printf(b, " %d ", n->plain);
+        pf_buf_add(b, n->text, n->len);
+    } else {
+        size_t k = n->kind == PF_NODE_MAP ? 2 * n->count : n->count;
+        for (size_t i = 0; i < k; i++)
+            dump_node(b, n->items[i]);
+    }
+    pf_buf_addc(b, ')');
+}
+
+/* Reads every document of buf, the fast path allowed or not, into b: the
+ * trees, the end or the error. Returns 1 when the fast path read it. */
+static int read_all(const char *buf, size_t len, int libyaml_only, pf_buf_t *b)
+{
+    pf_yread_t r;
+    pf_yread_init(&r, buf, len, NULL);
+    r.libyaml_only = libyaml_only;
+    for (;;) {
+        pf_doc_t doc;
+        pf_err_t err;
+        pf_doc_init(&doc);
+        pf_err_clear(&err);
+        int rc = pf_yread_next(&r, &doc, &err);
+        pf_buf_printf(b, "[%d]", rc);
+        if (rc == 1) dump_node(b, doc.root);
+        if (rc < 0) pf_buf_printf(b, "%s %lu:%lu %s", err.kind, err.line, err.column, err.msg);
+        pf_doc_delete(&doc);
+        if (rc != 1) break;
+    }
+    int fast = !r.parser_ready;
+    pf_yread_delete(&r);
+    return fast;
+}
+
+/* 1 when the fast path read buf; fails the test when its reading differs
+ * from libyaml's in any node, position, text, end or error. */
+static int same_both_ways(const char *buf, size_t len)
+{
+    pf_buf_t a, b;
+    pf_buf_init(&a);
+    pf_buf_init(&b);
+    int fast = read_all(buf, len, 0, &a);
+    read_all(buf, len, 1, &b);
+    if (strcmp(a.data, b.data) != 0)
+        fail_msg("the fast path read\n%.*s\nas\n%s\nlibyaml as\n%s", (int)len, buf, a.data, b.data);
+    pf_buf_delete(&a);
+    pf_buf_delete(&b);
+    return fast;
+}
+
+/* The fast path (pf_yread.c) reads what it can as libyaml does and leaves
+ * the rest to libyaml: each case both ways, and whether the fast path took
+ * it; then mutants of an intake (a character put in, taken out, a line
+ * indented more or less), which must read the same both ways. */
+static void test_fast_path_reads_as_libyaml(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml;
+        int fast;
+    } cases[] = {
+        {"a: b c  \n", 1},
+        {"a:   x   y  # c\n", 1},
+        {"a: 'x y'\nb: \"z\"\n", 1},
+        {"a: {b: 1, c: [1, 2, {d: e}]}\n", 1},
+        {"a: [ ]\nb: { }\n", 1},
+        {"- a: 1\n  b: 2\n- c\n", 1},
+        {"  a: 1\n  b: 2\n", 1},
+        {"a:\n  - x\n  - y\nb: 1\n", 1},
+        {"a: >\n  x\n  y\n", 1},
+        {"a: |\n  x\n  y\nb: 1\n", 1},
+        {"a: >-\n  x\nb: 2", 1},
+        {"a: Zo\xc3\xab \xce\xa9\nb: {c: \xc3\x9c x, d: 1}\n", 1},
+        {"a: x,y [z]\n", 1},
+        {"a: -5\nb: +3\nc: .5\nd: ~\ne: (x)\nf: $5\n", 1},
+        {"a: x\n\n\n# c\nb: y\n", 1},
+        {"key-with-dash: 1\nkey.dot: 2\n", 1},
+        {"a: x\n  # indented comment\nb: y\n", 1},
+        {"a: >-\n  text # not a comment\n  more: text\nb: 1\n", 1},
+        {"a: |-\n  l1\n  l2", 1},
+        {"a: \"x\" # c\nb: 'y'\n", 1},
+        {"- {a: 1}\n- [x, y]\n- 'q'\n", 1},
+        {"a:\n  b:\n    c: 1\n  d: 2\ne: 3\n", 1},
+        {"a: [1,2]\n", 1},
+        {"a: {b: x y z, c: \"q r\"}\n", 1},
+        {"a: {b: 1}\na: 2\n", 0},   /* a duplicate key: libyaml's reading reports it */
+        {"a: x\xe2\x80\x8by\n", 0}, /* a refused character, reported the same way */
+        {"a: 'it''s'\n", 0},        /* escapes */
+        {"a: \"x\\ty\"\n", 0},
+        {"a: |\n  l1", 0}, /* clipped without a final line break */
+        {"# only a comment\n", 0},
+        {"a: 1\n---\nb: 2\n", 0}, /* two documents */
+        {"a: {b: 1, }\n", 0},
+        {"a: b: c\n", 0},
+        {"a: x\n b: y\n", 0}, /* a plain scalar's second line */
+        {"a: {b:1}\n", 0},
+        {"a: 'x' y\n", 0},
+        {"a: >-\n  one\n   two\n", 0}, /* a more indented line */
+        {"a: >-\n\n  one\n", 0},       /* a blank line */
+        {"a:\n- x\n", 0},              /* a sequence not indented under its key */
+        {"a:\n", 0},                   /* null */
+        {"a: &x 1\n", 0},
+        {"a:\tb\n", 0},
+        {"a: b\r\n", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int fast = same_both_ways(cases[i].yaml, strlen(cases[i].yaml));
+        if (fast != cases[i].fast)
+            fail_msg("case %zu (%s): the fast path %s it", i + 1, cases[i].yaml,
+                     fast ? "read" : "did not read");
+    }
+    static const char intake[] =
+        "# an intake\nid: acme-1\nassessed_on: 2025-01-02\norganisation:\n  name: Acme \xc3\x96y\n"
+        "  size: large\nhelp:\n  - {area: plan, urgency: high}\n  - {area: govern}\n"
+        "skills:\n  data: {have: 0, need: 1}\nestate:\n  servers: 10\n  list: [a, b]\n"
+        "notes: >-\n  One line, and\n  another: here.\n";
+    static const char *const put[] = {" ",  "\n", ":",        "-",    "#",  "{",    "}",    "[",
+                                      "]",  ",",  "\"",       "'",    "a",  "1",    "\t",   "|",
+                                      ">",  "&",  "\xc3\xa9", ": ",   "- ", "\n  ", "\n- ", " #",
+                                      "\\", "\r", "---",      "\n\n", "''"};
+    char m[sizeof intake + 16];
+    unsigned long long x = 12345;
+    int fast = 0;
+    for (int k = 0; k < 3000; k++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t len = sizeof intake - 1, pos = (size_t)(x >> 33) % len;
+        memcpy(m, intake, len);
+        switch ((x >> 20) % 4) {
+        case 0: /* a character out */
+            memmove(m + pos, m + pos + 1, len - pos - 1);
+            len--;
+            break;
+        case 1: { /* a line indented one space more */
+            size_t b = pos;
+            while (b > 0 && m[b - 1] != '\n')
+                b--;
+            memmove(m + b + 1, m + b, len - b);
+            m[b] = ' ';
+            len++;
+            break;
+        }
+        default: { /* something put in */
+            const char *p = put[(x >> 40) % (sizeof put / sizeof *put)];
+            size_t n = strlen(p);
+            memmove(m + pos + n, m + pos, len - pos);
+            memcpy(m + pos, p, n);
+            len += n;
+        }
+        }
+        fast += same_both_ways(m, len);
+    }
+    assert_true(fast > 300); /* the mutants test the fast path, not only libyaml */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -907,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_raw_nel_in_quoted_scalar),
         cmocka_unit_test(test_allowed_characters),
+        cmocka_unit_test(test_fast_path_reads_as_libyaml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

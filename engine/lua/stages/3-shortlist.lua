@@ -10,6 +10,7 @@ local pol, R = M.policy, M.runner
 local signed = M.helpers.signed
 local lifecycle, conditions_carrier = M.lifecycles.status, M.lifecycles.conditions_carrier
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
+local plain_run, fire_plain = R.plain, R.fire_plain
 local action_value, fail, charge, contribute = R.action_value, R.fail, R.charge, R.contribute
 local shortlist_rules = M.dsl.by_stage.shortlist
 local option_list, option_by_id = pol.option_list, pol.option_by_id
@@ -48,11 +49,18 @@ local function valid_exclusions(r, list, as_of)
 end
 
 local function apply_exclusions(e, intake, ctx)
+  local plain = plain_run()
   for i = 1, #shortlist_rules do
     local r = shortlist_rules[i]
-    local t0, ent = begin_rule(r)
-    local fired = fires(r, intake, ctx)
-    local list = fired and action_value(r, intake, ctx)
+    local t0, ent, fired, list
+    if plain then -- a normal run: one call for what the three below do
+      fired, list = fire_plain(r, intake, ctx)
+      list = fired and list
+    else
+      t0, ent = begin_rule(r)
+      fired = fires(r, intake, ctx)
+      list = fired and action_value(r, intake, ctx)
+    end
     if list then
       list = valid_exclusions(r, list, ctx.as_of)
       local text
@@ -94,9 +102,13 @@ local function rank_options(e)
   e.order = order
 end
 
--- points as a report shows them: 12, 7.5
+-- points as a report shows them: 12, 7.5 (signed's text without its plus:
+-- a pattern call here cost more than the rest of the margins' notes)
+local byte, sub = string.byte, string.sub
 local function points(x)
-  return (signed(x):gsub("^%+", ""))
+  local s = signed(x)
+  if byte(s, 1) == 43 then return sub(s, 2) end -- "+"
+  return s
 end
 
 -- "1 point", "2.5 points"
@@ -110,20 +122,25 @@ end
 -- reader tells a firm result from a fragile one: a tie is named with its
 -- partners and how it was broken; a shortlisted option says how far ahead
 -- of the next it is; the first left out, how far behind the last place.
+local tied = {} -- an option's partners in a tie, refilled for each option (1..nt)
+
 local function margins(e, competing, taken)
   local score = e.score
   local n = #competing
   for i = 1, n do
     local o = competing[i]
     local s = score[o.id]
-    local tied = {}
+    local nt = 0
     for j = 1, n do
       local p = competing[j]
-      if p ~= o and score[p.id] == s then tied[#tied + 1] = p.id end
+      if p ~= o and score[p.id] == s then
+        nt = nt + 1
+        tied[nt] = p.id
+      end
     end
     local note = e.shortlist_note[o.id]
-    if #tied > 0 then
-      note = note .. "; tied with " .. table.concat(tied, " and ") .. " at " .. points(s) ..
+    if nt > 0 then
+      note = note .. "; tied with " .. table.concat(tied, " and ", 1, nt) .. " at " .. points(s) ..
         " (catalogue order decides)"
     elseif i <= taken and competing[i + 1] then
       local nxt = competing[i + 1]

@@ -7,6 +7,7 @@
 local _, M = ...
 local R = M.runner
 local begin_rule, end_rule, fires, reason = R.begin_rule, R.end_rule, R.fires, R.reason
+local plain_run, fire_plain = R.plain, R.fire_plain
 local action_value, fail, charge, contribute = R.action_value, R.fail, R.charge, R.contribute
 local engage_rules = M.dsl.by_stage.engage
 local shortlisted_ids = M.stages.shortlisted_ids
@@ -31,11 +32,18 @@ function M.stages.catalogue_step(e, o)
 end
 
 function M.stages.engage(e, intake, ctx)
+  local plain = plain_run()
   for i = 1, #engage_rules do -- the prelude's list of the stage's rules
     local r = engage_rules[i]
-    local t0, ent = begin_rule(r)
-    local fired = fires(r, intake, ctx)
-    local text = fired and action_value(r, intake, ctx) or nil
+    local t0, ent, fired, text
+    if plain then -- a normal run: one call for what the three below do
+      fired, text = fire_plain(r, intake, ctx)
+      text = fired and text or nil
+    else
+      t0, ent = begin_rule(r)
+      fired = fires(r, intake, ctx)
+      text = fired and action_value(r, intake, ctx) or nil
+    end
     if text ~= nil and type(text) ~= "string" then
       fail("step returned " .. type(text) .. ", expected text", r)
       text = nil
