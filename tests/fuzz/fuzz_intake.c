@@ -10,7 +10,10 @@
  *
  * Besides the sanitizers, it traps when a documented contract breaks:
  * a failed read names a yaml.* kind; a validated intake is a mapping; a
- * rejected one has at least one reason; a CSV cell round-trips.
+ * rejected one has at least one reason; a CSV cell round-trips; and the
+ * reader's fast path reads every file exactly as libyaml alone does (the
+ * same trees, positions, plain flags, ends and errors), since it takes the
+ * files intakes are written as and leaves the rest to libyaml.
  */
 #include <csv.h>
 #include <stdint.h>
@@ -143,6 +146,61 @@ static void cells_of(const pf_node_t *n)
         cells_of(n->items[i]);
 }
 
+/* ---- the fast path against libyaml ------------------------------------------ */
+
+/* A node's tree as text: kind, position, plain flag and text. */
+static void dump_node(pf_buf_t *b, const pf_node_t *n)
+{
+    pf_buf_printf(b, "(%d %lu:%lu", (int)n->kind, n->line, n->column);
+    if (n->kind == PF_NODE_SCALAR) {
+        pf_buf_printf(b, " %d ", n->plain);
+        pf_buf_add(b, n->text, n->len);
+    } else {
+        size_t k = n->kind == PF_NODE_MAP ? 2 * n->count : n->count;
+        for (size_t i = 0; i < k; i++)
+            dump_node(b, n->items[i]);
+    }
+    pf_buf_addc(b, ')');
+}
+
+/* Every document of buf into b (trees, then the end or the error), read
+ * with the fast path allowed or with libyaml alone. */
+static void read_all(const char *buf, size_t len, int libyaml_only, pf_buf_t *b)
+{
+    pf_yread_t r;
+    pf_yread_init(&r, buf, len, &limits);
+    r.libyaml_only = libyaml_only;
+    for (;;) {
+        pf_doc_t doc;
+        pf_err_t err;
+        pf_doc_init(&doc);
+        pf_err_clear(&err);
+        int rc = pf_yread_next(&r, &doc, &err);
+        pf_buf_printf(b, "[%d]", rc);
+        if (rc == 1) dump_node(b, doc.root);
+        if (rc < 0) pf_buf_printf(b, "%s %lu:%lu %s", err.kind, err.line, err.column, err.msg);
+        pf_doc_delete(&doc);
+        if (rc != 1) break;
+    }
+    pf_yread_delete(&r);
+}
+
+static void same_both_ways(const char *buf, size_t len)
+{
+    pf_buf_t fast, slow;
+    pf_buf_init(&fast);
+    pf_buf_init(&slow);
+    read_all(buf, len, 0, &fast);
+    read_all(buf, len, 1, &slow);
+    if (fast.len != slow.len || memcmp(fast.data, slow.data, fast.len) != 0) {
+        fprintf(stderr, "fuzz_intake: the fast path read\n%s\nlibyaml alone\n%s\n", fast.data,
+                slow.data);
+        CHECK(!"the fast path reads a file as libyaml does");
+    }
+    pf_buf_delete(&fast);
+    pf_buf_delete(&slow);
+}
+
 /* ---- the harness ------------------------------------------------------------- */
 
 /* One document, as the batch handles each document of a file. */
@@ -237,6 +295,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pf_yread_delete(&r);
     /* one readable, non-empty document read alone is that same stream */
     if (single) CHECK(docs == 1 && rc == 0);
+    same_both_ways(buf, size);
 
     free(buf);
     return 0;
