@@ -70,9 +70,10 @@ rule {
   because = "One invoice is wanted, and the Azure Expert MSP ranked above the Cloud Solution Provider provisions, "
     .. "bills and answers first-line support itself: a provider beside it would be a second contract and a second "
     .. "invoice.",
+  -- the MSP must reach the shortlist itself to be the one that bills
   when = "f.billing_preference == 'single_invoice' and not f.msp_out_of_proportion "
     .. "and not (f.incumbent_partner == 'csp' and f.contracting_presses) "
-    .. "and ctx.score.azure_expert_msp > ctx.score.csp",
+    .. "and ctx.score.azure_expert_msp > ctx.score.csp and ctx.score.azure_expert_msp >= ctx.min_score",
   exclude = { "csp" },
 }
 
