@@ -25,6 +25,7 @@
 #include "pf_node.h"
 #include "pf_schema.h"
 #include "pf_yread.h"
+#include "../yread_both_ways.h"
 
 #ifndef PF_SOURCE_DIR
 #define PF_SOURCE_DIR "."
@@ -148,50 +149,13 @@ static void cells_of(const pf_node_t *n)
 
 /* ---- the fast path against libyaml ------------------------------------------ */
 
-/* A node's tree as text: kind, position, plain flag and text. */
-static void dump_node(pf_buf_t *b, const pf_node_t *n)
-{
-    pf_buf_printf(b, "(%d %lu:%lu", (int)n->kind, n->line, n->column);
-    if (n->kind == PF_NODE_SCALAR) {
-        pf_buf_printf(b, " %d ", n->plain);
-        pf_buf_add(b, n->text, n->len);
-    } else {
-        size_t k = n->kind == PF_NODE_MAP ? 2 * n->count : n->count;
-        for (size_t i = 0; i < k; i++)
-            dump_node(b, n->items[i]);
-    }
-    pf_buf_addc(b, ')');
-}
-
-/* Every document of buf into b (trees, then the end or the error), read
- * with the fast path allowed or with libyaml alone. */
-static void read_all(const char *buf, size_t len, int libyaml_only, pf_buf_t *b)
-{
-    pf_yread_t r;
-    pf_yread_init(&r, buf, len, &limits);
-    r.libyaml_only = libyaml_only;
-    for (;;) {
-        pf_doc_t doc;
-        pf_err_t err;
-        pf_doc_init(&doc);
-        pf_err_clear(&err);
-        int rc = pf_yread_next(&r, &doc, &err);
-        pf_buf_printf(b, "[%d]", rc);
-        if (rc == 1) dump_node(b, doc.root);
-        if (rc < 0) pf_buf_printf(b, "%s %lu:%lu %s", err.kind, err.line, err.column, err.msg);
-        pf_doc_delete(&doc);
-        if (rc != 1) break;
-    }
-    pf_yread_delete(&r);
-}
-
 static void same_both_ways(const char *buf, size_t len)
 {
     pf_buf_t fast, slow;
     pf_buf_init(&fast);
     pf_buf_init(&slow);
-    read_all(buf, len, 0, &fast);
-    read_all(buf, len, 1, &slow);
+    yb_read_all(buf, len, &limits, 0, &fast);
+    yb_read_all(buf, len, &limits, 1, &slow);
     if (fast.len != slow.len || memcmp(fast.data, slow.data, fast.len) != 0) {
         fprintf(stderr, "fuzz_intake: the fast path read\n%s\nlibyaml alone\n%s\n", fast.data,
                 slow.data);

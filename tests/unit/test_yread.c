@@ -28,6 +28,7 @@
 #include "pf_common.h"
 #include "pf_node.h"
 #include "pf_yread.h"
+#include "../yread_both_ways.h"
 #include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -875,45 +876,6 @@ static void test_allowed_characters(void **state)
 
 /* ---- the fast path -------------------------------------------------------- */
 
-/* The tree of a node as text: kind, position, plain flag, text. */
-static void dump_node(pf_buf_t *b, const pf_node_t *n)
-{
-    pf_buf_printf(b, "(%d %lu:%lu", (int)n->kind, n->line, n->column);
-    if (n->kind == PF_NODE_SCALAR) {
-        pf_buf_printf(b, " %d ", n->plain);
-        pf_buf_add(b, n->text, n->len);
-    } else {
-        size_t k = n->kind == PF_NODE_MAP ? 2 * n->count : n->count;
-        for (size_t i = 0; i < k; i++)
-            dump_node(b, n->items[i]);
-    }
-    pf_buf_addc(b, ')');
-}
-
-/* Reads every document of buf, the fast path allowed or not, into b: the
- * trees, the end or the error. Returns 1 when the fast path read it. */
-static int read_all(const char *buf, size_t len, int libyaml_only, pf_buf_t *b)
-{
-    pf_yread_t r;
-    pf_yread_init(&r, buf, len, NULL);
-    r.libyaml_only = libyaml_only;
-    for (;;) {
-        pf_doc_t doc;
-        pf_err_t err;
-        pf_doc_init(&doc);
-        pf_err_clear(&err);
-        int rc = pf_yread_next(&r, &doc, &err);
-        pf_buf_printf(b, "[%d]", rc);
-        if (rc == 1) dump_node(b, doc.root);
-        if (rc < 0) pf_buf_printf(b, "%s %lu:%lu %s", err.kind, err.line, err.column, err.msg);
-        pf_doc_delete(&doc);
-        if (rc != 1) break;
-    }
-    int fast = !r.parser_ready;
-    pf_yread_delete(&r);
-    return fast;
-}
-
 /* 1 when the fast path read buf; fails the test when its reading differs
  * from libyaml's in any node, position, text, end or error. */
 static int same_both_ways(const char *buf, size_t len)
@@ -921,8 +883,8 @@ static int same_both_ways(const char *buf, size_t len)
     pf_buf_t a, b;
     pf_buf_init(&a);
     pf_buf_init(&b);
-    int fast = read_all(buf, len, 0, &a);
-    read_all(buf, len, 1, &b);
+    int fast = yb_read_all(buf, len, NULL, 0, &a);
+    yb_read_all(buf, len, NULL, 1, &b);
     if (strcmp(a.data, b.data) != 0)
         fail_msg("the fast path read\n%.*s\nas\n%s\nlibyaml as\n%s", (int)len, buf, a.data, b.data);
     pf_buf_delete(&a);
