@@ -449,26 +449,33 @@ def successor_text(pol, oid, as_of):
     return text
 
 
+def entry_within(o, as_of, within):
+    """lifecycles.lua entry_within: the next lifecycle entry when it starts at most
+    within days after as_of, else None."""
+    if as_of is None:
+        return None
+    for e in o["lifecycle"]:
+        if e["from"] > as_of:
+            return e if days_between(as_of, e["from"]) <= within else None
+    return None
+
+
 def coming_change(pol, o, as_of):
     """lifecycles.lua coming_change: the next lifecycle entry when it starts within
     lifecycle_notice_days, and what a note says of it after its status and date."""
-    if as_of is None or pol.notice_days <= 0:
+    e = entry_within(o, as_of, pol.notice_days)
+    if e is None:
         return None, None
-    for e in o["lifecycle"]:
-        if e["from"] > as_of:
-            days = days_between(as_of, e["from"])
-            if days > pol.notice_days:
-                return None, None
-            source = SOURCE_TEXT.get(e.get("source"))
-            text = ("(" + lua_str(days) + (" day" if days == 1 else " days") + " after the assessment"
-                    + ("; " + source[2:-1] if source else "") + ")")
-            if e.get("note") is not None:
-                note = lua_str(e["note"])
-                text += ": " + (note[:-1] if note.endswith(".") else note)
-            if e.get("successor") is not None:
-                text += "; " + successor_text(pol, e["successor"], e["from"])
-            return e, text
-    return None, None
+    days = days_between(as_of, e["from"])
+    source = SOURCE_TEXT.get(e.get("source"))
+    text = ("(" + lua_str(days) + (" day" if days == 1 else " days") + " after the assessment"
+            + ("; " + source[2:-1] if source else "") + ")")
+    if e.get("note") is not None:
+        note = lua_str(e["note"])
+        text += ": " + (note[:-1] if note.endswith(".") else note)
+    if e.get("successor") is not None:
+        text += "; " + successor_text(pol, e["successor"], e["from"])
+    return e, text
 
 
 def lifecycle_note(pol, o, as_of):
@@ -620,8 +627,9 @@ class Ctx:
     def carrier(self, oid):
         return resolve(self, oid)[0]
 
-    def change_ahead(self, oid):  # ctx.change_ahead: (date, status, successor) or None
-        e, _ = coming_change(self.pol, self.pol.option_by_id[oid], self.as_of)
+    def change_ahead(self, oid, days=None):  # ctx.change_ahead: (date, status, successor) or None
+        within = max(self.pol.notice_days, days) if days is not None else self.pol.notice_days
+        e = entry_within(self.pol.option_by_id[oid], self.as_of, within)
         if e is None:
             return None
         return e["from"], e["status"], e.get("successor")
@@ -1217,20 +1225,6 @@ def build_pack(pol):
             return "migration"
         return "none"
 
-    def change_before_signing(i, c, f):
-        out = {}
-        if f.lead_time is None:
-            return out
-        for o in OPTIONS:
-            for e in (o.get("lifecycle") or []) if o.get("contracted") else []:
-                days = c.days_until(e["from"])
-                if days > 0:
-                    if days <= f.lead_time:
-                        out[o["id"]] = e
-                    break
-        return out
-
-    fact("change_before_signing", change_before_signing)
     fact("learning_areas", learning_areas)
     fact("kept_to_learn", lambda i, c, f: set(f.learning_areas))
     fact("learning_gaps", learning_gaps)
@@ -2300,12 +2294,8 @@ def build_pack(pol):
     # an option bundled or retired soon, or before a contract started now is signed
     def change_ahead_step(o):
         def step(i, c, f):
-            ahead = c.change_ahead(o["id"])
-            late = ahead is None
-            if late:
-                e = f.change_before_signing[o["id"]]
-                ahead = (e["from"], e["status"], e.get("successor"))
-            date, status, successor = ahead
+            date, status, successor = c.change_ahead(o["id"], f.lead_time if o.get("contracted") else None)
+            late = c.change_ahead(o["id"]) is None  # past the notice window, within the lead time
             days = c.days_until(date)
             commit = "before signing" if o.get("contracted") else "before committing to it"
             # a successor that starts later leaves a gap
@@ -2329,8 +2319,8 @@ def build_pack(pol):
                  "contract would be signed, changes under the engagement: how the engagement carries "
                  "over is agreed before committing.",
                  options=[o["id"]],
-                 when=lambda i, c, f, oid=o["id"]: c.shortlisted[oid]
-                 and (c.change_ahead(oid) is not None or oid in f.change_before_signing),
+                 when=lambda i, c, f, o=o: c.shortlisted[o["id"]]
+                 and c.change_ahead(o["id"], f.lead_time if o.get("contracted") else None) is not None,
                  step=change_ahead_step(o))
 
     def squeeze_step(i, c, f):

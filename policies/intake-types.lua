@@ -153,7 +153,6 @@
 ---@field fasttrack_out_of_reach any FastTrack for Azure cannot take this organisation on: closed without a paid subscription (f.fasttrack_closed), or winding down with nothing yet in its place.
 ---@field fasttrack_barrier any Why FastTrack for Azure is out of reach, in words for a reason.
 ---@field fasttrack_closed any FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an active paid subscription, which there is not.
----@field change_before_signing any For each option bought under a contract, its next lifecycle change when that comes after the assessment date but within the contract lead time (f.lead_time days): option id -> the catalogue's lifecycle entry (from, status, successor). Empty without a lead time.
 ---@field offloaded_areas any Areas the organisation wants a partner to run, where that differs from its default approach (culture.area_approach), in area order.
 ---@field kept_areas any Under the offload approach, the areas the organisation keeps for itself (culture.area_approach other than offload), in area order; empty under any other approach.
 ---@field msp_out_of_proportion any An audited managed service is more than this organisation needs: it is small, wants extra hands rather than processes run for it, hands no area over, and has no Expert MSP under contract already.
@@ -204,7 +203,7 @@
 ---@field days_until fun(date: string?): integer? days from as_of to date
 ---@field lifecycle fun(option_id: string): "active"|"legacy"|"retired"|"unavailable"
 ---@field carrier fun(option_id: string): string? the option carrying it on the as-of date
----@field change_ahead fun(option_id: string): string?, string?, string? the next lifecycle change within notice
+---@field change_ahead fun(option_id: string, days: integer?): string?, string?, string? next change, notice or days
 ---@field successor_note fun(option_id: string): string "" or a sentence naming the carrier
 
 ---@class RuleSpec

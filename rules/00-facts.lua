@@ -361,26 +361,6 @@ fact { id = "fasttrack_closed", is = "ctx.lifecycle('fasttrack_for_azure') == 'a
   doc = "FastTrack for Azure is the current route on this date, but closed to this organisation: it needs an "
     .. "active paid subscription, which there is not." }
 
--- A contract started today is signed lead_time days later: an option that
--- is bundled or retired before then is a different thing by signature.
-fact { id = "change_before_signing", doc = "For each option bought under a contract, its next lifecycle change "
-    .. "when that comes after the assessment date but within the contract lead time (f.lead_time days): option id "
-    .. "-> the catalogue's lifecycle entry (from, status, successor). Empty without a lead time.",
-  value = function(_, ctx, f)
-    local out = {}
-    if f.lead_time == nil then return out end
-    for _, o in ipairs(options) do
-      for _, e in ipairs(o.contracted and o.lifecycle or {}) do
-        local days = ctx.days_until(e.from)
-        if days > 0 then
-          if days <= f.lead_time then out[o.id] = e end
-          break
-        end
-      end
-    end
-    return out
-  end }
-
 -- ---- the approach per area ----
 
 -- The areas whose culture.area_approach answer passes test, in area order

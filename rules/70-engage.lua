@@ -266,21 +266,18 @@ end
 -- Only options whose catalogue entry changes at all get the rule.
 for _, o in ipairs(options) do
   if o.lifecycle and o.lifecycle[2] ~= nil then
+    -- a contract started today is signed lead_time days later
+    local within = o.contracted and "f.lead_time" or "nil"
     rule {
       id = "engage.change_ahead." .. o.id,
       stage = "engage",
       because = "A programme that changes (bundled into another, retired) soon, or before its contract would be "
         .. "signed, changes under the engagement: how the engagement carries over is agreed before committing.",
       options = { o.id },
-      when = "ctx.shortlisted." .. o.id .. " and (ctx.change_ahead('" .. o.id .. "') ~= nil or "
-        .. "f.change_before_signing." .. o.id .. " ~= nil)",
+      when = "ctx.shortlisted." .. o.id .. " and ctx.change_ahead('" .. o.id .. "', " .. within .. ") ~= nil",
       step = function(_, ctx, f)
-        local date, status, successor = ctx.change_ahead(o.id)
-        local late = date == nil
-        if late then
-          local e = f.change_before_signing[o.id]
-          date, status, successor = e.from, e.status, e.successor
-        end
+        local date, status, successor = ctx.change_ahead(o.id, o.contracted and f.lead_time or nil)
+        local late = ctx.change_ahead(o.id) == nil -- past the notice window, within the lead time
         local days = ctx.days_until(date)
         local commit = o.contracted and "before signing" or "before committing to it"
         -- a successor that starts later leaves a gap, which the reader must hear of

@@ -41,11 +41,15 @@ function ctx_data.carrier(id)
   return carrier(id, cur.as_of)
 end
 -- the option's next lifecycle change, when it is within the policy's
--- lifecycle_notice_days: its date, status and successor (nil: none that near)
-function ctx_data.change_ahead(id)
+-- lifecycle_notice_days, or within days when that is longer (a contract's
+-- lead time): its date, status and successor (nil: none that near)
+function ctx_data.change_ahead(id, days)
   local o = option_by_id[id]
   if not o then error("ctx.change_ahead: option '" .. tostring(id) .. "' is not in the catalogue", 2) end
-  local e = lifecycles.coming(o, cur.as_of)
+  if days ~= nil and type(days) ~= "number" then
+    error("ctx.change_ahead: days must be a number, not " .. type(days), 2)
+  end
+  local e = lifecycles.coming(o, cur.as_of, days)
   if e == nil then return nil end
   return e.from, e.status, e.successor
 end

@@ -247,32 +247,45 @@ local function successor_text(id, as_of)
   return text
 end
 
--- the option's next lifecycle change when it is at most
--- lifecycle_notice_days away: its entry, and what a note says of it after
--- its status and date (how far, the source, the entry's note and the
--- successor as it stands on that date); nil when none is that near
-local function coming_change(o, as_of)
-  if as_of == nil or pol.notice_days <= 0 then return nil end
+-- the option's next lifecycle entry when it starts at most within days
+-- after as_of (nil when none does), and how many days away it is
+local function entry_within(o, as_of, within)
+  if as_of == nil then return nil end
   local entries = o.lifecycle
   for i = 1, #entries do
     local e = entries[i]
     if e.from > as_of then
       local days = days_between(as_of, e.from)
-      if days > pol.notice_days then return nil end
-      local source = SOURCE_TEXT[e.source]
-      local text = "(" .. days .. (days == 1 and " day" or " days") .. " after the assessment"
-        .. (source and ("; " .. source:sub(3, -2)) or "") .. ")"
-      if e.note then text = text .. ": " .. tostring(e.note):gsub("%.$", "") end
-      if e.successor then text = text .. "; " .. successor_text(e.successor, e.from) end
-      return e, text
+      if days > within then return nil end
+      return e, days
     end
   end
   return nil
 end
 
--- lifecycles.coming(o, as_of) -> the lifecycle entry that starts within
--- lifecycle_notice_days after as_of, or nil
-function lifecycles.coming(o, as_of) return (coming_change(o, as_of)) end
+-- the option's next lifecycle change when it is at most
+-- lifecycle_notice_days away: its entry, and what a note says of it after
+-- its status and date (how far, the source, the entry's note and the
+-- successor as it stands on that date); nil when none is that near
+local function coming_change(o, as_of)
+  local e, days = entry_within(o, as_of, pol.notice_days)
+  if e == nil then return nil end
+  local source = SOURCE_TEXT[e.source]
+  local text = "(" .. days .. (days == 1 and " day" or " days") .. " after the assessment"
+    .. (source and ("; " .. source:sub(3, -2)) or "") .. ")"
+  if e.note then text = text .. ": " .. tostring(e.note):gsub("%.$", "") end
+  if e.successor then text = text .. "; " .. successor_text(e.successor, e.from) end
+  return e, text
+end
+
+-- lifecycles.coming(o, as_of, within) -> the lifecycle entry that starts
+-- within lifecycle_notice_days after as_of, or within `within` days when
+-- that is longer (a contract's lead time), or nil
+function lifecycles.coming(o, as_of, within)
+  local days = pol.notice_days
+  if within ~= nil and within > days then days = within end
+  return (entry_within(o, as_of, days))
+end
 
 -- the lifecycle_note cell of a report row: "" while active and no change
 -- is near; the entry's source qualifies it (secondary, approximate), the

@@ -45,7 +45,7 @@ local DSL_ANNOTATIONS = [[
 ---@field days_until fun(date: string?): integer? days from as_of to date
 ---@field lifecycle fun(option_id: string): "active"|"legacy"|"retired"|"unavailable"
 ---@field carrier fun(option_id: string): string? the option carrying it on the as-of date
----@field change_ahead fun(option_id: string): string?, string?, string? the next lifecycle change within notice
+---@field change_ahead fun(option_id: string, days: integer?): string?, string?, string? next change, notice or days
 ---@field successor_note fun(option_id: string): string "" or a sentence naming the carrier
 
 ---@class RuleSpec
