@@ -615,10 +615,11 @@ pf_eval_t *pf_eval_new(const pf_eval_config_t *cfg, pf_errlist_t *errs)
     ev->ref_upvalues = LUA_NOREF;
     ev->pack = cfg->pack;
     ev->why = pf_why_new();
-    /* the rule path, read once per evaluator: PF_RULE_PATH=native evaluates
-     * declarative conditions in C (pf_native.h); unset or lua: all in Lua */
+    /* the rule path, read once per evaluator: unset or native, declarative
+     * conditions are evaluated in C (pf_native.h); PF_RULE_PATH=lua runs
+     * every condition as compiled Lua, the path to compare it with */
     const char *path = getenv("PF_RULE_PATH");
-    ev->native = path && strcmp(path, "native") == 0;
+    ev->native = !(path && strcmp(path, "lua") == 0);
     if (!ev->pack) ev->pack = ev->own_pack = pf_pack_read(cfg->rules_dir, errs);
     if (!ev->pack || !build_state(ev, errs)) {
         pf_eval_delete(ev);

@@ -58,7 +58,7 @@ struct pf_eval {
     pf_rule_stat_t *labels; /* with a watcher's beacon: each rule in words... */
     size_t nlabels;         /* ...written to the beacon as the rule starts */
     int failed_rule;        /* with a beacon: the rule of the last failed evaluation */
-    int native;             /* PF_RULE_PATH=native: declarative conditions in C (pf_native.h) */
+    int native;             /* declarative conditions in C (pf_native.h); 0 with PF_RULE_PATH=lua */
     /* prelude */
     int ref_prelude;
     int ref_upvalues; /* rule upvalues as loaded (pf_view.c, snapshot_t) */

@@ -352,29 +352,33 @@ end
 -- contributions.csv are written from that record by the host
 local function add_points(r, t, keys, totals, intake, ctx, notes)
   local w = r.weight and weights[r.weight] or 1
-  local base, noted
+  local hi, lo = POINTS_MAX, -POINTS_MAX
+  local c = contrib
+  local n = contrib_n -- written back at the end: an error on the way abandons the evaluation
+  local moved = 0
+  local base, noted, id_cost
   for i = 1, #keys do -- keys: a list the prelude made (no holes)
     local k = keys[i]
     local v = t[k]
     if v ~= nil and v ~= 0 then
       v = v * w -- |v|, |w| <= POINTS_MAX (checked): an integer product cannot wrap
       local total = totals[k] + v
-      if v <= POINTS_MAX and v >= -POINTS_MAX and total <= POINTS_MAX and total >= -POINTS_MAX then
+      if v <= hi and v >= lo and total <= hi and total >= lo then
         totals[k] = total
-        r.moved = r.moved + (v < 0 and -v or v) -- math.abs, inline (v ~= 0)
-        if base == nil then base = reason(r, intake, ctx) end
+        moved = moved + (v < 0 and -v or v) -- math.abs, inline (v ~= 0)
+        if base == nil then base, id_cost = reason(r, intake, ctx), #r.id + 16 end
         local note = notes and notes[k]
         local text = note and (base .. note) or base
-        written = written + #text + #r.id + 16 -- charge(cost, r), inline
-        if written > written_max then
+        local wr = written + #text + id_cost -- charge(cost, r), inline
+        written = wr
+        if wr > written_max then
           running = r
-          M.host.over_output(written)
+          M.host.over_output(wr)
         end
-        local c = contrib
         if c then
-          local n = contrib_n
           c[n + 1], c[n + 2], c[n + 3], c[n + 4], c[n + 5] = contrib_kind, k, r.id, v, text
-          contrib_n = n + 5
+          n = n + 5
+          contrib_n = n
         end
         if trace then
           local eff = trace.current.effects
@@ -389,6 +393,7 @@ local function add_points(r, t, keys, totals, intake, ctx, notes)
       end
     end
   end
+  r.moved = r.moved + moved
 end
 
 -- Calls a rule's function as a tail call, as call() does, so that the
