@@ -14,7 +14,8 @@
 # --jobs 2, (c) the Python reference (PyYAML's C loader, the whole rule pack
 # ported) and check that it agrees with partnerfit, under the shipped policy
 # and under a retuned copy of it (every threshold moved: the reference reads
-# them from the policy, as the pack does), (d) the rule-pack load time.
+# them from the policy, as the pack does), (d) the rule-pack load time,
+# (e) the floor and --jobs 1 again with the corpus out of the page cache.
 # --full adds the 200,000-intake memory check; --record writes the figures
 # into docs/benchmarks.md; --profile profiles partnerfit --jobs 1.
 # See docs/benchmarks.md for what each figure means.
@@ -191,10 +192,25 @@ corpus() {
 # settle: the reports an earlier run left in the page cache are written
 # out before the next run starts (untimed), so that no run pays for the
 # writeback of the one before it: each run of every program, the floors
-# included, starts with nothing dirty. Without it the run after a 440 MB
-# write (the re-based floor's, or --jobs 1's own previous run) spent up to
-# three times the system time.
+# included, starts with nothing dirty (each run writes about 460 MB at
+# 20,000 intakes). Without it the re-based floor moved by half from one
+# recorded run to the next; with it its three runs agree within 2 %.
 settle() { sync; }
+
+# evict_corpus: the corpus's pages dropped from the page cache
+# (posix_fadvise DONTNEED, file by file), as after a night of other work:
+# for the runs that read it cold
+evict_corpus() {
+    "$PY" - "$MAIN" <<'PY'
+import os, sys
+for root, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        fd = os.open(os.path.join(root, name), os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+PY
+}
+BEFORE= # a command measure runs before each run, after settle
 
 # measure NAME REPS OK_EXITS COMMAND...: runs COMMAND REPS times under runstat,
 # one line per run in $STATS/NAME. An exit code outside OK_EXITS ("0 1")
@@ -207,6 +223,7 @@ measure() {
     while [ "$i" -lt "$reps" ]; do
         i=$((i + 1))
         settle
+        [ -z "$BEFORE" ] || "$BEFORE"
         set +e
         "$RUNSTAT" "$STATS/$name" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err"
         code=$?
@@ -294,6 +311,12 @@ OVERVIEW_MS=$(sed -n 's/^partnerfit: index.html written in \([0-9.]*\) ms$/\1/p'
 [ -n "$OVERVIEW_MS" ] || { say "no overview time in $LOG/overview.err"; CRASHED="$CRASHED overview"; OVERVIEW_MS=0; }
 say "(c) Python reference, $REPEAT runs"
 measure python "$REPEAT" "0 1" "$PY" bench/reference.py run -q --out "$OUT/python" "$MAIN"
+say "(e) the floor and partnerfit --jobs 1 with the corpus out of the page cache, $REPEAT runs each"
+BEFORE=evict_corpus
+measure floorcold "$REPEAT" "0" "$TOOLS/parse_floor" "$MAIN"
+measure cold1 "$REPEAT" "0 1" "$PF" run -q --jobs 1 --out "$OUT/cold1" "$MAIN"
+BEFORE=
+"$TOOLS/parse_floor" "$MAIN" >"$LOG/warm-again.out"
 say "(d) rule-pack load"
 LOAD_REPS=$((REPEAT * 10 < 30 ? 30 : REPEAT * 10))
 "$TOOLS/pack_load" policies/default.yaml rules "$LOAD_REPS" >"$LOG/pack_load.out" 2>&1 ||
@@ -465,6 +488,8 @@ row() { # label name
     row "(b) control: two partnerfit --jobs 1 processes at once (aggregate)" pair "$((2 * N))"
     row "(b) partnerfit run --jobs 2 --briefs (the briefs are rendered after the reports, one process)" briefs2 "$N"
     row "(c) Python reference, 1 process (CSafeLoader, whole pack)" python "$N"
+    row "(e) floor (a) with the corpus out of the page cache" floorcold "$N"
+    row "(e) partnerfit run --jobs 1 with the corpus out of the page cache" cold1 "$N"
     if [ "$FULL" = 1 ]; then
         row "(--full) partnerfit run --jobs 1, $FULL_INTAKES intakes" full1 "$FULL_INTAKES"
         row "(--full) partnerfit run --jobs 2, $FULL_INTAKES intakes" full2 "$FULL_INTAKES"

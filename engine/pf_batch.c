@@ -290,6 +290,7 @@ typedef struct batch {
     size_t nreports;    /* the evaluator's reports */
     pf_slice_t slice;   /* the files this run takes, and how reports show them */
     pf_buf_t item_buf;  /* the strings of the file being written */
+    pf_buf_t ahead_buf; /* the strings of the file asked for ahead (on_ahead) */
     pf_buf_t owner_buf; /* the strings of a duplicate id's first file */
     pf_prev_t *prev;    /* --incremental: the previous run's state and reports */
     pf_briefs_t briefs; /* --briefs: the briefs folder being written */
@@ -1022,6 +1023,18 @@ static int on_doomed(void *ctx, int rule)
     return rule > 0 && rule == *b->disabled;
 }
 
+/* A file a worker will take soon: the kernel starts reading it now, so a
+ * folder that is not in the page cache (a nightly run over the day's
+ * exports) is read while the workers evaluate, not when each reaches it.
+ * Nothing is decided here: the worker's read checks and reports as ever. */
+static void on_ahead(void *ctx, size_t item)
+{
+    batch_t *b = ctx;
+    pf_slice_item_t entry;
+    if (!pf_slice_get(&b->slice, item, &entry, &b->ahead_buf) || entry.skip_reason) return;
+    pf_prefetch_file_as(entry.path, &entry.id);
+}
+
 /* ---- the workers ---------------------------------------------------------------- */
 
 /* The slots, and what the supervisor keeps of each rule. */
@@ -1072,6 +1085,7 @@ static int evaluate_all(batch_t *b)
                           .done = on_done,
                           .lost = on_lost,
                           .doomed = on_doomed,
+                          .ahead = on_ahead,
                           .ctx = b};
     int rc = pf_procs_run(&job);
     slot_delete(b, &w.slot);
@@ -1105,6 +1119,7 @@ static void batch_delete(batch_t *b)
     pf_slice_delete(&b->slice);
     pf_prev_delete(b->prev);
     pf_buf_delete(&b->item_buf);
+    pf_buf_delete(&b->ahead_buf);
     pf_buf_delete(&b->owner_buf);
     pf_errlist_delete(&b->errs);
     if (b->opt->briefs) pf_briefs_delete(&b->briefs);

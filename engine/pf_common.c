@@ -312,11 +312,10 @@ int pf_read_file(const char *path, size_t max_bytes, char **out, size_t *len, pf
     return pf_read_file_as(path, NULL, max_bytes, out, len, err);
 }
 
-int pf_read_file_as(const char *path, const pf_file_id_t *id, size_t max_bytes, char **out,
-                    size_t *len, pf_err_t *err)
+/* Opens a file found by a scan for reading, as pf_read_file_as checks it:
+ * the fd, or -1 with err (io.open, io.type, io.changed). *size: its size. */
+static int open_scanned(const char *path, const pf_file_id_t *id, off_t *size, pf_err_t *err)
 {
-    *out = NULL;
-    *len = 0;
     /* O_NONBLOCK: a FIFO swapped in must not block the open */
     int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
     if (id && !id->via_link) flags |= O_NOFOLLOW;
@@ -325,17 +324,17 @@ int pf_read_file_as(const char *path, const pf_file_id_t *id, size_t max_bytes, 
         pf_err_set(err, "io.changed", 0, 0, "",
                    "the file was replaced by a symbolic link after the folder was scanned; "
                    "it was not read");
-        return 0;
+        return -1;
     }
     if (fd < 0) {
         pf_err_set(err, "io.open", 0, 0, "", "cannot open the file: %s", strerror(errno));
-        return 0;
+        return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         pf_err_set(err, "io.type", 0, 0, "", "not a regular file");
         close(fd);
-        return 0;
+        return -1;
     }
     if (id && (id->dev || id->ino) &&
         ((unsigned long long)st.st_dev != id->dev || (unsigned long long)st.st_ino != id->ino)) {
@@ -343,16 +342,38 @@ int pf_read_file_as(const char *path, const pf_file_id_t *id, size_t max_bytes, 
                    "the file changed between the scan of its folder and the read (it is "
                    "another file now); it was not read");
         close(fd);
-        return 0;
+        return -1;
     }
-    if ((unsigned long long)st.st_size > max_bytes) {
+    *size = st.st_size;
+    return fd;
+}
+
+void pf_prefetch_file_as(const char *path, const pf_file_id_t *id)
+{
+    pf_err_t err;
+    off_t size;
+    int fd = open_scanned(path, id, &size, &err);
+    if (fd < 0) return; /* the read says why, in its turn */
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+    close(fd);
+}
+
+int pf_read_file_as(const char *path, const pf_file_id_t *id, size_t max_bytes, char **out,
+                    size_t *len, pf_err_t *err)
+{
+    *out = NULL;
+    *len = 0;
+    off_t size;
+    int fd = open_scanned(path, id, &size, err);
+    if (fd < 0) return 0;
+    if ((unsigned long long)size > max_bytes) {
         pf_err_set(err, "io.size", 0, 0, "", "the file is %lld bytes; the limit is %zu",
-                   (long long)st.st_size, max_bytes);
+                   (long long)size, max_bytes);
         close(fd);
         return 0;
     }
     /* Read at most one byte more than allowed: a file still growing is caught. */
-    size_t cap = (size_t)st.st_size + 1, n = 0;
+    size_t cap = (size_t)size + 1, n = 0;
     char *buf = pf_xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {

@@ -160,4 +160,11 @@ typedef struct pf_file_id {
 int pf_read_file_as(const char *path, const pf_file_id_t *id, size_t max_bytes, char **out,
                     size_t *len, pf_err_t *err);
 
+/* Asks the kernel to start reading a file found by a scan into the page
+ * cache (posix_fadvise WILLNEED), after the same checks as
+ * pf_read_file_as (a FIFO is not waited for, a link that was none is not
+ * followed, another file is not touched). Reads nothing itself and
+ * reports nothing: the read that follows does both. */
+void pf_prefetch_file_as(const char *path, const pf_file_id_t *id);
+
 #endif

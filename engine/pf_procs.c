@@ -61,6 +61,7 @@ typedef struct pool {
     slot_t *slots;
     pf_beacon_t *beacons; /* shared mapping, one per slot */
     size_t next;          /* next item never handed out */
+    size_t ahead;         /* next item the job's ahead() was not told of */
     size_t low;           /* lowest item not done */
     unsigned char *done;  /* ring of `window` flags, for items low.. */
     size_t *requeue;      /* items to hand out again first, lowest first */
@@ -349,6 +350,20 @@ static void replace(pool_t *p, size_t i, int killed, double seconds)
     if (!p->stop && !spawn(p, i)) p->stop = 1;
 }
 
+/* The job hears of the items up to AHEAD queues' worth past the one just
+ * handed out: with QUEUE items queued per worker, that is a few intakes'
+ * time before a worker reaches them. */
+#define AHEAD 2
+static void tell_ahead(pool_t *p, size_t item)
+{
+    const pf_procs_job_t *job = p->job;
+    if (!job->ahead) return;
+    size_t until = item + AHEAD * QUEUE * job->nworkers;
+    if (until > job->n) until = job->n;
+    while (p->ahead < until)
+        job->ahead(job->ctx, p->ahead++);
+}
+
 static int hand_out(pool_t *p, slot_t *s)
 {
     request_t r;
@@ -364,6 +379,7 @@ static int hand_out(pool_t *p, slot_t *s)
     } else if (p->next < p->job->n && p->next < p->low + p->job->window) {
         r.item = p->next++;
         r.resume = 0;
+        tell_ahead(p, r.item);
     } else {
         return 0;
     }

@@ -70,6 +70,10 @@ typedef struct pf_procs_job {
     /* optional: 1 when the work of a worker in rule code (rule: the rule it
      * is in) is no longer wanted; it is then stopped like one that overran */
     int (*doomed)(void *ctx, int rule);
+    /* optional: item will be handed out soon (the pool calls it for each
+     * item in order, a few queues' worth before it hands the item out), so
+     * that its input can be on its way while the workers are busy */
+    void (*ahead)(void *ctx, size_t item);
     void *ctx;
 } pf_procs_job_t;
 

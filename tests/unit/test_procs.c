@@ -3,7 +3,8 @@
  * messages arrive in the order its worker sent them, at any number of
  * workers; a worker stuck past its deadline is killed and its item resumed
  * after the document it was on; one that crashes is reported with its
- * signal; a doomed worker is stopped at once; the finish messages arrive.
+ * signal; a doomed worker is stopped at once; the finish messages arrive;
+ * the job hears of every item ahead, once, in order, before its work.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,8 @@ typedef struct ctx {
     unsigned long lost_doc[8];
     int nlost;
     int out_of_order;
+    size_t ahead_next; /* the item ahead() should hear of next */
+    int ahead_wrong;   /* out of order, twice, or after the item's work began */
 } ctx_t;
 
 static long long now_ns(void)
@@ -123,6 +126,14 @@ static size_t s_lost(void *ctxp, size_t item, const pf_procs_loss_t *loss)
     return loss->doc;
 }
 
+static void s_ahead(void *ctxp, size_t item)
+{
+    ctx_t *c = ctxp;
+    if (item != c->ahead_next || item >= ITEMS || c->next_doc[item] != 1 || c->done[item])
+        c->ahead_wrong++;
+    c->ahead_next = item + 1;
+}
+
 static int s_doomed(void *ctxp, int rule)
 {
     (void)ctxp;
@@ -146,6 +157,7 @@ static void run(size_t nworkers, wctx_t *w, ctx_t *c)
                           .done = s_done,
                           .lost = s_lost,
                           .doomed = s_doomed,
+                          .ahead = s_ahead,
                           .ctx = c};
     assert_int_equal(pf_procs_run(&job), 1);
 }
@@ -164,6 +176,8 @@ static void every_item_once_in_order(void **state)
         assert_int_equal(c.out_of_order, 0);
         assert_int_equal(c.nlost, 0);
         assert_int_equal(c.finish_messages, (int)nw);
+        assert_int_equal(c.ahead_next, ITEMS);
+        assert_int_equal(c.ahead_wrong, 0);
     }
 }
 

@@ -586,11 +586,53 @@ static void test_read_refuses_a_swap(void **state)
     pf_scan_delete(&s);
 }
 
+/* The prefetch makes the read's checks and waits for nothing: a FIFO
+ * swapped in is not waited on (the open would block without O_NONBLOCK;
+ * the alarm fails the test then), a link swapped in or a file gone is no
+ * error, and the read after it gives the file's bytes as before. */
+static void test_prefetch_waits_for_nothing(void **state)
+{
+    const char *root = *state;
+    make_tree(root);
+    make_file(root, "samples/p-fifo.yaml");
+    make_file(root, "samples/p-gone.yaml");
+    pf_scan_t s;
+    pf_scan_init(&s);
+    pf_scan_add(&s, at(root, "samples"));
+    char *buf, *again;
+    size_t len, len2;
+    pf_err_t err;
+    const pf_scan_entry_t *e = entry_named(&s, "/b.yaml");
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &buf, &len, &err), 1);
+    pf_prefetch_file_as(e->path, &e->id);
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &again, &len2, &err), 1);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, again, len);
+    free(buf);
+    free(again);
+    alarm(10);
+    e = entry_named(&s, "/p-fifo.yaml");
+    assert_int_equal(unlink(e->path), 0);
+    assert_int_equal(mkfifo(e->path, 0600), 0);
+    pf_prefetch_file_as(e->path, &e->id);
+    assert_int_equal(pf_read_file_as(e->path, &e->id, 1 << 20, &buf, &len, &err), 0);
+    e = entry_named(&s, "/b.yaml");
+    assert_int_equal(unlink(e->path), 0);
+    make_link(root, "../outside/x.yaml", "samples/b.yaml");
+    pf_prefetch_file_as(e->path, &e->id);
+    e = entry_named(&s, "/p-gone.yaml");
+    assert_int_equal(unlink(e->path), 0);
+    pf_prefetch_file_as(e->path, &e->id);
+    alarm(0);
+    pf_scan_delete(&s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
     const struct CMUnitTest tests[] = {
         T(test_read_refuses_a_swap),
+        T(test_prefetch_waits_for_nothing),
         T(test_folder),
         T(test_trailing_slash_and_repeat),
         T(test_outside_reason_keeps_given_form),
