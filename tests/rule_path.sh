@@ -50,26 +50,8 @@ both samples-jobs2 run -q --jobs 2 samples
 both corpus run -q --jobs 2 "$WORK/corpus"
 # the calibration set's intakes as one batch: `partnerfit test` traces,
 # and traces always take the Lua path, so only a run puts them through C
-mkdir -p "$WORK/calibration"
-python3 - "$WORK/calibration" <<'PY' || fail "could not extract the calibration intakes"
-import glob, os, re, sys, yaml
-# YAML 1.1 reads country: NO as false; partnerfit reads it as text, so only
-# true and false are booleans here
-class Loader(yaml.SafeLoader):
-    pass
-BOOL = "tag:yaml.org,2002:bool"
-Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != BOOL] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-Loader.add_implicit_resolver(BOOL, re.compile(r"^(?:true|false)$"), list("tf"))
-out, n = sys.argv[1], 0
-for path in sorted(glob.glob("tests/cases/*.yaml")):
-    for case in (yaml.load(open(path, encoding="utf-8"), Loader=Loader) or {}).get("cases", []):
-        n += 1
-        with open(os.path.join(out, "%04d.yaml" % n), "w", encoding="utf-8") as f:
-            yaml.safe_dump(case["intake"], f, sort_keys=False, allow_unicode=True)
-print(n, "calibration intakes")
-PY
+python3 tests/tools/case_intakes.py "$WORK/calibration" >/dev/null ||
+    fail "could not extract the calibration intakes"
 [ "$(ls "$WORK/calibration" | wc -l)" -ge 100 ] || fail "fewer calibration intakes than expected"
 both calibration-run run -q --jobs 1 "$WORK/calibration"
 [ "$(wc -l <"$WORK/calibration-run.native/rejects.csv")" -eq 1 ] ||

@@ -354,7 +354,7 @@ local function add_points(r, t, keys, totals, intake, ctx, notes)
   local w = r.weight and weights[r.weight] or 1
   local hi, lo = POINTS_MAX, -POINTS_MAX
   local c = contrib
-  local n = contrib_n -- written back at the end: an error on the way abandons the evaluation
+  local n = contrib_n -- the list's length, set in contrib_n after each entry
   local moved = 0
   local base, noted, id_cost
   for i = 1, #keys do -- keys: a list the prelude made (no holes)

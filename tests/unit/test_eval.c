@@ -5,11 +5,13 @@
  * Covered: scoring, weights, ranking and its tie-break, shortlist size and
  * minimum score, exclusions, lifecycle, need levels, engage steps;
  * determinism; load errors with file:line and rule id; share{}; error
- * messages (the message handler). The sandbox, the read-only views and the
- * limits have their own programs (test_sandbox.c, test_view.c,
- * test_limits.c); the fixture they share is eval_fixture.h.
+ * messages (the message handler); the rule path an evaluator takes. The
+ * sandbox, the read-only views and the limits have their own programs
+ * (test_sandbox.c, test_view.c, test_limits.c); the fixture they share is
+ * eval_fixture.h.
  */
 #include "eval_fixture.h"
+#include "pf_eval_int.h" /* which rule path an evaluator took (ev->native) */
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -802,6 +804,31 @@ static void test_state_rule_without_when(void **state)
     same_score_each_time(fx, "1");
 }
 
+/* The rule path, read once per evaluator: the native one unless
+ * PF_RULE_PATH=lua asks for every condition in Lua. */
+static void test_rule_path_default_native(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-a.lua",
+        "rule { id = 'a', stage = 'fit', because = 'A.', when = 'intake.n > 1',\n"
+        "  score = { opt_a = 1 } }\n");
+    static const struct {
+        const char *env; /* NULL: unset */
+        int native;
+    } cases[] = {{NULL, 1}, {"native", 1}, {"lua", 0}, {"", 1}};
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        if (cases[i].env)
+            setenv("PF_RULE_PATH", cases[i].env, 1);
+        else
+            unsetenv("PF_RULE_PATH");
+        load(fx);
+        assert_int_equal(fx->ev->native, cases[i].native);
+        pf_eval_delete(fx->ev);
+        fx->ev = NULL;
+    }
+    unsetenv("PF_RULE_PATH");
+}
+
 static void test_share_mistakes(void **state)
 {
     fx_t *fx = *state;
@@ -967,6 +994,7 @@ int main(void)
         T(test_state_upvalue_nil),
         T(test_state_rule_without_when),
         T(test_share_mistakes),
+        T(test_rule_path_default_native),
         T(test_share_only_while_loading),
         T(test_error_names_rule_file_and_line),
     };
