@@ -2079,6 +2079,19 @@ def build_pack(pol):
 
     # ---- 70-engage.lua -------------------------------------------------------------------------
 
+    def negotiated(f, live):
+        """A Unified agreement is negotiated with Microsoft, not bought online: its contract
+        takes the organisation's lead time, and production needs a plan meanwhile."""
+        lt = f.lead_time
+        text = (" Unified is an agreement negotiated with Microsoft, not a plan bought online: "
+                "open the negotiation now"
+                + (", as contracting usually takes " + lua_str(lt) + " days here" if lt is not None else ""))
+        if not live:
+            return text + ", and have it signed before the first production workload goes live."
+        if f.support_held == "professional_direct":
+            return text + "; the Professional Direct plan held today covers production until it is signed."
+        return text + "; until it is signed, cover production with Professional Direct, which is bought online."
+
     def tier_step(i, c, f):
         text = ("Recommended tier: " + f.recommended_tier_name + " - " + f.recommended_tier_reason
                 + ".")
@@ -2120,6 +2133,10 @@ def build_pack(pol):
             return (text + " Held today: " + f.support_held_name + "; Developer is enough while "
                     "nothing runs in production, and a production plan (Standard or above) is due "
                     "before the first production workload goes live.")
+        if f.recommended_tier == "unified":
+            # negotiated, not bought online: the lead time applies, and what runs meanwhile needs cover
+            return (text + (" No support plan is held today." if f.support_held == "none"
+                            else " Held today: " + f.support_held_name + ".") + negotiated(f, live))
         if f.support_held == "none":
             return text + (" No support plan is held and production already runs in Azure: buy it "
                            "now." if live else " No support plan is held today: buy it before the "
@@ -2236,8 +2253,21 @@ def build_pack(pol):
                     parts.append("; " + lua_str(d - lt) + " of the " + lua_str(d)
                                  + " days before the datacenter exit remain once the contract is "
                                  "signed")
+            # the top row has engage.sponsor.missing's step before this one
+            if not f.executive_sponsor and c.top != o["id"]:
+                parts.append("; name an executive sponsor before anything beyond a first, bounded "
+                             "piece of work is signed")
             return "".join(parts) + "."
         return step
+
+    # before any "open the review now": a sponsor to commit the budget
+    rule(id="engage.sponsor.missing", stage="engage",
+         because="Multi-year managed services and funded programmes need someone who can commit "
+         "budget.",
+         options="top",
+         when=lambda i, c, f: not f.executive_sponsor and c.top != "self_service",
+         step="Name an executive sponsor first: no contract beyond a first, bounded piece of "
+         "work should be signed without one.")
 
     # the same kind of partner as the one being replaced: proposals without it, for the takeover
     REPLACEMENT_STEP = {
@@ -2381,15 +2411,6 @@ def build_pack(pol):
             if o["id"] != top and c.shortlisted[o["id"]] and c.score[o["id"]] > second:
                 second = c.score[o["id"]]
         return c.score[top] >= T.clear_leader_ratio * second
-
-    # before any "open the review now": a sponsor to commit the budget
-    rule(id="engage.sponsor.missing", stage="engage",
-         because="Multi-year managed services and funded programmes need someone who can commit "
-         "budget.",
-         options="top",
-         when=lambda i, c, f: not f.executive_sponsor and c.top != "self_service",
-         step="Name an executive sponsor first: no contract beyond a first, bounded piece of "
-         "work should be signed without one.")
 
     # a partner being replaced hands over what it runs
     rule(id="engage.handover", stage="engage",

@@ -437,9 +437,15 @@ X_J2=$(calc "$R_J1 > 0 ? $R_J2 / $R_J1 : 0")
 X_PY=$(calc "$R_PY > 0 ? $R_J1 / $R_PY : 0")
 R_PAIR=$(rate "$(wall pair)" "$((2 * N))")
 X_PAIR=$(calc "$R_J1 > 0 ? $R_PAIR / $R_J1 : 0")
+# The two-jobs target is stated against the machine: 1.8x where two separate
+# processes reach 1.9x. Where they reach less (a shared VM), --jobs 2 is held
+# to the same share of what they reach: 1.8 / 1.9 of it.
+S_J2=$(calc "$X_PAIR > 0 ? 100 * $X_J2 / $X_PAIR : 0")
+S_J2_NEED=$(calc "100 * 1.8 / 1.9")
 verdict() { if [ "$(calc "$1")" = 1 ]; then echo PASS; else echo FAIL; fi; }
 V_FLOOR=$(verdict "$P_REBASED >= 50")
 V_J2=$(verdict "$X_J2 >= 1.8")
+V_J2_SHARE=$(verdict "$X_PAIR > 0 && $S_J2 >= $S_J2_NEED")
 V_PY=$(verdict "$X_PY >= 4")
 V_LOAD=$(verdict "$LOAD_MS > 0 && $LOAD_MS < 20")
 if [ "$FULL" = 1 ]; then
@@ -509,6 +515,7 @@ row() { # label name
     echo "| (beside it) one job's share of the parse-only floor (a) | $(fmt %.1f "$P_FLOOR")% | - |"
     echo "| (beside it) one job with PF_RULE_PATH=lua, share of the re-based floor (a') | $(fmt %.1f "$P_LUA")% | - |"
     echo "| two jobs at least 1.8x one job (two separate processes reach $(fmt %.2f "$X_PAIR")x here) | $(fmt %.2f "$X_J2")x | $V_J2 |"
+    echo "| two jobs' speed-up as a share of two separate processes' (the target's 1.8x of 1.9x: $(fmt %.1f "$S_J2_NEED")% or more) | $(fmt %.1f "$S_J2")% | $V_J2_SHARE |"
     echo "| at least 4x the Python reference, job for job (a direction, not a gate) | $(fmt %.2f "$X_PY")x | $V_PY |"
     echo "| peak RSS under 64 MB at $FULL_INTAKES intakes | $RSS_FULL | $V_RSS |"
     echo "| rule-pack load under 20 ms | $(fmt %.2f "$LOAD_MS") ms | $V_LOAD |"

@@ -16,6 +16,20 @@ rule {
     .. "plan, and write the escalation path into the contract.",
 }
 
+-- A Unified agreement is negotiated with Microsoft, not bought online like
+-- the other tiers: its contract takes the organisation's lead time, and
+-- production needs a plan that answers until it is signed.
+local function negotiated(f, live)
+  local lt = f.lead_time
+  local text = " Unified is an agreement negotiated with Microsoft, not a plan bought online: open the negotiation "
+    .. "now" .. (lt ~= nil and (", as contracting usually takes " .. lt .. " days here") or "")
+  if not live then return text .. ", and have it signed before the first production workload goes live." end
+  if f.support_held == "professional_direct" then
+    return text .. "; the Professional Direct plan held today covers production until it is signed."
+  end
+  return text .. "; until it is signed, cover production with Professional Direct, which is bought online."
+end
+
 rule {
   id = "engage.support.tier",
   stage = "engage",
@@ -56,6 +70,11 @@ rule {
       return text .. " Held today: " .. f.support_held_name .. "; Developer is enough while nothing runs in "
         .. "production, and a production plan (Standard or above) is due before the first production workload goes "
         .. "live."
+    elseif f.recommended_tier == "unified" then
+      -- negotiated, not bought online: the lead time applies, and what
+      -- runs meanwhile needs cover
+      return text .. (f.support_held == "none" and " No support plan is held today." or (" Held today: "
+        .. f.support_held_name .. ".")) .. negotiated(f, live)
     elseif f.support_held == "none" then
       return text .. (live and " No support plan is held and production already runs in Azure: buy it now."
         or " No support plan is held today: buy it before the first production workload goes live.")
@@ -169,9 +188,27 @@ local function contract_step(o)
           .. " days before the datacenter exit remain once the contract is signed"
       end
     end
+    -- the top row has engage.sponsor.missing's step before this one
+    if not f.executive_sponsor and ctx.top ~= o.id then
+      parts[#parts + 1] = "; name an executive sponsor before anything beyond a first, bounded piece of work is "
+        .. "signed"
+    end
     return table.concat(parts) .. "."
   end
 end
+
+-- Before any "open the review now" (the steps of a row keep the order of
+-- the rules): a sponsor to commit the budget. Other rows with a contract to
+-- review say so in their contract step (contract_step).
+rule {
+  id = "engage.sponsor.missing",
+  stage = "engage",
+  because = "Multi-year managed services and funded programmes need someone who can commit budget.",
+  options = "top",
+  when = "not f.executive_sponsor and ctx.top ~= 'self_service'",
+  step = "Name an executive sponsor first: no contract beyond a first, bounded piece of work should be signed "
+    .. "without one.",
+}
 
 -- Whom to ask, and what to ask of them, comes before the contract step:
 -- the steps of a row keep the order of the rules.
@@ -314,17 +351,6 @@ rule {
     return "Escalate procurement: a " .. f.lead_time .. "-day contract cycle uses " .. f.lead_time .. " of the "
       .. f.exit_days .. " days left before the datacenter exit; " .. when_squeezed(f, ctx.top) .. "."
   end,
-}
-
--- Before any "open the review now": a sponsor to commit the budget.
-rule {
-  id = "engage.sponsor.missing",
-  stage = "engage",
-  because = "Multi-year managed services and funded programmes need someone who can commit budget.",
-  options = "top",
-  when = "not f.executive_sponsor and ctx.top ~= 'self_service'",
-  step = "Name an executive sponsor first: no contract beyond a first, bounded piece of work should be signed "
-    .. "without one.",
 }
 
 -- A partner being replaced hands over what it runs: the work that falls

@@ -52,7 +52,7 @@ local function fired_set(e)
 end
 
 local EXPECT_KEYS = { "top", "shortlist", "shortlisted", "not_shortlisted", "need", "score", "rank",
-                      "fired", "not_fired", "steps", "catalogue_step", "facts" }
+                      "fired", "not_fired", "steps", "says", "catalogue_step", "facts" }
 
 -- Problems with the expectations themselves: a test that cannot fail is
 -- worse than none, so a scalar where a list belongs, an unknown option,
@@ -107,6 +107,23 @@ local function expectation_problems(expect)
     for _, id in ipairs(sorted_keys(cat)) do
       if not option_by_id[id] then bad("catalogue_step: option '" .. tostring(id) .. "' is not in the catalogue")
       elseif type(cat[id]) ~= "boolean" then bad("catalogue_step: " .. tostring(id) .. " must be true or false") end
+    end
+  end
+  local says = expect.says
+  if says ~= nil and type(says) ~= "table" then
+    bad("says must be a mapping, e.g. says: {azure_support: [\"open the negotiation now\"]}")
+  elseif says ~= nil then
+    for _, id in ipairs(sorted_keys(says)) do
+      local list = says[id]
+      if not option_by_id[id] then bad("says: option '" .. tostring(id) .. "' is not in the catalogue")
+      elseif type(list) ~= "table" or #list == 0 or #list ~= #sorted_keys(list) then
+        bad("says: " .. tostring(id) .. " must be a list of texts its next steps contain")
+      else
+        for _, text in ipairs(list) do
+          if type(text) ~= "string" or text == "" then bad("says: " .. tostring(id) .. ": " .. tostring(text)
+            .. " is not a text") end
+        end
+      end
     end
   end
   local facts = expect.facts
@@ -185,6 +202,18 @@ local function check_expectations(e, expect)
     for i, rid in ipairs(expect.steps[id]) do want[i] = rid end
     if table.concat(want, " ") ~= table.concat(got_rules, " ") then
       failed("steps of " .. id, "[" .. table.concat(want, ", ") .. "]", "[" .. table.concat(got_rules, ", ") .. "]")
+    end
+  end
+  -- the next_step cell's text, as the report writes it: the catalogue's
+  -- step, then each engage step with its rule id
+  for _, id in ipairs(sorted_keys(expect.says or {})) do
+    local cell = { M.stages.catalogue_step(e, option_by_id[id]) }
+    for _, step in ipairs(e.steps[id] or {}) do cell[#cell + 1] = step end
+    local text = table.concat(cell, " ")
+    for _, want in ipairs(expect.says[id]) do
+      if not text:find(want, 1, true) then
+        failed("next steps of " .. id, "a text containing \"" .. want .. "\"", "\"" .. text .. "\"")
+      end
     end
   end
   for _, id in ipairs(sorted_keys(expect.catalogue_step or {})) do
