@@ -1264,8 +1264,12 @@ static int scan_inputs(batch_t *b)
     pf_slice_init(&b->slice, dir, b->opt->shard_k, b->opt->shard_n);
     pf_spill_log_delete(&b->not_evaluated);
     pf_spill_log_init(&b->not_evaluated, dir, pf_spill_budget());
+    /* the run's own YAML in its output folder (the manifest of the run
+     * before) is no intake, when --out is inside a folder scanned */
+    static const char *const own_yaml[] = {PF_MANIFEST_NAME, NULL};
     pf_scan_t scan;
     pf_scan_init_in(&scan, dir, pf_slice_add, &b->slice);
+    pf_scan_skip_own(&scan, dir, own_yaml);
     for (size_t i = 0; i < b->opt->npaths; i++)
         pf_scan_add(&scan, b->opt->paths[i]);
     int failed = scan.failed || !pf_slice_finish(&b->slice);

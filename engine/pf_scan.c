@@ -209,12 +209,25 @@ static int follow_link(const walk_t *w, const char *path, int yaml, struct stat 
     return 0;
 }
 
+/* Whether name, in a folder with the stat st, is a file the run itself
+ * writes there (pf_scan_skip_own). */
+static int is_own_file(const pf_scan_t *s, const struct stat *st, const char *name)
+{
+    if (!s->has_own || (unsigned long long)st->st_dev != s->own_dev ||
+        (unsigned long long)st->st_ino != s->own_ino)
+        return 0;
+    for (const char *const *n = s->own_names; *n; n++)
+        if (strcmp(*n, name) == 0) return 1;
+    return 0;
+}
+
 /* One name inside a folder: only *.yaml and *.yml are taken, and every
- * folder is entered, whatever its name. */
-static void visit(const walk_t *w, const char *dir, const char *name, int depth)
+ * folder is entered, whatever its name. own: the name is one of the run's
+ * own files in its output folder, not an intake. */
+static void visit(const walk_t *w, const char *dir, const char *name, int depth, int own)
 {
     char *path = join_path(dir, name);
-    int yaml = is_yaml_name(name);
+    int yaml = is_yaml_name(name) && !own;
     struct stat st;
     int via_link = 0;
     if (lstat(path, &st) != 0) {
@@ -251,7 +264,7 @@ static void walk_dir(const walk_t *w, const char *dir, const struct stat *st, in
     /* The folder is closed again before descending, so deep trees do not
      * hold one descriptor per level. */
     for (size_t i = 0; i < names.count; i++)
-        visit(w, dir, names.list[i], depth);
+        visit(w, dir, names.list[i], depth, is_own_file(w->s, st, names.list[i]));
     names_delete(&names);
 }
 
@@ -282,6 +295,17 @@ void pf_scan_finish(pf_scan_t *s)
 {
     pf_spill_set_delete(&s->seen);
     s->finished = 1;
+}
+
+void pf_scan_skip_own(pf_scan_t *s, const char *dir, const char *const *own_names)
+{
+    struct stat st;
+    s->has_own = 0;
+    if (!dir || !own_names || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return;
+    s->has_own = 1;
+    s->own_dev = (unsigned long long)st.st_dev;
+    s->own_ino = (unsigned long long)st.st_ino;
+    s->own_names = own_names;
 }
 
 void pf_scan_add(pf_scan_t *s, const char *path)

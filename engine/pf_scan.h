@@ -55,6 +55,10 @@ typedef struct pf_scan {
     void *sink_ctx;
     int failed; /* the sink or the seen set failed: the list is not whole */
     int finished;
+    /* private: the folder whose own files are passed over (pf_scan_skip_own) */
+    int has_own;
+    unsigned long long own_dev, own_ino;
+    const char *const *own_names;
 } pf_scan_t;
 
 /* Folders nested deeper than this below a given path are listed with a
@@ -67,6 +71,14 @@ void pf_scan_init(pf_scan_t *s);
  * memory up to the budget, then in unlinked files in dir. */
 void pf_scan_init_in(pf_scan_t *s, const char *dir, pf_scan_sink_t sink, void *ctx);
 void pf_scan_delete(pf_scan_t *s);
+/* The files a run writes in its output folder are not intakes, even when
+ * that folder is (or is inside) a folder scanned: in the folder dir (same
+ * device and inode), the names in own_names (NULL-terminated, kept by the
+ * caller while the scan runs) are passed over, as a name that is no
+ * *.yaml is. A file named on the command line is still taken. Call before
+ * pf_scan_add; a dir that cannot be looked at (not made yet) changes
+ * nothing. */
+void pf_scan_skip_own(pf_scan_t *s, const char *dir, const char *const *own_names);
 /* Adds every intake under path. Never fails on what it finds: problems
  * become entries (only the sink or the duplicate set's file can fail). */
 void pf_scan_add(pf_scan_t *s, const char *path);

@@ -2,7 +2,8 @@
 # exist is a usage error (exit 2), a run that finds no intake file writes
 # nothing (exit 7) unless --allow-empty, --max-drop refuses a run whose
 # file count fell too far against the previous manifest; intake files are
-# found whatever the case of their extension.
+# found whatever the case of their extension; an output folder inside the
+# folder read is not read back as input.
 . "$(dirname "$0")/../lib.sh"
 
 out=$WORK/out
@@ -74,6 +75,21 @@ grep -q "ignored.yaml.bak" "$WORK/out-case/recommendations.csv" "$WORK/out-case/
     fail "a .bak file was read as an intake"
 contains "$WORK/out-case/manifest.yaml" "files: 2"
 ok "Kestrel.YAML and other.Yml are read; intake.yaml.bak is not"
+
+# reports written into the folder read (--out D D, or --out D/reports D):
+# the run's own manifest is no intake on the next night's run
+for sub in "" /reports; do
+    d=$WORK/inside
+    rm -rf "$d"
+    mkdir -p "$d"
+    cp samples/atlas-marine.yaml "$d/"
+    for night in 1 2; do
+        expect_exit 0 "$WORK/log" "$PF" run --quiet --out "$d$sub" "$d"
+        contains "$d$sub/manifest.yaml" "files: 1"
+        [ "$(wc -l <"$d$sub/rejects.csv")" -eq 1 ] || fail "--out $d$sub: night $night has rejects"
+    done
+done
+ok "reports written inside the folder read: the next run does not read its manifest as an intake"
 
 # a messy intake: 25 mistakes, 20 listed and one row saying how many more
 mkdir -p "$WORK/messy"

@@ -627,6 +627,55 @@ static void test_prefetch_waits_for_nothing(void **state)
     pf_scan_delete(&s);
 }
 
+/* A run's own files in its output folder are no intakes, when the folder
+ * is the one scanned or a folder inside it; another folder's file of the
+ * same name is, and so is the file named on the command line. */
+static void test_own_files_passed_over(void **state)
+{
+    const char *root = *state;
+    static const char *const own[] = {"manifest.yaml", NULL};
+    make_dir(root, "in");
+    make_dir(root, "in/reports");
+    make_dir(root, "in/other");
+    make_file(root, "in/a.yaml");
+    make_file(root, "in/manifest.yaml");
+    make_file(root, "in/reports/manifest.yaml");
+    make_file(root, "in/reports/kept.yaml");
+    make_file(root, "in/other/manifest.yaml");
+
+    pf_scan_t s;
+    pf_scan_init(&s);
+    pf_scan_skip_own(&s, at(root, "in/reports"), own);
+    pf_scan_add(&s, at(root, "in"));
+    pf_scan_add(&s, at(root, "in/reports/manifest.yaml"));
+    assert_scan(&s, root,
+                "T/in/a.yaml\n"
+                "T/in/manifest.yaml\n"
+                "T/in/other/manifest.yaml\n"
+                "T/in/reports/kept.yaml\n"
+                "T/in/reports/manifest.yaml\n"); /* the last one named explicitly */
+    pf_scan_delete(&s);
+
+    pf_scan_init(&s);
+    pf_scan_skip_own(&s, at(root, "in"), own);
+    pf_scan_add(&s, at(root, "in"));
+    assert_scan(&s, root,
+                "T/in/a.yaml\n"
+                "T/in/other/manifest.yaml\n"
+                "T/in/reports/kept.yaml\n"
+                "T/in/reports/manifest.yaml\n");
+    pf_scan_delete(&s);
+
+    /* an output folder not made yet changes nothing */
+    pf_scan_init(&s);
+    pf_scan_skip_own(&s, at(root, "in/new"), own);
+    pf_scan_add(&s, at(root, "in/reports"));
+    assert_scan(&s, root,
+                "T/in/reports/kept.yaml\n"
+                "T/in/reports/manifest.yaml\n");
+    pf_scan_delete(&s);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
@@ -650,6 +699,7 @@ int main(void)
         T(test_finish_keeps_entries),
         T(test_long_and_many_paths),
         T(test_arena_text),
+        T(test_own_files_passed_over),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
