@@ -43,7 +43,9 @@ static void cell_cache_free(struct pf_cell_cache *c);
 /* ==================================================================== */
 
 /* Message handler: [-1, +1, m]. Never calls __tostring (a rule's error
- * object could loop there), cuts long messages, adds a traceback. */
+ * object could loop there), cuts long messages, escapes what is no text
+ * (a rule's error("\0\27[2J\xff") reaches rejects.csv and terminals:
+ * pf_text_escape, lines kept), adds a traceback. */
 static int msghandler(lua_State *L)
 {
     size_t len = 0;
@@ -53,7 +55,14 @@ static int msghandler(lua_State *L)
         msg = lua_tolstring(L, 1, &len);
     else
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    if (msg && len > MSG_MAX) msg = lua_pushlstring(L, msg, MSG_MAX);
+    if (msg && len > MSG_MAX) msg = lua_pushlstring(L, msg, len = MSG_MAX);
+    if (msg && !pf_text_clean(msg, len, 1)) {
+        pf_buf_t b;
+        pf_buf_init(&b);
+        pf_text_escape(&b, msg, len, 1);
+        msg = lua_pushlstring(L, b.data ? b.data : "", b.len);
+        pf_buf_delete(&b);
+    }
     if (!lua_checkstack(L, 8)) return 1;
     luaL_traceback(L, L, msg, 1);
     return 1;

@@ -142,7 +142,8 @@ void pf_results_reject(pf_results_t *r, const char *path, const pf_err_t *e)
     size_t cells = 0;
     pf_buf_t *l = &r->line;
     pf_buf_reset(l);
-    pf_csv_cell_text(l, &cells, path, strlen(path), r->style);
+    /* a file's name and a rule's words are shown as text (pf_text_escape) */
+    pf_csv_cell_shown(l, &cells, path, strlen(path), r->style);
     if (e->line) {
         pf_csv_cell_int(l, &cells, (long long)e->line, r->style);
         pf_csv_cell_int(l, &cells, (long long)e->column, r->style);
@@ -150,10 +151,10 @@ void pf_results_reject(pf_results_t *r, const char *path, const pf_err_t *e)
         pf_csv_cell_text(l, &cells, "", 0, r->style);
         pf_csv_cell_text(l, &cells, "", 0, r->style);
     }
-    pf_csv_cell_text(l, &cells, e->field, strlen(e->field), r->style);
+    pf_csv_cell_shown(l, &cells, e->field, strlen(e->field), r->style);
     pf_csv_cell_text(l, &cells, e->kind, strlen(e->kind), r->style);
-    pf_csv_cell_text(l, &cells, e->msg, strlen(e->msg), r->style);
-    pf_csv_cell_text(l, &cells, e->rule, strlen(e->rule), r->style);
+    pf_csv_cell_shown(l, &cells, e->msg, strlen(e->msg), r->style);
+    pf_csv_cell_shown(l, &cells, e->rule, strlen(e->rule), r->style);
     pf_csv_end_row(l, &cells, r->style);
     pf_results_write(r, r->rejects, l->data, l->len, 1);
 }

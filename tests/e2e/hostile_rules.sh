@@ -209,6 +209,17 @@ reason=$("$CSVCHECK" cell huge-message/rejects.csv 1 reason)
 [ ${#reason} -le 2048 ] || fail "a 16 MB error message gave a reason of ${#reason} bytes"
 ok "huge-message: the reason is cut to ${#reason} bytes"
 
+# an error message that is no text (invalid UTF-8, an ESC sequence, a NUL):
+# shown escaped, whole, and rejects.csv stays UTF-8 text
+when_case error-bytes rule.error 'bad\xFF\xFE byte \x1B[31m red\x00 after NUL' <<'LUA'
+      error("bad\255\254 byte \27[31m red\0 after NUL")
+LUA
+if LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177-\377]')" error-bytes/rejects.csv; then
+    fail "error-bytes: rejects.csv holds a control byte or a byte of no text"
+fi
+iconv -f UTF-8 -t UTF-8 error-bytes/rejects.csv >/dev/null || fail "error-bytes: rejects.csv is not UTF-8"
+ok "error-bytes: a rule's error message of no text is escaped in rejects.csv, past its NUL"
+
 # a cycle returned from `when` is just a true value: the rule fires
 mkrules
 cat >rules/99-hostile.lua <<LUA
