@@ -153,6 +153,7 @@ int pf_config_load(pf_config_t *c, const char *rules_dir, const char *policy_pat
     c->eval.rules_dir = rules_dir;
     c->eval.policy_path = policy_path;
     c->eval.policy = c->policy;
+    c->eval.schema = pf_schema_describe(c->schema, &c->policy_doc.arena);
     c->eval.limits = *limits;
     c->eval.timings = timings;
     return 1;

@@ -345,6 +345,10 @@ static int load_prelude(lua_State *L, pf_eval_t *ev, pf_errlist_t *errs)
     lua_setfield(L, -2, "policy");
     lua_pushstring(L, ev->cfg.policy_path ? ev->cfg.policy_path : "policy");
     lua_setfield(L, -2, "policy_path");
+    if (ev->cfg.schema) { /* the questions an intake has: host.schema */
+        pf_view_push_value(L, ev->cfg.schema, 0);
+        lua_setfield(L, -2, "schema");
+    }
     pf_limits_arm(ev);
     int status = protected_call(L, 1, 1);
     pf_limits_disarm(ev);

@@ -53,6 +53,10 @@ typedef struct pf_eval_config {
     const struct pf_pack *pack;
     const char *policy_path;  /* for messages */
     const pf_value_t *policy; /* typed policy document */
+    /* the intake schema as pf_schema_describe gives it: the policy's and
+     * the facts' question paths are checked against it at load (NULL: not
+     * checked). Lives as long as the config. */
+    const pf_value_t *schema;
     pf_eval_limits_t limits;
     int timings; /* measure time per rule (costs a clock read per rule) */
 } pf_eval_config_t;

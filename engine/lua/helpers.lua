@@ -219,6 +219,49 @@ function H.closest(word, candidates)
   return nil
 end
 
+-- The paths of every question of the schema description spec (objects'
+-- fields, and a map's keys where they are a list of values), for "did
+-- you mean".
+local function question_paths(spec, prefix, out)
+  local named = {}
+  if spec.type == "object" and spec.fields then
+    for _, k in ipairs(H.sorted_keys(spec.fields)) do named[#named + 1] = { k, spec.fields[k] } end
+  elseif spec.type == "map" and spec.keys and spec.keys.values then
+    for _, k in ipairs(spec.keys.values) do named[#named + 1] = { k, spec.values } end
+  end
+  for _, e in ipairs(named) do
+    local path = prefix and (prefix .. "." .. e[1]) or e[1]
+    out[#out + 1] = path
+    question_paths(e[2], path, out)
+  end
+  return out
+end
+
+-- H.question_problem(path) -> nil when the dotted path names a question of
+-- the intake schema (host.schema, as pf_schema_describe describes it: an
+-- object's field, a map's key), else what is wrong with it, with the
+-- nearest path that does; nil too when the host gave no schema.
+function H.question_problem(path)
+  local spec = M.host and M.host.schema
+  if spec == nil then return nil end
+  for seg in tostring(path):gmatch("[^.]+") do
+    local keys = spec.type == "map" and spec.keys and spec.keys.values
+    if spec.type == "object" then
+      spec = spec.fields and spec.fields[seg]
+    elseif spec.type == "map" and (keys == nil or H.contains(keys, seg)) then
+      spec = spec.values
+    else
+      spec = nil
+    end
+    if spec == nil then
+      local near = H.closest(path, question_paths(M.host.schema, nil, {}))
+      return "'" .. tostring(path) .. "' is not a question of the intake schema" ..
+        (near and (" (did you mean '" .. near .. "'?)") or "")
+    end
+  end
+  return nil
+end
+
 function H.one_of(list)
   return table.concat(list, ", ")
 end

@@ -240,8 +240,25 @@ local function check_attributes(list)
   end
 end
 
+-- A path the policy reads from every intake must name a question of the
+-- schema: a misspelt one reads nothing, and every intake would silently
+-- lose its id, date or column.
+local function check_question(t, key, what)
+  local path = t[key]
+  if path == nil then return end
+  local why = type(path) ~= "string" and ("'" .. tostring(path) .. "' is not a question's path")
+    or H.question_problem(path)
+  if why then problem(policy_at(t, key), what .. ": " .. why) end
+end
+
 local function check_intake_fields(policy)
   local f = policy.intake or {}
+  check_question(f, "id_field", "intake.id_field")
+  check_question(f, "label_field", "intake.label_field")
+  check_question(f, "as_of_field", "intake.as_of_field")
+  for i, a in ipairs(type(f.attributes) == "table" and f.attributes or {}) do
+    if type(a) == "table" then check_question(a, "field", "intake.attributes[" .. i .. "].field") end
+  end
   pol.id_path = f.id_field or "id"
   pol.label_path = f.label_field
   pol.as_of_path = f.as_of_field
@@ -270,9 +287,11 @@ local function read_brief(policy)
     out.sections[k] = { title = s.title or (k:sub(1, 1):upper() .. k:sub(2)), intro = s.intro }
   end
   local t = type(b.timeline) == "table" and b.timeline or {}
+  check_question(t, "lead_time_field", "brief.timeline.lead_time_field")
   out.read_lead_time = H.path_reader(t.lead_time_field)
   out.lead_time_label = t.lead_time_label or "Lead time"
-  for _, d in ipairs(type(t.deadlines) == "table" and t.deadlines or {}) do
+  for i, d in ipairs(type(t.deadlines) == "table" and t.deadlines or {}) do
+    if type(d) == "table" then check_question(d, "field", "brief.timeline.deadlines[" .. i .. "].field") end
     out.deadlines[#out.deadlines + 1] = { read = H.path_reader(d.field), label = d.label or d.field }
   end
   local o = type(b.overview) == "table" and b.overview or {}

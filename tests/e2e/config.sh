@@ -71,6 +71,31 @@ contains "$WORK/log" "$WORK/pol/default.yaml:$PLAN_LINE:5: area 'strategy' is li
 contains "$WORK/log" "$WORK/pol/default.yaml:$CSP_LINE:5: options[1] needs an 'id' of letters, digits and _"
 ok "a policy area listed twice and an option without a proper id are named at their lines"
 
+# a path the policy reads from every intake that names no question of the
+# schema (the id, the date, a column of intakes.csv, the brief's lead time)
+# is refused at its line: read silently, it would blank every intake's id
+# or date (and with the date, every lifecycle)
+ASOF_LINE=$(line_of '^  as_of_field: assessed_on$')
+IND_LINE=$(line_of 'field: organisation.industry}$')
+LEAD_LINE=$(line_of 'lead_time_field: procurement.contract_lead_time_days$')
+sed -e 's/^  as_of_field: assessed_on$/  as_of_field: assesed_on/' -e 's/^  id_field: id$/  id_field: idd/' \
+    -e 's/field: organisation.industry}$/field: organisation.industri}/' \
+    -e 's/lead_time_field: procurement.contract_lead_time_days$/lead_time_field: procurement.lead_time/' \
+    policies/default.yaml > "$WORK/pol/default.yaml"
+grep -q 'as_of_field: assesed_on' "$WORK/pol/default.yaml" || fail "test setup: as_of_field line not found"
+for cmd in "run --out $out samples/" check; do
+    # shellcheck disable=SC2086
+    expect_exit 2 "$WORK/log" "$PF" $cmd --policy "$WORK/pol/default.yaml"
+    contains "$WORK/log" "$WORK/pol/default.yaml:$ASOF_LINE:16: intake.as_of_field: 'assesed_on' is not a question of the intake schema (did you mean 'assessed_on'?)"
+    contains "$WORK/log" "intake.id_field: 'idd' is not a question of the intake schema (did you mean 'id'?)"
+    contains "$WORK/log" "$WORK/pol/default.yaml:$IND_LINE:"
+    contains "$WORK/log" "intake.attributes[1].field: 'organisation.industri' is not a question of the intake schema (did you mean 'organisation.industry'?)"
+    contains "$WORK/log" "$WORK/pol/default.yaml:$LEAD_LINE:"
+    contains "$WORK/log" "brief.timeline.lead_time_field: 'procurement.lead_time' is not a question of the intake schema"
+done
+cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy path to no question changed the reports"
+ok "a policy path that names no question of the schema (id, date, column, lead time) exits 2 at its line"
+
 # a shortlist far longer than the catalogue is allowed and costs nothing:
 # no more places can be taken than there are options
 sed 's/^  size: 3$/  size: 100000000/' policies/default.yaml > "$WORK/pol/default.yaml"
