@@ -278,6 +278,14 @@ typedef struct slot {
     int complete;   /* the worker said the file is done */
 } slot_t;
 
+/* A rule over its limits on this many of OVERRUN_WINDOW intakes in a row
+ * (three in a row, or three of ten, one stuck every other intake) is
+ * disabled: every later intake is rejected instead of paying for the
+ * overrun again (up to the deadline and a kill, seconds each). A rule that
+ * overruns now and then on an odd intake is not. */
+#define OVERRUNS_TO_DISABLE 3
+#define OVERRUN_WINDOW 10
+
 typedef struct batch {
     pf_batch_core_t c; /* configuration, result files, ids, lock */
     const pf_batch_options_t *opt;
@@ -302,8 +310,11 @@ typedef struct batch {
      * the workers spent in each, and the overruns counted in input order */
     pf_rule_stat_t *rules;
     size_t nrules;
-    int streak_rule; /* the rule over a limit on the last intakes evaluated... */
-    size_t streak;   /* ...on how many in a row */
+    /* overruns, in input order: the intakes judged so far (evaluated or
+     * rejected by a rule), and per rule the positions of its last
+     * OVERRUNS_TO_DISABLE - 1 overruns (0: none) */
+    size_t judged;
+    size_t (*overrun_at)[OVERRUNS_TO_DISABLE - 1];
     /* the rule disabled for the rest of the run (1-based; 0: none), shared
      * with the workers. One is enough: once a rule is disabled no later
      * intake is evaluated, so no other rule can overrun again. */
@@ -813,10 +824,6 @@ static void write_records(batch_t *b, const pf_ledger_rec_t *base, const size_t 
     pf_results_ledger(res, PF_LEDGER_STATE, &rec);
 }
 
-/* A rule over its limits on this many intakes in a row is disabled: every
- * later intake is rejected instead of paying for the overrun again. */
-#define OVERRUNS_TO_DISABLE 3
-
 /* A reject of a rule's (kind rule.*): the intake was evaluated, or would
  * have been. */
 static int rule_reject(const slot_t *s, const outcome_t *o)
@@ -839,27 +846,26 @@ static void apply_overruns(batch_t *b, slot_t *s, outcome_t *o)
         pf_err_t *e = pf_errlist_add(&s->errs);
         pf_err_set(e, "rule.disabled", 0, 0, "",
                    "not evaluated: rule %s (%s) was disabled for the rest of the run after it "
-                   "went over its limits on %d intakes in a row",
-                   st->id, st->where, OVERRUNS_TO_DISABLE);
+                   "went over its limits on %d of %d intakes in a row",
+                   st->id, st->where, OVERRUNS_TO_DISABLE, OVERRUN_WINDOW);
         snprintf(e->rule, sizeof e->rule, "%s", st->id);
         o->err_count = 1;
         o->hits_end = o->hits_first;
         return;
     }
-    if (o->limit_rule <= 0 || (size_t)o->limit_rule > b->nrules) {
-        b->streak = 0;
-        return;
-    }
-    b->streak = o->limit_rule == b->streak_rule ? b->streak + 1 : 1;
-    b->streak_rule = o->limit_rule;
-    if (b->streak >= OVERRUNS_TO_DISABLE) {
+    size_t at = ++b->judged; /* this intake's place among those judged, from 1 */
+    if (o->limit_rule <= 0 || (size_t)o->limit_rule > b->nrules) return;
+    size_t *last = b->overrun_at[o->limit_rule - 1]; /* oldest first */
+    if (last[0] && at - last[0] < OVERRUN_WINDOW) {
         *b->disabled = o->limit_rule; /* the workers stop evaluating at once */
         fprintf(b->log,
-                "partnerfit: rule %s (%s) went over its limits on %d intakes in a row; "
+                "partnerfit: rule %s (%s) went over its limits on %d of %d intakes in a row; "
                 "it is disabled and every later intake is rejected\n",
                 b->rules[o->limit_rule - 1].id, b->rules[o->limit_rule - 1].where,
-                OVERRUNS_TO_DISABLE);
+                OVERRUNS_TO_DISABLE, OVERRUN_WINDOW);
     }
+    memmove(last, last + 1, (OVERRUNS_TO_DISABLE - 2) * sizeof *last);
+    last[OVERRUNS_TO_DISABLE - 2] = at;
 }
 
 /* Writes one intake, the doc-th of file (the index-th taken). */
@@ -1041,6 +1047,7 @@ static void on_ahead(void *ctx, size_t item)
 static int prepare_workers(batch_t *b)
 {
     b->nrules = pf_eval_rule_stats(b->c.ev, &b->rules);
+    b->overrun_at = pf_xcalloc(b->nrules ? b->nrules : 1, sizeof *b->overrun_at);
     b->disabled =
         mmap(NULL, sizeof *b->disabled, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (b->disabled == MAP_FAILED) {
@@ -1115,6 +1122,7 @@ static void batch_delete(batch_t *b)
         slot_delete(b, &b->slots[i]);
     free(b->slots);
     pf_rule_stats_free(b->rules, b->nrules);
+    free(b->overrun_at);
     if (b->disabled) munmap(b->disabled, sizeof *b->disabled);
     pf_slice_delete(&b->slice);
     pf_prev_delete(b->prev);

@@ -96,7 +96,7 @@ check_disabled() {
     disabled=$(grep -c '"rule.disabled"' "$out/rejects.csv" || true)
     [ "$limit" = 3 ] && [ "$disabled" = $((n - 3)) ] ||
         { cat "$out/rejects.csv" >&2; fail "$out: expected 3 over the limit and $((n - 3)) disabled"; }
-    contains "$out/rejects.csv" "not evaluated: rule t.hostile (rules/99-hostile.lua:1) was disabled for the rest of the run after it went over its limits on 3 intakes in a row"
+    contains "$out/rejects.csv" "not evaluated: rule t.hostile (rules/99-hostile.lua:1) was disabled for the rest of the run after it went over its limits on 3 of 10 intakes in a row"
     contains "$out.log" "it is disabled and every later intake is rejected"
 }
 hostile_rule "true" "$C_HANG"
@@ -111,6 +111,27 @@ hostile_rule "true" "$LUA_LOOP"
 timed every-lua 20000 5 "$PF" run --jobs 2 --rules rules --out every-lua samples/
 check_disabled every-lua
 ok "a rule that loops in Lua on every intake is disabled after three too"
+
+# ---- stuck every other intake: disabled too; now and then: not ----------------------
+# the samples in input order: 1 atlas-marine, 3 cortexa-ai, 5 greystone-logistics,
+# 8 lindqvist-arkitekter, 15 thornbury-council
+every_other='intake.id == "atlas-marine" or intake.id == "cortexa-ai" or intake.id == "greystone-logistics"'
+hostile_rule "$every_other" "$LUA_LOOP"
+timed alternate 20000 5 "$PF" run --jobs 2 --rules rules --out alternate samples/
+limit=$(grep -c '"rule.limit"' alternate/rejects.csv || true)
+disabled=$(grep -c '"rule.disabled"' alternate/rejects.csv || true)
+[ "$limit" = 3 ] && [ "$disabled" = $((n - 5)) ] ||
+    { cat alternate/rejects.csv >&2; fail "alternate: expected 3 over the limit and $((n - 5)) disabled"; }
+grep -qx "  evaluated: 2" alternate/manifest.yaml || fail "alternate: the two intakes between were not evaluated"
+ok "a rule stuck on every other intake is disabled at its third overrun (3 of 10 in a row)"
+now_and_then='intake.id == "atlas-marine" or intake.id == "lindqvist-arkitekter" or intake.id == "thornbury-council"'
+hostile_rule "$now_and_then" "$LUA_LOOP"
+timed rare 20000 5 "$PF" run --jobs 2 --rules rules --out rare samples/
+limit=$(grep -c '"rule.limit"' rare/rejects.csv || true)
+[ "$limit" = 3 ] && ! grep -q '"rule.disabled"' rare/rejects.csv ||
+    { cat rare/rejects.csv >&2; fail "rare: expected 3 over the limit and none disabled"; }
+grep -qx "  evaluated: $((n - 3))" rare/manifest.yaml || fail "rare: the other intakes were not all evaluated"
+ok "a rule over its limits on three intakes 7 apart is not disabled: every other intake is evaluated"
 
 # ---- the commands around a run: load, check, explain --------------------------------
 rm -rf rules
