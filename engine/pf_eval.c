@@ -390,6 +390,7 @@ static void load_rule_file(lua_State *L, pf_eval_t *ev, int sb, const pf_pack_fi
         snprintf(full, sizeof full,
                  "%.200s: the file's top-level code %.700s while the pack loaded", display, msg);
         add_error(errs, "rules.load", full);
+        ev->killed[0] = '\0'; /* said once, of this file: not again by what runs next */
     } else if (status == LUA_ERRSYNTAX && strncmp(msg, display, strlen(display)) != 0) {
         char full[PF_ERR_MSG_MAX];
         snprintf(full, sizeof full, "%.200s: %.800s", display, msg);

@@ -181,7 +181,8 @@ local function declare(spec, at, match)
     problem(at, "rule '" .. tostring(id) .. "': " .. msg)
   end
   if type(id) ~= "string" or not id:match("^[%w][%w._-]*$") then
-    problem(at, "a rule needs an 'id' made of letters, digits, '.', '_' and '-'")
+    problem(at, "a rule needs an 'id' that starts with a letter or digit, then letters, digits, '.', '_' and '-'" ..
+      (type(id) == "string" and (" (not '" .. id .. "')") or ""))
     return
   end
   if by_id[id] then

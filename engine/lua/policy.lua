@@ -79,7 +79,8 @@ local function setting(section, name, current, valid, at, expected, fallback)
   local v = section[name]
   if v == nil then v = current end
   if valid(v) then return v end
-  problem(at, expected)
+  -- at the value's own line when the policy gives it (at: its section's)
+  problem(section[name] ~= nil and policy_at(section, name) or at, expected)
   return fallback
 end
 

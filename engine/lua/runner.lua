@@ -236,7 +236,12 @@ local function bad_points(r, t, known, what)
   for _, k in ipairs(sorted_keys(t)) do
     local v = t[k]
     if not known[k] then return fail("returned points for unknown " .. what .. " '" .. tostring(k) .. "'", r) end
-    if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+    if type(v) ~= "number" then
+      -- "5" is text, not points: say so, or the message reads like a number
+      return fail("returned " .. (type(v) == "string" and ("the text '" .. v .. "'") or tostring(v)) .. " for '" ..
+        tostring(k) .. "', expected a number of points", r)
+    end
+    if v ~= v or v == math.huge or v == -math.huge then
       return fail("returned " .. tostring(v) .. " points for '" .. tostring(k) .. "'", r)
     end
     if not (v <= POINTS_MAX and v >= -POINTS_MAX) then

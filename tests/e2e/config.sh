@@ -39,7 +39,8 @@ expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$ou
 contains "$WORK/log" "expected a number, found \"high\""
 sed -e 's/^  focus_level: 3$/  focus_level: 9/' policies/default.yaml > "$WORK/pol/default.yaml"
 expect_exit 2 "$WORK/log" "$PF" run --policy "$WORK/pol/default.yaml" --out "$out" samples/
-contains "$WORK/log" "needs.focus_level must be a whole number from 0 to max_level"
+# at the line of focus_level, not of the section's first key
+contains "$WORK/log" "$WORK/pol/default.yaml:$(line_of '^  focus_level: 3$'):16: needs.focus_level must be a whole number from 0 to max_level"
 ok "a focus level above max_level and a word for min_score are refused"
 
 # the policy's own schema (policy-schema.yaml): a misspelt key or section is

@@ -59,6 +59,21 @@ static void test_float_total_in_range(void **state)
     assert_rec(fx, 1, "opt_a", "600000002", "yes");
 }
 
+/* points given as the text "5" were reported as "returned 5 points", which
+ * reads like a number: the message says it is text */
+static void test_text_points_named_as_text(void **state)
+{
+    fx_t *fx = *state;
+    put(fx, "10-text.lua",
+        "rule { id = 'text.points', stage = 'fit', because = 'Text.',\n"
+        "  score = function(intake) return { opt_a = intake.hostile and '5' or 1 } end }\n");
+    load(fx);
+    run_fails(fx, intake(fx, HOSTILE_INTAKE), "rule.error", "rule text.points (");
+    assert_non_null(
+        strstr(fx->err.msg, "returned the text '5' for 'opt_a', expected a number of points"));
+    run_ok(fx, intake(fx, INTAKE_YAML));
+}
+
 /* a static table of 1e308 points passed the load and summed to inf */
 static void test_static_points_in_range(void **state)
 {
@@ -285,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_integer_points_do_not_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_float_total_in_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static_points_in_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_points_named_as_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_verdict_has_no_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_block_churn_passes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_capped_per_intake, setup, teardown),
