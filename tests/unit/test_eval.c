@@ -627,6 +627,13 @@ static const load_case_t LOAD_CASES[] = {
       {"rules.check", "10-a.lua", 3, "rule 'na': a fit rule needs 'score'"},
       {"rules.check", "10-a.lua", 4, "rule 'bw': weight 'heavy' is not in the policy's weights"},
       {"rules.check", "10-a.lua", 5, "a rule needs an 'id'"}}},
+    /* '_x' is made of the characters the message listed: it says what the
+     * first one must be, and the id it refused */
+    {"load: an id that starts with '_'",
+     {{"10-a.lua", "rule { id = '_x', stage = 'fit', because = 'A.', score = { opt_a = 1 } }\n"}},
+     {{"rules.check", "10-a.lua", 1,
+       "a rule needs an 'id' that starts with a letter or digit, then letters, digits, '.', '_' "
+       "and '-' (not '_x')"}}},
 };
 
 /* The test of one load_case_t, handed over as the test's initial state. */
