@@ -5,10 +5,11 @@
  *
  *   pack_load POLICY RULES_DIR ROUNDS
  *
- * Reads and types the policy once (as partnerfit does before any worker
- * starts), then ROUNDS times creates and deletes an evaluator with
+ * Reads the policy and its intake schema once (pf_config_load_schema, as
+ * partnerfit does before any worker starts), then ROUNDS times creates and deletes an evaluator with
  * pf_eval_new(): a fresh sandboxed Lua state, the embedded prelude, the
- * policy check and every rule file compiled and run. That is the work each
+ * policy check (its paths against the schema) and every rule file compiled
+ * and run. That is the work each
  * --jobs worker repeats at start-up.
  *
  * Prints: rounds, rules, min_ms, median_ms, max_ms of pf_eval_new, and
@@ -20,8 +21,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "pf_config.h"
 #include "pf_eval.h"
-#include "pf_yread.h"
+#include "pf_schema.h"
 
 static double now_ms(void)
 {
@@ -45,27 +47,16 @@ int main(int argc, char **argv)
     int rounds = atoi(argv[3]);
     if (rounds < 1) rounds = 1;
 
-    pf_yread_limits_t lim;
-    pf_yread_limits_default(&lim);
-    lim.max_file_bytes = 4u << 20;
-    lim.max_nodes = 200000;
-    char *text;
-    size_t len;
-    pf_err_t err;
-    pf_doc_t doc;
-    pf_doc_init(&doc);
-    if (!pf_read_file(argv[1], lim.max_file_bytes, &text, &len, &err) ||
-        !pf_yread_one(text, len, &lim, &doc, &err)) {
-        fprintf(stderr, "pack_load: %s: %s\n", argv[1], err.msg);
-        return 1;
-    }
-    pf_value_t *policy = pf_value_from_node(&doc.arena, doc.root);
+    pf_config_t conf;
+    pf_config_init(&conf);
+    if (!pf_config_load_schema(&conf, argv[1], stderr)) return 1;
 
     pf_eval_config_t cfg;
     memset(&cfg, 0, sizeof cfg); /* later fields (options) keep their zero default */
     cfg.rules_dir = argv[2];
     cfg.policy_path = argv[1];
-    cfg.policy = policy;
+    cfg.policy = conf.policy;
+    cfg.schema = pf_schema_describe(conf.schema, &conf.policy_doc.arena);
     pf_eval_limits_default(&cfg.limits);
     double *load = calloc((size_t)rounds, sizeof *load);
     double *del = calloc((size_t)rounds, sizeof *del);
@@ -95,7 +86,6 @@ int main(int argc, char **argv)
            rules, load[0], load[rounds / 2], load[rounds - 1], del[rounds / 2]);
     free(load);
     free(del);
-    free(text);
-    pf_doc_delete(&doc);
+    pf_config_delete(&conf);
     return 0;
 }
