@@ -6,11 +6,11 @@
  *   pack_load POLICY RULES_DIR ROUNDS
  *
  * Reads the policy and its intake schema once (pf_config_load_schema, as
- * partnerfit does before any worker starts), then ROUNDS times creates and deletes an evaluator with
- * pf_eval_new(): a fresh sandboxed Lua state, the embedded prelude, the
- * policy check (its paths against the schema) and every rule file compiled
- * and run. That is the work each
- * --jobs worker repeats at start-up.
+ * partnerfit does before any worker starts), then ROUNDS times creates and
+ * deletes an evaluator with pf_eval_new(): a fresh sandboxed Lua state, the
+ * embedded prelude, the policy check (its paths against the schema) and
+ * every rule file compiled and run. That is the work each --jobs worker
+ * repeats at start-up.
  *
  * Prints: rounds, rules, min_ms, median_ms, max_ms of pf_eval_new, and
  * delete_ms (median of pf_eval_delete).
