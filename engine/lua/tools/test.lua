@@ -54,6 +54,19 @@ end
 local EXPECT_KEYS = { "top", "shortlist", "shortlisted", "not_shortlisted", "need", "score", "rank",
                       "fired", "not_fired", "steps", "says", "catalogue_step", "facts" }
 
+-- expect[key], when given, must map catalogue options to lists: an unknown
+-- option is a problem, and every value, an option's known or not, goes to
+-- check(id, value) (bad(msg) records a problem)
+local function option_lists(expect, key, example, bad, check)
+  local m = expect[key]
+  if m == nil then return end
+  if type(m) ~= "table" then return bad(key .. " must be a mapping, e.g. " .. example) end
+  for _, id in ipairs(sorted_keys(m)) do
+    if not option_by_id[id] then bad(key .. ": option '" .. tostring(id) .. "' is not in the catalogue") end
+    check(id, m[id])
+  end
+end
+
 -- Problems with the expectations themselves: a test that cannot fail is
 -- worse than none, so a scalar where a list belongs, an unknown option,
 -- area or rule, or an empty expect are failures of the test file.
@@ -109,23 +122,17 @@ local function expectation_problems(expect)
       elseif type(cat[id]) ~= "boolean" then bad("catalogue_step: " .. tostring(id) .. " must be true or false") end
     end
   end
-  local says = expect.says
-  if says ~= nil and type(says) ~= "table" then
-    bad("says must be a mapping, e.g. says: {azure_support: [\"open the negotiation now\"]}")
-  elseif says ~= nil then
-    for _, id in ipairs(sorted_keys(says)) do
-      local list = says[id]
-      if not option_by_id[id] then bad("says: option '" .. tostring(id) .. "' is not in the catalogue")
-      elseif type(list) ~= "table" or #list == 0 or #list ~= #sorted_keys(list) then
-        bad("says: " .. tostring(id) .. " must be a list of texts its next steps contain")
-      else
-        for _, text in ipairs(list) do
-          if type(text) ~= "string" or text == "" then bad("says: " .. tostring(id) .. ": " .. tostring(text)
-            .. " is not a text") end
-        end
+  -- says: {option: [texts]}, each text a step of the option's row contains
+  option_lists(expect, "says", "says: {azure_support: [\"open the negotiation now\"]}", bad, function(id, list)
+    if type(list) ~= "table" or #list == 0 or #list ~= #sorted_keys(list) then
+      return bad("says: " .. tostring(id) .. " must be a list of texts its next steps contain")
+    end
+    for _, text in ipairs(list) do
+      if type(text) ~= "string" or text == "" then
+        bad("says: " .. tostring(id) .. ": " .. tostring(text) .. " is not a text")
       end
     end
-  end
+  end)
   local facts = expect.facts
   if facts ~= nil and type(facts) ~= "table" then
     bad("facts must be a mapping, e.g. facts: {assets: 1200}")
@@ -138,26 +145,19 @@ local function expectation_problems(expect)
       end
     end
   end
-  local steps = expect.steps
-  if steps ~= nil and type(steps) ~= "table" then
-    bad("steps must be a mapping, e.g. steps: {option: [engage rule ids]}")
-  elseif steps ~= nil then
-    for _, id in ipairs(sorted_keys(steps)) do
-      local list = steps[id]
-      if not option_by_id[id] then bad("steps: option '" .. tostring(id) .. "' is not in the catalogue") end
-      if type(list) ~= "table" or (#list == 0 and #sorted_keys(list) > 0) then
-        bad("steps: " .. tostring(id) .. " must be a list of engage rule ids ([] for none)")
-      else
-        for _, rid in ipairs(list) do
-          local r = by_id[rid]
-          if not r then bad("steps: rule '" .. tostring(rid) .. "' does not exist")
-          elseif r.stage ~= "engage" then
-            bad("steps: rule '" .. rid .. "' is a " .. r.stage .. " rule, not an engage rule")
-          end
-        end
+  -- steps: {option: [engage rule ids]}, exactly and in order
+  option_lists(expect, "steps", "steps: {option: [engage rule ids]}", bad, function(id, list)
+    if type(list) ~= "table" or (#list == 0 and #sorted_keys(list) > 0) then
+      return bad("steps: " .. tostring(id) .. " must be a list of engage rule ids ([] for none)")
+    end
+    for _, rid in ipairs(list) do
+      local r = by_id[rid]
+      if not r then bad("steps: rule '" .. tostring(rid) .. "' does not exist")
+      elseif r.stage ~= "engage" then
+        bad("steps: rule '" .. rid .. "' is a " .. r.stage .. " rule, not an engage rule")
       end
     end
-  end
+  end)
   return out
 end
 
