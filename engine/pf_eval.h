@@ -53,9 +53,9 @@ typedef struct pf_eval_config {
     const struct pf_pack *pack;
     const char *policy_path;  /* for messages */
     const pf_value_t *policy; /* typed policy document */
-    /* the intake schema as pf_schema_describe gives it: the policy's and
-     * the facts' question paths are checked against it at load (NULL: not
-     * checked). Lives as long as the config. */
+    /* the intake schema as pf_schema_describe gives it: the policy's
+     * question paths are checked against it at load (NULL: not checked;
+     * the facts' are checked by `check`). Lives as long as the config. */
     const pf_value_t *schema;
     pf_eval_limits_t limits;
     int timings; /* measure time per rule (costs a clock read per rule) */

@@ -153,7 +153,9 @@ void pf_results_reject(pf_results_t *r, const char *path, const pf_err_t *e)
     }
     pf_csv_cell_shown(l, &cells, e->field, strlen(e->field), r->style);
     pf_csv_cell_text(l, &cells, e->kind, strlen(e->kind), r->style);
-    pf_csv_cell_shown(l, &cells, e->msg, strlen(e->msg), r->style);
+    /* a rule's message is escaped where it is made (pf_eval.c's message
+     * handler, lines kept); the engine's own are text */
+    pf_csv_cell_text(l, &cells, e->msg, strlen(e->msg), r->style);
     pf_csv_cell_shown(l, &cells, e->rule, strlen(e->rule), r->style);
     pf_csv_end_row(l, &cells, r->style);
     pf_results_write(r, r->rejects, l->data, l->len, 1);

@@ -244,6 +244,10 @@ end
 function H.question_problem(path)
   local spec = M.host and M.host.schema
   if spec == nil then return nil end
+  path = tostring(path)
+  if path == "" or path:find("^%.") or path:find("%.$") or path:find("%.%.") then
+    return "'" .. path .. "' is not a question's path (names joined by dots, such as organisation.name)"
+  end
   for seg in tostring(path):gmatch("[^.]+") do
     local keys = spec.type == "map" and spec.keys and spec.keys.values
     if spec.type == "object" then
@@ -258,6 +262,9 @@ function H.question_problem(path)
       return "'" .. tostring(path) .. "' is not a question of the intake schema" ..
         (near and (" (did you mean '" .. near .. "'?)") or "")
     end
+  end
+  if spec.type == "object" then
+    return "'" .. path .. "' is a group of questions, not one question"
   end
   return nil
 end

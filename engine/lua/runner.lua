@@ -238,8 +238,9 @@ local function bad_points(r, t, known, what)
     if not known[k] then return fail("returned points for unknown " .. what .. " '" .. tostring(k) .. "'", r) end
     if type(v) ~= "number" then
       -- "5" is text, not points: say so, or the message reads like a number
-      return fail("returned " .. (type(v) == "string" and ("the text '" .. v .. "'") or tostring(v)) .. " for '" ..
-        tostring(k) .. "', expected a number of points", r)
+      -- (the type of anything else: a table's address changes from run to run)
+      local got = type(v) == "string" and ("the text '" .. v:sub(1, 40) .. "'") or type(v)
+      return fail("returned " .. got .. " for '" .. tostring(k) .. "', expected a number of points", r)
     end
     if v ~= v or v == math.huge or v == -math.huge then
       return fail("returned " .. tostring(v) .. " points for '" .. tostring(k) .. "'", r)

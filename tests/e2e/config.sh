@@ -95,6 +95,14 @@ for cmd in "run --out $out samples/" check; do
     contains "$WORK/log" "brief.timeline.lead_time_field: 'procurement.lead_time' is not a question of the intake schema"
 done
 cmp -s "$out/recommendations.csv" "$WORK/before.csv" || fail "a policy path to no question changed the reports"
+# a deadline's field, an empty path and a path to a group of questions
+sed -e 's/{field: estate.datacenter_exit, label/{field: estate.datacenter_exti, label/' \
+    -e 's/^  id_field: id$/  id_field: ""/' -e 's/^  label_field: organisation.name$/  label_field: organisation/' \
+    policies/default.yaml > "$WORK/pol/default.yaml"
+expect_exit 2 "$WORK/log" "$PF" check --policy "$WORK/pol/default.yaml"
+contains "$WORK/log" "brief.timeline.deadlines[1].field: 'estate.datacenter_exti' is not a question of the intake schema (did you mean 'estate.datacenter_exit'?)"
+contains "$WORK/log" "intake.id_field: '' is not a question's path"
+contains "$WORK/log" "intake.label_field: 'organisation' is a group of questions, not one question"
 ok "a policy path that names no question of the schema (id, date, column, lead time) exits 2 at its line"
 
 # a shortlist far longer than the catalogue is allowed and costs nothing:

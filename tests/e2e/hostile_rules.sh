@@ -215,8 +215,12 @@ ok "huge-message: the reason is cut to ${#reason} bytes"
 # an error message that is no text (invalid UTF-8, an ESC sequence, a NUL):
 # shown escaped, whole, and rejects.csv stays UTF-8 text
 when_case error-bytes rule.error 'bad\xFF\xFE byte \x1B[31m red\x00 after NUL' <<'LUA'
-      error("bad\255\254 byte \27[31m red\0 after NUL")
+      error("bad\255\254 byte \27[31m red\0 after NUL\nnext line")
 LUA
+# escaped once: no backslash escaped again, the line kept
+if grep -qF 'x5C' error-bytes/rejects.csv; then fail "error-bytes: the message was escaped twice"; fi
+contains error-bytes/rejects.csv "after NUL
+next line"
 if LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177-\377]')" error-bytes/rejects.csv; then
     fail "error-bytes: rejects.csv holds a control byte or a byte of no text"
 fi

@@ -133,6 +133,16 @@ limit=$(grep -c '"rule.limit"' rare/rejects.csv || true)
 grep -qx "  evaluated: $((n - 3))" rare/manifest.yaml || fail "rare: the other intakes were not all evaluated"
 ok "a rule over its limits on three intakes 7 apart is not disabled: every other intake is evaluated"
 
+# the window's edge: overruns at 1, 3 and 10 (meridian-stahl) fall within 10
+# intakes in a row and disable the rule; at 1, 3 and 11 (nordfjord-freight) not
+for last in meridian-stahl nordfjord-freight; do
+    hostile_rule "intake.id == \"atlas-marine\" or intake.id == \"cortexa-ai\" or intake.id == \"$last\"" "$LUA_LOOP"
+    timed "edge-$last" 20000 5 "$PF" run --jobs 1 --rules rules --out "edge-$last" samples/
+done
+grep -q '"rule.disabled"' edge-meridian-stahl/rejects.csv || fail "edge: overruns at 1, 3, 10 did not disable"
+grep -q '"rule.disabled"' edge-nordfjord-freight/rejects.csv && fail "edge: overruns at 1, 3, 11 disabled"
+ok "the window is 10 intakes: overruns at 1, 3 and 10 disable the rule, at 1, 3 and 11 not"
+
 # ---- the commands around a run: load, check, explain --------------------------------
 rm -rf rules
 cp -r "$SRC/rules" rules

@@ -114,6 +114,33 @@ contains "$WORK/steps.log" "steps: csp must be a list of engage rule ids ([] for
 [ "$(tail -n 1 "$WORK/steps.log")" = "1 passed, 2 failed" ] || fail "last line: $(tail -n 1 "$WORK/steps.log")"
 ok "steps: the engage rules per option are checked exactly; bad step expectations fail"
 
+# says: texts a row's next steps must contain, word for word
+cat >"$WORK/says.yaml" <<YAML
+cases:
+  - name: says right
+    intake: $SRC/samples/skagerrak-sparebank.yaml
+    expect:
+      says: {azure_support: ["open the negotiation now"]}
+  - name: says a text the row does not have
+    intake: $SRC/samples/skagerrak-sparebank.yaml
+    expect:
+      says: {azure_support: ["upgrade now"]}
+  - name: says with a scalar, an empty list, a number and an unknown option
+    intake: $SRC/samples/skagerrak-sparebank.yaml
+    expect:
+      says: {csp: "text", azure_support: [], azure_expert_msp: [3], no_such_option: [x]}
+YAML
+run_test "$WORK/says.log" "$WORK/says.yaml"
+[ "$rc" -eq 1 ] || { cat "$WORK/says.log" >&2; fail "wrong says: exit $rc, expected 1"; }
+contains "$WORK/says.log" "ok   $WORK/says.yaml:2: says right"
+contains "$WORK/says.log" "expected next steps of azure_support: a text containing \"upgrade now\""
+contains "$WORK/says.log" "says: csp must be a list of texts its next steps contain"
+contains "$WORK/says.log" "says: azure_support must be a list of texts its next steps contain"
+contains "$WORK/says.log" "says: azure_expert_msp: 3 is not a text"
+contains "$WORK/says.log" "says: option 'no_such_option' is not in the catalogue"
+[ "$(tail -n 1 "$WORK/says.log")" = "1 passed, 2 failed" ] || fail "last line: $(tail -n 1 "$WORK/says.log")"
+ok "says: a text the next steps lack fails the case; bad says expectations fail"
+
 # 3. an inline intake that the schema rejects fails the case, with the reason
 cat >"$WORK/rejected.yaml" <<'YAML'
 name: inline intake with a misspelt answer
