@@ -57,11 +57,16 @@ static int msghandler(lua_State *L)
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     if (msg && len > MSG_MAX) msg = lua_pushlstring(L, msg, len = MSG_MAX);
     if (msg && !pf_text_clean(msg, len, 1)) {
+        /* at most 4 bytes a byte: copied out of the malloc'd buffer before
+         * Lua allocates (a memory error there would jump past its free) */
+        char text[4 * MSG_MAX + 1];
         pf_buf_t b;
         pf_buf_init(&b);
         pf_text_escape(&b, msg, len, 1);
-        msg = lua_pushlstring(L, b.data ? b.data : "", b.len);
+        size_t n = b.len < sizeof text ? b.len : sizeof text - 1;
+        memcpy(text, b.data ? b.data : "", n);
         pf_buf_delete(&b);
+        msg = lua_pushlstring(L, text, n);
     }
     if (!lua_checkstack(L, 8)) return 1;
     luaL_traceback(L, L, msg, 1);

@@ -209,14 +209,19 @@ static int follow_link(const walk_t *w, const char *path, int yaml, struct stat 
     return 0;
 }
 
-/* Whether name, in a folder with the stat st, is a file the run itself
- * writes there (pf_scan_skip_own). */
-static int is_own_file(const pf_scan_t *s, const struct stat *st, const char *name)
+/* The names the run itself writes in the folder with the stat st, when it
+ * is the run's output folder (pf_scan_skip_own); else NULL. */
+static const char *const *own_names_in(const pf_scan_t *s, const struct stat *st)
 {
-    if (!s->has_own || (unsigned long long)st->st_dev != s->own_dev ||
-        (unsigned long long)st->st_ino != s->own_ino)
-        return 0;
-    for (const char *const *n = s->own_names; *n; n++)
+    if (!s->has_own || (unsigned long long)st->st_dev != s->own.dev ||
+        (unsigned long long)st->st_ino != s->own.ino)
+        return NULL;
+    return s->own_names;
+}
+
+static int listed(const char *const *names, const char *name)
+{
+    for (const char *const *n = names; n && *n; n++)
         if (strcmp(*n, name) == 0) return 1;
     return 0;
 }
@@ -263,8 +268,9 @@ static void walk_dir(const walk_t *w, const char *dir, const struct stat *st, in
     }
     /* The folder is closed again before descending, so deep trees do not
      * hold one descriptor per level. */
+    const char *const *own = own_names_in(w->s, st);
     for (size_t i = 0; i < names.count; i++)
-        visit(w, dir, names.list[i], depth, is_own_file(w->s, st, names.list[i]));
+        visit(w, dir, names.list[i], depth, listed(own, names.list[i]));
     names_delete(&names);
 }
 
@@ -303,8 +309,8 @@ void pf_scan_skip_own(pf_scan_t *s, const char *dir, const char *const *own_name
     s->has_own = 0;
     if (!dir || !own_names || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return;
     s->has_own = 1;
-    s->own_dev = (unsigned long long)st.st_dev;
-    s->own_ino = (unsigned long long)st.st_ino;
+    s->own.dev = (unsigned long long)st.st_dev;
+    s->own.ino = (unsigned long long)st.st_ino;
     s->own_names = own_names;
 }
 

@@ -57,7 +57,7 @@ typedef struct pf_scan {
     int finished;
     /* private: the folder whose own files are passed over (pf_scan_skip_own) */
     int has_own;
-    unsigned long long own_dev, own_ino;
+    pf_file_id_t own; /* its device and inode */
     const char *const *own_names;
 } pf_scan_t;
 

@@ -237,6 +237,26 @@ local function question_paths(spec, prefix, out)
   return out
 end
 
+-- H.question_spec(schema, path) -> the spec of the question the dotted
+-- path names in a schema description (pf_schema_describe's shape: an
+-- object's field, a map's key where its keys are a list of values, any key
+-- where not), or nil. check's forms and the policy's paths read it.
+function H.question_spec(schema, path)
+  local spec = schema
+  for seg in tostring(path):gmatch("[^.]+") do
+    if spec == nil then return nil end
+    local keys = spec.type == "map" and spec.keys and spec.keys.values
+    if spec.type == "object" then
+      spec = spec.fields and spec.fields[seg]
+    elseif spec.type == "map" and (keys == nil or H.contains(keys, seg)) then
+      spec = spec.values
+    else
+      spec = nil
+    end
+  end
+  return spec
+end
+
 -- H.question_problem(path) -> nil when the dotted path names a question of
 -- the intake schema (host.schema, as pf_schema_describe describes it: an
 -- object's field, a map's key), else what is wrong with it, with the
@@ -248,20 +268,11 @@ function H.question_problem(path)
   if path == "" or path:find("^%.") or path:find("%.$") or path:find("%.%.") then
     return "'" .. path .. "' is not a question's path (names joined by dots, such as organisation.name)"
   end
-  for seg in tostring(path):gmatch("[^.]+") do
-    local keys = spec.type == "map" and spec.keys and spec.keys.values
-    if spec.type == "object" then
-      spec = spec.fields and spec.fields[seg]
-    elseif spec.type == "map" and (keys == nil or H.contains(keys, seg)) then
-      spec = spec.values
-    else
-      spec = nil
-    end
-    if spec == nil then
-      local near = H.closest(path, question_paths(M.host.schema, nil, {}))
-      return "'" .. tostring(path) .. "' is not a question of the intake schema" ..
-        (near and (" (did you mean '" .. near .. "'?)") or "")
-    end
+  spec = H.question_spec(spec, path)
+  if spec == nil then
+    local near = H.closest(path, question_paths(M.host.schema, nil, {}))
+    return "'" .. path .. "' is not a question of the intake schema" ..
+      (near and (" (did you mean '" .. near .. "'?)") or "")
   end
   if spec.type == "object" then
     return "'" .. path .. "' is a group of questions, not one question"

@@ -15,14 +15,7 @@ local check_forms = {}
 M.check_forms = check_forms
 
 -- the schema description of a dotted question path, or nil
-local function spec_of(schema, path)
-  local spec = schema
-  for part in path:gmatch("[^.]+") do
-    if spec == nil or spec.type ~= "object" or spec.fields == nil then return nil end
-    spec = spec.fields[part]
-  end
-  return spec
-end
+local spec_of = H.question_spec
 
 -- the question a fact answers, or nil
 local function question_of_fact(name)
